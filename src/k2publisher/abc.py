@@ -1,0 +1,75 @@
+"""Every interface between pipeline stages, in one file (as APScheduler keeps its ``abc.py``).
+
+Back-ends are objects passed in; each method documents what it raises.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any, ClassVar, Protocol
+
+from k2publisher.models import PartReceipt, Rendering
+
+
+class Channel(ABC):
+    """A delivery channel. Subclasses *declare* their nature; the core does the generic work.
+
+    The delivery core (:mod:`k2publisher.deliver.core`) calls :meth:`send_part` once per
+    part, in order, after the guard has approved the rendering. Retries, backoff, rate-limit
+    waits, splitting, masking and recording live in the core, never in an adapter.
+    """
+
+    #: the ``type = "..."`` value in ``[channels.NAME]`` and the entry-point name
+    type_name: ClassVar[str]
+    #: render profile used by default (see :mod:`k2publisher.render.profiles`)
+    profile: ClassVar[str]
+    #: True when a rendering may be several linked parts (a thread)
+    supports_threads: ClassVar[bool] = False
+    #: True when the network honours an idempotency key, so a retry after a crash is safe
+    idempotent: ClassVar[bool] = False
+    #: settings this adapter requires / accepts (names from the issue, for predictable configs)
+    required_settings: ClassVar[tuple[str, ...]] = ()
+    optional_settings: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, name: str, options: Mapping[str, Any], context: Any = None):
+        self.name = name
+        self.options = dict(options)
+        self.context = context
+
+    @abstractmethod
+    def send_part(self, rendering: Rendering, index: int, previous: PartReceipt | None,
+                  idempotency_key: str) -> PartReceipt:
+        """Deliver part ``index`` of ``rendering`` (``previous`` is the part before it).
+
+        Raises :class:`~k2publisher.errors.TransientDeliveryError` (retry later),
+        :class:`~k2publisher.errors.PermanentDeliveryError` (give up, tell the editor) or
+        :class:`~k2publisher.errors.AuthDeliveryError` (fix the credentials).
+        """
+
+    def check(self) -> str:
+        """Verify credentials and reachability with a harmless call; return what was checked.
+
+        Raises a :class:`~k2publisher.errors.DeliveryError` subclass saying what is wrong.
+        """
+        return "nothing to check for a local channel"
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections (SMTP sessions, HTTP pools)."""
+
+
+class Recorder(Protocol):
+    """What the delivery core tells the ledger, before and after every network call."""
+
+    def already_sent(self, item_id: str, channel: str, index: int) -> PartReceipt | None:
+        """The receipt of a part delivered earlier, so it is never sent twice."""
+
+    def sending(self, item_id: str, channel: str, index: int, key: str) -> None:
+        """Written (and committed) just before the network call for one part."""
+
+    def sent(self, item_id: str, channel: str, index: int, receipt: PartReceipt) -> None:
+        """Written (and committed) as soon as the network accepted the part."""
+
+    def failed(self, item_id: str, channel: str, index: int, error: Exception,
+               transient: bool) -> None:
+        """Written when the part could not be delivered."""

@@ -1,0 +1,103 @@
+"""The ``k2publisher`` command: global options, logging, and the command groups."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from k2publisher import __version__
+from k2publisher.cli.output import EXIT_USAGE, console
+from k2publisher.content.queue import Queue
+from k2publisher.errors import K2Error
+from k2publisher.settings import Settings, load_settings
+
+
+@dataclass
+class App:
+    """What every command needs: settings (read lazily) and the queue."""
+
+    config: str | None = None
+    queue_dir: str | None = None
+    verbosity: int = 0
+    _settings: Settings | None = field(default=None, repr=False)
+    _queue: Queue | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        """Merged settings; ``--queue`` overrides ``[paths] queue``."""
+        if self._settings is None:
+            overrides = {"paths": {"queue": str(Path(self.queue_dir).resolve())}} \
+                if self.queue_dir else None
+            self._settings = load_settings(self.config, overrides=overrides)
+        return self._settings
+
+    @property
+    def queue(self) -> Queue:
+        """The queue, with its on-disk index under the state folder."""
+        if self._queue is None:
+            s = self.settings
+            self._queue = Queue(s.path("queue"), index_path=s.path("state") / "queue-index.pickle")
+        return self._queue
+
+
+pass_app = click.make_pass_decorator(App)
+
+EPILOG = """\b
+Examples:
+  k2publisher queue list
+  k2publisher --config site/config/k2publisher.toml queue validate
+  k2publisher import page.txt --dry-run
+"""
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"],
+                                              "max_content_width": 100})
+@click.version_option(__version__, prog_name="k2publisher")
+@click.option("--config", "config", metavar="PATH", envvar="K2PUBLISHER_CONFIG",
+              help="Config file [default: config/k2publisher.toml, or $K2PUBLISHER_CONFIG].")
+@click.option("--queue", "queue_dir", metavar="DIR", help="Queue folder (overrides the config).")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, queue_dir: str | None, verbose: int,
+        quiet: bool) -> None:
+    """Turn supplement monographs into a queue and publish it, disclaimers included.
+
+    The pipeline: content (queue, import) -> render (preview) -> guard -> deliver
+    (channels, publish) -> record (status). Run `k2publisher COMMAND --help` for each.
+    """
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    ctx.obj = App(config=config, queue_dir=queue_dir, verbosity=-1 if quiet else verbose)
+
+
+def _register() -> None:
+    from k2publisher.cli import queue_cmd
+
+    for module in (queue_cmd,):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning project errors into a message and an exit code."""
+    try:
+        rv = cli.main(args=argv, prog_name="k2publisher", standalone_mode=False)
+    except click.exceptions.Abort:
+        console(stderr=True).print("aborted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+    except K2Error as exc:
+        console(stderr=True).print(f"error: {exc}", markup=False)
+        sys.exit(exc.exit_code)
+    sys.exit(rv if isinstance(rv, int) else 0)

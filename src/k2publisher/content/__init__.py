@@ -1,0 +1,1 @@
+"""Content stage: the Markdown queue and the importers that fill it."""

@@ -1,0 +1,87 @@
+"""Split a queue file into YAML front matter and Markdown body, keeping line numbers.
+
+python-frontmatter would parse the YAML too, but it drops the source positions we need
+to report ``path:line: message``; PyYAML's node marks give us those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+try:
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+FENCE = "---"
+
+
+class FrontMatterError(ValueError):
+    """The file's front matter cannot be read; ``line`` is 1-based within the file."""
+
+    def __init__(self, line: int, message: str):
+        self.line = line
+        self.message = message
+        super().__init__(f"line {line}: {message}")
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed queue file: metadata, the line of each top-level key, and the body."""
+
+    meta: Mapping[str, Any]
+    key_lines: Mapping[str, int]
+    body: str
+    body_line: int
+
+
+def split(text: str) -> Document:
+    """Parse ``---``-fenced YAML front matter followed by a Markdown body.
+
+    Raises :class:`FrontMatterError` with the offending line for a missing fence, YAML
+    that does not parse, or front matter that is not a mapping.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != FENCE:
+        raise FrontMatterError(1, "file must start with a '---' line opening the YAML front matter")
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in (FENCE, "...")), None)
+    if end is None:
+        raise FrontMatterError(len(lines), "front matter is never closed: add a '---' line "
+                                           "after the last field")
+    yaml_text = "\n".join(lines[1:end])
+    try:
+        node = yaml.compose(yaml_text, Loader=_Loader)
+        meta = yaml.load(yaml_text, Loader=_Loader) if node is not None else {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        # An unclosed bracket or quote is only noticed at the end: point at where it opened.
+        if exc.context_mark is not None and (mark is None or mark.line >= end - 1):
+            mark = exc.context_mark
+        line = (mark.line + 2) if mark is not None else 2
+        problem = exc.problem or str(exc)
+        raise FrontMatterError(line, f"front matter is not valid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise FrontMatterError(2, f"front matter is not valid YAML: {exc}") from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict) or not isinstance(node, yaml.MappingNode | type(None)):
+        raise FrontMatterError(2, "front matter must be a mapping of 'field: value' lines")
+    key_lines: dict[str, int] = {}
+    if node is not None:
+        for key_node, _ in node.value:
+            key_lines[str(key_node.value)] = key_node.start_mark.line + 2
+    body = "\n".join(lines[end + 1:])
+    return Document(meta=meta, key_lines=key_lines, body=body.strip("\n"), body_line=end + 2)
+
+
+def dump(meta: Mapping[str, Any], body: str) -> str:
+    """Serialise front matter (in the given key order) and body into a queue file's text."""
+    head = yaml.safe_dump(dict(meta), sort_keys=False, allow_unicode=True, width=100,
+                          default_flow_style=None)
+    return f"{FENCE}\n{head}{FENCE}\n\n{body.strip()}\n"

@@ -1,0 +1,1 @@
+"""Importers: turn source pages (monographs, articles, Markdown, HTML, feeds) into queue items."""

@@ -1,0 +1,1 @@
+"""Deliver stage: channel adapters and the one delivery core that drives them."""

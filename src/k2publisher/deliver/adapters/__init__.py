@@ -1,0 +1,1 @@
+"""Built-in channel adapters, registered through the ``k2publisher.channels`` entry point."""

@@ -1,0 +1,109 @@
+"""Every error k2publisher raises on purpose.
+
+One root (:class:`K2Error`), subclasses split by what the caller can do about them,
+each mixed with the nearest builtin so ``except ValueError`` style handling still works.
+Messages name the file and line, the item and the channel wherever those are known.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class K2Error(Exception):
+    """Root of every error k2publisher raises on purpose."""
+
+    exit_code = 1
+
+
+def _where(path: Path | str | None, line: int | None) -> str:
+    if path is None:
+        return ""
+    return f"{path}:{line}: " if line else f"{path}: "
+
+
+class ConfigError(K2Error, ValueError):
+    """The configuration is wrong: fix the file (or the environment) it names."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None):
+        self.path = path
+        self.line = line
+        self.message = message
+        super().__init__(f"{_where(path, line)}{message}")
+
+
+class QueueFileError(K2Error, ValueError):
+    """A queue file cannot be read as an item; the message says where and how to fix it."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str):
+        self.path = path
+        self.line = line
+        self.message = message
+        super().__init__(f"{_where(path, line or 1)}{message}")
+
+
+class ItemNotFoundError(K2Error, LookupError):
+    """No queue item has the given id."""
+
+    def __init__(self, item_id: str):
+        self.item_id = item_id
+        super().__init__(f"no queue item with id {item_id!r} (see `k2publisher queue list`)")
+
+
+class ImportSourceError(K2Error, ValueError):
+    """An import source cannot be read or recognised."""
+
+
+class TemplateError(K2Error, ValueError):
+    """A template does not compile or render; the message names the template and line."""
+
+    exit_code = 3
+
+
+class GuardRefusal(K2Error):
+    """The guard refused a rendering: it must not be sent as it stands."""
+
+    exit_code = 4
+
+    def __init__(self, item_id: str, channel: str, problems: list[str]):
+        self.item_id = item_id
+        self.channel = channel
+        self.problems = list(problems)
+        joined = "; ".join(self.problems)
+        super().__init__(f"guard refused item {item_id!r} on channel {channel!r}: {joined}")
+
+
+class ChannelLookupError(K2Error, LookupError):
+    """No channel (or channel type) has the given name."""
+
+    exit_code = 3
+
+
+class DeliveryError(K2Error):
+    """A channel could not deliver. Subclasses say what to do next."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, *, channel: str = "", item_id: str = "",
+                 status: int | None = None, retry_after: float | None = None):
+        self.channel = channel
+        self.item_id = item_id
+        self.status = status
+        self.retry_after = retry_after
+        prefix = " ".join(p for p in (f"[{channel}]" if channel else "",
+                                      f"item {item_id}:" if item_id else "") if p)
+        super().__init__(f"{prefix} {message}".strip())
+
+
+class TransientDeliveryError(DeliveryError):
+    """Try again later (connection error, 5xx, 429); ``retry_after`` may say when."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Retrying will not help (validation error, duplicate, 4xx): tell the editor."""
+
+
+class AuthDeliveryError(PermanentDeliveryError):
+    """The credentials are wrong or expired: fix them in the config or .env."""

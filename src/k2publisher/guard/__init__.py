@@ -1,0 +1,1 @@
+"""Guard stage: disclaimers, claims and limits are checked before anything is sent."""

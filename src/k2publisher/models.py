@@ -1,0 +1,171 @@
+"""The small frozen data classes that flow through the pipeline.
+
+``Item`` (content) -> ``Rendering`` made of ``Part`` (render) -> ``Verdict`` (guard)
+-> ``Receipt`` (deliver). They carry data only; behaviour lives in the stage modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class Kind(StrEnum):
+    """What a queue item is."""
+
+    SUPPLEMENT_SECTION = "supplement_section"
+    MECHANISM_EXPLAINER = "mechanism_explainer"
+
+
+class Status(StrEnum):
+    """Where an item is in its editorial life."""
+
+    DRAFT = "draft"
+    READY = "ready"
+    ARCHIVED = "archived"
+
+
+class Evidence(StrEnum):
+    """Levels of evidence an item can rest on."""
+
+    IN_VITRO = "in_vitro"
+    ANIMAL = "animal"
+    CLINICAL_TRIAL = "clinical_trial"
+    CASE_REPORT = "case_report"
+    OBSERVATIONAL = "observational"
+    REVIEW = "review"
+
+
+PRECLINICAL = frozenset({Evidence.IN_VITRO, Evidence.ANIMAL})
+
+#: the variant keys an item may carry (hand-written text per channel family)
+VARIANT_KEYS = frozenset({
+    "mastodon", "bluesky", "x", "threads", "telegram", "discord", "slack", "linkedin",
+    "email_subject", "email_preheader",
+})
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an item came from: a file name or URL, and the heading inside it."""
+
+    file: str
+    heading: str = ""
+
+
+@dataclass(frozen=True)
+class GuardOverride:
+    """An editor's recorded decision to publish despite a claims-guard finding."""
+
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """One queue item: a supplement section or a mechanism explainer, with its Markdown body."""
+
+    id: str
+    kind: Kind
+    title: str
+    summary: str
+    body: str
+    supplement: str | None = None
+    tags: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    status: Status = Status.DRAFT
+    priority: int = 0
+    not_before: date | None = None
+    source: Source | None = None
+    citations: tuple[int, ...] = ()
+    review: str | None = None
+    author: str | None = None
+    variants: Mapping[str, str] = field(default_factory=dict)
+    guard_overrides: tuple[GuardOverride, ...] = ()
+    path: Path | None = None
+    body_line: int = 1
+
+    @property
+    def is_preclinical_only(self) -> bool:
+        """True when every evidence level is lab or animal work."""
+        return bool(self.evidence) and all(e in PRECLINICAL for e in self.evidence)
+
+    @property
+    def slug(self) -> str:
+        """The last segment of the id, e.g. ``dosage`` for ``vitamin-k2/dosage``."""
+        return self.id.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of a rendering a reader sees on its own: a post in a thread, an email body."""
+
+    text: str
+    html: str | None = None
+    facets: tuple[Mapping[str, Any], ...] = ()
+    disclaimers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """An item rendered for one channel profile, before the guard has looked at it.
+
+    ``parts`` holds what a reader sees, one entry per post (several when threaded);
+    for email ``parts`` is ``(text_body,)`` and ``html``/``subject`` carry the rest.
+    """
+
+    item_id: str
+    channel: str
+    profile: str
+    family: str
+    parts: tuple[Part, ...]
+    link: str = ""
+    limit: int = 0
+    counter: str = "chars"
+    subject: str | None = None
+    preheader: str | None = None
+    html: str | None = None
+    text: str | None = None
+    disclaimers: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def texts(self) -> list[str]:
+        """The plain text of every part."""
+        return [p.text for p in self.parts]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The guard's decision on one rendering."""
+
+    ok: bool
+    problems: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PartReceipt:
+    """What the network answered for one part: its remote id and public URL."""
+
+    index: int
+    remote_id: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The result of delivering a rendering on a channel."""
+
+    item_id: str
+    channel: str
+    parts: tuple[PartReceipt, ...]
+
+    @property
+    def url(self) -> str:
+        """Public URL of the first part (the thread's head)."""
+        return self.parts[0].url if self.parts else ""

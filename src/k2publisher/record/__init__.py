@@ -1,0 +1,1 @@
+"""Record stage: the SQLite ledger of every delivery."""

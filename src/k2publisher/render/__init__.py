@@ -1,0 +1,1 @@
+"""Render stage: a queue item becomes what a reader sees, per format family."""

@@ -1,0 +1,1 @@
+"""The scheduled service: campaigns, selection policy and the public web endpoints."""

@@ -1,0 +1,189 @@
+"""Settings: one table of documented defaults, merged in one place.
+
+Order of precedence (later wins): :data:`DEFAULTS` -> the TOML config file ->
+environment / ``.env`` (``${VAR}`` references and ``K2PUBLISHER_*`` overrides) -> command line.
+Relative paths resolve against the site root: the folder holding ``config/`` (or the config
+file's own folder when it is not called ``config``), or the working directory without a file.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+from k2publisher.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("config/k2publisher.toml")
+CONFIG_ENV_VAR = "K2PUBLISHER_CONFIG"
+
+#: Every setting with its default. The channel and campaign tables are examples of shape;
+#: the embedded defaults publish to local sinks only (no accounts, no secrets).
+DEFAULTS: dict[str, Any] = {
+    "site": {
+        "name": "K2 Notes",                      # shown in emails, feeds and pages
+        "base_url": "http://127.0.0.1:8025",     # absolute links in posts and feeds
+        "description": "Plain-spoken notes on vitamin K2 research.",
+        "language": "en",
+        "timezone": "UTC",
+        "publisher": "K2 Notes",                  # legal sender name in email footers
+        "postal_address": "K2 Notes, 1 Example Street, Springfield, USA",
+        "contact_email": "editor@example.org",
+    },
+    "paths": {
+        "queue": "queue",           # one Markdown file per item
+        "templates": "templates",   # user overrides, searched before the built-ins
+        "disclaimers": "config/disclaimers.toml",
+        "state": "state",           # SQLite ledger and caches
+        "public": "public",         # feed files and archive pages the service serves
+    },
+    "render": {
+        "feed_items": 30,
+        "hashtags": 3,
+        "text_width": 76,
+    },
+    "guard": {
+        "claims": "block",          # block | review | off : what a `block` finding does
+    },
+    "server": {"host": "127.0.0.1", "port": 8025},
+    "channels": {
+        "email": {"type": "maildir", "path": "outbox/maildir"},
+        "feed": {"type": "rss", "path": "public"},
+        "social": {"type": "file", "path": "outbox/social", "profile": "mastodon"},
+    },
+    "campaigns": {},
+}
+
+SECRET_KEYS = frozenset({
+    "password", "token", "api_key", "api_secret", "access_token", "access_secret",
+    "webhook_url", "secret_key",
+})
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass
+class Settings:
+    """Merged settings plus where they came from."""
+
+    data: dict[str, Any]
+    root: Path
+    config_path: Path | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A top-level table (``site``, ``paths``, ``channels`` ...)."""
+        return self.data.get(name, {})
+
+    def path(self, name: str) -> Path:
+        """A ``[paths]`` entry resolved against the site root."""
+        return resolve(self.root, self.data["paths"][name])
+
+    @property
+    def site(self) -> dict[str, Any]:
+        """The ``[site]`` table."""
+        return self.data["site"]
+
+    def secrets(self) -> list[str]:
+        """Every resolved secret value, for masking in logs, previews and errors."""
+        found: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, Mapping):
+                for key, value in node.items():
+                    if key in SECRET_KEYS and isinstance(value, str) and value:
+                        found.append(value)
+                    else:
+                        walk(value)
+
+        walk(self.data.get("channels", {}))
+        return found
+
+
+def resolve(root: Path, value: str | os.PathLike[str]) -> Path:
+    """Resolve a configured path against the site root (absolute paths stay as they are)."""
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else root / p
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict) and key != "channels":
+            _merge(base[key], value)
+        else:
+            base[key] = copy.deepcopy(value)
+    return base
+
+
+def _interpolate(node: Any, env: Mapping[str, str], path: Path | None, where: str) -> Any:
+    if isinstance(node, dict):
+        return {k: _interpolate(v, env, path, f"{where}.{k}" if where else k)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_interpolate(v, env, path, where) for v in node]
+    if isinstance(node, str):
+        def sub(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in env:
+                raise ConfigError(
+                    f"{where} refers to ${{{name}}}, which is not set: add {name}=... "
+                    f"to .env or the environment", path)
+            return env[name]
+        return _VAR.sub(sub, node)
+    return node
+
+
+def find_config(explicit: str | os.PathLike[str] | None) -> Path | None:
+    """The config file to read: ``--config``, else ``$K2PUBLISHER_CONFIG``, else the default."""
+    if explicit:
+        p = Path(explicit)
+        if not p.is_file():
+            raise ConfigError("config file not found (check --config)", p)
+        return p
+    env = os.environ.get(CONFIG_ENV_VAR)
+    if env:
+        p = Path(env)
+        if not p.is_file():
+            raise ConfigError(f"config file not found (check ${CONFIG_ENV_VAR})", p)
+        return p
+    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.is_file() else None
+
+
+def _site_root(config_path: Path | None) -> Path:
+    if config_path is None:
+        return Path.cwd()
+    folder = config_path.resolve().parent
+    return folder.parent if folder.name == "config" else folder
+
+
+def load_settings(config: str | os.PathLike[str] | None = None, *,
+                  overrides: Mapping[str, Any] | None = None,
+                  environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings: defaults -> config file -> environment/.env -> ``overrides``.
+
+    Raises :class:`ConfigError` naming the file and line for unreadable TOML, and naming
+    the setting for a ``${VAR}`` that is not set.
+    """
+    path = find_config(config)
+    root = _site_root(path)
+    data = copy.deepcopy(DEFAULTS)
+    if path is not None:
+        try:
+            user = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            line = getattr(exc, "lineno", None)
+            raise ConfigError(f"not valid TOML: {exc}", path, line) from None
+        _merge(data, user)
+    env: dict[str, str] = {k: v for k, v in dotenv_values(root / ".env").items() if v is not None}
+    env.update(environ if environ is not None else os.environ)
+    data = _interpolate(data, env, path, "")
+    if overrides:
+        _merge(data, overrides)
+    return Settings(data=data, root=root, config_path=path, env=env)

@@ -1,0 +1,46 @@
+"""Shared fixtures: the repository's seeds, the shipped queue, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = Path(os.environ.get("K2_SEEDS", REPO.parent / "shared" / "seeds"))
+if not SEEDS.is_dir():
+    SEEDS = REPO / "tests" / "fixtures" / "seeds"
+
+
+@pytest.fixture
+def repo() -> Path:
+    """The repository root (holds the shipped queue and config)."""
+    return REPO
+
+
+@pytest.fixture
+def seeds() -> Path:
+    """The folder with the two seed pages."""
+    return SEEDS
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path):
+    """Invoke the k2publisher CLI in-process; returns (exit_code, stdout, stderr)."""
+    from k2publisher.cli.main import cli
+
+    def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None):
+        runner = CliRunner()
+        old = Path.cwd()
+        os.chdir(cwd or tmp_path)
+        try:
+            result = runner.invoke(cli, list(args), env=env, catch_exceptions=False,
+                                   standalone_mode=False)
+        finally:
+            os.chdir(old)
+        code = result.return_value if isinstance(result.return_value, int) else result.exit_code
+        return code, result.stdout, result.stderr
+
+    return run
