@@ -13,6 +13,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+#: literal placed in newsletter renderings where each recipient's unsubscribe URL goes
+UNSUBSCRIBE_PLACEHOLDER = "%%UNSUBSCRIBE_URL%%"
+
 
 class Kind(StrEnum):
     """What a queue item is."""

@@ -1,0 +1,48 @@
+"""Masking of secrets: the one place that decides how a secret looks in output.
+
+Used by every log line, error message, preview and dry-run: known secret values are
+replaced by ``****`` and secret-looking URL parts (userinfo, bot tokens, webhook paths)
+are masked even when the value was not registered.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+MASK = "****"
+_registered: set[str] = set()
+
+_URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^/@\s:]*)(:[^/@\s]*)?@",
+                           re.I)
+_BOT_TOKEN = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
+_WEBHOOK = re.compile(r"(/api/webhooks/\d+/)[A-Za-z0-9_-]+|(hooks\.slack\.com/services/)[\w/]+")
+_BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.I)
+
+
+def register(secrets: Iterable[str]) -> None:
+    """Remember secret values so :func:`mask` hides them wherever they appear."""
+    _registered.update(s for s in secrets if s and len(s) >= 4)
+
+
+def mask(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every known secret and secret-looking URL part replaced by ``****``."""
+    for secret in sorted({*_registered, *(s for s in secrets if s and len(s) >= 4)},
+                         key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    text = _URL_USERINFO.sub(lambda m: f"{m.group('scheme')}{MASK}@", text)
+    text = _BOT_TOKEN.sub(f"/bot{MASK}", text)
+    text = _WEBHOOK.sub(lambda m: f"{m.group(1) or m.group(2)}{MASK}", text)
+    return _BEARER.sub(lambda m: f"{m.group(1)}{MASK}", text)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks secrets in every record's final message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
