@@ -1,0 +1,99 @@
+"""Length counters: one function per counting rule, the way each network counts.
+
+``count(text, counter)`` returns the length a network would see; ``fits(text, profile)``
+also applies the secondary caps a single number cannot express (Bluesky's 3000 UTF-8 bytes).
+Counter names are the ``counter`` column of :mod:`k2publisher.render.profiles`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable
+
+import regex
+from twitter_text import parse_tweet
+
+from k2publisher.errors import ConfigError
+from k2publisher.render.profiles import Profile, get_profile
+
+#: what Mastodon reserves for every link, whatever its length (``characters_reserved_per_url``)
+MASTODON_URL_LENGTH = 23
+#: Bluesky's second cap on ``app.bsky.feed.post#text``
+BLUESKY_MAX_BYTES = 3000
+
+_URL = re.compile(r"https?://\S+")
+_MENTION_DOMAIN = re.compile(r"(?<![\w@])(@\w+)@[\w.-]+\w")
+_GRAPHEME = regex.compile(r"\X")
+_EMOJI = regex.compile(r"\p{Extended_Pictographic}")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def graphemes(text: str) -> int:
+    """User-perceived characters (extended grapheme clusters, current Unicode)."""
+    return len(_GRAPHEME.findall(text))
+
+
+def count_chars(text: str) -> int:
+    """Code points, the naive count (Discord, Slack, LinkedIn)."""
+    return len(text)
+
+
+def count_mastodon(text: str) -> int:
+    """Mastodon: graphemes, every ``http(s)://`` link as 23, remote mentions as ``@user``."""
+    text = _URL.sub("x" * MASTODON_URL_LENGTH, text)
+    text = _MENTION_DOMAIN.sub(r"\1", text)
+    return graphemes(text)
+
+
+def count_x(text: str) -> int:
+    """X: the weighted length from twitter-text (v3 config: URLs 23, CJK and emoji 2)."""
+    return parse_tweet(text).weightedLength
+
+
+def count_threads(text: str) -> int:
+    """Threads: characters, except that an emoji counts as its UTF-8 byte length."""
+    total = 0
+    for cluster in _GRAPHEME.findall(text):
+        total += len(cluster.encode("utf-8")) if _EMOJI.search(cluster) else len(cluster)
+    return total
+
+
+def telegram_visible(text: str) -> str:
+    """What Telegram shows of an HTML-mode message: tags stripped, entities unescaped."""
+    return html.unescape(_TAG.sub("", text))
+
+
+def count_utf16(text: str) -> int:
+    """Telegram: UTF-16 code units of the visible text (after parsing the HTML subset)."""
+    return len(telegram_visible(text).encode("utf-16-le")) // 2
+
+
+COUNTERS: dict[str, Callable[[str], int]] = {
+    "chars": count_chars,
+    "mastodon": count_mastodon,
+    "graphemes": graphemes,
+    "x_weighted": count_x,
+    "threads": count_threads,
+    "utf16": count_utf16,
+}
+
+
+def count(text: str, counter: str) -> int:
+    """The length of ``text`` as the counting rule ``counter`` measures it."""
+    try:
+        fn = COUNTERS[counter]
+    except KeyError:
+        raise ConfigError(f"unknown counter {counter!r}: use one of "
+                          + ", ".join(sorted(COUNTERS))) from None
+    # X normalises to NFC before counting; so do the others' servers in practice
+    return fn(unicodedata.normalize("NFC", text))
+
+
+def fits(text: str, profile: Profile | str) -> bool:
+    """True when ``text`` is within the profile's limit (and Bluesky's byte cap)."""
+    p = get_profile(profile) if isinstance(profile, str) else profile
+    if p.limit and count(text, p.counter) > p.limit:
+        return False
+    return not (p.counter == "graphemes" and len(text.encode("utf-8")) > BLUESKY_MAX_BYTES)

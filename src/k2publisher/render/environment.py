@@ -1,0 +1,96 @@
+"""The Jinja environment: the site's ``templates/`` folder first, then the built-ins.
+
+``StrictUndefined`` makes a typo fail loudly; HTML and XML templates autoescape. Every
+template error leaves :func:`render_template` as a :class:`~k2publisher.errors.TemplateError`
+naming the template and the line.
+"""
+
+from __future__ import annotations
+
+import traceback
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from k2publisher.errors import TemplateError
+from k2publisher.render.xml import strip_illegal_xml
+from k2publisher.settings import Settings
+
+#: the built-in templates shipped inside the package
+BUILTIN_TEMPLATES = Path(str(resources.files("k2publisher") / "templates"))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def rfc822(moment: datetime) -> str:
+    """An RFC 822 date with its zone, as RSS 2.0 wants: ``Tue, 24 Nov 2026 09:00:00 +0000``."""
+    return format_datetime(_aware(moment))
+
+
+def rfc3339(moment: datetime) -> str:
+    """An RFC 3339 timestamp with its zone, as Atom wants: ``2026-11-24T09:00:00+00:00``."""
+    return _aware(moment).isoformat(timespec="seconds")
+
+
+def escape_markup(text: str, chars: str = "&<>") -> str:
+    """Escape only ``&``, ``<`` and ``>`` (Telegram HTML and Slack mrkdwn want nothing more)."""
+    if "&" in chars:
+        text = text.replace("&", "&amp;")
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_discord(text: str) -> str:
+    """Backslash-escape Discord markdown's active characters in untrusted text."""
+    return "".join("\\" + c if c in "\\*_~`|>[]" else c for c in text)
+
+
+def make_environment(settings: Settings) -> jinja2.Environment:
+    """The environment every renderer uses: user folder first, built-ins second."""
+    user = settings.path("templates")
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader(str(user)),
+        jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES)),
+    ])
+    env = jinja2.Environment(
+        loader=loader,
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        auto_reload=True,
+    )
+    env.filters.update(rfc822=rfc822, rfc3339=rfc3339, xml_safe=strip_illegal_xml,
+                       tg=escape_markup, mrkdwn=escape_markup, discord=escape_discord)
+    env.globals["site"] = settings.site
+    return env
+
+
+def _template_line(exc: BaseException, name: str) -> tuple[str, int | None]:
+    """The innermost template frame of ``exc``'s traceback: (template file, line)."""
+    where, line = name, None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if not frame.filename.endswith(".py") and "<" not in frame.filename:
+            where, line = frame.filename, frame.lineno
+    return where, line
+
+
+def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
+    """Render ``name`` with ``context``; any failure becomes a :class:`TemplateError`."""
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = exc.filename or exc.name or name
+        raise TemplateError(f"{where}:{exc.lineno}: {exc.message}") from exc
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"template {exc.name!r} not found in {env.loader!r}") from exc
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
+        where, line = _template_line(exc, name)
+        raise TemplateError(f"{where}:{line or '?'}: {type(exc).__name__}: {exc} "
+                            f"(rendering {name})") from exc
