@@ -1,0 +1,538 @@
+"""The ledger: one SQLite file (WAL) recording every schedule run, publication and part.
+
+Three levels, each a table:
+
+* a **run** is one campaign slot (``running -> done``, or ``skipped`` / ``baseline`` when the
+  scheduler decided not to publish at it);
+* a **publication** is one item (or digest) on one channel within a run
+  (``pending -> sent | failed | blocked | unconfirmed``);
+* a **delivery** is one reader-visible part of a publication, the row the delivery core
+  writes through the :class:`~k2publisher.abc.Recorder` methods before and after each network
+  call (``pending -> sending -> sent | failed | unconfirmed``).
+
+Every write is its own committed transaction, so a process killed at any instant leaves the
+file telling exactly which parts may have reached the network (``sending``). On the next
+start :meth:`Ledger.recover` keeps those rows for idempotent channels (the same key is
+reused) and turns the others into ``unconfirmed`` for an editor to :meth:`Ledger.resolve`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from k2publisher.errors import K2Error
+from k2publisher.models import PartReceipt
+from k2publisher.record.migrations import migrate
+from k2publisher.redact import mask
+
+DB_NAME = "k2publisher.sqlite3"
+
+
+class DeliveryState(StrEnum):
+    """Where one part of a publication is."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"
+
+
+class PublicationState(StrEnum):
+    """Where one item (or digest) on one channel is."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    UNCONFIRMED = "unconfirmed"
+
+
+class RunState(StrEnum):
+    """What happened at one campaign slot."""
+
+    RUNNING = "running"
+    DONE = "done"
+    SKIPPED = "skipped"
+    BASELINE = "baseline"
+
+
+class LedgerError(K2Error, LookupError):
+    """A ledger row does not exist or cannot make the asked transition."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One part of one publication."""
+
+    id: int
+    item_id: str
+    channel: str
+    part: int
+    round: int
+    state: DeliveryState
+    key: str
+    remote_id: str
+    url: str
+    error: str
+    attempts: int
+    created_at: str
+    updated_at: str
+    sending_at: str | None
+    finished_at: str | None
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One item (or a digest of several) on one channel, at one campaign slot."""
+
+    id: int
+    run_id: int
+    campaign: str
+    item_id: str
+    items: tuple[str, ...]
+    channel: str
+    round: int
+    state: PublicationState
+    fingerprint: str
+    attempts: int
+    url: str
+    error: str
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Run:
+    """One campaign slot and what the scheduler did at it."""
+
+    id: int
+    campaign: str
+    slot: datetime
+    state: RunState
+    note: str
+    started_at: str
+    finished_at: str | None
+
+
+@dataclass(frozen=True)
+class Pick:
+    """What a run publishes: one item (or digest) on some channels, at a round number."""
+
+    item_id: str
+    channels: tuple[str, ...]
+    round: int = 1
+    fingerprint: str = ""
+    items: tuple[str, ...] = ()
+
+
+def utcnow() -> datetime:
+    """The current time in UTC (the default clock)."""
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """A timezone-aware time as the UTC ISO string the ledger stores."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def db_path(state_dir: Path) -> Path:
+    """Where the ledger lives inside the ``[paths] state`` folder."""
+    return Path(state_dir) / DB_NAME
+
+
+class Ledger:
+    """The SQLite ledger; thread-safe (one connection behind a lock), WAL, autocommit.
+
+    Implements :class:`k2publisher.abc.Recorder` for the delivery core.
+    """
+
+    def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utcnow):
+        self.path = Path(path)
+        self.clock = clock
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                     timeout=30)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        with self._lock:
+            migrate(self._conn, self.path)
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection (the WAL is checkpointed by SQLite)."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _all(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, args).fetchall()
+
+    def _now(self) -> str:
+        return iso(self.clock())
+
+    # -- Recorder (called by the delivery core) ----------------------------------------------
+
+    def _round(self, conn: sqlite3.Connection, item_id: str, channel: str) -> int:
+        row = conn.execute("SELECT MAX(round) FROM publications WHERE item_id = ? AND channel = ?"
+                           " AND state = 'pending'", (item_id, channel)).fetchone()
+        if row[0] is None:
+            row = conn.execute("SELECT MAX(round) FROM publications WHERE item_id = ? AND "
+                               "channel = ?", (item_id, channel)).fetchone()
+        return int(row[0] or 1)
+
+    def _ensure(self, conn: sqlite3.Connection, item_id: str, channel: str, index: int
+                ) -> sqlite3.Row:
+        rnd = self._round(conn, item_id, channel)
+        now = self._now()
+        conn.execute("INSERT OR IGNORE INTO deliveries (item_id, channel, part, round, state, "
+                     "created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+                     (item_id, channel, index, rnd, now, now))
+        return conn.execute("SELECT * FROM deliveries WHERE item_id = ? AND channel = ? AND "
+                            "part = ? AND round = ?", (item_id, channel, index, rnd)).fetchone()
+
+    def already_sent(self, item_id: str, channel: str, index: int) -> PartReceipt | None:
+        """The receipt of a part delivered earlier (its row is created ``pending`` if new)."""
+        with self._tx() as conn:
+            row = self._ensure(conn, item_id, channel, index)
+        if row["state"] == DeliveryState.SENT:
+            return PartReceipt(index=index, remote_id=row["remote_id"], url=row["url"])
+        if row["state"] == DeliveryState.UNCONFIRMED:
+            raise LedgerError(f"part {index} of {item_id!r} on {channel!r} is unconfirmed "
+                              f"(row {row['id']}): run `k2publisher resolve {row['id']} "
+                              "--sent|--retry` first")
+        return None
+
+    def sending(self, item_id: str, channel: str, index: int, key: str) -> None:
+        """Committed just before the network call for one part."""
+        with self._tx() as conn:
+            row = self._ensure(conn, item_id, channel, index)
+            now = self._now()
+            conn.execute("UPDATE deliveries SET state = 'sending', key = ?, attempts = "
+                         "attempts + 1, sending_at = ?, updated_at = ?, error = '' WHERE id = ?",
+                         (key, now, now, row["id"]))
+
+    def sent(self, item_id: str, channel: str, index: int, receipt: PartReceipt) -> None:
+        """Committed as soon as the network accepted the part."""
+        with self._tx() as conn:
+            row = self._ensure(conn, item_id, channel, index)
+            now = self._now()
+            conn.execute("UPDATE deliveries SET state = 'sent', remote_id = ?, url = ?, "
+                         "finished_at = ?, updated_at = ?, error = '' WHERE id = ?",
+                         (receipt.remote_id, receipt.url, now, now, row["id"]))
+
+    def failed(self, item_id: str, channel: str, index: int, error: Exception,
+               transient: bool) -> None:
+        """Committed when the part could not be delivered; a later publish may retry it."""
+        with self._tx() as conn:
+            row = self._ensure(conn, item_id, channel, index)
+            now = self._now()
+            kind = "transient" if transient else "permanent"
+            conn.execute("UPDATE deliveries SET state = 'failed', error = ?, finished_at = ?, "
+                         "updated_at = ? WHERE id = ?",
+                         (mask(f"{kind}: {error}")[:2000], now, now, row["id"]))
+
+    # -- recovery and editor decisions --------------------------------------------------------
+
+    def recover(self, idempotent_channels: Iterable[str]) -> list[Delivery]:
+        """After a crash: ``sending`` rows of non-idempotent channels become ``unconfirmed``.
+
+        Rows of idempotent channels stay ``sending`` and are retried with their stored key.
+        Publications with an unconfirmed part become ``unconfirmed`` too. Returns the rows
+        turned unconfirmed.
+        """
+        keep = sorted(set(idempotent_channels))
+        marks = ",".join("?" * len(keep)) or "''"
+        with self._tx() as conn:
+            rows = conn.execute(f"SELECT * FROM deliveries WHERE state = 'sending' AND channel "
+                                f"NOT IN ({marks})", keep).fetchall()
+            now = self._now()
+            for row in rows:
+                conn.execute("UPDATE deliveries SET state = 'unconfirmed', updated_at = ?, "
+                             "error = ? WHERE id = ?",
+                             (now, "interrupted during the network call: the part may or may "
+                              "not have been posted", row["id"]))
+                self._mark_publication_unconfirmed(conn, row)
+            ids = [r["id"] for r in rows]
+        return [self.delivery(i) for i in ids]
+
+    def _mark_publication_unconfirmed(self, conn: sqlite3.Connection, row: sqlite3.Row) -> None:
+        conn.execute("UPDATE publications SET state = 'unconfirmed', updated_at = ?, error = ? "
+                     "WHERE item_id = ? AND channel = ? AND round = ? AND state = 'pending'",
+                     (self._now(), f"part {row['part']} unconfirmed (delivery row {row['id']})",
+                      row["item_id"], row["channel"], row["round"]))
+
+    def resolve(self, row_id: int, outcome: Literal["sent", "retry"]) -> Delivery:
+        """An editor's decision on an unconfirmed part: it did go out, or send it again.
+
+        Either way its publication goes back to ``pending`` so the remaining parts (if any)
+        are delivered at the next tick. Raises :class:`LedgerError` for an unknown row or one
+        that is not unconfirmed.
+        """
+        if outcome not in ("sent", "retry"):
+            raise ValueError("outcome must be 'sent' or 'retry'")
+        with self._tx() as conn:
+            row = conn.execute("SELECT * FROM deliveries WHERE id = ?", (row_id,)).fetchone()
+            if row is None:
+                raise LedgerError(f"no delivery row {row_id} (see `k2publisher status`)")
+            if row["state"] != DeliveryState.UNCONFIRMED:
+                raise LedgerError(f"delivery row {row_id} is {row['state']}, not unconfirmed")
+            now = self._now()
+            state = "sent" if outcome == "sent" else "pending"
+            note = "marked sent by an editor" if outcome == "sent" else "retry asked by an editor"
+            conn.execute("UPDATE deliveries SET state = ?, error = ?, updated_at = ?, "
+                         "finished_at = ? WHERE id = ?",
+                         (state, note, now, now if outcome == "sent" else None, row_id))
+            left = conn.execute("SELECT COUNT(*) FROM deliveries WHERE item_id = ? AND channel "
+                                "= ? AND round = ? AND state = 'unconfirmed'",
+                                (row["item_id"], row["channel"], row["round"])).fetchone()[0]
+            if not left:
+                conn.execute("UPDATE publications SET state = 'pending', error = '', "
+                             "updated_at = ? WHERE item_id = ? AND channel = ? AND round = ? "
+                             "AND state = 'unconfirmed'",
+                             (now, row["item_id"], row["channel"], row["round"]))
+        return self.delivery(row_id)
+
+    # -- runs and publications (the scheduler) -------------------------------------------------
+
+    def last_slot(self, campaign: str) -> datetime | None:
+        """The latest slot recorded for ``campaign`` (run, skipped or baseline)."""
+        rows = self._all("SELECT MAX(slot) FROM runs WHERE campaign = ?", (campaign,))
+        value = rows[0][0]
+        return datetime.fromisoformat(value) if value else None
+
+    def run_for(self, campaign: str, slot: datetime) -> Run | None:
+        """The run recorded for ``campaign`` at ``slot``, if any."""
+        rows = self._all("SELECT * FROM runs WHERE campaign = ? AND slot = ?",
+                         (campaign, iso(slot)))
+        return _run(rows[0]) if rows else None
+
+    def mark_slot(self, campaign: str, slot: datetime, state: RunState, note: str = "") -> bool:
+        """Record a slot the scheduler did not publish at (skipped, baseline); False if known."""
+        now = self._now()
+        with self._tx() as conn:
+            cur = conn.execute("INSERT OR IGNORE INTO runs (campaign, slot, state, note, "
+                               "started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?)",
+                               (campaign, iso(slot), state.value, note, now, now))
+            return cur.rowcount == 1
+
+    def start_run(self, campaign: str, slot: datetime, picks: Sequence[Pick],
+                  note: str = "") -> Run:
+        """Record a run and its pending publications in one transaction.
+
+        Raises :class:`LedgerError` when the slot already has a run (it is resumed instead).
+        """
+        now = self._now()
+        with self._tx() as conn:
+            try:
+                cur = conn.execute("INSERT INTO runs (campaign, slot, state, note, started_at) "
+                                   "VALUES (?, ?, 'running', ?, ?)",
+                                   (campaign, iso(slot), note, now))
+            except sqlite3.IntegrityError:
+                raise LedgerError(f"campaign {campaign!r} already ran at {iso(slot)}") from None
+            run_id = int(cur.lastrowid or 0)
+            for pick in picks:
+                for channel in pick.channels:
+                    conn.execute("INSERT INTO publications (run_id, campaign, item_id, items, "
+                                 "channel, round, state, fingerprint, created_at, updated_at) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+                                 (run_id, campaign, pick.item_id, " ".join(pick.items), channel,
+                                  pick.round, pick.fingerprint, now, now))
+        return self.run(run_id)
+
+    def finish_runs(self) -> int:
+        """Mark ``done`` every running run with no pending publication left; return how many."""
+        with self._tx() as conn:
+            cur = conn.execute("UPDATE runs SET state = 'done', finished_at = ? WHERE state = "
+                               "'running' AND NOT EXISTS (SELECT 1 FROM publications p WHERE "
+                               "p.run_id = runs.id AND p.state = 'pending')", (self._now(),))
+            return cur.rowcount
+
+    def run(self, run_id: int) -> Run:
+        """One run by id."""
+        rows = self._all("SELECT * FROM runs WHERE id = ?", (run_id,))
+        if not rows:
+            raise LedgerError(f"no run {run_id}")
+        return _run(rows[0])
+
+    def runs(self, limit: int = 50) -> list[Run]:
+        """The latest runs, newest slot first."""
+        return [_run(r) for r in self._all("SELECT * FROM runs ORDER BY slot DESC, id DESC "
+                                           "LIMIT ?", (limit,))]
+
+    def pending_publications(self) -> list[Publication]:
+        """Publications still to deliver (new, interrupted, resolved or transiently failed)."""
+        return [_publication(r) for r in self._all(
+            "SELECT * FROM publications WHERE state = 'pending' ORDER BY id")]
+
+    def publication(self, pub_id: int) -> Publication:
+        """One publication by id."""
+        rows = self._all("SELECT * FROM publications WHERE id = ?", (pub_id,))
+        if not rows:
+            raise LedgerError(f"no publication {pub_id}")
+        return _publication(rows[0])
+
+    def publications(self, *, states: Iterable[str] | None = None, channel: str | None = None,
+                     limit: int | None = None) -> list[Publication]:
+        """Publications, newest first, optionally filtered by state and channel."""
+        sql, args = "SELECT * FROM publications WHERE 1", []
+        if states is not None:
+            wanted = list(states)
+            sql += f" AND state IN ({','.join('?' * len(wanted)) or chr(39) * 2})"
+            args += wanted
+        if channel is not None:
+            sql += " AND channel = ?"
+            args.append(channel)
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [_publication(r) for r in self._all(sql, args)]
+
+    def finish_publication(self, pub_id: int, state: PublicationState, *, url: str = "",
+                           error: str = "") -> None:
+        """Record the outcome of one publication (``sent``, ``failed``, ``blocked`` ...)."""
+        with self._tx() as conn:
+            conn.execute("UPDATE publications SET state = ?, url = ?, error = ?, attempts = "
+                         "attempts + 1, updated_at = ? WHERE id = ?",
+                         (state.value, url, mask(error)[:2000], self._now(), pub_id))
+
+    def retry_later(self, pub_id: int, error: str, max_attempts: int) -> Publication:
+        """A transient failure: keep it pending for the next tick, or fail after many tries."""
+        with self._tx() as conn:
+            conn.execute("UPDATE publications SET attempts = attempts + 1, error = ?, "
+                         "updated_at = ?, state = CASE WHEN attempts + 1 >= ? THEN 'failed' "
+                         "ELSE state END WHERE id = ?",
+                         (mask(error)[:2000], self._now(), max_attempts, pub_id))
+        return self.publication(pub_id)
+
+    def last_item(self, campaign: str) -> str | None:
+        """The item this campaign published (or tried to) most recently."""
+        rows = self._all("SELECT item_id, items FROM publications WHERE campaign = ? AND state "
+                         "IN ('sent', 'pending', 'unconfirmed') ORDER BY id DESC LIMIT 1",
+                         (campaign,))
+        if not rows:
+            return None
+        items = rows[0]["items"].split()
+        return items[-1] if items else rows[0]["item_id"]
+
+    def channel_history(self, channel: str) -> list[Publication]:
+        """Every publication on ``channel``, oldest first (selection reads it)."""
+        return [_publication(r) for r in self._all(
+            "SELECT * FROM publications WHERE channel = ? ORDER BY id", (channel,))]
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def delivery(self, row_id: int) -> Delivery:
+        """One delivery row by id."""
+        rows = self._all("SELECT * FROM deliveries WHERE id = ?", (row_id,))
+        if not rows:
+            raise LedgerError(f"no delivery row {row_id} (see `k2publisher status`)")
+        return _delivery(rows[0])
+
+    def deliveries(self, *, states: Iterable[str] | None = None, item_id: str | None = None,
+                   channel: str | None = None, limit: int | None = None) -> list[Delivery]:
+        """Delivery rows, newest first, optionally filtered."""
+        sql, args = "SELECT * FROM deliveries WHERE 1", []
+        if states is not None:
+            wanted = list(states)
+            sql += f" AND state IN ({','.join('?' * len(wanted)) or chr(39) * 2})"
+            args += wanted
+        if item_id is not None:
+            sql += " AND item_id = ?"
+            args.append(item_id)
+        if channel is not None:
+            sql += " AND channel = ?"
+            args.append(channel)
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [_delivery(r) for r in self._all(sql, args)]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """How many deliveries and publications are in each state."""
+        out: dict[str, dict[str, int]] = {}
+        for table in ("deliveries", "publications"):
+            states = DeliveryState if table == "deliveries" else PublicationState
+            found = {s.value: 0 for s in states}
+            for row in self._all(f"SELECT state, COUNT(*) FROM {table} GROUP BY state"):
+                found[row[0]] = row[1]
+            out[table] = found
+        return out
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a small named value (the scheduler's last tick, the install baseline)."""
+        with self._tx() as conn:
+            conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO "
+                         "UPDATE SET value = excluded.value", (key, value))
+
+    def get_meta(self, key: str) -> str | None:
+        """A value stored with :meth:`set_meta`."""
+        rows = self._all("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    # -- backup --------------------------------------------------------------------------------
+
+    def backup(self, dest: Path | str) -> Path:
+        """Copy the live database to ``dest`` with SQLite's online backup (safe while running)."""
+        target = Path(dest)
+        if target.is_dir():
+            target = target / f"k2publisher-{self.clock().strftime('%Y%m%dT%H%M%SZ')}.sqlite3"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.partial")
+        out = sqlite3.connect(tmp)
+        try:
+            with self._lock:
+                self._conn.backup(out)
+        finally:
+            out.close()
+        tmp.replace(target)
+        return target
+
+
+def _delivery(row: sqlite3.Row) -> Delivery:
+    data = dict(row)
+    data["state"] = DeliveryState(data["state"])
+    return Delivery(**data)
+
+
+def _publication(row: sqlite3.Row) -> Publication:
+    data = dict(row)
+    data["state"] = PublicationState(data["state"])
+    data["items"] = tuple(data["items"].split())
+    return Publication(**data)
+
+
+def _run(row: sqlite3.Row) -> Run:
+    data = dict(row)
+    data["state"] = RunState(data["state"])
+    data["slot"] = datetime.fromisoformat(data["slot"])
+    return Run(**data)
