@@ -59,6 +59,20 @@ DEFAULTS: dict[str, Any] = {
         "social": {"type": "file", "path": "outbox/social", "profile": "mastodon"},
     },
     "campaigns": {},
+    "newsletter": {
+        "channel": "email",          # channel the issues and confirmation mails go through
+        "secret_key": "",            # signs confirm/unsubscribe links; "" = generated in state/
+        "confirm_max_age": 259200,   # seconds a confirmation link stays valid (3 days)
+        "connections": 4,            # parallel SMTP connections during a fan-out
+        "rate_per_second": 10,       # messages per second (0 = unlimited)
+        "rate_per_hour": 0,          # messages per sliding hour (0 = unlimited)
+        "list_id": "",               # List-Id value; "" = newsletter.<base_url host>
+        "unsubscribe_mailto": "",    # mailto: in List-Unsubscribe; "" = site contact_email
+        "from_name": "",             # display name in From; "" = site name
+        "per_ip_per_hour": 20,       # /subscribe requests per client IP per hour
+        "per_address_per_hour": 3,   # /subscribe requests per address per hour
+        "confirmations_per_day": 3,  # confirmation mails per address per 24 hours
+    },
 }
 
 SECRET_KEYS = frozenset({
