@@ -107,3 +107,21 @@ class PermanentDeliveryError(DeliveryError):
 
 class AuthDeliveryError(PermanentDeliveryError):
     """The credentials are wrong or expired: fix them in the config or .env."""
+
+
+class AddressError(K2Error, ValueError):
+    """An email address is not valid; the message says why."""
+
+    exit_code = 2
+
+
+class SubscriberLookupError(K2Error, LookupError):
+    """No newsletter subscriber has the given address or id."""
+
+    exit_code = 2
+
+
+class TokenError(K2Error, ValueError):
+    """A confirm or unsubscribe link is forged, expired, already used or for another purpose."""
+
+    exit_code = 2
