@@ -31,6 +31,10 @@ class Channel(ABC):
     #: settings this adapter requires / accepts (names from the issue, for predictable configs)
     required_settings: ClassVar[tuple[str, ...]] = ()
     optional_settings: ClassVar[tuple[str, ...]] = ()
+    #: settings whose values are secrets (masked in listings, previews, logs and errors)
+    secret_settings: ClassVar[tuple[str, ...]] = ()
+    #: one line saying what the channel does (shown by ``channels list``)
+    description: ClassVar[str] = ""
 
     def __init__(self, name: str, options: Mapping[str, Any], context: Any = None):
         self.name = name
@@ -46,6 +50,19 @@ class Channel(ABC):
         :class:`~k2publisher.errors.PermanentDeliveryError` (give up, tell the editor) or
         :class:`~k2publisher.errors.AuthDeliveryError` (fix the credentials).
         """
+
+    @property
+    def render_profile(self) -> str:
+        """The render profile to use: the ``profile`` setting, else the declared default."""
+        return str(self.options.get("profile") or self.profile)
+
+    def describe(self, rendering: Rendering, index: int, previous: PartReceipt | None,
+                 idempotency_key: str) -> str:
+        """What :meth:`send_part` would send for part ``index`` (``--dry-run``), unmasked.
+
+        The caller masks secrets. Adapters override this to show the exact request.
+        """
+        return f"{self.type_name} {self.name} part {index}:\n{rendering.parts[index].text}"
 
     def check(self) -> str:
         """Verify credentials and reachability with a harmless call; return what was checked.

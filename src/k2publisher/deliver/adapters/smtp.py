@@ -1,0 +1,156 @@
+"""SMTP: one connection (plain, STARTTLS or implicit TLS) reused across messages.
+
+The connection opens on the first message and stays open between :meth:`send_part` calls
+(and :meth:`SmtpChannel.send_message` calls from the newsletter); a server that hung up is
+reconnected once. Replies map to errors: 4xx transient, 5xx permanent, failed login auth.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from typing import Any
+
+from k2publisher.abc import Channel
+from k2publisher.deliver.core import RetryPolicy
+from k2publisher.deliver.message import EMAIL_SETTINGS, build_message, message_options
+from k2publisher.errors import (
+    AuthDeliveryError,
+    ConfigError,
+    DeliveryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
+from k2publisher.models import PartReceipt, Rendering
+from k2publisher.redact import mask
+
+DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
+
+
+class SmtpChannel(Channel):
+    """Sends email through an SMTP server (``security`` = none | starttls | tls)."""
+
+    type_name = "smtp"
+    profile = "email"
+    required_settings = ("host",)
+    optional_settings = ("port", "security", "username", "password", *EMAIL_SETTINGS)
+    secret_settings = ("password",)
+    description = "sends email through an SMTP server, one connection for many messages"
+
+    def __init__(self, name: str, options: Any, context: Any = None):
+        super().__init__(name, options, context)
+        self.security = str(self.options.get("security", "starttls"))
+        if self.security not in DEFAULT_PORTS:
+            raise ConfigError(f"[channels.{name}] security must be none, starttls or tls, "
+                              f"not {self.security!r}")
+        self.port = int(self.options.get("port") or DEFAULT_PORTS[self.security])
+        self.timeout = (getattr(context, "policy", None) or RetryPolicy()).timeout
+        self._smtp: smtplib.SMTP | None = None
+        self.connections = 0  # how many connections were opened (for tests and logs)
+
+    def _secrets(self) -> list[str]:
+        return [str(self.options["password"])] if self.options.get("password") else []
+
+    def _error(self, exc: Exception) -> DeliveryError:
+        text = mask(f"{self.options['host']}:{self.port}: {type(exc).__name__}: {exc}",
+                    self._secrets())
+        code = getattr(exc, "smtp_code", None)
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+            codes = [c for c, _ in exc.recipients.values()]
+            code = max(codes) if codes else None
+        if isinstance(exc, smtplib.SMTPAuthenticationError) or code in (530, 535):
+            return AuthDeliveryError(f"{text} (check username and password)",
+                                     channel=self.name, status=code)
+        if code is not None and 400 <= code < 500:
+            return TransientDeliveryError(text, channel=self.name, status=code)
+        if (code is not None and code >= 500) or isinstance(exc, smtplib.SMTPNotSupportedError):
+            return PermanentDeliveryError(text, channel=self.name, status=code)
+        return TransientDeliveryError(text, channel=self.name)  # disconnects, timeouts, OSError
+
+    def _connect(self) -> smtplib.SMTP:
+        host = str(self.options["host"])
+        smtp: smtplib.SMTP | None = None
+        try:
+            if self.security == "tls":
+                smtp = smtplib.SMTP_SSL(host, self.port, timeout=self.timeout,
+                                        context=ssl.create_default_context())
+            else:
+                smtp = smtplib.SMTP(host, self.port, timeout=self.timeout)
+            smtp.ehlo()
+            if self.security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if self.options.get("username"):
+                smtp.login(str(self.options["username"]), str(self.options.get("password", "")))
+        except (smtplib.SMTPException, OSError) as exc:
+            if smtp is not None:
+                smtp.close()
+            raise self._error(exc) from None
+        self.connections += 1
+        self._smtp = smtp
+        return smtp
+
+    def send_message(self, msg: EmailMessage) -> str:
+        """Send one prepared message over the pooled connection; return its Message-ID."""
+        for attempt in (1, 2):
+            smtp = self._smtp or self._connect()
+            try:
+                smtp.send_message(msg)
+                return str(msg["Message-ID"])
+            except smtplib.SMTPServerDisconnected as exc:
+                self._smtp = None
+                if attempt == 2:
+                    raise self._error(exc) from None
+            except (smtplib.SMTPException, OSError) as exc:
+                self._reset()
+                raise self._error(exc) from None
+        raise AssertionError("unreachable")
+
+    def _reset(self) -> None:
+        """After a refused message, make the session usable again (or drop it)."""
+        if self._smtp is None:
+            return
+        try:
+            self._smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self._smtp.close()
+            self._smtp = None
+
+    def message(self, rendering: Rendering) -> EmailMessage:
+        """The email for ``rendering`` with this channel's headers."""
+        settings = getattr(self.context, "settings", None)
+        return build_message(rendering, **message_options(self.options,
+                                                          settings.site if settings else {}))
+
+    def send_part(self, rendering: Rendering, index: int, previous: PartReceipt | None,
+                  idempotency_key: str) -> PartReceipt:
+        """Send the rendering as one message; the receipt holds its Message-ID."""
+        return PartReceipt(index=index, remote_id=self.send_message(self.message(rendering)))
+
+    def describe(self, rendering: Rendering, index: int, previous: PartReceipt | None,
+                 idempotency_key: str) -> str:
+        """The SMTP envelope and message that would be sent."""
+        msg = self.message(rendering)
+        return (f"SMTP {self.options['host']}:{self.port} ({self.security}) "
+                f"MAIL FROM {msg['From']} RCPT TO {msg['To']}\n{msg.as_string()}")
+
+    def check(self) -> str:
+        """Connect, EHLO (+ STARTTLS) and log in, then NOOP."""
+        smtp = self._smtp or self._connect()
+        try:
+            smtp.noop()
+        except (smtplib.SMTPException, OSError) as exc:
+            raise self._error(exc) from None
+        who = f", logged in as {self.options['username']}" if self.options.get("username") \
+            else ""
+        return f"{self.options['host']}:{self.port} answered EHLO ({self.security}){who}"
+
+    def close(self) -> None:
+        """QUIT the pooled connection."""
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self._smtp.close()
+            self._smtp = None

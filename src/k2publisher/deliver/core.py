@@ -1,0 +1,227 @@
+"""The one delivery loop: idempotency keys, the guard call, retries, backoff, recording.
+
+Every channel goes through :func:`deliver`. For each part it derives a stable idempotency key,
+skips parts the recorder already holds a receipt for, tells the recorder before and after
+the network call, and retries :class:`~k2publisher.errors.TransientDeliveryError` with
+exponential backoff and full jitter, or waits exactly as long as the network asked
+(``retry_after``). ``sleep``, the random source and the clock are injected so tests can
+check every wait without waiting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from k2publisher.abc import Channel, Recorder
+from k2publisher.errors import ConfigError, DeliveryError, TransientDeliveryError
+from k2publisher.models import PartReceipt, Receipt, Rendering
+from k2publisher.redact import mask
+from k2publisher.settings import resolve
+
+if TYPE_CHECKING:
+    from k2publisher.content.queue import Queue
+    from k2publisher.settings import Settings
+
+log = logging.getLogger("k2publisher.deliver")
+T = TypeVar("T")
+#: called with the rendering right before the first part is sent; raises GuardRefusal
+Guard = Callable[[Rendering], Any]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """The ``[delivery]`` settings: attempts, backoff and timeouts (seconds)."""
+
+    max_attempts: int = 5        # tries per part, the first one included
+    backoff_base: float = 1.0    # first backoff ceiling; doubles per attempt
+    backoff_max: float = 60.0    # ceiling of one backoff wait
+    max_wait: float = 900.0      # longest rate-limit wait honoured in-process
+    connect_timeout: float = 10.0
+    timeout: float = 30.0        # read timeout of every HTTP request and SMTP command
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None) -> RetryPolicy:
+        """The policy from ``[delivery]`` (defaults for missing keys); ConfigError if wrong."""
+        table: Mapping[str, Any] = settings.section("delivery") if settings else {}
+        values: dict[str, Any] = {}
+        for name, default in cls().__dict__.items():
+            if name not in table:
+                continue
+            value = table[name]
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ConfigError(f"[delivery] {name} must be a number >= 0, "
+                                  f"not {value!r} (default {default})",
+                                  settings.config_path if settings else None)
+            values[name] = type(default)(value)
+        unknown = sorted(set(table) - set(cls().__dict__))
+        if unknown:
+            raise ConfigError(f"[delivery] has unknown setting(s) {', '.join(unknown)}; known: "
+                              + ", ".join(cls().__dict__), settings.config_path if settings
+                              else None)
+        return cls(**values)
+
+    def backoff_ceiling(self, attempt: int) -> float:
+        """The upper bound of the wait after failed attempt number ``attempt`` (1-based)."""
+        return min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Exponential backoff with full jitter: uniform in ``[0, backoff_ceiling]``."""
+        return rng.uniform(0.0, self.backoff_ceiling(attempt))
+
+
+@dataclass
+class ChannelContext:
+    """What an adapter may use besides its own options: settings, queue, policy, clock."""
+
+    settings: Settings | None = None
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    clock: Callable[[], datetime] | None = None
+    _queue: Queue | None = None
+
+    def resolve(self, value: str) -> Path:
+        """A configured path, relative to the site root when settings are known."""
+        return resolve(self.settings.root, value) if self.settings else Path(value)
+
+    @property
+    def queue(self) -> Queue:
+        """The content queue (built from ``[paths] queue`` on first use)."""
+        if self._queue is None:
+            from k2publisher.content.queue import Queue
+
+            if self.settings is None:
+                raise ConfigError("this channel needs the settings to find the queue")
+            self._queue = Queue(self.settings.path("queue"),
+                                index_path=self.settings.path("state") / "queue-index.pickle")
+        return self._queue
+
+
+def idempotency_key(item_id: str, channel: str, index: int) -> str:
+    """The stable key of one part: sha256 hex of item id, channel name and part index."""
+    return hashlib.sha256(f"{item_id}\x1f{channel}\x1f{index}".encode()).hexdigest()
+
+
+def channel_secrets(channel: Channel) -> list[str]:
+    """The secret option values of ``channel`` (for masking)."""
+    return [str(channel.options[k]) for k in channel.secret_settings if channel.options.get(k)]
+
+
+def send_with_retries(send: Callable[[], T], *, policy: RetryPolicy,
+                      sleep: Callable[[float], Any] = time.sleep,
+                      rng: random.Random | None = None, what: str = "",
+                      secrets: Iterable[str] = ()) -> T:
+    """Call ``send`` until it succeeds, retrying transient errors per ``policy``.
+
+    A transient error that carries ``retry_after`` waits exactly that long (a rate limit);
+    others wait a full-jitter backoff. A requested wait longer than ``max_wait``, or the last
+    attempt failing, re-raises the transient error so a scheduler can try again later.
+    """
+    rng = rng or random.Random()
+    attempt = 1
+    while True:
+        try:
+            return send()
+        except TransientDeliveryError as exc:
+            if attempt >= max(1, policy.max_attempts):
+                raise
+            if exc.retry_after is not None:
+                wait = exc.retry_after
+                if wait > policy.max_wait:
+                    log.warning(mask(f"{what} outcome=rate-limited wait={wait:.0f}s "
+                                     f"(over max_wait {policy.max_wait:.0f}s): {exc}", secrets))
+                    raise
+            else:
+                wait = policy.backoff(attempt, rng)
+            log.info(mask(f"{what} outcome=retry attempt={attempt} wait={wait:.2f}s: {exc}",
+                          secrets))
+            sleep(wait)
+            attempt += 1
+
+
+def _with_item(exc: DeliveryError, item_id: str, channel: str, index: int) -> DeliveryError:
+    if exc.item_id:
+        return exc
+    raw = str(exc).removeprefix(f"[{exc.channel}]").strip() if exc.channel else str(exc)
+    return type(exc)(f"part {index}: {raw}", channel=exc.channel or channel, item_id=item_id,
+                     status=exc.status, retry_after=exc.retry_after)
+
+
+def deliver(channel: Channel, rendering: Rendering, *, recorder: Recorder | None = None,
+            sleep: Callable[[float], Any] = time.sleep, policy: RetryPolicy | None = None,
+            guard: Guard | None = None, rng: random.Random | None = None) -> Receipt:
+    """Send every part of ``rendering`` on ``channel`` and return the receipt.
+
+    ``guard`` (the Publisher passes :func:`k2publisher.guard.check.enforce` bound to the item)
+    runs right before the first network call. Parts the recorder already has are not sent
+    again. On final failure the recorder is told and the typed error is raised, naming the
+    item, the channel and the part.
+    """
+    policy = policy or _policy_of(channel)
+    secrets = channel_secrets(channel)
+    item, name, total = rendering.item_id, channel.name, len(rendering.parts)
+    if guard is not None:
+        guard(rendering)
+    receipts: list[PartReceipt] = []
+    previous: PartReceipt | None = None
+    for index in range(total):
+        where = f"item={item} channel={name} part={index + 1}/{total}"
+        done = recorder.already_sent(item, name, index) if recorder else None
+        if done is not None:
+            log.info(mask(f"{where} outcome=already-sent url={done.url or '-'}", secrets))
+            receipts.append(done)
+            previous = done
+            continue
+        key = idempotency_key(item, name, index)
+        if recorder:
+            recorder.sending(item, name, index, key)
+        prior = previous
+        try:
+            receipt = send_with_retries(
+                lambda i=index, p=prior, k=key: channel.send_part(rendering, i, p, k),
+                policy=policy, sleep=sleep, rng=rng, what=where, secrets=secrets)
+        except DeliveryError as exc:
+            error = _with_item(exc, item, name, index)
+            transient = isinstance(error, TransientDeliveryError)
+            log.error(mask(f"{where} outcome={'transient' if transient else 'failed'}: "
+                           f"{error}", secrets))
+            if recorder:
+                recorder.failed(item, name, index, error, transient)
+            if error is exc:
+                raise
+            raise error from exc
+        if recorder:
+            recorder.sent(item, name, index, receipt)
+        log.info(mask(f"{where} outcome=sent id={receipt.remote_id} url={receipt.url or '-'}",
+                      secrets))
+        receipts.append(receipt)
+        previous = receipt
+    return Receipt(item_id=item, channel=name, parts=tuple(receipts))
+
+
+def preview(channel: Channel, rendering: Rendering, *, guard: Guard | None = None) -> list[str]:
+    """What :func:`deliver` would send, one masked text per part; nothing is sent.
+
+    The guard runs first, exactly as before a real delivery.
+    """
+    if guard is not None:
+        guard(rendering)
+    secrets = channel_secrets(channel)
+    out: list[str] = []
+    previous: PartReceipt | None = None
+    for index in range(len(rendering.parts)):
+        key = idempotency_key(rendering.item_id, channel.name, index)
+        out.append(mask(channel.describe(rendering, index, previous, key), secrets))
+        previous = PartReceipt(index=index, remote_id=f"<id of part {index}>", url="")
+    return out
+
+
+def _policy_of(channel: Channel) -> RetryPolicy:
+    context = channel.context
+    return context.policy if isinstance(context, ChannelContext) else RetryPolicy()
