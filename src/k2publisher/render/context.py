@@ -42,12 +42,14 @@ class DisclaimerView:
     short: str | None
     critical: bool
     boxed: bool
+    placement: str = "beside"
 
     @classmethod
     def of(cls, d: DisclaimerLike, *, short: bool = False) -> DisclaimerView:
         """The view of ``d``; ``short`` picks the short form where one exists."""
         return cls(id=d.id, text=(d.short or d.text) if short else d.text, full=d.text,
-                   short=d.short, critical=bool(d.critical), boxed=is_boxed(d))
+                   short=d.short, critical=bool(d.critical), boxed=is_boxed(d),
+                   placement=d.placement or "beside")
 
 
 def is_boxed(d: DisclaimerLike) -> bool:
@@ -192,4 +194,4 @@ def build_view(item: Item, rules: Any, url: str, width: int) -> ItemView:
 def _beside(d: DisclaimerLike) -> bool:
     """Whether ``d`` sits beside the section that triggers it (else: top notes or footer)."""
     placement = (getattr(d, "placement", "") or "").lower()
-    return d.critical or not any(w in placement for w in ("footer", "always", "top"))
+    return d.critical or placement not in ("footer", "top")

@@ -7,6 +7,7 @@ naming the template and the line.
 
 from __future__ import annotations
 
+import textwrap
 import traceback
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -50,6 +51,12 @@ def escape_discord(text: str) -> str:
     return "".join("\\" + c if c in "\\*_~`|>[]" else c for c in text)
 
 
+def wrap(text: str, width: int = 76) -> str:
+    """``text`` wrapped at ``width`` columns, never breaking a word or a URL."""
+    return textwrap.fill(" ".join(text.split()), width, break_long_words=False,
+                         break_on_hyphens=False)
+
+
 def make_environment(settings: Settings) -> jinja2.Environment:
     """The environment every renderer uses: user folder first, built-ins second."""
     user = settings.path("templates")
@@ -67,7 +74,7 @@ def make_environment(settings: Settings) -> jinja2.Environment:
         auto_reload=True,
     )
     env.filters.update(rfc822=rfc822, rfc3339=rfc3339, xml_safe=strip_illegal_xml,
-                       tg=escape_markup, mrkdwn=escape_markup, discord=escape_discord)
+                       wrap=wrap, tg=escape_markup, mrkdwn=escape_markup, discord=escape_discord)
     env.globals["site"] = settings.site
     return env
 

@@ -89,7 +89,8 @@ Fits = Callable[[Sequence[str], int], bool]
 def pack(units: Sequence[str], fits: Fits) -> tuple[list[list[str]], list[str]]:
     """Greedily fill parts with ``units``; ``fits(units_in_part, part_index)`` decides.
 
-    Returns the parts and the units that fit nowhere, even alone in a fresh part.
+    A unit that does not fit even alone in a fresh part is given up (a claim is dropped
+    rather than its disclaimer). Returns the parts and the units that fit nowhere.
     """
     parts: list[list[str]] = []
     dropped: list[str] = []
@@ -97,14 +98,11 @@ def pack(units: Sequence[str], fits: Fits) -> tuple[list[list[str]], list[str]]:
     for unit in units:
         if fits([*current, unit], len(parts)):
             current.append(unit)
-            continue
-        if current:
+        elif current and fits([unit], len(parts) + 1):
             parts.append(current)
-            current = []
-            if fits([unit], len(parts)):
-                current = [unit]
-                continue
-        dropped.append(unit)
+            current = [unit]
+        else:
+            dropped.append(unit)
     if current:
         parts.append(current)
     return parts, dropped

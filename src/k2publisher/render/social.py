@@ -1,0 +1,128 @@
+"""Social posts: summary (or the hand-written variant) + disclaimers + archive link + hashtags.
+
+The order of sacrifices when a post is too long: hashtags first; then, where the profile
+allows threads, the body is split at sentence boundaries into a numbered thread whose every
+post carries what :meth:`DisclaimerRules.required_for_part` says it must (critical warnings in
+post 1). A sentence that cannot fit even alone beside its disclaimers is dropped (the claim
+goes, never the warning). On a profile without threads an over-long post is returned as it
+is, and the guard refuses it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+
+from k2publisher.models import Item, Part
+from k2publisher.render.context import DisclaimerView
+from k2publisher.render.counting import fits
+from k2publisher.render.environment import render_template
+from k2publisher.render.facets import facets
+from k2publisher.render.profiles import Profile
+from k2publisher.render.splitting import numbering, pack, sentences
+
+_SPACES = re.compile(r"[ \t]+\n")
+_BLANKS = re.compile(r"\n{3,}")
+
+
+def hashtags(tags: Sequence[str], limit: int) -> list[str]:
+    """``#CamelCase`` hashtags from tags (``vitamin-k2`` -> ``#VitaminK2``), at most ``limit``."""
+    out: list[str] = []
+    for tag in tags:
+        words = [w for w in re.split(r"[^0-9A-Za-z]+", tag) if w]
+        if not words:
+            continue
+        name = "".join(w[:1].upper() + w[1:] for w in words)
+        if name[0].isdigit():
+            continue
+        if f"#{name}" not in out:
+            out.append(f"#{name}")
+    return out[:max(0, limit)]
+
+
+def tidy(text: str) -> str:
+    """Template output made neat: no trailing spaces, at most one blank line, trimmed."""
+    return _BLANKS.sub("\n\n", _SPACES.sub("\n", text)).strip()
+
+
+@dataclass
+class Posts:
+    """What the composer produced: the parts, and what it had to give up."""
+
+    parts: tuple[Part, ...]
+    threaded: bool = False
+    dropped_hashtags: bool = False
+    dropped: list[str] = field(default_factory=list)
+    over_limit: bool = False
+
+
+@dataclass
+class SocialComposer:
+    """Composes the posts of one item for one social profile."""
+
+    env: jinja2.Environment
+    rules: Any
+    item: Item
+    profile: Profile
+    link: str
+    tags: list[str]
+
+    @property
+    def template(self) -> str:
+        """The template of this profile's family: ``social/<profile>.txt``."""
+        return f"social/{self.profile.name}.txt"
+
+    def body(self) -> str:
+        """The item's hand-written variant for this network, or its summary."""
+        return (self.item.variants.get(self.profile.name) or self.item.summary).strip()
+
+    def post(self, units: Sequence[str], index: int, total: int, *, link: bool,
+             tags: Sequence[str]) -> Part:
+        """Render one post: its body units, marker, disclaimers, link and hashtags."""
+        body = " ".join(units)
+        required = self.rules.required_for_part(self.item, body, index, "social")
+        views = [DisclaimerView.of(d, short=True) for d in required]
+        text = tidy(render_template(
+            self.env, self.template, item=self.item, profile=self.profile, body=body,
+            number=numbering(index, total) if total > 1 else "", index=index, total=total,
+            link=self.link if link else "", hashtags=list(tags), disclaimers=views))
+        return Part(text=text, disclaimers=tuple(v.id for v in views),
+                    facets=facets(text) if self.profile.name == "bluesky" else ())
+
+    def compose(self) -> Posts:
+        """The posts, following the order of sacrifices in the module docstring."""
+        units = [self.body()] if self.body() else []
+        single = self.post(units, 0, 1, link=True, tags=self.tags)
+        if fits(single.text, self.profile):
+            return Posts((single,))
+        bare = self.post(units, 0, 1, link=True, tags=())
+        if fits(bare.text, self.profile) or not self.profile.threads:
+            return Posts((bare,), dropped_hashtags=bool(self.tags),
+                         over_limit=not fits(bare.text, self.profile))
+        return self.thread()
+
+    def thread(self) -> Posts:
+        """The body packed into a numbered thread, the link in the last post.
+
+        The first post opens with the item's title (a neutral headline) beside the
+        thread's safety warnings; whole sentences follow.
+        """
+        units = [self.item.title.strip(), *sentences(self.body())]
+        guess = 9
+        while True:
+            def fit(us: Sequence[str], index: int, total: int = guess) -> bool:
+                part = self.post(us, index, total, link=True, tags=())
+                return fits(part.text, self.profile)
+
+            groups, dropped = pack(units, fit)
+            if len(groups) <= guess:
+                break
+            guess = 10 ** len(str(len(groups))) - 1
+        groups = groups or [[]]
+        n = len(groups)
+        parts = tuple(self.post(g, i, n, link=i == n - 1, tags=()) for i, g in enumerate(groups))
+        return Posts(parts, threaded=n > 1, dropped_hashtags=bool(self.tags), dropped=dropped)
