@@ -125,3 +125,16 @@ class TokenError(K2Error, ValueError):
     """A confirm or unsubscribe link is forged, expired, already used or for another purpose."""
 
     exit_code = 2
+
+
+class RecipientRejectedError(PermanentDeliveryError):
+    """The server refused this recipient permanently (5xx to RCPT TO): the address bounced."""
+
+
+class ConnectionLostError(TransientDeliveryError):
+    """The server closed the connection or cannot be reached; ``dot_sent`` says whether the
+    message's final dot had been written (then the server may have accepted it)."""
+
+    def __init__(self, message: str, *, dot_sent: bool = False, **kwargs):
+        self.dot_sent = dot_sent
+        super().__init__(message, **kwargs)
