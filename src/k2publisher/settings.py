@@ -58,7 +58,24 @@ DEFAULTS: dict[str, Any] = {
         "feed": {"type": "rss", "path": "public"},
         "social": {"type": "file", "path": "outbox/social", "profile": "mastodon"},
     },
-    "campaigns": {},
+    # a config file's [campaigns] replaces these examples as a whole (see docs/service.md)
+    "campaigns": {
+        "demo": {                    # due at start so a first run publishes to the local sinks
+            "channels": ["social", "feed"], "run_on_start": True,
+            "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "times": ["12:00"],
+            "timezone": "UTC", "grace": 600,
+        },
+        "daily-social": {            # two slots a day; the feed updates on every publish
+            "channels": ["social", "feed"],
+            "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+            "times": ["09:00", "17:30"], "timezone": "Europe/London", "grace": 3600,
+            "evergreen_after_days": 90,
+        },
+        "weekly-digest": {           # the newsletter: three items in one issue, Monday 08:00
+            "channels": ["email"], "cron": "0 8 * * mon", "timezone": "America/New_York",
+            "digest": 3, "grace": 21600,
+        },
+    },
     "newsletter": {
         "channel": "email",          # channel the issues and confirmation mails go through
         "secret_key": "",            # signs confirm/unsubscribe links; "" = generated in state/
@@ -129,7 +146,8 @@ def resolve(root: Path, value: str | os.PathLike[str]) -> Path:
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(base.get(key), dict) and key != "channels":
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict) and key not in (
+                "channels", "campaigns"):
             _merge(base[key], value)
         else:
             base[key] = copy.deepcopy(value)

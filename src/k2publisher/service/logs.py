@@ -1,0 +1,81 @@
+"""Service logging: one line per event (time, campaign, item, channel, outcome, remote URL).
+
+:func:`event` is how the service reports what it did; :func:`setup` installs a handler that
+writes either ``key=value`` text or one JSON object per line (``--log-format json``), with
+secrets masked by :class:`~k2publisher.redact.RedactingFilter`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from k2publisher.redact import RedactingFilter, mask
+
+EVENTS = logging.getLogger("k2publisher.events")
+#: the fields of an event line, in order
+FIELDS = ("campaign", "item", "channel", "outcome", "url")
+
+
+def event(outcome: str, *, campaign: str = "", item: str = "", channel: str = "",
+          url: str = "", level: int = logging.INFO, **extra: Any) -> None:
+    """Log one service event (a publish, a skipped slot, a recovery ...)."""
+    fields = {"campaign": campaign, "item": item, "channel": channel, "outcome": outcome,
+              "url": url, **{k: v for k, v in extra.items() if v not in (None, "")}}
+    EVENTS.log(level, " ".join(f"{k}={_quote(v)}" for k, v in fields.items() if v not in ("",)),
+               extra={"k2event": fields})
+
+
+def _quote(value: Any) -> str:
+    text = str(value)
+    return json.dumps(text, ensure_ascii=False) if (" " in text or not text) else text
+
+
+class TextFormatter(logging.Formatter):
+    """``2026-11-25T09:00:00Z INFO campaign=daily-social item=... outcome=sent url=...``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        line = f"{when} {record.levelname} {record.getMessage()}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ``time``, ``level``, the event fields or ``message``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="seconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+        }
+        fields = getattr(record, "k2event", None)
+        if fields:
+            data.update({k: mask(v) if isinstance(v, str) else v for k, v in fields.items()})
+        else:
+            data["message"] = record.getMessage()
+        if record.exc_info:
+            data["error"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def setup(log_format: str = "text", *, level: int = logging.INFO,
+          stream: TextIO | None = None) -> logging.Handler:
+    """Route every k2publisher log record to one handler in the chosen format."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # APScheduler's own chatter (job added, executed ...) only at warning and above
+    logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
+    logging.getLogger("waitress").setLevel(max(level, logging.WARNING))
+    return handler

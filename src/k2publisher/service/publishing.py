@@ -1,0 +1,154 @@
+"""Delivering the ledger's pending publications through the real pipeline.
+
+A publication of one item goes through :class:`~k2publisher.deliver.publisher.Publisher`
+(render, guard, deliver); a newsletter digest is rendered as one issue and checked against
+the disclaimers of every item in it. The outcome lands in the ledger and in one log line.
+The ledger is the publisher's recorder, so every part is committed before and after its
+network call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from k2publisher.content.queue import Queue
+from k2publisher.errors import (
+    ConfigError,
+    GuardRefusal,
+    K2Error,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
+from k2publisher.models import Item, Receipt, Status
+from k2publisher.record.ledger import Ledger, LedgerError, Publication, PublicationState
+from k2publisher.service.logs import event
+from k2publisher.settings import Settings
+
+log = logging.getLogger("k2publisher.service")
+#: transient failures tolerated (one per tick) before a publication is marked failed
+MAX_ATTEMPTS = 10
+
+
+def make_queue(settings: Settings) -> Queue:
+    """The queue the service reads, with its on-disk index."""
+    return Queue(settings.path("queue"), index_path=settings.path("state") / "queue-index.pickle")
+
+
+def default_publisher(settings: Settings, queue: Queue, ledger: Ledger) -> Any:
+    """The real :class:`~k2publisher.deliver.publisher.Publisher`, recording to ``ledger``."""
+    from k2publisher.deliver.publisher import Publisher
+
+    return Publisher(settings, queue=queue, recorder=ledger)
+
+
+def idempotent_channels(settings: Settings) -> set[str]:
+    """Names of configured channels whose type honours idempotency keys."""
+    from k2publisher.deliver.registry import channel_configs, channel_types
+
+    types = channel_types()
+    return {name for name, options in channel_configs(settings).items()
+            if getattr(types.get(str(options.get("type", ""))), "idempotent", False)}
+
+
+class Publishing:
+    """Delivers pending publications one at a time; owns one Publisher for the service."""
+
+    def __init__(self, settings: Settings, ledger: Ledger, queue: Queue, *,
+                 publisher_factory: Callable[[Settings, Queue, Ledger], Any] = default_publisher,
+                 should_stop: Callable[[], bool] = lambda: False):
+        self.settings = settings
+        self.ledger = ledger
+        self.queue = queue
+        self._factory = publisher_factory
+        self._publisher: Any = None
+        self.should_stop = should_stop
+
+    @property
+    def publisher(self) -> Any:
+        """The publisher, built on first use."""
+        if self._publisher is None:
+            self._publisher = self._factory(self.settings, self.queue, self.ledger)
+        return self._publisher
+
+    def close(self) -> None:
+        """Close the publisher's channels."""
+        if self._publisher is not None:
+            self._publisher.close()
+            self._publisher = None
+
+    def deliver_pending(self) -> int:
+        """Deliver every pending publication, oldest first; stop early when asked to.
+
+        Returns how many were attempted.
+        """
+        pending = self.ledger.pending_publications()
+        if pending:
+            self.queue.load()
+        done = 0
+        for pub in pending:
+            if self.should_stop():
+                break
+            self.deliver(pub)
+            done += 1
+        self.ledger.finish_runs()
+        return done
+
+    def deliver(self, pub: Publication) -> PublicationState:
+        """Deliver one publication and record its outcome."""
+        ids = pub.items or (pub.item_id,)
+        try:
+            items = [self._item(i) for i in ids]
+            receipt = self._issue(pub, items) if pub.items else \
+                self.publisher.publish(items[0], pub.channel)
+        except GuardRefusal as exc:
+            return self._finish(pub, PublicationState.BLOCKED, error=str(exc))
+        except TransientDeliveryError as exc:
+            after = self.ledger.retry_later(pub.id, str(exc), MAX_ATTEMPTS)
+            event("retry-later" if after.state is PublicationState.PENDING else "failed",
+                  campaign=pub.campaign, item=pub.item_id, channel=pub.channel,
+                  level=logging.WARNING, error=str(exc), attempts=after.attempts)
+            return after.state
+        except LedgerError as exc:  # a part waits for an editor's `resolve`
+            return self._finish(pub, PublicationState.UNCONFIRMED, error=str(exc))
+        except (PermanentDeliveryError, ConfigError, K2Error) as exc:
+            return self._finish(pub, PublicationState.FAILED, error=str(exc))
+        except Exception as exc:  # a bug in one adapter must not stop the service
+            log.exception("unexpected error delivering %s on %s", pub.item_id, pub.channel)
+            after = self.ledger.retry_later(pub.id, f"{type(exc).__name__}: {exc}",
+                                            MAX_ATTEMPTS)
+            return after.state
+        return self._finish(pub, PublicationState.SENT, url=receipt.url)
+
+    def _finish(self, pub: Publication, state: PublicationState, *, url: str = "",
+                error: str = "") -> PublicationState:
+        self.ledger.finish_publication(pub.id, state, url=url, error=error)
+        level = logging.INFO if state is PublicationState.SENT else logging.WARNING
+        event(state.value, campaign=pub.campaign, item=pub.item_id, channel=pub.channel,
+              url=url, level=level, error=error)
+        return state
+
+    def _item(self, item_id: str) -> Item:
+        item = self.queue.get(item_id)
+        if item.status is not Status.READY:
+            raise PermanentDeliveryError(
+                f"item {item_id!r} is {item.status.value} now, no longer ready "
+                "(approve it again to publish)")
+        return item
+
+    def _issue(self, pub: Publication, items: list[Item]) -> Receipt:
+        from k2publisher.deliver.core import deliver
+        from k2publisher.guard.check import enforce
+
+        publisher = self.publisher
+        rendering = publisher.renderer.render_issue(items, channel=pub.channel)
+        rules = publisher.rules
+
+        def guard(rendering_: Any) -> None:
+            for item in items:
+                enforce(rendering_, item, rules,
+                        claims_policy=self.settings.section("guard").get("claims", "block"))
+
+        return deliver(publisher.channel(pub.channel), rendering, recorder=self.ledger,
+                       guard=guard)

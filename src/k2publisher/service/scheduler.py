@@ -1,0 +1,284 @@
+"""The scheduler: campaign slots on APScheduler, catch-up after downtime, and slot runs.
+
+On start (:meth:`Service.start_up`):
+
+1. the ledger recovers: parts caught ``sending`` by a crash stay ``sending`` on idempotent
+   channels (re-sent with the same key) and become ``unconfirmed`` elsewhere;
+2. each campaign's missed slots are planned by :func:`plan_start`: a slot missed by less
+   than ``grace`` seconds runs once (several coalesce into the latest), older ones are
+   skipped and logged; a campaign that never ran records a baseline instead of dumping the
+   queue, unless it is marked ``run_on_start`` (then one slot runs at start whenever the
+   campaign has not run within its grace period);
+3. pending publications (new, interrupted, resolved by an editor) are delivered.
+
+While running, one APScheduler ``CronTrigger`` per slot time (in the campaign's zone,
+``misfire_grace_time = grace``, ``coalesce = True``) runs the slot, and a tick every
+``TICK_SECONDS`` retries what is pending. A single worker thread runs every job, so two
+deliveries never overlap.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from k2publisher.content.queue import Queue
+from k2publisher.models import Item
+from k2publisher.record.ledger import Ledger, LedgerError, Pick, RunState, db_path, iso, utcnow
+from k2publisher.service.campaigns import Campaign, load_campaigns
+from k2publisher.service.logs import event
+from k2publisher.service.publishing import Publishing, idempotent_channels, make_queue
+from k2publisher.service.selection import History, select
+from k2publisher.settings import Settings
+
+log = logging.getLogger("k2publisher.service")
+TICK_SECONDS = 30
+#: skipped slots logged one by one before the rest are summarised
+SKIP_LOG_LIMIT = 5
+#: how far back a restart looks for missed slots (older ones are simply gone)
+LOOKBACK = timedelta(days=35)
+
+
+@dataclass(frozen=True)
+class StartPlan:
+    """What one campaign does at start: the slot to run now (if any), the slots skipped,
+    and whether a baseline is recorded instead."""
+
+    campaign: str
+    run: datetime | None = None
+    skipped: tuple[datetime, ...] = ()
+    baseline: datetime | None = None
+    reason: str = ""
+
+
+def plan_start(campaign: Campaign, last: datetime | None, now: datetime) -> StartPlan:
+    """Decide what ``campaign`` does at a (re)start at ``now``, given its last recorded slot."""
+    now = now.replace(microsecond=0)
+    grace = timedelta(seconds=campaign.grace)
+    if last is None:
+        if campaign.run_on_start:
+            return StartPlan(campaign.name, run=now, reason="run_on_start: first start")
+        return StartPlan(campaign.name, baseline=now,
+                         reason="first start: baseline recorded, the queue is not dumped")
+    # a long downtime on a frequent schedule: look back a bounded window only
+    missed = list(campaign.slots(max(last, now - LOOKBACK), now))
+    due = [s for s in missed if now - s < grace]
+    run = due[-1] if due else None
+    skipped = tuple(s for s in missed if s != run)
+    if run is not None:
+        reason = f"slot missed by {(now - run).total_seconds():.0f}s (< grace {campaign.grace}s)"
+        if len(due) > 1:
+            reason += f", {len(due) - 1} earlier slot(s) coalesced into it"
+        return StartPlan(campaign.name, run=run, skipped=skipped, reason=reason)
+    if campaign.run_on_start and now - last >= grace:
+        return StartPlan(campaign.name, run=now, skipped=skipped,
+                         reason="run_on_start: nothing ran within the grace period")
+    return StartPlan(campaign.name, skipped=skipped,
+                     reason="missed slots older than grace are skipped" if skipped else "")
+
+
+@dataclass
+class UpcomingSlot:
+    """A future slot of a campaign and what it would publish."""
+
+    when: datetime
+    campaign: str
+    picks: list[Pick] = field(default_factory=list)
+
+
+class Service:
+    """The long-running publisher: campaigns, the ledger, the queue and the scheduler."""
+
+    def __init__(self, settings: Settings, *, ledger: Ledger | None = None,
+                 queue: Queue | None = None, clock: Callable[[], datetime] = utcnow,
+                 publisher_factory: Callable[[Settings, Queue, Ledger], Any] | None = None,
+                 campaigns: Sequence[Campaign] | None = None):
+        self.settings = settings
+        self.clock = clock
+        self.campaigns = list(campaigns) if campaigns is not None else load_campaigns(settings)
+        self.ledger = ledger or Ledger(db_path(settings.path("state")), clock=clock)
+        self.queue = queue or make_queue(settings)
+        self._stop = threading.Event()
+        kwargs: dict[str, Any] = {"should_stop": self._stop.is_set}
+        if publisher_factory is not None:
+            kwargs["publisher_factory"] = publisher_factory
+        self.publishing = Publishing(settings, self.ledger, self.queue, **kwargs)
+        self.scheduler: BackgroundScheduler | None = None
+        self.last_tick: datetime | None = None
+        self.started_at: datetime | None = None
+        self._lock = threading.Lock()
+
+    # -- start-up and catch-up ---------------------------------------------------------------
+
+    def recover(self) -> None:
+        """Turn parts interrupted mid-send on non-idempotent channels into ``unconfirmed``."""
+        for row in self.ledger.recover(idempotent_channels(self.settings)):
+            event("unconfirmed", item=row.item_id, channel=row.channel, level=logging.WARNING,
+                  row=row.id, note=f"interrupted mid-send: check the channel, then "
+                                   f"`k2publisher resolve {row.id} --sent` or `--retry`")
+
+    def start_up(self) -> list[StartPlan]:
+        """Recover, plan every campaign's missed slots, run what is due, deliver what pends."""
+        with self._lock:
+            self.started_at = self.clock()
+            self.recover()
+            now = self.clock()
+            plans = [plan_start(c, self.ledger.last_slot(c.name), now) for c in self.campaigns]
+            by_name = {c.name: c for c in self.campaigns}
+            for plan in plans:
+                self._apply(by_name[plan.campaign], plan)
+            self.publishing.deliver_pending()
+            self._touch()
+        return plans
+
+    def _apply(self, campaign: Campaign, plan: StartPlan) -> None:
+        for i, slot in enumerate(plan.skipped):
+            if i < SKIP_LOG_LIMIT:
+                event("skipped", campaign=campaign.name, level=logging.WARNING,
+                      slot=iso(slot), note=f"missed by more than grace ({campaign.grace}s)")
+        if len(plan.skipped) > SKIP_LOG_LIMIT:
+            event("skipped", campaign=campaign.name, level=logging.WARNING,
+                  note=f"{len(plan.skipped) - SKIP_LOG_LIMIT} more missed slots, up to "
+                       f"{iso(plan.skipped[-1])}")
+        if plan.skipped:
+            self.ledger.mark_slot(campaign.name, plan.skipped[-1], RunState.SKIPPED,
+                                  f"{len(plan.skipped)} slot(s) missed by more than grace")
+        if plan.baseline is not None:
+            self.ledger.mark_slot(campaign.name, plan.baseline, RunState.BASELINE, plan.reason)
+            event("baseline", campaign=campaign.name, note=plan.reason)
+        if plan.run is not None:
+            self._select_and_record(campaign, plan.run, plan.reason)
+
+    # -- slots ------------------------------------------------------------------------------
+
+    def _select_and_record(self, campaign: Campaign, slot: datetime, note: str = "") -> None:
+        """Choose the slot's items and record the run with its pending publications."""
+        if self.ledger.run_for(campaign.name, slot) is not None:
+            return  # this slot already ran (or was skipped): never twice
+        self.queue.load()
+        picks = self.picks(campaign, slot, self.queue.items(),
+                           History.from_ledger(self.ledger, [campaign]))
+        try:
+            self.ledger.start_run(campaign.name, slot, picks, note)
+        except LedgerError:
+            return
+        if not picks:
+            event("nothing-to-publish", campaign=campaign.name, slot=iso(slot),
+                  note="no eligible item (all published, drafts, or not_before in the future)")
+        for pick in picks:
+            event("selected", campaign=campaign.name, item=pick.item_id,
+                  channel=",".join(pick.channels), slot=iso(slot))
+
+    def picks(self, campaign: Campaign, slot: datetime, items: Sequence[Item],
+              history: History) -> list[Pick]:
+        """What ``campaign`` publishes at ``slot``: its items, or one digest of them."""
+        if not campaign.digest:
+            return select(campaign, items, history, slot)
+        chosen = select(campaign, items, history, slot, count=campaign.digest)
+        if not chosen:
+            return []
+        ids = tuple(p.item_id for p in chosen)
+        local = slot.astimezone(campaign.zone)
+        return [Pick(f"{campaign.name}/{local:%Y-%m-%d-%H%M}", campaign.channels,
+                     1, "+".join(p.fingerprint for p in chosen), ids)]
+
+    def run_slot(self, campaign: Campaign, slot: datetime | None = None) -> None:
+        """Run one slot now (the job APScheduler fires): select, record, deliver."""
+        with self._lock:
+            now = self.clock()
+            slot = slot or campaign.previous_slot(now) or now.replace(microsecond=0)
+            self._select_and_record(campaign, slot)
+            self.publishing.deliver_pending()
+            self._touch()
+
+    def tick(self) -> None:
+        """The heartbeat: record it and deliver whatever is pending (retries, resolved rows)."""
+        with self._lock:
+            self.publishing.deliver_pending()
+            self._touch()
+
+    def _touch(self) -> None:
+        self.last_tick = self.clock()
+        self.ledger.set_meta("last_tick", iso(self.last_tick))
+
+    # -- the schedule ahead -----------------------------------------------------------------
+
+    def upcoming(self, *, days: float = 7, limit: int = 50) -> list[UpcomingSlot]:
+        """Every slot of the next ``days``, in time order, with the items each would take
+        (simulating the earlier slots' picks)."""
+        now = self.clock()
+        until = now + timedelta(days=days)
+        slots = sorted((moment, c.name) for c in self.campaigns
+                       for moment in c.slots(now, until))[:limit]
+        self.queue.load()
+        items = self.queue.items()
+        history = History.from_ledger(self.ledger, self.campaigns)
+        by_name = {c.name: c for c in self.campaigns}
+        out = []
+        for moment, name in slots:
+            campaign = by_name[name]
+            picks = self.picks(campaign, moment, items, history)
+            history.simulate(campaign, picks, moment)
+            out.append(UpcomingSlot(moment, name, picks))
+        return out
+
+    # -- the APScheduler side ----------------------------------------------------------------
+
+    def start_scheduler(self) -> BackgroundScheduler:
+        """Start APScheduler with every campaign's triggers and the tick (one worker)."""
+        scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(1)},
+                                        timezone=UTC)
+        for campaign in self.campaigns:
+            for i, trigger in enumerate(campaign.triggers()):
+                scheduler.add_job(self.run_slot, trigger, args=[campaign],
+                                  id=f"{campaign.name}#{i}", name=f"campaign {campaign.name}",
+                                  misfire_grace_time=max(1, campaign.grace), coalesce=True,
+                                  max_instances=1)
+        scheduler.add_job(self.tick, IntervalTrigger(seconds=TICK_SECONDS), id="tick",
+                          name="tick", coalesce=True, max_instances=1, misfire_grace_time=None)
+        scheduler.start()
+        self.scheduler = scheduler
+        return scheduler
+
+    def next_runs(self) -> dict[str, datetime | None]:
+        """The next fire time of each campaign (from APScheduler when it runs)."""
+        now = self.clock()
+        out: dict[str, datetime | None] = {}
+        for campaign in self.campaigns:
+            nxt = campaign.next_slots(now, 1)
+            out[campaign.name] = nxt[0] if nxt else None
+        return out
+
+    def health(self) -> dict[str, Any]:
+        """What ``/healthz`` reports: scheduler state, last tick, ledger counts."""
+        running = bool(self.scheduler and self.scheduler.running)
+        return {
+            "scheduler": {
+                "running": running,
+                "last_tick": iso(self.last_tick) if self.last_tick else None,
+                "started_at": iso(self.started_at) if self.started_at else None,
+                "campaigns": {name: iso(t) if t else None
+                              for name, t in self.next_runs().items()},
+            },
+            "ledger": self.ledger.counts(),
+        }
+
+    def stop(self, wait: bool = True) -> None:
+        """Stop scheduling; with ``wait`` the delivery in flight completes first."""
+        self._stop.set()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=wait)
+        with self._lock:  # an in-flight start_up / slot finishes before we close
+            self.publishing.close()
+
+    def close(self) -> None:
+        """Release the ledger."""
+        self.ledger.close()
