@@ -1,0 +1,166 @@
+"""What preview shows, computed once for the terminal, ``--json``, ``--out`` and ``--serve``.
+
+Channels come from ``[channels]`` (each ``type`` maps to a render profile), plus every social
+profile, so an editor sees how an item reads everywhere before connecting an account. The
+verdict is the guard's own :func:`k2publisher.guard.check.check`, the same code that runs
+right before sending.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from k2publisher.errors import ChannelLookupError
+from k2publisher.models import Item, Rendering, Verdict
+from k2publisher.render.counting import count
+from k2publisher.render.profiles import PROFILES
+from k2publisher.render.renderer import Renderer
+from k2publisher.settings import Settings
+
+#: channel ``type`` -> render profile (``file`` channels name theirs in ``profile``)
+TYPE_PROFILES = {"maildir": "email", "smtp": "email", "rss": "feed", "web": "web"}
+SOCIAL_PROFILES = tuple(n for n, p in PROFILES.items() if p.family == "social")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A channel to preview and the profile it renders with."""
+
+    channel: str
+    profile: str
+
+
+@dataclass(frozen=True)
+class Preview:
+    """One channel's rendering, each part's length, and the guard's verdict."""
+
+    target: Target
+    rendering: Rendering
+    lengths: tuple[int, ...]
+    verdict: Verdict
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``--json`` shape of this rendering (email adds subject, html, text)."""
+        r = self.rendering
+        data: dict[str, Any] = {
+            "channel": self.target.channel, "format": r.family,
+            "parts": [p.text for p in r.parts], "lengths": list(self.lengths),
+            "limit": r.limit, "disclaimers": list(r.disclaimers),
+            "guard": {"ok": self.verdict.ok, "problems": list(self.verdict.problems)},
+        }
+        if r.family == "email":
+            data.update(subject=r.subject, html=r.html, text=r.text)
+        return data
+
+
+def profile_for(name: str, options: dict[str, Any]) -> str:
+    """The render profile of a configured channel, from its ``type`` (and ``profile``)."""
+    kind = str(options.get("type", ""))
+    if kind == "file" or "profile" in options:
+        return str(options.get("profile", "mastodon"))
+    if kind in TYPE_PROFILES:
+        return TYPE_PROFILES[kind]
+    if kind in PROFILES:
+        return kind
+    raise ChannelLookupError(f"channel {name!r} has type {kind!r}, which has no render "
+                             f"profile (known: {', '.join(sorted(PROFILES))})")
+
+
+def targets(settings: Settings, names: Sequence[str] = ()) -> list[Target]:
+    """The channels to preview: the named ones, else every configured channel + social profile.
+
+    A name may be a configured channel or a profile name.
+    """
+    configured = {n: profile_for(n, dict(o)) for n, o in settings.section("channels").items()}
+    if names:
+        out = []
+        for name in names:
+            if name in configured:
+                out.append(Target(name, configured[name]))
+            elif name in PROFILES:
+                out.append(Target(name, name))
+            else:
+                known = sorted({*configured, *PROFILES})
+                raise ChannelLookupError(f"no channel or profile {name!r} (known: "
+                                         f"{', '.join(known)})")
+        return out
+    out = [Target(n, p) for n, p in configured.items()]
+    out += [Target(p, p) for p in SOCIAL_PROFILES if p not in configured]
+    return out
+
+
+def guard_verdict(rendering: Rendering, item: Item, rules: Any, policy: str) -> Verdict:
+    """The guard's verdict on ``rendering`` (the same check that runs before sending)."""
+    from k2publisher.guard.check import check
+
+    return check(rendering, item, rules, claims_policy=policy)
+
+
+def preview_item(renderer: Renderer, item: Item, wanted: Sequence[Target],
+                 policy: str | None = None) -> list[Preview]:
+    """Render ``item`` for every target and judge each rendering."""
+    policy = policy or str(renderer.settings.section("guard").get("claims", "block"))
+    out = []
+    for target in wanted:
+        rendering = renderer.render(item, target.profile, channel=target.channel)
+        lengths = tuple(count(p.text, rendering.counter) for p in rendering.parts)
+        out.append(Preview(target, rendering, lengths,
+                           guard_verdict(rendering, item, renderer.rules, policy)))
+    return out
+
+
+def email_message(rendering: Rendering, settings: Settings,
+                  now: datetime | None = None) -> EmailMessage:
+    """A complete message: text/plain then text/html, ``Date`` in +0000, a ``Message-ID``."""
+    site = settings.site
+    host = urlsplit(str(site.get("base_url", ""))).hostname or "k2publisher.invalid"
+    msg = EmailMessage()
+    msg["From"] = formataddr((str(site.get("publisher", "")), str(site.get("contact_email"))))
+    msg["To"] = formataddr(("Preview", "preview@example.invalid"))
+    msg["Subject"] = rendering.subject or ""
+    msg["Date"] = format_datetime(now or datetime.now(UTC))
+    msg["Message-ID"] = make_msgid(domain=host)
+    msg.set_content(rendering.text or "")
+    msg.add_alternative(rendering.html or "", subtype="html")
+    return msg
+
+
+def write_out(folder: Path, previews: Sequence[Preview], item: Item, renderer: Renderer,
+              now: datetime | None = None) -> list[Path]:
+    """Write ``email.html/.txt/.eml``, ``feed.xml``, ``atom.xml``, one JSON per social channel."""
+    folder.mkdir(parents=True, exist_ok=True)
+    now = now or datetime.now(UTC)
+    written: list[Path] = []
+
+    def put(name: str, text: str | bytes) -> None:
+        path = folder / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        written.append(path)
+
+    email = next((p.rendering for p in previews if p.rendering.family == "email"), None)
+    if email is None:
+        email = renderer.render(item, "email")
+    put("email.html", email.html or "")
+    put("email.txt", email.text or "")
+    put("email.eml", bytes(email_message(email, renderer.settings, now)))
+    rss, atom = renderer.feeds([(item, now)])
+    put("feed.xml", rss)
+    put("atom.xml", atom)
+    for p in previews:
+        if p.rendering.family == "social":
+            data = p.as_json()
+            data["facets"] = [list(part.facets) for part in p.rendering.parts]
+            data["profile"] = p.rendering.profile
+            put(f"{p.target.channel}.json", json.dumps(data, indent=2, ensure_ascii=False))
+    return written
