@@ -32,6 +32,7 @@ from k2publisher.models import Item
 if TYPE_CHECKING:
     from k2publisher.settings import Settings
 
+_FLAGS = re.IGNORECASE
 PLACEMENTS = ("top", "beside", "footer")
 FAMILIES = ("email", "feed", "web", "social")
 #: families where a disclaimer's short form counts (elsewhere only the full text does)
@@ -42,12 +43,12 @@ _RULE_KEYS = frozenset({"id", "text", "short", "priority", "placement", "critica
 _WHEN_KEYS = frozenset({"always", "kinds", "tags", "evidence", "evidence_only", "pattern",
                         "pattern_absent", "structure_function"})
 _SF_KEYS = frozenset({"verbs", "targets", "subjects"})
-_FLAGS = re.IGNORECASE
 
 # ---------------------------------------------------------------------------------------
 # Text normalisation shared by the guard
 
 
+_HIDDEN = re.compile(r"<(style|script|head|template)\b[^>]*>.*?</\1\s*>", re.DOTALL | _FLAGS)
 _TAG = re.compile(r"<!--.*?-->|<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*>", re.DOTALL)
 _BLOCK_TAGS = frozenset({
     "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
@@ -61,6 +62,7 @@ _MARKUP_MARKS = re.compile(r"[*_]+")
 _ESCAPED = re.compile(r"\\([^\w\s])")
 _SPACE = re.compile(r"\s+")
 _HYPHEN_BREAK = re.compile(r"-\s+")
+_SPACE_H = re.compile(r"[ \t]+")
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=[ \t]*(?:[-*•#]|\d+[.)])\s)")
 
 
@@ -78,7 +80,7 @@ def visible_text(text: str, *, paragraphs: bool = False) -> str:
         return gap if name in _BLOCK_TAGS else ""
 
     if "<" in text:
-        text = _TAG.sub(tag, text)
+        text = _TAG.sub(tag, _HIDDEN.sub(gap, text))
     if "&" in text:
         text = html.unescape(text)
     if paragraphs:
@@ -214,14 +216,24 @@ _NEGATION = re.compile(
     r"won't|wasn't|weren't|hasn't|haven't|lack of|unproven|insufficient)\b", _FLAGS)
 
 
+_CLAUSE = re.compile(r"[,:()\u2013\u2014]|\b(?:but|while|whereas|however|although|yet)\b",
+                     _FLAGS)
+
+
 def sentences(text: str) -> list[str]:
     """``text`` cut into sentences (also at blank lines and list bullets)."""
     return [s for s in _SENTENCE_END.split(text) if s.strip()]
 
 
 def is_negated(sentence: str, start: int, window: int = 60) -> bool:
-    """True when a negation ("not", "no", "never" ...) comes shortly before ``start``."""
-    return bool(_NEGATION.search(sentence[max(0, start - window):start].translate(_QUOTES)))
+    """True when a negation ("not", "no", "never" ...) comes shortly before ``start``.
+
+    Only the clause holding ``start`` counts: a negation before a comma, colon or "but"
+    belongs to another statement ("not a drug, but it cures cancer" is not negated).
+    """
+    before = sentence[max(0, start - window):start].translate(_QUOTES)
+    clause = _CLAUSE.split(before)[-1]
+    return bool(_NEGATION.search(clause))
 
 
 def strip_disclaimers(text: str, rules: DisclaimerRules) -> str:
@@ -240,6 +252,18 @@ def strip_disclaimers(text: str, rules: DisclaimerRules) -> str:
         if out:
             kept.append(out)
     return "\n\n".join(kept)
+
+
+_NOT_PROSE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w&])[#@][\w-]+(?:@[\w.-]+\w)?")
+
+
+def prose(text: str, rules: DisclaimerRules) -> str:
+    """The words a part says: :func:`strip_disclaimers`, then links, hashtags and mentions out.
+
+    Rules are triggered and claims scanned on this, so ``#Dosage`` or a link to
+    ``/archive/vitamin-k2/dosage/`` does not count as discussing dosage.
+    """
+    return _SPACE_H.sub(" ", _NOT_PROSE.sub(" ", strip_disclaimers(text, rules))).strip()
 
 
 def _order(found: Iterable[Disclaimer]) -> list[Disclaimer]:
@@ -313,7 +337,7 @@ class DisclaimerRules:
 
     def structure_function_claims(self, item: Item | None, text: str) -> int:
         """How many structure/function claims ``text`` makes (disclaimers excluded)."""
-        clean = strip_disclaimers(text, self)
+        clean = prose(text, self)
         return self.structure_function.count(clean, item.supplement if item else None)
 
     def for_text(self, item: Item, text: str) -> list[Disclaimer]:
@@ -355,7 +379,7 @@ class DisclaimerRules:
         return _order(r.disclaimer for r in [*by_text, *evidence])
 
     def _triggered(self, item: Item, text: str, *, item_level: bool) -> list[Rule]:
-        clean = strip_disclaimers(text, self)
+        clean = prose(text, self)
         sf_claims = self.structure_function.count(clean, item.supplement)
         hits: list[Rule] = []
         for rule in self.rules:

@@ -1,0 +1,315 @@
+"""The guard: the last look at a rendering before a channel sends it (and what preview shows).
+
+:func:`check` returns a :class:`~k2publisher.models.Verdict`; :func:`enforce` raises
+:class:`~k2publisher.errors.GuardRefusal` when the verdict is not ok. Every problem names the
+item, the channel, the part and the rule, e.g.
+``item vitamin-k2/dosage on mastodon part 1/3: missing disclaimer WARFARIN_VKA``.
+
+A rendering is refused when any part a reader sees:
+
+* lacks a disclaimer :meth:`DisclaimerRules.required_for_part` requires (the short form counts
+  on social networks only), or carries both FDA statements;
+* exceeds the channel's limit as the network counts it (:mod:`k2publisher.render.counting`);
+* still holds template syntax (``{{``, ``{%``, ``%}``), a citation digit glued to a word
+  (``cancers157``) or nothing at all;
+* is malformed HTML (or, in feeds, holds characters XML forbids; whole feed documents can be
+  checked with :func:`xml_problems`);
+* makes a claim the claims guard rates ``block`` (with ``claims_policy="block"``) and the
+  item has no ``guard_overrides`` entry for that rule.
+
+``review`` and ``qualify`` findings and overridden blocks become
+:attr:`Verdict.notes`.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from k2publisher.content.cleaning.citations import classify
+from k2publisher.errors import ConfigError, GuardRefusal
+from k2publisher.guard.claims import Finding, scan
+from k2publisher.guard.disclaimers import (
+    SHORT_FORM_FAMILIES,
+    DisclaimerRules,
+    prose,
+    visible_text,
+)
+from k2publisher.models import Item, Rendering, Verdict
+from k2publisher.render.counting import count, fits
+from k2publisher.render.profiles import PROFILES
+
+CLAIMS_POLICIES = ("block", "review", "off")
+#: Gmail clips an HTML body over 102 KB, hiding the disclaimers and unsubscribe link below
+EMAIL_HTML_MAX_BYTES = 102 * 1024
+TEMPLATE_SYNTAX = ("{{", "{%", "%}")
+FDA_PAIR = ("FDA_SF_1", "FDA_SF_N")
+
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                   "param", "source", "track", "wbr"})
+# elements whose end tag HTML lets a writer leave out
+_OPTIONAL_END = frozenset({"p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot",
+                           "option", "colgroup", "html", "head", "body"})
+_XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_TOKEN = re.compile(r"\S+")
+_EDGE_PUNCT = "([{\"'\u201c\u2018.,;:!?)]}\u201d\u2019"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One thing a reader sees on its own: a post, an email body, a feed entry's summary."""
+
+    label: str
+    text: str
+    index: int = 0
+    html: bool = False
+
+
+# ---------------------------------------------------------------------------------------
+# Well-formedness
+
+
+class _Balance(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, int]] = []
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _VOID:
+            self.stack.append((tag, self.getpos()[0]))
+
+    def handle_endtag(self, tag: str) -> None:
+        line = self.getpos()[0]
+        if tag in _VOID:
+            return
+        if not any(open_tag == tag for open_tag, _ in self.stack):
+            self.problems.append(f"stray </{tag}> at line {line}")
+            return
+        while self.stack:
+            open_tag, opened = self.stack.pop()
+            if open_tag == tag:
+                return
+            if open_tag not in _OPTIONAL_END:
+                self.problems.append(f"</{tag}> at line {line} closes <{open_tag}> "
+                                     f"opened at line {opened}")
+                return
+
+
+def html_problems(text: str) -> list[str]:
+    """Unclosed, mismatched or stray tags in ``text`` (an HTML document or fragment)."""
+    parser = _Balance()
+    parser.feed(text)
+    parser.close()
+    problems = list(parser.problems)
+    problems += [f"unclosed <{tag}> from line {line}"
+                 for tag, line in parser.stack if tag not in _OPTIONAL_END]
+    if parser.rawdata.lstrip().startswith("<"):
+        problems.append("unterminated tag at the end")
+    return problems
+
+
+def xml_problems(text: str) -> list[str]:
+    """Why ``text`` is not well-formed XML (empty list when it is)."""
+    bad = _XML_FORBIDDEN.search(text)
+    if bad:
+        return [f"character U+{ord(bad.group()):04X} is not allowed in XML"]
+    try:
+        ET.fromstring(text.encode("utf-8"))
+    except ET.ParseError as exc:
+        return [f"not well-formed XML: {exc}"]
+    return []
+
+
+# ---------------------------------------------------------------------------------------
+# Text checks
+
+
+def template_leftovers(text: str) -> list[str]:
+    """Template syntax that survived rendering, with a short excerpt of where."""
+    found = []
+    for mark in TEMPLATE_SYNTAX:
+        at = text.find(mark)
+        if at >= 0:
+            snippet = " ".join(text[max(0, at - 20):at + 22].split())
+            found.append(f"leftover template syntax {mark!r} near \u201c{snippet}\u201d")
+    return found
+
+
+def glued_citations(text: str) -> list[str]:
+    """Tokens of ``text`` that end in citation digits (``cancers157``, ``pathways3.``).
+
+    Uses the importers' lexicon (:mod:`k2publisher.content.cleaning.citations`), so names
+    like ``MK-7``, ``VK2``, ``CDK4``, ``COVID-19`` and ``rs2108622`` are never flagged;
+    tokens that lexicon cannot decide are not flagged either (the importer reports them).
+    """
+    glued: list[str] = []
+    for token in _TOKEN.findall(text):
+        core = token.strip(_EDGE_PUNCT)
+        if core and core[-1].isdigit():
+            decided = classify(core)
+            if decided is not None and decided[1]:
+                glued.append(core)
+    return list(dict.fromkeys(glued))
+
+
+# ---------------------------------------------------------------------------------------
+# The check
+
+
+def _units(rendering: Rendering) -> tuple[list[Unit], list[str]]:
+    """The units a reader sees, per family, and problems with the rendering's shape."""
+    family = rendering.family
+    total = len(rendering.parts)
+    if family == "social":
+        profile = PROFILES.get(rendering.profile)
+        markup = rendering.extra.get("markup") or (profile.markup if profile else "text")
+        units = []
+        for i, part in enumerate(rendering.parts):
+            label = f"part {i + 1}/{total}"
+            units.append(Unit(label, part.text, i, html=markup in ("html", "telegram_html")))
+            if part.html:
+                units.append(Unit(f"{label} html", part.html, i, html=True))
+        return units, ([] if total else ["no parts to send"])
+    if family == "email":
+        shape = [f"email has no {name} body" for name, body in
+                 (("html", rendering.html), ("text", rendering.text)) if not body]
+        units = [Unit(name, body, html=name == "html") for name, body in
+                 (("html", rendering.html), ("text", rendering.text)) if body is not None]
+        return units, shape
+    if family in ("feed", "web"):
+        bodies = [p.html for p in rendering.parts if p.html] or \
+            ([rendering.html] if rendering.html else [])
+        if not bodies:
+            return [], [f"{family} rendering has no html"]
+        units = [Unit("html" if len(bodies) == 1 else f"html {i + 1}/{len(bodies)}", b, i,
+                      html=True) for i, b in enumerate(bodies)]
+        summary = rendering.extra.get("summary")
+        if family == "feed" and isinstance(summary, str):
+            units.append(Unit("summary", summary))
+        return units, []
+    raise ConfigError(f"rendering for {rendering.channel!r} has unknown family {family!r}: "
+                      "use email, feed, web or social")
+
+
+def _claims(rendering: Rendering, units: Sequence[Unit],
+            rules: DisclaimerRules) -> list[tuple[str, Finding]]:
+    found: list[tuple[str, Finding]] = []
+    seen: set[tuple[str, str]] = set()
+    headlines = [(name, value) for name, value in
+                 (("subject", rendering.subject), ("preheader", rendering.preheader)) if value]
+    sources = [(name, value, True) for name, value in headlines]
+    # an email's html and text say the same: scan the text, the html only when text is absent
+    for unit in units:
+        if rendering.family == "email" and unit.label == "html" and rendering.text:
+            continue
+        if unit.label.endswith(" html") and rendering.family == "social":
+            continue
+        sources.append((unit.label, unit.text, False))
+    for label, text, headline in sources:
+        for finding in scan(text, rules, headline=headline):
+            key = (finding.rule, finding.excerpt)
+            if key not in seen:
+                seen.add(key)
+                found.append((label, finding))
+    return found
+
+
+def check(rendering: Rendering, item: Item | Sequence[Item], rules: DisclaimerRules, *,
+          claims_policy: str = "block") -> Verdict:
+    """The guard's verdict on ``rendering`` of ``item`` (several items for a digest issue).
+
+    ``claims_policy``: ``block`` (a ``block`` finding refuses unless overridden), ``review``
+    (every finding is a note) or ``off`` (no claims scan).
+    """
+    if claims_policy not in CLAIMS_POLICIES:
+        raise ConfigError(f"[guard] claims = {claims_policy!r}: use one of "
+                          + ", ".join(CLAIMS_POLICIES))
+    items = [item] if isinstance(item, Item) else list(item)
+    where = f"item {rendering.item_id} on {rendering.channel}"
+    problems: list[str] = []
+    notes: list[str] = []
+    units, shape = _units(rendering)
+    problems += [f"{where}: {p}" for p in shape]
+    allow_short = rendering.family in SHORT_FORM_FAMILIES
+    has_fda_pair = set(FDA_PAIR) <= {d.id for d in rules.disclaimers}
+
+    for unit in units:
+        at = f"{where} {unit.label}"
+        if not visible_text(unit.text):
+            problems.append(f"{at}: empty part")
+            continue
+        required = {d.id: d for it in items
+                    for d in rules.required_for_part(it, unit.text, unit.index,
+                                                     rendering.family)}
+        problems += [f"{at}: missing disclaimer {d.id}" for d in required.values()
+                     if not d.present_in(unit.text, allow_short)]
+        if len(items) == 1 and has_fda_pair and all(
+                rules.get(i).present_in(unit.text, allow_short) for i in FDA_PAIR):
+            problems.append(f"{at}: carries both FDA_SF_1 and FDA_SF_N; use the one for the "
+                            "number of claims")
+        problems += [f"{at}: {p}" for p in template_leftovers(unit.text)]
+        glued = glued_citations(prose(unit.text, rules))
+        if glued:
+            problems.append(f"{at}: raw citation digits glued to a word: {', '.join(glued)}")
+        if unit.html:
+            problems += [f"{at}: malformed HTML: {p}" for p in html_problems(unit.text)]
+        if unit.html and rendering.family == "feed":
+            bad = _XML_FORBIDDEN.search(unit.text)
+            if bad:
+                problems.append(f"{at}: character U+{ord(bad.group()):04X} is not allowed "
+                                "in a feed (XML)")
+
+    problems += _length_problems(rendering, where)
+    for key in ("xml", "rss", "atom"):
+        document = rendering.extra.get(key)
+        if isinstance(document, str):
+            problems += [f"{where} {key}: {p}" for p in xml_problems(document)]
+
+    if claims_policy != "off":
+        overrides = {o.rule: o.reason for it in items for o in it.guard_overrides}
+        for label, finding in _claims(rendering, units, rules):
+            at = f"{where} {label}"
+            if finding.level == "block" and claims_policy == "block":
+                if finding.rule in overrides:
+                    notes.append(f"{at}: override {finding.rule} "
+                                 f"({overrides[finding.rule]}): \u201c{finding.excerpt}\u201d")
+                else:
+                    problems.append(f"{at}: claim {finding}")
+            else:
+                notes.append(f"{at}: {finding.level} {finding}")
+    return Verdict(ok=not problems, problems=tuple(problems), notes=tuple(notes))
+
+
+def _length_problems(rendering: Rendering, where: str) -> list[str]:
+    problems: list[str] = []
+    total = len(rendering.parts)
+    if rendering.family == "email" and rendering.html:
+        size = len(rendering.html.encode("utf-8"))
+        if size > EMAIL_HTML_MAX_BYTES:
+            problems.append(f"{where} html: {size} bytes, over the {EMAIL_HTML_MAX_BYTES} "
+                            "Gmail clips at (the disclaimers below would be hidden)")
+    if not rendering.limit:
+        return problems
+    profile = PROFILES.get(rendering.profile)
+    for i, part in enumerate(rendering.parts):
+        length = count(part.text, rendering.counter)
+        if length > rendering.limit:
+            problems.append(f"{where} part {i + 1}/{total}: {length} ({rendering.counter}) "
+                            f"over the limit of {rendering.limit}")
+        elif profile and profile.counter == rendering.counter and not fits(part.text, profile):
+            problems.append(f"{where} part {i + 1}/{total}: does not fit {profile.name} "
+                            f"(byte cap)")
+    return problems
+
+
+def enforce(rendering: Rendering, item: Item | Sequence[Item], rules: DisclaimerRules, *,
+            claims_policy: str = "block") -> Verdict:
+    """:func:`check`, raising :class:`GuardRefusal` (item, channel, problems) when not ok."""
+    verdict = check(rendering, item, rules, claims_policy=claims_policy)
+    if not verdict.ok:
+        raise GuardRefusal(rendering.item_id, rendering.channel, list(verdict.problems))
+    return verdict
