@@ -172,6 +172,15 @@ def _interpolate(node: Any, env: Mapping[str, str], path: Path | None, where: st
     return node
 
 
+def toml_error_line(exc: tomllib.TOMLDecodeError) -> int | None:
+    """The line a TOML error is on (``lineno`` exists only from Python 3.14 on)."""
+    line = getattr(exc, "lineno", None)
+    if line is None:
+        m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = int(m.group(1)) if m else None
+    return line
+
+
 def find_config(explicit: str | os.PathLike[str] | None) -> Path | None:
     """The config file to read: ``--config``, else ``$K2PUBLISHER_CONFIG``, else the default."""
     if explicit:
@@ -210,7 +219,7 @@ def load_settings(config: str | os.PathLike[str] | None = None, *,
         try:
             user = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            line = getattr(exc, "lineno", None)
+            line = toml_error_line(exc)
             raise ConfigError(f"not valid TOML: {exc}", path, line) from None
         _merge(data, user)
     env: dict[str, str] = {k: v for k, v in dotenv_values(root / ".env").items() if v is not None}
