@@ -27,7 +27,13 @@ from k2publisher.content.queue import Queue
 from k2publisher.errors import ConfigError, K2Error
 from k2publisher.models import Item, Rendering, Status
 from k2publisher.redact import mask
-from k2publisher.settings import DEFAULTS, Settings, find_config, load_settings
+from k2publisher.settings import (
+    DEFAULTS,
+    Settings,
+    find_config,
+    load_settings,
+    toml_error_line,
+)
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 #: tables of DEFAULTS whose keys are names the user chooses, not settings
@@ -98,8 +104,7 @@ def open_site(config: str | None = None, *, queue_dir: str | None = None,
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"not valid TOML: {exc}", path, getattr(exc, "lineno", None)
-                              ) from None
+            raise ConfigError(f"not valid TOML: {exc}", path, toml_error_line(exc)) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read the config: {exc}", path) from None
     env = dict(environ if environ is not None else os.environ)
@@ -372,7 +377,8 @@ def check_database(site: Site) -> list[Check]:
     path = db_path(site.settings.path("state"))
     if not path.exists():
         ok, where = _writable_dir(path.parent)
-        return [Check("database", ok, f"no ledger yet; it will be created in {where}",
+        return [Check("database", ok, f"no ledger yet; it will be created as {path}" if ok
+                      else f"no ledger yet, and {where}",
                       "make the [paths] state folder writable by the user running k2publisher")]
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)

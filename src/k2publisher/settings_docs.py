@@ -125,8 +125,7 @@ def inline_comments() -> dict[str, str]:
                 continue
             dotted = f"{prefix}{key.value}"
             if key.lineno in by_line:
-                text = by_line[key.lineno]
-                found[dotted] = text[:1].upper() + text[1:]
+                found[dotted] = by_line[key.lineno]
             if isinstance(value, ast.Dict):
                 walk(value, f"{dotted}.")
 
