@@ -145,12 +145,17 @@ def send_with_retries(send: Callable[[], T], *, policy: RetryPolicy,
             attempt += 1
 
 
-def _with_item(exc: DeliveryError, item_id: str, channel: str, index: int) -> DeliveryError:
+def _with_item(exc: DeliveryError, item_id: str, channel: str, index: int, total: int
+               ) -> DeliveryError:
     if exc.item_id:
         return exc
     raw = str(exc).removeprefix(f"[{exc.channel}]").strip() if exc.channel else str(exc)
-    return type(exc)(f"part {index}: {raw}", channel=exc.channel or channel, item_id=item_id,
-                     status=exc.status, retry_after=exc.retry_after)
+    error = type(exc)(f"part {index + 1} of {total}: {raw}", channel=exc.channel or channel,
+                      item_id=item_id, status=exc.status, retry_after=exc.retry_after)
+    for key, value in vars(exc).items():  # subclass details, e.g. ConnectionLostError.dot_sent
+        if key not in ("channel", "item_id", "status", "retry_after"):
+            setattr(error, key, value)
+    return error
 
 
 def deliver(channel: Channel, rendering: Rendering, *, recorder: Recorder | None = None,
@@ -187,7 +192,7 @@ def deliver(channel: Channel, rendering: Rendering, *, recorder: Recorder | None
                 lambda i=index, p=prior, k=key: channel.send_part(rendering, i, p, k),
                 policy=policy, sleep=sleep, rng=rng, what=where, secrets=secrets)
         except DeliveryError as exc:
-            error = _with_item(exc, item, name, index)
+            error = _with_item(exc, item, name, index, total)
             transient = isinstance(error, TransientDeliveryError)
             log.error(mask(f"{where} outcome={'transient' if transient else 'failed'}: "
                            f"{error}", secrets))

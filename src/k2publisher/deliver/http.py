@@ -120,7 +120,8 @@ def retry_after(response: requests.Response, now: datetime | None = None) -> flo
     found = _json_retry_after(_try_json(response))
     if found is not None:
         return found
-    for name in ("X-RateLimit-Reset-After", "X-RateLimit-Reset", "RateLimit-Reset"):
+    for name in ("X-RateLimit-Reset-After", "X-RateLimit-Reset", "RateLimit-Reset",
+                 "X-Rate-Limit-Reset"):
         if name in headers:
             found = _seconds_until(headers[name], now)
             if found is not None:

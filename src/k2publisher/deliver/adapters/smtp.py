@@ -18,14 +18,36 @@ from k2publisher.deliver.message import EMAIL_SETTINGS, build_message, message_o
 from k2publisher.errors import (
     AuthDeliveryError,
     ConfigError,
+    ConnectionLostError,
     DeliveryError,
     PermanentDeliveryError,
+    RecipientRejectedError,
     TransientDeliveryError,
 )
 from k2publisher.models import PartReceipt, Rendering
 from k2publisher.redact import mask
 
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
+_END_OF_DATA = b"\r\n.\r\n"
+
+
+class _DotTracking:
+    """Remembers whether the message's final dot was written (then the server may have it)."""
+
+    dot_sent = False
+
+    def send(self, s: bytes | str) -> None:
+        super().send(s)  # type: ignore[misc]
+        if isinstance(s, bytes) and s.endswith(_END_OF_DATA):
+            self.dot_sent = True
+
+
+class _SMTP(_DotTracking, smtplib.SMTP):
+    pass
+
+
+class _SMTPSSL(_DotTracking, smtplib.SMTP_SSL):
+    pass
 
 
 class SmtpChannel(Channel):
@@ -46,19 +68,21 @@ class SmtpChannel(Channel):
                               f"not {self.security!r}")
         self.port = int(self.options.get("port") or DEFAULT_PORTS[self.security])
         self.timeout = (getattr(context, "policy", None) or RetryPolicy()).timeout
-        self._smtp: smtplib.SMTP | None = None
+        self._smtp: _SMTP | _SMTPSSL | None = None
         self.connections = 0  # how many connections were opened (for tests and logs)
 
     def _secrets(self) -> list[str]:
         return [str(self.options["password"])] if self.options.get("password") else []
 
-    def _error(self, exc: Exception) -> DeliveryError:
+    def _error(self, exc: Exception, dot_sent: bool = False) -> DeliveryError:
         text = mask(f"{self.options['host']}:{self.port}: {type(exc).__name__}: {exc}",
                     self._secrets())
         code = getattr(exc, "smtp_code", None)
         if isinstance(exc, smtplib.SMTPRecipientsRefused):
             codes = [c for c, _ in exc.recipients.values()]
             code = max(codes) if codes else None
+            if code is not None and code >= 500:
+                return RecipientRejectedError(text, channel=self.name, status=code)
         if isinstance(exc, smtplib.SMTPAuthenticationError) or code in (530, 535):
             return AuthDeliveryError(f"{text} (check username and password)",
                                      channel=self.name, status=code)
@@ -66,17 +90,18 @@ class SmtpChannel(Channel):
             return TransientDeliveryError(text, channel=self.name, status=code)
         if (code is not None and code >= 500) or isinstance(exc, smtplib.SMTPNotSupportedError):
             return PermanentDeliveryError(text, channel=self.name, status=code)
-        return TransientDeliveryError(text, channel=self.name)  # disconnects, timeouts, OSError
+        # disconnects, timeouts, refused connections
+        return ConnectionLostError(text, channel=self.name, dot_sent=dot_sent)
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _SMTP | _SMTPSSL:
         host = str(self.options["host"])
-        smtp: smtplib.SMTP | None = None
+        smtp: _SMTP | _SMTPSSL | None = None
         try:
             if self.security == "tls":
-                smtp = smtplib.SMTP_SSL(host, self.port, timeout=self.timeout,
+                smtp = _SMTPSSL(host, self.port, timeout=self.timeout,
                                         context=ssl.create_default_context())
             else:
-                smtp = smtplib.SMTP(host, self.port, timeout=self.timeout)
+                smtp = _SMTP(host, self.port, timeout=self.timeout)
             smtp.ehlo()
             if self.security == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
@@ -92,19 +117,26 @@ class SmtpChannel(Channel):
         return smtp
 
     def send_message(self, msg: EmailMessage) -> str:
-        """Send one prepared message over the pooled connection; return its Message-ID."""
+        """Send one prepared message over the pooled connection; return its Message-ID.
+
+        A connection the server closed while idle is reopened once. Raises
+        :class:`RecipientRejectedError` (5xx to RCPT), :class:`ConnectionLostError`
+        (``dot_sent`` True when the server may have accepted the message), or the
+        transient/permanent/auth error matching the reply code.
+        """
         for attempt in (1, 2):
             smtp = self._smtp or self._connect()
+            smtp.dot_sent = False
             try:
                 smtp.send_message(msg)
                 return str(msg["Message-ID"])
             except smtplib.SMTPServerDisconnected as exc:
                 self._smtp = None
-                if attempt == 2:
-                    raise self._error(exc) from None
+                if attempt == 2 or smtp.dot_sent:
+                    raise self._error(exc, smtp.dot_sent) from None
             except (smtplib.SMTPException, OSError) as exc:
                 self._reset()
-                raise self._error(exc) from None
+                raise self._error(exc, smtp.dot_sent) from None
         raise AssertionError("unreachable")
 
     def _reset(self) -> None:
