@@ -271,6 +271,10 @@ class Service:
             "ledger": self.ledger.counts(),
         }
 
+    def request_stop(self) -> None:
+        """Ask the delivery loop to stop after the publication in flight (signal-safe)."""
+        self._stop.set()
+
     def stop(self, wait: bool = True) -> None:
         """Stop scheduling; with ``wait`` the delivery in flight completes first."""
         self._stop.set()

@@ -1,0 +1,219 @@
+"""``k2publisher run | schedule | status | resolve | backup``: the scheduled service."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from k2publisher.cli.main import App, pass_app
+from k2publisher.cli.output import EXIT_CHECK_FAILED, console, print_json, print_table
+from k2publisher.record.ledger import (
+    DeliveryState,
+    Ledger,
+    LedgerError,
+    PublicationState,
+    db_path,
+)
+from k2publisher.service import logs
+
+RUN_EPILOG = """\b
+Examples:
+  k2publisher run                      # web on 127.0.0.1:8025, scheduler, Ctrl-C stops
+  k2publisher run --once               # publish what is due now and exit (cron, tests)
+  k2publisher run --log-format json --host 0.0.0.0 --port 8080
+"""
+
+
+@click.command("run", epilog=RUN_EPILOG)
+@click.option("--once", is_flag=True, help="Publish whatever is due now, then exit.")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="One line per event, as key=value text or JSON.")
+@click.option("--host", help="Address to serve the web endpoints on [default: [server] host].")
+@click.option("--port", type=int, help="Port to serve on [default: [server] port, 8025].")
+@pass_app
+def run_cmd(app: App, once: bool, log_format: str, host: str | None, port: int | None) -> int:
+    """Run the scheduled service: campaigns, the ledger and the web endpoints.
+
+    On start it recovers from any crash (see `k2publisher status`), runs a slot missed by
+    less than its grace period once, skips older ones, and logs the upcoming schedule and
+    the feed URL. SIGTERM or Ctrl-C lets the delivery in flight finish, then exits.
+    """
+    from k2publisher.service.runner import run
+
+    level = logging.WARNING if app.verbosity < 0 else \
+        logging.DEBUG if app.verbosity > 1 else logging.INFO
+    logs.setup(log_format, level=level)
+    return run(app.settings, once=once, host=host, port=port)
+
+
+@click.command("schedule", epilog="\b\nExamples:\n  k2publisher schedule\n"
+               "  k2publisher schedule --days 14\n  k2publisher schedule --json | jq '.[0]'")
+@click.option("--days", type=click.FloatRange(min=0), default=7, show_default=True,
+              help="How far ahead to look.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_app
+def schedule_cmd(app: App, days: float, as_json: bool) -> None:
+    """Show the upcoming slots of every campaign and the item each would take."""
+    from k2publisher.service.scheduler import Service
+
+    service = Service(app.settings, queue=app.queue)
+    try:
+        upcoming = service.upcoming(days=days, limit=500)
+        zones = {c.name: c.zone for c in service.campaigns}
+        channels = {c.name: c.channels for c in service.campaigns}
+    finally:
+        service.close()
+    rows = []
+    for slot in upcoming:
+        rows.append({
+            "time": slot.when.astimezone(UTC).isoformat(),
+            "local": slot.when.astimezone(zones[slot.campaign]).isoformat(),
+            "campaign": slot.campaign,
+            "channels": list(channels[slot.campaign]),
+            "items": [{"id": p.item_id, "items": list(p.items), "channels": list(p.channels),
+                       "round": p.round} for p in slot.picks],
+        })
+    if as_json:
+        print_json(rows)
+        return
+    print_table(["local time", "campaign", "channels", "would publish"],
+                ([r["local"][:16].replace("T", " ") + " " + str(zones[r["campaign"]]),
+                  r["campaign"], ",".join(r["channels"]), _describe(r["items"])] for r in rows),
+                title=f"{len(rows)} slot(s) in the next {days:g} day(s)")
+
+
+def _describe(picks: list[dict[str, Any]]) -> str:
+    if not picks:
+        return "(nothing eligible)"
+    parts = []
+    for p in picks:
+        label = " + ".join(p["items"]) if p["items"] else p["id"]
+        parts.append(label + (f" (round {p['round']})" if p["round"] > 1 else ""))
+    return "; ".join(parts)
+
+
+def _ledger(app: App) -> Ledger:
+    return Ledger(db_path(app.settings.path("state")))
+
+
+@click.command("status", epilog="\b\nExamples:\n  k2publisher status\n"
+               "  k2publisher status --limit 50\n  k2publisher status --json | jq .waiting")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many recent publications to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def status_cmd(app: App, limit: int, as_json: bool) -> int:
+    """What went where and when, what failed and why, and what waits for an editor.
+
+    Exits 1 when something waits for an editor (unconfirmed parts or guard blocks).
+    """
+    with _ledger(app) as ledger:
+        recent = ledger.publications(limit=limit)
+        failed = ledger.publications(states=[PublicationState.FAILED], limit=limit)
+        blocked = ledger.publications(states=[PublicationState.BLOCKED], limit=limit)
+        unconfirmed = ledger.deliveries(states=[DeliveryState.UNCONFIRMED])
+        runs = ledger.runs(limit=limit)
+        counts = ledger.counts()
+        last_tick = ledger.get_meta("last_tick")
+    reviews = [i for i in app.queue.items() if i.review and i.status.value != "archived"]
+    data = {
+        "last_tick": last_tick,
+        "counts": counts,
+        "recent": [_pub(p) for p in recent],
+        "failed": [_pub(p) for p in failed],
+        "waiting": {
+            "unconfirmed": [{"row": d.id, "item": d.item_id, "channel": d.channel,
+                             "part": d.part, "since": d.sending_at, "key": d.key,
+                             "note": d.error} for d in unconfirmed],
+            "blocked": [_pub(p) for p in blocked],
+            "review": [{"item": i.id, "status": i.status.value, "review": i.review}
+                       for i in reviews],
+        },
+        "runs": [{"campaign": r.campaign, "slot": r.slot.isoformat(), "state": r.state.value,
+                  "note": r.note} for r in runs],
+    }
+    waiting = bool(unconfirmed or blocked)
+    if as_json:
+        print_json(data)
+        return EXIT_CHECK_FAILED if waiting else 0
+    out = console()
+    out.print(f"last scheduler tick: {last_tick or 'never'}", markup=False)
+    out.print("publications: " + ", ".join(f"{k} {v}" for k, v in counts["publications"].items()
+                                           if v), markup=False)
+    print_table(["when (UTC)", "campaign", "item", "channel", "state", "url / error"],
+                ([_short(p["updated_at"]), p["campaign"], p["item"], p["channel"], p["state"],
+                  p["url"] or p["error"]] for p in data["recent"]),
+                title="What went where and when")
+    if failed:
+        print_table(["when (UTC)", "item", "channel", "why"],
+                    ([_short(p["updated_at"]), p["item"], p["channel"], p["error"]]
+                     for p in data["failed"]), title="Failed")
+    if unconfirmed:
+        print_table(["row", "item", "channel", "part", "since"],
+                    ([u["row"], u["item"], u["channel"], u["part"], _short(u["since"])]
+                     for u in data["waiting"]["unconfirmed"]),
+                    title="Unconfirmed: may or may not have been posted. Check the channel, "
+                          "then `k2publisher resolve ROW --sent` or `--retry`")
+    if blocked:
+        print_table(["item", "channel", "why"],
+                    ([p["item"], p["channel"], p["error"]] for p in data["waiting"]["blocked"]),
+                    title="Blocked by the guard: edit the item (or record a guard_override)")
+    if reviews:
+        print_table(["item", "status", "review note"],
+                    ([r["item"], r["status"], r["review"]] for r in data["waiting"]["review"]),
+                    title="Items with review notes")
+    if not waiting and not reviews:
+        out.print("nothing waits for an editor", markup=False)
+    return EXIT_CHECK_FAILED if waiting else 0
+
+
+def _pub(p: Any) -> dict[str, Any]:
+    return {"id": p.id, "campaign": p.campaign, "item": p.item_id, "items": list(p.items),
+            "channel": p.channel, "state": p.state.value, "round": p.round, "url": p.url,
+            "error": p.error, "attempts": p.attempts, "created_at": p.created_at,
+            "updated_at": p.updated_at}
+
+
+def _short(stamp: str | None) -> str:
+    if not stamp:
+        return ""
+    return datetime.fromisoformat(stamp).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@click.command("resolve", epilog="\b\nExamples:\n  k2publisher resolve 12 --sent    "
+               "# it did go out: never send it again\n  k2publisher resolve 12 --retry   "
+               "# it did not: send it at the next tick")
+@click.argument("row_id", type=int)
+@click.option("--sent", "outcome", flag_value="sent", help="The part did reach the network.")
+@click.option("--retry", "outcome", flag_value="retry", help="It did not: send it again.")
+@pass_app
+def resolve_cmd(app: App, row_id: int, outcome: str | None) -> int:
+    """Decide an unconfirmed delivery row (see `k2publisher status`)."""
+    if outcome is None:
+        raise click.UsageError("say what happened: --sent or --retry")
+    with _ledger(app) as ledger:
+        try:
+            row = ledger.resolve(row_id, outcome)  # type: ignore[arg-type]
+        except LedgerError as exc:
+            console(stderr=True).print(f"error: {exc}", markup=False)
+            return EXIT_CHECK_FAILED
+    console().print(f"row {row.id} ({row.item_id} on {row.channel}, part {row.part}) is now "
+                    f"{row.state.value}", markup=False)
+    return 0
+
+
+@click.command("backup", epilog="\b\nExamples:\n  k2publisher backup backups/\n"
+               "  k2publisher backup /var/backups/k2publisher.sqlite3")
+@click.argument("path", type=click.Path(dir_okay=True, file_okay=True))
+@pass_app
+def backup_cmd(app: App, path: str) -> None:
+    """Copy the ledger (and newsletter tables) safely, even while the service runs."""
+    with _ledger(app) as ledger:
+        target = ledger.backup(path)
+    console().print(f"backed up {ledger.path} to {target}", markup=False)
+
+
+COMMANDS = [run_cmd, schedule_cmd, status_cmd, resolve_cmd, backup_cmd]

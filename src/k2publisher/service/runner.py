@@ -1,0 +1,97 @@
+"""``k2publisher run``: the web endpoints and the scheduler in one process, stopped cleanly.
+
+:func:`run` starts the waitress server, recovers the ledger and catches up on missed slots,
+logs the upcoming schedule and the feed URL, then lets APScheduler fire the slots until
+SIGTERM or SIGINT. Stopping lets the delivery in flight finish (its parts are recorded as
+they stand) before the process exits. ``once=True`` does the start-up work only: whatever
+is due now is published, then it returns (for cron and tests).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from k2publisher.record.ledger import iso
+from k2publisher.service.logs import event
+from k2publisher.service.scheduler import Service
+from k2publisher.service.web import Server, make_app
+from k2publisher.settings import Settings
+
+log = logging.getLogger("k2publisher.service")
+
+
+def log_schedule(service: Service, per_campaign: int = 2) -> None:
+    """Log each campaign's next slots and the item(s) each would take."""
+    upcoming = service.upcoming(days=8, limit=200)
+    for campaign in service.campaigns:
+        mine = [u for u in upcoming if u.campaign == campaign.name][:per_campaign]
+        if not mine:
+            event("scheduled", campaign=campaign.name, note="no slot in the next 8 days")
+        for slot in mine:
+            items = ", ".join(i for p in slot.picks for i in (p.items or (p.item_id,))) \
+                or "(nothing eligible)"
+            local = slot.when.astimezone(campaign.zone)
+            event("scheduled", campaign=campaign.name, item=items,
+                  channel=",".join(campaign.channels),
+                  slot=f"{local:%a %Y-%m-%d %H:%M} {campaign.timezone}")
+
+
+def run(settings: Settings, *, once: bool = False, host: str | None = None,
+        port: int | None = None, service: Service | None = None,
+        on_ready: Callable[[Server | None], Any] | None = None) -> int:
+    """Run the service until a signal (or, with ``once``, until what is due has gone out).
+
+    Returns the process exit code (0).
+    """
+    service = service or Service(settings)
+    stop = threading.Event()
+    if once:
+        try:
+            plans = service.start_up()
+            for plan in plans:
+                if plan.run is not None:
+                    log.debug("%s ran the slot %s: %s", plan.campaign, iso(plan.run),
+                              plan.reason)
+        finally:
+            service.stop()
+            service.close()
+        return 0
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        event("stopping", note=f"{signal.Signals(signum).name}: finishing the delivery in "
+                                "flight, then exiting")
+        stop.set()
+        service.request_stop()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    server_cfg = settings.section("server")
+    web = Server(make_app(settings, health=service.health),
+                 host=host or server_cfg.get("host", "127.0.0.1"),
+                 port=int(port if port is not None else server_cfg.get("port", 8025)))
+    try:
+        web.start()
+        base = str(settings.site.get("base_url", web.url)).rstrip("/")
+        event("listening", url=web.url, feed=f"{base}/feed.xml", atom=f"{base}/atom.xml",
+              archive=f"{base}/archive/", health=f"{web.url}/healthz")
+        if not stop.is_set():
+            service.start_up()
+        if not stop.is_set():
+            service.start_scheduler()
+            log_schedule(service)
+            if on_ready is not None:
+                on_ready(web)
+        while not stop.wait(1.0):
+            pass
+    finally:
+        service.stop(wait=True)
+        web.stop()
+        service.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        event("stopped")
+    return 0
