@@ -32,7 +32,7 @@ def doctor_cmd(app: App, online: bool, json_out: bool) -> int:
     else:
         out = console()
         for result in results:
-            out.print(result.line(), markup=False,
+            out.print(result.line(), markup=False, soft_wrap=True,  # one line per check
                       style=None if result.ok else "bold red")
         failed = sum(1 for r in results if not r.ok)
         out.print(f"{len(results) - failed} passed, {failed} failed", markup=False)

@@ -1,0 +1,219 @@
+"""``k2publisher doctor`` on real site folders: all green when fresh, a fix for each failure."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from k2publisher.doctor import check_clock, open_site
+from k2publisher.record.ledger import Ledger, db_path
+from k2publisher.record.migrations import LATEST
+from k2publisher.scaffold import EXAMPLE_ITEM_ID, scaffold
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A freshly scaffolded site."""
+    root = tmp_path / "site"
+    scaffold(root)
+    return root
+
+
+def config(site: Path) -> Path:
+    return site / "config" / "k2publisher.toml"
+
+
+def append(site: Path, text: str) -> None:
+    with config(site).open("a", encoding="utf-8") as fh:
+        fh.write("\n" + text + "\n")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def lines(out: str) -> dict[str, str]:
+    """Doctor output as check name -> its line."""
+    found = {}
+    for line in out.splitlines():
+        if line.startswith(("PASS  ", "FAIL  ")):
+            found[line[6:].split(":", 1)[0]] = line
+    return found
+
+
+def test_a_fresh_site_passes_every_check(run_cli, site: Path) -> None:
+    code, out, _ = run_cli("doctor", cwd=site)
+
+    checks = lines(out)
+    assert code == 0, out
+    assert {"config", "config keys", "secrets", "queue", "templates", "guard", "campaigns",
+            "database", "clock", "time zones", "public folder"} <= set(checks)
+    assert all(line.startswith("PASS") for line in checks.values())
+
+
+def test_the_example_item_passes_the_guard_once_approved(run_cli, site: Path) -> None:
+    run_cli("queue", "approve", EXAMPLE_ITEM_ID, cwd=site)
+
+    code, out, _ = run_cli("doctor", cwd=site)
+
+    assert code == 0, out
+    assert "of 1 ready item(s) pass" in lines(out)["guard"]
+
+
+def test_unknown_keys_get_a_did_you_mean(run_cli, site: Path) -> None:
+    text = config(site).read_text(encoding="utf-8")
+    text = text.replace('timezone = "UTC"\n', 'timezone = "UTC"\nnmae = "typo"\n', 1)
+    text = text.replace('profile = "mastodon"', 'profil = "mastodon"', 1)
+    config(site).write_text(text, encoding="utf-8")
+    append(site, '[campaign.x]\nchannels = ["social"]\n\n'
+                 '[channels.toots]\ntype = "mastodn"\n')
+
+    code, out, _ = run_cli("doctor", cwd=site)
+
+    line = lines(out)["config keys"]
+    assert code == 1
+    assert line.startswith("FAIL")
+    for hint in ("`site.nmae` (did you mean `name`?)",
+                 "`channels.social.profil` for type 'file' (did you mean `profile`?)",
+                 "`campaign` (did you mean `campaigns`?)",
+                 "'mastodn' is not an installed channel type (did you mean `mastodon`?)"):
+        assert hint in line
+    assert "-> fix:" in line
+
+
+def test_missing_secrets_are_named_and_set_ones_never_printed(run_cli, site: Path) -> None:
+    append(site, '[channels.toots]\ntype = "mastodon"\ninstance = "https://127.0.0.1:9"\n'
+                 'token = "${TOOTS_TOKEN}"\n')
+
+    code, out, _ = run_cli("doctor", cwd=site, env={"TOOTS_TOKEN": None})
+    (site / ".env").write_text("TOOTS_TOKEN=s3cr3t-t0ken-value\n", encoding="utf-8")
+    fixed_code, fixed, _ = run_cli("doctor", "--json", cwd=site, env={"TOOTS_TOKEN": None})
+
+    secrets = lines(out)["secrets"]
+    assert code == 1
+    assert secrets.startswith("FAIL") and "${TOOTS_TOKEN} (used by channels.toots.token)" in secrets
+    assert "add TOOTS_TOKEN=... to" in secrets and ".env" in secrets
+    assert lines(out)["templates"].startswith("PASS")  # the other checks still ran
+    report = json.loads(fixed)
+    assert {c["name"]: c["ok"] for c in report["checks"]}["secrets"] is True
+    assert "s3cr3t-t0ken-value" not in fixed
+    assert fixed_code == 0, fixed
+
+
+def test_a_broken_queue_file_fails_with_its_path_and_line(run_cli, site: Path) -> None:
+    bad = site / "queue" / "example" / "broken.md"
+    bad.write_text("---\nid: example/broken\nkind: nonsense\n---\nbody\n", encoding="utf-8")
+
+    code, out, _ = run_cli("doctor", cwd=site)
+
+    line = lines(out)["queue"]
+    assert code == 1
+    assert line.startswith("FAIL") and f"{bad}:" in line
+    assert "k2publisher queue validate" in line
+
+
+def test_a_broken_template_override_fails_naming_the_file(run_cli, site: Path) -> None:
+    override = site / "templates" / "web" / "item.html"
+    override.parent.mkdir(parents=True)
+    override.write_text("<p>\n{% if item %}\n</p>\n", encoding="utf-8")
+
+    code, out, _ = run_cli("doctor", cwd=site)
+
+    line = lines(out)["templates"]
+    assert code == 1
+    assert line.startswith("FAIL") and "item.html" in line
+
+
+def test_a_guard_refusal_names_item_and_channel(run_cli, site: Path) -> None:
+    item = site / "queue" / "example" / "cure.md"
+    item.write_text("---\nid: example/cure\nkind: supplement_section\nsupplement: Vitamin K2\n"
+                    "title: \"A bold claim\"\nsummary: \"Vitamin K2 cures cancer.\"\n"
+                    "status: ready\n---\n\nVitamin K2 cures cancer.\n", encoding="utf-8")
+
+    code, out, _ = run_cli("doctor", cwd=site)
+
+    line = lines(out)["guard"]
+    assert code == 1
+    assert line.startswith("FAIL") and "example/cure on social" in line
+    assert "guard_overrides" in line
+
+
+def test_unknown_time_zone_in_a_campaign(run_cli, site: Path) -> None:
+    text = config(site).read_text(encoding="utf-8")
+    config(site).write_text(text.replace('"Europe/London"', '"Europe/Londn"', 1), "utf-8")
+
+    code, out, _ = run_cli("doctor", cwd=site)
+
+    line = lines(out)["time zones"]
+    assert code == 1
+    assert "campaigns.daily-social.timezone = 'Europe/Londn' (did you mean `Europe/London`?)" \
+        in line
+
+
+def test_an_unset_clock_fails(site: Path) -> None:
+    [clock, _zones] = check_clock(open_site(str(config(site))),
+                                  now=lambda: datetime(1970, 1, 1, tzinfo=UTC))
+
+    assert not clock.ok and "timedatectl" in clock.fix
+
+
+def test_database_current_and_newer_schema(run_cli, site: Path) -> None:
+    path = db_path(site / "state")
+    Ledger(path).close()
+    _, current, _ = run_cli("doctor", cwd=site)
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, 'x')",
+                     (LATEST + 1,))
+    code, newer, _ = run_cli("doctor", cwd=site)
+
+    assert "schema current, writable" in lines(current)["database"]
+    assert code == 1
+    assert lines(newer)["database"].startswith("FAIL") and "upgrade k2publisher" in newer
+
+
+def test_json_output_and_exit_code(run_cli, site: Path) -> None:
+    code, out, _ = run_cli("doctor", "--json", cwd=site)
+
+    report = json.loads(out)
+    assert code == 0 and report["ok"] is True
+    assert all(set(c) == {"name", "ok", "detail", "fix"} for c in report["checks"])
+
+
+def test_online_reports_an_unreachable_smtp_server(run_cli, site: Path) -> None:
+    port = free_port()  # nothing listens on it
+    append(site, f'[channels.mail]\ntype = "smtp"\nhost = "127.0.0.1"\nport = {port}\n'
+                 'security = "none"\nfrom = "editor@example.org"\nto = "list@example.org"\n')
+
+    offline_code, offline, _ = run_cli("doctor", cwd=site)
+    code, out, _ = run_cli("doctor", "--online", cwd=site)
+
+    assert "online mail" not in offline and offline_code == 0, offline
+    assert code == 1
+    line = lines(out)["online mail"]
+    assert line.startswith("FAIL") and f"127.0.0.1:{port} unreachable" in line
+
+
+def test_online_passes_against_a_live_smtp_server(run_cli, site: Path) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    controller = Controller(Sink(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        append(site, f'[channels.mail]\ntype = "smtp"\nhost = "127.0.0.1"\n'
+                     f'port = {controller.port}\nsecurity = "none"\n'
+                     'from = "editor@example.org"\nto = "list@example.org"\n')
+        code, out, _ = run_cli("doctor", "--online", cwd=site)
+    finally:
+        controller.stop()
+
+    assert lines(out)["online mail"].startswith("PASS"), out
+    assert "answered EHLO" in lines(out)["online mail"]
+    assert code == 0, out
