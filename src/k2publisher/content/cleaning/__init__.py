@@ -1,0 +1,1 @@
+"""Cleaning steps shared by the importers: citation digits, page chrome, lost table columns."""
