@@ -21,6 +21,7 @@ from k2publisher.render.context import DisclaimerView, ItemView, build_view
 from k2publisher.render.environment import make_environment, render_template
 from k2publisher.render.profiles import Profile, get_profile
 from k2publisher.render.social import SocialComposer, hashtags, tidy
+from k2publisher.render.xml import strip_illegal_xml
 from k2publisher.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -88,14 +89,15 @@ class Renderer:
     def subject(self, items: Sequence[Item]) -> str:
         """The email subject: the item's ``email_subject`` variant or its title (no claims)."""
         if len(items) == 1:
-            return (items[0].variants.get("email_subject") or items[0].title).strip()
+            subject = items[0].variants.get("email_subject") or items[0].title
+            return " ".join(strip_illegal_xml(subject).split())
         return f"{self.settings.site.get('name', '')}: {len(items)} new notes"
 
     def preheader(self, items: Sequence[Item]) -> str:
         """Inbox preview text: the ``email_preheader`` variant or a neutral line of titles."""
         if len(items) == 1 and items[0].variants.get("email_preheader"):
-            return items[0].variants["email_preheader"].strip()
-        titles = "; ".join(i.title for i in items)
+            return " ".join(strip_illegal_xml(items[0].variants["email_preheader"]).split())
+        titles = "; ".join(" ".join(strip_illegal_xml(i.title).split()) for i in items)
         return f"New from {self.settings.site.get('name', '')}: {titles}"
 
     def render_issue(self, items: Sequence[Item], *, channel: str = "email") -> Rendering:
@@ -152,14 +154,16 @@ class Renderer:
         return self._render("feed/rss.xml", **ctx), self._render("feed/atom.xml", **ctx)
 
     def _feed_rendering(self, item: Item, p: Profile, channel: str) -> Rendering:
-        entry = self._entry(item, datetime.now(UTC))
+        now = datetime.now(UTC)
+        entry = self._entry(item, now)
         view: ItemView = entry["view"]
+        rss, atom = self.feeds([(item, now)])
         text = f"{entry['summary']}\n\n{tidy(self._render('web/item.txt', view=view))}\n"
         return Rendering(item_id=item.id, channel=channel, profile=p.name, family=p.family,
                          parts=(Part(text=text, html=entry["content"], disclaimers=view.ids),),
                          link=view.url, limit=p.limit, counter=p.counter,
                          html=entry["content"], text=text, disclaimers=view.ids,
-                         extra={"summary": entry["summary"]})
+                         extra={"summary": entry["summary"], "rss": rss, "atom": atom})
 
     # -- web -------------------------------------------------------------------------------------
 
@@ -171,7 +175,8 @@ class Renderer:
     def archive_index(self, entries: Sequence[tuple[Item, datetime]]) -> str:
         """The archive index: every published item, newest first."""
         ordered = sorted(entries, key=lambda e: _aware(e[1]), reverse=True)
-        rows = [{"item": i, "title": i.title, "summary": i.summary, "url": self.item_url(i),
+        rows = [{"item": i, "title": strip_illegal_xml(i.title),
+                 "summary": strip_illegal_xml(i.summary), "url": self.item_url(i),
                  "published": _aware(t)} for i, t in ordered]
         return self._render("web/index.html", entries=rows)
 

@@ -24,6 +24,7 @@ from k2publisher.render.environment import render_template
 from k2publisher.render.facets import facets
 from k2publisher.render.profiles import Profile
 from k2publisher.render.splitting import numbering, pack, sentences
+from k2publisher.render.xml import strip_illegal_xml
 
 _SPACES = re.compile(r"[ \t]+\n")
 _BLANKS = re.compile(r"\n{3,}")
@@ -78,7 +79,8 @@ class SocialComposer:
 
     def body(self) -> str:
         """The item's hand-written variant for this network, or its summary."""
-        return (self.item.variants.get(self.profile.name) or self.item.summary).strip()
+        text = self.item.variants.get(self.profile.name) or self.item.summary
+        return strip_illegal_xml(text).strip()
 
     def post(self, units: Sequence[str], index: int, total: int, *, link: bool,
              tags: Sequence[str]) -> Part:
@@ -109,20 +111,33 @@ class SocialComposer:
         """The body packed into a numbered thread, the link in the last post.
 
         The first post opens with the item's title (a neutral headline) beside the
-        thread's safety warnings; whole sentences follow.
+        thread's safety warnings; whole sentences follow. Posts are packed without the
+        link; the last one takes it, or hands its last sentence to a new final post.
         """
-        units = [self.item.title.strip(), *sentences(self.body())]
+        units = [" ".join(strip_illegal_xml(self.item.title).split()), *sentences(self.body())]
         guess = 9
         while True:
             def fit(us: Sequence[str], index: int, total: int = guess) -> bool:
-                part = self.post(us, index, total, link=True, tags=())
-                return fits(part.text, self.profile)
+                return fits(self.post(us, index, total, link=False, tags=()).text, self.profile)
 
             groups, dropped = pack(units, fit)
+            groups = self._place_link(groups or [[]], guess)
             if len(groups) <= guess:
                 break
             guess = 10 ** len(str(len(groups))) - 1
-        groups = groups or [[]]
         n = len(groups)
         parts = tuple(self.post(g, i, n, link=i == n - 1, tags=()) for i, g in enumerate(groups))
         return Posts(parts, threaded=n > 1, dropped_hashtags=bool(self.tags), dropped=dropped)
+
+    def _place_link(self, groups: list[list[str]], total: int) -> list[list[str]]:
+        """``groups`` arranged so the last post has room for the link."""
+        def fits_with_link(units: Sequence[str], index: int) -> bool:
+            part = self.post(units, index, total, link=True, tags=())
+            return fits(part.text, self.profile)
+
+        last = len(groups) - 1
+        if fits_with_link(groups[last], last):
+            return groups
+        if len(groups[last]) > 1 and fits_with_link(groups[last][-1:], last + 1):
+            return [*groups[:last], groups[last][:-1], groups[last][-1:]]
+        return [*groups, []]
