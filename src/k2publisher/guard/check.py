@@ -129,14 +129,13 @@ def xml_problems(text: str) -> list[str]:
 
 
 def template_leftovers(text: str) -> list[str]:
-    """Template syntax that survived rendering, with a short excerpt of where."""
-    found = []
-    for mark in TEMPLATE_SYNTAX:
-        at = text.find(mark)
-        if at >= 0:
-            snippet = " ".join(text[max(0, at - 20):at + 22].split())
-            found.append(f"leftover template syntax {mark!r} near \u201c{snippet}\u201d")
-    return found
+    """Template syntax that survived rendering (one message, with where it first appears)."""
+    marks = [m for m in TEMPLATE_SYNTAX if m in text]
+    if not marks:
+        return []
+    at = min(text.find(m) for m in marks)
+    snippet = " ".join(text[max(0, at - 20):at + 22].split())
+    return [f"leftover template syntax {', '.join(marks)} near \u201c{snippet}\u201d"]
 
 
 def glued_citations(text: str) -> list[str]:

@@ -232,7 +232,10 @@ def scan(text: str, rules: DisclaimerRules | None = None, *,
     """
     clean = prose(text, rules or builtin_rules())
     findings: list[Finding] = []
-    for sentence in sentences(clean):
+    parts = sentences(clean)
+    for at, sentence in enumerate(parts):
+        # a qualifier counts when it is in the same sentence or the one right after it
+        beside = " ".join(parts[at:at + 2])
         for rule in RULES:
             match = next((m for m in rule.pattern.finditer(sentence)
                           if not (rule.negatable and is_negated(sentence, m.start()))), None)
@@ -240,7 +243,7 @@ def scan(text: str, rules: DisclaimerRules | None = None, *,
                 continue
             if rule.requires and not rule.requires.search(sentence):
                 continue
-            if rule.unless and rule.unless.search(sentence):
+            if rule.unless and rule.unless.search(beside):
                 continue
             findings.append(Finding(rule.id, rule.level_for(sentence, headline=headline),
                                     _excerpt(sentence, match.start(), match.end()),

@@ -303,7 +303,7 @@ class DisclaimerRules:
             source = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"cannot read disclaimer rules: {exc.strerror}", path) from None
-        return cls.from_toml(source, str(path))
+        return cls.from_toml(source, Path(path))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DisclaimerRules:
@@ -312,7 +312,7 @@ class DisclaimerRules:
         return cls.load(path) if path.is_file() else builtin_rules()
 
     @classmethod
-    def from_toml(cls, source: str, name: str = "<disclaimers>") -> DisclaimerRules:
+    def from_toml(cls, source: str, name: str | Path = "<disclaimers>") -> DisclaimerRules:
         """Parse rules from TOML text; ``name`` is used in error messages."""
         return _Parser(source, name).parse()
 
@@ -416,7 +416,7 @@ _TOML_LINE = re.compile(r"at line (\d+)")
 @dataclass
 class _Parser:
     source: str
-    name: str
+    name: str | Path
     _headers: list[int] = field(default_factory=list)
 
     def parse(self) -> DisclaimerRules:
@@ -448,7 +448,7 @@ class _Parser:
                                         "give each rule its own id")
             seen.add(rule.disclaimer.id)
             rules.append(rule)
-        return DisclaimerRules(rules, sf, self.name)
+        return DisclaimerRules(rules, sf, str(self.name))
 
     def _line(self, index: int, key: str | None = None) -> int | None:
         if index >= len(self._headers):

@@ -1,0 +1,328 @@
+"""The guard's check/enforce on hand-built renderings and on the renderer's real output."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from markupsafe import escape
+
+from k2publisher.content.queue import Queue
+from k2publisher.errors import ConfigError, GuardRefusal
+from k2publisher.guard.check import check, enforce, glued_citations, html_problems, xml_problems
+from k2publisher.guard.disclaimers import DisclaimerRules
+from k2publisher.models import GuardOverride, Item, Part, Rendering
+from k2publisher.render.counting import count
+from k2publisher.render.profiles import PROFILES, get_profile
+from k2publisher.render.renderer import Renderer
+from k2publisher.settings import load_settings
+
+LINK = "https://k2.example.org/archive/vitamin-k2/dosage/"
+
+
+@pytest.fixture
+def dosage(make_item) -> Item:
+    return make_item(
+        id="vitamin-k2/dosage", title="Vitamin K2: dosage",
+        summary="Studies used 90 to 180 mcg a day of MK-7.",
+        body="Studies used 90 to 180 mcg a day of MK-7 for up to three years.",
+        tags=("vitamin-k2", "dosage"), evidence=["clinical_trial"])
+
+
+def post(rules: DisclaimerRules, item: Item, body: str, index: int, *,
+         drop: str | None = None) -> Part:
+    """One social post carrying what the policy requires (optionally dropping one)."""
+    needed = rules.required_for_part(item, body, index, "social")
+    lines = [body, *(d.form(short=True) for d in needed if d.id != drop), LINK]
+    return Part(text="\n".join(lines), disclaimers=tuple(d.id for d in needed))
+
+
+def social(item: Item, parts: list[Part], profile: str = "mastodon") -> Rendering:
+    p = get_profile(profile)
+    return Rendering(item_id=item.id, channel=profile, profile=p.name, family=p.family,
+                     parts=tuple(parts), link=LINK, limit=p.limit, counter=p.counter)
+
+
+def email(item: Item, html: str, text: str) -> Rendering:
+    p = get_profile("email")
+    return Rendering(item_id=item.id, channel="email", profile="email", family="email",
+                     parts=(Part(text=text, html=html),), limit=p.limit, counter=p.counter,
+                     subject=item.title, preheader="New from K2 Notes", html=html, text=text)
+
+
+def full(rules: DisclaimerRules, item: Item, html: bool) -> str:
+    texts = [d.text for d in rules.for_item(item)]
+    if html:
+        return "".join(f"<p><strong>{t}</strong></p>" for t in texts)
+    return "\n\n".join(texts)
+
+
+THREAD = ["Studies used 90 to 180 mcg a day of MK-7.", "Natto is the richest food source.",
+          "Trials lasted up to three years."]
+
+
+# -- disclaimers -------------------------------------------------------------------------
+
+
+def test_complete_thread_passes(rules, dosage):
+    parts = [post(rules, dosage, b, i) for i, b in enumerate(THREAD)]
+    verdict = check(social(dosage, parts), dosage, rules)
+    assert verdict.ok, verdict.problems
+
+
+def test_removing_a_disclaimer_from_a_post_is_refused(rules, dosage):
+    parts = [post(rules, dosage, b, i, drop="WARFARIN_VKA" if i == 0 else None)
+             for i, b in enumerate(THREAD)]
+    verdict = check(social(dosage, parts), dosage, rules)
+    assert not verdict.ok
+    assert verdict.problems == (
+        "item vitamin-k2/dosage on mastodon part 1/3: missing disclaimer WARFARIN_VKA",)
+
+
+def test_later_post_with_a_claim_needs_its_own_caveat(rules, dosage):
+    parts = [post(rules, dosage, THREAD[0], 0),
+             Part(text="A dose of 45 mg of MK-4 was used in Japan.\n" + LINK)]
+    problems = check(social(dosage, parts), dosage, rules).problems
+    assert "item vitamin-k2/dosage on mastodon part 2/2: missing disclaimer WARFARIN_VKA" \
+        in problems
+
+
+def test_fda_statement_has_no_short_form_on_social(rules, make_item):
+    item = make_item(body="Vitamin K2 supports bone health.")
+    body = "Vitamin K2 supports bone health.*"
+    needed = rules.required_for_part(item, body, 0, "social")
+    assert "FDA_SF_1" in [d.id for d in needed]
+    text = "\n".join([body, *(d.form(short=True) for d in needed)])
+    assert check(social(item, [Part(text=text)]), item, rules).ok
+    cut = text.replace("This product is not intended", "Not intended")
+    assert "missing disclaimer FDA_SF_1" in check(social(item, [Part(text=cut)]), item,
+                                                  rules).problems[0]
+
+
+def test_both_fda_statements_in_one_unit_is_refused(rules, make_item):
+    item = make_item(body="Vitamin K2 supports bone health.")
+    html = full(rules, item, html=True) + f"<p>{rules.get('FDA_SF_N').text}</p>"
+    verdict = check(email(item, html, full(rules, item, html=False)), item, rules)
+    assert any("both FDA_SF_1 and FDA_SF_N" in p for p in verdict.problems)
+
+
+def test_email_checks_html_and_text_bodies(rules, dosage):
+    good = email(dosage, full(rules, dosage, True), full(rules, dosage, False))
+    assert check(good, dosage, rules).ok
+    text = full(rules, dosage, False).replace(rules.get("PREGNANCY_LACTATION").text, "")
+    problems = check(replace(good, text=text), dosage, rules).problems
+    assert problems == ("item vitamin-k2/dosage on email text: missing disclaimer "
+                        "PREGNANCY_LACTATION",)
+
+
+def test_email_short_forms_do_not_count(rules, dosage):
+    shorts = "".join(f"<p>{d.form(short=True)}</p>" for d in rules.for_item(dosage))
+    verdict = check(email(dosage, shorts, full(rules, dosage, False)), dosage, rules)
+    assert any("email html: missing disclaimer WARFARIN_VKA" in p for p in verdict.problems)
+
+
+def test_email_without_a_text_body_is_refused(rules, dosage):
+    r = replace(email(dosage, full(rules, dosage, True), ""), text=None)
+    assert "item vitamin-k2/dosage on email: email has no text body" in \
+        check(r, dosage, rules).problems
+
+
+# -- limits, leftovers, empties, markup ----------------------------------------------------
+
+
+def test_over_limit_post_is_refused(rules, dosage):
+    first = post(rules, dosage, THREAD[0], 0)
+    padding = "Natto is eaten at breakfast. " * 12
+    long = Part(text=padding + first.text)
+    length = count(long.text, "x_weighted")
+    assert length > PROFILES["x"].limit
+    problems = check(social(dosage, [long], "x"), dosage, rules).problems
+    assert problems == (f"item vitamin-k2/dosage on x part 1/1: {length} (x_weighted) over "
+                        f"the limit of 280",)
+
+
+@pytest.mark.parametrize("leftover", ["{{ item.title }}", "{% if x %}", "50%} off"])
+def test_template_syntax_is_refused(rules, dosage, leftover):
+    parts = [post(rules, dosage, THREAD[0] + " " + leftover, 0)]
+    problems = check(social(dosage, parts), dosage, rules).problems
+    assert len(problems) == 1 and "leftover template syntax" in problems[0]
+
+
+@pytest.mark.parametrize("glued", ["cancers157", "pathways3.", "Leukaemia17,"])
+def test_citation_digits_glued_to_words_are_refused(rules, dosage, glued):
+    parts = [post(rules, dosage, f"{THREAD[0]} As seen in {glued}", 0)]
+    problems = check(social(dosage, parts), dosage, rules).problems
+    assert len(problems) == 1 and "raw citation digits glued to a word" in problems[0]
+    assert glued.rstrip(".,") in problems[0]
+
+
+def test_names_ending_in_digits_are_not_citations():
+    text = "MK-7, VK2, D3, CDK4, COVID-19, rs2108622 and CYP4F2 in 2024; 1/3"
+    assert glued_citations(text) == []
+
+
+def test_empty_part_is_refused(rules, dosage):
+    parts = [post(rules, dosage, THREAD[0], 0), Part(text="  \n ")]
+    assert check(social(dosage, parts), dosage, rules).problems == (
+        "item vitamin-k2/dosage on mastodon part 2/2: empty part",)
+
+
+@pytest.mark.parametrize(("fragment", "expected"), [
+    ("<p><strong>bold</p>", "</p> at line 1 closes <strong>"),
+    ("<div><p>open", "unclosed <div>"),
+    ("<p>text</p></em>", "stray </em>"),
+])
+def test_malformed_html_is_refused(rules, dosage, fragment, expected):
+    good = email(dosage, full(rules, dosage, True), full(rules, dosage, False))
+    problems = check(replace(good, html=good.html + fragment), dosage, rules).problems
+    assert len(problems) == 1 and "email html: malformed HTML" in problems[0]
+    assert expected in problems[0]
+
+
+def test_html_with_optional_end_tags_and_voids_is_well_formed():
+    assert html_problems("<ul><li>a<li>b</ul><p>x<br>y<img src=a.png></p><!--[if mso]>"
+                         "<table><![endif]-->") == []
+
+
+def test_feed_content_with_xml_control_characters_is_refused(rules, dosage):
+    p = get_profile("feed")
+    html = full(rules, dosage, True) + "<p>bad \x0b char</p>"
+    r = Rendering(item_id=dosage.id, channel="feed", profile="feed", family="feed",
+                  parts=(Part(text="t", html=html),), limit=p.limit, counter=p.counter,
+                  html=html, extra={"summary": full(rules, dosage, False)})
+    problems = check(r, dosage, rules).problems
+    assert problems == ("item vitamin-k2/dosage on feed html: character U+000B is not "
+                        "allowed in a feed (XML)",)
+
+
+def test_feed_summary_must_carry_the_disclaimers(rules, dosage):
+    p = get_profile("feed")
+    html = full(rules, dosage, True)
+    r = Rendering(item_id=dosage.id, channel="feed", profile="feed", family="feed",
+                  parts=(Part(text="t", html=html),), limit=p.limit, counter=p.counter,
+                  html=html, extra={"summary": "Studies used 90 to 180 mcg a day."})
+    problems = check(r, dosage, rules).problems
+    assert "item vitamin-k2/dosage on feed summary: missing disclaimer WARFARIN_VKA" in problems
+
+
+def test_xml_documents_in_extra_are_parsed(rules, dosage):
+    p = get_profile("feed")
+    html = full(rules, dosage, True)
+    r = Rendering(item_id=dosage.id, channel="feed", profile="feed", family="feed",
+                  parts=(Part(text="t", html=html),), limit=p.limit, counter=p.counter,
+                  html=html, extra={"xml": "<rss><channel><item></channel></rss>"})
+    (problem,) = check(r, dosage, rules).problems
+    assert problem.startswith("item vitamin-k2/dosage on feed xml: not well-formed XML")
+    assert xml_problems("<rss version='2.0'><channel/></rss>") == []
+
+
+# -- claims ----------------------------------------------------------------------------
+
+
+def claim_rendering(rules: DisclaimerRules, item: Item, claim: str) -> Rendering:
+    return social(item, [post(rules, item, f"{THREAD[0]} {claim}", 0)])
+
+
+def test_block_claim_is_refused(rules, dosage):
+    r = claim_rendering(rules, dosage, "K2 has no side effects.")
+    (problem,) = check(r, dosage, rules).problems
+    assert problem.startswith("item vitamin-k2/dosage on mastodon part 1/1: claim "
+                              "C09-absolute-safety (block)")
+
+
+def test_override_with_matching_rule_lets_it_through_as_a_note(rules, dosage):
+    item = replace(dosage, guard_overrides=(
+        GuardOverride("C09-absolute-safety", "quoting the trial's own wording"),))
+    verdict = check(claim_rendering(rules, item, "K2 has no side effects."), item, rules)
+    assert verdict.ok
+    assert any("override C09-absolute-safety (quoting the trial's own wording)" in n
+               for n in verdict.notes)
+
+
+def test_override_for_another_rule_does_not_help(rules, dosage):
+    item = replace(dosage, guard_overrides=(GuardOverride("C16-fda-approved", "why"),))
+    assert not check(claim_rendering(rules, item, "K2 has no side effects."), item,
+                     rules).ok
+
+
+def test_review_and_qualify_findings_are_notes(rules, dosage):
+    r = claim_rendering(rules, dosage, "Results are promising. It is clinically proven.")
+    verdict = check(r, dosage, rules)
+    assert verdict.ok
+    assert {n.split(": ", 1)[1].split(" ", 2)[1] for n in verdict.notes} == {
+        "C12-weak-qualifier", "C10-proven"}
+
+
+def test_claims_policy_review_and_off(rules, dosage):
+    r = claim_rendering(rules, dosage, "K2 has no side effects.")
+    review = check(r, dosage, rules, claims_policy="review")
+    assert review.ok and any("block C09-absolute-safety" in n for n in review.notes)
+    off = check(r, dosage, rules, claims_policy="off")
+    assert off.ok and off.notes == ()
+    with pytest.raises(ConfigError, match="claims"):
+        check(r, dosage, rules, claims_policy="lenient")
+
+
+def test_claims_in_the_email_subject_are_scanned(rules, dosage):
+    r = email(dosage, full(rules, dosage, True), full(rules, dosage, False))
+    verdict = check(replace(r, subject="K2 cures cancer"), dosage, rules)
+    assert any("email subject: claim C01-disease-cure" in p for p in verdict.problems)
+
+
+def test_enforce_raises_guard_refusal_naming_item_and_channel(rules, dosage):
+    parts = [post(rules, dosage, THREAD[0], 0, drop="PREGNANCY_LACTATION")]
+    with pytest.raises(GuardRefusal) as err:
+        enforce(social(dosage, parts), dosage, rules)
+    assert err.value.item_id == "vitamin-k2/dosage" and err.value.channel == "mastodon"
+    assert err.value.problems == [
+        "item vitamin-k2/dosage on mastodon part 1/1: missing disclaimer PREGNANCY_LACTATION"]
+    assert enforce(social(dosage, [post(rules, dosage, THREAD[0], 0)]), dosage, rules).ok
+
+
+# -- the renderer's real output ------------------------------------------------------------
+
+
+@pytest.fixture
+def shipped(repo, monkeypatch):
+    monkeypatch.chdir(repo)
+    settings = load_settings(environ={})
+    queue = Queue(settings.path("queue"))
+    queue.load()
+    rules = DisclaimerRules.from_settings(settings)
+    return Renderer(settings, rules), rules, queue.items()
+
+
+def test_shipped_queue_passes_on_every_profile(shipped):
+    renderer, rules, items = shipped
+    assert items
+    refused = []
+    for item in items:
+        for profile in PROFILES:
+            verdict = check(renderer.render(item, profile), item, rules)
+            refused += list(verdict.problems)
+    assert refused == []
+
+
+@pytest.mark.parametrize("profile", ["email", "feed", "web", "mastodon", "x"])
+def test_removing_a_rendered_disclaimer_is_refused(shipped, profile):
+    renderer, rules, items = shipped
+    item = items[0]
+    rendering = renderer.render(item, profile)
+    victim = rules.required_for_part(item, rendering.parts[0].text, 0, rendering.family)[0]
+
+    def cut(text: str | None) -> str | None:
+        if text is None:
+            return None
+        for form in (victim.text, victim.short):
+            if form:
+                text = text.replace(form, "").replace(str(escape(form)), "")
+        return text
+
+    parts = tuple(Part(text=cut(p.text) or "", html=cut(p.html), facets=p.facets)
+                  for p in rendering.parts)
+    broken = replace(rendering, parts=parts, html=cut(rendering.html), text=cut(rendering.text),
+                     extra={**rendering.extra, "summary": cut(rendering.extra.get("summary"))}
+                     if "summary" in rendering.extra else rendering.extra)
+    verdict = check(broken, item, rules)
+    assert not verdict.ok
+    assert all(f"missing disclaimer {victim.id}" in p for p in verdict.problems)
