@@ -78,15 +78,18 @@ def cli(ctx: click.Context, config: str | None, queue_dir: str | None, verbose: 
 
 def _register() -> None:
     from k2publisher.cli import (
+        channels_cmd,
         doctor_cmd,
         import_cmd,
         init_cmd,
         preview_cmd,
+        publish_cmd,
         queue_cmd,
         service_cmd,
     )
 
-    for module in (queue_cmd, init_cmd, doctor_cmd, preview_cmd, service_cmd, import_cmd):
+    for module in (queue_cmd, init_cmd, doctor_cmd, preview_cmd, service_cmd, import_cmd,
+                   channels_cmd, publish_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from html import escape
 from typing import Any
 
 from k2publisher.errors import ConfigError
@@ -31,7 +32,7 @@ def build_message(rendering: Rendering, *, sender: str, to: Sequence[str] | str,
                   unsubscribe_url: str | None = None, unsubscribe_mailto: str | None = None,
                   list_id: str | None = None, reply_to: str | None = None,
                   date: datetime | None = None) -> EmailMessage:
-    """One email for ``rendering``; ``unsubscribe_url`` also replaces the body placeholder.
+    """One email for ``rendering``; the unsubscribe link also replaces the body placeholder.
 
     ``unsubscribe_url`` must be https (RFC 8058) when given; ``unsubscribe_mailto`` may be an
     address or a ``mailto:`` URI.
@@ -41,9 +42,14 @@ def build_message(rendering: Rendering, *, sender: str, to: Sequence[str] | str,
                           f"not {unsubscribe_url!r}")
     text = rendering.text or (rendering.parts[0].text if rendering.parts else "")
     html = rendering.html or (rendering.parts[0].html if rendering.parts else None)
-    if unsubscribe_url:
-        text = text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url)
-        html = html.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url) if html else html
+    mailto = None
+    if unsubscribe_mailto:
+        mailto = unsubscribe_mailto if unsubscribe_mailto.startswith("mailto:") \
+            else f"mailto:{unsubscribe_mailto}"
+    link = unsubscribe_url or mailto
+    if link:
+        text = text.replace(UNSUBSCRIBE_PLACEHOLDER, link)
+        html = html.replace(UNSUBSCRIBE_PLACEHOLDER, escape(link)) if html else html
     msg = EmailMessage()
     msg["Subject"] = rendering.subject or rendering.item_id
     msg["From"] = sender
@@ -55,9 +61,7 @@ def build_message(rendering: Rendering, *, sender: str, to: Sequence[str] | str,
     if list_id:
         msg["List-Id"] = list_id
     links = [f"<{unsubscribe_url}>"] if unsubscribe_url else []
-    if unsubscribe_mailto:
-        mailto = unsubscribe_mailto if unsubscribe_mailto.startswith("mailto:") \
-            else f"mailto:{unsubscribe_mailto}"
+    if mailto:
         links.append(f"<{mailto}>")
     if links:
         msg["List-Unsubscribe"] = ", ".join(links)
@@ -81,4 +85,5 @@ def message_options(options: Mapping[str, Any], site: Mapping[str, Any]) -> dict
             "list_id": options.get("list_id")
             or f"{site.get('name', slug)} <{slug}.{domain_of(sender)}>",
             "unsubscribe_url": options.get("unsubscribe_url"),
-            "unsubscribe_mailto": options.get("unsubscribe_mailto")}
+            "unsubscribe_mailto": options.get("unsubscribe_mailto")
+            or f"{parseaddr(sender)[1]}?subject=unsubscribe"}

@@ -39,6 +39,7 @@ class MaildirChannel(Channel):
             else Path(self.options["path"])
         msg = self.message(rendering)
         try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
             key = mailbox.Maildir(folder, create=True).add(msg)
         except OSError as exc:
             raise PermanentDeliveryError(f"cannot write to Maildir {folder}: {exc.strerror}",

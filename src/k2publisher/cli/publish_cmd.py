@@ -1,0 +1,72 @@
+"""``k2publisher publish``: render, guard and send one item to one channel now."""
+
+from __future__ import annotations
+
+import click
+
+from k2publisher.cli.main import App, pass_app
+from k2publisher.cli.output import EXIT_OK, console, print_json
+from k2publisher.deliver.publisher import Publisher
+from k2publisher.models import Receipt
+
+EPILOG = """\b
+Examples:
+  k2publisher publish vitamin-k2/dosage --channel email
+  k2publisher publish vitamin-k2/dosage --channel mastodon --dry-run
+  k2publisher publish vitamin-k2/dosage --channel feed --json
+Exit codes: 0 sent, 1 the guard refused, 3 config error, 4 delivery failed.
+"""
+
+
+def _receipt_json(receipt: Receipt) -> dict[str, object]:
+    return {"item": receipt.item_id, "channel": receipt.channel, "url": receipt.url,
+            "parts": [{"index": p.index, "id": p.remote_id, "url": p.url}
+                      for p in receipt.parts]}
+
+
+@click.command("publish", epilog=EPILOG)
+@click.argument("item_id")
+@click.option("--channel", "channel_name", required=True, metavar="NAME",
+              help="A configured channel ([channels.NAME]; see `k2publisher channels list`).")
+@click.option("--dry-run", is_flag=True,
+              help="Render and guard, then print the exact requests; send nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the receipt as JSON.")
+@pass_app
+def publish(app: App, item_id: str, channel_name: str, dry_run: bool, as_json: bool) -> int:
+    """Publish one item on one channel now and print the receipt (remote id and URL per part).
+
+    Parts already delivered (recorded in the ledger) are not sent again.
+    """
+    from k2publisher.record.ledger import DB_NAME, Ledger
+
+    settings = app.settings
+    item = app.queue.get(item_id)
+    out = console()
+    if dry_run:
+        with Publisher(settings, queue=app.queue) as publisher:
+            requests = publisher.dry_run(item, channel_name)
+        if as_json:
+            print_json({"item": item.id, "channel": channel_name, "dry_run": True,
+                        "requests": requests})
+            return EXIT_OK
+        for n, text in enumerate(requests, 1):
+            out.print(f"-- part {n}/{len(requests)} (dry run, nothing sent)", style="bold",
+                      markup=False)
+            out.print(text, markup=False)
+        return EXIT_OK
+    state = settings.path("state")
+    state.mkdir(parents=True, exist_ok=True)
+    with Ledger(state / DB_NAME) as ledger, \
+            Publisher(settings, queue=app.queue, recorder=ledger) as publisher:
+        receipt = publisher.publish(item, channel_name)
+    if as_json:
+        print_json(_receipt_json(receipt))
+        return EXIT_OK
+    out.print(f"published {receipt.item_id} on {receipt.channel}", markup=False)
+    for part in receipt.parts:
+        out.print(f"  part {part.index + 1}/{len(receipt.parts)}: {part.remote_id}"
+                  f"{'  ' + part.url if part.url else ''}", markup=False)
+    return EXIT_OK
+
+
+COMMANDS = [publish]
