@@ -96,9 +96,11 @@ def derive_summary(body: str, limit: int = SUMMARY_MAX) -> str:
         text = " ".join(_MD.sub("", para).split())
         if len(text) < 40 or text.startswith("|"):
             continue
-        sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)
+        sentences = re.split(r"(?<=[.!?:])\s+(?=[A-Z])", text)
         out = ""
         for sentence in sentences:
+            if sentence.endswith(":"):
+                break  # "... as follows:" does not stand alone
             candidate = f"{out} {sentence}".strip()
             if len(candidate) > limit:
                 break
