@@ -1,0 +1,348 @@
+"""Sending one issue to every confirmed subscriber: a pool, a rate limit, crash safety.
+
+The issue is rendered and compiled once (:class:`~k2publisher.newsletter.message.IssueTemplate`);
+each worker thread owns one transport (an SMTP connection) and personalises each copy
+with the recipient's unsubscribe link and headers. A producer thread claims recipients
+from the database a page at a time, so memory does not grow with the list. Every row's
+outcome is committed on its own as soon as it is known; the ``awaiting`` mark is
+committed right before the final dot (see :mod:`k2publisher.newsletter.issues` and
+docs/newsletter.md, "Crash safety").
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from k2publisher.errors import (
+    ConnectionLostError,
+    DeliveryError,
+    PermanentDeliveryError,
+    RecipientRejectedError,
+    TransientDeliveryError,
+)
+from k2publisher.newsletter.issues import Issues, Recipient
+from k2publisher.newsletter.message import IssueTemplate
+from k2publisher.newsletter.tokens import Tokens
+from k2publisher.newsletter.transport import Transport
+
+log = logging.getLogger("k2publisher.newsletter")
+
+#: waits before each retry of a deferred (4xx / disconnected) recipient, in seconds
+DEFAULT_RETRY_DELAYS: tuple[float, ...] = (30, 120, 600, 1800)
+#: waits between attempts to reach a server that went away, before the issue pauses
+DEFAULT_RECONNECT_DELAYS: tuple[float, ...] = (1, 5, 15)
+
+
+class RateLimiter:
+    """Blocks callers to stay under ``per_second`` and a sliding-hour ``per_hour`` (0 = off).
+
+    The second limit is a token bucket holding at most one second's worth; the hour is
+    counted in one-second buckets, so memory stays constant whatever the limit.
+    """
+
+    def __init__(self, per_second: float = 0, per_hour: int = 0, *,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.per_second = float(per_second or 0)
+        self.per_hour = int(per_hour or 0)
+        self.clock = clock
+        self.sleep = sleep
+        self._lock = threading.Lock()
+        self._tokens = max(1.0, self.per_second)
+        self._last = clock()
+        self._window: collections.deque[list[int]] = collections.deque()
+        self._in_window = 0
+
+    def _wait(self, now: float) -> float:
+        """Seconds to wait before one more message may go (0 = take it now)."""
+        if self.per_second:
+            self._tokens = min(max(1.0, self.per_second),
+                               self._tokens + (now - self._last) * self.per_second)
+            self._last = now
+            if self._tokens < 1:
+                return (1 - self._tokens) / self.per_second
+        if self.per_hour:
+            second = int(now)
+            while self._window and self._window[0][0] <= second - 3600:
+                self._in_window -= self._window.popleft()[1]
+            if self._in_window >= self.per_hour:
+                return self._window[0][0] + 3600 - now
+        return 0.0
+
+    def _take(self, now: float) -> None:
+        if self.per_second:
+            self._tokens -= 1
+        if self.per_hour:
+            second = int(now)
+            if self._window and self._window[-1][0] == second:
+                self._window[-1][1] += 1
+            else:
+                self._window.append([second, 1])
+            self._in_window += 1
+
+    def acquire(self, stop: threading.Event | None = None) -> bool:
+        """Wait for a slot and take it; False if ``stop`` was set while waiting."""
+        if not (self.per_second or self.per_hour):
+            return True
+        while True:
+            with self._lock:
+                now = self.clock()
+                wait = self._wait(now)
+                if wait <= 0:
+                    self._take(now)
+                    return True
+            if stop is not None and stop.wait(min(wait, 1.0)):
+                return False
+            if stop is None:
+                self.sleep(wait)
+
+
+class Reporter(Protocol):
+    """What the fan-out tells a progress display."""
+
+    def start(self, total: int, done: int) -> None:
+        """The issue has ``total`` recipients, ``done`` of them finished earlier."""
+
+    def advance(self, outcome: str) -> None:
+        """One recipient finished (``sent``, ``bounced``, ``failed``, ``deferred``...)."""
+
+    def stop(self) -> None:
+        """The run is over."""
+
+
+class NullReporter:
+    """Reports nothing."""
+
+    def start(self, total: int, done: int) -> None:
+        """Nothing to show."""
+
+    def advance(self, outcome: str) -> None:
+        """Nothing to show."""
+
+    def stop(self) -> None:
+        """Nothing to show."""
+
+
+@dataclass
+class Summary:
+    """How a run ended, with the issue's delivery counts."""
+
+    issue_id: str
+    state: str
+    counts: dict[str, int]
+    elapsed: float
+    sent_now: int = 0
+    requeued: int = 0
+    assumed_now: int = 0
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        """Messages accepted per second during this run."""
+        return self.sent_now / self.elapsed if self.elapsed > 0 else 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {"issue": self.issue_id, "state": self.state, "counts": self.counts,
+                "elapsed_seconds": round(self.elapsed, 3), "sent_this_run": self.sent_now,
+                "messages_per_second": round(self.rate, 1), "requeued_after_crash":
+                self.requeued, "assumed_after_crash": self.assumed_now, "note": self.note}
+
+
+@dataclass
+class _Run:
+    """State shared by the producer and the workers of one run."""
+
+    jobs: queue.Queue[Recipient | None]
+    stop: threading.Event = field(default_factory=threading.Event)
+    gone: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    sent: int = 0
+    note: str = ""
+
+
+class FanOut:
+    """Sends one stored issue to its recipients; run it again to resume."""
+
+    def __init__(self, issues: Issues, tokens: Tokens, template: IssueTemplate,
+                 transports: Callable[[], Transport], *, connections: int = 4,
+                 limiter: RateLimiter | None = None, reporter: Reporter | None = None,
+                 page_size: int = 500,
+                 retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+                 reconnect_delays: Sequence[float] = DEFAULT_RECONNECT_DELAYS):
+        self.issues = issues
+        self.tokens = tokens
+        self.template = template
+        self.transports = transports
+        self.connections = max(1, int(connections))
+        self.limiter = limiter or RateLimiter()
+        self.reporter = reporter or NullReporter()
+        self.page_size = page_size
+        self.retry_delays = tuple(retry_delays)
+        self.reconnect_delays = tuple(reconnect_delays)
+
+    # -- the run ------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event | None = None) -> Summary:
+        """Send to every recipient without a finished row; return how it went.
+
+        The issue ends ``done`` when no row is left to try, or ``paused`` when the server
+        went away (or ``stop`` was set): running again picks up where this run stopped.
+        """
+        issue_id = self.template.issue_id
+        started = time.monotonic()
+        requeued, assumed = self.issues.recover(issue_id)
+        if requeued or assumed:
+            log.info("issue %s: resumed; %d claimed rows requeued, %d in-flight rows counted "
+                     "as sent", issue_id, requeued, assumed)
+        self.issues.set_state(issue_id, "sending")
+        counts = self.issues.counts(issue_id)
+        finished = sum(counts[s] for s in ("sent", "bounced", "failed", "skipped"))
+        self.reporter.start(counts["total"], finished)
+        run = _Run(jobs=queue.Queue(maxsize=self.page_size * 2), stop=stop or threading.Event())
+        try:
+            while not (run.stop.is_set() or run.gone.is_set()):
+                self._pass(run)
+                if run.stop.is_set() or run.gone.is_set():
+                    break
+                due = self.issues.next_retry(issue_id)
+                if due is None:
+                    break
+                try:
+                    run.stop.wait(max(0.0, due - time.time()))
+                except KeyboardInterrupt:
+                    run.note = "interrupted"
+                    run.stop.set()
+        finally:
+            self.reporter.stop()
+        paused = run.gone.is_set() or run.stop.is_set()
+        note = run.note or ("the server went away" if run.gone.is_set() else "")
+        state = "paused" if paused else "done"
+        self.issues.set_state(issue_id, state, note)
+        return Summary(issue_id=issue_id, state=state, counts=self.issues.counts(issue_id),
+                       elapsed=time.monotonic() - started, sent_now=run.sent,
+                       requeued=requeued, assumed_now=assumed, note=note)
+
+    def _pass(self, run: _Run) -> None:
+        """One sweep over the due rows: a producer (this thread) and the worker pool."""
+        workers = [threading.Thread(target=self._worker, args=(run,), daemon=True,
+                                    name=f"newsletter-worker-{n}")
+                   for n in range(self.connections)]
+        for w in workers:
+            w.start()
+        after = 0
+        try:
+            while not (run.stop.is_set() or run.gone.is_set()):
+                page, after_next = self.issues.claim(self.template.issue_id, after,
+                                                     self.page_size)
+                if after_next == after:
+                    break
+                after = after_next
+                for n, recipient in enumerate(page):
+                    if run.stop.is_set() or run.gone.is_set():
+                        self.issues.unclaim(self.template.issue_id,
+                                            [r.subscriber_id for r in page[n:]])
+                        break
+                    run.jobs.put(recipient)
+        except KeyboardInterrupt:
+            run.note = "interrupted"
+            run.stop.set()
+        finally:
+            for _ in workers:
+                run.jobs.put(None)
+            for w in workers:
+                w.join()
+            self._drain(run)
+
+    def _drain(self, run: _Run) -> None:
+        left: list[int] = []
+        while True:
+            try:
+                item = run.jobs.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                left.append(item.subscriber_id)
+        if left:
+            self.issues.unclaim(self.template.issue_id, left)
+
+    # -- one worker: one connection -------------------------------------------------------
+
+    def _worker(self, run: _Run) -> None:
+        transport = self.transports()
+        issue_id = self.template.issue_id
+        try:
+            while True:
+                item = run.jobs.get()
+                if item is None:
+                    return
+                if run.stop.is_set() or run.gone.is_set() or not self.limiter.acquire(run.stop):
+                    self.issues.unclaim(issue_id, [item.subscriber_id])
+                    continue
+                try:
+                    outcome = self._send_one(run, transport, item)
+                except Exception as exc:  # keep draining the queue; the run pauses
+                    log.exception("issue %s: unexpected error", issue_id)
+                    self.issues.unclaim(issue_id, [item.subscriber_id])
+                    run.note = f"stopped by an unexpected error: {exc}"
+                    run.stop.set()
+                    continue
+                if outcome == "reconnect":
+                    transport = self._reconnect(run, transport)
+                    outcome = "deferred"
+                self.reporter.advance(outcome)
+        finally:
+            with contextlib.suppress(DeliveryError, OSError):
+                transport.close()
+
+    def _send_one(self, run: _Run, transport: Transport, item: Recipient) -> str:
+        issue_id = self.template.issue_id
+        sid = item.subscriber_id
+        url = self.template.identity.unsubscribe_url(self.tokens.unsubscribe_token(sid))
+        data = self.template.render(sid, item.email, url)
+        try:
+            transport.send(self.template.identity.envelope_from, item.email, data,
+                           before_final=lambda: self.issues.mark(issue_id, sid, "awaiting"))
+        except RecipientRejectedError as exc:
+            self.issues.bounce(issue_id, sid, str(exc))
+            return "bounced"
+        except ConnectionLostError as exc:
+            if exc.dot_sent:  # the server may have accepted it: never risk a duplicate
+                self.issues.sent(issue_id, sid, assumed=True)
+                return "sent"
+            self.issues.defer(issue_id, sid, str(exc), self.retry_delays)
+            return "reconnect"
+        except TransientDeliveryError as exc:
+            return self.issues.defer(issue_id, sid, str(exc), self.retry_delays)
+        except PermanentDeliveryError as exc:
+            self.issues.mark(issue_id, sid, "failed", str(exc))
+            return "failed"
+        self.issues.sent(issue_id, sid)
+        with run.lock:
+            run.sent += 1
+        return "sent"
+
+    def _reconnect(self, run: _Run, transport: Transport) -> Transport:
+        """A fresh transport once the server answers again; pause the issue if it does not."""
+        transport.close()
+        for delay in (0.0, *self.reconnect_delays):
+            if run.stop.wait(delay) or run.gone.is_set():
+                break
+            fresh = self.transports()
+            try:
+                connect = getattr(fresh, "connect", None)
+                if connect is not None:
+                    connect()
+                return fresh
+            except ConnectionLostError as exc:
+                log.warning("issue %s: %s", self.template.issue_id, exc)
+        run.gone.set()
+        return self.transports()

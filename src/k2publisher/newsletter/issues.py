@@ -1,0 +1,222 @@
+"""Issues and their delivery rows: one row per (issue, subscriber) and its state.
+
+Delivery states::
+
+    pending  -> sending  -> awaiting -> sent
+       ^          |            |
+       |          +------------+-----> deferred (4xx, lost connection: retried later)
+       |                       |       bounced  (5xx to RCPT TO: the subscriber bounced)
+       +--- (resume) ----------+       failed   (message refused, or retries used up)
+                                       skipped  (no longer confirmed when its turn came)
+
+``sending`` means claimed by a worker, the final dot not yet written: safe to send again.
+``awaiting`` is committed right before the final dot and means "the server may have it":
+a resume counts it as sent (``assumed``) rather than risk a duplicate. See
+docs/newsletter.md, "Crash safety".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from k2publisher.newsletter.store import NewsletterStore, now_iso
+from k2publisher.newsletter.subscribers import Source
+
+DELIVERY_STATES = ("pending", "sending", "awaiting", "sent", "deferred", "bounced", "failed",
+                   "skipped")
+#: states in which a delivery is finished for this issue
+FINAL_STATES = ("sent", "bounced", "failed", "skipped")
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One newsletter issue as stored: its rendered content and where its sending stands."""
+
+    id: str
+    state: str
+    subject: str
+    html: str
+    text: str
+    item_ids: tuple[str, ...]
+    created_at: str
+    updated_at: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A subscriber a worker is about to send to."""
+
+    subscriber_id: int
+    email: str
+
+
+def _issue(row) -> Issue:
+    return Issue(id=row["id"], state=row["state"], subject=row["subject"], html=row["html"],
+                 text=row["text"], item_ids=tuple(filter(None, row["item_ids"].split(","))),
+                 created_at=row["created_at"], updated_at=row["updated_at"], note=row["note"])
+
+
+class Issues:
+    """Issue and delivery-row operations on a :class:`NewsletterStore`."""
+
+    def __init__(self, store: NewsletterStore):
+        self.store = store
+
+    def get(self, issue_id: str) -> Issue | None:
+        """The issue, or None."""
+        rows = self.store.query("SELECT * FROM newsletter_issues WHERE id = ?", (issue_id,))
+        return _issue(rows[0]) if rows else None
+
+    def all(self) -> list[Issue]:
+        """Every issue, newest first."""
+        return [_issue(r) for r in self.store.query(
+            "SELECT * FROM newsletter_issues ORDER BY created_at DESC")]
+
+    def unfinished(self) -> Issue | None:
+        """The newest issue still ``sending`` or ``paused`` (a resume candidate)."""
+        rows = self.store.query("SELECT * FROM newsletter_issues WHERE state IN "
+                                "('sending', 'paused') ORDER BY created_at DESC LIMIT 1")
+        return _issue(rows[0]) if rows else None
+
+    def create(self, issue_id: str, *, subject: str, html: str, text: str,
+               item_ids: Sequence[str] = ()) -> Issue:
+        """Store the rendered issue and one ``pending`` row per confirmed subscriber.
+
+        The recipient list is fixed here, inside the database (nothing is loaded into
+        memory): people who confirm later receive the next issue.
+        """
+        stamp = now_iso()
+        with self.store.transaction() as conn:
+            conn.execute("INSERT INTO newsletter_issues (id, state, subject, html, text, "
+                         "item_ids, created_at, updated_at) VALUES (?, 'sending', ?, ?, ?, ?, "
+                         "?, ?)", (issue_id, subject, html, text, ",".join(item_ids), stamp,
+                                   stamp))
+            conn.execute("INSERT INTO newsletter_deliveries (issue_id, subscriber_id, state, "
+                         "updated_at) SELECT ?, id, 'pending', ? FROM newsletter_subscribers "
+                         "WHERE state = 'confirmed'", (issue_id, stamp))
+        issue = self.get(issue_id)
+        assert issue is not None
+        return issue
+
+    def set_state(self, issue_id: str, state: str, note: str = "") -> None:
+        """Mark the issue ``sending``, ``paused``, ``done`` or ``failed``."""
+        self.store.execute("UPDATE newsletter_issues SET state = ?, note = ?, updated_at = ? "
+                           "WHERE id = ?", (state, note, now_iso(), issue_id))
+
+    def counts(self, issue_id: str) -> dict[str, int]:
+        """Delivery rows per state (every state present), plus ``assumed`` and ``total``."""
+        found = dict(self.store.query("SELECT state, count(*) FROM newsletter_deliveries "
+                                      "WHERE issue_id = ? GROUP BY state", (issue_id,)))
+        out = {s: int(found.get(s, 0)) for s in DELIVERY_STATES}
+        out["assumed"] = int(self.store.query(
+            "SELECT count(*) FROM newsletter_deliveries WHERE issue_id = ? AND assumed = 1",
+            (issue_id,))[0][0])
+        out["total"] = sum(out[s] for s in DELIVERY_STATES)
+        return out
+
+    def recover(self, issue_id: str) -> tuple[int, int]:
+        """Before a run: ``sending`` rows back to ``pending``, ``awaiting`` rows to ``sent``.
+
+        Deferred rows become due at once (a new run is the editor saying "try again").
+        Returns ``(requeued, assumed)``.
+        """
+        stamp = now_iso()
+        with self.store.transaction() as conn:
+            requeued = conn.execute(
+                "UPDATE newsletter_deliveries SET state = 'pending', updated_at = ? "
+                "WHERE issue_id = ? AND state = 'sending'", (stamp, issue_id)).rowcount
+            assumed = conn.execute(
+                "UPDATE newsletter_deliveries SET state = 'sent', assumed = 1, updated_at = ?, "
+                "error = 'in flight at a crash: assumed accepted' "
+                "WHERE issue_id = ? AND state = 'awaiting'", (stamp, issue_id)).rowcount
+            conn.execute("UPDATE newsletter_deliveries SET next_attempt = 0 "
+                         "WHERE issue_id = ? AND state = 'deferred'", (issue_id,))
+        return requeued, assumed
+
+    def next_retry(self, issue_id: str) -> float | None:
+        """When the earliest deferred row may be tried again (epoch seconds), or None."""
+        row = self.store.query("SELECT min(next_attempt) FROM newsletter_deliveries "
+                               "WHERE issue_id = ? AND state = 'deferred'", (issue_id,))
+        return None if row[0][0] is None else float(row[0][0])
+
+    def claim(self, issue_id: str, after: int, limit: int) -> tuple[list[Recipient], int]:
+        """Claim the next page of due rows (by subscriber id after ``after``) as ``sending``.
+
+        Returns the claimed recipients and the last subscriber id looked at (``after``
+        when the page was empty). Rows whose subscriber is no longer confirmed become
+        ``skipped``.
+        """
+        stamp = now_iso()
+        with self.store.transaction() as conn:
+            rows = conn.execute(
+                "SELECT d.subscriber_id, s.email, s.state FROM newsletter_deliveries d "
+                "JOIN newsletter_subscribers s ON s.id = d.subscriber_id "
+                "WHERE d.issue_id = ? AND d.subscriber_id > ? "
+                "AND d.state IN ('pending', 'deferred') AND d.next_attempt <= ? "
+                "ORDER BY d.subscriber_id LIMIT ?", (issue_id, after, time.time(), limit)
+            ).fetchall()
+            claimed = [Recipient(r[0], r[1]) for r in rows if r[2] == "confirmed"]
+            gone = [(stamp, issue_id, r[0]) for r in rows if r[2] != "confirmed"]
+            conn.executemany("UPDATE newsletter_deliveries SET state = 'sending', "
+                             "updated_at = ? WHERE issue_id = ? AND subscriber_id = ?",
+                             [(stamp, issue_id, r.subscriber_id) for r in claimed])
+            conn.executemany("UPDATE newsletter_deliveries SET state = 'skipped', "
+                             "updated_at = ?, error = 'no longer confirmed' "
+                             "WHERE issue_id = ? AND subscriber_id = ?", gone)
+        return claimed, (rows[-1][0] if rows else after)
+
+    def unclaim(self, issue_id: str, subscriber_ids: Sequence[int]) -> None:
+        """Give claimed rows back (``sending`` -> ``pending``) when a send stops early."""
+        with self.store.transaction() as conn:
+            conn.executemany("UPDATE newsletter_deliveries SET state = 'pending' "
+                             "WHERE issue_id = ? AND subscriber_id = ? AND state = 'sending'",
+                             [(issue_id, s) for s in subscriber_ids])
+
+    # -- one row's outcome (each its own transaction, committed at once) -------------------
+
+    def mark(self, issue_id: str, subscriber_id: int, state: str, error: str = "") -> None:
+        """Set one row's state (``awaiting`` before the final dot, ``sent`` after the 250)."""
+        self.store.execute("UPDATE newsletter_deliveries SET state = ?, error = ?, "
+                           "updated_at = ? WHERE issue_id = ? AND subscriber_id = ?",
+                           (state, error, now_iso(), issue_id, subscriber_id))
+
+    def sent(self, issue_id: str, subscriber_id: int, *, assumed: bool = False) -> None:
+        """The server accepted the message (or, ``assumed``, may have)."""
+        self.store.execute("UPDATE newsletter_deliveries SET state = 'sent', "
+                           "attempts = attempts + 1, assumed = ?, updated_at = ? "
+                           "WHERE issue_id = ? AND subscriber_id = ?",
+                           (int(assumed), now_iso(), issue_id, subscriber_id))
+
+    def defer(self, issue_id: str, subscriber_id: int, error: str,
+              delays: Sequence[float]) -> str:
+        """A transient failure: ``deferred`` with the next delay, or ``failed`` when used up."""
+        with self.store.transaction() as conn:
+            attempts = int(conn.execute(
+                "SELECT attempts FROM newsletter_deliveries WHERE issue_id = ? AND "
+                "subscriber_id = ?", (issue_id, subscriber_id)).fetchone()[0]) + 1
+            state = "failed" if attempts > len(delays) else "deferred"
+            delay = delays[attempts - 1] if state == "deferred" else 0
+            conn.execute("UPDATE newsletter_deliveries SET state = ?, attempts = ?, "
+                         "next_attempt = ?, error = ?, updated_at = ? WHERE issue_id = ? AND "
+                         "subscriber_id = ?", (state, attempts, time.time() + delay, error,
+                                               now_iso(), issue_id, subscriber_id))
+        return state
+
+    def bounce(self, issue_id: str, subscriber_id: int, error: str) -> None:
+        """A permanent refusal of the address: the row and the subscriber become ``bounced``."""
+        stamp = now_iso()
+        with self.store.transaction() as conn:
+            conn.execute("UPDATE newsletter_deliveries SET state = 'bounced', "
+                         "attempts = attempts + 1, error = ?, updated_at = ? WHERE issue_id = ? "
+                         "AND subscriber_id = ?", (error, stamp, issue_id, subscriber_id))
+            old = conn.execute("SELECT state FROM newsletter_subscribers WHERE id = ?",
+                               (subscriber_id,)).fetchone()[0]
+            conn.execute("UPDATE newsletter_subscribers SET state = 'bounced', updated_at = ? "
+                         "WHERE id = ?", (stamp, subscriber_id))
+            conn.execute("INSERT INTO newsletter_events (subscriber_id, at, event, old_state, "
+                         "new_state, source, detail) VALUES (?, ?, 'bounce', ?, 'bounced', ?, "
+                         "?)", (subscriber_id, stamp, old, Source.BOUNCE.value,
+                                f"issue {issue_id}: {error}"[:500]))

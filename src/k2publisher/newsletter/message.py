@@ -1,0 +1,166 @@
+"""The newsletter's messages: an issue compiled once, personalised per recipient in bytes.
+
+:func:`k2publisher.deliver.message.build_message` is the reference form of an email (and
+builds the confirmation mails). Building an ``EmailMessage`` per recipient of a large list
+would cost far more than sending it, so :class:`IssueTemplate` serialises the same
+structure once (``multipart/alternative``, text/plain first, text/html last, UTF-8,
+base64 bodies so nothing needs dot-stuffing) and each recipient's copy only fills in
+``To``, ``Date``, ``Message-ID``, ``List-Unsubscribe`` and the unsubscribe URL in both
+bodies. ``tests/newsletter/test_message.py`` checks the two produce the same headers.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from urllib.parse import urlsplit
+
+from k2publisher.deliver.message import ONE_CLICK, build_message, domain_of
+from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Rendering
+from k2publisher.settings import Settings
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the newsletter is from and how it names itself (the list headers)."""
+
+    sender: str          # From header value, e.g. ``K2 Notes <editor@example.org>``
+    envelope_from: str   # MAIL FROM address
+    list_id: str         # List-Id header value
+    mailto: str          # address for the mailto: unsubscribe
+    base_url: str        # site base URL; links are built from it
+
+    @classmethod
+    def from_settings(cls, settings: Settings, channel_options: dict | None = None
+                      ) -> Identity:
+        """The identity from ``[newsletter]``, the channel's ``from`` and ``[site]``."""
+        site = settings.site
+        news = settings.section("newsletter")
+        options = channel_options or {}
+        name = str(news.get("from_name") or site.get("name") or "k2publisher")
+        configured = str(options.get("from") or "")
+        address = parseaddr(configured)[1] if configured else \
+            str(site.get("contact_email") or "editor@localhost")
+        base_url = str(site.get("base_url") or "http://localhost").rstrip("/")
+        host = urlsplit(base_url).hostname or "localhost"
+        list_id = str(news.get("list_id") or "")
+        if not list_id:
+            list_id = f"{name} <newsletter.{host}>"
+        elif "<" not in list_id:
+            list_id = f"{name} <{list_id}>"
+        return cls(sender=formataddr((name, address)), envelope_from=address,
+                   list_id=list_id, mailto=str(news.get("unsubscribe_mailto") or address),
+                   base_url=base_url)
+
+    def unsubscribe_url(self, token: str) -> str:
+        """The one-click unsubscribe URL for a token."""
+        return f"{self.base_url}/unsubscribe/{token}"
+
+    def confirm_url(self, token: str) -> str:
+        """The confirmation URL for a token."""
+        return f"{self.base_url}/confirm/{token}"
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.encodebytes(data).replace(b"\n", b"\r\n")
+
+
+def _headers(pairs: list[tuple[str, str]]) -> bytes:
+    msg = EmailMessage(policy=policy.SMTP)
+    for key, value in pairs:
+        msg[key] = value
+    raw = msg.as_bytes()
+    return raw[: raw.index(b"\r\n\r\n") + 2]
+
+
+class IssueTemplate:
+    """One issue serialised once; :meth:`render` makes a recipient's copy in a few µs."""
+
+    def __init__(self, issue_id: str, subject: str, text: str, html_body: str,
+                 identity: Identity):
+        self.issue_id = issue_id
+        self.identity = identity
+        self.domain = domain_of(identity.envelope_from)
+        self._id_prefix = "k2." + hashlib.sha256(issue_id.encode()).hexdigest()[:16]
+        mailto = identity.mailto if identity.mailto.startswith("mailto:") \
+            else f"mailto:{identity.mailto}"
+        self._mailto = f"<{mailto}?subject=unsubscribe>".encode()
+        boundary = f"=_k2_{secrets.token_hex(12)}"
+        self._head = _headers([("From", identity.sender), ("Subject", subject),
+                               ("List-Id", identity.list_id),
+                               ("List-Unsubscribe-Post", ONE_CLICK),
+                               ("MIME-Version", "1.0")])
+        placeholder = UNSUBSCRIBE_PLACEHOLDER.encode()
+        self._text = text.encode("utf-8").split(placeholder)
+        self._html = html_body.encode("utf-8").split(placeholder)
+        b = boundary.encode()
+        self._between = (b'Content-Type: multipart/alternative; boundary="' + b + b'"\r\n\r\n'
+                         b"--" + b + b"\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n"
+                         b"Content-Transfer-Encoding: base64\r\n\r\n")
+        self._middle = (b"--" + b + b"\r\nContent-Type: text/html; charset=\"utf-8\"\r\n"
+                        b"Content-Transfer-Encoding: base64\r\n\r\n")
+        self._end = b"--" + b + b"--\r\n"
+        self._date_second = -1
+        self._date = b""
+
+    @classmethod
+    def from_rendering(cls, issue_id: str, rendering: Rendering, identity: Identity
+                       ) -> IssueTemplate:
+        """The template for a newsletter rendering (``subject``, ``text``, ``html``)."""
+        text = rendering.text or (rendering.parts[0].text if rendering.parts else "")
+        html_body = rendering.html or (rendering.parts[0].html if rendering.parts else "") or ""
+        return cls(issue_id, rendering.subject or issue_id, text, html_body, identity)
+
+    def message_id(self, key: int | str) -> str:
+        """The deterministic Message-ID of this issue's copy for subscriber ``key``."""
+        return f"<{self._id_prefix}.{key}@{self.domain}>"
+
+    def _now(self) -> bytes:
+        second = int(time.time())
+        if second != self._date_second:
+            self._date = format_datetime(datetime.fromtimestamp(second, UTC)).encode()
+            self._date_second = second
+        return self._date
+
+    def render(self, key: int | str, email: str, unsubscribe_url: str) -> bytes:
+        """The complete message (CRLF line ends) for one recipient."""
+        url = unsubscribe_url.encode()
+        return b"".join((
+            self._head,
+            b"To: ", email.encode(), b"\r\nDate: ", self._now(),
+            b"\r\nMessage-ID: ", self.message_id(key).encode(),
+            b"\r\nList-Unsubscribe: <", url, b">,\r\n ", self._mailto, b"\r\n",
+            self._between, _b64(url.join(self._text)), b"\r\n",
+            self._middle, _b64(html.escape(unsubscribe_url).encode().join(self._html)),
+            b"\r\n", self._end))
+
+
+def confirmation_message(settings: Settings, identity: Identity, email: str,
+                         confirm_url: str) -> EmailMessage:
+    """The double opt-in mail: one link, who sent it, and what to do if it was not you."""
+    site = settings.site
+    name = str(site.get("name") or "our newsletter")
+    max_age = int(settings.section("newsletter").get("confirm_max_age") or 259200)
+    hours = max(1, max_age // 3600)
+    text = (f"Please confirm that you want to receive {name} by email:\n\n{confirm_url}\n\n"
+            f"The link works for {hours} hours. If you did not ask for this, ignore this "
+            f"message: you will not be added.\n\n-- \n{site.get('publisher', name)}\n"
+            f"{site.get('postal_address', '')}\n")
+    body = (f"<p>Please confirm that you want to receive {html.escape(name)} by email:</p>"
+            f'<p><a href="{html.escape(confirm_url)}">Confirm my subscription</a></p>'
+            f"<p>The link works for {hours} hours. If you did not ask for this, ignore this "
+            f"message: you will not be added.</p>"
+            f"<p>{html.escape(str(site.get('publisher', name)))}<br>"
+            f"{html.escape(str(site.get('postal_address', '')))}</p>")
+    rendering = Rendering(item_id="newsletter-confirmation", channel="newsletter",
+                          profile="email", family="email", parts=(),
+                          subject=f"Confirm your subscription to {name}", text=text, html=body)
+    return build_message(rendering, sender=identity.sender, to=email)

@@ -1,0 +1,160 @@
+"""Fixtures for the newsletter tests: a site folder, its settings, and recording SMTP servers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from k2publisher.settings import Settings, load_settings
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_config(root: Path, extra: str = "") -> Path:
+    """A site config under ``root/config`` sending through the Maildir channel."""
+    (root / "config").mkdir(parents=True, exist_ok=True)
+    path = root / "config" / "k2publisher.toml"
+    path.write_text(
+        '[site]\nname = "K2 Notes"\nbase_url = "https://k2.example.org"\n'
+        'contact_email = "editor@k2.example.org"\n'
+        '[newsletter]\nrate_per_second = 0\n' + extra, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A site folder with a config (Maildir channel, no rate limit)."""
+    write_config(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def settings(site: Path) -> Settings:
+    """Settings of the ``site`` folder."""
+    return load_settings(site / "config" / "k2publisher.toml", environ={})
+
+
+@dataclass
+class Recording:
+    """What a recording SMTP server accepted, and how to make it misbehave."""
+
+    messages: list[tuple[str, bytes]] = field(default_factory=list)
+    #: address -> list of replies to give to RCPT TO, consumed one per attempt
+    rcpt_replies: dict[str, list[str]] = field(default_factory=dict)
+    #: addresses whose DATA makes the server drop the connection (once each)
+    drop_in_data: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def per_recipient(self) -> Counter[str]:
+        """How many messages each recipient received."""
+        with self.lock:
+            return Counter(rcpt for rcpt, _ in self.messages)
+
+
+class RecordingHandler:
+    """An aiosmtpd handler that records every accepted message per recipient."""
+
+    def __init__(self, recording: Recording):
+        self.recording = recording
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: list[str]) -> str:
+        with self.recording.lock:
+            replies = self.recording.rcpt_replies.get(address)
+            reply = replies.pop(0) if replies else None
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        rcpt = envelope.rcpt_tos[0]
+        with self.recording.lock:
+            drop = rcpt in self.recording.drop_in_data
+            self.recording.drop_in_data.discard(rcpt)
+        if drop:
+            session.transport.abort()
+            await asyncio.sleep(0)
+            return "421 dropped"
+        with self.recording.lock:
+            for r in envelope.rcpt_tos:
+                self.recording.messages.append((r, envelope.original_content))
+        return "250 Message accepted"
+
+
+@dataclass
+class SmtpServer:
+    """A running recording server."""
+
+    host: str
+    port: int
+    recording: Recording
+    controller: Controller
+
+    def stop(self) -> None:
+        """Stop listening (the fan-out sees the server go away)."""
+        self.controller.stop()
+
+    def start(self) -> None:
+        """Listen again on the same port."""
+        self.controller.start()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """An aiosmtpd server on 127.0.0.1 recording every accepted message."""
+    recording = Recording()
+    port = free_port()
+    controller = Controller(RecordingHandler(recording), hostname="127.0.0.1", port=port)
+    controller.start()
+    server = SmtpServer("127.0.0.1", port, recording, controller)
+    yield server
+    with contextlib.suppress(AssertionError, RuntimeError):
+        controller.stop()
+
+
+def smtp_config(server: SmtpServer, extra: str = "") -> str:
+    """Config lines pointing the newsletter at ``server``."""
+    return (f'[channels.mail]\ntype = "smtp"\nhost = "{server.host}"\nport = {server.port}\n'
+            f'security = "none"\nfrom = "K2 Notes <news@k2.example.org>"\n'
+            f'[newsletter]\nchannel = "mail"\nrate_per_second = 0\nconnections = 4\n{extra}')
+
+
+@pytest.fixture
+def smtp_settings(tmp_path: Path, smtp_server: SmtpServer) -> Callable[..., Settings]:
+    """Settings for a site sending through ``smtp_server`` (extra [newsletter] lines allowed)."""
+
+    def make(extra: str = "") -> Settings:
+        (tmp_path / "config").mkdir(exist_ok=True)
+        path = tmp_path / "config" / "k2publisher.toml"
+        path.write_text('[site]\nname = "K2 Notes"\nbase_url = "https://k2.example.org"\n'
+                        'contact_email = "editor@k2.example.org"\n'
+                        + smtp_config(smtp_server, extra), encoding="utf-8")
+        return load_settings(path, environ={})
+
+    return make
+
+
+@pytest.fixture
+def configure(site: Path) -> Callable[[str], Settings]:
+    """Settings of ``site`` with extra ``[newsletter]`` lines."""
+
+    def make(extra: str) -> Settings:
+        return load_settings(write_config(site, extra), environ={})
+
+    return make
