@@ -26,7 +26,8 @@ def inbox(settings: Settings) -> list:
     if not folder.exists():
         return []
     box = mailbox.Maildir(folder, factory=None, create=False)
-    msgs = [BytesParser(policy=policy.default).parsebytes(box.get_bytes(k)) for k in box]
+    msgs = [BytesParser(policy=policy.default).parsebytes(box.get_bytes(k))
+            for k in box.iterkeys()]
     return sorted(msgs, key=lambda m: m["Date"].datetime)
 
 
