@@ -138,3 +138,9 @@ class ConnectionLostError(TransientDeliveryError):
     def __init__(self, message: str, *, dot_sent: bool = False, **kwargs):
         self.dot_sent = dot_sent
         super().__init__(message, **kwargs)
+
+
+class IssueLookupError(K2Error, LookupError):
+    """No newsletter issue has the given id."""
+
+    exit_code = 2
