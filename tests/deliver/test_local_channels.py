@@ -1,0 +1,215 @@
+"""The local channels (maildir, file, rss) write real files; the Publisher and the CLI on the
+embedded default config leave every artefact on disk."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import shutil
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from k2publisher.deliver.core import ChannelContext, RetryPolicy
+from k2publisher.deliver.publisher import Publisher
+from k2publisher.deliver.registry import load_channel
+from k2publisher.errors import GuardRefusal
+from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER
+from k2publisher.settings import load_settings
+
+ITEM = "vitamin-k2/dosage"
+SECOND = "vitamin-k2/dosage-again"
+
+
+@pytest.fixture
+def site(tmp_path: Path, repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A site folder with a copy of the repository's queue plus a second item."""
+    shutil.copytree(repo / "queue", tmp_path / "queue")
+    text = (tmp_path / "queue" / "vitamin-k2" / "dosage.md").read_text(encoding="utf-8")
+    (tmp_path / "queue" / "vitamin-k2" / "dosage-again.md").write_text(
+        text.replace(f"id: {ITEM}", f"id: {SECOND}").replace("title: 'Vitamin K2: dosage'",
+                                                            "title: 'Vitamin K2: dosage, again'"),
+        encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("K2PUBLISHER_CONFIG", raising=False)
+    return tmp_path
+
+
+def publisher(site: Path, clock=None) -> Publisher:
+    settings = load_settings(None, environ={})
+    p = Publisher(settings, sleep=pytest.fail)
+    p.context.clock = clock
+    return p
+
+
+def test_maildir_holds_a_readable_multipart_message(site):
+    with publisher(site) as p:
+        receipt = p.publish(ITEM, "email")
+    box = mailbox.Maildir(site / "outbox" / "maildir", create=False)
+    (key,) = box.keys()
+    msg = BytesParser(policy=policy.default).parsebytes(box.get_bytes(key))
+    assert msg["Message-ID"] == receipt.parts[0].remote_id
+    assert receipt.parts[0].url.endswith(key)
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+    assert msg["Subject"] and msg["Date"].datetime.tzinfo is not None
+    assert "mailto:editor@example.org" in msg["List-Unsubscribe"]
+    assert UNSUBSCRIBE_PLACEHOLDER not in box.get_bytes(key).decode()
+
+
+def test_file_channel_writes_each_post_as_json_and_is_idempotent(site):
+    with publisher(site) as p:
+        rendering = p.prepare(ITEM, "social")
+        first = p.publish(ITEM, "social")
+        again = p.publish(ITEM, "social")
+    files = sorted((site / "outbox" / "social").glob("*.json"))
+    assert [f.name for f in files] == [f"vitamin-k2__dosage--social--{i}.json"
+                                       for i in range(len(rendering.parts))]
+    post = json.loads(files[0].read_text(encoding="utf-8"))
+    assert post["text"] == rendering.parts[0].text and post["profile"] == "mastodon"
+    assert post["disclaimers"] and post["item_id"] == ITEM
+    assert first == again
+
+
+def test_rss_feeds_parse_after_two_publishes_and_republishing_keeps_the_entry(site):
+    times = iter([datetime(2026, 11, 1, 9, tzinfo=UTC), datetime(2026, 11, 2, 9, tzinfo=UTC),
+                  datetime(2026, 11, 3, 9, tzinfo=UTC)])
+    with publisher(site, clock=lambda: next(times)) as p:
+        p.publish(ITEM, "feed")
+        p.publish(SECOND, "feed")
+        public = site / "public"
+        for name in ("feed.xml", "atom.xml"):
+            parsed = feedparser.parse((public / name).read_bytes())
+            assert parsed.bozo == 0, parsed.get("bozo_exception")
+            assert [e.title for e in parsed.entries] == ["Vitamin K2: dosage, again",
+                                                          "Vitamin K2: dosage"]
+        p.publish(ITEM, "feed")  # republishing: still two entries, first date kept
+    records = json.loads((public / ".published.json").read_text())
+    assert [r["id"] for r in records] == [ITEM, SECOND]
+    assert datetime.fromisoformat(records[0]["published"]) == datetime(2026, 11, 1, 9,
+                                                                       tzinfo=UTC)
+    assert len(feedparser.parse((public / "feed.xml").read_bytes()).entries) == 2
+    assert (public / "archive" / ITEM / "index.html").is_file()
+    assert (public / "archive" / SECOND / "index.html").is_file()
+    index = (public / "archive" / "index.html").read_text(encoding="utf-8")
+    assert "dosage, again" in index
+    assert not list(public.rglob(".*.xml.*")), "no temporary files left behind"
+
+
+def test_dry_run_guards_and_writes_nothing(site):
+    with publisher(site) as p:
+        texts = p.dry_run(ITEM, "social")
+        receipt = p.publish(ITEM, "email", dry_run=True)
+    assert texts and "outbox/social/vitamin-k2__dosage--social--0.json" in texts[0]
+    assert receipt.parts[0].remote_id == "dry-run"
+    assert not (site / "outbox").exists()
+
+
+def test_the_guard_runs_before_anything_is_sent(site, monkeypatch):
+    import k2publisher.guard.check as check
+
+    def refuse(rendering, item, rules, *, claims_policy="block"):
+        raise GuardRefusal(rendering.item_id, rendering.channel, ["test refusal"])
+
+    monkeypatch.setattr(check, "enforce", refuse)
+    with publisher(site) as p:
+        with pytest.raises(GuardRefusal):
+            p.publish(ITEM, "social")
+        with pytest.raises(GuardRefusal):
+            p.dry_run(ITEM, "social")
+    assert not (site / "outbox").exists()
+
+
+def test_file_channel_profile_option_selects_the_rendering(site):
+    settings = load_settings(None, environ={}, overrides={"channels": {
+        "sky": {"type": "file", "path": "outbox/sky", "profile": "telegram"}}})
+    with Publisher(settings, sleep=pytest.fail) as p:
+        rendering = p.render(ITEM, "sky")
+        p.publish(ITEM, "sky")
+    assert rendering.profile == "telegram"
+    assert (site / "outbox" / "sky" / "vitamin-k2__dosage--sky--0.json").is_file()
+
+
+@pytest.mark.parametrize("channel", ["email", "feed", "social"])
+def test_cli_publish_on_each_default_channel(site, run_cli, channel):
+    code, out, err = run_cli("publish", ITEM, "--channel", channel, "--json", cwd=site)
+    assert code == 0, err
+    receipt = json.loads(out)
+    assert receipt["item"] == ITEM and receipt["channel"] == channel and receipt["parts"]
+    expected = {"email": site / "outbox" / "maildir" / "new",
+                "feed": site / "public" / "feed.xml",
+                "social": site / "outbox" / "social"}[channel]
+    assert expected.exists() and (expected.is_file() or any(expected.iterdir()))
+    assert (site / "state" / "k2publisher.sqlite3").is_file()
+
+
+def test_cli_publish_dry_run_prints_the_request(site, run_cli):
+    code, out, _ = run_cli("publish", ITEM, "--channel", "email", "--dry-run", cwd=site)
+    assert code == 0 and "dry run, nothing sent" in out
+    assert "List-Unsubscribe:" in out and "multipart/alternative" in out
+    assert not (site / "outbox").exists()
+
+
+def test_cli_channels_list_masks_secrets(site, run_cli):
+    (site / "config").mkdir()
+    (site / "config" / "k2publisher.toml").write_text(
+        '[channels.toot]\ntype = "mastodon"\ninstance = "https://social.example"\n'
+        'token = "${MASTODON_TOKEN}"\n\n[channels.hook]\ntype = "discord"\n'
+        'webhook_url = "https://discord.com/api/webhooks/1/hookSecretValue"\n',
+        encoding="utf-8")
+    code, out, err = run_cli("channels", "list", "--json", cwd=site,
+                             env={"MASTODON_TOKEN": "tokenSecretValue"})
+    assert code == 0, err
+    rows = {r["name"]: r for r in json.loads(out)}
+    assert rows["toot"]["settings"]["token"] == "****"
+    assert rows["toot"]["settings"]["instance"] == "https://social.example"
+    assert rows["hook"]["settings"]["webhook_url"] == "****"
+    assert "tokenSecretValue" not in out and "hookSecretValue" not in out
+    code, out, _ = run_cli("channels", "list", cwd=site,
+                           env={"MASTODON_TOKEN": "tokenSecretValue"})
+    assert "token=****" in out and "tokenSecretValue" not in out
+
+
+def test_missing_setting_is_a_config_error_naming_channel_and_setting(site, run_cli):
+    (site / "config").mkdir()
+    (site / "config" / "k2publisher.toml").write_text(
+        '[channels.toot]\ntype = "mastodon"\ninstance = "https://social.example"\n',
+        encoding="utf-8")
+    code, out, _ = run_cli("channels", "list", "--json", cwd=site)
+    assert code == 1 and "[channels.toot] needs `token = ...`" in out
+    with pytest.raises(Exception, match=r"\[channels.toot\] needs `token") as info:
+        run_cli("channels", "check", "toot", cwd=site)
+    assert getattr(info.value, "exit_code", None) == 3
+
+
+def test_cli_channels_check_a_local_channel(site, run_cli):
+    code, out, _ = run_cli("channels", "check", "email", cwd=site)
+    assert code == 0 and "email: ok" in out
+
+
+def test_unknown_channel_names_the_configured_ones(site):
+    settings = load_settings(None, environ={})
+    with pytest.raises(LookupError, match="configured: email, feed, social"):
+        load_channel("toot", settings)
+
+
+def test_delivery_settings_are_validated(site):
+    settings = load_settings(None, environ={}, overrides={"delivery": {"max_attempts": 2,
+                                                                       "timeout": 5}})
+    assert RetryPolicy.from_settings(settings).max_attempts == 2
+    bad = load_settings(None, environ={}, overrides={"delivery": {"max_atempts": 2}})
+    with pytest.raises(ValueError, match="max_atempts"):
+        RetryPolicy.from_settings(bad)
+    worse = load_settings(None, environ={}, overrides={"delivery": {"timeout": "soon"}})
+    with pytest.raises(ValueError, match="timeout"):
+        RetryPolicy.from_settings(worse)
+
+
+def test_context_resolves_paths_against_the_site_root(site):
+    settings = load_settings(None, environ={})
+    context = ChannelContext(settings=settings)
+    assert context.resolve("outbox/x") == site / "outbox" / "x"
+    assert (datetime.now(UTC) - timedelta(seconds=1)).tzinfo is UTC
