@@ -50,7 +50,7 @@ DOCS: dict[str, str] = {
     "server.host": "Interface to listen on; keep 127.0.0.1 behind nginx.",
     "server.port": "Port to listen on.",
     "channels": "Where items are published: one [channels.NAME] table per destination, each "
-                "with a `type`\n(`k2publisher channels types` lists them). Put secrets in "
+                "with a `type`\n(`k2publisher channels list --types` lists them). Put secrets in "
                 ".env and refer to them as \"${VAR}\".",
     "newsletter": "Subscribers and newsletter issues (double opt-in, one-click unsubscribe).",
     "campaigns": "Schedules: which items go to which channels, and when "
@@ -59,7 +59,7 @@ DOCS: dict[str, str] = {
 
 #: comments for settings channel adapters commonly declare (``[channels.NAME]`` keys)
 CHANNEL_DOCS: dict[str, str] = {
-    "type": "Channel type (`k2publisher channels types` lists the installed ones).",
+    "type": "Channel type (`k2publisher channels list --types` lists the installed ones).",
     "path": "Folder the local sink writes to (relative to the site folder).",
     "profile": "Render profile: decides the length limit and how characters are counted.",
     "host": "Server host name.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -21,9 +22,10 @@ def test_example_plugin_is_found_by_its_entry_point_and_passes_its_tests(tmp_pat
     run(python, "-m", "pip", "install", "--quiet", "--no-deps",
         str(source))
 
-    listed = run(python, "-m", "k2publisher", "channels", "types", "--json", check=False)
+    listed = run(python, "-m", "k2publisher", "channels", "list", "--types", "--json",
+                 cwd=tmp_path)
     tests = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests", cwd=source)
 
     assert "2 passed" in tests.stdout
-    if listed.returncode == 0:  # `channels types` is the channels helper's command
-        assert '"echo"' in listed.stdout
+    assert {"type": "echo", "module": "k2publisher_echo"}.items() <= next(
+        t for t in json.loads(listed.stdout) if t["type"] == "echo").items()
