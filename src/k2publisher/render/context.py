@@ -3,8 +3,9 @@
 The guard's :class:`~k2publisher.guard.disclaimers.DisclaimerRules` decides *which*
 disclaimers a piece of text needs; this module only decides *where* they sit in long
 formats (email, feed, web), following the placement rules: safety warnings beside the
-section that triggers them, the FDA statement boxed at the end of each section with a claim,
-whatever the item needs and no section carried at the top of the item.
+section that triggers them; the FDA statement boxed at the end of each section with a claim,
+in the singular or plural form the whole item calls for (the guard judges an email or a
+page as one unit); whatever the item needs and no section carried at the top of the item.
 """
 
 from __future__ import annotations
@@ -163,10 +164,14 @@ def build_view(item: Item, rules: Any, url: str, width: int) -> ItemView:
     needed = _unique(rules.for_item(item))
     shown: set[str] = set()
     placed: list[DisclaimerLike] = []
+    item_boxed = [d for d in needed if is_boxed(d)]
     sections: list[Section] = []
     for title, level, markdown in split_sections(strings["body"]):
         triggered = _unique(rules.for_text(item, f"{title}\n{markdown}"))
         boxed = [d for d in triggered if is_boxed(d)]
+        if boxed and item_boxed:
+            # one reader-visible unit, one FDA form: the one the whole item's count picks
+            boxed = item_boxed
         warnings = [d for d in triggered if not is_boxed(d) and d.id not in shown
                     and _beside(d)]
         placed.extend([*warnings, *boxed])

@@ -5,7 +5,7 @@ allows threads, the body is split at sentence boundaries into a numbered thread 
 post carries what :meth:`DisclaimerRules.required_for_part` says it must (critical warnings in
 post 1). A sentence that cannot fit even alone beside its disclaimers is dropped (the claim
 goes, never the warning). On a profile without threads an over-long post is returned as it
-is, and the guard refuses it.
+is, and the guard refuses it; so is a first post whose required warnings alone overflow.
 """
 
 from __future__ import annotations
@@ -115,6 +115,12 @@ class SocialComposer:
         link; the last one takes it, or hands its last sentence to a new final post.
         """
         units = [" ".join(strip_illegal_xml(self.item.title).split()), *sentences(self.body())]
+        alone = self.post([], 0, 1, link=True, tags=())
+        if not fits(self.post([], 0, 9, link=False, tags=()).text, self.profile):
+            # the first post's required warnings alone overflow: this network cannot carry
+            # the item; say so (the guard refuses) rather than drop a warning
+            return Posts((alone,), dropped_hashtags=bool(self.tags), dropped=units,
+                         over_limit=True)
         guess = 9
         while True:
             def fit(us: Sequence[str], index: int, total: int = guess) -> bool:
