@@ -118,3 +118,33 @@ def test_no_color_means_no_ansi_even_on_a_terminal(repo: Path) -> None:
     assert "items in" in no_color
     assert not ANSI.search(no_color)
     assert not ANSI.search(piped.stdout + piped.stderr)
+
+
+def test_a_failed_check_exits_1(tmp_path: Path) -> None:
+    bad = tmp_path / "queue" / "topic" / "bad.md"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("---\nid: topic/bad\n---\nno kind, no title\n", encoding="utf-8")
+
+    proc = k2("queue", "validate", cwd=tmp_path)
+
+    assert proc.returncode == 1
+    assert f"{Path('queue') / 'topic' / 'bad.md'}:" in proc.stdout
+
+
+def test_a_refused_delivery_exits_4(tmp_path: Path, httpserver) -> None:
+    from k2publisher.scaffold import EXAMPLE_ITEM_ID, scaffold
+
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_json(
+        {"error": "The access token is invalid"}, status=401)
+    scaffold(tmp_path)
+    with (tmp_path / "config" / "k2publisher.toml").open("a", encoding="utf-8") as fh:
+        fh.write(f'\n[channels.toots]\ntype = "mastodon"\ninstance = "{httpserver.url_for("")}"'
+                 '\ntoken = "${TOOTS_TOKEN}"\n')
+    env = clean_env(TOOTS_TOKEN="not-a-valid-token")
+    k2("queue", "approve", EXAMPLE_ITEM_ID, cwd=tmp_path, env=env)
+
+    proc = k2("publish", EXAMPLE_ITEM_ID, "--channel", "toots", cwd=tmp_path, env=env)
+
+    assert proc.returncode == 4, proc.stderr
+    assert "access token" in proc.stderr
+    assert "not-a-valid-token" not in proc.stdout + proc.stderr
