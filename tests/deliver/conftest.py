@@ -59,7 +59,7 @@ class FakeNetwork:
         return self.server.url_for("").rstrip("/")
 
     def route(self, path: str, reply: Callable[[Seen, int], Response]) -> None:
-        """Answer ``path`` with ``reply(seen, n)`` (n = how many earlier successes on it)."""
+        """Answer ``path`` with ``reply(seen, n)`` (n = how many earlier requests it had)."""
         self.routes[path] = reply
 
     def script(self, path: str, *replies: Reply) -> None:
