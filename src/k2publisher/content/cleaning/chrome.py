@@ -48,6 +48,15 @@ class ChromeResult:
     removed: list[str] = field(default_factory=list)
 
 
+_ODD_SPACE = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+
+
+def normalise_spaces(line: str) -> str:
+    """Non-breaking and other odd spaces become plain spaces; zero-width ones go."""
+    return _ZERO_WIDTH.sub("", _ODD_SPACE.sub(" ", line))
+
+
 def is_chrome_line(line: str) -> bool:
     """True when ``line`` on its own is page chrome."""
     text = line.strip()
@@ -74,6 +83,7 @@ def strip_chrome(lines: list[str], known_headings: frozenset[str] = frozenset())
     """
     out: list[str] = []
     result = ChromeResult(lines=out)
+    lines = [normalise_spaces(line) for line in lines]
     i = 0
     while i < len(lines):
         line = lines[i]
