@@ -146,3 +146,17 @@ def test_links_and_hashtags_are_not_scanned():
 def test_unknown_rule_id_names_the_known_ones():
     with pytest.raises(KeyError, match="C01-disease-cure"):
         get_rule("C99")
+
+
+def test_a_table_reads_as_one_statement_with_its_qualifiers():
+    bare = ("<table><tr><th>Cancer</th><th>Outcome</th></tr>"
+            "<tr><td>Ovarian</td><td>Apoptosis induction</td></tr></table>")
+    assert rules_found(bare)["C02-kills-cancer-cells"] == "block"
+    qualified = bare.replace("<th>Outcome</th>", "<th>Outcome (cell studies)</th>")
+    assert rules_found(qualified)["C02-kills-cancer-cells"] == "qualify"
+
+
+def test_style_and_script_contents_are_not_text():
+    page = ("<html><head><style>.miracle{color:red}</style></head><body><p>Natto.</p>"
+            "<script>var cure = 'cures cancer';</script></body></html>")
+    assert scan(page) == []

@@ -171,6 +171,25 @@ def test_social_first_post_carries_item_critical_warnings(rules, make_item):
     assert "NOT_MEDICAL_ADVICE" in first
 
 
+def test_social_posts_ignore_item_tags_but_not_their_own_dosage_text(rules, make_item):
+    item = make_item(kind=Kind.SUPPLEMENT_SECTION, supplement="Vitamin K2",
+                     tags=("dosage",), body="Natto is a soybean dish.")
+    assert ids(rules.required_for_part(item, "Natto facts.", 0, "social")) == [
+        "WARFARIN_VKA", "NOT_MEDICAL_ADVICE"]
+    assert rules.required_for_part(item, "Natto facts.", 1, "social") == []
+    dose = ids(rules.required_for_part(item, "Trials used 180 mcg a day.", 0, "social"))
+    assert dose == ["WARFARIN_VKA", "CONSULT_BEFORE_USE", "PREGNANCY_LACTATION",
+                    "NOT_MEDICAL_ADVICE"]
+
+
+def test_social_first_post_claim_carries_the_evidence_caveat(rules, make_item):
+    item = make_item(evidence=["animal"], body="Mouse data on bone.")
+    assert ids(rules.required_for_part(item, "Natto facts.", 0, "social")) == [
+        "NOT_MEDICAL_ADVICE"]
+    claim = ids(rules.required_for_part(item, "K2 supports bone health.", 0, "social"))
+    assert claim == ["FDA_SF_1", "EVIDENCE_PRECLINICAL", "NOT_MEDICAL_ADVICE"]
+
+
 def test_social_later_posts_carry_what_their_own_text_triggers(rules, make_item):
     item = make_item(body="Trials in leukaemia used 45 mg a day.")
     assert rules.required_for_part(item, "Natto is a soybean dish.", 1, "social") == []

@@ -8,7 +8,7 @@ item, the channel, the part and the rule, e.g.
 A rendering is refused when any part a reader sees:
 
 * lacks a disclaimer :meth:`DisclaimerRules.required_for_part` requires (the short form counts
-  on social networks only), or carries both FDA statements;
+  on social networks only), or (a social post) carries both FDA statements;
 * exceeds the channel's limit as the network counts it (:mod:`k2publisher.render.counting`);
 * still holds template syntax (``{{``, ``{%``, ``%}``), a citation digit glued to a word
   (``cancers157``) or nothing at all;
@@ -31,6 +31,7 @@ from html.parser import HTMLParser
 
 from k2publisher.content.cleaning.citations import classify
 from k2publisher.errors import ConfigError, GuardRefusal
+from k2publisher.guard.claims import RULES as CLAIM_RULES
 from k2publisher.guard.claims import Finding, scan
 from k2publisher.guard.disclaimers import (
     SHORT_FORM_FAMILIES,
@@ -246,7 +247,9 @@ def check(rendering: Rendering, item: Item | Sequence[Item], rules: DisclaimerRu
                                                      rendering.family)}
         problems += [f"{at}: missing disclaimer {d.id}" for d in required.values()
                      if not d.present_in(unit.text, allow_short)]
-        if len(items) == 1 and has_fda_pair and all(
+        # one post is one unit; long formats place the statement per section, so a page may
+        # rightly hold FDA_SF_1 under one section and FDA_SF_N under another
+        if rendering.family == "social" and has_fda_pair and all(
                 rules.get(i).present_in(unit.text, allow_short) for i in FDA_PAIR):
             problems.append(f"{at}: carries both FDA_SF_1 and FDA_SF_N; use the one for the "
                             "number of claims")
@@ -270,6 +273,9 @@ def check(rendering: Rendering, item: Item | Sequence[Item], rules: DisclaimerRu
 
     if claims_policy != "off":
         overrides = {o.rule: o.reason for it in items for o in it.guard_overrides}
+        known = {r.id for r in CLAIM_RULES}
+        notes += [f"{where}: override names no claims rule: {rule!r} (known ids look like "
+                  "C09-absolute-safety)" for rule in overrides if rule not in known]
         for label, finding in _claims(rendering, units, rules):
             at = f"{where} {label}"
             if finding.level == "block" and claims_policy == "block":

@@ -53,9 +53,12 @@ _TAG = re.compile(r"<!--.*?-->|<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*>", re.DOTALL)
 _BLOCK_TAGS = frozenset({
     "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
     "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
-    "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
-    "ul", "title", "body", "html", "head", "summary", "description", "content",
+    "nav", "ol", "p", "pre", "section", "table", "ul", "title", "body", "html", "head",
+    "summary", "description", "content",
 })
+# a table reads as one statement (a cell such as "Enhanced apoptosis" takes its meaning, and
+# its qualifiers, from the rest of the table), so its inner tags are plain spaces
+_CELL_TAGS = frozenset({"tbody", "td", "tfoot", "th", "thead", "tr"})
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
                          "\u00a0": " ", "\u202f": " "})
 _MARKUP_MARKS = re.compile(r"[*_]+")
@@ -77,6 +80,8 @@ def visible_text(text: str, *, paragraphs: bool = False) -> str:
 
     def tag(m: re.Match[str]) -> str:
         name = (m.group(2) or "").lower()
+        if name in _CELL_TAGS:
+            return " "
         return gap if name in _BLOCK_TAGS else ""
 
     if "<" in text:
@@ -357,26 +362,27 @@ class DisclaimerRules:
         """THE policy: the disclaimers one reader-visible part must carry.
 
         * ``email``, ``feed``, ``web``: everything :meth:`for_item` triggers (one unit).
-        * ``social``, part 0: the critical warnings the item triggers (a thread's first post
-          carries its safety warnings), the ``always`` rules, the item's kind/tag/evidence
-          rules, and whatever part 0's own text triggers.
-        * ``social``, later parts: whatever that part's text triggers; when it triggers
-          anything (the post makes a claim), the item's evidence caveats too, since each
-          post travels alone. ``always`` rules (NOT_MEDICAL_ADVICE) are not repeated.
+        * ``social``: what the post's own text triggers; when it triggers anything (the post
+          makes a claim), the item's evidence caveats too, since each post travels alone.
+          Post 0 also carries the critical warnings the whole item triggers (a thread's
+          safety warnings go first) and the ``always`` rules (NOT_MEDICAL_ADVICE), which
+          later posts do not repeat. The item's kind and tags alone do not require anything
+          in a post: on X the short forms of every item-level rule would not fit beside the
+          critical ones.
         """
         if family not in FAMILIES:
             raise ConfigError(f"unknown format family {family!r}: use one of "
                               + ", ".join(FAMILIES))
         if family != "social":
             return self.for_item(item)
+        chosen = self._triggered(item, part_text, item_level=False)
+        if chosen:
+            chosen += [r for r in self.rules if r.when.by_evidence(item)]
         if index == 0:
+            chosen += [r for r in self.rules if r.when.always]
             critical = [d for d in self.for_item(item) if d.critical]
-            return _order([*critical, *self.for_text(item, part_text)])
-        by_text = [r for r in self._triggered(item, part_text, item_level=False)]
-        if not by_text:
-            return []
-        evidence = [r for r in self.rules if r.when.by_evidence(item)]
-        return _order(r.disclaimer for r in [*by_text, *evidence])
+            return _order([*critical, *(r.disclaimer for r in chosen)])
+        return _order(r.disclaimer for r in chosen)
 
     def _triggered(self, item: Item, text: str, *, item_level: bool) -> list[Rule]:
         clean = prose(text, self)
