@@ -22,6 +22,8 @@ from k2publisher.errors import GuardRefusal
 from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER
 from k2publisher.settings import load_settings
 
+from .conftest import json_reply
+
 ITEM = "vitamin-k2/dosage"
 SECOND = "vitamin-k2/dosage-again"
 
@@ -213,3 +215,23 @@ def test_context_resolves_paths_against_the_site_root(site):
     context = ChannelContext(settings=settings)
     assert context.resolve("outbox/x") == site / "outbox" / "x"
     assert (datetime.now(UTC) - timedelta(seconds=1)).tzinfo is UTC
+
+
+def test_cli_check_and_dry_run_of_an_http_channel(site, run_cli, network):
+    network.route("/api/v1/accounts/verify_credentials",
+                  lambda seen, n: json_reply({"acct": "k2"}) if n == 0 else
+                  json_reply({"error": "The access token is invalid"}, 401))
+    (site / "config").mkdir()
+    (site / "config" / "k2publisher.toml").write_text(
+        f'[channels.toot]\ntype = "mastodon"\ninstance = "{network.base}"\n'
+        'token = "${MASTODON_TOKEN}"\n', encoding="utf-8")
+    env = {"MASTODON_TOKEN": "tokenSecretValue"}
+    code, out, _ = run_cli("channels", "check", "toot", cwd=site, env=env)
+    assert code == 0 and "toot: ok: token valid for @k2" in out
+    code, out, err = run_cli("channels", "check", "toot", cwd=site, env=env)
+    assert code == 1 and "FAILED (auth)" in err and "tokenSecretValue" not in err
+    code, out, _ = run_cli("publish", ITEM, "--channel", "toot", "--dry-run", cwd=site, env=env)
+    assert code == 0 and f"POST {network.base}/api/v1/statuses" in out
+    assert "Authorization: Bearer ****" in out and "Idempotency-Key: " in out
+    assert "tokenSecretValue" not in out
+    assert not network.to("/api/v1/statuses")

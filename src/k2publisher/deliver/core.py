@@ -201,6 +201,11 @@ def deliver(channel: Channel, rendering: Rendering, *, recorder: Recorder | None
             if error is exc:
                 raise
             raise error from exc
+        except Exception as exc:
+            # not classified: the part may or may not have left, so the recorder keeps it
+            # as "sending" and the ledger's recovery asks an editor
+            log.error(mask(f"{where} outcome=error: {type(exc).__name__}: {exc}", secrets))
+            raise
         if recorder:
             recorder.sent(item, name, index, receipt)
         log.info(mask(f"{where} outcome=sent id={receipt.remote_id} url={receipt.url or '-'}",

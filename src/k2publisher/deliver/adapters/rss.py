@@ -83,6 +83,10 @@ class RssChannel(Channel):
     def send_part(self, rendering: Rendering, index: int, previous: PartReceipt | None,
                   idempotency_key: str) -> PartReceipt:
         """Add the item to the published entries and rewrite every file."""
+        try:
+            item = self.context.queue.get(rendering.item_id)
+        except ItemNotFoundError as exc:
+            raise PermanentDeliveryError(str(exc), channel=self.name) from None
         records = self.published()
         if not any(r["id"] == rendering.item_id for r in records):
             now = (getattr(self.context, "clock", None) or (lambda: datetime.now(UTC)))()
@@ -92,7 +96,6 @@ class RssChannel(Channel):
         except OSError as exc:
             raise PermanentDeliveryError(f"cannot write the feed into {self.folder}: "
                                          f"{exc.strerror}", channel=self.name) from None
-        item = self.context.queue.get(rendering.item_id)
         return PartReceipt(index=index, remote_id=rendering.item_id,
                            url=rendering.link or self._renderer().item_url(item))
 
