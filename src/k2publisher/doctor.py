@@ -298,6 +298,21 @@ def _renderings(site: Site, items: list[Item]) -> Iterator[tuple[Item, str, Rend
                 yield item, channel, exc
 
 
+def _site_pages(site: Site, items: list[Item]) -> list[str]:
+    """Render the feeds and the archive index over ``items``; one message per failure."""
+    from k2publisher.render.renderer import Renderer
+
+    renderer = Renderer(site.settings)
+    entries = [(item, datetime.now(UTC)) for item in items]
+    problems = []
+    for name, render in (("feeds", renderer.feeds), ("archive index", renderer.archive_index)):
+        try:
+            render(entries)
+        except Exception as exc:  # a template failing is the finding
+            problems.append(f"{name}: {exc}")
+    return problems
+
+
 def check_templates(site: Site) -> list[Check]:
     """Every template compiles, and every item renders on every channel."""
     import jinja2
@@ -316,7 +331,7 @@ def check_templates(site: Site) -> list[Check]:
     results = list(_renderings(site, items))
     failed = [f"{item.id} on {channel}: {result}" for item, channel, result in results
               if isinstance(result, Exception)]
-    problems = broken + failed
+    problems = broken + failed + _site_pages(site, items)
     if problems:
         return [Check("templates", False, f"{len(problems)} problem(s): "
                       + "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else ""),
@@ -369,10 +384,34 @@ def _writable_dir(path: Path) -> tuple[bool, str]:
     return True, str(path) if probe == path else f"{path} (will be created)"
 
 
-def check_database(site: Site) -> list[Check]:
-    """The ledger's schema is current and the file (and its folder, for the WAL) writable."""
-    from k2publisher.record.ledger import db_path
+def _schemas() -> dict[str, int]:
+    """Schema-version table -> the latest version this k2publisher knows, per component."""
     from k2publisher.record.migrations import LATEST
+
+    known = {"schema_version": LATEST}
+    try:
+        from k2publisher.newsletter.store import MIGRATIONS
+    except ImportError:
+        return known
+    known["newsletter_schema_version"] = len(MIGRATIONS)
+    return known
+
+
+def _versions(path: Path, tables: Iterable[str]) -> dict[str, int]:
+    """The version each schema-version table of the file is at (0 when it has none)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    try:
+        present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master "
+                                              "WHERE type = 'table'")}
+        return {t: int(conn.execute(f"SELECT MAX(version) FROM {t}").fetchone()[0] or 0)
+                if t in present else 0 for t in tables}
+    finally:
+        conn.close()
+
+
+def check_database(site: Site) -> list[Check]:
+    """Every schema in the ledger file is current, and the file and its folder are writable."""
+    from k2publisher.record.ledger import db_path
 
     path = db_path(site.settings.path("state"))
     if not path.exists():
@@ -380,21 +419,17 @@ def check_database(site: Site) -> list[Check]:
         return [Check("database", ok, f"no ledger yet; it will be created as {path}" if ok
                       else f"no ledger yet, and {where}",
                       "make the [paths] state folder writable by the user running k2publisher")]
+    latest = _schemas()
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-        try:
-            has_table = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                                     "AND name = 'schema_version'").fetchone()
-            version = int(conn.execute("SELECT MAX(version) FROM schema_version")
-                          .fetchone()[0] or 0) if has_table else 0
-        finally:
-            conn.close()
+        versions = _versions(path, latest)
     except sqlite3.Error as exc:
         return [Check("database", False, f"{path}: {exc}",
-                      "restore the ledger from a backup (`k2publisher db backup` makes one)")]
-    if version > LATEST:
-        return [Check("database", False, f"{path} is at schema {version}, newer than this "
-                      f"k2publisher knows ({LATEST})", "upgrade k2publisher")]
+                      "restore the ledger from a backup (`k2publisher backup` makes one)")]
+    newer = [f"{t} is {versions[t]} (this k2publisher knows {latest[t]})"
+             for t in latest if versions[t] > latest[t]]
+    if newer:
+        return [Check("database", False, f"{path} was written by a newer k2publisher: "
+                      + "; ".join(newer), "upgrade k2publisher")]
     writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
     if not writable:
         return [Check("database", False, f"{path} (or its folder) is not writable",
@@ -409,9 +444,10 @@ def check_database(site: Site) -> list[Check]:
     except sqlite3.Error as exc:
         return [Check("database", False, f"{path}: cannot take a write lock ({exc})",
                       "stop the process holding the ledger locked, then try again")]
-    state = "current" if version == LATEST else \
-        f"at {version}; migrations up to {LATEST} run when k2publisher next opens it"
-    return [Check("database", True, f"{path}: schema {state}, writable")]
+    behind = [f"{t} {versions[t]} -> {latest[t]}" for t in latest if versions[t] < latest[t]]
+    state = "schemas current" if not behind else \
+        "pending migrations run when k2publisher next opens it: " + ", ".join(behind)
+    return [Check("database", True, f"{path}: {state}, writable")]
 
 
 def check_clock(site: Site, now: Callable[[], datetime] = lambda: datetime.now(UTC)

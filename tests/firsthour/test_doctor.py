@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from k2publisher.doctor import check_clock, open_site
+from k2publisher.newsletter.store import NewsletterStore
 from k2publisher.record.ledger import Ledger, db_path
 from k2publisher.record.migrations import LATEST
 from k2publisher.scaffold import EXAMPLE_ITEM_ID, scaffold
@@ -131,6 +132,18 @@ def test_a_broken_template_override_fails_naming_the_file(run_cli, site: Path) -
     assert line.startswith("FAIL") and "item.html" in line
 
 
+def test_a_broken_feed_template_fails(run_cli, site: Path) -> None:
+    override = site / "templates" / "feed" / "rss.xml"
+    override.parent.mkdir(parents=True)
+    override.write_text("<rss>{{ no_such_variable.title }}</rss>\n", encoding="utf-8")
+
+    code, out, _ = run_cli("doctor", cwd=site)
+
+    line = lines(out)["templates"]
+    assert code == 1
+    assert line.startswith("FAIL") and "feeds:" in line and "no_such_variable" in line
+
+
 def test_a_guard_refusal_names_item_and_channel(run_cli, site: Path) -> None:
     item = site / "queue" / "example" / "cure.md"
     item.write_text("---\nid: example/cure\nkind: supplement_section\nsupplement: Vitamin K2\n"
@@ -167,13 +180,14 @@ def test_an_unset_clock_fails(site: Path) -> None:
 def test_database_current_and_newer_schema(run_cli, site: Path) -> None:
     path = db_path(site / "state")
     Ledger(path).close()
+    NewsletterStore(path).close()
     _, current, _ = run_cli("doctor", cwd=site)
     with sqlite3.connect(path) as conn:
         conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, 'x')",
                      (LATEST + 1,))
     code, newer, _ = run_cli("doctor", cwd=site)
 
-    assert "schema current, writable" in lines(current)["database"]
+    assert "schemas current, writable" in lines(current)["database"]
     assert code == 1
     assert lines(newer)["database"].startswith("FAIL") and "upgrade k2publisher" in newer
 
