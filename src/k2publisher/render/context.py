@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 from markdown_it.tree import SyntaxTreeNode
@@ -79,14 +80,24 @@ class ItemView:
     url: str
     title: str
     summary: str
-    html: str
-    text: str
+    body: str                                # the Markdown body, control characters removed
+    width: int
     sections: tuple[Section, ...]
     notes: tuple[DisclaimerView, ...]        # top of the item: not carried by any section
     closing: tuple[DisclaimerView, ...]      # boxed ones the item needs and no section had
     disclaimers: tuple[DisclaimerView, ...]  # everything the item needs, critical first
     tags: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def html(self) -> str:
+        """The whole body as HTML (templates usually walk :attr:`sections` instead)."""
+        return to_html(self.body)
+
+    @cached_property
+    def text(self) -> str:
+        """The whole body as wrapped plain text."""
+        return _BLANKS.sub("\n\n", to_text(self.body, self.width))
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -187,7 +198,7 @@ def build_view(item: Item, rules: Any, url: str, width: int) -> ItemView:
     carried = _unique([*needed, *placed])
     return ItemView(
         item=item, url=url, title=strings["title"], summary=strings["summary"],
-        html=to_html(strings["body"]), text=_BLANKS.sub("\n\n", to_text(strings["body"], width)),
+        body=strings["body"], width=width,
         sections=tuple(sections),
         notes=tuple(DisclaimerView.of(d) for d in notes),
         closing=tuple(DisclaimerView.of(d) for d in closing),

@@ -147,17 +147,18 @@ class Renderer:
     def feeds(self, entries: Sequence[tuple[Item, datetime]]) -> tuple[str, str]:
         """The RSS 2.0 and Atom 1.0 documents for published ``entries`` (newest first)."""
         ordered = sorted(entries, key=lambda e: _aware(e[1]), reverse=True)[:self.feed_items]
-        rendered = [self._entry(i, t) for i, t in ordered]
+        return self._feed_documents([self._entry(i, t) for i, t in ordered])
+
+    def _feed_documents(self, rendered: Sequence[dict[str, Any]]) -> tuple[str, str]:
         updated = rendered[0]["published"] if rendered else datetime.now(UTC)
         ctx = dict(entries=rendered, updated=updated, base_url=self.base_url,
                    rss_url=f"{self.base_url}/feed.xml", atom_url=f"{self.base_url}/atom.xml")
         return self._render("feed/rss.xml", **ctx), self._render("feed/atom.xml", **ctx)
 
     def _feed_rendering(self, item: Item, p: Profile, channel: str) -> Rendering:
-        now = datetime.now(UTC)
-        entry = self._entry(item, now)
+        entry = self._entry(item, datetime.now(UTC))
         view: ItemView = entry["view"]
-        rss, atom = self.feeds([(item, now)])
+        rss, atom = self._feed_documents([entry])
         text = f"{entry['summary']}\n\n{tidy(self._render('web/item.txt', view=view))}\n"
         return Rendering(item_id=item.id, channel=channel, profile=p.name, family=p.family,
                          parts=(Part(text=text, html=entry["content"], disclaimers=view.ids),),

@@ -71,6 +71,7 @@ class SocialComposer:
     profile: Profile
     link: str
     tags: list[str]
+    _required: dict[tuple[str, int], list[Any]] = field(default_factory=dict, repr=False)
 
     @property
     def template(self) -> str:
@@ -86,7 +87,11 @@ class SocialComposer:
              tags: Sequence[str]) -> Part:
         """Render one post: its body units, marker, disclaimers, link and hashtags."""
         body = " ".join(units)
-        required = self.rules.required_for_part(self.item, body, index, "social")
+        key = (body, index)
+        if key not in self._required:          # packing asks the same question many times
+            self._required[key] = self.rules.required_for_part(self.item, body, index,
+                                                               "social")
+        required = self._required[key]
         views = [DisclaimerView.of(d, short=True) for d in required]
         text = tidy(render_template(
             self.env, self.template, item=self.item, profile=self.profile, body=body,
