@@ -494,7 +494,7 @@ def check_campaigns(site: Site) -> list[Check]:
         return [Check("campaigns", False, exc.message,
                       f"edit [campaigns] in {_where(site.settings)}")]
     return [Check("campaigns", True, f"{len(found)} campaign(s) parse" if found else
-                  "no campaigns: nothing is published on a schedule (see docs/campaigns.md)")]
+                  "no campaigns: nothing is published on a schedule")]
 
 
 def check_public(site: Site) -> list[Check]:

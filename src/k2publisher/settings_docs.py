@@ -54,7 +54,7 @@ DOCS: dict[str, str] = {
                 ".env and refer to them as \"${VAR}\".",
     "newsletter": "Subscribers and newsletter issues (double opt-in, one-click unsubscribe).",
     "campaigns": "Schedules: which items go to which channels, and when "
-                 "(see docs/campaigns.md).",
+                 "(`k2publisher schedule` shows the coming slots).",
 }
 
 #: comments for settings channel adapters commonly declare (``[channels.NAME]`` keys)

@@ -101,7 +101,8 @@ def _channel_examples(used: set[str]) -> str:
         secrets = set(secret_settings(cls))
         lines = [f"# {getattr(cls, 'description', '') or type_name}".rstrip(),
                  f"# [channels.{type_name}]", f'# type = "{type_name}"']
-        for setting in getattr(cls, "required_settings", ()):
+        required = tuple(getattr(cls, "required_settings", ()))
+        for setting in required + tuple(s for s in secret_settings(cls) if s not in required):
             shown = f'"${{{env_var(type_name, setting)}}}"' if setting in secrets else '"..."'
             lines.append(f"# {setting} = {shown}")
         blocks.append("\n".join(lines))
