@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -359,7 +359,7 @@ def test_rate_limit_longer_than_max_wait_is_left_to_the_scheduler(case, network,
                                                                   tmp_path, sleeps):
     network.script(case.send_path, case.rate_limited())
     channel = make_channel(case, network.base, context, tmp_path)
-    strict = type(POLICY)(**{**POLICY.__dict__, "max_wait": 1.0})
+    strict = replace(POLICY, max_wait=1.0)
     with pytest.raises(TransientDeliveryError) as info:
         deliver(channel, thread_rendering(case.type_name, parts=1), sleep=sleeps.append,
                 policy=strict)
@@ -429,16 +429,22 @@ def test_connection_reset_is_transient_and_retried(case, network, context, tmp_p
 
 
 def test_timeout_is_transient(case, network, context, tmp_path, sleeps):
+    fast = replace(POLICY, max_attempts=2, timeout=0.15)
+
     def slow(seen: Seen, n: int) -> Response:
-        time.sleep(POLICY.timeout + 0.3)
+        time.sleep(fast.timeout + 0.3)
         return case.ok(seen, n)
 
-    network.script(case.send_path, *([slow] * POLICY.max_attempts))
+    network.script(case.send_path, *([slow] * fast.max_attempts))
+    context.policy = fast
+    channel = make_channel(case, network.base, context, tmp_path)
     started = time.monotonic()
     with pytest.raises(TransientDeliveryError, match="timed out") as info:
-        _deliver(case, network, context, tmp_path, sleeps, parts=1)
-    assert time.monotonic() - started < POLICY.max_attempts * (POLICY.timeout + 0.25)
-    assert len(sleeps) == POLICY.max_attempts - 1
+        deliver(channel, thread_rendering(case.type_name, parts=1), sleep=sleeps.append,
+                policy=fast)
+    assert time.monotonic() - started < fast.max_attempts * (fast.timeout + 0.25)
+    assert len(sleeps) == fast.max_attempts - 1
+    assert len(network.to(case.send_path)) == fast.max_attempts
     _secrets_absent(case, str(info.value))
 
 
