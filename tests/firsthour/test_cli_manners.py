@@ -148,3 +148,17 @@ def test_a_refused_delivery_exits_4(tmp_path: Path, httpserver) -> None:
     assert proc.returncode == 4, proc.stderr
     assert "access token" in proc.stderr
     assert "not-a-valid-token" not in proc.stdout + proc.stderr
+
+
+#: commands that print a listing or a report besides every `... list`
+LISTINGS = {"status", "schedule", "doctor", "preview", "queue validate", "queue show"}
+
+
+def test_every_listing_has_json() -> None:
+    listings = {" ".join(p): c for p, c in COMMANDS
+                if p and (p[-1] == "list" or " ".join(p) in LISTINGS)}
+    without = [name for name, command in listings.items()
+               if "--json" not in {o for param in command.params for o in param.opts}]
+
+    assert "queue list" in listings
+    assert without == []
