@@ -51,6 +51,7 @@ DEFAULTS: dict[str, Any] = {
     },
     "guard": {
         "claims": "block",          # block | review | off : what a `block` finding does
+        "channels": {},             # `claims` per channel name, e.g. social = "review"
     },
     "server": {"host": "127.0.0.1", "port": 8025},
     "channels": {

@@ -154,6 +154,9 @@ def test_a_table_reads_as_one_statement_with_its_qualifiers():
     assert rules_found(bare)["C02-kills-cancer-cells"] == "block"
     qualified = bare.replace("<th>Outcome</th>", "<th>Outcome (cell studies)</th>")
     assert rules_found(qualified)["C02-kills-cancer-cells"] == "qualify"
+    captioned = "<h3>Summary table (lab and animal studies)</h3>" + bare
+    assert rules_found(captioned)["C02-kills-cancer-cells"] == "qualify"
+    assert rules_found(captioned, headline=True)["C02-kills-cancer-cells"] == "block"
 
 
 def test_style_and_script_contents_are_not_text():

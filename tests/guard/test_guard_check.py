@@ -9,7 +9,14 @@ from markupsafe import escape
 
 from k2publisher.content.queue import Queue
 from k2publisher.errors import ConfigError, GuardRefusal
-from k2publisher.guard.check import check, enforce, glued_citations, html_problems, xml_problems
+from k2publisher.guard.check import (
+    check,
+    claims_policy,
+    enforce,
+    glued_citations,
+    html_problems,
+    xml_problems,
+)
 from k2publisher.guard.disclaimers import DisclaimerRules
 from k2publisher.models import GuardOverride, Item, Part, Rendering, Status
 from k2publisher.render.counting import count
@@ -340,3 +347,15 @@ def test_removing_a_rendered_disclaimer_is_refused(shipped, profile):
     verdict = check(broken, item, rules)
     assert not verdict.ok
     assert all(f"missing disclaimer {victim.id}" in p for p in verdict.problems)
+
+
+def test_claims_policy_per_channel(tmp_path):
+    config = tmp_path / "k2publisher.toml"
+    config.write_text('[guard]\nclaims = "block"\n[guard.channels]\nsocial = "review"\n'
+                      'feed = "loose"\n', encoding="utf-8")
+    settings = load_settings(config, environ={})
+    assert claims_policy(settings, "social") == "review"
+    assert claims_policy(settings, "email") == "block"
+    assert claims_policy(settings) == "block"
+    with pytest.raises(ConfigError, match=r"guard.channels.feed = 'loose'"):
+        claims_policy(settings, "feed")

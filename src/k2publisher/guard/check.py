@@ -28,6 +28,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 
 from k2publisher.content.cleaning.citations import classify
 from k2publisher.errors import ConfigError, GuardRefusal
@@ -42,6 +43,9 @@ from k2publisher.guard.disclaimers import (
 from k2publisher.models import Item, Rendering, Verdict
 from k2publisher.render.counting import count, fits
 from k2publisher.render.profiles import PROFILES
+
+if TYPE_CHECKING:
+    from k2publisher.settings import Settings
 
 CLAIMS_POLICIES = ("block", "review", "off")
 #: Gmail clips an HTML body over 102 KB, hiding the disclaimers and unsubscribe link below
@@ -158,6 +162,22 @@ def glued_citations(text: str) -> list[str]:
 
 # ---------------------------------------------------------------------------------------
 # The check
+
+
+def claims_policy(settings: Settings, channel: str | None = None) -> str:
+    """The claims policy for ``channel``: ``[guard.channels] NAME``, else ``[guard] claims``.
+
+    Raises :class:`ConfigError` naming the setting when the value is not block/review/off.
+    """
+    guard = settings.section("guard")
+    per_channel = guard.get("channels") or {}
+    key, policy = "guard.claims", guard.get("claims", "block")
+    if channel and isinstance(per_channel, dict) and channel in per_channel:
+        key, policy = f"guard.channels.{channel}", per_channel[channel]
+    if policy not in CLAIMS_POLICIES:
+        raise ConfigError(f"{key} = {policy!r}: use one of " + ", ".join(CLAIMS_POLICIES),
+                          settings.config_path)
+    return str(policy)
 
 
 def _units(rendering: Rendering) -> tuple[list[Unit], list[str]]:

@@ -69,10 +69,15 @@ class ClaimRule:
     requires: re.Pattern[str] | None = None
     unless: re.Pattern[str] | None = None
 
-    def level_for(self, sentence: str, *, headline: bool) -> str:
-        """The level of a match in ``sentence`` (some rules depend on their context)."""
+    def level_for(self, sentence: str, *, headline: bool, around: str = "") -> str:
+        """The level of a match in ``sentence`` (some rules depend on their context).
+
+        ``around`` is the sentence with its neighbours: a lab study named there (a table's
+        caption, the sentence before) makes a cell-death finding a ``qualify``.
+        """
         if self.id == "C02-kills-cancer-cells":
-            return "qualify" if _LAB.search(sentence) and not headline else "block"
+            lab = _LAB.search(around or sentence)
+            return "qualify" if lab and not headline else "block"
         if self.id == "C11-hype":
             return "block" if _HEALTH.search(sentence) else "review"
         if self.id == "C14-nootropic":
@@ -245,7 +250,9 @@ def scan(text: str, rules: DisclaimerRules | None = None, *,
                 continue
             if rule.unless and rule.unless.search(beside):
                 continue
-            findings.append(Finding(rule.id, rule.level_for(sentence, headline=headline),
+            around = " ".join(parts[max(0, at - 1):at + 2])
+            level = rule.level_for(sentence, headline=headline, around=around)
+            findings.append(Finding(rule.id, level,
                                     _excerpt(sentence, match.start(), match.end()),
                                     rule.suggestion, rule.basis))
     return findings

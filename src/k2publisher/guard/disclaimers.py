@@ -94,6 +94,7 @@ def visible_text(text: str, *, paragraphs: bool = False) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=512)
 def normalise(text: str) -> str:
     """The form in which disclaimer texts are compared: visible text without emphasis marks.
 
