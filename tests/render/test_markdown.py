@@ -39,3 +39,15 @@ def test_text_keeps_tables_aligned_and_lists_dashed_and_wraps() -> None:
 
 def test_text_removes_xml_illegal_control_characters() -> None:
     assert "\x01" not in to_text("a\x01b") and "ab" in to_text("a\x01b")
+
+
+def test_wide_tables_wrap_their_cells_inside_the_width() -> None:
+    table = ("| Form | Common daily amount in studies | Safety evidence |\n|---|---|---|\n"
+             "| MK-4 | 1–45 mg (1,000–45,000 mcg) in long Japanese trials of bone loss | "
+             "No toxicity reported in two years of use |\n")
+    text = to_text(table, 50)
+    lines = text.rstrip("\n").splitlines()
+    assert all(len(line) <= 50 for line in lines)
+    assert "1–45 mg" in text and "two years" in text
+    rule = next(line for line in lines if set(line) <= {"-", " "})
+    assert len(rule.split()) == 3                       # still three aligned columns

@@ -125,6 +125,12 @@ def test_feed_summary_puts_critical_warnings_first(renderer: Renderer, rules) ->
 
 # -- email -------------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("item", SHIPPED, ids=lambda i: i.id)
+def test_email_text_wraps_within_78_columns(renderer: Renderer, item: Item) -> None:
+    text = renderer.render(item, "email").text or ""
+    long = [line for line in text.splitlines() if len(line) > 78 and "://" not in line]
+    assert not long
+
 def test_email_has_footer_unsubscribe_dark_mode_and_stays_small(renderer: Renderer) -> None:
     item = SHIPPED[0]
     r = renderer.render(item, "email")

@@ -92,13 +92,14 @@ def _block(node: SyntaxTreeNode, width: int, indent: str = "") -> str:
     if t == "hr":
         return indent + "-" * min(20, width)
     if t == "table":
-        return _table(node, indent)
+        return _table(node, indent, width)
     if t == "html_block":
         return _wrap(node.content.strip(), width, indent, indent)
     return "\n\n".join(_block(c, width, indent) for c in node.children)
 
 
-def _table(node: SyntaxTreeNode, indent: str) -> str:
+def _table(node: SyntaxTreeNode, indent: str, width: int = 76) -> str:
+    """A table as aligned columns; cells wrap inside their column when it is too wide."""
     rows: list[list[str]] = []
     for section in node.children:               # thead, tbody
         for tr in section.children:
@@ -109,11 +110,19 @@ def _table(node: SyntaxTreeNode, indent: str) -> str:
     ncols = max(len(r) for r in rows)
     rows = [r + [""] * (ncols - len(r)) for r in rows]
     widths = [max(len(r[c]) for r in rows) for c in range(ncols)]
+    room = width - len(indent) - 2 * (ncols - 1)
+    while sum(widths) > room and max(widths) > 6:
+        widths[widths.index(max(widths))] -= 1
 
-    def line(cells: list[str]) -> str:
-        return (indent + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))
-                ).rstrip()
+    def lines(cells: list[str]) -> list[str]:
+        wrapped = [textwrap.wrap(c, w, break_on_hyphens=False) or [""]
+                   for c, w in zip(cells, widths, strict=True)]
+        height = max(len(w) for w in wrapped)
+        return [(indent + "  ".join((w[i] if i < len(w) else "").ljust(widths[n])
+                                    for n, w in enumerate(wrapped))).rstrip()
+                for i in range(height)]
 
-    out = [line(rows[0]), indent + "  ".join("-" * w for w in widths)]
-    out.extend(line(r) for r in rows[1:])
+    out = [*lines(rows[0]), indent + "  ".join("-" * w for w in widths)]
+    for row in rows[1:]:
+        out.extend(lines(row))
     return "\n".join(out)
