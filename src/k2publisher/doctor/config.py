@@ -1,0 +1,134 @@
+"""Doctor checks of the config file: known keys, secrets, and (``--online``) endpoints."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from k2publisher.doctor.base import (
+    FREE_TABLES,
+    Check,
+    Site,
+    installed_channel_types,
+    suggest,
+    where_of,
+)
+from k2publisher.errors import K2Error
+from k2publisher.settings import (
+    DEFAULTS,
+)
+
+
+def _campaign_keys() -> frozenset[str] | None:
+    try:
+        from k2publisher.service.campaigns import KNOWN_KEYS
+    except ImportError:
+        return None
+    return KNOWN_KEYS
+
+
+def unknown_keys(raw: Mapping[str, Any]) -> list[str]:
+    """One message per setting the config has that k2publisher does not know."""
+    out: list[str] = []
+    for key, value in raw.items():
+        if key not in DEFAULTS:
+            out.append(f"unknown table or setting `{key}`{suggest(key, DEFAULTS)}")
+        elif key not in FREE_TABLES and isinstance(DEFAULTS[key], dict) \
+                and isinstance(value, Mapping):
+            out += [f"unknown setting `{key}.{sub}`{suggest(sub, DEFAULTS[key])}"
+                    for sub in value if sub not in DEFAULTS[key]]
+    types = installed_channel_types()
+    for name, options in (raw.get("channels") or {}).items():
+        if not isinstance(options, Mapping):
+            out.append(f"`channels.{name}` must be a table ([channels.{name}])")
+            continue
+        type_name = str(options.get("type", ""))
+        cls = types.get(type_name)
+        if not type_name:
+            out.append(f"`channels.{name}` has no `type`")
+            continue
+        if cls is None:
+            out.append(f"`channels.{name}.type` = {type_name!r} is not an installed "
+                       f"channel type{suggest(type_name, types)}")
+            continue
+        from k2publisher.deliver.registry import COMMON_SETTINGS
+
+        known = {*COMMON_SETTINGS, *cls.required_settings, *cls.optional_settings}
+        out += [f"unknown setting `channels.{name}.{k}` for type {type_name!r}{suggest(k, known)}"
+                for k in options if k not in known]
+        out += [f"`channels.{name}` needs `{k}` (required by type {type_name!r})"
+                for k in cls.required_settings if options.get(k) in (None, "")]
+    campaign_keys = _campaign_keys()
+    for name, table in (raw.get("campaigns") or {}).items():
+        if campaign_keys is not None and isinstance(table, Mapping):
+            out += [f"unknown setting `campaigns.{name}.{k}`{suggest(k, campaign_keys)}"
+                    for k in table if k not in campaign_keys]
+    return out
+
+
+def check_config(site: Site) -> list[Check]:
+    """The file was read; every key is known; every ``${VAR}`` it names is set."""
+    s = site.settings
+    read = Check("config", True, f"read {s.config_path}" if s.config_path else
+                 "no config file: using the built-in defaults (local sinks only)")
+    problems = unknown_keys(site.raw)
+    keys = Check("config keys", not problems,
+                 "; ".join(problems) if problems else "every setting is known",
+                 f"edit {where_of(s)} (each setting is documented in the file `k2publisher init`"
+                 " writes)")
+    missing = [f"${{{var}}} (used by {', '.join(uses)})"
+               for var, uses in sorted(site.missing_vars.items())]
+    secrets = Check("secrets", not missing,
+                    "not set: " + "; ".join(missing) if missing else
+                    "every ${VAR} the config names is set",
+                    "add " + ", ".join(f"{v}=..." for v in sorted(site.missing_vars))
+                    + f" to {s.root / '.env'} (see .env.example) or the environment")
+    return [read, keys, secrets]
+
+
+Probe = Callable[[], None]
+
+
+def _endpoints(options: Mapping[str, Any], secret: set[str]) -> Iterator[tuple[str, Probe]]:
+    host, port = options.get("host"), options.get("port")
+    if host and port:
+        def tcp(h: str = str(host), p: int = int(port)) -> None:
+            socket.create_connection((h, p), timeout=5).close()
+        yield f"{host}:{port}", tcp
+    for key, value in options.items():
+        if key in secret or not isinstance(value, str):
+            continue
+        if value.startswith(("http://", "https://")):
+            def http(url: str = value) -> None:
+                import requests
+
+                requests.get(url, timeout=5, allow_redirects=False)
+            yield value, http
+
+
+def check_online(site: Site) -> list[Check]:
+    """Every channel's SMTP/HTTP endpoint answers, and the channel's own check passes."""
+    from k2publisher.deliver.registry import channel_configs, load_channel, secret_names
+
+    out: list[Check] = []
+    types = installed_channel_types()
+    for name, options in channel_configs(site.settings).items():
+        cls = types.get(str(options.get("type", "")))
+        failures: list[str] = []
+        reached: list[str] = []
+        for label, probe in _endpoints(options, secret_names(cls)):
+            try:
+                probe()
+                reached.append(label)
+            except Exception as exc:  # any failure to connect is the finding
+                failures.append(f"{label} unreachable ({type(exc).__name__}: {exc})")
+        if not failures:
+            try:
+                reached.append(load_channel(name, site.settings).check())
+            except K2Error as exc:
+                failures.append(str(exc))
+        out.append(Check(f"online {name}", not failures,
+                         "; ".join(failures) if failures else "; ".join(reached),
+                         f"check the host, port and credentials of [channels.{name}]"))
+    return out

@@ -1,0 +1,132 @@
+"""Doctor checks of the content and its rendering: queue, templates, guard, campaigns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from k2publisher.doctor.base import Check, Site, where_of
+from k2publisher.errors import ConfigError, K2Error
+from k2publisher.models import Item, Rendering, Status
+
+
+def check_queue(site: Site) -> list[Check]:
+    """Every queue file parses (the same check as ``k2publisher queue validate``)."""
+    q = site.queue
+    problems = q.problems()
+    items = q.items()
+    if problems:
+        shown = "; ".join(str(p) for p in problems[:3]) + (" ..." if len(problems) > 3 else "")
+        return [Check("queue", False, f"{len(problems)} problem(s): {shown}",
+                      "run `k2publisher queue validate` and fix each path:line it prints")]
+    ready = sum(1 for i in items if i.status is Status.READY)
+    return [Check("queue", True, f"{len(items)} item(s), {ready} ready, in {q.root}")]
+
+
+def _channels(site: Site) -> list[tuple[str, str]]:
+    """``(channel name, render profile)`` for every configured channel that loads."""
+    from k2publisher.deliver.registry import channel_configs, load_channel
+
+    out = []
+    for name in channel_configs(site.settings):
+        try:
+            out.append((name, load_channel(name, site.settings).render_profile))
+        except K2Error:
+            continue  # reported by the config checks
+    return out
+
+
+def _renderings(site: Site, items: list[Item]) -> Iterator[tuple[Item, str, Rendering | Exception]]:
+    from k2publisher.render.renderer import Renderer
+
+    renderer = Renderer(site.settings)
+    for channel, profile in _channels(site):
+        for item in items:
+            try:
+                yield item, channel, renderer.render(item, profile, channel=channel)
+            except Exception as exc:  # a template failing on one item is the finding
+                yield item, channel, exc
+
+
+def _site_pages(site: Site, items: list[Item]) -> list[str]:
+    """Render the feeds and the archive index over ``items``; one message per failure."""
+    from k2publisher.render.renderer import Renderer
+
+    renderer = Renderer(site.settings)
+    entries = [(item, datetime.now(UTC)) for item in items]
+    problems = []
+    for name, render in (("feeds", renderer.feeds), ("archive index", renderer.archive_index)):
+        try:
+            render(entries)
+        except Exception as exc:  # a template failing is the finding
+            problems.append(f"{name}: {exc}")
+    return problems
+
+
+def check_templates(site: Site) -> list[Check]:
+    """Every template compiles, and every item renders on every channel."""
+    import jinja2
+
+    from k2publisher.render.environment import make_environment
+
+    env = make_environment(site.settings)
+    broken: list[str] = []
+    names = env.list_templates()
+    for name in names:
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            broken.append(f"{exc.filename or name}:{exc.lineno}: {exc.message}")
+    items = site.queue.items()
+    results = list(_renderings(site, items))
+    failed = [f"{item.id} on {channel}: {result}" for item, channel, result in results
+              if isinstance(result, Exception)]
+    problems = broken + failed + _site_pages(site, items)
+    if problems:
+        return [Check("templates", False, f"{len(problems)} problem(s): "
+                      + "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else ""),
+                      "fix the template and line named (your overrides are in "
+                      f"{site.settings.path('templates')})")]
+    channels = len({channel for _, channel, _ in results})
+    return [Check("templates", True, f"{len(names)} template(s) compile; {len(items)} item(s) "
+                  f"render on {channels} channel(s)")]
+
+
+def check_guard(site: Site) -> list[Check]:
+    """The guard approves every ready item on every channel."""
+    from k2publisher.guard.check import check
+    from k2publisher.guard.disclaimers import DisclaimerRules
+
+    rules = DisclaimerRules.from_settings(site.settings)
+    policy = str(site.settings.section("guard").get("claims", "block"))
+    ready = site.queue.items(status=Status.READY)
+    refused: list[str] = []
+    checked = 0
+    for item, channel, result in _renderings(site, ready):
+        if isinstance(result, Exception):
+            continue  # reported by the templates check
+        checked += 1
+        verdict = check(result, item, rules, claims_policy=policy)
+        if not verdict.ok:
+            refused.append(f"{item.id} on {channel}: {'; '.join(verdict.problems)}")
+    if refused:
+        return [Check("guard", False, f"{len(refused)} refusal(s): " + " | ".join(refused[:3])
+                      + (" ..." if len(refused) > 3 else ""),
+                      "edit the item (or record a guard_overrides entry with a reason), then "
+                      "`k2publisher preview ID` to see what the guard sees")]
+    return [Check("guard", True, f"{checked} rendering(s) of {len(ready)} ready item(s) pass")]
+
+
+def check_campaigns(site: Site) -> list[Check]:
+    """Every campaign parses (schedule, channels)."""
+    try:
+        from k2publisher.service.campaigns import load_campaigns
+    except ImportError:
+        return []
+    try:
+        found = load_campaigns(site.settings, include_disabled=True)
+    except ConfigError as exc:
+        return [Check("campaigns", False, exc.message,
+                      f"edit [campaigns] in {where_of(site.settings)}")]
+    return [Check("campaigns", True, f"{len(found)} campaign(s) parse" if found else
+                  "no campaigns: nothing is published on a schedule")]
