@@ -94,11 +94,10 @@ def check_templates(site: Site) -> list[Check]:
 
 def check_guard(site: Site) -> list[Check]:
     """The guard approves every ready item on every channel."""
-    from k2publisher.guard.check import check
+    from k2publisher.guard.check import check, claims_policy
     from k2publisher.guard.disclaimers import DisclaimerRules
 
     rules = DisclaimerRules.from_settings(site.settings)
-    policy = str(site.settings.section("guard").get("claims", "block"))
     ready = site.queue.items(status=Status.READY)
     refused: list[str] = []
     checked = 0
@@ -106,7 +105,8 @@ def check_guard(site: Site) -> list[Check]:
         if isinstance(result, Exception):
             continue  # reported by the templates check
         checked += 1
-        verdict = check(result, item, rules, claims_policy=policy)
+        verdict = check(result, item, rules,
+                        claims_policy=claims_policy(site.settings, channel))
         if not verdict.ok:
             refused.append(f"{item.id} on {channel}: {'; '.join(verdict.problems)}")
     if refused:
