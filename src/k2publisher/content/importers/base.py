@@ -55,7 +55,7 @@ class ImportedItem:
 
     def meta(self) -> dict[str, Any]:
         """The front matter, in the documented field order, empty fields left out."""
-        summary = self.summary or derive_summary(self.body)
+        summary = self.summary or derive_summary(self.body) or self.title
         review = "; ".join(dict.fromkeys(self.review)) or None
         meta: dict[str, Any] = {
             "id": self.id, "kind": self.kind.value, "supplement": self.supplement,
@@ -92,10 +92,9 @@ _MD = re.compile(r"(\*\*|__|`|^#+\s*|^[-*]\s+|^\d+\.\s+|^\|.*\|$)", re.M)
 
 def derive_summary(body: str, limit: int = SUMMARY_MAX) -> str:
     """The first sentences of the body's first paragraph that fit in ``limit`` characters."""
-    for para in re.split(r"\n\s*\n", body):
-        text = " ".join(_MD.sub("", para).split())
-        if len(text) < 40 or text.startswith("|"):
-            continue
+    paras = [" ".join(_MD.sub("", p).split()) for p in re.split(r"\n\s*\n", body)]
+    paras = [p for p in paras if p and not p.startswith("|")]
+    for text in [p for p in paras if len(p) >= 40] or paras[:1]:
         sentences = re.split(r"(?<=[.!?:])\s+(?=[A-Z])", text)
         out = ""
         for sentence in sentences:

@@ -57,8 +57,13 @@ def import_text(text: str, name: str, layout: str = "auto") -> list[ImportedItem
     """Items for already-read ``text`` called ``name`` (a file name or URL)."""
     if layout not in LAYOUTS:
         raise ImportSourceError(f"unknown layout {layout!r}: use " + ", ".join(LAYOUTS))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     chosen = detect_layout(name, text) if layout == "auto" else layout
-    return IMPORTERS[chosen](text, name)
+    items = IMPORTERS[chosen](text, name)
+    for item in items:
+        item.title = " ".join(item.title.split()) or item.id.rsplit("/", 1)[-1]
+    # a section whose text was all chrome or citation digits has nothing to publish
+    return [item for item in items if item.body.strip()]
 
 
 def import_source(source: str, layout: str = "auto") -> list[ImportedItem]:
