@@ -20,6 +20,7 @@ from markdown_it.tree import SyntaxTreeNode
 
 from k2publisher.models import Item
 from k2publisher.render.markdown import inline_text, parser, to_html, to_text
+from k2publisher.render.splitting import sentences
 from k2publisher.render.xml import strip_illegal_xml
 
 
@@ -142,6 +143,26 @@ def tokens_map_end(tokens: Sequence[Any], start: int) -> int:
     return start + 1
 
 
+_NOT_PROSE_LINE = re.compile(r"^\s*(?:\||#|```|~~~|    )")
+
+
+def mark_claims(markdown: str, item: Item, rules: Any) -> str:
+    """``markdown`` with ``*`` after each sentence that makes a structure/function claim.
+
+    The symbol points to the boxed FDA statement at the end of the section (21 CFR
+    101.93(d): a symbol at the end of each statement when the disclaimer is not adjacent).
+    Table rows, headings and code are left alone.
+    """
+    out = []
+    for line in markdown.split("\n"):
+        if line.strip() and not _NOT_PROSE_LINE.match(line):
+            for sentence in sentences(line):
+                if sentence in line and rules.structure_function_claims(item, sentence) > 0:
+                    line = line.replace(sentence, sentence + "\\*", 1)
+        out.append(line)
+    return "\n".join(out)
+
+
 def _plain(markdown_inline: str) -> str:
     tree = SyntaxTreeNode(parser().parse(markdown_inline))
     para = tree.children[0] if tree.children else None
@@ -183,6 +204,8 @@ def build_view(item: Item, rules: Any, url: str, width: int) -> ItemView:
         if boxed and item_boxed:
             # one reader-visible unit, one FDA form: the one the whole item's count picks
             boxed = item_boxed
+        if boxed:
+            markdown = mark_claims(markdown, item, rules)
         warnings = [d for d in triggered if not is_boxed(d) and d.id not in shown
                     and _beside(d)]
         placed.extend([*warnings, *boxed])
