@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import time
 from collections.abc import Iterator
@@ -145,9 +144,22 @@ def test_newsletter_routes_are_delegated(site: Settings) -> None:
 @pytest.mark.skipif(importlib.util.find_spec("k2publisher.newsletter.web") is None,
                     reason="the newsletter web app is not installed")
 def test_unsubscribe_get_never_unsubscribes_with_the_real_newsletter(site: Settings) -> None:
+    from k2publisher.newsletter.store import NewsletterStore
+    from k2publisher.newsletter.store import db_path as newsletter_db
+    from k2publisher.newsletter.subscribers import State, Subscribers
+    from k2publisher.newsletter.tokens import Tokens
+
+    subscribers = Subscribers(NewsletterStore(newsletter_db(site)))
+    reader, _ = subscribers.add("reader@example.org", "import", confirmed=True)
+    token = Tokens.from_settings(site).unsubscribe_token(reader.id)
     for base in serve(make_app(site)):
-        response = requests.get(f"{base}/unsubscribe/not-a-real-token", timeout=5)
-        assert response.status_code < 500
-        assert "<form" in response.text.lower() or response.status_code in (400, 404)
-    with Ledger(db_path(site.path("state"))) as ledger:
-        assert json.dumps(ledger.counts())  # the shared file is still readable
+        page = requests.get(f"{base}/unsubscribe/{token}", timeout=5)
+        assert page.status_code == 200 and "<form" in page.text.lower()
+        assert subscribers.get(reader.id).state == State.CONFIRMED  # a GET changes nothing
+        assert requests.get(f"{base}/subscribe", timeout=5).status_code == 200
+        click = requests.post(f"{base}/unsubscribe/{token}", allow_redirects=False, timeout=5,
+                              data={"List-Unsubscribe": "One-Click"})
+        assert click.status_code == 200
+    assert subscribers.get(reader.id).state == State.UNSUBSCRIBED
+    with Ledger(db_path(site.path("state"))) as ledger:  # one SQLite file, both schemas
+        assert ledger.counts()["deliveries"]["sent"] == 0

@@ -139,16 +139,14 @@ class Publishing:
 
     def _issue(self, pub: Publication, items: list[Item]) -> Receipt:
         from k2publisher.deliver.core import deliver
-        from k2publisher.guard.check import enforce
 
         publisher = self.publisher
         rendering = publisher.renderer.render_issue(items, channel=pub.channel)
-        rules = publisher.rules
+        checks = [publisher.guard(item) for item in items]
 
-        def guard(rendering_: Any) -> None:
-            for item in items:
-                enforce(rendering_, item, rules,
-                        claims_policy=self.settings.section("guard").get("claims", "block"))
+        def guard(rendering_: Any) -> None:  # the issue must carry every item's disclaimers
+            for check in checks:
+                check(rendering_)
 
         return deliver(publisher.channel(pub.channel), rendering, recorder=self.ledger,
                        guard=guard)

@@ -199,8 +199,14 @@ class Server:
                  threads: int = 4):
         from waitress.server import create_server
 
+        # behind nginx on the same host, trust its X-Forwarded-For/-Proto (and nobody else's)
         self._server = create_server(app, host=host, port=port, threads=threads,
-                                     ident="k2publisher", clear_untrusted_proxy_headers=True)
+                                     ident="k2publisher", trusted_proxy="127.0.0.1",
+                                     trusted_proxy_count=1,
+                                     trusted_proxy_headers={"x-forwarded-for",
+                                                            "x-forwarded-proto"},
+                                     clear_untrusted_proxy_headers=True,
+                                     asyncore_loop_timeout=0.2)  # how soon stop() is noticed
         self.host = host
         self.port = int(getattr(self._server, "effective_port", port))
         self._thread: threading.Thread | None = None
