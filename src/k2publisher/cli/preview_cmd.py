@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -21,6 +22,17 @@ Examples:
   k2publisher preview --serve --port 8030
 Exit codes: 0 every rendering passes the guard, 1 one fails, 2 usage, 3 config.
 """
+
+
+def _masked(data: Any, secrets: list[str]) -> Any:
+    """``data`` with every string passed through :func:`mask` (previews never leak secrets)."""
+    if isinstance(data, str):
+        return mask(data, secrets)
+    if isinstance(data, dict):
+        return {k: _masked(v, secrets) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_masked(v, secrets) for v in data]
+    return data
 
 
 def _show(p: Preview, secrets: list[str]) -> None:
@@ -72,7 +84,8 @@ def preview(app: App, item_id: str | None, channels: tuple[str, ...], as_json: b
     previews = preview_item(renderer, item, targets(settings, channels))
     secrets = settings.secrets()
     if as_json:
-        print_json({"item": item.id, "renderings": [p.as_json() for p in previews]})
+        print_json(_masked({"item": item.id, "renderings": [p.as_json() for p in previews]},
+                           secrets))
     else:
         for p in previews:
             _show(p, secrets)
