@@ -163,3 +163,11 @@ def test_style_and_script_contents_are_not_text():
     page = ("<html><head><style>.miracle{color:red}</style></head><body><p>Natto.</p>"
             "<script>var cure = 'cures cancer';</script></body></html>")
     assert scan(page) == []
+
+
+def test_table_rows_on_separate_lines_stay_one_statement():
+    table = ("<h3>Summary (lab and animal studies)</h3>\n<table>\n<thead>\n<tr>\n<th>Cancer</th>\n"
+             "<th>Outcome</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>Breast</td>\n<td>More "
+             "apoptosis</td>\n</tr>\n<tr>\n<td>Ovarian</td>\n<td>Apoptosis induction</td>\n"
+             "</tr>\n</tbody>\n</table>\n")
+    assert {f.level for f in scan(table)} == {"qualify"}

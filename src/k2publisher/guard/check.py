@@ -243,70 +243,80 @@ def check(rendering: Rendering, item: Item | Sequence[Item], rules: DisclaimerRu
     """The guard's verdict on ``rendering`` of ``item`` (several items for a digest issue).
 
     ``claims_policy``: ``block`` (a ``block`` finding refuses unless overridden), ``review``
-    (every finding is a note) or ``off`` (no claims scan).
+    (every finding is a note) or ``off`` (no claims scan). For a digest, the requirements and
+    the overrides of every item apply to the whole issue.
     """
     if claims_policy not in CLAIMS_POLICIES:
         raise ConfigError(f"[guard] claims = {claims_policy!r}: use one of "
                           + ", ".join(CLAIMS_POLICIES))
     items = [item] if isinstance(item, Item) else list(item)
     where = f"item {rendering.item_id} on {rendering.channel}"
-    problems: list[str] = []
-    notes: list[str] = []
     units, shape = _units(rendering)
-    problems += [f"{where}: {p}" for p in shape]
-    allow_short = rendering.family in SHORT_FORM_FAMILIES
-    has_fda_pair = set(FDA_PAIR) <= {d.id for d in rules.disclaimers}
-
+    problems = [f"{where}: {p}" for p in shape]
     for unit in units:
-        at = f"{where} {unit.label}"
-        if not visible_text(unit.text):
-            problems.append(f"{at}: empty part")
-            continue
-        required = {d.id: d for it in items
-                    for d in rules.required_for_part(it, unit.text, unit.index,
-                                                     rendering.family)}
-        problems += [f"{at}: missing disclaimer {d.id}" for d in required.values()
-                     if not d.present_in(unit.text, allow_short)]
-        # one post is one unit; long formats place the statement per section, so a page may
-        # rightly hold FDA_SF_1 under one section and FDA_SF_N under another
-        if rendering.family == "social" and has_fda_pair and all(
-                rules.get(i).present_in(unit.text, allow_short) for i in FDA_PAIR):
-            problems.append(f"{at}: carries both FDA_SF_1 and FDA_SF_N; use the one for the "
-                            "number of claims")
-        problems += [f"{at}: {p}" for p in template_leftovers(unit.text)]
-        glued = glued_citations(prose(unit.text, rules))
-        if glued:
-            problems.append(f"{at}: raw citation digits glued to a word: {', '.join(glued)}")
-        if unit.html:
-            problems += [f"{at}: malformed HTML: {p}" for p in html_problems(unit.text)]
-        if unit.html and rendering.family == "feed":
-            bad = _XML_FORBIDDEN.search(unit.text)
-            if bad:
-                problems.append(f"{at}: character U+{ord(bad.group()):04X} is not allowed "
-                                "in a feed (XML)")
-
+        problems += [f"{where} {unit.label}: {p}"
+                     for p in _unit_problems(unit, rendering.family, items, rules)]
     problems += _length_problems(rendering, where)
     for key in ("xml", "rss", "atom"):
         document = rendering.extra.get(key)
         if isinstance(document, str):
             problems += [f"{where} {key}: {p}" for p in xml_problems(document)]
-
+    notes: list[str] = []
     if claims_policy != "off":
-        overrides = {o.rule: o.reason for it in items for o in it.guard_overrides}
-        known = {r.id for r in CLAIM_RULES}
-        notes += [f"{where}: override names no claims rule: {rule!r} (known ids look like "
-                  "C09-absolute-safety)" for rule in overrides if rule not in known]
-        for label, finding in _claims(rendering, units, rules):
-            at = f"{where} {label}"
-            if finding.level == "block" and claims_policy == "block":
-                if finding.rule in overrides:
-                    notes.append(f"{at}: override {finding.rule} "
-                                 f"({overrides[finding.rule]}): \u201c{finding.excerpt}\u201d")
-                else:
-                    problems.append(f"{at}: claim {finding}")
-            else:
-                notes.append(f"{at}: {finding.level} {finding}")
+        refused, notes = _claims_outcome(rendering, units, items, rules, claims_policy, where)
+        problems += refused
     return Verdict(ok=not problems, problems=tuple(problems), notes=tuple(notes))
+
+
+def _unit_problems(unit: Unit, family: str, items: Sequence[Item],
+                   rules: DisclaimerRules) -> list[str]:
+    """Everything wrong with one reader-visible unit, claims aside."""
+    if not visible_text(unit.text):
+        return ["empty part"]
+    allow_short = family in SHORT_FORM_FAMILIES
+    required = {d.id: d for it in items
+                for d in rules.required_for_part(it, unit.text, unit.index, family)}
+    problems = [f"missing disclaimer {d.id}" for d in required.values()
+                if not d.present_in(unit.text, allow_short)]
+    # one post is one unit; long formats place the statement per section, so a page may
+    # rightly hold FDA_SF_1 under one section and FDA_SF_N under another
+    known = {d.id for d in rules.disclaimers}
+    if family == "social" and set(FDA_PAIR) <= known and all(
+            rules.get(i).present_in(unit.text, allow_short) for i in FDA_PAIR):
+        problems.append("carries both FDA_SF_1 and FDA_SF_N; use the one for the number of "
+                        "claims")
+    problems += template_leftovers(unit.text)
+    glued = glued_citations(prose(unit.text, rules))
+    if glued:
+        problems.append(f"raw citation digits glued to a word: {', '.join(glued)}")
+    if unit.html:
+        problems += [f"malformed HTML: {p}" for p in html_problems(unit.text)]
+        bad = _XML_FORBIDDEN.search(unit.text) if family == "feed" else None
+        if bad:
+            problems.append(f"character U+{ord(bad.group()):04X} is not allowed in a feed "
+                            "(XML)")
+    return problems
+
+
+def _claims_outcome(rendering: Rendering, units: Sequence[Unit], items: Sequence[Item],
+                    rules: DisclaimerRules, policy: str,
+                    where: str) -> tuple[list[str], list[str]]:
+    """Claims findings split into refusals and notes, honouring the items' overrides."""
+    problems: list[str] = []
+    overrides = {o.rule: o.reason for it in items for o in it.guard_overrides}
+    known = {r.id for r in CLAIM_RULES}
+    notes = [f"{where}: override names no claims rule: {rule!r} (known ids look like "
+             "C09-absolute-safety)" for rule in overrides if rule not in known]
+    for label, finding in _claims(rendering, units, rules):
+        at = f"{where} {label}"
+        if finding.level != "block" or policy != "block":
+            notes.append(f"{at}: {finding.level} {finding}")
+        elif finding.rule in overrides:
+            notes.append(f"{at}: override {finding.rule} ({overrides[finding.rule]}): "
+                         f"\u201c{finding.excerpt}\u201d")
+        else:
+            problems.append(f"{at}: claim {finding}")
+    return problems, notes
 
 
 def _length_problems(rendering: Rendering, where: str) -> list[str]:

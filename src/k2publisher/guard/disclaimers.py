@@ -59,6 +59,8 @@ _BLOCK_TAGS = frozenset({
 # a table reads as one statement (a cell such as "Enhanced apoptosis" takes its meaning, and
 # its qualifiers, from the rest of the table), so its inner tags are plain spaces
 _CELL_TAGS = frozenset({"tbody", "td", "tfoot", "th", "thead", "tr"})
+# an innermost table (a data table, not an email's layout table around everything)
+_INNER_TABLE = re.compile(r"<table\b(?:(?!<table\b).)*?</table\s*>", re.DOTALL | re.IGNORECASE)
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
                          "\u00a0": " ", "\u202f": " "})
 _MARKUP_MARKS = re.compile(r"[*_]+")
@@ -73,8 +75,9 @@ def visible_text(text: str, *, paragraphs: bool = False) -> str:
     """``text`` as a reader sees it: tags removed, entities unescaped, spaces collapsed.
 
     Block-level tags become a space so ``<p>a</p><p>b</p>`` reads ``a b``; inline tags
-    (``<strong>``, ``<a>``) vanish so they never split a sentence. With ``paragraphs``,
-    block tags, blank lines and list bullets become ``\n\n`` paragraph breaks instead.
+    (``<strong>``, ``<a>``) vanish so they never split a sentence; a table reads as one
+    paragraph. With ``paragraphs``, block tags, blank lines and list bullets become
+    paragraph breaks (a blank line) instead of spaces.
     """
     gap = "\n\n" if paragraphs else " "
 
@@ -85,7 +88,10 @@ def visible_text(text: str, *, paragraphs: bool = False) -> str:
         return gap if name in _BLOCK_TAGS else ""
 
     if "<" in text:
-        text = _TAG.sub(tag, _HIDDEN.sub(gap, text))
+        text = _HIDDEN.sub(gap, text)
+        if paragraphs:
+            text = _INNER_TABLE.sub(lambda m: _SPACE.sub(" ", m.group()), text)
+        text = _TAG.sub(tag, text)
     if "&" in text:
         text = html.unescape(text)
     if paragraphs:
