@@ -25,7 +25,10 @@ from k2publisher.guard.disclaimers import (
     is_negated,
     prose,
     sentences,
+    strip_disclaimers,
 )
+
+__all__ = ["LEVELS", "RULES", "ClaimRule", "Finding", "get_rule", "scan", "strip_disclaimers"]
 
 LEVELS = ("block", "review", "qualify")
 _F = re.IGNORECASE
