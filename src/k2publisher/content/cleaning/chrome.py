@@ -68,7 +68,7 @@ def _teaser_end(lines: list[str], start: int, headings: frozenset[str]) -> int:
     end = start + 1
     for i in range(start + 1, len(lines)):
         text = lines[i].strip()
-        if text in headings:
+        if text.lower() in headings:
             break
         if re.fullmatch(r"read more.*", text, re.I):
             end = i + 1
@@ -78,8 +78,8 @@ def _teaser_end(lines: list[str], start: int, headings: frozenset[str]) -> int:
 def strip_chrome(lines: list[str], known_headings: frozenset[str] = frozenset()) -> ChromeResult:
     """Drop chrome lines and blocks from ``lines``.
 
-    ``known_headings`` are section headings that end a teaser block even when no "Read
-    More" line follows the last teaser.
+    ``known_headings`` (lowercase) are section headings that end a teaser block even when
+    no "Read More" line follows the last teaser.
     """
     out: list[str] = []
     result = ChromeResult(lines=out)

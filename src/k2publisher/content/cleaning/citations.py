@@ -73,6 +73,8 @@ class CitationResult:
     text: str
     citations: list[int] = field(default_factory=list)
     ambiguous: list[str] = field(default_factory=list)
+    #: tokens where a known name is run together with the word before it ("GGCXVKORC1")
+    glued: list[str] = field(default_factory=list)
 
 
 def split_run(digits: str, max_ref: int = MAX_REF) -> list[int] | None:
@@ -112,6 +114,12 @@ def _ends_with_name(stem: str) -> bool:
             if not before.isalnum() or (len(name) >= 5 and name in NAMES):
                 return True
     return False
+
+
+def glued_name(core: str) -> bool:
+    """True when ``core`` ends in a long known name run together with a word or name."""
+    return any(core.endswith(name) and len(core) > len(name) and core[-len(name) - 1].isalnum()
+               for name in NAMES if len(name) >= 5)
 
 
 def classify(core: str, max_ref: int = MAX_REF) -> tuple[str, list[int]] | None:
@@ -177,6 +185,9 @@ def clean_citations(text: str, max_ref: int = MAX_REF) -> CitationResult:
         if not core or not re.search(r"[0-9]$", core):
             return token
         decided = classify(core, max_ref)
+        if decided is not None and not decided[1] and glued_name(core) \
+                and core not in result.glued:
+            result.glued.append(core)
         if decided is None:
             if core not in result.ambiguous:
                 result.ambiguous.append(core)

@@ -56,7 +56,10 @@ class ImportedItem:
     def meta(self) -> dict[str, Any]:
         """The front matter, in the documented field order, empty fields left out."""
         summary = self.summary or derive_summary(self.body) or self.title
-        review = "; ".join(dict.fromkeys(self.review)) or None
+        notes = list(self.review)
+        if summary.endswith("…"):
+            notes.append("summary cut at 240 characters: write one that stands alone")
+        review = "; ".join(dict.fromkeys(notes)) or None
         meta: dict[str, Any] = {
             "id": self.id, "kind": self.kind.value, "supplement": self.supplement,
             "title": self.title, "summary": summary, "tags": list(dict.fromkeys(self.tags)),
@@ -107,7 +110,7 @@ def derive_summary(body: str, limit: int = SUMMARY_MAX) -> str:
         if out:
             return out
         cut = text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
-        return cut + "…"
+        return cut + "…"  # ImportedItem.meta() asks for a review of a cut summary
     return ""
 
 
@@ -117,6 +120,8 @@ def clean(text: str, item: ImportedItem) -> str:
     item.citations.extend(result.citations)
     for token in result.ambiguous:
         item.review.append(f"citation digits unclear in {token!r}: check the source")
+    for token in result.glued:
+        item.review.append(f"names run together in {token!r}: separate them")
     return result.text
 
 

@@ -139,12 +139,9 @@ def _answer_topic(blocks: list[Block], name: str, n: int) -> tuple[str, str]:
 
 def import_monograph(text: str, source_file: str) -> list[ImportedItem]:
     """Items for every section, answer and mechanism explainer of a monograph page."""
-    known = frozenset(h.title() for h in MECHANISMS) | frozenset(
-        h.title() for h in SECTIONS)
-    chrome = strip_chrome(text.splitlines(), known_headings=known | {
-        "Inducing Apoptosis", "Anti-Inflammatory Properties"})
+    chrome = strip_chrome(text.splitlines(), known_headings=MECHANISMS | frozenset(SECTIONS))
     blocks = parse_blocks(chrome.lines)
-    name, _definition, start = _header(blocks)
+    name, definition, start = _header(blocks)
     supp = slugify(name)
     items: list[ImportedItem] = []
     answers = 0
@@ -174,6 +171,8 @@ def import_monograph(text: str, source_file: str) -> list[ImportedItem]:
                                 heading=section.heading, supplement=name,
                                 tags=[supp, slug, "cancer"])
         item.sources = sources
+        if not items and definition and section.kind == "section":
+            body_blocks = [Block("para", text=definition), *body_blocks]  # the page's lead
         item.body = render_blocks(body_blocks, lambda t, it=item: clean(t, it), item.review)
         item.evidence = guess_evidence(item.body) if item.supplement else []
         items.append(item)
