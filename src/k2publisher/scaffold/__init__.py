@@ -171,7 +171,7 @@ def plan(dest: Path, answers: Answers) -> dict[str, str]:
         ".env.example": env_example_text(data),
         ".gitignore": _skeleton("gitignore"),
         "README.md": Template(_skeleton("README.md")).safe_substitute(
-            site_name=answers.name, version=__version__, site_dir=str(dest)),
+            site_name=answers.name, version=__version__, site_dir=str(dest.resolve())),
         "templates/README.md": Template(_skeleton("templates/README.md")).safe_substitute(
             builtin_templates=listing),
         f"queue/{EXAMPLE_ITEM_ID}.md": _skeleton(f"queue/{EXAMPLE_ITEM_ID}.md"),
