@@ -18,6 +18,7 @@ reused) and turns the others into ``unconfirmed`` for an editor to :meth:`Ledger
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -502,9 +503,13 @@ class Ledger:
     # -- backup --------------------------------------------------------------------------------
 
     def backup(self, dest: Path | str) -> Path:
-        """Copy the live database to ``dest`` with SQLite's online backup (safe while running)."""
+        """Copy the live database to ``dest`` with SQLite's online backup (safe while running).
+
+        ``dest`` may be a file, or a folder (existing, or written with a trailing slash) that
+        receives a timestamped copy. Returns the file written.
+        """
         target = Path(dest)
-        if target.is_dir():
+        if target.is_dir() or str(dest).endswith(("/", os.sep)):
             target = target / f"k2publisher-{self.clock().strftime('%Y%m%dT%H%M%SZ')}.sqlite3"
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.partial")

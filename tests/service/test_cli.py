@@ -1,0 +1,109 @@
+"""The service commands through the real CLI: run --once, status, resolve, schedule, backup."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from k2publisher.record.ledger import Ledger, Pick, db_path
+
+from .support import make_settings, received
+
+DEMO = {"channels": ["social", "feed"], "run_on_start": True, "times": ["12:00"],
+        "timezone": "UTC", "grace": 600}
+
+
+@pytest.fixture(autouse=True)
+def keep_logging() -> Iterator[None]:
+    """`run` installs its own log handler; put the test's logging back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.fixture
+def demo_site(site: Path) -> Path:
+    make_settings(site, {"demo": DEMO, "daily": {
+        "channels": ["social"], "times": ["09:00", "17:30"], "timezone": "Europe/London"}})
+    return site
+
+
+def test_run_once_publishes_and_status_reports_it(run_cli, demo_site: Path) -> None:
+    code, _, err = run_cli("run", "--once", cwd=demo_site)
+    assert code == 0, err
+    assert "campaign=demo item=vitamin-k2/dosage channel=social outcome=sent" in err
+    assert [p["item"] for p in received(demo_site / "net/social.jsonl")] == [
+        "vitamin-k2/dosage"]
+    code, out, _ = run_cli("status", "--json", cwd=demo_site)
+    data = json.loads(out)
+    assert code == 0
+    assert {(p["item"], p["channel"], p["state"]) for p in data["recent"]} == {
+        ("vitamin-k2/dosage", "social", "sent"), ("vitamin-k2/dosage", "feed", "sent")}
+    assert data["waiting"]["unconfirmed"] == [] and data["last_tick"]
+    code, out, _ = run_cli("status", cwd=demo_site)
+    assert "What went where and when" in out and "nothing waits for an editor" in out
+
+
+def test_run_once_logs_json_lines(run_cli, demo_site: Path) -> None:
+    code, _, err = run_cli("run", "--once", "--log-format", "json", cwd=demo_site)
+    assert code == 0
+    events = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    sent = [e for e in events if e.get("outcome") == "sent" and e.get("campaign") == "demo"]
+    assert {e["channel"] for e in sent} == {"social", "feed"}
+    assert all(e["time"].endswith("+00:00") and e["item"] == "vitamin-k2/dosage" for e in sent)
+    assert any(e.get("outcome") == "baseline" and e["campaign"] == "daily" for e in events)
+
+
+def test_unconfirmed_rows_wait_for_resolve(run_cli, demo_site: Path) -> None:
+    with Ledger(db_path(demo_site / "state")) as ledger:
+        ledger.start_run("demo", datetime.now(UTC), [Pick("vitamin-k2/dosage", ("social",))])
+        ledger.sending("vitamin-k2/dosage", "social", 0, "k")
+        (row,) = ledger.recover([])
+    code, out, _ = run_cli("status", "--json", cwd=demo_site)
+    assert code == 1
+    (waiting,) = json.loads(out)["waiting"]["unconfirmed"]
+    assert (waiting["row"], waiting["item"], waiting["channel"]) == (
+        row.id, "vitamin-k2/dosage", "social")
+    code, out, _ = run_cli("status", cwd=demo_site)
+    assert code == 1 and "resolve ROW --sent" in out
+    with pytest.raises(Exception, match="--sent or --retry"):
+        run_cli("resolve", str(row.id), cwd=demo_site)
+    code, out, _ = run_cli("resolve", str(row.id), "--retry", cwd=demo_site)
+    assert code == 0 and "is now pending" in out
+    code, _, err = run_cli("resolve", str(row.id), "--sent", cwd=demo_site)
+    assert code == 1 and "not unconfirmed" in err
+
+
+def test_schedule_json_shows_slots_and_items(run_cli, demo_site: Path) -> None:
+    code, out, _ = run_cli("schedule", "--days", "2", "--json", cwd=demo_site)
+    slots = json.loads(out)
+    assert code == 0 and slots
+    assert [s["time"] for s in slots] == sorted(s["time"] for s in slots)
+    daily = [s for s in slots if s["campaign"] == "daily"]
+    assert len(daily) == 4
+    assert all(s["local"][11:16] in ("09:00", "17:30") for s in daily)
+    assert slots[0]["items"]
+    pairs = [(p["id"], c) for s in slots for p in s["items"] for c in p["channels"]]
+    assert len(pairs) == len(set(pairs)) > 4  # nothing twice on a channel
+    code, out, _ = run_cli("schedule", "--days", "1", cwd=demo_site)
+    assert code == 0 and "Europe/London" in out
+
+
+def test_backup_copies_the_live_ledger(run_cli, demo_site: Path) -> None:
+    run_cli("run", "--once", cwd=demo_site)
+    code, out, _ = run_cli("backup", "copies/", cwd=demo_site)
+    assert code == 0 and "backed up" in out
+    (copy,) = (demo_site / "copies").iterdir()
+    conn = sqlite3.connect(copy)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("SELECT COUNT(*) FROM publications WHERE state = 'sent'").fetchone() \
+        == (2,)
+    conn.close()
