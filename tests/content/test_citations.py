@@ -30,7 +30,7 @@ def test_glued_citations_are_removed_and_kept(raw: str, text: str, numbers: list
     "VK2", "MK-4", "MK-7", "D3", "CDK4", "HSD17β4", "CYP4F2", "VKORC1", "rs2108622",
     "COVID-19", "1,25(OH)₂D₃", "45 mg", "1,000–45,000 mcg", "50–180 mcg", "SK-OV-3",
     "G0/G1 phase", "(CYP2C9 *2/*3 alleles)", "Cytochrome P450 4F2", "vitamins K3 and K5",
-    "HepG2 cells", "GGCXVKORC1", "10–20 mg/kg", "April 2025,",
+    "HepG2 cells", "10–20 mg/kg", "April 2025,",
 ])
 def test_names_and_numbers_with_digits_stay_intact(name: str) -> None:
     result = clean_citations(name)
@@ -70,3 +70,10 @@ def test_split_run(digits: str, expected: list[int] | None) -> None:
 def test_split_run_respects_the_reference_count() -> None:
     assert split_run("523", max_ref=30) == [5, 23]
     assert split_run("523", max_ref=20) == [5, 2, 3]
+
+
+def test_names_run_together_are_kept_and_reported() -> None:
+    result = clean_citations("markers in CYP4F2VKORC1CYP2C9, and GGCXVKORC1 upregulation")
+    assert result.text == "markers in CYP4F2VKORC1CYP2C9, and GGCXVKORC1 upregulation"
+    assert result.glued == ["CYP4F2VKORC1CYP2C9", "GGCXVKORC1"]
+    assert result.citations == [] and result.ambiguous == []

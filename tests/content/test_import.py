@@ -57,6 +57,9 @@ def test_monograph_sections_answers_and_explainers(monograph: dict[str, Imported
         assert monograph[item_id].kind is Kind.MECHANISM_EXPLAINER
         assert monograph[item_id].supplement is None
         assert "supplement" not in monograph[item_id].meta()
+    assert monograph["vitamin-k2/overview"].body.startswith(
+        "Vitamin K2 is a group of fat-soluble vitamins (menaquinones)")  # the page's definition
+    assert any("'CYP4F2VKORC1CYP2C9'" in r for r in monograph["vitamin-k2/genetic-markers"].review)
     assert monograph["vitamin-k2/dosage"].heading == "Dosage"
     assert monograph["vitamin-k2/dosage"].body.startswith("A recommended safe dosage")
     demographics = monograph["vitamin-k2/patient-demographics"].body
