@@ -171,3 +171,7 @@ def test_table_rows_on_separate_lines_stay_one_statement():
              "apoptosis</td>\n</tr>\n<tr>\n<td>Ovarian</td>\n<td>Apoptosis induction</td>\n"
              "</tr>\n</tbody>\n</table>\n")
     assert {f.level for f in scan(table)} == {"qualify"}
+
+
+def test_not_only_is_not_a_negation():
+    assert "C01-disease-cure" in rules_found("Not only does K2 cure cancer, it is cheap.")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from k2publisher.errors import ConfigError
 from k2publisher.guard.disclaimers import DisclaimerRules, strip_disclaimers
@@ -329,3 +333,21 @@ def test_packaged_rules_parse_as_plain_toml():
     data = tomllib.loads((REPO / "src" / "k2publisher" / "defaults" / "disclaimers.toml")
                          .read_text(encoding="utf-8"))
     assert len(data["disclaimer"]) >= 12
+
+
+@given(data=st.data())
+@examples(max_examples=60, deadline=None)
+def test_present_in_survives_any_inline_markup_and_wrapping(data):
+    d = data.draw(st.sampled_from(DisclaimerRules.load().disclaimers))
+    words = d.text.split(" ")
+    tags = st.sampled_from(["", "strong", "em", "b", "span"])
+    spaces = st.sampled_from([" ", "\n", "  ", " \n  "])
+    out = []
+    for word in words:
+        tag = data.draw(tags)
+        word = html.escape(word)
+        out.append(f"<{tag}>{word}</{tag}>" if tag else word)
+        out.append(data.draw(spaces))
+    text = f"<p>Before.</p><p>{''.join(out)}</p><p>After.</p>"
+    assert d.present_in(text)
+    assert not d.present_in(text.replace(html.escape(words[-1]), "", 1))

@@ -224,8 +224,9 @@ class Rule:
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n\s*\n|\s*\n\s*(?=[-*•]|\d+[.)]\s)")
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|nor|neither|without|cannot|can't|isn't|aren't|doesn't|don't|didn't|"
-    r"won't|wasn't|weren't|hasn't|haven't|lack of|unproven|insufficient)\b", _FLAGS)
+    r"\b(?:not(?! only)|no|never|nor|neither|without|cannot|can't|isn't|aren't|doesn't|"
+    r"don't|didn't|won't|wasn't|weren't|hasn't|haven't|lack of|unproven|insufficient)\b",
+    _FLAGS)
 
 
 _CLAUSE = re.compile(r"[,:()\u2013\u2014]|\b(?:but|while|whereas|however|although|yet)\b",
