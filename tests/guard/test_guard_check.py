@@ -311,6 +311,7 @@ def shipped(repo, monkeypatch):
     return Renderer(settings, rules), rules, queue.items()
 
 
+@pytest.mark.slow
 def test_shipped_queue_passes_on_every_profile(shipped):
     """Ready items pass outright; drafts (awaiting an editor's rewrite) pass all but claims."""
     renderer, rules, items = shipped
