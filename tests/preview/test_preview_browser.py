@@ -19,6 +19,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(),
                        reason="Debian chromium is not at /usr/bin/chromium (apt-get install "
                               "chromium)"),
