@@ -47,6 +47,7 @@ class FakeNetwork:
     """Mastodon and a Discord webhook; records every post, slows each request a little."""
 
     rng: random.Random
+    delay: tuple[float, float] = (0.01, 0.06)                           # per half request
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)   # by Idempotency-Key
     created: list[str] = field(default_factory=list)                    # status texts created
     messages: list[str] = field(default_factory=list)                   # webhook texts
@@ -60,7 +61,7 @@ class FakeNetwork:
         with self.arrived:
             self.requests += 1
             self.arrived.notify_all()
-        time.sleep(self.rng.uniform(0.01, 0.06))  # before the post exists
+        time.sleep(self.rng.uniform(*self.delay))  # before the post exists
         if request.path == "/api/v1/statuses":
             response = self._status(request)
         elif request.path == "/api/webhooks/1/hook-token":
@@ -70,7 +71,7 @@ class FakeNetwork:
             response = Response(f'{{"id": "m{number}"}}', content_type="application/json")
         else:
             response = Response("not found", status=404)
-        time.sleep(self.rng.uniform(0.01, 0.06))  # the post exists, the answer is not back
+        time.sleep(self.rng.uniform(*self.delay))  # the post exists, the answer is not back
         return response(environ, start_response)
 
     def _status(self, request: Request) -> Response:
@@ -108,8 +109,9 @@ def network() -> Iterator[tuple[FakeNetwork, str]]:
         server.stop()
 
 
-def write_site(root: Path, base: str) -> Path:
-    for n in range(ITEMS):
+def write_site(root: Path, base: str, items: int = ITEMS,
+               channels: tuple[str, ...] = ("masto", "hook")) -> Path:
+    for n in range(items):
         kind = "mechanism_explainer" if n % 2 else "supplement_section"
         write_item(root / "queue", f"crash/item-{n:02d}", kind=kind, priority=ITEMS - n,
                    title=f"Crash item {n:02d}")
@@ -131,9 +133,9 @@ type = "discord"
 webhook_url = "{base}/api/webhooks/1/hook-token"
 
 [campaigns.burst]
-channels = ["masto", "hook"]
+channels = {json.dumps(list(channels))}
 run_on_start = true
-items_per_slot = {ITEMS}
+items_per_slot = {items}
 times = ["03:00"]
 timezone = "UTC"
 grace = 86400
@@ -141,11 +143,12 @@ grace = 86400
     return config
 
 
-def run_service(config: Path, root: Path, log: Path) -> subprocess.Popen[bytes]:
+def run_service(config: Path, root: Path, log: Path, *args: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("K2PUBLISHER")}
     with log.open("ab") as out:
         return subprocess.Popen([sys.executable, "-m", "k2publisher", "--config", str(config),
-                                 "run", "--once"], cwd=root, env=env, stdout=out, stderr=out)
+                                 "run", *(args or ("--once",))], cwd=root, env=env,
+                                stdout=out, stderr=out)
 
 
 def item_of(text: str) -> str:
@@ -221,3 +224,31 @@ def test_sigkill_during_publishing_loses_nothing_and_posts_nothing_twice(
     with Ledger(db_path(tmp_path / "state")) as ledger:
         assert {p.state for p in ledger.publications()} == {PublicationState.SENT}
     assert time.monotonic() - started < 60
+
+
+@pytest.mark.slow
+def test_sigterm_lets_the_delivery_in_flight_finish(
+        tmp_path: Path, network: tuple[FakeNetwork, str]) -> None:
+    fake, base = network
+    fake.delay = (0.7, 0.7)
+    config = write_site(tmp_path, base, items=3, channels=("masto",))
+    log = tmp_path / "service.log"
+    proc = run_service(config, tmp_path, log, "--port", "0")
+    try:
+        assert fake.wait_for(1, proc, timeout=30), log.read_text()
+        proc.send_signal(signal.SIGTERM)              # the first post is on the wire
+        assert proc.wait(timeout=30) == 0, log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = log.read_text()
+    assert "outcome=stopping" in text and "outcome=stopped" in text
+    with Ledger(db_path(tmp_path / "state")) as ledger:
+        parts = ledger.deliveries()
+        pending = ledger.pending_publications()
+    assert [(p.item_id, p.state) for p in parts] == [("crash/item-00", DeliveryState.SENT)]
+    assert fake.requests == 1 and len(fake.created) == 1
+    assert sorted(p.item_id for p in pending) == ["crash/item-01", "crash/item-02"]
+    fake.delay = (0.0, 0.0)
+    assert run_service(config, tmp_path, log).wait(timeout=60) == 0
+    assert sorted(item_of(t) for t in fake.created) == [f"crash/item-{n:02d}" for n in range(3)]
