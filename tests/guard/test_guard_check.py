@@ -360,3 +360,17 @@ def test_claims_policy_per_channel(tmp_path):
     assert claims_policy(settings) == "block"
     with pytest.raises(ConfigError, match=r"guard.channels.feed = 'loose'"):
         claims_policy(settings, "feed")
+
+
+def test_feed_summary_puts_critical_warnings_first(rules, dosage):
+    p = get_profile("feed")
+    html = full(rules, dosage, True)
+    late = f"{dosage.summary}\n\n{full(rules, dosage, False)}"
+    r = Rendering(item_id=dosage.id, channel="feed", profile="feed", family="feed",
+                  parts=(Part(text="t", html=html),), limit=p.limit, counter=p.counter,
+                  html=html, extra={"summary": late})
+    assert check(r, dosage, rules).problems == (
+        "item vitamin-k2/dosage on feed summary: critical warning WARFARIN_VKA comes after the "
+        "summary; feed readers truncate, so put it first",)
+    first = f"{full(rules, dosage, False)}\n\n{dosage.summary}"
+    assert check(replace(r, extra={"summary": first}), dosage, rules).ok

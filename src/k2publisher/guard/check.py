@@ -8,7 +8,8 @@ item, the channel, the part and the rule, e.g.
 A rendering is refused when any part a reader sees:
 
 * lacks a disclaimer :meth:`DisclaimerRules.required_for_part` requires (the short form counts
-  on social networks only), or (a social post) carries both FDA statements;
+  on social networks only), or (a social post) carries both FDA statements, or (a feed
+  summary) puts a critical warning after the item's summary;
 * exceeds the channel's limit as the network counts it (:mod:`k2publisher.render.counting`);
 * still holds template syntax (``{{``, ``{%``, ``%}``), a citation digit glued to a word
   (``cancers157``) or nothing at all;
@@ -37,6 +38,7 @@ from k2publisher.guard.claims import Finding, scan
 from k2publisher.guard.disclaimers import (
     SHORT_FORM_FAMILIES,
     DisclaimerRules,
+    normalise,
     prose,
     visible_text,
 )
@@ -285,6 +287,8 @@ def _unit_problems(unit: Unit, family: str, items: Sequence[Item],
             rules.get(i).present_in(unit.text, allow_short) for i in FDA_PAIR):
         problems.append("carries both FDA_SF_1 and FDA_SF_N; use the one for the number of "
                         "claims")
+    if family == "feed" and unit.label == "summary":
+        problems += _warnings_first(unit.text, items, rules)
     problems += template_leftovers(unit.text)
     glued = glued_citations(prose(unit.text, rules))
     if glued:
@@ -295,6 +299,20 @@ def _unit_problems(unit: Unit, family: str, items: Sequence[Item],
         if bad:
             problems.append(f"character U+{ord(bad.group()):04X} is not allowed in a feed "
                             "(XML)")
+    return problems
+
+
+def _warnings_first(summary: str, items: Sequence[Item], rules: DisclaimerRules) -> list[str]:
+    """Critical warnings placed after the item's summary in a feed summary (readers truncate)."""
+    text = normalise(summary)
+    problems = []
+    for it in items:
+        own = text.find(normalise(it.summary)) if it.summary.strip() else -1
+        if own < 0:
+            continue
+        problems += [f"critical warning {d.id} comes after the summary; feed readers truncate, "
+                     "so put it first" for d in rules.for_item(it)
+                     if d.critical and text.find(normalise(d.text)) > own]
     return problems
 
 
