@@ -147,3 +147,13 @@ def test_markdown_and_html_files(tmp_path: Path) -> None:
     assert item.body.splitlines() == ["Rare in studies.", "", "- nausea", "- diarrhoea", "",
                                       "| Dose | Effect |", "| --- | --- |", "| 45 mg | none |"]
     assert item.citations == [5]
+
+
+def test_a_forced_layout_that_does_not_fit_fails_clearly(seeds: Path) -> None:
+    import pytest
+
+    from k2publisher.errors import ImportSourceError
+    with pytest.raises(ImportSourceError, match=f"{ARTICLE}: not a monograph"):
+        import_source(str(seeds / ARTICLE), layout="monograph")
+    with pytest.raises(ImportSourceError, match="unknown layout"):
+        import_source(str(seeds / ARTICLE), layout="pdf")

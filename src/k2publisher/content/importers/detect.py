@@ -59,7 +59,12 @@ def import_text(text: str, name: str, layout: str = "auto") -> list[ImportedItem
         raise ImportSourceError(f"unknown layout {layout!r}: use " + ", ".join(LAYOUTS))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     chosen = detect_layout(name, text) if layout == "auto" else layout
-    items = IMPORTERS[chosen](text, name)
+    try:
+        items = IMPORTERS[chosen](text, name)
+    except ImportSourceError as exc:
+        if name in str(exc):
+            raise
+        raise ImportSourceError(f"{name}: {exc}") from None
     for item in items:
         item.title = " ".join(item.title.split()) or item.id.rsplit("/", 1)[-1]
     # a section whose text was all chrome or citation digits has nothing to publish

@@ -87,10 +87,10 @@ def _header(blocks: list[Block]) -> tuple[str, str, int]:
         raise ImportSourceError("no monograph section found (expected e.g. 'Dosage' or "
                                 "'Side Effects'); try --layout article or markdown")
     names = [b.text for b in head if b.kind == "heading"]
-    if "Supplement" in names and names.index("Supplement") + 1 < len(names):
-        name = names[names.index("Supplement") + 1]
-    else:
-        name = names[-1] if names else "Supplement"
+    if "Supplement" not in names or names.index("Supplement") + 1 >= len(names):
+        raise ImportSourceError("not a monograph: the header has no 'Supplement' line followed "
+                                "by the supplement's name; try --layout article or markdown")
+    name = names[names.index("Supplement") + 1]
     definition = next((b.text for b in head if b.kind == "para" and len(b.text) > 40), "")
     return name, definition, i
 
