@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def _build_wheel(tmp: Path) -> Path:
     shutil.copytree(REPO / "src", source / "src",
                     ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc"))
     dist = tmp / "dist"
-    run(REPO / ".venv" / "bin" / "python", "-m", "pip", "wheel", "--quiet", "--no-deps",
+    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
         "-w", dist, source)
     [wheel] = dist.glob("k2publisher-*.whl")
     return wheel
