@@ -223,7 +223,6 @@ def test_sigkill_during_publishing_loses_nothing_and_posts_nothing_twice(
     assert Counter(item_of(t) for t in fake.messages) == Counter(dict.fromkeys(due, 1))
     with Ledger(db_path(tmp_path / "state")) as ledger:
         assert {p.state for p in ledger.publications()} == {PublicationState.SENT}
-    assert time.monotonic() - started < 60
 
 
 @pytest.mark.slow
