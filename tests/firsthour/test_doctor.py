@@ -54,8 +54,8 @@ def test_a_fresh_site_passes_every_check(run_cli, site: Path) -> None:
 
     checks = lines(out)
     assert code == 0, out
-    assert {"config", "config keys", "secrets", "queue", "templates", "guard", "campaigns",
-            "database", "clock", "time zones", "public folder"} <= set(checks)
+    assert {"config", "config keys", "secrets", "channels", "queue", "templates", "guard",
+            "campaigns", "database", "clock", "time zones", "public folder"} <= set(checks)
     assert all(line.startswith("PASS") for line in checks.values())
 
 
@@ -87,6 +87,16 @@ def test_unknown_keys_get_a_did_you_mean(run_cli, site: Path) -> None:
                  "'mastodn' is not an installed channel type (did you mean `mastodon`?)"):
         assert hint in line
     assert "-> fix:" in line
+
+
+def test_a_channel_that_cannot_be_built_fails(run_cli, site: Path) -> None:
+    append(site, '[channels.mail]\ntype = "smtp"\nhost = "127.0.0.1"\nsecurity = "ssl3"\n')
+
+    code, out, _ = run_cli("doctor", cwd=site)
+
+    line = lines(out)["channels"]
+    assert code == 1
+    assert line.startswith("FAIL") and "mail:" in line and "security must be" in line
 
 
 def test_missing_secrets_are_named_and_set_ones_never_printed(run_cli, site: Path) -> None:

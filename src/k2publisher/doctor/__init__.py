@@ -13,7 +13,12 @@ from dataclasses import asdict
 from typing import Any
 
 from k2publisher.doctor.base import Check, Site, open_site
-from k2publisher.doctor.config import check_config, check_online, unknown_keys
+from k2publisher.doctor.config import (
+    check_channels,
+    check_config,
+    check_online,
+    unknown_keys,
+)
 from k2publisher.doctor.content import (
     check_campaigns,
     check_guard,
@@ -24,7 +29,7 @@ from k2publisher.doctor.system import check_clock, check_database, check_public
 from k2publisher.redact import mask
 
 CHECKS: tuple[Callable[[Site], list[Check]], ...] = (
-    check_config, check_queue, check_templates, check_guard, check_campaigns,
+    check_config, check_channels, check_queue, check_templates, check_guard, check_campaigns,
     check_database, check_clock, check_public,
 )
 
@@ -34,7 +39,7 @@ def run_checks(site: Site) -> list[Check]:
     results: list[Check] = []
     checks: list[Callable[[Site], list[Check]]] = list(CHECKS)
     if site.online:
-        checks.insert(1, check_online)
+        checks.insert(2, check_online)
     for fn in checks:
         name = fn.__name__.removeprefix("check_")
         try:
@@ -55,6 +60,7 @@ def as_json(results: list[Check]) -> dict[str, Any]:
                         "fix": "" if r.ok else mask(r.fix)} for r in results]}
 
 
-__all__ = ["CHECKS", "Check", "Site", "as_json", "check_campaigns", "check_clock",
-           "check_config", "check_database", "check_guard", "check_online", "check_public",
-           "check_queue", "check_templates", "open_site", "run_checks", "unknown_keys"]
+__all__ = ["CHECKS", "Check", "Site", "as_json", "check_campaigns", "check_channels",
+           "check_clock", "check_config", "check_database", "check_guard", "check_online",
+           "check_public", "check_queue", "check_templates", "open_site", "run_checks",
+           "unknown_keys"]

@@ -90,6 +90,24 @@ def check_config(site: Site) -> list[Check]:
 Probe = Callable[[], None]
 
 
+def check_channels(site: Site) -> list[Check]:
+    """Every configured channel can be built from its settings (without any network call)."""
+    from k2publisher.deliver.registry import channel_configs, load_channel
+
+    names = list(channel_configs(site.settings))
+    broken: list[str] = []
+    for name in names:
+        try:
+            load_channel(name, site.settings).close()
+        except K2Error as exc:
+            broken.append(f"{name}: {exc}")
+    return [Check("channels", not broken,
+                  "; ".join(broken) if broken else f"{len(names)} channel(s) load: "
+                  + ", ".join(names),
+                  f"fix the [channels.NAME] tables named in {where_of(site.settings)} "
+                  "(`k2publisher channels list --types` shows each type's settings)")]
+
+
 def _endpoints(options: Mapping[str, Any], secret: set[str]) -> Iterator[tuple[str, Probe]]:
     host, port = options.get("host"), options.get("port")
     if host and port:
