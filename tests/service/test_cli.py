@@ -107,3 +107,15 @@ def test_backup_copies_the_live_ledger(run_cli, demo_site: Path) -> None:
     assert conn.execute("SELECT COUNT(*) FROM publications WHERE state = 'sent'").fetchone() \
         == (2,)
     conn.close()
+
+
+def test_status_lists_items_with_review_notes(run_cli, demo_site: Path) -> None:
+    note = demo_site / "queue" / "vitamin-k2" / "side-effects.md"
+    note.write_text(note.read_text(encoding="utf-8").replace(
+        "priority: 4\n", "priority: 4\nreview: \"check the dose table\"\n"), encoding="utf-8")
+    code, out, _ = run_cli("status", "--json", cwd=demo_site)
+    assert code == 0
+    assert json.loads(out)["waiting"]["review"] == [
+        {"item": "vitamin-k2/side-effects", "status": "ready", "review": "check the dose table"}]
+    code, out, _ = run_cli("status", cwd=demo_site)
+    assert "Items with review notes" in out and "check the dose table" in out

@@ -5,9 +5,12 @@ a test network channel registered in the channel registry."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import time_machine
 
 from k2publisher.record.ledger import DeliveryState, Ledger, PublicationState, RunState, db_path
 from k2publisher.service.scheduler import Service
@@ -197,3 +200,27 @@ def _pick(item_id: str, channel: str):
     from k2publisher.record.ledger import Pick
 
     return Pick(item_id, (channel,))
+
+
+def test_apscheduler_fires_the_slot_under_a_travelled_clock(site: Path) -> None:
+    every_minute = {"channels": ["social"], "cron": "* * * * *", "timezone": "Europe/London",
+                    "grace": 30}
+    settings = make_settings(site, {"often": every_minute})
+    with time_machine.travel(datetime(2026, 3, 29, 0, 59, 58, tzinfo=UTC), tick=True):
+        service = Service(settings)                     # the real clock, travelled
+        service.start_up()                              # first start: baseline only
+        assert received(site / "net/social.jsonl") == []
+        service.start_scheduler()
+        try:
+            deadline = time.monotonic() + 10
+            while not received(site / "net/social.jsonl") and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            service.stop()
+            service.close()
+    assert [p["item"] for p in received(site / "net/social.jsonl")] == ["vitamin-k2/dosage"]
+    with Ledger(db_path(settings.path("state"))) as ledger:
+        run = next(r for r in ledger.runs() if r.state is RunState.DONE)
+    # 01:00 UTC on the morning the UK clocks go forward is 02:00 BST
+    assert run.slot == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+    assert run.slot.astimezone(ZoneInfo("Europe/London")).hour == 2
