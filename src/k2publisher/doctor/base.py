@@ -56,6 +56,8 @@ class Site:
     missing_vars: dict[str, list[str]] = field(default_factory=dict)
     online: bool = False
     _queue: Queue | None = None
+    #: renderings by (item id, channel), shared by the templates and guard checks
+    renderings: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     @property
     def queue(self) -> Queue:

@@ -32,20 +32,24 @@ def _channels(site: Site) -> list[tuple[str, str]]:
         try:
             out.append((name, load_channel(name, site.settings).render_profile))
         except K2Error:
-            continue  # reported by the config checks
+            continue  # reported by the channels check
     return out
 
 
 def _renderings(site: Site, items: list[Item]) -> Iterator[tuple[Item, str, Rendering | Exception]]:
+    """Each item rendered on each channel (or the exception rendering raised), cached."""
     from k2publisher.render.renderer import Renderer
 
     renderer = Renderer(site.settings)
     for channel, profile in _channels(site):
         for item in items:
-            try:
-                yield item, channel, renderer.render(item, profile, channel=channel)
-            except Exception as exc:  # a template failing on one item is the finding
-                yield item, channel, exc
+            key = (item.id, channel)
+            if key not in site.renderings:
+                try:
+                    site.renderings[key] = renderer.render(item, profile, channel=channel)
+                except Exception as exc:  # a template failing on one item is the finding
+                    site.renderings[key] = exc
+            yield item, channel, site.renderings[key]
 
 
 def _site_pages(site: Site, items: list[Item]) -> list[str]:
