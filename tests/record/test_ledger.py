@@ -201,3 +201,30 @@ def test_backup_while_another_thread_writes(ledger: Ledger, tmp_path: Path) -> N
     copy.close()
     folder_copy = ledger.backup(tmp_path / "backups")
     assert folder_copy.parent == tmp_path / "backups" and folder_copy.suffix == ".sqlite3"
+
+
+def test_recover_does_not_trust_an_idempotency_key_older_than_its_ttl(tmp_path: Path) -> None:
+    now = [SLOT]
+    with Ledger(tmp_path / "l.sqlite3", clock=lambda: now[0]) as ledger:
+        ledger.start_run("c", SLOT, [Pick("k2/old", ("masto",)), Pick("k2/new", ("masto",))])
+        ledger.sending("k2/old", "masto", 0, "k-old")
+        now[0] = SLOT + timedelta(minutes=45)
+        ledger.sending("k2/new", "masto", 0, "k-new")
+        now[0] = SLOT + timedelta(minutes=70)       # the service was down for a while
+        changed = ledger.recover(["masto"], key_ttl=timedelta(minutes=50))
+        assert [(r.item_id, r.state) for r in changed] == [
+            ("k2/old", DeliveryState.UNCONFIRMED)]
+        assert "too old" in changed[0].error
+        states = {r.item_id: r.state for r in ledger.deliveries()}
+        assert states == {"k2/old": DeliveryState.UNCONFIRMED, "k2/new": DeliveryState.SENDING}
+
+
+def test_channel_faults_leave_the_item_selectable(ledger: Ledger) -> None:
+    ledger.start_run("c", SLOT, [Pick("k2/a", ("social",), fingerprint="f"),
+                                 Pick("k2/b", ("social",), fingerprint="g")])
+    first, second = ledger.pending_publications()
+    ledger.finish_publication(first.id, PublicationState.FAILED, error="401",
+                              item_at_fault=False)
+    ledger.finish_publication(second.id, PublicationState.FAILED, error="422")
+    kept = {p.item_id: p.fingerprint for p in ledger.publications()}
+    assert kept == {"k2/a": "", "k2/b": "g"}

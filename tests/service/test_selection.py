@@ -142,3 +142,14 @@ def test_digest_items_are_remembered_one_by_one(ledger: Ledger) -> None:
     digest = Pick("daily/2026-03-02", ("email",), items=("a/1", "a/2"))
     publish(ledger, camp, [digest], NOW)
     assert ids(select(camp, items, History.from_ledger(ledger, [camp]), NOW)) == ["a/3"]
+
+
+def test_an_item_failed_by_its_channel_is_picked_again(ledger: Ledger) -> None:
+    items = [item("a/1", priority=1), item("a/2")]
+    camp = campaign(("social",))
+    ledger.start_run(camp.name, NOW, select(camp, items, History(), NOW))
+    (pub,) = ledger.pending_publications()
+    ledger.finish_publication(pub.id, PublicationState.FAILED, error="401 bad token",
+                              item_at_fault=False)
+    history = History.from_ledger(ledger, [camp])
+    assert ids(select(camp, items, history, NOW + timedelta(hours=1))) == ["a/1"]

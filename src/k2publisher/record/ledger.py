@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -35,6 +35,8 @@ from k2publisher.record.migrations import migrate
 from k2publisher.redact import mask
 
 DB_NAME = "k2publisher.sqlite3"
+#: how long an idempotency key is trusted after a crash (Mastodon keeps keys for an hour)
+KEY_TTL = timedelta(minutes=50)
 
 
 class DeliveryState(StrEnum):
@@ -264,27 +266,34 @@ class Ledger:
 
     # -- recovery and editor decisions --------------------------------------------------------
 
-    def recover(self, idempotent_channels: Iterable[str]) -> list[Delivery]:
+    def recover(self, idempotent_channels: Iterable[str], *,
+                key_ttl: timedelta = KEY_TTL) -> list[Delivery]:
         """After a crash: ``sending`` rows of non-idempotent channels become ``unconfirmed``.
 
-        Rows of idempotent channels stay ``sending`` and are retried with their stored key.
-        Publications with an unconfirmed part become ``unconfirmed`` too. Returns the rows
-        turned unconfirmed.
+        Rows of idempotent channels stay ``sending`` and are retried with their stored key,
+        unless the key is older than ``key_ttl`` (a network forgets keys: Mastodon after an
+        hour), in which case they become ``unconfirmed`` too. Publications with an
+        unconfirmed part become ``unconfirmed``. Returns the rows turned unconfirmed.
         """
-        keep = sorted(set(idempotent_channels))
-        marks = ",".join("?" * len(keep)) or "''"
+        keep = set(idempotent_channels)
+        expired_before = iso(self.clock() - key_ttl)
         with self._tx() as conn:
-            rows = conn.execute(f"SELECT * FROM deliveries WHERE state = 'sending' AND channel "
-                                f"NOT IN ({marks})", keep).fetchall()
+            rows = conn.execute("SELECT * FROM deliveries WHERE state = 'sending' ORDER BY id"
+                                ).fetchall()
             now = self._now()
+            changed = []
             for row in rows:
+                if row["channel"] in keep and (row["sending_at"] or now) >= expired_before:
+                    continue
+                why = ("interrupted during the network call: the part may or may not have "
+                       "been posted")
+                if row["channel"] in keep:
+                    why += " (its idempotency key is too old to reuse safely)"
                 conn.execute("UPDATE deliveries SET state = 'unconfirmed', updated_at = ?, "
-                             "error = ? WHERE id = ?",
-                             (now, "interrupted during the network call: the part may or may "
-                              "not have been posted", row["id"]))
+                             "error = ? WHERE id = ?", (now, why, row["id"]))
                 self._mark_publication_unconfirmed(conn, row)
-            ids = [r["id"] for r in rows]
-        return [self.delivery(i) for i in ids]
+                changed.append(row["id"])
+        return [self.delivery(i) for i in changed]
 
     def _mark_publication_unconfirmed(self, conn: sqlite3.Connection, row: sqlite3.Row) -> None:
         conn.execute("UPDATE publications SET state = 'unconfirmed', updated_at = ?, error = ? "
@@ -419,20 +428,28 @@ class Ledger:
         return [_publication(r) for r in self._all(sql, args)]
 
     def finish_publication(self, pub_id: int, state: PublicationState, *, url: str = "",
-                           error: str = "") -> None:
-        """Record the outcome of one publication (``sent``, ``failed``, ``blocked`` ...)."""
+                           error: str = "", item_at_fault: bool = True) -> None:
+        """Record the outcome of one publication (``sent``, ``failed``, ``blocked`` ...).
+
+        ``item_at_fault=False`` (a broken channel or config, a network down for long) lets
+        the selection pick the item again at a later slot without it being edited.
+        """
         with self._tx() as conn:
             conn.execute("UPDATE publications SET state = ?, url = ?, error = ?, attempts = "
-                         "attempts + 1, updated_at = ? WHERE id = ?",
-                         (state.value, url, mask(error)[:2000], self._now(), pub_id))
+                         "attempts + 1, updated_at = ?, fingerprint = CASE WHEN ? THEN "
+                         "fingerprint ELSE '' END WHERE id = ?",
+                         (state.value, url, mask(error)[:2000], self._now(), item_at_fault,
+                          pub_id))
 
     def retry_later(self, pub_id: int, error: str, max_attempts: int) -> Publication:
         """A transient failure: keep it pending for the next tick, or fail after many tries."""
         with self._tx() as conn:
+            # after too many tries it fails; the item may be picked again at a later slot
             conn.execute("UPDATE publications SET attempts = attempts + 1, error = ?, "
                          "updated_at = ?, state = CASE WHEN attempts + 1 >= ? THEN 'failed' "
-                         "ELSE state END WHERE id = ?",
-                         (mask(error)[:2000], self._now(), max_attempts, pub_id))
+                         "ELSE state END, fingerprint = CASE WHEN attempts + 1 >= ? THEN '' "
+                         "ELSE fingerprint END WHERE id = ?",
+                         (mask(error)[:2000], self._now(), max_attempts, max_attempts, pub_id))
         return self.publication(pub_id)
 
     def last_item(self, campaign: str) -> str | None:

@@ -15,6 +15,8 @@ from typing import Any
 
 from k2publisher.content.queue import Queue
 from k2publisher.errors import (
+    AuthDeliveryError,
+    ChannelLookupError,
     ConfigError,
     GuardRefusal,
     K2Error,
@@ -112,7 +114,11 @@ class Publishing:
             return after.state
         except LedgerError as exc:  # a part waits for an editor's `resolve`
             return self._finish(pub, PublicationState.UNCONFIRMED, error=str(exc))
-        except (PermanentDeliveryError, ConfigError, K2Error) as exc:
+        except (AuthDeliveryError, ConfigError, ChannelLookupError) as exc:
+            # the channel is at fault, not the item: it may go out once that is fixed
+            return self._finish(pub, PublicationState.FAILED, error=str(exc),
+                                item_at_fault=False)
+        except (PermanentDeliveryError, K2Error) as exc:
             return self._finish(pub, PublicationState.FAILED, error=str(exc))
         except Exception as exc:  # a bug in one adapter must not stop the service
             log.exception("unexpected error delivering %s on %s", pub.item_id, pub.channel)
@@ -122,8 +128,9 @@ class Publishing:
         return self._finish(pub, PublicationState.SENT, url=receipt.url)
 
     def _finish(self, pub: Publication, state: PublicationState, *, url: str = "",
-                error: str = "") -> PublicationState:
-        self.ledger.finish_publication(pub.id, state, url=url, error=error)
+                error: str = "", item_at_fault: bool = True) -> PublicationState:
+        self.ledger.finish_publication(pub.id, state, url=url, error=error,
+                                       item_at_fault=item_at_fault)
         level = logging.INFO if state is PublicationState.SENT else logging.WARNING
         event(state.value, campaign=pub.campaign, item=pub.item_id, channel=pub.channel,
               url=url, level=level, error=error)
