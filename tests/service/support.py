@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from k2publisher.abc import Channel
-from k2publisher.errors import TransientDeliveryError
+from k2publisher.errors import PermanentDeliveryError, TransientDeliveryError
 from k2publisher.models import PartReceipt, Rendering
 from k2publisher.settings import Settings, load_settings
 
@@ -42,7 +42,8 @@ def write_item(queue: Path, item_id: str, *, kind: str = "supplement_section",
 class RecordingChannel(Channel):
     """A test network: appends each part it receives to a JSON-lines file.
 
-    ``fail_first`` makes the first N calls fail transiently (a flaky network).
+    ``fail_first`` makes the first N calls fail transiently (a flaky network); ``refuse``
+    makes every call fail permanently (a validation error).
     """
 
     type_name = "recording"
@@ -50,7 +51,7 @@ class RecordingChannel(Channel):
     supports_threads = True
     idempotent = False
     required_settings = ("path",)
-    optional_settings = ("fail_first",)
+    optional_settings = ("fail_first", "refuse")
 
     def send_part(self, rendering: Rendering, index: int, previous: PartReceipt | None,
                   idempotency_key: str) -> PartReceipt:
@@ -59,6 +60,9 @@ class RecordingChannel(Channel):
         calls = log.with_suffix(".calls")
         made = int(calls.read_text()) if calls.exists() else 0
         calls.write_text(str(made + 1))
+        if self.options.get("refuse"):
+            raise PermanentDeliveryError("422 the test network refuses this post",
+                                         channel=self.name)
         if made < int(self.options.get("fail_first", 0)):
             raise TransientDeliveryError("503 from the test network", channel=self.name)
         with log.open("a", encoding="utf-8") as fh:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from k2publisher.errors import ConfigError
 from k2publisher.record.ledger import Ledger, Pick, db_path
 
 from .support import make_settings, received
@@ -119,3 +121,23 @@ def test_status_lists_items_with_review_notes(run_cli, demo_site: Path) -> None:
         {"item": "vitamin-k2/side-effects", "status": "ready", "review": "check the dose table"}]
     code, out, _ = run_cli("status", cwd=demo_site)
     assert "Items with review notes" in out and "check the dose table" in out
+
+
+def test_run_once_exits_4_when_a_publication_fails(run_cli, site: Path) -> None:
+    make_settings(site, {"demo": {**DEMO, "channels": ["social"]}}, channels={
+        "social": {"type": "recording", "path": "net/social.jsonl", "refuse": True}})
+    code, _, err = run_cli("run", "--once", cwd=site)
+    assert code == 4
+    assert "outcome=failed" in err and "422 the test network refuses" in err
+    code, out, _ = run_cli("status", "--json", cwd=site)
+    (failed,) = json.loads(out)["failed"]
+    assert failed["item"] == "vitamin-k2/dosage" and "422" in failed["error"]
+
+
+def test_run_says_when_the_port_is_taken(run_cli, demo_site: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}"):
+            run_cli("run", "--port", str(port), cwd=demo_site)

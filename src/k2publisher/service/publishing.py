@@ -10,6 +10,7 @@ network call.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -66,6 +67,8 @@ class Publishing:
         self._factory = publisher_factory
         self._publisher: Any = None
         self.should_stop = should_stop
+        #: how many publications ended in each state since this object was made
+        self.outcomes: Counter[PublicationState] = Counter()
 
     @property
     def publisher(self) -> Any:
@@ -108,6 +111,7 @@ class Publishing:
             return self._finish(pub, PublicationState.BLOCKED, error=str(exc))
         except TransientDeliveryError as exc:
             after = self.ledger.retry_later(pub.id, str(exc), MAX_ATTEMPTS)
+            self.outcomes[after.state] += 1
             event("retry-later" if after.state is PublicationState.PENDING else "failed",
                   campaign=pub.campaign, item=pub.item_id, channel=pub.channel,
                   level=logging.WARNING, error=str(exc), attempts=after.attempts)
@@ -131,6 +135,7 @@ class Publishing:
                 error: str = "", item_at_fault: bool = True) -> PublicationState:
         self.ledger.finish_publication(pub.id, state, url=url, error=error,
                                        item_at_fault=item_at_fault)
+        self.outcomes[state] += 1
         level = logging.INFO if state is PublicationState.SENT else logging.WARNING
         event(state.value, campaign=pub.campaign, item=pub.item_id, channel=pub.channel,
               url=url, level=level, error=error)

@@ -9,20 +9,16 @@ is due now is published, then it returns (for cron and tests).
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
-from collections.abc import Callable
 from types import FrameType
-from typing import Any
 
-from k2publisher.record.ledger import iso
+from k2publisher.errors import ConfigError, DeliveryError
+from k2publisher.record.ledger import PublicationState
 from k2publisher.service.logs import event
 from k2publisher.service.scheduler import Service
 from k2publisher.service.web import Server, make_app
 from k2publisher.settings import Settings
-
-log = logging.getLogger("k2publisher.service")
 
 
 def log_schedule(service: Service, per_campaign: int = 2) -> None:
@@ -42,25 +38,14 @@ def log_schedule(service: Service, per_campaign: int = 2) -> None:
 
 
 def run(settings: Settings, *, once: bool = False, host: str | None = None,
-        port: int | None = None, service: Service | None = None,
-        on_ready: Callable[[Server | None], Any] | None = None) -> int:
+        port: int | None = None, service: Service | None = None) -> int:
     """Run the service until a signal (or, with ``once``, until what is due has gone out).
 
-    Returns the process exit code (0).
+    Returns the process exit code: 0, or with ``once`` 4 when a publication of this run
+    failed or was blocked by the guard (``k2publisher status`` says why).
     """
     service = service or Service(settings)
     stop = threading.Event()
-    if once:
-        try:
-            plans = service.start_up()
-            for plan in plans:
-                if plan.run is not None:
-                    log.debug("%s ran the slot %s: %s", plan.campaign, iso(plan.run),
-                              plan.reason)
-        finally:
-            service.stop()
-            service.close()
-        return 0
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
         event("stopping", note=f"{signal.Signals(signum).name}: finishing the delivery in "
@@ -69,10 +54,38 @@ def run(settings: Settings, *, once: bool = False, host: str | None = None,
         service.request_stop()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        if once:
+            return _once(service)
+        _serve(settings, service, stop, host, port)
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _once(service: Service) -> int:
+    try:
+        service.start_up()
+    finally:
+        service.stop()
+        service.close()
+    bad = service.publishing.outcomes[PublicationState.FAILED] + \
+        service.publishing.outcomes[PublicationState.BLOCKED]
+    return DeliveryError.exit_code if bad else 0
+
+
+def _serve(settings: Settings, service: Service, stop: threading.Event, host: str | None,
+           port: int | None) -> None:
     server_cfg = settings.section("server")
-    web = Server(make_app(settings, health=service.health),
-                 host=host or server_cfg.get("host", "127.0.0.1"),
-                 port=int(port if port is not None else server_cfg.get("port", 8025)))
+    host = host or str(server_cfg.get("host", "127.0.0.1"))
+    port = int(port if port is not None else server_cfg.get("port", 8025))
+    try:
+        web = Server(make_app(settings, health=service.health), host=host, port=port)
+    except OSError as exc:
+        service.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror} (is another "
+                          "k2publisher running? choose another --port)") from None
     try:
         web.start()
         base = str(settings.site.get("base_url", web.url)).rstrip("/")
@@ -83,15 +96,10 @@ def run(settings: Settings, *, once: bool = False, host: str | None = None,
         if not stop.is_set():
             service.start_scheduler()
             log_schedule(service)
-            if on_ready is not None:
-                on_ready(web)
         while not stop.wait(1.0):
             pass
     finally:
         service.stop(wait=True)
         web.stop()
         service.close()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         event("stopped")
-    return 0
