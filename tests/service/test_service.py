@@ -224,3 +224,33 @@ def test_apscheduler_fires_the_slot_under_a_travelled_clock(site: Path) -> None:
     # 01:00 UTC on the morning the UK clocks go forward is 02:00 BST
     assert run.slot == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
     assert run.slot.astimezone(ZoneInfo("Europe/London")).hour == 2
+
+
+def test_a_guard_block_waits_for_an_edit_and_the_next_item_goes_out(
+        site: Path, clock: Clock) -> None:
+    dosage = site / "queue" / "vitamin-k2" / "dosage.md"
+    dosage.write_text(dosage.read_text(encoding="utf-8").replace(
+        "Nothing more is claimed here.", "Vitamin K2 cures cancer."), encoding="utf-8")
+    settings = make_settings(site, {"demo": {**DEMO, "channels": ["social"],
+                                             "items_per_slot": 2}})
+    start(settings, clock).close()
+    with Ledger(db_path(settings.path("state"))) as ledger:
+        states = {p.item_id: (p.state, p.error) for p in ledger.publications()}
+    assert states["vitamin-k2/dosage"][0] is PublicationState.BLOCKED
+    assert "C01-disease-cure" in states["vitamin-k2/dosage"][1]
+    assert states["mechanisms/apoptosis"][0] is PublicationState.SENT
+    assert [p["item"] for p in received(site / "net/social.jsonl")] == ["mechanisms/apoptosis"]
+    history_service = Service(settings, clock=clock)
+    try:
+        upcoming = history_service.upcoming(days=1)
+    finally:
+        history_service.close()
+    assert "vitamin-k2/dosage" not in {p.item_id for u in upcoming for p in u.picks}
+    dosage.write_text(dosage.read_text(encoding="utf-8").replace(
+        "Vitamin K2 cures cancer.", "Trials used 180 mcg a day."), encoding="utf-8")
+    edited = Service(settings, clock=clock)
+    try:
+        first = edited.upcoming(days=1)[0].picks[0]
+    finally:
+        edited.close()
+    assert (first.item_id, first.round) == ("vitamin-k2/dosage", 2)
