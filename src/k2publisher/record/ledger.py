@@ -23,128 +23,37 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from k2publisher.errors import K2Error
 from k2publisher.models import PartReceipt
 from k2publisher.record.migrations import migrate
+from k2publisher.record.rows import (
+    Delivery,
+    DeliveryState,
+    LedgerError,
+    Pick,
+    Publication,
+    PublicationState,
+    Run,
+    RunState,
+    delivery_from,
+    iso,
+    publication_from,
+    run_from,
+    utcnow,
+)
 from k2publisher.redact import mask
+
+__all__ = [
+    "DB_NAME", "KEY_TTL", "Delivery", "DeliveryState", "Ledger", "LedgerError", "Pick",
+    "Publication", "PublicationState", "Run", "RunState", "db_path", "iso", "utcnow",
+]
 
 DB_NAME = "k2publisher.sqlite3"
 #: how long an idempotency key is trusted after a crash (Mastodon keeps keys for an hour)
 KEY_TTL = timedelta(minutes=50)
-
-
-class DeliveryState(StrEnum):
-    """Where one part of a publication is."""
-
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    UNCONFIRMED = "unconfirmed"
-
-
-class PublicationState(StrEnum):
-    """Where one item (or digest) on one channel is."""
-
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-    BLOCKED = "blocked"
-    UNCONFIRMED = "unconfirmed"
-
-
-class RunState(StrEnum):
-    """What happened at one campaign slot."""
-
-    RUNNING = "running"
-    DONE = "done"
-    SKIPPED = "skipped"
-    BASELINE = "baseline"
-
-
-class LedgerError(K2Error, LookupError):
-    """A ledger row does not exist or cannot make the asked transition."""
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One part of one publication."""
-
-    id: int
-    item_id: str
-    channel: str
-    part: int
-    round: int
-    state: DeliveryState
-    key: str
-    remote_id: str
-    url: str
-    error: str
-    attempts: int
-    created_at: str
-    updated_at: str
-    sending_at: str | None
-    finished_at: str | None
-
-
-@dataclass(frozen=True)
-class Publication:
-    """One item (or a digest of several) on one channel, at one campaign slot."""
-
-    id: int
-    run_id: int
-    campaign: str
-    item_id: str
-    items: tuple[str, ...]
-    channel: str
-    round: int
-    state: PublicationState
-    fingerprint: str
-    attempts: int
-    url: str
-    error: str
-    created_at: str
-    updated_at: str
-
-
-@dataclass(frozen=True)
-class Run:
-    """One campaign slot and what the scheduler did at it."""
-
-    id: int
-    campaign: str
-    slot: datetime
-    state: RunState
-    note: str
-    started_at: str
-    finished_at: str | None
-
-
-@dataclass(frozen=True)
-class Pick:
-    """What a run publishes: one item (or digest) on some channels, at a round number."""
-
-    item_id: str
-    channels: tuple[str, ...]
-    round: int = 1
-    fingerprint: str = ""
-    items: tuple[str, ...] = ()
-
-
-def utcnow() -> datetime:
-    """The current time in UTC (the default clock)."""
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    """A timezone-aware time as the UTC ISO string the ledger stores."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def db_path(state_dir: Path) -> Path:
@@ -344,7 +253,7 @@ class Ledger:
         """The run recorded for ``campaign`` at ``slot``, if any."""
         rows = self._all("SELECT * FROM runs WHERE campaign = ? AND slot = ?",
                          (campaign, iso(slot)))
-        return _run(rows[0]) if rows else None
+        return run_from(rows[0]) if rows else None
 
     def mark_slot(self, campaign: str, slot: datetime, state: RunState, note: str = "") -> bool:
         """Record a slot the scheduler did not publish at (skipped, baseline); False if known."""
@@ -392,16 +301,16 @@ class Ledger:
         rows = self._all("SELECT * FROM runs WHERE id = ?", (run_id,))
         if not rows:
             raise LedgerError(f"no run {run_id}")
-        return _run(rows[0])
+        return run_from(rows[0])
 
     def runs(self, limit: int = 50) -> list[Run]:
         """The latest runs, newest slot first."""
-        return [_run(r) for r in self._all("SELECT * FROM runs ORDER BY slot DESC, id DESC "
+        return [run_from(r) for r in self._all("SELECT * FROM runs ORDER BY slot DESC, id DESC "
                                            "LIMIT ?", (limit,))]
 
     def pending_publications(self) -> list[Publication]:
         """Publications still to deliver (new, interrupted, resolved or transiently failed)."""
-        return [_publication(r) for r in self._all(
+        return [publication_from(r) for r in self._all(
             "SELECT * FROM publications WHERE state = 'pending' ORDER BY id")]
 
     def publication(self, pub_id: int) -> Publication:
@@ -409,7 +318,7 @@ class Ledger:
         rows = self._all("SELECT * FROM publications WHERE id = ?", (pub_id,))
         if not rows:
             raise LedgerError(f"no publication {pub_id}")
-        return _publication(rows[0])
+        return publication_from(rows[0])
 
     def publications(self, *, states: Iterable[str] | None = None, channel: str | None = None,
                      limit: int | None = None) -> list[Publication]:
@@ -425,7 +334,7 @@ class Ledger:
         sql += " ORDER BY id DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return [_publication(r) for r in self._all(sql, args)]
+        return [publication_from(r) for r in self._all(sql, args)]
 
     def finish_publication(self, pub_id: int, state: PublicationState, *, url: str = "",
                            error: str = "", item_at_fault: bool = True) -> None:
@@ -464,7 +373,7 @@ class Ledger:
 
     def channel_history(self, channel: str) -> list[Publication]:
         """Every publication on ``channel``, oldest first (selection reads it)."""
-        return [_publication(r) for r in self._all(
+        return [publication_from(r) for r in self._all(
             "SELECT * FROM publications WHERE channel = ? ORDER BY id", (channel,))]
 
     # -- reading -------------------------------------------------------------------------------
@@ -474,7 +383,7 @@ class Ledger:
         rows = self._all("SELECT * FROM deliveries WHERE id = ?", (row_id,))
         if not rows:
             raise LedgerError(f"no delivery row {row_id} (see `k2publisher status`)")
-        return _delivery(rows[0])
+        return delivery_from(rows[0])
 
     def deliveries(self, *, states: Iterable[str] | None = None, item_id: str | None = None,
                    channel: str | None = None, limit: int | None = None) -> list[Delivery]:
@@ -493,7 +402,7 @@ class Ledger:
         sql += " ORDER BY id DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return [_delivery(r) for r in self._all(sql, args)]
+        return [delivery_from(r) for r in self._all(sql, args)]
 
     def counts(self) -> dict[str, dict[str, int]]:
         """How many deliveries and publications are in each state."""
@@ -538,23 +447,3 @@ class Ledger:
             out.close()
         tmp.replace(target)
         return target
-
-
-def _delivery(row: sqlite3.Row) -> Delivery:
-    data = dict(row)
-    data["state"] = DeliveryState(data["state"])
-    return Delivery(**data)
-
-
-def _publication(row: sqlite3.Row) -> Publication:
-    data = dict(row)
-    data["state"] = PublicationState(data["state"])
-    data["items"] = tuple(data["items"].split())
-    return Publication(**data)
-
-
-def _run(row: sqlite3.Row) -> Run:
-    data = dict(row)
-    data["state"] = RunState(data["state"])
-    data["slot"] = datetime.fromisoformat(data["slot"])
-    return Run(**data)

@@ -38,6 +38,7 @@ class TextFormatter(logging.Formatter):
     """``2026-11-25T09:00:00Z INFO campaign=daily-social item=... outcome=sent url=...``."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one text line (plus a traceback, if any)."""
         when = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         line = f"{when} {record.levelname} {record.getMessage()}"
         if record.exc_info:
@@ -49,6 +50,7 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: ``time``, ``level``, the event fields or ``message``."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one JSON object."""
         data: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="seconds"),
             "level": record.levelname.lower(),

@@ -1,0 +1,145 @@
+"""The ledger's rows as small frozen data classes, their states, and time helpers.
+
+:mod:`k2publisher.record.ledger` reads and writes them; everything else only reads them.
+Times are stored as UTC ISO strings (:func:`iso`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from k2publisher.errors import K2Error
+
+
+class DeliveryState(StrEnum):
+    """Where one part of a publication is."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"
+
+
+class PublicationState(StrEnum):
+    """Where one item (or digest) on one channel is."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    UNCONFIRMED = "unconfirmed"
+
+
+class RunState(StrEnum):
+    """What happened at one campaign slot."""
+
+    RUNNING = "running"
+    DONE = "done"
+    SKIPPED = "skipped"
+    BASELINE = "baseline"
+
+
+class LedgerError(K2Error, LookupError):
+    """A ledger row does not exist or cannot make the asked transition."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One part of one publication."""
+
+    id: int
+    item_id: str
+    channel: str
+    part: int
+    round: int
+    state: DeliveryState
+    key: str
+    remote_id: str
+    url: str
+    error: str
+    attempts: int
+    created_at: str
+    updated_at: str
+    sending_at: str | None
+    finished_at: str | None
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One item (or a digest of several) on one channel, at one campaign slot."""
+
+    id: int
+    run_id: int
+    campaign: str
+    item_id: str
+    items: tuple[str, ...]
+    channel: str
+    round: int
+    state: PublicationState
+    fingerprint: str
+    attempts: int
+    url: str
+    error: str
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Run:
+    """One campaign slot and what the scheduler did at it."""
+
+    id: int
+    campaign: str
+    slot: datetime
+    state: RunState
+    note: str
+    started_at: str
+    finished_at: str | None
+
+
+@dataclass(frozen=True)
+class Pick:
+    """What a run publishes: one item (or digest) on some channels, at a round number."""
+
+    item_id: str
+    channels: tuple[str, ...]
+    round: int = 1
+    fingerprint: str = ""
+    items: tuple[str, ...] = ()
+
+
+def utcnow() -> datetime:
+    """The current time in UTC (the default clock)."""
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """A timezone-aware time as the UTC ISO string the ledger stores."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def delivery_from(row: sqlite3.Row) -> Delivery:
+    """A ``deliveries`` row as a :class:`Delivery`."""
+    data = dict(row)
+    data["state"] = DeliveryState(data["state"])
+    return Delivery(**data)
+
+
+def publication_from(row: sqlite3.Row) -> Publication:
+    """A ``publications`` row as a :class:`Publication`."""
+    data = dict(row)
+    data["state"] = PublicationState(data["state"])
+    data["items"] = tuple(data["items"].split())
+    return Publication(**data)
+
+
+def run_from(row: sqlite3.Row) -> Run:
+    """A ``runs`` row as a :class:`Run`."""
+    data = dict(row)
+    data["state"] = RunState(data["state"])
+    data["slot"] = datetime.fromisoformat(data["slot"])
+    return Run(**data)
