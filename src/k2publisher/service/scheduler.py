@@ -186,9 +186,9 @@ class Service:
         if not chosen:
             return []
         ids = tuple(p.item_id for p in chosen)
-        local = slot.astimezone(campaign.zone)
-        return [Pick(f"{campaign.name}/{local:%Y-%m-%d-%H%M}", campaign.channels,
-                     1, "+".join(p.fingerprint for p in chosen), ids)]
+        # the renderer names an issue by its items, so the ledger rows line up with it
+        return [Pick("+".join(ids), campaign.channels, max(p.round for p in chosen),
+                     "+".join(p.fingerprint for p in chosen), ids)]
 
     def run_slot(self, campaign: Campaign, slot: datetime | None = None) -> None:
         """Run one slot now (the job APScheduler fires): select, record, deliver."""
