@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from werkzeug.wrappers import Request, Response
 
 from k2publisher.record.ledger import DeliveryState, Ledger, PublicationState, db_path
@@ -235,7 +237,12 @@ def test_sigterm_lets_the_delivery_in_flight_finish(
     proc = run_service(config, tmp_path, log, "--port", "0")
     try:
         assert fake.wait_for(1, proc, timeout=30), log.read_text()
-        proc.send_signal(signal.SIGTERM)              # the first post is on the wire
+        # the first post is on the wire; the web endpoints answer meanwhile
+        url = re.search(r"outcome=listening url=(\S+)", log.read_text()).group(1)
+        health = requests.get(f"{url}/healthz", timeout=5).json()
+        assert health["scheduler"]["running"] is True
+        assert health["ledger"]["deliveries"]["sending"] == 1
+        proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0, log.read_text()
     finally:
         if proc.poll() is None:

@@ -91,10 +91,12 @@ def _serve(settings: Settings, service: Service, stop: threading.Event, host: st
         base = str(settings.site.get("base_url", web.url)).rstrip("/")
         event("listening", url=web.url, feed=f"{base}/feed.xml", atom=f"{base}/atom.xml",
               archive=f"{base}/archive/", health=f"{web.url}/healthz")
+        # the scheduler starts first so no slot falls between catch-up and its first tick;
+        # its jobs wait for the start-up work (one lock), then see what it recorded
+        service.start_scheduler()
         if not stop.is_set():
             service.start_up()
         if not stop.is_set():
-            service.start_scheduler()
             log_schedule(service)
         while not stop.wait(1.0):
             pass
