@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, syntax
 
 from k2publisher.settings import Settings, load_settings
 
@@ -56,8 +57,10 @@ class Recording:
     messages: list[tuple[str, bytes]] = field(default_factory=list)
     #: address -> list of replies to give to RCPT TO, consumed one per attempt
     rcpt_replies: dict[str, list[str]] = field(default_factory=dict)
-    #: addresses whose DATA makes the server drop the connection (once each)
+    #: addresses for which the server drops the connection in the middle of DATA (once each)
     drop_in_data: set[str] = field(default_factory=set)
+    #: addresses whose message is accepted, then the connection dropped before the reply
+    drop_after_accept: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def per_recipient(self) -> Counter[str]:
@@ -85,16 +88,42 @@ class RecordingHandler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         rcpt = envelope.rcpt_tos[0]
         with self.recording.lock:
-            drop = rcpt in self.recording.drop_in_data
-            self.recording.drop_in_data.discard(rcpt)
-        if drop:
-            session.transport.abort()
-            await asyncio.sleep(0)
-            return "421 dropped"
-        with self.recording.lock:
             for r in envelope.rcpt_tos:
                 self.recording.messages.append((r, envelope.original_content))
+            drop = rcpt in self.recording.drop_after_accept
+            self.recording.drop_after_accept.discard(rcpt)
+        if drop:
+            server.transport.abort()
+            await asyncio.sleep(0)
         return "250 Message accepted"
+
+
+class FaultySMTP(SMTP):
+    """aiosmtpd's server, able to hang up halfway through a message's DATA."""
+
+    def __init__(self, handler: RecordingHandler, **kwargs: Any):
+        super().__init__(handler, **kwargs)
+        self.recording = handler.recording
+
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        rcpts = list(self.envelope.rcpt_tos) if self.envelope else []
+        with self.recording.lock:
+            drop = [r for r in rcpts if r in self.recording.drop_in_data]
+            self.recording.drop_in_data.difference_update(drop)
+        if not drop:
+            await super().smtp_DATA(arg)
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        await self._reader.readuntil(b"\r\n")
+        self.transport.abort()
+
+
+class FaultyController(Controller):
+    """A controller serving :class:`FaultySMTP`."""
+
+    def factory(self) -> SMTP:
+        return FaultySMTP(self.handler, **self.SMTP_kwargs)
 
 
 @dataclass
@@ -111,7 +140,9 @@ class SmtpServer:
         self.controller.stop()
 
     def start(self) -> None:
-        """Listen again on the same port."""
+        """Listen again on the same port (a fresh controller, the same recording)."""
+        self.controller = FaultyController(RecordingHandler(self.recording),
+                                           hostname=self.host, port=self.port)
         self.controller.start()
 
 
@@ -120,19 +151,20 @@ def smtp_server() -> Iterator[SmtpServer]:
     """An aiosmtpd server on 127.0.0.1 recording every accepted message."""
     recording = Recording()
     port = free_port()
-    controller = Controller(RecordingHandler(recording), hostname="127.0.0.1", port=port)
+    controller = FaultyController(RecordingHandler(recording), hostname="127.0.0.1", port=port)
     controller.start()
     server = SmtpServer("127.0.0.1", port, recording, controller)
     yield server
     with contextlib.suppress(AssertionError, RuntimeError):
-        controller.stop()
+        server.controller.stop()
 
 
 def smtp_config(server: SmtpServer, extra: str = "") -> str:
     """Config lines pointing the newsletter at ``server``."""
     return (f'[channels.mail]\ntype = "smtp"\nhost = "{server.host}"\nport = {server.port}\n'
             f'security = "none"\nfrom = "K2 Notes <news@k2.example.org>"\n'
-            f'[newsletter]\nchannel = "mail"\nrate_per_second = 0\nconnections = 4\n{extra}')
+            f'[newsletter]\nchannel = "mail"\nconnections = 4\n'
+            + ("" if "rate_per_second" in extra else "rate_per_second = 0\n") + extra)
 
 
 @pytest.fixture

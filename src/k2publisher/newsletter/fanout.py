@@ -19,19 +19,22 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from k2publisher.errors import (
     ConnectionLostError,
     DeliveryError,
+    IssueLookupError,
     PermanentDeliveryError,
     RecipientRejectedError,
     TransientDeliveryError,
 )
 from k2publisher.newsletter.issues import Issues, Recipient
-from k2publisher.newsletter.message import IssueTemplate
+from k2publisher.newsletter.message import Identity, IssueTemplate
+from k2publisher.newsletter.store import NewsletterStore
 from k2publisher.newsletter.tokens import Tokens
-from k2publisher.newsletter.transport import Transport
+from k2publisher.newsletter.transport import Transport, channel_options, transport_factory
+from k2publisher.settings import Settings
 
 log = logging.getLogger("k2publisher.newsletter")
 
@@ -67,7 +70,7 @@ class RateLimiter:
             self._tokens = min(max(1.0, self.per_second),
                                self._tokens + (now - self._last) * self.per_second)
             self._last = now
-            if self._tokens < 1:
+            if self._tokens < 1 - 1e-9:  # float dust must not make a 0-second wait loop
                 return (1 - self._tokens) / self.per_second
         if self.per_hour:
             second = int(now)
@@ -315,9 +318,10 @@ class FanOut:
             self.issues.bounce(issue_id, sid, str(exc))
             return "bounced"
         except ConnectionLostError as exc:
-            if exc.dot_sent:  # the server may have accepted it: never risk a duplicate
-                self.issues.sent(issue_id, sid, assumed=True)
-                return "sent"
+            # The server hung up. Even after the final dot it most likely did not take the
+            # message (RFC 1047): send it again later, with the same Message-ID.
+            if exc.dot_sent:
+                log.warning("issue %s: %s; the message will be sent again", issue_id, exc)
             self.issues.defer(issue_id, sid, str(exc), self.retry_delays)
             return "reconnect"
         except TransientDeliveryError as exc:
@@ -346,3 +350,29 @@ class FanOut:
                 log.warning("issue %s: %s", self.template.issue_id, exc)
         run.gone.set()
         return self.transports()
+
+
+def build_fanout(settings: Settings, store: NewsletterStore, issue_id: str, *,
+                 reporter: Reporter | None = None, **options: Any) -> FanOut:
+    """The fan-out for a stored issue, configured from ``[newsletter]`` and its channel.
+
+    ``options`` override :class:`FanOut` keywords (``connections``, ``limiter``,
+    ``retry_delays`` ...). Raises :class:`IssueLookupError` for an unknown issue.
+    """
+    issues = Issues(store)
+    issue = issues.get(issue_id)
+    if issue is None:
+        raise IssueLookupError(f"no newsletter issue {issue_id!r} (see `k2publisher newsletter "
+                               f"status`)")
+    _, channel = channel_options(settings)
+    template = IssueTemplate(issue.id, issue.subject, issue.text, issue.html,
+                             Identity.from_settings(settings, channel))
+    news = settings.section("newsletter")
+    kwargs: dict[str, Any] = {
+        "connections": int(news.get("connections") or 4),
+        "limiter": RateLimiter(float(news.get("rate_per_second") or 0),
+                               int(news.get("rate_per_hour") or 0)),
+        "reporter": reporter}
+    kwargs.update(options)
+    return FanOut(issues, Tokens.from_settings(settings), template, transport_factory(settings),
+                  **kwargs)

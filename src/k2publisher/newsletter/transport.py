@@ -77,7 +77,7 @@ class SmtpTransport:
         self._smtp: smtplib.SMTP | None = None
 
     def _where(self, what: str) -> str:
-        return mask(f"[{self.name}] {self.host}:{self.port}: {what}", [self.password])
+        return mask(f"{self.host}:{self.port}: {what}", [self.password])
 
     def connect(self) -> smtplib.SMTP:
         """Open (or return) the session: EHLO, STARTTLS when configured, login."""

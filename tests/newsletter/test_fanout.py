@@ -1,0 +1,202 @@
+"""The fan-out against a recording aiosmtpd server: every copy once, faults, pauses."""
+
+from __future__ import annotations
+
+import threading
+import time
+from email import policy
+from email.parser import BytesParser
+from urllib.parse import urlsplit
+
+from werkzeug.test import Client
+
+from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER
+from k2publisher.newsletter.fanout import RateLimiter, build_fanout
+from k2publisher.newsletter.issues import Issues
+from k2publisher.newsletter.store import NewsletterStore
+from k2publisher.newsletter.subscribers import State, Subscribers
+from k2publisher.newsletter.web import NewsletterApp
+from k2publisher.settings import Settings
+
+TEXT = f"Vitamin K2 news.\n\nUnsubscribe: {UNSUBSCRIBE_PLACEHOLDER}\n"
+HTML = f'<p>Vitamin K2 news. <a href="{UNSUBSCRIBE_PLACEHOLDER}">Unsubscribe</a></p>'
+FAST = {"retry_delays": (0.05, 0.1, 0.2), "reconnect_delays": (0.05, 0.1)}
+
+
+def setup_issue(settings: Settings, n: int, issue_id: str = "2026-11-25") -> NewsletterStore:
+    """``n`` confirmed subscribers and a stored issue for them."""
+    store = NewsletterStore.from_settings(settings)
+    report = Subscribers(store).bulk_add(
+        ((i, f"reader{i:04d}@example.org") for i in range(n)), "import", confirmed=True)
+    assert report.accepted == n
+    Issues(store).create(issue_id, subject="K2 weekly: menaquinone-7", html=HTML, text=TEXT,
+                         item_ids=["vitamin-k2/dosage"])
+    return store
+
+
+def test_every_confirmed_subscriber_gets_exactly_one_personalised_copy(smtp_settings,
+                                                                       smtp_server) -> None:
+    settings = smtp_settings()
+    store = setup_issue(settings, 60)
+    subs = Subscribers(store)
+    subs.add("pending@example.org", "cli")  # not confirmed: receives nothing
+    summary = build_fanout(settings, store, "2026-11-25", page_size=7, **FAST).run()
+    assert summary.state == "done"
+    assert summary.counts["sent"] == 60 and summary.counts["total"] == 60
+    counts = smtp_server.recording.per_recipient()
+    assert set(counts) == {f"reader{i:04d}@example.org" for i in range(60)}
+    assert set(counts.values()) == {1}
+
+    rcpt, raw = smtp_server.recording.messages[0]
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    for header in ("Date", "From", "Message-ID", "MIME-Version", "To", "List-Id"):
+        assert len(msg.get_all(header)) == 1, header
+    assert msg["Date"].datetime.tzinfo is not None
+    assert msg["To"] == rcpt
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    links = [p.strip().strip("<>") for p in str(msg["List-Unsubscribe"]).split(",")]
+    assert links[0].startswith("https://k2.example.org/unsubscribe/")
+    assert links[1].startswith("mailto:")
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+    text = msg.get_body(preferencelist=("plain",)).get_content()
+    html = msg.get_body(preferencelist=("html",)).get_content()
+    assert links[0] in text and links[0] in html and UNSUBSCRIBE_PLACEHOLDER not in text
+
+    # the header's link is the recipient's own one-click unsubscribe
+    client = Client(NewsletterApp(settings, store=store))
+    answer = client.post(urlsplit(links[0]).path, data={"List-Unsubscribe": "One-Click"})
+    assert answer.status_code == 200
+    assert subs.find(rcpt).state == State.UNSUBSCRIBED
+
+    message_ids = [BytesParser(policy=policy.default).parsebytes(m)["Message-ID"]
+                   for _, m in smtp_server.recording.messages]
+    assert len(set(message_ids)) == 60
+
+
+def test_running_again_sends_nothing_more(smtp_settings, smtp_server) -> None:
+    settings = smtp_settings()
+    store = setup_issue(settings, 20)
+    build_fanout(settings, store, "2026-11-25", **FAST).run()
+    again = build_fanout(settings, store, "2026-11-25", **FAST).run()
+    assert again.sent_now == 0 and again.state == "done"
+    assert len(smtp_server.recording.messages) == 20
+
+
+def test_550_bounces_4xx_retry_and_mid_data_disconnect_is_retried(smtp_settings,
+                                                                   smtp_server) -> None:
+    settings = smtp_settings()
+    store = setup_issue(settings, 30)
+    rec = smtp_server.recording
+    rec.rcpt_replies["reader0003@example.org"] = ["550 5.1.1 No such user"]
+    rec.rcpt_replies["reader0004@example.org"] = ["451 4.3.0 Try again later"]
+    rec.rcpt_replies["reader0005@example.org"] = ["421 4.7.0 Too busy", "451 4.3.0 Later"]
+    rec.drop_in_data.update({"reader0007@example.org", "reader0020@example.org"})
+    summary = build_fanout(settings, store, "2026-11-25", **FAST).run()
+    assert summary.state == "done"
+    counts = rec.per_recipient()
+    assert "reader0003@example.org" not in counts
+    assert set(counts.values()) == {1} and len(counts) == 29
+    assert summary.counts["sent"] == 29 and summary.counts["bounced"] == 1
+    subs = Subscribers(store)
+    bounced = subs.find("reader0003@example.org")
+    assert bounced.state == State.BOUNCED
+    assert subs.events(bounced.id)[-1]["source"] == "bounce"
+    rows = dict(store.query("SELECT s.email, d.attempts FROM newsletter_deliveries d JOIN "
+                            "newsletter_subscribers s ON s.id = d.subscriber_id"))
+    assert rows["reader0005@example.org"] == 3 and rows["reader0007@example.org"] == 2
+
+
+def test_retries_used_up_end_failed_not_forever(smtp_settings, smtp_server) -> None:
+    settings = smtp_settings()
+    store = setup_issue(settings, 5)
+    smtp_server.recording.rcpt_replies["reader0001@example.org"] = ["452 4.2.2 Mailbox full"] * 9
+    summary = build_fanout(settings, store, "2026-11-25", **FAST).run()
+    assert summary.state == "done"
+    assert summary.counts["failed"] == 1 and summary.counts["sent"] == 4
+
+
+def test_server_hanging_up_after_the_dot_gets_the_message_again_same_id(smtp_settings,
+                                                                         smtp_server) -> None:
+    """The RFC 1047 case: the server took the message but died before answering.
+
+    The sender cannot tell this from a server that died before taking it, so the message
+    is sent again with the same Message-ID (receivers that dedupe by Message-ID drop it).
+    """
+    settings = smtp_settings()
+    store = setup_issue(settings, 10)
+    smtp_server.recording.drop_after_accept.add("reader0002@example.org")
+    summary = build_fanout(settings, store, "2026-11-25", **FAST).run()
+    copies = [BytesParser(policy=policy.default).parsebytes(raw)["Message-ID"]
+              for rcpt, raw in smtp_server.recording.messages
+              if rcpt == "reader0002@example.org"]
+    assert len(copies) == 2 and copies[0] == copies[1]
+    assert summary.counts["sent"] == 10 and len(smtp_server.recording.messages) == 11
+
+
+def test_server_gone_pauses_the_issue_and_a_new_run_finishes_it(smtp_settings,
+                                                                 smtp_server) -> None:
+    settings = smtp_settings("rate_per_second = 200\n")
+    store = setup_issue(settings, 150)
+    fanout = build_fanout(settings, store, "2026-11-25", **FAST)
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(summary=fanout.run()))
+    thread.start()
+    deadline = time.monotonic() + 10
+    while len(smtp_server.recording.messages) < 30 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    smtp_server.stop()
+    thread.join(20)
+    summary = result["summary"]
+    assert summary.state == "paused", summary
+    assert summary.counts["failed"] == 0 and summary.counts["bounced"] == 0
+    assert 30 <= summary.counts["sent"] < 150
+    assert Issues(store).get("2026-11-25").state == "paused"
+
+    smtp_server.start()
+    resumed = build_fanout(settings, store, "2026-11-25", **FAST).run()
+    assert resumed.state == "done" and resumed.counts["sent"] == 150
+    counts = smtp_server.recording.per_recipient()
+    assert len(counts) == 150 and set(counts.values()) == {1}
+
+
+def test_recipients_are_claimed_a_page_at_a_time(smtp_settings, smtp_server) -> None:
+    settings = smtp_settings()
+    store = setup_issue(settings, 40)
+    issues = Issues(store)
+    page, last = issues.claim("2026-11-25", 0, 15)
+    assert len(page) == 15 and last == page[-1].subscriber_id
+    assert issues.counts("2026-11-25")["sending"] == 15
+    issues.recover("2026-11-25")
+    assert issues.counts("2026-11-25")["pending"] == 40
+
+
+class FakeClock:
+    """A clock the rate limiter sleeps on."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_rate_limiter_per_second() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(per_second=10, clock=clock, sleep=clock.sleep)
+    for _ in range(50):
+        limiter.acquire()
+    assert 3.9 <= clock.now - 1000 <= 4.1  # 10 at once, then 40 at 10/s
+
+
+def test_rate_limiter_sliding_hour() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(per_hour=100, clock=clock, sleep=clock.sleep)
+    for _ in range(100):
+        limiter.acquire()
+    assert clock.now == 1000.0
+    limiter.acquire()
+    assert 3599 <= clock.now - 1000 <= 3601
+    assert len(limiter._window) <= 3600
