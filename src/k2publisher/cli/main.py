@@ -82,6 +82,7 @@ def _register() -> None:
         doctor_cmd,
         import_cmd,
         init_cmd,
+        newsletter_cmd,
         preview_cmd,
         publish_cmd,
         queue_cmd,
@@ -89,7 +90,7 @@ def _register() -> None:
     )
 
     for module in (queue_cmd, init_cmd, doctor_cmd, preview_cmd, service_cmd, import_cmd,
-                   channels_cmd, publish_cmd):
+                   channels_cmd, publish_cmd, newsletter_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
 
