@@ -14,7 +14,8 @@ Examples:
   k2publisher publish vitamin-k2/dosage --channel email
   k2publisher publish vitamin-k2/dosage --channel mastodon --dry-run
   k2publisher publish vitamin-k2/dosage --channel feed --json
-Exit codes: 0 sent, 1 the guard refused, 3 config error, 4 delivery failed.
+Exit codes: 0 sent (or dry run shown), 2 usage, 3 config error,
+4 the guard refused or the delivery failed.
 """
 
 
