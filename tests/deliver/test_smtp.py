@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import ssl
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +24,7 @@ from k2publisher.errors import (
     AuthDeliveryError,
     ConfigError,
     ConnectionLostError,
+    PermanentDeliveryError,
     RecipientRejectedError,
     TransientDeliveryError,
 )
@@ -213,3 +218,44 @@ def test_unsubscribe_url_must_be_https():
 def test_unknown_security_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="none, starttls or tls"):
         smtp_channel(25, tmp_path, security="ssl")
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 made with the openssl command."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_tls_modes_log_in_over_an_encrypted_connection(certificate, tmp_path, security):
+    cert, key = certificate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    box, port = Mailbox(), _free_port()
+    tls_kwargs = {"tls_context": server_tls, "require_starttls": True} \
+        if security == "starttls" else {"ssl_context": server_tls}
+    # aiosmtpd only counts STARTTLS as TLS for AUTH; on implicit TLS the socket is encrypted
+    controller = Controller(box, hostname="127.0.0.1", port=port, authenticator=_authenticate,
+                            auth_require_tls=security == "starttls", **tls_kwargs)
+    controller.start()
+    try:
+        channel = smtp_channel(port, tmp_path, security=security, username="k2",
+                               password=PASSWORD, ca_file=str(cert))
+        deliver(channel, email_rendering(1), sleep=pytest.fail)
+        deliver(channel, email_rendering(2), sleep=pytest.fail)
+        channel.close()
+        assert len(box.received) == 2 and channel.connections == 1
+        untrusted = smtp_channel(port, tmp_path, security=security, username="k2",
+                                 password=PASSWORD)
+        with pytest.raises(PermanentDeliveryError, match="ca_file") as info:
+            untrusted.check()
+        assert not isinstance(info.value, TransientDeliveryError)
+    finally:
+        controller.stop()

@@ -200,6 +200,9 @@ class HttpClient:
         except requests.Timeout as exc:
             raise TransientDeliveryError(f"{where}: timed out ({type(exc).__name__})",
                                          channel=self.channel) from None
+        except requests.exceptions.SSLError as exc:
+            raise PermanentDeliveryError(f"{where}: TLS failed: {self.mask(_short(exc))}",
+                                         channel=self.channel) from None
         except requests.ConnectionError as exc:
             raise TransientDeliveryError(f"{where}: connection failed: "
                                          f"{self.mask(_short(exc))}",

@@ -56,7 +56,8 @@ class SmtpChannel(Channel):
     type_name = "smtp"
     profile = "email"
     required_settings = ("host",)
-    optional_settings = ("port", "security", "username", "password", *EMAIL_SETTINGS)
+    optional_settings = ("port", "security", "username", "password", "ca_file",
+                         *EMAIL_SETTINGS)
     secret_settings = ("password",)
     description = "sends email through an SMTP server, one connection for many messages"
 
@@ -90,21 +91,29 @@ class SmtpChannel(Channel):
             return TransientDeliveryError(text, channel=self.name, status=code)
         if (code is not None and code >= 500) or isinstance(exc, smtplib.SMTPNotSupportedError):
             return PermanentDeliveryError(text, channel=self.name, status=code)
+        if isinstance(exc, ssl.SSLError):
+            return PermanentDeliveryError(f"{text} (TLS failed: check security and port, or "
+                                          "set ca_file for a private CA)", channel=self.name)
         # disconnects, timeouts, refused connections
         return ConnectionLostError(text, channel=self.name, dot_sent=dot_sent)
+
+    def _tls(self) -> ssl.SSLContext:
+        """Verified TLS; ``ca_file`` adds a private CA (a self-hosted relay)."""
+        ca_file = self.options.get("ca_file")
+        path = self.context.resolve(str(ca_file)) if ca_file and self.context else ca_file
+        return ssl.create_default_context(cafile=str(path) if path else None)
 
     def _connect(self) -> _SMTP | _SMTPSSL:
         host = str(self.options["host"])
         smtp: _SMTP | _SMTPSSL | None = None
         try:
             if self.security == "tls":
-                smtp = _SMTPSSL(host, self.port, timeout=self.timeout,
-                                        context=ssl.create_default_context())
+                smtp = _SMTPSSL(host, self.port, timeout=self.timeout, context=self._tls())
             else:
                 smtp = _SMTP(host, self.port, timeout=self.timeout)
             smtp.ehlo()
             if self.security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=self._tls())
                 smtp.ehlo()
             if self.options.get("username"):
                 smtp.login(str(self.options["username"]), str(self.options.get("password", "")))
