@@ -318,3 +318,17 @@ def test_http_client_sends_every_request_with_a_timeout(network):
     client = HttpClient("t", session=Spy())
     assert client.request("GET", network.base + "/ping").text == "pong"
     assert seen == [(10.0, 30.0)]
+
+
+def test_a_5xx_ignores_the_window_reset_headers_every_answer_carries(network, tmp_path):
+    """Mastodon sends X-RateLimit-Reset (window end) on every answer: not a wait request."""
+    far = (FIXED_NOW + timedelta(minutes=4)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    network.route("/api/v1/statuses", lambda s, n: json_reply({"id": "1", "url": "u"}))
+    network.script("/api/v1/statuses", json_reply({"error": "oops"}, 500,
+                                                  {"X-RateLimit-Reset": far}))
+    channel = _channel("mastodon", {"instance": network.base, "token": "tttt"}, tmp_path)
+    sleeps: list[float] = []
+    deliver(channel, thread_rendering("mastodon", parts=1), sleep=sleeps.append, policy=POLICY)
+    assert len(sleeps) == 1 and sleeps[0] <= POLICY.backoff_ceiling(1)
+    response = _response(503, {"Retry-After": "12", "X-RateLimit-Reset": far})
+    assert retry_after(response, FIXED_NOW, resets=False) == 12

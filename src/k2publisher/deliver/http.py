@@ -102,7 +102,8 @@ def _json_retry_after(body: Any) -> float | None:
     return None
 
 
-def retry_after(response: requests.Response, now: datetime | None = None) -> float | None:
+def retry_after(response: requests.Response, now: datetime | None = None, *,
+                resets: bool = True) -> float | None:
     """How long the network asks us to wait, in seconds, or None when it does not say.
 
     Reads, in order: ``Retry-After`` (seconds or HTTP-date; Discord, Slack, Bluesky),
@@ -110,6 +111,9 @@ def retry_after(response: requests.Response, now: datetime | None = None) -> flo
     ``X-RateLimit-Reset-After`` (Discord), then the reset time in ``X-RateLimit-Reset``
     (Mastodon ISO-8601, Discord epoch), ``RateLimit-Reset`` (Bluesky epoch) or
     ``x-rate-limit-reset`` (X epoch). Header names are case-insensitive.
+
+    ``resets=False`` ignores the reset headers: networks send them on every answer (the end
+    of the current window), so only a 429 means "wait until then".
     """
     now = now or utc_now()
     headers = response.headers
@@ -118,7 +122,7 @@ def retry_after(response: requests.Response, now: datetime | None = None) -> flo
         if found is not None:
             return found
     found = _json_retry_after(_try_json(response))
-    if found is not None:
+    if found is not None or not resets:
         return found
     for name in ("X-RateLimit-Reset-After", "X-RateLimit-Reset", "RateLimit-Reset",
                  "X-Rate-Limit-Reset"):
@@ -221,8 +225,9 @@ class HttpClient:
 
     def error_for(self, response: requests.Response, where: str = "") -> DeliveryError:
         """The typed, masked error for a failed response."""
-        wait = retry_after(response, self.clock()) if response.status_code == 429 \
-            or response.status_code >= 500 else None
+        status = response.status_code
+        wait = retry_after(response, self.clock(), resets=status == 429) \
+            if status == 429 or status >= 500 else None
         message = self.mask(error_detail(response)) + (f" ({where})" if where else "")
         return classify_status(response.status_code, message, channel=self.channel,
                                retry_after_s=wait)

@@ -40,7 +40,7 @@ class TelegramChannel(HttpChannel):
         if not isinstance(envelope, dict) or envelope.get("ok") is not False:
             return None
         code = int(envelope.get("error_code") or response.status_code)
-        wait = retry_after(response, self.http.clock())
+        wait = retry_after(response, self.http.clock()) if code == 429 or code >= 500 else None
         return classify_status(code, self.http.mask(str(envelope.get("description", ""))),
                                channel=self.name, retry_after_s=wait)
 
