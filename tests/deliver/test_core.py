@@ -332,3 +332,21 @@ def test_a_5xx_ignores_the_window_reset_headers_every_answer_carries(network, tm
     assert len(sleeps) == 1 and sleeps[0] <= POLICY.backoff_ceiling(1)
     response = _response(503, {"Retry-After": "12", "X-RateLimit-Reset": far})
     assert retry_after(response, FIXED_NOW, resets=False) == 12
+
+
+@pytest.mark.parametrize(("failure", "retry_safe", "expected"), [
+    (requests.ConnectTimeout, False, TransientDeliveryError),   # nothing was sent
+    (requests.ConnectionError, False, TransientDeliveryError),
+    (requests.ReadTimeout, True, TransientDeliveryError),       # safe to repeat
+    (requests.ReadTimeout, False, PermanentDeliveryError),      # the post may exist
+    (requests.exceptions.SSLError, True, PermanentDeliveryError),
+])
+def test_transport_failures_are_classified(failure, retry_safe, expected):
+    class Failing(requests.Session):
+        def request(self, method, url, **kwargs):  # type: ignore[override]
+            raise failure("boom https://127.0.0.1/botSECRET:token")
+
+    client = HttpClient("t", session=Failing(), secrets=["SECRET:token"])
+    with pytest.raises(expected) as info:
+        client.request("POST", "https://127.0.0.1/x", retry_safe=retry_safe)
+    assert type(info.value) is expected and "SECRET" not in str(info.value)

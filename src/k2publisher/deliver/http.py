@@ -178,8 +178,10 @@ class HttpClient:
 
     def __init__(self, channel: str, *, timeouts: Timeouts | None = None,
                  secrets: Iterable[str] = (), clock: Clock = utc_now,
-                 session: requests.Session | None = None, user_agent: str = "k2publisher"):
+                 session: requests.Session | None = None, user_agent: str = "k2publisher",
+                 idempotent: bool = False):
         self.channel = channel
+        self.idempotent = idempotent
         self.timeouts = timeouts or Timeouts()
         self.secrets = [s for s in secrets if s]
         self.clock = clock
@@ -191,19 +193,31 @@ class HttpClient:
         return mask(text, self.secrets)
 
     def request(self, method: str, url: str, *, on_error: ErrorHook | None = None,
-                **kwargs: Any) -> requests.Response:
+                retry_safe: bool | None = None, **kwargs: Any) -> requests.Response:
         """Send one request; return the response when it is 2xx, else raise a typed error.
 
         ``on_error`` lets an adapter classify network-specific bodies first (a duplicate
         post, an expired token); it returns an error to raise or None for the default mapping.
+        ``retry_safe`` (default: GET/HEAD, or every request of an idempotent network) says
+        whether repeating the request can never post twice. When it is not, a request sent
+        but unanswered within the read timeout is not retried: the post may exist.
         """
         kwargs.setdefault("timeout", self.timeouts.as_tuple())
+        if retry_safe is None:
+            retry_safe = self.idempotent or method.upper() in ("GET", "HEAD")
         where = self.mask(f"{method} {url}")
         try:
             response = self.session.request(method, url, **kwargs)
-        except requests.Timeout as exc:
-            raise TransientDeliveryError(f"{where}: timed out ({type(exc).__name__})",
+        except requests.ConnectTimeout:
+            raise TransientDeliveryError(f"{where}: timed out connecting",
                                          channel=self.channel) from None
+        except requests.Timeout:
+            text = f"{where}: no answer within {self.timeouts.read:g}s (read timeout)"
+            if retry_safe:
+                raise TransientDeliveryError(text, channel=self.channel) from None
+            raise PermanentDeliveryError(
+                f"{text}; the post may exist: check the account before publishing again",
+                channel=self.channel) from None
         except requests.exceptions.SSLError as exc:
             raise PermanentDeliveryError(f"{where}: TLS failed: {self.mask(_short(exc))}",
                                          channel=self.channel) from None
@@ -301,7 +315,7 @@ class HttpChannel(Channel):
         self.http = HttpClient(
             name, timeouts=Timeouts(policy.connect_timeout, policy.timeout),
             secrets=[str(self.options[k]) for k in self.secret_settings if self.options.get(k)],
-            clock=getattr(context, "clock", None) or utc_now)
+            clock=getattr(context, "clock", None) or utc_now, idempotent=self.idempotent)
 
     def base_url(self, setting: str, default: str = "") -> str:
         """A configured base URL without its trailing slash (``https://`` added if absent)."""

@@ -45,7 +45,8 @@ class BlueskyChannel(HttpChannel):
     def _login(self) -> dict[str, Any]:
         response = self.http.request("POST", self._xrpc("com.atproto.server.createSession"),
                                      json={"identifier": self.options["handle"],
-                                           "password": self.options["password"]})
+                                           "password": self.options["password"]},
+                                     retry_safe=True)
         self._session = self.http.json(response, retry_safe=True)
         self.http.secrets += [str(self._session.get(k)) for k in ("accessJwt", "refreshJwt")
                               if self._session.get(k)]
@@ -58,7 +59,7 @@ class BlueskyChannel(HttpChannel):
                 raise AuthDeliveryError("no refresh token")
             response = self.http.request("POST", self._xrpc("com.atproto.server.refreshSession"),
                                          headers={"Authorization": f"Bearer {token}"},
-                                         on_error=self._expired)
+                                         on_error=self._expired, retry_safe=True)
             self._session = {**(self._session or {}), **self.http.json(response, retry_safe=True)}
         except AuthDeliveryError:
             self._login()

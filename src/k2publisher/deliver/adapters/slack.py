@@ -41,7 +41,7 @@ class SlackChannel(HttpChannel):
         Nothing is posted; 403/404/410 mean the webhook was revoked or its channel is gone.
         """
         try:
-            self.http.request("POST", self.options["webhook_url"], json={})
+            self.http.request("POST", self.options["webhook_url"], json={}, retry_safe=True)
         except PermanentDeliveryError as exc:
             if exc.status == 400:
                 return "webhook exists (an empty test payload was rejected, nothing posted)"

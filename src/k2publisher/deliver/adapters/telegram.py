@@ -46,7 +46,8 @@ class TelegramChannel(HttpChannel):
 
     def _call(self, method: str, body: dict[str, Any] | None = None) -> Any:
         response = self.http.request("POST", self._url(method), json=body or {},
-                                     on_error=self._envelope_error)
+                                     on_error=self._envelope_error,
+                                     retry_safe=method != "sendMessage")
         envelope = self.http.json(response, retry_safe=False)
         problem = self._envelope_error(response)  # some proxies answer 200 with ok:false
         if problem is not None:
