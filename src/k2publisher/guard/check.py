@@ -35,13 +35,8 @@ from k2publisher.content.cleaning.citations import classify
 from k2publisher.errors import ConfigError, GuardRefusal
 from k2publisher.guard.claims import RULES as CLAIM_RULES
 from k2publisher.guard.claims import Finding, scan
-from k2publisher.guard.disclaimers import (
-    SHORT_FORM_FAMILIES,
-    DisclaimerRules,
-    normalise,
-    prose,
-    visible_text,
-)
+from k2publisher.guard.disclaimers import SHORT_FORM_FAMILIES, DisclaimerRules, prose
+from k2publisher.guard.text import normalise, visible_text
 from k2publisher.models import Item, Rendering, Verdict
 from k2publisher.render.counting import count, fits
 from k2publisher.render.profiles import PROFILES

@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from k2publisher.guard.disclaimers import (
     DisclaimerRules,
     builtin_rules,
-    is_negated,
     prose,
-    sentences,
     strip_disclaimers,
 )
+from k2publisher.guard.text import is_negated, sentences
 
 __all__ = ["LEVELS", "RULES", "ClaimRule", "Finding", "get_rule", "scan", "strip_disclaimers"]
 
