@@ -374,3 +374,9 @@ def test_feed_summary_puts_critical_warnings_first(rules, dosage):
         "summary; feed readers truncate, so put it first",)
     first = f"{full(rules, dosage, False)}\n\n{dosage.summary}"
     assert check(replace(r, extra={"summary": first}), dosage, rules).ok
+
+
+def test_html_recovers_after_a_mismatch_and_sees_unterminated_tags():
+    assert html_problems("<div><strong>x</div>") == [
+        "</div> at line 1 closes <strong> opened at line 1"]
+    assert html_problems('<p>x</p>\n<a href="x"') == ["unterminated tag at the end"]

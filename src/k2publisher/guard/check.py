@@ -14,7 +14,7 @@ A rendering is refused when any part a reader sees:
 * still holds template syntax (``{{``, ``{%``, ``%}``), a citation digit glued to a word
   (``cancers157``) or nothing at all;
 * is malformed HTML (or, in feeds, holds characters XML forbids; whole feed documents can be
-  checked with :func:`xml_problems`);
+  checked with :func:`~k2publisher.guard.markup.xml_problems`);
 * makes a claim the claims guard rates ``block`` (with ``claims_policy="block"``) and the
   item has no ``guard_overrides`` entry for that rule.
 
@@ -25,10 +25,8 @@ A rendering is refused when any part a reader sees:
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
 from k2publisher.content.cleaning.citations import classify
@@ -36,6 +34,7 @@ from k2publisher.errors import ConfigError, GuardRefusal
 from k2publisher.guard.claims import RULES as CLAIM_RULES
 from k2publisher.guard.claims import Finding, scan
 from k2publisher.guard.disclaimers import SHORT_FORM_FAMILIES, DisclaimerRules, prose
+from k2publisher.guard.markup import XML_FORBIDDEN, html_problems, xml_problems
 from k2publisher.guard.text import normalise, visible_text
 from k2publisher.models import Item, Rendering, Verdict
 from k2publisher.render.counting import count, fits
@@ -44,18 +43,15 @@ from k2publisher.render.profiles import PROFILES
 if TYPE_CHECKING:
     from k2publisher.settings import Settings
 
+__all__ = ["check", "claims_policy", "enforce", "glued_citations", "html_problems",
+           "template_leftovers", "xml_problems"]
+
 CLAIMS_POLICIES = ("block", "review", "off")
 #: Gmail clips an HTML body over 102 KB, hiding the disclaimers and unsubscribe link below
 EMAIL_HTML_MAX_BYTES = 102 * 1024
 TEMPLATE_SYNTAX = ("{{", "{%", "%}")
 FDA_PAIR = ("FDA_SF_1", "FDA_SF_N")
 
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-                   "param", "source", "track", "wbr"})
-# elements whose end tag HTML lets a writer leave out
-_OPTIONAL_END = frozenset({"p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot",
-                           "option", "colgroup", "html", "head", "body"})
-_XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _TOKEN = re.compile(r"\S+")
 _EDGE_PUNCT = "([{\"'\u201c\u2018.,;:!?)]}\u201d\u2019"
 
@@ -68,62 +64,6 @@ class Unit:
     text: str
     index: int = 0
     html: bool = False
-
-
-# ---------------------------------------------------------------------------------------
-# Well-formedness
-
-
-class _Balance(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, int]] = []
-        self.problems: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in _VOID:
-            self.stack.append((tag, self.getpos()[0]))
-
-    def handle_endtag(self, tag: str) -> None:
-        line = self.getpos()[0]
-        if tag in _VOID:
-            return
-        if not any(open_tag == tag for open_tag, _ in self.stack):
-            self.problems.append(f"stray </{tag}> at line {line}")
-            return
-        while self.stack:
-            open_tag, opened = self.stack.pop()
-            if open_tag == tag:
-                return
-            if open_tag not in _OPTIONAL_END:
-                self.problems.append(f"</{tag}> at line {line} closes <{open_tag}> "
-                                     f"opened at line {opened}")
-                return
-
-
-def html_problems(text: str) -> list[str]:
-    """Unclosed, mismatched or stray tags in ``text`` (an HTML document or fragment)."""
-    parser = _Balance()
-    parser.feed(text)
-    parser.close()
-    problems = list(parser.problems)
-    problems += [f"unclosed <{tag}> from line {line}"
-                 for tag, line in parser.stack if tag not in _OPTIONAL_END]
-    if parser.rawdata.lstrip().startswith("<"):
-        problems.append("unterminated tag at the end")
-    return problems
-
-
-def xml_problems(text: str) -> list[str]:
-    """Why ``text`` is not well-formed XML (empty list when it is)."""
-    bad = _XML_FORBIDDEN.search(text)
-    if bad:
-        return [f"character U+{ord(bad.group()):04X} is not allowed in XML"]
-    try:
-        ET.fromstring(text.encode("utf-8"))
-    except ET.ParseError as exc:
-        return [f"not well-formed XML: {exc}"]
-    return []
 
 
 # ---------------------------------------------------------------------------------------
@@ -290,7 +230,7 @@ def _unit_problems(unit: Unit, family: str, items: Sequence[Item],
         problems.append(f"raw citation digits glued to a word: {', '.join(glued)}")
     if unit.html:
         problems += [f"malformed HTML: {p}" for p in html_problems(unit.text)]
-        bad = _XML_FORBIDDEN.search(unit.text) if family == "feed" else None
+        bad = XML_FORBIDDEN.search(unit.text) if family == "feed" else None
         if bad:
             problems.append(f"character U+{ord(bad.group()):04X} is not allowed in a feed "
                             "(XML)")
