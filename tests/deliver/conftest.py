@@ -71,6 +71,7 @@ class FakeNetwork:
         return [s for s in self.seen if s.path == path]
 
     def handle(self, request: Request) -> Response:
+        """Record the request and answer it (script first, then the route)."""
         seen = Seen(request.method, request.path, dict(request.args), dict(request.headers),
                     request.get_data())
         self.seen.append(seen)

@@ -37,6 +37,7 @@ class _DotTracking:
     dot_sent = False
 
     def send(self, s: bytes | str) -> None:
+        """Write to the socket, noting when the end-of-data dot goes out."""
         super().send(s)  # type: ignore[misc]
         if isinstance(s, bytes) and s.endswith(_END_OF_DATA):
             self.dot_sent = True
