@@ -211,6 +211,11 @@ class FanOut:
         finished = sum(counts[s] for s in ("sent", "bounced", "failed", "skipped"))
         self.reporter.start(counts["total"], finished)
         run = _Run(jobs=queue.Queue(maxsize=self.page_size * 2), stop=stop or threading.Event())
+        # A commit that checkpoints does so *after* it is durable, so an automatic
+        # checkpoint (an fsync, milliseconds) would sit between a worker's ``awaiting``
+        # commit and its final dot, exactly where a crash must not find it. The producer
+        # checkpoints from its own connection between pages instead.
+        self.issues.store.set_autocheckpoint(0)
         try:
             while not (run.stop.is_set() or run.gone.is_set()):
                 self._pass(run)
@@ -226,6 +231,7 @@ class FanOut:
                     run.stop.set()
         finally:
             self.reporter.stop()
+            self.issues.store.set_autocheckpoint(1000)
         paused = run.gone.is_set() or run.stop.is_set()
         note = run.note or ("the server went away" if run.gone.is_set() else "")
         state = "paused" if paused else "done"
@@ -249,6 +255,7 @@ class FanOut:
                 if after_next == after:
                     break
                 after = after_next
+                self.issues.store.checkpoint()
                 for n, recipient in enumerate(page):
                     if run.stop.is_set() or run.gone.is_set():
                         self.issues.unclaim(self.template.issue_id,

@@ -150,6 +150,22 @@ class NewsletterStore:
         with self.lock:
             return self.conn.execute(sql, params).fetchall()
 
+    def set_autocheckpoint(self, pages: int) -> None:
+        """Let a commit checkpoint the WAL after ``pages`` pages (0 = never; see FanOut)."""
+        with self.lock:
+            self.conn.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
+
+    def checkpoint(self) -> None:
+        """Copy the WAL back into the database from a separate connection (PASSIVE).
+
+        Writers on :attr:`conn` carry on meanwhile; none of them pays for the copy.
+        """
+        conn = sqlite3.connect(self.path, timeout=30)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
+
     def close(self) -> None:
         """Close the connection."""
         with self.lock:
