@@ -1,0 +1,60 @@
+"""Tokens: purpose-bound signatures, expiry, and the generated key file."""
+
+from __future__ import annotations
+
+import stat
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from k2publisher.errors import ConfigError, TokenError
+from k2publisher.newsletter.tokens import KEY_FILE, Tokens, load_secret
+from k2publisher.settings import Settings
+
+
+def test_confirm_and_unsubscribe_tokens_are_not_interchangeable() -> None:
+    tokens = Tokens("a-secret-key-of-some-length")
+    confirm = tokens.confirm_token(7, "nonce")
+    unsub = tokens.unsubscribe_token(7)
+    assert tokens.read_confirm(confirm).subscriber_id == 7
+    assert tokens.read_unsubscribe(unsub) == 7
+    with pytest.raises(TokenError):
+        tokens.read_unsubscribe(confirm)
+    with pytest.raises(TokenError):
+        tokens.read_confirm(unsub)
+
+
+def test_tokens_signed_with_another_key_are_refused() -> None:
+    forged = Tokens("attacker-key-0123456789").unsubscribe_token(1)
+    with pytest.raises(TokenError):
+        Tokens("the-real-site-key-012345").read_unsubscribe(forged)
+
+
+def test_confirm_tokens_expire_unsubscribe_tokens_do_not() -> None:
+    tokens = Tokens("a-secret-key-of-some-length", confirm_max_age=3600)
+    with time_machine.travel("2026-01-01 00:00:00Z", tick=False) as traveller:
+        confirm = tokens.confirm_token(1, "n")
+        unsub = tokens.unsubscribe_token(1)
+        traveller.shift(timedelta(minutes=59))
+        assert tokens.read_confirm(confirm).nonce == "n"
+        traveller.shift(timedelta(minutes=2))
+        with pytest.raises(TokenError, match="expired"):
+            tokens.read_confirm(confirm)
+        traveller.shift(timedelta(days=3650))
+        assert tokens.read_unsubscribe(unsub) == 1
+
+
+def test_generated_key_is_created_once_with_0600(settings: Settings) -> None:
+    first = load_secret(settings)
+    path = settings.path("state") / KEY_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_secret(settings) == first and len(first) >= 32
+
+
+def test_configured_key_wins_and_must_not_be_trivial(configure) -> None:
+    settings = configure('secret_key = "configured-key-0123456789"\n')
+    assert load_secret(settings) == "configured-key-0123456789"
+    assert not (settings.path("state") / KEY_FILE).exists()
+    with pytest.raises(ConfigError, match="too short"):
+        load_secret(configure('secret_key = "short"\n'))
