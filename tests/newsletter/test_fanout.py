@@ -200,3 +200,35 @@ def test_rate_limiter_sliding_hour() -> None:
     limiter.acquire()
     assert 3599 <= clock.now - 1000 <= 3601
     assert len(limiter._window) <= 3600
+
+
+def test_an_unexpected_error_pauses_and_the_next_run_finishes(smtp_settings,
+                                                               smtp_server) -> None:
+    settings = smtp_settings()
+    store = setup_issue(settings, 20)
+    fanout = build_fanout(settings, store, "2026-11-25", **FAST)
+    real = fanout.transports
+    calls = []
+
+    class Exploding:
+        """A transport whose fifth send raises something nobody expected."""
+
+        def __init__(self) -> None:
+            self.inner = real()
+
+        def send(self, *args, **kwargs) -> None:
+            calls.append(1)
+            if len(calls) == 5:
+                raise RuntimeError("boom")
+            self.inner.send(*args, **kwargs)
+
+        def close(self) -> None:
+            self.inner.close()
+
+    fanout.transports = Exploding
+    first = fanout.run()
+    assert first.state == "paused" and "boom" in first.note
+    second = build_fanout(settings, store, "2026-11-25", **FAST).run()
+    assert second.state == "done"
+    counts = smtp_server.recording.per_recipient()
+    assert len(counts) == 20 and set(counts.values()) == {1}

@@ -294,21 +294,22 @@ class FanOut:
                 item = run.jobs.get()
                 if item is None:
                     return
-                if run.stop.is_set() or run.gone.is_set() or not self.limiter.acquire(run.stop):
-                    self.issues.unclaim(issue_id, [item.subscriber_id])
-                    continue
                 try:
+                    if run.stop.is_set() or run.gone.is_set() or \
+                            not self.limiter.acquire(run.stop):
+                        self.issues.unclaim(issue_id, [item.subscriber_id])
+                        continue
                     outcome = self._send_one(run, transport, item)
-                except Exception as exc:  # keep draining the queue; the run pauses
+                    if outcome == "reconnect":
+                        transport = self._reconnect(run, transport)
+                        outcome = "deferred"
+                    self.reporter.advance(outcome)
+                except Exception as exc:  # keep draining the queue so the run can end
+                    # the row stays `sending` (or `awaiting`): the next run's recover()
+                    # requeues it (or counts it as sent) like after a crash
                     log.exception("issue %s: unexpected error", issue_id)
-                    self.issues.unclaim(issue_id, [item.subscriber_id])
                     run.note = f"stopped by an unexpected error: {exc}"
                     run.stop.set()
-                    continue
-                if outcome == "reconnect":
-                    transport = self._reconnect(run, transport)
-                    outcome = "deferred"
-                self.reporter.advance(outcome)
         finally:
             with contextlib.suppress(DeliveryError, OSError):
                 transport.close()
@@ -372,8 +373,11 @@ def build_fanout(settings: Settings, store: NewsletterStore, issue_id: str, *,
         raise IssueLookupError(f"no newsletter issue {issue_id!r} (see `k2publisher newsletter "
                                f"status`)")
     _, channel = channel_options(settings)
-    template = IssueTemplate(issue.id, issue.subject, issue.text, issue.html,
-                             Identity.from_settings(settings, channel))
+    identity = Identity.from_settings(settings, channel)
+    if not identity.base_url.startswith("https://"):
+        log.warning("site.base_url %s is not https: mail clients ignore a one-click "
+                    "List-Unsubscribe that is not https (RFC 8058)", identity.base_url)
+    template = IssueTemplate(issue.id, issue.subject, issue.text, issue.html, identity)
     news = settings.section("newsletter")
     kwargs: dict[str, Any] = {
         "connections": int(news.get("connections") or 4),
