@@ -228,3 +228,20 @@ def test_invalid_address_is_refused_and_echoed_escaped(settings: Settings) -> No
     response = subscribe(client, '"><script>alert(1)</script>')
     assert response.status_code == 400
     assert "<script>" not in response.text and "&lt;script&gt;" in response.text
+
+
+def test_the_public_service_app_hands_the_routes_to_the_newsletter(settings: Settings) -> None:
+    from k2publisher.service.web import make_app
+
+    client = Client(make_app(settings))
+    assert client.get("/subscribe").status_code == 200
+    assert subscribe(client, "via-service@example.org").status_code == 200
+    assert client.get(confirm_path(inbox(settings)[0])).status_code == 200
+    assert state_of(settings, "via-service@example.org") == State.CONFIRMED
+    subs = Subscribers(NewsletterStore(db_path(settings)))
+    token = Tokens.from_settings(settings).unsubscribe_token(
+        subs.find("via-service@example.org").id)
+    response = client.post(f"/unsubscribe/{token}", data="List-Unsubscribe=One-Click",
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    assert state_of(settings, "via-service@example.org") == State.UNSUBSCRIBED
