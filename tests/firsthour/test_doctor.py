@@ -72,6 +72,7 @@ def test_unknown_keys_get_a_did_you_mean(run_cli, site: Path) -> None:
     text = config(site).read_text(encoding="utf-8")
     text = text.replace('timezone = "UTC"\n', 'timezone = "UTC"\nnmae = "typo"\n', 1)
     text = text.replace('profile = "mastodon"', 'profil = "mastodon"', 1)
+    text = text.replace('channel = "email"', 'channel = "emial"', 1)  # [newsletter]
     config(site).write_text(text, encoding="utf-8")
     append(site, '[campaign.x]\nchannels = ["social"]\n\n'
                  '[channels.toots]\ntype = "mastodn"\n')
@@ -84,7 +85,9 @@ def test_unknown_keys_get_a_did_you_mean(run_cli, site: Path) -> None:
     for hint in ("`site.nmae` (did you mean `name`?)",
                  "`channels.social.profil` for type 'file' (did you mean `profile`?)",
                  "`campaign` (did you mean `campaigns`?)",
-                 "'mastodn' is not an installed channel type (did you mean `mastodon`?)"):
+                 "'mastodn' is not an installed channel type (did you mean `mastodon`?)",
+                 "`newsletter.channel` names channel 'emial', which is not under [channels] "
+                 "(did you mean `email`?)"):
         assert hint in line
     assert "-> fix:" in line
 

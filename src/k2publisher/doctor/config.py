@@ -59,12 +59,28 @@ def unknown_keys(raw: Mapping[str, Any]) -> list[str]:
                 for k in options if k not in known]
         out += [f"`channels.{name}` needs `{k}` (required by type {type_name!r})"
                 for k in cls.required_settings if options.get(k) in (None, "")]
+    out += dangling_channel_names(raw)
     campaign_keys = _campaign_keys()
     for name, table in (raw.get("campaigns") or {}).items():
         if campaign_keys is not None and isinstance(table, Mapping):
             out += [f"unknown setting `campaigns.{name}.{k}`{suggest(k, campaign_keys)}"
                     for k in table if k not in campaign_keys]
     return out
+
+
+def dangling_channel_names(raw: Mapping[str, Any]) -> list[str]:
+    """Settings outside ``[channels]`` that name a channel the config does not define."""
+    channels = raw.get("channels") if isinstance(raw.get("channels"), Mapping) \
+        else DEFAULTS["channels"]
+    named: list[tuple[str, str]] = []
+    guard = raw.get("guard") or {}
+    if isinstance(guard, Mapping) and isinstance(guard.get("channels"), Mapping):
+        named += [(f"guard.channels.{name}", str(name)) for name in guard["channels"]]
+    newsletter = raw.get("newsletter") or {}
+    if isinstance(newsletter, Mapping) and newsletter.get("channel"):
+        named.append(("newsletter.channel", str(newsletter["channel"])))
+    return [f"`{where}` names channel {name!r}, which is not under [channels]"
+            f"{suggest(name, channels)}" for where, name in named if name not in channels]
 
 
 def check_config(site: Site) -> list[Check]:
