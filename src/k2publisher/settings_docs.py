@@ -46,7 +46,7 @@ DOCS: dict[str, str] = {
     "guard": "The guard checks every rendering before it leaves.",
     "guard.claims": "What a claims finding at level `block` does: block (refuse to send), "
                     "review (send, but report) or off.",
-    "server": "The web service (`k2publisher serve`): feeds, archive, subscribe pages.",
+    "server": "The web service (`k2publisher run`): feeds, archive, subscribe pages.",
     "server.host": "Interface to listen on; keep 127.0.0.1 behind nginx.",
     "server.port": "Port to listen on.",
     "channels": "Where items are published: one [channels.NAME] table per destination, each "
