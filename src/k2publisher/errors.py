@@ -144,3 +144,9 @@ class IssueLookupError(K2Error, LookupError):
     """No newsletter issue has the given id."""
 
     exit_code = 2
+
+
+class IssueBusyError(K2Error, RuntimeError):
+    """Another process is sending this newsletter issue right now."""
+
+    exit_code = 4

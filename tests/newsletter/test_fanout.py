@@ -232,3 +232,22 @@ def test_an_unexpected_error_pauses_and_the_next_run_finishes(smtp_settings,
     assert second.state == "done"
     counts = smtp_server.recording.per_recipient()
     assert len(counts) == 20 and set(counts.values()) == {1}
+
+
+def test_one_sending_process_per_issue(smtp_settings, smtp_server) -> None:
+    import fcntl
+    import hashlib
+
+    import pytest
+
+    from k2publisher.errors import IssueBusyError
+
+    settings = smtp_settings()
+    store = setup_issue(settings, 3)
+    digest = hashlib.sha256(b"2026-11-25").hexdigest()[:16]
+    with open(store.path.parent / f"newsletter-{digest}.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as another process's run would
+        with pytest.raises(IssueBusyError):
+            build_fanout(settings, store, "2026-11-25", **FAST).run()
+    assert smtp_server.recording.messages == []
+    assert build_fanout(settings, store, "2026-11-25", **FAST).run().state == "done"

@@ -13,17 +13,21 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import fcntl
+import hashlib
 import logging
+import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from k2publisher.errors import (
     ConnectionLostError,
     DeliveryError,
+    IssueBusyError,
     IssueLookupError,
     PermanentDeliveryError,
     RecipientRejectedError,
@@ -200,6 +204,29 @@ class FanOut:
         The issue ends ``done`` when no row is left to try, or ``paused`` when the server
         went away (or ``stop`` was set): running again picks up where this run stopped.
         """
+        with self._exclusive():
+            return self._run(stop)
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Hold ``<state>/newsletter-<hash>.lock``: one sending process per issue.
+
+        A second ``newsletter send`` would otherwise requeue the first one's rows in
+        flight. The kernel drops the lock when its process dies, however it dies.
+        """
+        digest = hashlib.sha256(self.template.issue_id.encode()).hexdigest()[:16]
+        path = self.issues.store.path.parent / f"newsletter-{digest}.lock"
+        with open(path, "w", encoding="ascii") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise IssueBusyError(f"issue {self.template.issue_id!r} is being sent by "
+                                     f"another process (lock {path})") from None
+            fh.write(f"{os.getpid()}\n")
+            fh.flush()
+            yield
+
+    def _run(self, stop: threading.Event | None) -> Summary:
         issue_id = self.template.issue_id
         started = time.monotonic()
         requeued, assumed = self.issues.recover(issue_id)

@@ -242,11 +242,16 @@ class Subscribers:
         stamp = now_iso()
         with self.store.transaction() as conn:
             cur = conn.execute(
-                "INSERT INTO newsletter_subscribers (email, state, created_at, updated_at, "
-                "confirm_nonce) VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO newsletter_subscribers (email, state, created_at, "
+                "updated_at, confirm_nonce) VALUES (?, ?, ?, ?, ?)",
                 (email, state.value, stamp, stamp,
                  None if confirmed else secrets.token_urlsafe(12)))
-            self._event(int(cur.lastrowid or 0), "add", None, state.value, source, detail)
+            if cur.rowcount:
+                self._event(int(cur.lastrowid or 0), "add", None, state.value, source, detail)
+        if not cur.rowcount:  # another process added it a moment ago
+            found = self.find(email)
+            assert found is not None
+            return found, False
         return self.get(int(cur.lastrowid or 0)), True
 
     def unsubscribe(self, subscriber_id: int, source: Source | str, detail: str = ""
