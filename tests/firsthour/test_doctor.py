@@ -244,3 +244,23 @@ def test_online_passes_against_a_live_smtp_server(run_cli, site: Path) -> None:
     assert lines(out)["online mail"].startswith("PASS"), out
     assert "answered EHLO" in lines(out)["online mail"]
     assert code == 0, out
+
+
+def test_online_checks_an_http_channel_and_its_credentials(run_cli, site: Path,
+                                                           httpserver) -> None:
+    httpserver.expect_request("/api/v1/accounts/verify_credentials").respond_with_json(
+        {"acct": "editor"})
+    httpserver.expect_request("/").respond_with_data("a Mastodon server")
+    instance = httpserver.url_for("").rstrip("/")
+    append(site, f'[channels.toots]\ntype = "mastodon"\ninstance = "{instance}"\n'
+                 'token = "${TOOTS_TOKEN}"\n')
+
+    code, out, _ = run_cli("doctor", "--online", cwd=site, env={"TOOTS_TOKEN": "tok-123456"})
+
+    line = lines(out)["online toots"]
+    assert code == 0, out
+    assert line.startswith("PASS") and instance in line and "@editor" in line
+    assert "tok-123456" not in out
+    auth = [r.headers.get("Authorization") for r, _ in httpserver.log
+            if r.path.endswith("verify_credentials")]
+    assert auth == ["Bearer tok-123456"]
