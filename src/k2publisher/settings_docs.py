@@ -113,7 +113,10 @@ def setting_paths(defaults: Mapping[str, Any], prefix: str = "") -> Iterator[str
 @functools.cache
 def inline_comments() -> dict[str, str]:
     """The ``# comment`` beside each key of ``DEFAULTS`` in ``settings.py``, by dotted path."""
-    source = Path(k2publisher.settings.__file__).read_text(encoding="utf-8")
+    try:
+        source = Path(k2publisher.settings.__file__).read_text(encoding="utf-8")
+    except (OSError, TypeError):  # installed without sources (bytecode only)
+        return {}
     by_line = {tok.start[0]: tok.string.lstrip("#").strip()
                for tok in tokenize.generate_tokens(io.StringIO(source).readline)
                if tok.type == tokenize.COMMENT}
