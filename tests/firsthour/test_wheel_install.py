@@ -55,9 +55,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]
 @pytest.mark.slow
 def test_the_wheel_carries_templates_defaults_and_the_skeleton(installed) -> None:
     _, names = installed
-    builtin = sorted(str(p.relative_to(REPO / "src")) for p in
-                     (REPO / "src" / "k2publisher" / "templates").rglob("*") if p.is_file()
-                     and "__pycache__" not in p.parts)
+    package = REPO / "src" / "k2publisher"
+    builtin = sorted(str(p.relative_to(REPO / "src")) for folder in ("templates", "defaults")
+                     for p in (package / folder).rglob("*")
+                     if p.is_file() and "__pycache__" not in p.parts)
 
     assert [n for n in PACKAGE_DATA if n not in names] == []
     assert builtin, "the package ships built-in templates"
