@@ -186,6 +186,7 @@ class _RateColumn(ProgressColumn):
     """Messages per second."""
 
     def render(self, task: Task) -> Text:
+        """The task's current rate."""
         speed = task.finished_speed or task.speed
         return Text(f"{speed:,.0f} msg/s" if speed else "- msg/s")
 

@@ -51,7 +51,8 @@ DEFAULT_RECONNECT_DELAYS: tuple[float, ...] = (1, 5, 15)
 class RateLimiter:
     """Blocks callers to stay under ``per_second`` and a sliding-hour ``per_hour`` (0 = off).
 
-    The second limit is a token bucket holding at most one second's worth; the hour is
+    Messages are spaced evenly, ``1 / per_second`` apart (a token bucket holding one
+    token), so no one-second window ever sees more than ``per_second``; the hour is
     counted in one-second buckets, so memory stays constant whatever the limit.
     """
 
@@ -63,7 +64,7 @@ class RateLimiter:
         self.clock = clock
         self.sleep = sleep
         self._lock = threading.Lock()
-        self._tokens = max(1.0, self.per_second)
+        self._tokens = 1.0
         self._last = clock()
         self._window: collections.deque[list[int]] = collections.deque()
         self._in_window = 0
@@ -71,8 +72,7 @@ class RateLimiter:
     def _wait(self, now: float) -> float:
         """Seconds to wait before one more message may go (0 = take it now)."""
         if self.per_second:
-            self._tokens = min(max(1.0, self.per_second),
-                               self._tokens + (now - self._last) * self.per_second)
+            self._tokens = min(1.0, self._tokens + (now - self._last) * self.per_second)
             self._last = now
             if self._tokens < 1 - 1e-9:  # float dust must not make a 0-second wait loop
                 return (1 - self._tokens) / self.per_second
@@ -195,6 +195,8 @@ class FanOut:
         self.page_size = page_size
         self.retry_delays = tuple(retry_delays)
         self.reconnect_delays = tuple(reconnect_delays)
+        #: held for CPU-bound steps and for the awaiting-commit + final-dot pair
+        self._critical = threading.Lock()
 
     # -- the run ------------------------------------------------------------------------
 
@@ -277,8 +279,9 @@ class FanOut:
         after = 0
         try:
             while not (run.stop.is_set() or run.gone.is_set()):
-                page, after_next = self.issues.claim(self.template.issue_id, after,
-                                                     self.page_size)
+                with self._critical:
+                    page, after_next = self.issues.claim(self.template.issue_id, after,
+                                                         self.page_size)
                 if after_next == after:
                     break
                 after = after_next
@@ -344,11 +347,12 @@ class FanOut:
     def _send_one(self, run: _Run, transport: Transport, item: Recipient) -> str:
         issue_id = self.template.issue_id
         sid = item.subscriber_id
-        url = self.template.identity.unsubscribe_url(self.tokens.unsubscribe_token(sid))
-        data = self.template.render(sid, item.email, url)
+        with self._critical:
+            url = self.template.identity.unsubscribe_url(self.tokens.unsubscribe_token(sid))
+            data = self.template.render(sid, item.email, url)
         try:
             transport.send(self.template.identity.envelope_from, item.email, data,
-                           before_final=lambda: self.issues.mark(issue_id, sid, "awaiting"))
+                           final=lambda: self._final(issue_id, sid))
         except RecipientRejectedError as exc:
             self.issues.bounce(issue_id, sid, str(exc))
             return "bounced"
@@ -368,6 +372,18 @@ class FanOut:
         with run.lock:
             run.sent += 1
         return "sent"
+
+    @contextlib.contextmanager
+    def _final(self, issue_id: str, subscriber_id: int) -> Iterator[None]:
+        """Commit ``awaiting``, then let the transport write the final dot, in one breath.
+
+        Between the two, this thread must get the GIL back the moment SQLite returns, so
+        the other threads' CPU work (building copies, claiming pages) waits on
+        ``_critical`` instead of holding the GIL for a switch interval.
+        """
+        with self._critical:
+            self.issues.mark(issue_id, subscriber_id, "awaiting")
+            yield
 
     def _reconnect(self, run: _Run, transport: Transport) -> Transport:
         """A fresh transport once the server answers again; pause the issue if it does not."""

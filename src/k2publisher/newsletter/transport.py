@@ -1,15 +1,17 @@
 """Where the newsletter's messages go: one SMTP connection or a Maildir, per worker.
 
-The fan-out needs one thing a generic channel does not offer: a hook that runs after the
-message body has been transmitted but *before* the final ``.`` that makes the server
-accept it (see docs/newsletter.md, "Crash safety"). :class:`SmtpTransport` runs the SMTP
-transaction itself to provide it; :class:`MaildirTransport` runs it before the rename
-that makes a file visible. The channel named by ``newsletter.channel`` decides which one
-is used and with which settings (those of the ``smtp`` and ``maildir`` channel types).
+The fan-out needs one thing a generic channel does not offer: a guard (a context manager)
+around the one step that commits a message, the final ``.`` that makes the server accept
+it, entered after the body has been transmitted (see docs/newsletter.md, "Crash
+safety"). :class:`SmtpTransport` runs the SMTP transaction itself to provide it;
+:class:`MaildirTransport` wraps the rename that makes a file visible. The channel named
+by ``newsletter.channel`` decides which one is used and with which settings (those of the
+``smtp`` and ``maildir`` channel types).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import smtplib
@@ -17,6 +19,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -36,12 +39,16 @@ _LEADING_DOT = re.compile(rb"(?m)^\.")
 _EOL = re.compile(rb"\r\n|\n|\r")
 
 
+#: a context manager factory wrapped around the one step that commits a message
+FinalGuard = Callable[[], AbstractContextManager[None]]
+
+
 class Transport(Protocol):
     """Sends one message to one recipient at a time."""
 
     def send(self, sender: str, recipient: str, data: bytes,
-             before_final: Callable[[], None] | None = None) -> None:
-        """Deliver ``data``; ``before_final`` runs right before the message is committed.
+             final: FinalGuard | None = None) -> None:
+        """Deliver ``data``; the step that commits it (the final dot) runs inside ``final()``.
 
         ``data`` is a complete message with CRLF line ends. Raises
         :class:`RecipientRejectedError` (5xx for this recipient),
@@ -127,7 +134,7 @@ class SmtpTransport:
         return PermanentDeliveryError(what, channel=self.name, status=code)
 
     def send(self, sender: str, recipient: str, data: bytes,
-             before_final: Callable[[], None] | None = None) -> None:
+             final: FinalGuard | None = None) -> None:
         """One SMTP transaction; ``data`` must already be :func:`smtp_data`-prepared."""
         smtp = self.connect()
         stage = "MAIL FROM"
@@ -145,10 +152,9 @@ class SmtpTransport:
                 raise self._reply_error(stage, code, text, recipient)
             stage = "message"
             smtp.send(data if data.endswith(b"\r\n") else data + b"\r\n")
-            if before_final is not None:
-                before_final()
-            stage = "final dot"
-            smtp.send(b".\r\n")
+            with final() if final is not None else contextlib.nullcontext():
+                stage = "final dot"
+                smtp.send(b".\r\n")
             code, text = smtp.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self.close_quietly()
@@ -195,8 +201,8 @@ class MaildirTransport:
             (folder / sub).mkdir(parents=True, exist_ok=True)
 
     def send(self, sender: str, recipient: str, data: bytes,
-             before_final: Callable[[], None] | None = None) -> None:
-        """Write the message; ``before_final`` runs before it becomes visible in ``new/``."""
+             final: FinalGuard | None = None) -> None:
+        """Write the message; it becomes visible in ``new/`` inside ``final()``."""
         MaildirTransport._counter += 1
         unique = f"{time.time_ns()}.P{os.getpid()}Q{MaildirTransport._counter}" \
                  f"T{id(self):x}.{socket.gethostname().replace('/', '_')}"
@@ -204,9 +210,8 @@ class MaildirTransport:
         try:
             with open(tmp, "wb") as fh:
                 fh.write(data.replace(b"\r\n", b"\n"))
-            if before_final is not None:
-                before_final()
-            os.rename(tmp, self.folder / "new" / unique)
+            with final() if final is not None else contextlib.nullcontext():
+                os.rename(tmp, self.folder / "new" / unique)
         except OSError as exc:
             raise PermanentDeliveryError(f"cannot write to Maildir {self.folder}: "
                                          f"{exc.strerror}", channel=self.name) from None
