@@ -62,6 +62,8 @@ class Recording:
     #: addresses whose message is accepted, then the connection dropped before the reply
     drop_after_accept: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: advertise PIPELINING (RFC 2920) in the EHLO answer
+    pipelining: bool = True
 
     def per_recipient(self) -> Counter[str]:
         """How many messages each recipient received."""
@@ -74,6 +76,13 @@ class RecordingHandler:
 
     def __init__(self, recording: Recording):
         self.recording = recording
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        if self.recording.pipelining:  # aiosmtpd reads commands one line at a time anyway
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
@@ -146,10 +155,14 @@ class SmtpServer:
         self.controller.start()
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    """An aiosmtpd server on 127.0.0.1 recording every accepted message."""
-    recording = Recording()
+@pytest.fixture(params=[True, False], ids=["pipelining", "one-by-one"])
+def smtp_server(request: pytest.FixtureRequest) -> Iterator[SmtpServer]:
+    """An aiosmtpd server on 127.0.0.1 recording every accepted message.
+
+    Each test runs twice: with PIPELINING advertised and without, so both envelope paths
+    of the transport meet the same faults.
+    """
+    recording = Recording(pipelining=request.param)
     port = free_port()
     controller = FaultyController(RecordingHandler(recording), hostname="127.0.0.1", port=port)
     controller.start()
