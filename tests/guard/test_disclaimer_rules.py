@@ -360,3 +360,19 @@ def test_present_in_survives_any_inline_markup_and_wrapping(data):
     text = f"<p>Before.</p><p>{''.join(out)}</p><p>After.</p>"
     assert d.present_in(text)
     assert not d.present_in(text.replace(html.escape(words[-1]), "", 1))
+def test_a_subject_gate_keeps_vitamin_k_warnings_off_other_supplements() -> None:
+    from k2publisher.guard.disclaimers import builtin_rules
+    from k2publisher.models import Item, Kind
+
+    rules = builtin_rules()
+    magnesium = Item(id="magnesium/dosage", kind=Kind.SUPPLEMENT_SECTION, title="Dosage",
+                     summary="Studies used 300 mg a day.", body="Studies used 300 mg a day.",
+                     supplement="Magnesium", tags=("dosage",))
+    k2 = Item(id="vitamin-k2/dosage", kind=Kind.SUPPLEMENT_SECTION, title="Dosage",
+              summary="Studies used 180 mcg a day.", body="Studies used 180 mcg a day.",
+              supplement="Vitamin K2", tags=("dosage",))
+    assert "WARFARIN_VKA" not in [d.id for d in rules.for_item(magnesium)]
+    assert "WARFARIN_VKA" in [d.id for d in rules.for_item(k2)]
+    assert "WARFARIN_VKA" in [d.id for d in rules.required_for_part(k2, k2.summary, 0, "social")]
+    assert "WARFARIN_VKA" not in [
+        d.id for d in rules.required_for_part(magnesium, magnesium.summary, 0, "social")]

@@ -188,7 +188,7 @@ class DisclaimerRules:
             return self.for_item(item)
         chosen = self._triggered(item, part_text, item_level=False)
         if chosen:
-            chosen += [r for r in self.rules if r.when.by_evidence(item)]
+            chosen += [r for r in self.rules if r.when.by_evidence(item) and r.when.about(item)]
         if index == 0:
             chosen += [r for r in self.rules if r.when.always]
             critical = [d for d in self.for_item(item) if d.critical]
@@ -201,6 +201,8 @@ class DisclaimerRules:
         hits: list[Rule] = []
         for rule in self.rules:
             when = rule.when
+            if not when.about(item):
+                continue
             if when.by_text(clean, sf_claims) or (
                     item_level and (when.always or when.by_item(item))):
                 hits.append(rule)

@@ -27,7 +27,7 @@ SF_COUNTS = ("one", "many")
 
 _RULE_KEYS = frozenset({"id", "text", "short", "priority", "placement", "critical", "when"})
 _WHEN_KEYS = frozenset({"always", "kinds", "tags", "evidence", "evidence_only", "pattern",
-                        "pattern_absent", "structure_function"})
+                        "pattern_absent", "structure_function", "subject"})
 _SF_KEYS = frozenset({"verbs", "targets", "subjects"})
 
 
@@ -97,6 +97,15 @@ class Trigger:
     pattern: re.Pattern[str] | None = None
     pattern_absent: re.Pattern[str] | None = None
     structure_function: str | None = None
+    #: the rule applies only to items whose supplement, title or body match (e.g. vitamin K)
+    subject: re.Pattern[str] | None = None
+
+    def about(self, item: Item) -> bool:
+        """True unless the rule names a subject the item is not about."""
+        if self.subject is None:
+            return True
+        text = "\n".join(p for p in (item.supplement, item.title, item.summary, item.body) if p)
+        return bool(self.subject.search(text))
 
     def by_item(self, item: Item) -> bool:
         """True when the item's kind, tags or evidence levels trigger the rule."""
@@ -280,5 +289,7 @@ class _Parser:
             pattern_absent=self._regex(index, "pattern_absent", when["pattern_absent"])
             if "pattern_absent" in when else None,
             structure_function=sf,
+            subject=self._regex(index, "subject", when["subject"]) if "subject" in when
+            else None,
         )
 
