@@ -11,9 +11,9 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 
 import regex
-from twitter_text import parse_tweet
 
 from k2publisher.errors import ConfigError
 from k2publisher.render.profiles import Profile, get_profile
@@ -47,8 +47,13 @@ def count_mastodon(text: str) -> int:
     return graphemes(text)
 
 
+@lru_cache(maxsize=8192)
 def count_x(text: str) -> int:
     """X: the weighted length from twitter-text (v3 config: URLs 23, CJK and emoji 2)."""
+    # Imported here: twitter-text is slow to import and most commands never count for X.
+    # Cached: the thread packer asks about the same candidate text many times.
+    from twitter_text import parse_tweet
+
     return parse_tweet(text).weightedLength
 
 
