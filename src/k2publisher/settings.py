@@ -74,7 +74,7 @@ DEFAULTS: dict[str, Any] = {
         },
         "weekly-digest": {           # the newsletter: three items in one issue, Monday 08:00
             "channels": ["email"], "cron": "0 8 * * mon", "timezone": "America/New_York",
-            "digest": 3, "grace": 21600,
+            "digest": 3, "grace": 21600, "subscribers": True,
         },
     },
     "newsletter": {

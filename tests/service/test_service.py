@@ -170,6 +170,37 @@ def test_weekly_digest_puts_three_items_in_one_issue(site: Path) -> None:
     assert b"Apoptosis" in body and b"Side-Effects" in body
 
 
+def test_a_subscriber_digest_mails_every_confirmed_subscriber_once(site: Path) -> None:
+    from k2publisher.newsletter.store import NewsletterStore
+    from k2publisher.newsletter.subscribers import Source, Subscribers
+
+    clock = Clock(datetime(2026, 3, 9, 12, 30, tzinfo=UTC))  # Monday 08:30 New York (EDT)
+    weekly = {"channels": ["email"], "cron": "0 8 * * mon", "timezone": "America/New_York",
+              "digest": 2, "grace": 3600, "subscribers": True}
+    settings = make_settings(site, {"weekly": weekly})
+    store = NewsletterStore.from_settings(settings)
+    subs = Subscribers(store)
+    for address in ("ann@example.org", "bob@example.org"):
+        subs.add(address, Source.CLI, confirmed=True)
+    subs.add("pending@example.org", Source.CLI, confirmed=False)
+    store.close()
+    with Ledger(db_path(settings.path("state")), clock=clock) as ledger:
+        ledger.mark_slot("weekly", datetime(2026, 3, 2, 13, 0, tzinfo=UTC), RunState.DONE)
+    start(settings, clock).close()
+    start(settings, clock).close()  # a second tick must not send the issue again
+    with Ledger(db_path(settings.path("state"))) as ledger:
+        (pub,) = ledger.publications()
+    assert pub.state is PublicationState.SENT, pub.error
+    mails = [m for m in (site / "outbox" / "maildir").rglob("*") if m.is_file()]
+    recipients = sorted(m.read_bytes().split(b"\nTo: ", 1)[1].split(b"\n", 1)[0].strip()
+                        for m in mails)
+    # one copy per confirmed subscriber (plus the pending one's confirmation mail, if any)
+    assert recipients.count(b"ann@example.org") == 1
+    assert recipients.count(b"bob@example.org") == 1
+    issue_mails = [m for m in mails if b"List-Unsubscribe-Post" in m.read_bytes()]
+    assert len(issue_mails) == 2
+
+
 def test_an_item_taken_back_to_draft_is_not_published(site: Path, clock: Clock) -> None:
     settings = make_settings(site, {"demo": {**DEMO, "channels": ["social"]}})
     with Ledger(db_path(settings.path("state")), clock=clock) as ledger:

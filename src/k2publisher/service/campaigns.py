@@ -24,7 +24,7 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 KNOWN_KEYS = frozenset({
     "channels", "cron", "days", "times", "timezone", "items_per_slot", "grace",
-    "evergreen_after_days", "digest", "run_on_start", "enabled", "description",
+    "evergreen_after_days", "digest", "run_on_start", "enabled", "description", "subscribers",
 })
 DEFAULT_GRACE = 3600
 
@@ -43,6 +43,8 @@ class Campaign:
     grace: int = DEFAULT_GRACE
     evergreen_after_days: int | None = None
     digest: int = 0
+    #: a digest campaign that mails each issue to every confirmed newsletter subscriber
+    subscribers: bool = False
     run_on_start: bool = False
     enabled: bool = True
     description: str = ""
@@ -182,6 +184,7 @@ def parse_campaign(name: str, raw: Mapping[str, Any], *, default_timezone: str =
         grace=_int(raw, "grace", DEFAULT_GRACE, where) or 0,
         evergreen_after_days=_int(raw, "evergreen_after_days", None, where, minimum=1),
         digest=digest or 0,
+        subscribers=bool(raw.get("subscribers", False)),
         run_on_start=bool(raw.get("run_on_start", False)),
         enabled=bool(raw.get("enabled", True)),
         description=str(raw.get("description", "")),

@@ -24,7 +24,7 @@ from k2publisher.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from k2publisher.models import Item, Receipt, Status
+from k2publisher.models import Item, PartReceipt, Receipt, Status
 from k2publisher.record.ledger import Ledger, LedgerError, Publication, PublicationState
 from k2publisher.service.logs import event
 from k2publisher.settings import Settings
@@ -149,8 +149,47 @@ class Publishing:
                 "(approve it again to publish)")
         return item
 
+    def _to_subscribers(self, campaign: str) -> bool:
+        from k2publisher.service.campaigns import load_campaigns
+
+        return any(c.name == campaign and c.subscribers
+                   for c in load_campaigns(self.settings, include_disabled=True))
+
+    def _newsletter(self, pub: Publication, items: list[Item]) -> Receipt:
+        """Mail the digest to every confirmed subscriber through the resumable fan-out.
+
+        The issue id is derived from the publication, so a crash mid-send resumes the same
+        issue on the next tick instead of starting a second one.
+        """
+        from k2publisher.newsletter.compose import compose, start_issue
+        from k2publisher.newsletter.fanout import build_fanout
+        from k2publisher.newsletter.issues import Issues
+        from k2publisher.newsletter.store import NewsletterStore
+
+        store = NewsletterStore.from_settings(self.settings)
+        try:
+            issues = Issues(store)
+            issue_id = f"{pub.campaign}-{pub.id}"
+            if issues.get(issue_id) is None:
+                start_issue(issues, issue_id, compose(self.settings, items),
+                            [i.id for i in items])
+            summary = build_fanout(self.settings, store, issue_id).run()
+        finally:
+            store.close()
+        if summary.state != "done":
+            raise TransientDeliveryError(f"newsletter issue {issue_id} {summary.state}: "
+                                         f"{summary.note or summary.counts}",
+                                         channel=pub.channel, item_id=pub.item_id)
+        event("newsletter-sent", campaign=pub.campaign, item=pub.item_id, channel=pub.channel,
+              issue=issue_id, sent=summary.counts.get("sent", 0))
+        return Receipt(item_id=pub.item_id, channel=pub.channel,
+                       parts=(PartReceipt(index=0, remote_id=issue_id),))
+
     def _issue(self, pub: Publication, items: list[Item]) -> Receipt:
         from k2publisher.deliver.core import deliver
+
+        if self._to_subscribers(pub.campaign):
+            return self._newsletter(pub, items)
 
         publisher = self.publisher
         rendering = publisher.renderer.render_issue(items, channel=pub.channel)
