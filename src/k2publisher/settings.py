@@ -54,6 +54,14 @@ DEFAULTS: dict[str, Any] = {
         "channels": {},             # `claims` per channel name, e.g. social = "review"
     },
     "server": {"host": "127.0.0.1", "port": 8025},
+    "delivery": {
+        "max_attempts": 5,           # tries per part, the first one included
+        "backoff_base": 1.0,         # first backoff ceiling in seconds; doubles per attempt
+        "backoff_max": 60.0,         # ceiling of one backoff wait (full jitter below it)
+        "max_wait": 900.0,           # longest rate-limit wait honoured in-process
+        "connect_timeout": 10.0,     # seconds to connect to a network or SMTP server
+        "timeout": 30.0,             # read timeout of every HTTP request and SMTP command
+    },
     "channels": {
         "email": {"type": "maildir", "path": "outbox/maildir"},
         "feed": {"type": "rss", "path": "public"},

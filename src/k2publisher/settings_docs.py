@@ -49,6 +49,8 @@ DOCS: dict[str, str] = {
     "server": "The web service (`k2publisher run`): feeds, archive, subscribe pages.",
     "server.host": "Interface to listen on; keep 127.0.0.1 behind nginx.",
     "server.port": "Port to listen on.",
+    "delivery": "Retries and timeouts for every channel: exponential backoff with full jitter "
+                "on\nconnection errors and 5xx; a 429 waits as long as the network asks.",
     "channels": "Where items are published: one [channels.NAME] table per destination, each "
                 "with a `type`\n(`k2publisher channels list --types` lists them). Put secrets in "
                 ".env and refer to them as \"${VAR}\".",

@@ -24,7 +24,7 @@ from k2publisher.abc import Channel, Recorder
 from k2publisher.errors import ConfigError, DeliveryError, TransientDeliveryError
 from k2publisher.models import PartReceipt, Receipt, Rendering
 from k2publisher.redact import mask
-from k2publisher.settings import resolve
+from k2publisher.settings import DEFAULTS, resolve
 
 if TYPE_CHECKING:
     from k2publisher.content.queue import Queue
@@ -36,16 +36,20 @@ T = TypeVar("T")
 Guard = Callable[[Rendering], Any]
 
 
+_DEFAULT = DEFAULTS["delivery"]
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """The ``[delivery]`` settings: attempts, backoff and timeouts (seconds)."""
 
-    max_attempts: int = 5        # tries per part, the first one included
-    backoff_base: float = 1.0    # first backoff ceiling; doubles per attempt
-    backoff_max: float = 60.0    # ceiling of one backoff wait
-    max_wait: float = 900.0      # longest rate-limit wait honoured in-process
-    connect_timeout: float = 10.0
-    timeout: float = 30.0        # read timeout of every HTTP request and SMTP command
+    # defaults documented once, in settings.DEFAULTS["delivery"]
+    max_attempts: int = _DEFAULT["max_attempts"]
+    backoff_base: float = _DEFAULT["backoff_base"]
+    backoff_max: float = _DEFAULT["backoff_max"]
+    max_wait: float = _DEFAULT["max_wait"]
+    connect_timeout: float = _DEFAULT["connect_timeout"]
+    timeout: float = _DEFAULT["timeout"]
 
     @classmethod
     def from_settings(cls, settings: Settings | None) -> RetryPolicy:
