@@ -16,10 +16,10 @@ from k2publisher.abc import Channel
 from k2publisher.deliver.core import (
     ChannelContext,
     RetryPolicy,
-    deliver,
     idempotency_key,
     send_with_retries,
 )
+from k2publisher.deliver.core import deliver as deliver_core
 from k2publisher.deliver.http import HttpClient, mask_headers, retry_after
 from k2publisher.deliver.registry import channel_types, load_channel, masked_options
 from k2publisher.errors import (
@@ -31,6 +31,17 @@ from k2publisher.models import PartReceipt
 from k2publisher.settings import Settings
 
 from .conftest import FIXED_NOW, POLICY, json_reply, thread_rendering
+
+
+def deliver(channel: Any, rendering: Any, **options: Any) -> Any:
+    """The delivery core with the guard accepting everything.
+
+    These tests exercise transport, retries and recording with synthetic renderings that
+    carry no disclaimers; the guard has its own tests (tests/guard) and the Publisher's
+    wiring of it is tested in tests/deliver/test_local_channels.py.
+    """
+    options.setdefault("guard", lambda rendering: None)
+    return deliver_core(channel, rendering, **options)
 
 # -- idempotency keys and backoff --------------------------------------------------------------
 
@@ -350,3 +361,25 @@ def test_transport_failures_are_classified(failure, retry_safe, expected):
     with pytest.raises(expected) as info:
         client.request("POST", "https://127.0.0.1/x", retry_safe=retry_safe)
     assert type(info.value) is expected and "SECRET" not in str(info.value)
+
+
+def test_the_core_refuses_to_send_without_a_guard(tmp_path) -> None:
+    from k2publisher.models import Part, Rendering
+
+    sent: list[int] = []
+
+    class Counting(Channel):
+        type_name = "counting"
+        profile = "mastodon"
+
+        def send_part(self, rendering, index, previous, idempotency_key):
+            sent.append(index)
+            return PartReceipt(index=index, remote_id=str(index))
+
+    rendering = Rendering(item_id="a/b", channel="c", profile="mastodon", family="social",
+                          parts=(Part(text="hello"),))
+    with pytest.raises(TypeError, match="needs a guard"):
+        deliver_core(Counting("c", {}), rendering)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="needs a guard"):
+        deliver_core(Counting("c", {}), rendering, guard=None)  # type: ignore[arg-type]
+    assert sent == []

@@ -162,21 +162,23 @@ def _with_item(exc: DeliveryError, item_id: str, channel: str, index: int, total
     return error
 
 
-def deliver(channel: Channel, rendering: Rendering, *, recorder: Recorder | None = None,
-            sleep: Callable[[float], Any] = time.sleep, policy: RetryPolicy | None = None,
-            guard: Guard | None = None, rng: random.Random | None = None) -> Receipt:
+def deliver(channel: Channel, rendering: Rendering, *, guard: Guard,
+            recorder: Recorder | None = None, sleep: Callable[[float], Any] = time.sleep,
+            policy: RetryPolicy | None = None, rng: random.Random | None = None) -> Receipt:
     """Send every part of ``rendering`` on ``channel`` and return the receipt.
 
-    ``guard`` (the Publisher passes :func:`k2publisher.guard.check.enforce` bound to the item)
-    runs right before the first network call. Parts the recorder already has are not sent
-    again. On final failure the recorder is told and the typed error is raised, naming the
-    item, the channel and the part.
+    ``guard`` is required: the Publisher passes :func:`k2publisher.guard.check.enforce` bound
+    to the item, and it runs right before the first network call, so nothing reaches an
+    adapter unchecked. Parts the recorder already has are not sent again. On final failure
+    the recorder is told and the typed error is raised, naming the item, the channel and the
+    part.
     """
+    if guard is None:
+        raise TypeError("deliver() needs a guard: nothing is sent without the disclaimer check")
     policy = policy or _policy_of(channel)
     secrets = channel_secrets(channel)
     item, name, total = rendering.item_id, channel.name, len(rendering.parts)
-    if guard is not None:
-        guard(rendering)
+    guard(rendering)
     receipts: list[PartReceipt] = []
     previous: PartReceipt | None = None
     for index in range(total):
