@@ -109,6 +109,14 @@ class AuthDeliveryError(PermanentDeliveryError):
     """The credentials are wrong or expired: fix them in the config or .env."""
 
 
+class UncertainDeliveryError(PermanentDeliveryError):
+    """The request went out but no answer came back: the post may exist.
+
+    Retrying could post twice on a network without idempotency keys, so the ledger records
+    the part as ``unconfirmed`` and an editor decides (``k2publisher resolve``).
+    """
+
+
 class AddressError(K2Error, ValueError):
     """An email address is not valid; the message says why."""
 

@@ -26,6 +26,7 @@ from k2publisher.errors import (
     AuthDeliveryError,
     PermanentDeliveryError,
     TransientDeliveryError,
+    UncertainDeliveryError,
 )
 from k2publisher.models import PartReceipt
 from k2publisher.settings import Settings
@@ -345,16 +346,27 @@ def test_a_5xx_ignores_the_window_reset_headers_every_answer_carries(network, tm
     assert retry_after(response, FIXED_NOW, resets=False) == 12
 
 
+def _refused() -> requests.ConnectionError:
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+    cause = NewConnectionError(None, "Connection refused https://127.0.0.1/botSECRET:token")
+    return requests.ConnectionError(MaxRetryError(None, "/x", cause))  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(("failure", "retry_safe", "expected"), [
     (requests.ConnectTimeout, False, TransientDeliveryError),   # nothing was sent
-    (requests.ConnectionError, False, TransientDeliveryError),
+    (_refused, False, TransientDeliveryError),                  # no connection was made
+    (requests.ConnectionError, True, TransientDeliveryError),   # safe to repeat
+    (requests.ConnectionError, False, UncertainDeliveryError),  # dropped after sending
     (requests.ReadTimeout, True, TransientDeliveryError),       # safe to repeat
-    (requests.ReadTimeout, False, PermanentDeliveryError),      # the post may exist
+    (requests.ReadTimeout, False, UncertainDeliveryError),      # the post may exist
     (requests.exceptions.SSLError, True, PermanentDeliveryError),
 ])
 def test_transport_failures_are_classified(failure, retry_safe, expected):
     class Failing(requests.Session):
         def request(self, method, url, **kwargs):  # type: ignore[override]
+            if failure is _refused:
+                raise _refused()
             raise failure("boom https://127.0.0.1/botSECRET:token")
 
     client = HttpClient("t", session=Failing(), secrets=["SECRET:token"])

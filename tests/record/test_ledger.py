@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from k2publisher.errors import ConfigError, TransientDeliveryError
+from k2publisher.errors import ConfigError, TransientDeliveryError, UncertainDeliveryError
 from k2publisher.models import PartReceipt
 from k2publisher.record import migrations
 from k2publisher.record.ledger import (
@@ -99,6 +99,17 @@ def test_failure_records_the_masked_reason(ledger: Ledger) -> None:
     assert row.error.startswith("transient: [chat] 502")
     assert "hunter22" not in row.error
     assert ledger.already_sent("k2/a", "chat", 0) is None  # a failed part may be tried again
+
+
+def test_an_uncertain_failure_waits_for_an_editor(ledger: Ledger) -> None:
+    ledger.sending("k2/a", "chat", 0, "k")
+    err = UncertainDeliveryError("connection reset after the request; the post may exist",
+                                 channel="chat")
+    ledger.failed("k2/a", "chat", 0, err, transient=False)
+    row = ledger.deliveries()[0]
+    assert row.state is DeliveryState.UNCONFIRMED and row.error.startswith("uncertain:")
+    with pytest.raises(LedgerError, match="resolve"):  # never sent again blindly
+        ledger.already_sent("k2/a", "chat", 0)
 
 
 def test_recover_splits_idempotent_from_the_rest(ledger: Ledger) -> None:

@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from k2publisher.abc import Channel
 from k2publisher.deliver.core import RetryPolicy
@@ -25,6 +26,7 @@ from k2publisher.errors import (
     DeliveryError,
     PermanentDeliveryError,
     TransientDeliveryError,
+    UncertainDeliveryError,
 )
 from k2publisher.redact import MASK, mask
 
@@ -173,6 +175,13 @@ def classify_status(status: int, message: str, *, channel: str,
     return PermanentDeliveryError(text, channel=channel, status=status)
 
 
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """True when no connection was made, so the request cannot have reached the network."""
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
 class HttpClient:
     """One session per channel: timeouts, error mapping and masking for every request."""
 
@@ -215,16 +224,20 @@ class HttpClient:
             text = f"{where}: no answer within {self.timeouts.read:g}s (read timeout)"
             if retry_safe:
                 raise TransientDeliveryError(text, channel=self.channel) from None
-            raise PermanentDeliveryError(
+            raise UncertainDeliveryError(
                 f"{text}; the post may exist: check the account before publishing again",
                 channel=self.channel) from None
         except requests.exceptions.SSLError as exc:
             raise PermanentDeliveryError(f"{where}: TLS failed: {self.mask(_short(exc))}",
                                          channel=self.channel) from None
         except requests.ConnectionError as exc:
-            raise TransientDeliveryError(f"{where}: connection failed: "
-                                         f"{self.mask(_short(exc))}",
-                                         channel=self.channel) from None
+            text = f"{where}: connection failed: {self.mask(_short(exc))}"
+            if retry_safe or _never_connected(exc):
+                raise TransientDeliveryError(text, channel=self.channel) from None
+            # dropped after the request went out (a reset, a hang-up): it may have been posted
+            raise UncertainDeliveryError(
+                f"{text}; the post may exist: check the account before publishing again",
+                channel=self.channel) from None
         except requests.RequestException as exc:
             raise PermanentDeliveryError(f"{where}: {self.mask(_short(exc))}",
                                          channel=self.channel) from None
@@ -261,7 +274,7 @@ class HttpClient:
             if retry_safe:
                 raise TransientDeliveryError(text, channel=self.channel,
                                              status=response.status_code) from None
-            raise PermanentDeliveryError(
+            raise UncertainDeliveryError(
                 f"{text}; the post may exist: check the account before publishing again",
                 channel=self.channel, status=response.status_code) from None
 

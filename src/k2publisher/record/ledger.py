@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from k2publisher.errors import UncertainDeliveryError
 from k2publisher.models import PartReceipt
 from k2publisher.record.migrations import migrate
 from k2publisher.record.rows import (
@@ -164,14 +165,20 @@ class Ledger:
 
     def failed(self, item_id: str, channel: str, index: int, error: Exception,
                transient: bool) -> None:
-        """Committed when the part could not be delivered; a later publish may retry it."""
+        """Committed when the part could not be delivered; a later publish may retry it.
+
+        An :class:`~k2publisher.errors.UncertainDeliveryError` (the request went out, no
+        answer came back) makes the part ``unconfirmed`` instead: never retried blindly.
+        """
+        uncertain = isinstance(error, UncertainDeliveryError)
         with self._tx() as conn:
             row = self._ensure(conn, item_id, channel, index)
             now = self._now()
-            kind = "transient" if transient else "permanent"
-            conn.execute("UPDATE deliveries SET state = 'failed', error = ?, finished_at = ?, "
+            kind = "uncertain" if uncertain else "transient" if transient else "permanent"
+            conn.execute("UPDATE deliveries SET state = ?, error = ?, finished_at = ?, "
                          "updated_at = ? WHERE id = ?",
-                         (mask(f"{kind}: {error}")[:2000], now, now, row["id"]))
+                         ("unconfirmed" if uncertain else "failed",
+                          mask(f"{kind}: {error}")[:2000], now, now, row["id"]))
 
     # -- recovery and editor decisions --------------------------------------------------------
 

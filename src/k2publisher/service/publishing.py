@@ -23,6 +23,7 @@ from k2publisher.errors import (
     K2Error,
     PermanentDeliveryError,
     TransientDeliveryError,
+    UncertainDeliveryError,
 )
 from k2publisher.models import Item, PartReceipt, Receipt, Status
 from k2publisher.record.ledger import Ledger, LedgerError, Publication, PublicationState
@@ -116,7 +117,7 @@ class Publishing:
                   campaign=pub.campaign, item=pub.item_id, channel=pub.channel,
                   level=logging.WARNING, error=str(exc), attempts=after.attempts)
             return after.state
-        except LedgerError as exc:  # a part waits for an editor's `resolve`
+        except (LedgerError, UncertainDeliveryError) as exc:  # waits for `resolve`
             return self._finish(pub, PublicationState.UNCONFIRMED, error=str(exc))
         except (AuthDeliveryError, ConfigError, ChannelLookupError) as exc:
             # the channel is at fault, not the item: it may go out once that is fixed
