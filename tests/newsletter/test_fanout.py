@@ -8,8 +8,10 @@ from email import policy
 from email.parser import BytesParser
 from urllib.parse import urlsplit
 
+import pytest
 from werkzeug.test import Client
 
+from k2publisher.errors import GuardRefusal
 from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER
 from k2publisher.newsletter.fanout import RateLimiter, build_fanout
 from k2publisher.newsletter.issues import Issues
@@ -251,3 +253,20 @@ def test_one_sending_process_per_issue(smtp_settings, smtp_server) -> None:
             build_fanout(settings, store, "2026-11-25", **FAST).run()
     assert smtp_server.recording.messages == []
     assert build_fanout(settings, store, "2026-11-25", **FAST).run().state == "done"
+
+
+def test_the_fanout_guards_the_stored_issue_right_before_sending(site, settings, repo) -> None:
+    import shutil
+
+    shutil.copytree(repo / "queue" / "vitamin-k2", site / "queue" / "vitamin-k2")
+    store = NewsletterStore.from_settings(settings)
+    Subscribers(store).add("ann@example.org", "cli", confirmed=True)
+    # an issue whose stored text lost its disclaimers (an old version, a hand-edited database)
+    Issues(store).create("bare", subject="Vitamin K2 dosage", html="<p>Studies used 45 mg.</p>",
+                         text="Studies used 45 mg a day.", item_ids=["vitamin-k2/dosage"])
+    with pytest.raises(GuardRefusal, match="WARFARIN_VKA"):
+        build_fanout(settings, store, "bare")
+    outbox = site / "outbox"
+    assert not outbox.exists() or not [p for p in outbox.rglob("*") if p.is_file()]
+    assert Issues(store).counts("bare").get("sent", 0) == 0
+    store.close()

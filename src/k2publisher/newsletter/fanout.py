@@ -33,7 +33,7 @@ from k2publisher.errors import (
     RecipientRejectedError,
     TransientDeliveryError,
 )
-from k2publisher.newsletter.issues import Issues, Recipient
+from k2publisher.newsletter.issues import Issue, Issues, Recipient
 from k2publisher.newsletter.message import Identity, IssueTemplate
 from k2publisher.newsletter.store import NewsletterStore
 from k2publisher.newsletter.tokens import Tokens
@@ -403,6 +403,33 @@ class FanOut:
         return self.transports()
 
 
+def guard_stored_issue(settings: Settings, issue: Issue) -> None:
+    """Run the guard on the stored issue right before the fan-out sends it.
+
+    The issue was guarded when it was composed; this repeats the check at the last step
+    before sending (a resumed issue, an edited rules file). Each recipient's copy only adds
+    an unsubscribe link and headers, so checking the stored text covers every copy. Items
+    gone from the queue since are checked as they were, by the compose-time guard.
+    Raises :class:`~k2publisher.errors.GuardRefusal`.
+    """
+    from k2publisher.content.queue import Queue
+    from k2publisher.guard.check import claims_policy, enforce
+    from k2publisher.guard.disclaimers import DisclaimerRules
+    from k2publisher.models import Part, Rendering
+
+    queue = Queue(settings.path("queue"), index_path=settings.path("state") / "queue-index.pickle")
+    known = {item.id: item for item in queue.items()}
+    items = [known[i] for i in issue.item_ids if i in known]
+    if not items:
+        return
+    name, _ = channel_options(settings)
+    rendering = Rendering(item_id=issue.id, channel=name, profile="email", family="email",
+                          parts=(Part(text=issue.text, html=issue.html),), subject=issue.subject,
+                          html=issue.html, text=issue.text)
+    enforce(rendering, items, DisclaimerRules.from_settings(settings),
+            claims_policy=claims_policy(settings, name))
+
+
 def build_fanout(settings: Settings, store: NewsletterStore, issue_id: str, *,
                  reporter: Reporter | None = None, **options: Any) -> FanOut:
     """The fan-out for a stored issue, configured from ``[newsletter]`` and its channel.
@@ -415,6 +442,7 @@ def build_fanout(settings: Settings, store: NewsletterStore, issue_id: str, *,
     if issue is None:
         raise IssueLookupError(f"no newsletter issue {issue_id!r} (see `k2publisher newsletter "
                                f"status`)")
+    guard_stored_issue(settings, issue)
     _, channel = channel_options(settings)
     identity = Identity.from_settings(settings, channel)
     if not identity.base_url.startswith("https://"):
