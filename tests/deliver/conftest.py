@@ -166,3 +166,16 @@ def thread_rendering(channel: str, profile: str = "mastodon", parts: int = 3) ->
                      parts=tuple(Part(text=t, facets=(facet,) if i == 0 else ())
                                  for i, t in enumerate(texts)),
                      link=link, limit=500, counter="chars")
+
+
+def unguarded_deliver(channel: Any, rendering: Any, **options: Any) -> Any:
+    """The delivery core with an explicit accept-everything guard.
+
+    Transport tests (retries, recording, request shapes) send synthetic renderings that
+    carry no disclaimers; the guard has its own tests (tests/guard), and the Publisher's
+    wiring of the real guard is tested in tests/deliver/test_local_channels.py.
+    """
+    from k2publisher.deliver.core import deliver
+
+    options.setdefault("guard", lambda rendering: None)
+    return deliver(channel, rendering, **options)

@@ -32,17 +32,7 @@ from k2publisher.models import PartReceipt
 from k2publisher.settings import Settings
 
 from .conftest import FIXED_NOW, POLICY, json_reply, thread_rendering
-
-
-def deliver(channel: Any, rendering: Any, **options: Any) -> Any:
-    """The delivery core with the guard accepting everything.
-
-    These tests exercise transport, retries and recording with synthetic renderings that
-    carry no disclaimers; the guard has its own tests (tests/guard) and the Publisher's
-    wiring of it is tested in tests/deliver/test_local_channels.py.
-    """
-    options.setdefault("guard", lambda rendering: None)
-    return deliver_core(channel, rendering, **options)
+from .conftest import unguarded_deliver as deliver
 
 # -- idempotency keys and backoff --------------------------------------------------------------
 

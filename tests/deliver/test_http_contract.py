@@ -18,7 +18,6 @@ import pytest
 from werkzeug import Response
 
 from k2publisher.deliver.core import ChannelContext, idempotency_key, preview
-from k2publisher.deliver.core import deliver as deliver_core
 from k2publisher.deliver.registry import load_channel
 from k2publisher.errors import (
     AuthDeliveryError,
@@ -30,17 +29,7 @@ from k2publisher.models import PartReceipt
 from k2publisher.settings import Settings
 
 from .conftest import FIXED_NOW, POLICY, FakeNetwork, Seen, json_reply, thread_rendering
-
-
-def deliver(channel: Any, rendering: Any, **options: Any) -> Any:
-    """The delivery core with the guard accepting everything.
-
-    These tests exercise transport, retries and recording with synthetic renderings that
-    carry no disclaimers; the guard has its own tests (tests/guard) and the Publisher's
-    wiring of it is tested in tests/deliver/test_local_channels.py.
-    """
-    options.setdefault("guard", lambda rendering: None)
-    return deliver_core(channel, rendering, **options)
+from .conftest import unguarded_deliver as deliver
 
 ITEM = "vitamin-k2/dosage"
 RESET_IN = 7.0

@@ -18,7 +18,6 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from k2publisher.deliver.core import ChannelContext
-from k2publisher.deliver.core import deliver as deliver_core
 from k2publisher.deliver.message import ONE_CLICK, build_message
 from k2publisher.deliver.registry import load_channel
 from k2publisher.errors import (
@@ -33,17 +32,7 @@ from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Part, Rendering
 from k2publisher.settings import Settings
 
 from .conftest import POLICY
-
-
-def deliver(channel: Any, rendering: Any, **options: Any) -> Any:
-    """The delivery core with the guard accepting everything.
-
-    These tests exercise transport, retries and recording with synthetic renderings that
-    carry no disclaimers; the guard has its own tests (tests/guard) and the Publisher's
-    wiring of it is tested in tests/deliver/test_local_channels.py.
-    """
-    options.setdefault("guard", lambda rendering: None)
-    return deliver_core(channel, rendering, **options)
+from .conftest import unguarded_deliver as deliver
 
 PASSWORD = "smtpSecretPassword"
 
