@@ -330,18 +330,8 @@ class Ledger:
     def publications(self, *, states: Iterable[str] | None = None, channel: str | None = None,
                      limit: int | None = None) -> list[Publication]:
         """Publications, newest first, optionally filtered by state and channel."""
-        sql, args = "SELECT * FROM publications WHERE 1", []
-        if states is not None:
-            wanted = list(states)
-            sql += f" AND state IN ({','.join('?' * len(wanted)) or chr(39) * 2})"
-            args += wanted
-        if channel is not None:
-            sql += " AND channel = ?"
-            args.append(channel)
-        sql += " ORDER BY id DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [publication_from(r) for r in self._all(sql, args)]
+        return [publication_from(r) for r in self._newest(
+            "publications", states, limit, channel=channel)]
 
     def finish_publication(self, pub_id: int, state: PublicationState, *, url: str = "",
                            error: str = "", item_at_fault: bool = True) -> None:
@@ -395,21 +385,25 @@ class Ledger:
     def deliveries(self, *, states: Iterable[str] | None = None, item_id: str | None = None,
                    channel: str | None = None, limit: int | None = None) -> list[Delivery]:
         """Delivery rows, newest first, optionally filtered."""
-        sql, args = "SELECT * FROM deliveries WHERE 1", []
+        return [delivery_from(r) for r in self._newest(
+            "deliveries", states, limit, item_id=item_id, channel=channel)]
+
+    def _newest(self, table: Literal["publications", "deliveries"],
+                states: Iterable[str] | None, limit: int | None, **equal: str | None) -> list:
+        """Rows of ``table``, newest first, filtered by state and by the non-None columns."""
+        sql, args = f"SELECT * FROM {table} WHERE 1", []
         if states is not None:
             wanted = list(states)
             sql += f" AND state IN ({','.join('?' * len(wanted)) or chr(39) * 2})"
             args += wanted
-        if item_id is not None:
-            sql += " AND item_id = ?"
-            args.append(item_id)
-        if channel is not None:
-            sql += " AND channel = ?"
-            args.append(channel)
+        for column, value in equal.items():
+            if value is not None:
+                sql += f" AND {column} = ?"
+                args.append(value)
         sql += " ORDER BY id DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return [delivery_from(r) for r in self._all(sql, args)]
+        return self._all(sql, args)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """How many deliveries and publications are in each state."""
