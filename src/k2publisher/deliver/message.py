@@ -87,3 +87,10 @@ def message_options(options: Mapping[str, Any], site: Mapping[str, Any]) -> dict
             "unsubscribe_url": options.get("unsubscribe_url"),
             "unsubscribe_mailto": options.get("unsubscribe_mailto")
             or f"{parseaddr(sender)[1]}?subject=unsubscribe"}
+
+
+def channel_message(channel: Any, rendering: Rendering) -> EmailMessage:
+    """The email for ``rendering`` with an email channel's headers (smtp and maildir)."""
+    settings = getattr(channel.context, "settings", None)
+    return build_message(rendering, **message_options(channel.options,
+                                                      settings.site if settings else {}))

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from markdown_it.tree import SyntaxTreeNode
 
@@ -23,16 +23,8 @@ from k2publisher.render.markdown import inline_text, parser, to_html, to_text
 from k2publisher.render.splitting import sentences
 from k2publisher.render.xml import strip_illegal_xml
 
-
-class DisclaimerLike(Protocol):
-    """The fields of :class:`k2publisher.guard.disclaimers.Disclaimer` the renderer reads."""
-
-    id: str
-    text: str
-    short: str | None
-    priority: int
-    placement: str
-    critical: bool
+if TYPE_CHECKING:  # render reads disclaimers; the guard owns their type
+    from k2publisher.guard.rules import Disclaimer
 
 
 @dataclass(frozen=True)
@@ -48,14 +40,14 @@ class DisclaimerView:
     placement: str = "beside"
 
     @classmethod
-    def of(cls, d: DisclaimerLike, *, short: bool = False) -> DisclaimerView:
+    def of(cls, d: Disclaimer, *, short: bool = False) -> DisclaimerView:
         """The view of ``d``; ``short`` picks the short form where one exists."""
         return cls(id=d.id, text=(d.short or d.text) if short else d.text, full=d.text,
                    short=d.short, critical=bool(d.critical), boxed=is_boxed(d),
                    placement=d.placement or "beside")
 
 
-def is_boxed(d: DisclaimerLike) -> bool:
+def is_boxed(d: Disclaimer) -> bool:
     """The FDA structure/function statement: bold, boxed, at the end of its section."""
     return d.id.startswith("FDA_SF") or "box" in (d.placement or "")
 
@@ -171,7 +163,7 @@ def _plain(markdown_inline: str) -> str:
     return inline_text(para.children[0]).strip()
 
 
-def _unique(seq: Iterable[DisclaimerLike]) -> list[DisclaimerLike]:
+def _unique(seq: Iterable[Disclaimer]) -> list[Disclaimer]:
     seen: set[str] = set()
     out = []
     for d in seq:
@@ -195,7 +187,7 @@ def build_view(item: Item, rules: Any, url: str, width: int) -> ItemView:
     strings = clean_item(item)
     needed = _unique(rules.for_item(item))
     shown: set[str] = set()
-    placed: list[DisclaimerLike] = []
+    placed: list[Disclaimer] = []
     item_boxed = [d for d in needed if is_boxed(d)]
     sections: list[Section] = []
     for title, level, markdown in split_sections(strings["body"]):
@@ -230,7 +222,7 @@ def build_view(item: Item, rules: Any, url: str, width: int) -> ItemView:
         tags=tuple(item.tags))
 
 
-def _beside(d: DisclaimerLike) -> bool:
+def _beside(d: Disclaimer) -> bool:
     """Whether ``d`` sits beside the section that triggers it (else: top notes or footer)."""
     placement = (getattr(d, "placement", "") or "").lower()
     return d.critical or placement not in ("footer", "top")

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from k2publisher.abc import Channel
-from k2publisher.deliver.message import EMAIL_SETTINGS, build_message, message_options
+from k2publisher.deliver.message import EMAIL_SETTINGS, channel_message
 from k2publisher.errors import PermanentDeliveryError
 from k2publisher.models import PartReceipt, Rendering
 
@@ -28,9 +28,7 @@ class MaildirChannel(Channel):
 
     def message(self, rendering: Rendering) -> EmailMessage:
         """The email for ``rendering`` with this channel's headers."""
-        settings = getattr(self.context, "settings", None)
-        return build_message(rendering, **message_options(self.options,
-                                                          settings.site if settings else {}))
+        return channel_message(self, rendering)
 
     def send_part(self, rendering: Rendering, index: int, previous: PartReceipt | None,
                   idempotency_key: str) -> PartReceipt:

@@ -14,7 +14,7 @@ from typing import Any
 
 from k2publisher.abc import Channel
 from k2publisher.deliver.core import RetryPolicy
-from k2publisher.deliver.message import EMAIL_SETTINGS, build_message, message_options
+from k2publisher.deliver.message import EMAIL_SETTINGS, channel_message
 from k2publisher.errors import (
     AuthDeliveryError,
     ConfigError,
@@ -161,9 +161,7 @@ class SmtpChannel(Channel):
 
     def message(self, rendering: Rendering) -> EmailMessage:
         """The email for ``rendering`` with this channel's headers."""
-        settings = getattr(self.context, "settings", None)
-        return build_message(rendering, **message_options(self.options,
-                                                          settings.site if settings else {}))
+        return channel_message(self, rendering)
 
     def send_part(self, rendering: Rendering, index: int, previous: PartReceipt | None,
                   idempotency_key: str) -> PartReceipt:
