@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from html import unescape
 from pathlib import Path
 
 import feedparser
@@ -292,3 +293,26 @@ def test_template_errors_name_the_template_and_line(tmp_path: Path, rules) -> No
         renderer.render(make_item(), "x")
     with pytest.raises(TemplateError, match=r"bluesky\.txt:2"):
         renderer.render(make_item(), "bluesky")
+
+
+@pytest.mark.parametrize("profile", ["email", "web", "feed"])
+def test_safety_warnings_come_first_and_general_notes_sit_in_a_box_after_the_text(
+        renderer: Renderer, rules, profile: str) -> None:
+    item = make_item(body="Take 100 mcg of vitamin K2 with food.\n\n"
+                          "## Bones\n\nVitamin K2 supports bone health.\n",
+                     tags=("dosage",))
+    r = renderer.render(item, profile)
+    html = unescape(r.html or "")
+    warfarin, consult = rules.get("WARFARIN_VKA").text, rules.get("CONSULT_BEFORE_USE").text
+    first_sentence = html.index("Take 100 mcg")
+    assert html.index('class="safety"') < html.index(warfarin) < first_sentence
+    notes = html.index('class="notes"')
+    assert first_sentence < notes < html.index(consult)
+    assert f"<strong>{consult}" not in html                   # general notes: plain weight
+    fda = rules.get("FDA_SF_1").text
+    assert "<strong>* " + fda in html                         # FDA: bold and boxed
+    # (a feed's text also carries the summary, which lists every disclaimer first)
+    text = r.text if profile == "email" else r.parts[0].text.split(item.title + "\n", 1)[-1]
+    assert text and text.index(warfarin[:20]) < text.index("Take 100 mcg") < \
+        text.index(consult[:20])
+    assert check(r, item, rules).ok
