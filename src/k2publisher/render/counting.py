@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
 import regex
 
 from k2publisher.errors import ConfigError
+from k2publisher.models import nfc
 from k2publisher.render.profiles import Profile, get_profile
 
 #: what Mastodon reserves for every link, whatever its length (``characters_reserved_per_url``)
@@ -92,8 +92,8 @@ def count(text: str, counter: str) -> int:
     except KeyError:
         raise ConfigError(f"unknown counter {counter!r}: use one of "
                           + ", ".join(sorted(COUNTERS))) from None
-    # X normalises to NFC before counting; so do the others' servers in practice
-    return fn(unicodedata.normalize("NFC", text))
+    # X normalises to NFC before counting; every Part is sent in NFC (models.nfc)
+    return fn(nfc(text))
 
 
 def fits(text: str, profile: Profile | str) -> bool:

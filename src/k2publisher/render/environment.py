@@ -18,6 +18,7 @@ from typing import Any
 import jinja2
 
 from k2publisher.errors import TemplateError
+from k2publisher.render.escaping import FILTERS
 from k2publisher.render.xml import strip_illegal_xml
 from k2publisher.settings import Settings
 
@@ -37,18 +38,6 @@ def rfc822(moment: datetime) -> str:
 def rfc3339(moment: datetime) -> str:
     """An RFC 3339 timestamp with its zone, as Atom wants: ``2026-11-24T09:00:00+00:00``."""
     return _aware(moment).isoformat(timespec="seconds")
-
-
-def escape_markup(text: str, chars: str = "&<>") -> str:
-    """Escape only ``&``, ``<`` and ``>`` (Telegram HTML and Slack mrkdwn want nothing more)."""
-    if "&" in chars:
-        text = text.replace("&", "&amp;")
-    return text.replace("<", "&lt;").replace(">", "&gt;")
-
-
-def escape_discord(text: str) -> str:
-    """Backslash-escape Discord markdown's active characters in untrusted text."""
-    return "".join("\\" + c if c in "\\*_~`|>[]" else c for c in text)
 
 
 def wrap(text: str, width: int = 76) -> str:
@@ -74,7 +63,7 @@ def make_environment(settings: Settings) -> jinja2.Environment:
         auto_reload=True,
     )
     env.filters.update(rfc822=rfc822, rfc3339=rfc3339, xml_safe=strip_illegal_xml,
-                       wrap=wrap, tg=escape_markup, mrkdwn=escape_markup, discord=escape_discord)
+                       wrap=wrap, **FILTERS)
     env.globals["site"] = settings.site
     return env
 
