@@ -40,9 +40,33 @@ def count_chars(text: str) -> int:
     return len(text)
 
 
+def mastodon_links(url: str) -> bool:
+    """Whether Mastodon would link ``url`` (and so count it as 23): a scheme and a host with a
+    public top-level domain, as twitter-text's extractor sees it."""
+    from twitter_text import extract_urls_with_indices
+
+    found = extract_urls_with_indices(url)
+    return bool(_URL.match(url) and found and found[0]["indices"] == [0, len(url)])
+
+
+@lru_cache(maxsize=8192)
 def count_mastodon(text: str) -> int:
-    """Mastodon: graphemes, every ``http(s)://`` link as 23, remote mentions as ``@user``."""
-    text = _URL.sub("x" * MASTODON_URL_LENGTH, text)
+    """Mastodon: graphemes, each link Mastodon would link as 23, remote mentions as ``@user``.
+
+    Mastodon finds links with twitter-text's extractor (``StatusLengthValidator``), which
+    only knows hosts with a public top-level domain: ``http://127.0.0.1:8025/...``,
+    ``http://localhost/...`` or ``https://k2.internal/...`` are not links there and count
+    in full, so they do here too.
+    """
+    from twitter_text import extract_urls_with_indices
+
+    pieces, at = [], 0
+    for found in extract_urls_with_indices(text):
+        start, end = found["indices"]
+        if _URL.match(found["url"]):              # only links with a scheme get the discount
+            pieces += [text[at:start], "x" * MASTODON_URL_LENGTH]
+            at = end
+    text = "".join([*pieces, text[at:]])
     text = _MENTION_DOMAIN.sub(r"\1", text)
     return graphemes(text)
 
