@@ -155,3 +155,27 @@ def test_an_expired_link_offers_a_new_one(settings: Settings) -> None:
     client = Client(NewsletterApp(settings))
     page = client.get("/confirm/not-a-token")
     assert page.status_code == 400 and 'href="/resend-confirmation"' in page.text
+
+
+def test_the_preview_unsubscribe_link_explains_itself(settings: Settings) -> None:
+    page = Client(NewsletterApp(settings)).get("/unsubscribe/preview")
+    assert page.status_code == 200 and "preview" in page.text
+
+
+def test_a_preview_message_has_the_headers_of_a_fan_out_copy(settings: Settings) -> None:
+    from email import policy
+    from email.parser import BytesParser
+
+    from k2publisher.content.queue import Queue
+    from k2publisher.newsletter.message import Identity, IssueTemplate, sample_message
+    from k2publisher.render.renderer import Renderer
+
+    rendering = Renderer(settings).render_issue([Queue(REPO / "queue").get("vitamin-k2/dosage")])
+    preview = BytesParser(policy=policy.default).parsebytes(sample_message(settings, rendering))
+    sent = BytesParser(policy=policy.default).parsebytes(
+        IssueTemplate.from_rendering("2026-12-01", rendering,
+                                     Identity.from_settings(settings)).render(
+            7, "a@example.org", "https://k2.example.org/unsubscribe/tok"))
+    assert sorted(preview.keys()) == sorted(sent.keys())
+    assert preview["List-Id"] == sent["List-Id"] and preview["From"] == sent["From"]
+    assert preview["Message-ID"].split("@")[1] == sent["Message-ID"].split("@")[1]

@@ -33,6 +33,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from k2publisher.errors import AddressError, DeliveryError, SubscriberLookupError, TokenError
+from k2publisher.newsletter.message import PREVIEW_TOKEN
 from k2publisher.newsletter.send import ConfirmationMailer
 from k2publisher.newsletter.store import NewsletterStore
 from k2publisher.newsletter.subscribers import Source, State, Subscribers, normalise
@@ -286,6 +287,10 @@ class NewsletterApp:
 
     def on_unsubscribe(self, request: Request, token: str) -> Response:
         """GET: a page with one button. POST ``List-Unsubscribe=One-Click``: unsubscribe."""
+        if token == PREVIEW_TOKEN:
+            return self._page("Unsubscribe (preview)", Markup(
+                "<p>This is the unsubscribe link of a preview. In a real issue each reader's "
+                "own link is here, and its button unsubscribes them at once.</p>"))
         try:
             subscriber_id = self.tokens.read_unsubscribe(token)
         except TokenError as exc:
