@@ -18,7 +18,13 @@ import sys
 import time
 from pathlib import Path
 
-from k2publisher.content.importers.evaluation import PageScore, evaluate, load_page, pages
+from k2publisher.content.importers.evaluation import (
+    PageScore,
+    cleaned_share,
+    evaluate,
+    load_page,
+    pages,
+)
 from k2publisher.content.importers.text import parse_blocks
 
 PAGES = Path(__file__).resolve().parent.parent / "tests" / "content" / "pages"
@@ -76,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
           f"baseline (block split only): {base_time * 1000:.1f} ms; "
           f"ratio {import_time / base_time if base_time else 0:.0f}x")
     failing = [(s.name, p) for s in scores for p in s.problems()]
+    for group, held in (("tuned", False), ("held-out", True)):
+        share = cleaned_share([s for s in scores if s.held_out == held])
+        if share < 0.98:
+            failing.append((group, f"only {share:.2%} of glued citation digits cleaned"))
     if args.details or failing:
         for name, problem in failing:
             print(f"{name}: {problem}")

@@ -100,7 +100,7 @@ def strip_chrome(lines: list[str], known_headings: frozenset[str] = frozenset())
         block = tuple(lines[start:end])
         result.removed.extend(block)
         result.blocks.append(Stripped(kind, start + 1, tuple(x for x in block if x.strip())))
-        if out and not out[-1].strip():  # the gap before the block stays the only gap
+        if not out or not out[-1].strip():  # the gap before the block stays the only gap
             while end < len(lines) and not lines[end].strip():
                 end += 1
         return end

@@ -147,7 +147,7 @@ def _short(line: str, words: int = 25) -> bool:
 def share_line(line: str) -> bool:
     """A line made only of share labels: "Tweet", "Share on X", "Facebook / X / WhatsApp"."""
     folded = fold(line)
-    text = re.sub(r"\(opens in new window\)|click to share on|share (?:this|on|via)(?: "
+    text = re.sub(r"\(opens in new window\)|click to share on|\bpin it\b|share (?:this|on|via)(?: "
                   r"(?:article|post|page))?:?|\d[\d,.]*k?", " ", folded)
     parts = [p.strip() for p in re.split(r"[/|·•,:]|\s+", text) if p.strip()]
     return bool(folded.strip()) and len(line) < 120 and all(p in SHARE_WORDS for p in parts)
@@ -338,13 +338,21 @@ def comment_section(ctx: Context, i: int) -> int | None:
     if not (COMMENT_HEADING.match(text) or comment_start(ctx, i)):
         return None
     k = i + 1
+    in_comment = comment_start(ctx, i)
     while k < len(ctx.lines):
-        if ctx.lines[k].strip() and (ctx.is_known(k) or _starts_other_block(ctx, k, comments=False)
-                                     or re.search(r"latest posts by .+\(see all\)",
-                                                  ctx.lines[k], _I)):
+        line = ctx.lines[k]
+        if not line.strip():
+            k += 1
+            continue
+        if ctx.is_known(k) or _starts_other_block(ctx, k, comments=False) or re.search(
+                r"latest posts by .+\(see all\)", line, _I) or _looks_like_author(ctx, k):
             break
-        if ctx.lines[k].strip() and not _comment_part(ctx, k) and _looks_like_author(ctx, k):
-            break
+        if comment_start(ctx, k):
+            in_comment = True
+        elif fold(_text(line)) == "reply" or fold(_text(line)).startswith("reply to "):
+            in_comment = False
+        elif not in_comment and not _comment_part(ctx, k) and not _short(line, 12):
+            break  # a paragraph outside any comment: the page goes on
         k += 1
     while k > i + 1 and not ctx.lines[k - 1].strip():
         k -= 1

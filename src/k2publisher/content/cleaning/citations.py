@@ -84,12 +84,13 @@ class CitationResult:
 def split_run(digits: str, max_ref: int = MAX_REF) -> list[int] | None:
     """Split a run of citation digits into reference numbers, or None when ambiguous."""
     singles = [int(d) for d in digits]
-    if 0 not in singles and all(a < b for a, b in itertools.pairwise(singles)):
+    fits = 0 not in singles and max(singles, default=0) <= max_ref
+    if fits and all(a < b for a, b in itertools.pairwise(singles)):
         return singles
     splits = [s for s in _ascending_splits(digits, max_ref) if any(n >= 10 for n in s)]
     if len(splits) == 1:
         return splits[0]
-    if 0 not in singles and len(set(singles)) == len(singles) and len(digits) <= 4:
+    if fits and len(set(singles)) == len(singles) and len(digits) <= 4:
         return singles
     shortest = min((len(s) for s in splits), default=0)
     fewest = [s for s in splits if len(s) == shortest]

@@ -40,7 +40,7 @@ class PageReport:
             "stripped_blocks": len(self.notes.stripped),
             "cleaned_tokens": len(self.cleaned_tokens),
             "ambiguous_tokens": self.ambiguous_tokens,
-            "references": len(self.notes.references), "max_ref": self.notes.max_ref,
+            "references": list(self.notes.references), "max_ref": self.notes.max_ref,
             "review_notes": sum(1 for item in self.items if item.review),
             "stripped": [{"kind": b.kind, "line": b.line, "text": b.summary()}
                          for b in self.notes.stripped],
