@@ -81,3 +81,29 @@ def test_headings_compare_after_normalisation() -> None:
     assert heading_key("Quality–of–Life Effects") == heading_key("Quality of life effects")
     assert mentions("Rhodiola's Safety Profile", "Rhodiola")
     assert not mentions("Rhodiolas of the north", "Rhodiola")
+
+
+def test_an_author_box_for_a_reviewer_goes_even_when_the_byline_names_someone_else() -> None:
+    page = ("Body text of the post, long enough to be a paragraph of its own here.\n\n"
+            "About Omar Haddad\n\nDr. Omar Haddad is a pharmacist who reviews our articles.\n\n"
+            "Popular Posts\n\nDoes Magnesium Help You Sleep?\nJanuary 4, 2025 · 5 min read\n\n"
+            "Jane Roe\nLatest posts by Jane Roe (see all)\n")
+    result = strip_chrome(page.split("\n"))
+    kept = "\n".join(result.lines)
+    assert result.author == "Jane Roe"
+    assert "pharmacist" not in kept and "Magnesium" not in kept and "5 min read" not in kept
+    assert [b.kind for b in result.blocks] == ["author-box", "related-posts", "byline"]
+
+
+def test_numbered_references_under_any_heading_are_a_reference_list() -> None:
+    page = (f"{CONTENT}\n\nKey Studies\n\n1. Smith J, et al. A trial. J Med. 2019;12(3):45-67.\n"
+            "2. Doe A, et al. Another trial. Lancet. 2020;395:1-9.\n"
+            "3. European Medicines Agency. Product information. 2007.\n")
+    result = strip_chrome(page.split("\n"))
+    assert [b.kind for b in result.blocks] == ["reference-list"]
+    assert result.max_ref == 3 and "Key Studies" not in "\n".join(result.lines)
+
+
+@pytest.mark.parametrize("line", ["Click to tweet this", "Share this:", "Pin it", "Tweet"])
+def test_share_prompts(line: str) -> None:
+    assert kinds_and_kept(f"{CONTENT}\n\n{line}\n\n{CONTENT}")[0] == ["share-row"]

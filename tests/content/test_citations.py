@@ -144,3 +144,15 @@ def test_the_lexicon_says_where_its_names_come_from() -> None:
     assert all(source for source in lx.sources.values())
     assert lx.is_name("IL-41") and not lx.is_name("IL-42") and lx.is_name("CD371")
     assert all(f.source for f in lx.families)
+
+
+@pytest.mark.parametrize(("raw", "text", "numbers", "ambiguous"), [
+    ("receptors MT1 and MT2 in", "receptors MT1 and MT2 in", [], []),  # gene-style symbols
+    ("lowered ERα45.", "lowered ERα.", [4, 5], []),                      # after a Greek suffix
+    ("and PPARγ3 in", "and PPARγ in", [3], []),
+    ("the ZNF12 gene", "the ZNF12 gene", [], ["ZNF12"]),                 # two digits: unsure
+])
+def test_symbols_without_a_lexicon_entry(raw: str, text: str, numbers: list[int],
+                                         ambiguous: list[str]) -> None:
+    result = clean_citations(raw)
+    assert (result.text, result.citations, result.ambiguous) == (text, numbers, ambiguous)

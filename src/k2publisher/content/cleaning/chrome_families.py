@@ -60,7 +60,8 @@ TOC_HEADING = re.compile(r"^(?:table of contents|contents|in this article|on thi
                          r"(?:\s*\[(?:hide|show|toggle)\])?\s*:?$", _I)
 REFERENCE_HEADING = re.compile(r"^(?:references?|sources|bibliography|citations|works cited|"
                                r"(?:scientific|medical) (?:references|sources)|studies cited|"
-                               r"literature cited|reference list)\s*:?$", _I)
+                               r"literature cited|reference list|further reading|suggested "
+                               r"reading|selected references|footnotes)\s*:?$", _I)
 AUTHOR_HEADING = re.compile(rf"^(?:(?i:about the (?:author|writer|reviewer)|author bio(?:graphy)?|"
                             rf"meet the (?:author|writer))|(?i:about|written by) (?P<name>{NAME})"
                             rf"(?:,\s*\w+\.?)?)$")
@@ -147,10 +148,10 @@ def _short(line: str, words: int = 25) -> bool:
 def share_line(line: str) -> bool:
     """A line made only of share labels: "Tweet", "Share on X", "Facebook / X / WhatsApp"."""
     folded = fold(line)
-    text = re.sub(r"\(opens in new window\)|click to share on|\bpin it\b|share (?:this|on|via)(?: "
-                  r"(?:article|post|page))?:?|\d[\d,.]*k?", " ", folded)
+    text = re.sub(r"\(opens in new window\)|\bclick to\b|\b(?:this|on|via|it|post|article|page|"
+                  r"now)\b|\d[\d,.]*k?", " ", folded)
     parts = [p.strip() for p in re.split(r"[/|·•,:]|\s+", text) if p.strip()]
-    return bool(folded.strip()) and len(line) < 120 and all(p in SHARE_WORDS for p in parts)
+    return bool(parts) and len(line) < 120 and all(p in SHARE_WORDS for p in parts)
 
 
 def breadcrumb_line(line: str) -> bool:
@@ -297,6 +298,8 @@ def _teaser_like(block: list[str]) -> bool:
             continue
         if not re.search(r"[.!?]\"?$", text) and _short(text, 30):
             continue  # a title, an image caption, or an excerpt cut off mid-sentence
+        if re.search(r"[?!]\"?$", text) and _short(text, 12):
+            continue  # a title that asks ("Ashwagandha for Sleep: Does It Work?")
         return False
     return True
 
@@ -314,7 +317,9 @@ def related_posts(ctx: Context, i: int) -> int | None:
     j = _next_content(ctx.lines, end)
     while j < len(ctx.lines) and not ctx.is_known(j):
         stop = _chunk_end(ctx.lines, j)
-        if not _teaser_like(ctx.lines[j:stop]) or _starts_other_block(ctx, j):
+        block = ctx.lines[j:stop]
+        if not _teaser_like(block) or _starts_other_block(ctx, j) or any(
+                "latest posts by" in fold(line) for line in block):
             break
         end = stop
         j = _next_content(ctx.lines, stop)
@@ -389,17 +394,17 @@ def author_box(ctx: Context, i: int) -> int | None:
     if heading:
         end = _chunk_end(lines, i)
         j = _next_content(lines, end)
-        if heading.group("name"):
-            bio = j < len(lines) and _is_bio(ctx, lines[j], clean_name(heading.group("name")))
-            if not bio:
+        named = clean_name(heading.group("name")) if heading.group("name") else None
+        if named:
+            if not (j < len(lines) and _is_bio(ctx, lines[j], named)):
                 return None  # "About Bacopa Monnieri" is a section, not an author box
-            ctx.author = ctx.author or clean_name(heading.group("name"))
+            ctx.author = ctx.author or named
         if j < len(lines) and re.fullmatch(NAME, _text(lines[j])) and _chunk_end(lines, j) == j + 1:
             if ctx.author is None:
                 ctx.author = clean_name(_text(lines[j]))
             end = j + 1
             j = _next_content(lines, end)
-        if j < len(lines) and _is_bio(ctx, lines[j]):
+        if j < len(lines) and _is_bio(ctx, lines[j], named):
             end = _chunk_end(lines, j)
         return end
     name = clean_name(text)
@@ -428,15 +433,24 @@ def _is_bio(ctx: Context, line: str, name: str | None = None) -> bool:
 
 def reference_list(ctx: Context, i: int) -> int | None:
     """A references heading and its entries; numbered entries bound the citation numbers."""
-    if not REFERENCE_HEADING.match(_text(ctx.lines[i])):
+    text = _text(ctx.lines[i])
+    if REFERENCE_HEADING.match(text):
+        end = i + 1
+    elif _numbered_reference(text) and _references_follow(ctx, i + 1, 1):
+        end = i  # a numbered list of references without a heading of its own
+    elif _short(text, 6) and not re.search(r"[.!?]$", text) and _references_follow(ctx, i + 1, 2):
+        end = i + 1  # a heading of any wording over numbered references ("Key Studies")
+    else:
         return None
     entries: list[str] = []
     highest = 0
-    end = i + 1
     j = _next_content(ctx.lines, end)
     while j < len(ctx.lines):
         text = _text(ctx.lines[j])
-        number = re.match(r"^\[?(\d{1,3})[\].)]\s+\S", text)
+        number = _numbered_reference(text)
+        plain = re.match(r"^\[?(\d{1,3})[\].)]\s+\S", text)
+        if plain and highest and int(plain.group(1)) == highest + 1:
+            number = plain  # the list's next number, however the entry is written
         if not (number or _reference_like(text)):
             break
         if number:
@@ -450,6 +464,22 @@ def reference_list(ctx: Context, i: int) -> int | None:
     if highest:
         ctx.max_ref = max(ctx.max_ref or 0, highest)
     return end
+
+
+def _numbered_reference(text: str) -> re.Match[str] | None:
+    """The number of a numbered reference entry ("1. Smith J, et al. ... 2019;12:4-9.")."""
+    match = re.match(r"^\[?(\d{1,3})[\].)]\s+\S", text)
+    return match if match and _reference_like(text) else None
+
+
+def _references_follow(ctx: Context, i: int, count: int) -> bool:
+    """True when the next ``count`` lines with text are numbered references."""
+    for _ in range(count):
+        i = _next_content(ctx.lines, i)
+        if i >= len(ctx.lines) or not _numbered_reference(_text(ctx.lines[i])):
+            return False
+        i += 1
+    return True
 
 
 def _reference_like(text: str) -> bool:

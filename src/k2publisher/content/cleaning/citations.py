@@ -65,6 +65,8 @@ _TRAIL = re.compile(r"^(?P<stem>.*?)(?P<digits>[0-9]+)$")
 _LEAD_PUNCT = "([{\"'“‘"
 _TRAIL_PUNCT = ".,;:!?)]}\"'”’"
 _PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s$")
+#: a protein name ending in a Greek letter ("ERα", "PPARγ"): digits glued after it are citations
+_GREEK_SUFFIX = re.compile(r"[A-Za-z0-9-][αβγδεκ]$")
 _WORD_TAIL = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿ]+)$")
 
 
@@ -203,14 +205,18 @@ def classify(core: str, max_ref: int = MAX_REF, page: PageEvidence | None = None
     single_capital = re.fullmatch(r"[A-Z]", stem) is not None and len(digits) == 1
     if single_capital and clause_end:
         return None  # "saponin C3." could be complement C3 or C + reference 3
+    if re.fullmatch(r"[A-Z]{2,6}", stem) and ((page is not None and page.seen(core, 1)) or (
+            len(digits) == 1 and not clause_end)):
+        return core, []  # a gene-style symbol ("MT1 and MT2"), or one the page repeats
     if stem[0].isdigit() or stem.endswith("-") or stem == "rs" or single_capital:
         return core, []
     tail_match = _WORD_TAIL.search(stem)
     tail = tail_match.group(1) if tail_match else ""
     glued_word = tail == stem or (len(stem) > len(tail) and not stem[-len(tail) - 1].isalnum())
-    citation_like = glued_word and (
+    citation_like = (glued_word and (
         (len(tail) >= 3 and (tail.islower() or (tail[0].isupper() and tail[1:].islower())))
-        or bool(_PLURAL_ACRONYM.fullmatch(tail)) or tail in _SHORT_WORDS)
+        or bool(_PLURAL_ACRONYM.fullmatch(tail)) or tail in _SHORT_WORDS)) \
+        or _GREEK_SUFFIX.search(stem) is not None
     if not citation_like:
         return None
     numbers = split_run(digits, max_ref)
