@@ -176,10 +176,28 @@ class Renderer:
 
     # -- web -------------------------------------------------------------------------------------
 
+    def feed_links(self) -> list[dict[str, str]]:
+        """Every feed the site publishes, for autodiscovery links and the subscribe box."""
+        name = self.settings.site.get("name", "")
+        return [{"type": "application/rss+xml", "title": f"{name} (RSS)", "label": "RSS feed",
+                 "url": f"{self.base_url}/feed.xml"},
+                {"type": "application/atom+xml", "title": f"{name} (Atom)",
+                 "label": "Atom feed", "url": f"{self.base_url}/atom.xml"}]
+
+    def _page(self, name: str, *, title: str, description: str, url: str, kind: str,
+              **context: Any) -> str:
+        """A public page: ``web/<name>`` with its canonical URL, social cards and feeds."""
+        page = {"title": title, "description": " ".join(description.split())[:300],
+                "url": url, "type": kind, "image": "", "image_alt": ""}
+        return self._render(name, page=page, feeds=self.feed_links(),
+                            subscribe_url=f"{self.base_url}/subscribe", **context)
+
     def archive_page(self, item: Item, published: datetime | None = None) -> str:
-        """The item's archive page (disclaimers at the top), fully escaped."""
-        return self._render("web/item.html", view=self.view(item), published=published,
-                            index_url=f"{self.base_url}/archive/")
+        """The item's archive page (safety warnings first), fully escaped."""
+        view = self.view(item)
+        return self._page("web/item.html", title=view.title, description=view.summary,
+                          url=view.url, kind="article", view=view, published=published,
+                          index_url=f"{self.base_url}/archive/")
 
     def archive_index(self, entries: Sequence[tuple[Item, datetime]]) -> str:
         """The archive index: every published item, newest first."""
@@ -187,12 +205,21 @@ class Renderer:
         rows = [{"item": i, "title": strip_illegal_xml(i.title),
                  "summary": strip_illegal_xml(i.summary), "url": self.item_url(i),
                  "published": _aware(t)} for i, t in ordered]
-        return self._render("web/index.html", entries=rows)
+        site = self.settings.site
+        return self._page("web/index.html", title=f"All notes · {site.get('name', '')}",
+                          description=str(site.get("description", "")),
+                          url=f"{self.base_url}/archive/", kind="website", entries=rows)
+
+    def home_page(self) -> str:
+        """The site's root page: what it is, how to follow it, where the archive is."""
+        site = self.settings.site
+        return self._page("web/home.html", title=str(site.get("name", "")),
+                          description=str(site.get("description", "")),
+                          url=f"{self.base_url}/", kind="website")
 
     def _web_rendering(self, item: Item, p: Profile, channel: str) -> Rendering:
         view = self.view(item)
-        page = self._render("web/item.html", view=view, published=None,
-                            index_url=f"{self.base_url}/archive/")
+        page = self.archive_page(item)
         text = tidy(self._render("web/item.txt", view=view)) + "\n"
         return Rendering(item_id=item.id, channel=channel, profile=p.name, family=p.family,
                          parts=(Part(text=text, html=page, disclaimers=view.ids),),

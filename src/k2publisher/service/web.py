@@ -4,7 +4,9 @@
   with ``ETag`` / ``Last-Modified`` and ``304 Not Modified`` on conditional requests;
 * ``/archive/`` and ``/archive/<item>/``: the published items' pages from the same folder;
 * ``/healthz``: JSON with the scheduler's last tick and the ledger's counts per state;
-* ``/subscribe``, ``/confirm/<token>``, ``/unsubscribe/<token>``: handed to the newsletter's
+* ``/``: the root page (``web/home.html``), styled like the archive;
+* ``/subscribe``, ``/resend-confirmation``, ``/confirm/<token>``, ``/unsubscribe/<token>``:
+  handed to the newsletter's
   ``NewsletterApp`` when that module is installed, else a 503 page saying so.
 
 Everything is read from disk on each request, so the files stay the one source of truth
@@ -21,7 +23,6 @@ import mimetypes
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ log = logging.getLogger("k2publisher.web")
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 FEED_TYPES = {"feed.xml": "application/rss+xml; charset=utf-8",
               "atom.xml": "application/atom+xml; charset=utf-8"}
-NEWSLETTER_PREFIXES = ("/subscribe", "/confirm/", "/unsubscribe/")
+NEWSLETTER_PREFIXES = ("/subscribe", "/resend-confirmation", "/confirm/", "/unsubscribe/")
 
 
 def load_newsletter(settings: Settings) -> WSGIApp | None:
@@ -76,7 +77,7 @@ class PublicApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path == "/subscribe" or path.startswith(NEWSLETTER_PREFIXES[1:]):
+        if path in NEWSLETTER_PREFIXES[:2] or path.startswith(NEWSLETTER_PREFIXES[2:]):
             if self.newsletter is not None:
                 return self.newsletter(environ, start_response)
             return self._no_newsletter()(environ, start_response)
@@ -92,14 +93,11 @@ class PublicApp:
     # -- endpoints ---------------------------------------------------------------------------
 
     def on_index(self, request: Request) -> Response:
-        """A small landing page linking the feeds and the archive."""
-        name = escape(self.settings.site.get("name", "k2publisher"))
-        body = (f"<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>{name}</title>"
-                f"<h1>{name}</h1><ul><li><a href=\"/archive/\">Archive</a></li>"
-                "<li><a href=\"/feed.xml\">RSS feed</a></li>"
-                "<li><a href=\"/atom.xml\">Atom feed</a></li>"
-                "<li><a href=\"/subscribe\">Newsletter</a></li></ul></html>")
-        return Response(body, content_type="text/html; charset=utf-8")
+        """The site's root page (``web/home.html``): what it is, the feeds, the subscribe box."""
+        from k2publisher.render.renderer import Renderer
+
+        return Response(Renderer(self.settings).home_page(),
+                        content_type="text/html; charset=utf-8")
 
     def on_feed(self, request: Request) -> Response:
         """``/feed.xml`` or ``/atom.xml`` with conditional-request support."""
