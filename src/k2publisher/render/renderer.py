@@ -16,10 +16,11 @@ from typing import Any
 import css_inline
 import jinja2
 
+from k2publisher.errors import ConfigError
 from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Item, Part, Rendering
 from k2publisher.render.context import DisclaimerView, ItemView, build_view
 from k2publisher.render.environment import make_environment, render_template
-from k2publisher.render.profiles import Profile, get_profile
+from k2publisher.render.profiles import LINK_PLACEMENTS, Profile, get_profile, post_cost
 from k2publisher.render.social import SocialComposer, hashtags, tidy
 from k2publisher.render.xml import strip_illegal_xml
 from k2publisher.settings import Settings
@@ -228,17 +229,39 @@ class Renderer:
 
     # -- social -----------------------------------------------------------------------------------
 
+    def link_placement(self, channel: str, profile: Profile) -> str:
+        """The channel's ``link`` option (``inline``, ``reply`` or ``none``; default inline)."""
+        options = self.settings.section("channels").get(channel) or {}
+        mode = str(options.get("link", "inline")) if isinstance(options, dict) else "inline"
+        if mode not in LINK_PLACEMENTS:
+            raise ConfigError(f"channels.{channel}.link = {mode!r}: use one of "
+                              + ", ".join(LINK_PLACEMENTS), self.settings.config_path)
+        if mode == "reply" and not profile.threads:
+            raise ConfigError(f"channels.{channel}.link = 'reply' needs a network with "
+                              f"replies; {profile.name} has none", self.settings.config_path)
+        return mode
+
     def _social(self, item: Item, p: Profile, channel: str) -> Rendering:
-        composer = SocialComposer(self.env, self.rules, item, p, self.item_url(item),
+        placement = self.link_placement(channel, p)
+        url = self.item_url(item)
+        composer = SocialComposer(self.env, self.rules, item, p,
+                                  url if placement == "inline" else "",
                                   hashtags(item.tags, self.max_tags))
         posts = composer.compose()
-        ids = tuple(dict.fromkeys(d for part in posts.parts for d in part.disclaimers))
+        parts = posts.parts
+        if placement == "reply":
+            # the costly URL goes in a reply of its own; the posts above stay link-free
+            parts = (*parts, Part(text=url))
+        ids = tuple(dict.fromkeys(d for part in parts for d in part.disclaimers))
+        extra: dict[str, Any] = {
+            "threaded": posts.threaded or len(parts) > 1, "dropped": list(posts.dropped),
+            "dropped_hashtags": posts.dropped_hashtags, "over_limit": posts.over_limit,
+            "markup": p.markup, "link_placement": placement}
+        if p.post_cost is not None:
+            extra["costs"] = [post_cost(p, part.text) for part in parts]
         return Rendering(item_id=item.id, channel=channel, profile=p.name, family=p.family,
-                         parts=posts.parts, link=composer.link, limit=p.limit,
-                         counter=p.counter, disclaimers=ids,
-                         extra={"threaded": posts.threaded, "dropped": list(posts.dropped),
-                                "dropped_hashtags": posts.dropped_hashtags,
-                                "over_limit": posts.over_limit, "markup": p.markup})
+                         parts=parts, link=url, limit=p.limit,
+                         counter=p.counter, disclaimers=ids, extra=extra)
 
 
 def _aware(moment: datetime) -> datetime:

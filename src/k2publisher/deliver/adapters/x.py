@@ -24,7 +24,8 @@ class XChannel(HttpChannel):
     profile = "x"
     supports_threads = True
     required_settings = ("api_key", "api_secret", "access_token", "access_secret")
-    optional_settings = ("api_base",)
+    #: ``link``: inline | reply | none, where the archive link goes (render.renderer)
+    optional_settings = ("api_base", "link")
     secret_settings = ("api_key", "api_secret", "access_token", "access_secret")
     description = "posts to X with OAuth 1.0a (threads as replies)"
 
