@@ -131,6 +131,10 @@ def _units(rendering: Rendering) -> tuple[list[Unit], list[str]]:
             units.append(Unit(label, part.text, i, html=markup in ("html", "telegram_html")))
             if part.html:
                 units.append(Unit(f"{label} html", part.html, i, html=True))
+            for n, media in enumerate(part.media, 1):
+                # an image card is read like a post: what it says, and its alt text
+                units.append(Unit(f"{label} image {n}", media.text, i))
+                units.append(Unit(f"{label} image {n} alt", media.alt, i))
         return units, ([] if total else ["no parts to send"])
     if family == "email":
         shape = [f"email has no {name} body" for name, body in

@@ -155,5 +155,10 @@ def write_out(folder: Path, previews: Sequence[Preview], item: Item, pipeline: P
             data = p.as_json()
             data["facets"] = [list(part.facets) for part in p.rendering.parts]
             data["profile"] = p.rendering.profile
+            for n, media in enumerate(p.rendering.parts[0].media if p.rendering.parts else ()):
+                put(f"{p.target.channel}-card{n + 1}.png", media.data)
+                data.setdefault("images", []).append(
+                    {"file": f"{p.target.channel}-card{n + 1}.png", "alt": media.alt,
+                     "text": media.text})
             put(f"{p.target.channel}.json", json.dumps(data, indent=2, ensure_ascii=False))
     return written

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,11 +18,12 @@ import css_inline
 import jinja2
 
 from k2publisher.errors import ConfigError
-from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Item, Part, Rendering
+from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Item, Media, Part, Rendering
 from k2publisher.render.context import DisclaimerView, ItemView, build_view
 from k2publisher.render.environment import make_environment, render_template
 from k2publisher.render.profiles import LINK_PLACEMENTS, Profile, get_profile, post_cost
 from k2publisher.render.social import SocialComposer, hashtags, tidy
+from k2publisher.render.splitting import sentences
 from k2publisher.render.xml import strip_illegal_xml
 from k2publisher.settings import Settings
 
@@ -49,6 +51,7 @@ class Renderer:
         self.width = int(opts.get("text_width", 76))
         self.max_tags = int(opts.get("hashtags", 3))
         self.feed_items = int(opts.get("feed_items", 30))
+        self.images = bool(opts.get("images", False))
         self._inliner = css_inline.CSSInliner(keep_at_rules=True,
                                               load_remote_stylesheets=False)
 
@@ -229,6 +232,20 @@ class Renderer:
 
     # -- social -----------------------------------------------------------------------------------
 
+    def card(self, item: Item) -> Media:
+        """The item's image card: title, key point and the disclaimers that point needs.
+
+        The disclaimers are what the guard will demand of the card's text as a first post
+        (short forms), so the card passes the same check as the post it rides on.
+        """
+        from k2publisher.render.cards import render_card
+
+        title = " ".join(strip_illegal_xml(item.title).split())
+        point = (sentences(strip_illegal_xml(item.summary)) or [""])[0]
+        needed = self.rules.required_for_part(item, f"{title}\n{point}", 0, "social")
+        notes = [DisclaimerView.of(d, short=True).text for d in needed]
+        return render_card(title, point, notes, str(self.settings.site.get("name", "")))
+
     def link_placement(self, channel: str, profile: Profile) -> str:
         """The channel's ``link`` option (``inline``, ``reply`` or ``none``; default inline)."""
         options = self.settings.section("channels").get(channel) or {}
@@ -249,6 +266,8 @@ class Renderer:
                                   hashtags(item.tags, self.max_tags))
         posts = composer.compose()
         parts = posts.parts
+        if self.images and p.images and parts and not posts.over_limit:
+            parts = (replace(parts[0], media=(self.card(item),)), *parts[1:])
         if placement == "reply":
             # the costly URL goes in a reply of its own; the posts above stay link-free
             parts = (*parts, Part(text=url))
