@@ -20,6 +20,7 @@ from k2publisher.content.queue import Queue
 from k2publisher.deliver.core import ChannelContext
 from k2publisher.deliver.registry import load_channel
 from k2publisher.guard.check import check
+from k2publisher.guard.disclaimers import DisclaimerRules
 from k2publisher.models import Rendering
 from k2publisher.render.renderer import Renderer
 from k2publisher.settings import DEFAULTS, Settings
@@ -50,7 +51,7 @@ def rendering_for(profile: str, tmp_path: Path) -> tuple[Rendering, Any]:
     data = copy.deepcopy(DEFAULTS)
     data["paths"]["queue"] = str(REPO / "queue")
     data["render"]["images"] = True
-    renderer = Renderer(Settings(data=data, root=tmp_path))
+    renderer = Renderer(Settings(data=data, root=tmp_path), DisclaimerRules.load())
     item = Queue(REPO / "queue").get(ITEM)
     rendering = renderer.render(item, profile)
     assert check(rendering, item, renderer.rules).ok          # the card passes the guard
@@ -82,8 +83,6 @@ def test_card_text_and_alt_say_the_same_and_carry_the_disclaimers(tmp_path: Path
 
 def test_a_card_missing_its_disclaimer_is_refused_by_the_guard(tmp_path: Path) -> None:
     from dataclasses import replace
-
-    from k2publisher.guard.disclaimers import DisclaimerRules
 
     rendering, item = rendering_for("mastodon", tmp_path)
     [media] = rendering.parts[0].media
@@ -187,7 +186,7 @@ def test_images_are_off_by_default(tmp_path: Path) -> None:
 
     data = copy.deepcopy(DEFAULTS)
     data["paths"]["queue"] = str(REPO / "queue")
-    rendering = Renderer(Settings(data=data, root=tmp_path)).render(
+    rendering = Renderer(Settings(data=data, root=tmp_path), DisclaimerRules.load()).render(
         Queue(REPO / "queue").get(ITEM), "mastodon")
     assert all(not p.media for p in rendering.parts)
 

@@ -170,7 +170,8 @@ def test_a_preview_message_has_the_headers_of_a_fan_out_copy(settings: Settings)
     from k2publisher.newsletter.message import Identity, IssueTemplate, sample_message
     from k2publisher.render.renderer import Renderer
 
-    rendering = Renderer(settings).render_issue([Queue(REPO / "queue").get("vitamin-k2/dosage")])
+    rendering = Renderer(settings, DisclaimerRules.load()).render_issue(
+        [Queue(REPO / "queue").get("vitamin-k2/dosage")])
     preview = BytesParser(policy=policy.default).parsebytes(sample_message(settings, rendering))
     sent = BytesParser(policy=policy.default).parsebytes(
         IssueTemplate.from_rendering("2026-12-01", rendering,

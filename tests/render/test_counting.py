@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from k2publisher.guard.disclaimers import DisclaimerRules
 from k2publisher.render.counting import count, fits, graphemes
 from k2publisher.render.profiles import PROFILES
 
@@ -96,7 +97,8 @@ def test_shipped_items_fit_mastodon_as_a_real_instance_counts_the_local_base_url
 
     from k2publisher.render.renderer import Renderer
 
-    renderer = Renderer(make_settings(tmp_path, site={"base_url": "http://127.0.0.1:8025"}))
+    renderer = Renderer(make_settings(tmp_path, site={"base_url": "http://127.0.0.1:8025"}),
+                        DisclaimerRules.load())
     for item in shipped_items():
         rendering = renderer.render(item, "mastodon")
         if rendering.extra.get("over_limit"):

@@ -63,7 +63,7 @@ def browser() -> Any:
 
 @pytest.fixture(scope="module")
 def renderer(tmp_path_factory: pytest.TempPathFactory) -> Renderer:
-    return Renderer(make_settings(tmp_path_factory.mktemp("site")))
+    return Renderer(make_settings(tmp_path_factory.mktemp("site")), DisclaimerRules.load())
 
 
 def test_the_shipped_queue_has_wide_tables() -> None:

@@ -10,6 +10,7 @@ from render_helpers import make_item, make_settings, shipped_items
 
 from k2publisher.errors import ConfigError
 from k2publisher.guard.check import check
+from k2publisher.guard.disclaimers import DisclaimerRules
 from k2publisher.render.renderer import Renderer
 
 URL = "http://127.0.0.1:8025/archive/vitamin-k2/test/"
@@ -18,7 +19,7 @@ URL = "http://127.0.0.1:8025/archive/vitamin-k2/test/"
 def renderer_for(tmp_path: Path, link: str) -> Renderer:
     channel = {"type": "x", "link": link, "api_key": "k", "api_secret": "s",
                "access_token": "t", "access_secret": "a"}
-    return Renderer(make_settings(tmp_path, channels={"xacct": channel}))
+    return Renderer(make_settings(tmp_path, channels={"xacct": channel}), DisclaimerRules.load())
 
 
 def test_inline_keeps_the_link_in_the_post_and_costs_the_url_price(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from render_helpers import make_settings, shipped_items
 
+from k2publisher.guard.disclaimers import DisclaimerRules
 from k2publisher.render.renderer import Renderer
 
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
@@ -50,7 +51,8 @@ def parse(html: str) -> Head:
 
 @pytest.fixture
 def renderer(tmp_path: Path) -> Renderer:
-    return Renderer(make_settings(tmp_path, site={"base_url": "https://k2.example.org"}))
+    return Renderer(make_settings(tmp_path, site={"base_url": "https://k2.example.org"}),
+                    DisclaimerRules.load())
 
 
 def test_an_archive_page_has_canonical_social_cards_feeds_and_a_subscribe_box(

@@ -13,6 +13,7 @@ from render_helpers import make_item, make_settings, shipped_items
 
 from k2publisher.errors import TemplateError
 from k2publisher.guard.check import check
+from k2publisher.guard.disclaimers import DisclaimerRules
 from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Evidence, Item
 from k2publisher.render.counting import count, fits
 from k2publisher.render.profiles import PROFILES
@@ -321,7 +322,8 @@ def test_safety_warnings_come_first_and_general_notes_sit_in_a_box_after_the_tex
 
 
 def test_rss_text_fields_are_html_escaped_for_xml_and_read_back_whole(tmp_path: Path) -> None:
-    renderer = Renderer(make_settings(tmp_path, feeds={"hub": "https://hub.example.org/"}))
+    renderer = Renderer(make_settings(tmp_path, feeds={"hub": "https://hub.example.org/"}),
+                        DisclaimerRules.load())
     title, summary = "K2 & D3 < 1 mg <b>x</b>", "An effect at p < 0.05 & 2 > 1 <script>"
     item = make_item(title=title, summary=summary, tags=("a&b", "<t>"))
     rss, atom = renderer.feeds([(item, datetime(2026, 11, 24, 9, tzinfo=UTC))])

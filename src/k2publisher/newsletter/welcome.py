@@ -75,10 +75,10 @@ class WelcomeMailer:
         :class:`~k2publisher.errors.ItemNotFoundError` when the chosen item is gone.
         """
         from k2publisher.guard.check import claims_policy, enforce
-        from k2publisher.render.renderer import Renderer
+        from k2publisher.pipeline import Pipeline
 
         chosen = list(self.items() if items is None else items)
-        renderer = Renderer(self.settings)
+        renderer = Pipeline(self.settings).renderer
         rendering = renderer.render_issue(chosen, channel=self.channel, welcome=True)
         enforce(rendering, chosen, renderer.rules,
                 claims_policy=claims_policy(self.settings, self.channel))

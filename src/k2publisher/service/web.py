@@ -94,9 +94,9 @@ class PublicApp:
 
     def on_index(self, request: Request) -> Response:
         """The site's root page (``web/home.html``): what it is, the feeds, the subscribe box."""
-        from k2publisher.render.renderer import Renderer
+        from k2publisher.pipeline import Pipeline
 
-        return Response(Renderer(self.settings).home_page(),
+        return Response(Pipeline(self.settings).renderer.home_page(),
                         content_type="text/html; charset=utf-8")
 
     def on_feed(self, request: Request) -> Response:
