@@ -16,7 +16,7 @@ import pytest
 from render_helpers import make_settings, shipped_items
 
 from k2publisher.guard.disclaimers import DisclaimerRules
-from k2publisher.render.renderer import Renderer
+from k2publisher.render.renderer import Renderer, tag_slug
 
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
 
@@ -67,10 +67,16 @@ def test_an_archive_page_has_canonical_social_cards_feeds_and_a_subscribe_box(
         assert head.meta["og:description"] and head.meta["og:site_name"] == "K2 Notes"
         assert head.meta["twitter:card"] == "summary"
         assert head.meta["twitter:title"] == head.meta["og:title"]
-        feeds = {link["type"]: link["href"] for link in head.links
+        feeds = {(link["type"], link["href"]) for link in head.links
                  if link.get("rel") == "alternate"}
-        assert feeds["application/rss+xml"] == "https://k2.example.org/feed.xml"
-        assert feeds["application/atom+xml"] == "https://k2.example.org/atom.xml"
+        base = "https://k2.example.org"
+        assert {("application/rss+xml", f"{base}/feed.xml"),
+                ("application/atom+xml", f"{base}/atom.xml"),
+                ("application/feed+json", f"{base}/feed.json")} <= feeds
+        for tag in item.tags:                      # and the feeds of the item's own tags
+            slug = tag_slug(tag)
+            if slug:
+                assert ("application/rss+xml", f"{base}/tags/{slug}/feed.xml") in feeds
         assert {"method": "post", "action": "https://k2.example.org/subscribe"} in \
             [{k: f[k] for k in ("method", "action")} for f in head.forms]
         assert any(i.get("type") == "email" and i.get("name") == "email" for i in head.inputs)

@@ -8,7 +8,9 @@ Which disclaimers are needed is always asked of the guard's rules, never decided
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -20,7 +22,7 @@ import jinja2
 from k2publisher.errors import ConfigError
 from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Item, Media, Part, Rendering
 from k2publisher.render.context import DisclaimerView, ItemView, build_view
-from k2publisher.render.environment import make_environment, render_template
+from k2publisher.render.environment import make_environment, render_template, rfc3339
 from k2publisher.render.profiles import LINK_PLACEMENTS, Profile, get_profile, post_cost
 from k2publisher.render.social import SocialComposer, hashtags, tidy
 from k2publisher.render.splitting import sentences
@@ -28,6 +30,16 @@ from k2publisher.render.xml import strip_illegal_xml
 from k2publisher.settings import Settings
 
 log = logging.getLogger(__name__)
+
+#: the three feed documents, for the whole site and for each tag
+FEED_FILES = ("feed.xml", "atom.xml", "feed.json")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def tag_slug(tag: str) -> str:
+    """The path segment of a tag's feeds: ``Vitamin K2`` -> ``vitamin-k2``."""
+    return _NOT_SLUG.sub("-", tag.lower()).strip("-")
+
 
 #: Gmail clips HTML bodies above about 102 KB; stay under 100 KB
 EMAIL_HTML_BUDGET = 100 * 1024
@@ -157,50 +169,106 @@ class Renderer:
 
     def feeds(self, entries: Sequence[tuple[Item, datetime]]) -> tuple[str, str]:
         """The RSS 2.0 and Atom 1.0 documents for published ``entries`` (newest first)."""
-        ordered = sorted(entries, key=lambda e: _aware(e[1]), reverse=True)[:self.feed_items]
-        return self._feed_documents([self._entry(i, t) for i, t in ordered])
+        documents = self.feed_set(entries)
+        return documents["feed.xml"], documents["atom.xml"]
 
-    def _feed_documents(self, rendered: Sequence[dict[str, Any]]) -> tuple[str, str]:
+    def feed_set(self, entries: Sequence[tuple[Item, datetime]], *,
+                 tag: str | None = None) -> dict[str, str]:
+        """RSS 2.0, Atom 1.0 and JSON Feed 1.1 for ``entries``, by path in the public folder.
+
+        With ``tag``, only the entries carrying it, under ``tags/<slug>/`` (per-tag feeds).
+        """
+        chosen = [(i, t) for i, t in entries if tag is None or tag in i.tags]
+        ordered = sorted(chosen, key=lambda e: _aware(e[1]), reverse=True)[:self.feed_items]
+        rendered = [self._entry(i, t) for i, t in ordered]
+        prefix = f"tags/{tag_slug(tag)}/" if tag else ""
+        urls = {name: f"{self.base_url}/{prefix}{name}" for name in FEED_FILES}
         updated = rendered[0]["published"] if rendered else datetime.now(UTC)
-        ctx = dict(entries=rendered, updated=updated, base_url=self.base_url,
-                   hub=str(self.settings.section("feeds").get("hub", "")),
-                   rss_url=f"{self.base_url}/feed.xml", atom_url=f"{self.base_url}/atom.xml")
-        return self._render("feed/rss.xml", **ctx), self._render("feed/atom.xml", **ctx)
+        title = str(self.settings.site.get("name", "")) + (f": {tag}" if tag else "")
+        ctx = dict(entries=rendered, updated=updated, base_url=self.base_url, hub=self.hub,
+                   title=title, feed_id=f"{self.base_url}/{prefix}",
+                   rss_url=urls["feed.xml"], atom_url=urls["atom.xml"])
+        return {f"{prefix}feed.xml": self._render("feed/rss.xml", **ctx),
+                f"{prefix}atom.xml": self._render("feed/atom.xml", **ctx),
+                f"{prefix}feed.json": self._json_feed(rendered, title, urls["feed.json"])}
+
+    def tag_feed_sets(self, entries: Sequence[tuple[Item, datetime]]) -> dict[str, str]:
+        """Every published tag's three feeds, by path (``tags/<slug>/feed.xml`` ...)."""
+        tags = sorted({t for i, _ in entries for t in i.tags if tag_slug(t)})
+        out: dict[str, str] = {}
+        for tag in tags:
+            out.update(self.feed_set(entries, tag=tag))
+        return out
+
+    @property
+    def hub(self) -> str:
+        """The WebSub hub announced in every feed (``[feeds] hub``), or ``""``."""
+        return str(self.settings.section("feeds").get("hub", "") or "")
+
+    def _json_feed(self, rendered: Sequence[dict[str, Any]], title: str, url: str) -> str:
+        """JSON Feed 1.1 (jsonfeed.org/version/1.1): the same entries as the XML feeds."""
+        site = self.settings.site
+        feed: dict[str, Any] = {
+            "version": "https://jsonfeed.org/version/1.1", "title": title,
+            "home_page_url": f"{self.base_url}/", "feed_url": url,
+            "description": str(site.get("description", "")),
+            "language": str(site.get("language", "en")),
+            "authors": [{"name": str(site.get("publisher", ""))}],
+            "items": [{"id": e["id"], "url": e["url"], "title": e["view"].title,
+                       "summary": e["summary"], "content_html": e["content"],
+                       "date_published": rfc3339(e["published"]),
+                       "date_modified": rfc3339(e["published"]),
+                       "tags": list(e["categories"])} for e in rendered]}
+        if self.hub:
+            feed["hubs"] = [{"type": "WebSub", "url": self.hub}]
+        return json.dumps(feed, ensure_ascii=False, indent=2) + "\n"
 
     def _feed_rendering(self, item: Item, p: Profile, channel: str) -> Rendering:
-        entry = self._entry(item, datetime.now(UTC))
+        now = datetime.now(UTC)
+        entry = self._entry(item, now)
         view: ItemView = entry["view"]
-        rss, atom = self._feed_documents([entry])
+        documents = self.feed_set([(item, now)])
+        rss, atom = documents["feed.xml"], documents["atom.xml"]
         text = f"{entry['summary']}\n\n{tidy(self._render('web/item.txt', view=view))}\n"
         return Rendering(item_id=item.id, channel=channel, profile=p.name, family=p.family,
                          parts=(Part(text=text, html=entry["content"], disclaimers=view.ids),),
                          link=view.url, limit=p.limit, counter=p.counter,
                          html=entry["content"], text=text, disclaimers=view.ids,
-                         extra={"summary": entry["summary"], "rss": rss, "atom": atom})
+                         extra={"summary": entry["summary"], "rss": rss, "atom": atom,
+                                "json": documents["feed.json"]})
 
     # -- web -------------------------------------------------------------------------------------
 
-    def feed_links(self) -> list[dict[str, str]]:
-        """Every feed the site publishes, for autodiscovery links and the subscribe box."""
+    def feed_links(self, tags: Sequence[str] = ()) -> list[dict[str, str]]:
+        """The site's feeds (and those of ``tags``), for autodiscovery and the subscribe box."""
         name = self.settings.site.get("name", "")
-        return [{"type": "application/rss+xml", "title": f"{name} (RSS)", "label": "RSS feed",
-                 "url": f"{self.base_url}/feed.xml"},
-                {"type": "application/atom+xml", "title": f"{name} (Atom)",
-                 "label": "Atom feed", "url": f"{self.base_url}/atom.xml"}]
+        kinds = (("feed.xml", "application/rss+xml", "RSS"),
+                 ("atom.xml", "application/atom+xml", "Atom"),
+                 ("feed.json", "application/feed+json", "JSON Feed"))
+        links = []
+        for tag in [None, *[t for t in tags if tag_slug(t)]]:
+            prefix = f"tags/{tag_slug(tag)}/" if tag else ""
+            about = f"{name}: {tag}" if tag else str(name)
+            links += [{"type": kind, "title": f"{about} ({label})", "tag": tag or "",
+                       "label": f"{label} feed" + (f" for {tag}" if tag else ""),
+                       "url": f"{self.base_url}/{prefix}{file}"}
+                      for file, kind, label in kinds]
+        return links
 
     def _page(self, name: str, *, title: str, description: str, url: str, kind: str,
-              **context: Any) -> str:
+              tags: Sequence[str] = (), **context: Any) -> str:
         """A public page: ``web/<name>`` with its canonical URL, social cards and feeds."""
         page = {"title": title, "description": " ".join(description.split())[:300],
                 "url": url, "type": kind, "image": "", "image_alt": ""}
-        return self._render(name, page=page, feeds=self.feed_links(),
+        return self._render(name, page=page, feeds=self.feed_links(tags),
                             subscribe_url=f"{self.base_url}/subscribe", **context)
 
     def archive_page(self, item: Item, published: datetime | None = None) -> str:
         """The item's archive page (safety warnings first), fully escaped."""
         view = self.view(item)
         return self._page("web/item.html", title=view.title, description=view.summary,
-                          url=view.url, kind="article", view=view, published=published,
+                          url=view.url, kind="article", tags=item.tags, view=view,
+                          published=published,
                           index_url=f"{self.base_url}/archive/")
 
     def archive_index(self, entries: Sequence[tuple[Item, datetime]]) -> str:

@@ -1,6 +1,7 @@
 """The public web endpoints the service serves (a WSGI app; waitress runs it).
 
-* ``/feed.xml``, ``/atom.xml``: the files the rss channel writes into the public folder,
+* ``/feed.xml``, ``/atom.xml``, ``/feed.json`` and ``/tags/<slug>/...`` (the same per tag):
+  the files the rss channel writes into the public folder,
   with ``ETag`` / ``Last-Modified`` and ``304 Not Modified`` on conditional requests;
 * ``/archive/`` and ``/archive/<item>/``: the published items' pages from the same folder;
 * ``/healthz``: JSON with the scheduler's last tick and the ledger's counts per state;
@@ -37,7 +38,8 @@ from k2publisher.settings import Settings
 log = logging.getLogger("k2publisher.web")
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 FEED_TYPES = {"feed.xml": "application/rss+xml; charset=utf-8",
-              "atom.xml": "application/atom+xml; charset=utf-8"}
+              "atom.xml": "application/atom+xml; charset=utf-8",
+              "feed.json": "application/feed+json; charset=utf-8"}
 NEWSLETTER_PREFIXES = ("/subscribe", "/resend-confirmation", "/confirm/", "/unsubscribe/")
 
 
@@ -68,6 +70,8 @@ class PublicApp:
             Rule("/", endpoint="index"),
             Rule("/feed.xml", endpoint="feed"),
             Rule("/atom.xml", endpoint="feed"),
+            Rule("/feed.json", endpoint="feed"),
+            Rule("/tags/<slug>/<any(feed.xml, atom.xml, feed.json):name>", endpoint="tag_feed"),
             Rule("/healthz", endpoint="healthz"),
             Rule("/archive/", endpoint="archive"),
             Rule("/archive/<path:item>/", endpoint="archive"),
@@ -100,10 +104,15 @@ class PublicApp:
                         content_type="text/html; charset=utf-8")
 
     def on_feed(self, request: Request) -> Response:
-        """``/feed.xml`` or ``/atom.xml`` with conditional-request support."""
+        """``/feed.xml``, ``/atom.xml`` or ``/feed.json`` with conditional-request support."""
         name = request.path.lstrip("/")
         return self._static(request, self.public / name, FEED_TYPES[name],
                             missing="no feed yet: nothing has been published")
+
+    def on_tag_feed(self, request: Request, slug: str, name: str) -> Response:
+        """One tag's feed (``/tags/<slug>/feed.xml`` ...), as the rss channel wrote it."""
+        return self._static(request, self._inside("tags", f"{slug}/{name}"), FEED_TYPES[name],
+                            missing="no feed for this tag: nothing with it has been published")
 
     def on_archive(self, request: Request, item: str = "") -> Response:
         """An archive page (``index.html`` of the item's folder) or the archive index."""

@@ -2,8 +2,10 @@
 
 The channel keeps the published entries in ``<path>/.published.json`` (``[{id, published}]``);
 publishing adds the item (once: publishing it again keeps the first date) and rewrites
-``feed.xml``, ``atom.xml``, ``archive/<id>/index.html`` and ``archive/index.html``, each
-atomically (temp file + rename), so a reader never sees half a file.
+``feed.xml``, ``atom.xml``, ``feed.json`` (JSON Feed 1.1), the same three per tag under
+``tags/<slug>/``, ``archive/<id>/index.html`` and ``archive/index.html``, each atomically
+(temp file + rename), so a reader never sees half a file. With ``[feeds] hub`` set, the
+hub is pinged (WebSub) for the feeds that changed.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class RssChannel(Channel):
     profile = "feed"
     idempotent = True
     required_settings = ("path",)
-    description = "writes feed.xml, atom.xml and archive pages into the public folder"
+    description = "writes RSS, Atom and JSON feeds (site-wide and per tag) and archive pages"
 
     @property
     def folder(self) -> Path:
@@ -71,9 +73,9 @@ class RssChannel(Channel):
         """Rewrite the feeds, the archive pages and the ledger from ``records``."""
         renderer, folder = self._renderer(), self.folder
         entries = self._entries(records)
-        rss, atom = renderer.feeds(entries)
-        write_atomic(folder / "feed.xml", rss)
-        write_atomic(folder / "atom.xml", atom)
+        for path, document in {**renderer.feed_set(entries),
+                               **renderer.tag_feed_sets(entries)}.items():
+            write_atomic(folder / path, document)
         for item, published in entries:
             write_atomic(folder / "archive" / item.id / "index.html",
                          renderer.archive_page(item, published))
@@ -96,8 +98,13 @@ class RssChannel(Channel):
         except OSError as exc:
             raise PermanentDeliveryError(f"cannot write the feed into {self.folder}: "
                                          f"{exc.strerror}", channel=self.name) from None
+        renderer = self._renderer()
+        if renderer.hub:
+            from k2publisher.deliver.websub import ping
+
+            ping(renderer.hub, [link["url"] for link in renderer.feed_links(item.tags)])
         return PartReceipt(index=index, remote_id=rendering.item_id,
-                           url=rendering.link or self._renderer().item_url(item))
+                           url=rendering.link or renderer.item_url(item))
 
     def describe(self, rendering: Rendering, index: int, previous: PartReceipt | None,
                  idempotency_key: str) -> str:
