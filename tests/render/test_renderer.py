@@ -253,7 +253,7 @@ def test_preclinical_item_carries_the_evidence_caveat_in_every_claim_post(
     item = make_item(evidence=(Evidence.ANIMAL,), variants={"x": body})
     r = renderer.render(item, "x")
     assert check(r, item, rules).ok, check(r, item, rules).problems
-    oncology, preclinical = rules.get("ONCOLOGY"), rules.get("EVIDENCE_PRECLINICAL")
+    oncology, preclinical = rules.get("ONCOLOGY", item), rules.get("EVIDENCE_PRECLINICAL")
     claim_posts = [p.text for p in r.parts if "tumour" in p.text]
     assert sum(text.count("tumour growth") for text in claim_posts) == 12   # nothing dropped
     for text in claim_posts:
