@@ -37,9 +37,10 @@ def dosage(make_item) -> Item:
 
 
 def post(rules: DisclaimerRules, item: Item, body: str, index: int, *,
-         drop: str | None = None) -> Part:
-    """One social post carrying what the policy requires (optionally dropping one)."""
-    needed = rules.required_for_part(item, body, index, "social")
+         drop: str | None = None, total: int = 1) -> Part:
+    """One social post (of ``total``) carrying what the policy requires (optionally dropping
+    one)."""
+    needed = rules.required_for_part(item, body, index, "social", total)
     lines = [body, *(d.form(short=True) for d in needed if d.id != drop), LINK]
     return Part(text="\n".join(lines), disclaimers=tuple(d.id for d in needed))
 
@@ -72,14 +73,14 @@ THREAD = ["Studies used 90 to 180 mcg a day of MK-7.", "Natto is the richest foo
 
 
 def test_complete_thread_passes(rules, dosage):
-    parts = [post(rules, dosage, b, i) for i, b in enumerate(THREAD)]
+    parts = [post(rules, dosage, b, i, total=len(THREAD)) for i, b in enumerate(THREAD)]
     verdict = check(social(dosage, parts), dosage, rules)
     assert verdict.ok, verdict.problems
 
 
 def test_removing_a_disclaimer_from_a_post_is_refused(rules, dosage):
-    parts = [post(rules, dosage, b, i, drop="WARFARIN_VKA" if i == 0 else None)
-             for i, b in enumerate(THREAD)]
+    parts = [post(rules, dosage, b, i, drop="WARFARIN_VKA" if i == 0 else None,
+                  total=len(THREAD)) for i, b in enumerate(THREAD)]
     verdict = check(social(dosage, parts), dosage, rules)
     assert not verdict.ok
     assert verdict.problems == (
@@ -87,7 +88,7 @@ def test_removing_a_disclaimer_from_a_post_is_refused(rules, dosage):
 
 
 def test_later_post_with_a_claim_needs_its_own_caveat(rules, dosage):
-    parts = [post(rules, dosage, THREAD[0], 0),
+    parts = [post(rules, dosage, THREAD[0], 0, total=2),
              Part(text="A dose of 45 mg of MK-4 was used in Japan.\n" + LINK)]
     problems = check(social(dosage, parts), dosage, rules).problems
     assert "item vitamin-k2/dosage on mastodon part 2/2: missing disclaimer WARFARIN_VKA" \
@@ -95,7 +96,8 @@ def test_later_post_with_a_claim_needs_its_own_caveat(rules, dosage):
 
 
 def test_fda_statement_has_no_short_form_on_social(rules, make_item):
-    item = make_item(body="Vitamin K2 supports bone health.")
+    item = make_item(body="Vitamin K2 supports bone health.",
+                     summary="Vitamin K2 supports bone health.")
     body = "Vitamin K2 supports bone health.*"
     needed = rules.required_for_part(item, body, 0, "social")
     assert "FDA_SF_1" in [d.id for d in needed]
@@ -107,7 +109,8 @@ def test_fda_statement_has_no_short_form_on_social(rules, make_item):
 
 
 def test_both_fda_statements_in_one_post_is_refused(rules, make_item):
-    item = make_item(body="Vitamin K2 supports bone health.")
+    item = make_item(body="Vitamin K2 supports bone health.",
+                     summary="Vitamin K2 supports bone health.")
     body = "Vitamin K2 supports bone health.*"
     needed = [d.form(short=True) for d in rules.required_for_part(item, body, 0, "social")]
     text = "\n".join([body, *needed, rules.get("FDA_SF_N").text])
