@@ -25,7 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from k2publisher.errors import ConfigError
-from k2publisher.guard.interactions import Catalogue, builtin_catalogue, subject_params
+from k2publisher.guard.interactions import (
+    COMBINED_PATTERNS,
+    Catalogue,
+    builtin_catalogue,
+    subject_params,
+)
 from k2publisher.guard.rules import (
     PLACEMENTS,
     Disclaimer,
@@ -75,15 +80,18 @@ def strip_disclaimers(text: str, rules: DisclaimerRules) -> str:
 
 
 _NOT_PROSE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w&])[#@][\w-]+(?:@[\w.-]+\w)?")
+_THREAD_MARKER = re.compile(r"^\s*\d+/\d+(?=\s)")
 
 
 def prose(text: str, rules: DisclaimerRules) -> str:
     """The words a part says: :func:`strip_disclaimers`, then links, hashtags and mentions out.
 
-    Rules are triggered and claims scanned on this, so ``#Dosage`` or a link to
-    ``/archive/vitamin-k2/dosage/`` does not count as discussing dosage.
+    Rules are triggered and claims scanned on this, so ``#Dosage``, a link to
+    ``/archive/vitamin-k2/dosage/`` or a thread marker (``3/4``) before "mg" does not count
+    as discussing dosage.
     """
-    return _SPACE_H.sub(" ", _NOT_PROSE.sub(" ", strip_disclaimers(text, rules))).strip()
+    words = _NOT_PROSE.sub(" ", strip_disclaimers(_THREAD_MARKER.sub(" ", text), rules))
+    return _SPACE_H.sub(" ", words).strip()
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,7 @@ def _forms_patterns(forms: Sequence[str]) -> tuple[_Form, ...]:
         pattern = r"[^.;:!?\n]{1,80}?".join(re.escape(p) for p in pieces)
         anchor = max(pieces, key=len).lower()
         out.append(_Form(anchor, re.compile(pattern, re.IGNORECASE)))
+    out += [_Form(anchor, pattern) for anchor, pattern in COMBINED_PATTERNS]
     return tuple(out)
 
 
@@ -135,6 +144,7 @@ class DisclaimerRules:
             key=len, reverse=True))
         self._form_patterns = _forms_patterns(self._forms)
         self._names = self.catalogue.names
+        self._item_cache: dict[tuple[object, ...], list[Disclaimer]] = {}
 
     # -- loading ------------------------------------------------------------------------
 
@@ -228,7 +238,14 @@ class DisclaimerRules:
 
     def for_item(self, item: Item) -> list[Disclaimer]:
         """What the whole item (title, summary and body) triggers."""
-        return self.for_text(item, item_text(item))
+        text = item_text(item)
+        key = (item.id, item.supplement, tuple(item.tags), item.evidence, item.kind, text)
+        found = self._item_cache.get(key)
+        if found is None:
+            if len(self._item_cache) > 256:
+                self._item_cache.clear()
+            found = self._item_cache[key] = self.for_text(item, text)
+        return list(found)
 
     def required_for_part(self, item: Item, part_text: str, index: int,
                           family: str, total: int = 1) -> list[Disclaimer]:
@@ -240,7 +257,8 @@ class DisclaimerRules:
           Post 1 also carries the critical warnings the whole item triggers (a thread's
           safety warnings go first). The ``always`` rules (NOT_MEDICAL_ADVICE) go once per
           thread: in post 1, or, when their placement is ``footer``, in the last post (of
-          ``total``), beside the link. The item's kind and tags alone do not require
+          ``total``), beside the link. Two or more interaction warnings become one line
+          (:meth:`Catalogue.combine`). The item's kind and tags alone do not require
           anything in a post: on X the short forms of every item-level rule would not fit
           beside the critical ones.
         """
@@ -259,7 +277,7 @@ class DisclaimerRules:
             last if r.disclaimer.placement == "footer" else index == 0)]
         if index == 0:
             chosen += [d for d in self.for_item(item) if d.critical]
-        return _order(chosen)
+        return _order(self.catalogue.combine(item, _order(chosen)))
 
     def _triggered(self, item: Item, text: str, *, item_level: bool) -> list[Disclaimer]:
         clean = prose(text, self)

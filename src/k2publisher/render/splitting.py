@@ -78,9 +78,13 @@ def sentences(text: str) -> list[str]:
     return out
 
 
+#: a space before a unit does not separate words ("45 mg" stays whole)
+_WORD_GAP = re.compile(r"\s+(?!(?:mg|mcg|µg|μg|g|kg|iu|IU|ml|mL|%|a day|per day)(?!\w))")
+
+
 def words(text: str) -> list[str]:
-    """``text`` cut at whitespace (URLs stay whole: they contain none)."""
-    return text.split()
+    """``text`` cut at whitespace, a number kept with its unit (URLs stay whole)."""
+    return [w for w in _WORD_GAP.split(text.strip()) if w]
 
 
 Fits = Callable[[Sequence[str], int], bool]
