@@ -383,3 +383,52 @@ def test_html_recovers_after_a_mismatch_and_sees_unterminated_tags():
     assert html_problems("<div><strong>x</div>") == [
         "</div> at line 1 closes <strong> opened at line 1"]
     assert html_problems('<p>x</p>\n<a href="x"') == ["unterminated tag at the end"]
+
+
+# -- what a post keeps of its item ----------------------------------------------------------
+
+
+def test_a_rendering_of_only_disclaimers_and_a_link_is_refused_no_content(rules, dosage):
+    bare = [post(rules, dosage, "", 0, total=2), post(rules, dosage, "", 1, total=2)]
+    problems = check(social(dosage, bare), dosage, rules).problems
+    assert any("no content" in p for p in problems), problems
+    # the same posts with the summary in part 1 pass
+    full = [post(rules, dosage, dosage.summary, 0, total=2), post(rules, dosage, "", 1, total=2)]
+    assert check(social(dosage, full), dosage, rules).ok
+
+
+def test_part_one_without_the_subject_is_refused(rules, dosage):
+    parts = [post(rules, dosage, "Natto is the richest food source.", 0, total=2),
+             post(rules, dosage, dosage.summary, 1, total=2)]
+    problems = check(social(dosage, parts), dosage, rules).problems
+    assert f"item {dosage.id} on mastodon: part 1 lacks the item's subject (its title or the " \
+           "first sentence of its summary or variant)" in problems
+
+
+def test_a_dropped_safety_sentence_is_refused(rules, make_item):
+    item = make_item(id="vitamin-k2/side-effects", title="Vitamin K2: side effects",
+                     summary="Side effects were rare in studies. People taking warfarin should "
+                             "use it only under medical supervision.")
+    first = post(rules, item, "Side effects were rare in studies.", 0)
+    problems = check(social(item, [first]), item, rules).problems
+    assert problems == (f"item {item.id} on mastodon: safety sentence dropped for space: "
+                        "\u201cPeople taking warfarin should use it only under medical "
+                        "supervision.\u201d",)
+
+
+@pytest.mark.slow
+def test_every_shipped_item_keeps_its_subject_and_safety_sentences_on_every_network(shipped):
+    from k2publisher.guard.disclaimers import prose
+    from k2publisher.render import coverage
+
+    renderer, rules, items = shipped
+    lost = []
+    for item in items:
+        for profile, p in PROFILES.items():
+            if p.family != "social":
+                continue
+            r = renderer.render(item, profile)
+            lost += [f"{item.id} on {profile}: {x}" for x in
+                     coverage.problems(r.texts, item, profile, rules, prose)]
+            lost += [f"{item.id} on {profile}: could not fit {d!r}" for d in r.extra["dropped"]]
+    assert lost == []

@@ -79,7 +79,7 @@ def sentences(text: str) -> list[str]:
 
 
 #: a space before a unit does not separate words ("45 mg" stays whole)
-_WORD_GAP = re.compile(r"\s+(?!(?:mg|mcg|µg|μg|g|kg|iu|IU|ml|mL|%|a day|per day)(?!\w))")
+_WORD_GAP = re.compile(r"\s+(?!(?:mg|mcg|µg|μg|g|kg|iu|IU|ml|mL|%)(?!\w))")
 
 
 def words(text: str) -> list[str]:
