@@ -32,7 +32,7 @@ from k2publisher.desk.editorial import DecisionRefused, Editorial, open_ledger
 from k2publisher.desk.security import Gate, Session
 from k2publisher.desk.views import EDITABLE_VARIANTS, Desk, edited, file_version, measure
 from k2publisher.errors import K2Error
-from k2publisher.models import Item
+from k2publisher.models import Item, Status
 from k2publisher.preview.app import PreviewApp
 from k2publisher.preview.core import targets
 from k2publisher.record.ledger import utcnow
@@ -164,7 +164,9 @@ class DeskApp:
         days: dict[str, list[Any]] = {}
         for cal in calendar:
             days.setdefault(cal.local.strftime("%a %d %b"), []).append(cal)
-        ready = [i for i in self.desk.items() if i.status.value == "ready"]
+        # ready items first, then drafts (a pinned draft is a conflict until approved)
+        ready = sorted((i for i in self.desk.items() if i.status is not Status.ARCHIVED),
+                       key=lambda i: (i.status is not Status.READY, i.id))
         return self._page("calendar.html", request, session, days=days, ready=ready,
                           slots=calendar, weeks=weeks)
 

@@ -38,7 +38,7 @@ function setupEditor(form) {
   async function measure() {
     const mine = ++asked;
     const response = await fetch(form.dataset.measure, {
-      method: "POST", body: new FormData(form), credentials: "same-origin",
+      method: "POST", body: new FormData(form), credentials: "same-origin",  // form= fields too
       headers: { "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content },
     });
     if (!response.ok || mine !== asked) return;
@@ -64,7 +64,7 @@ function setupEditor(form) {
     overall.textContent = allOk ? "guard ok" : "refused on " + data.channels.filter((m) => !m.ok).map((m) => m.channel).join(", ");
     form.dataset.measured = String(mine);
   }
-  for (const area of form.querySelectorAll("[data-edit]")) {
+  for (const area of document.querySelectorAll("[data-edit]")) {
     area.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(measure, 150); });
   }
   measure();
