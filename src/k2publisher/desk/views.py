@@ -208,6 +208,9 @@ class Desk:
         calendar = self.calendar(float(self.settings.section("desk").get("weeks", 2)))
         nexts = self.next_slots(calendar)
         renderer = self.renderer()
+        # the verdict on the channels the campaigns publish to (every channel without any)
+        published_to = tuple(dict.fromkeys(c for camp in self.service().campaigns
+                                           for c in camp.channels))
         columns: dict[str, list[dict[str, Any]]] = {s.value: [] for s in Status}
         for item in items:
             if args.get("supplement") and (item.supplement or "") != args["supplement"]:
@@ -223,7 +226,7 @@ class Desk:
             if q and q not in " ".join([item.id, item.title, item.summary, item.body,
                                         " ".join(item.tags)]).lower():
                 continue
-            judged = self.judge(item, renderer=renderer)
+            judged = self.judge(item, published_to, renderer)
             if args.get("verdict") == "ok" and not judged.ok:
                 continue
             if args.get("verdict") == "refused" and judged.ok:
