@@ -17,6 +17,7 @@ import pytest
 import time_machine
 from werkzeug.serving import make_server
 
+from chromium import BROWSER_MARKS, chromium
 from k2publisher.desk.app import DeskApp
 from k2publisher.errors import ConfigError
 from k2publisher.record.ledger import Ledger, RunState, db_path
@@ -24,21 +25,12 @@ from k2publisher.service.scheduler import Service
 
 from .conftest import settings_for
 
-CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 MONDAY_7 = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)   # London is on GMT: 09:00 local = 09:00Z
 SENTENCE = "Zinc can bind some antibiotics in the gut, so take them hours apart. "
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="Debian chromium is not at /usr/bin/chromium (apt-get install "
-                              "chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @contextmanager
@@ -53,18 +45,6 @@ def serving(app: DeskApp, host: str = "127.0.0.1") -> Iterator[int]:
         httpd.shutdown()
         thread.join(timeout=5)
         app.close()
-
-
-@contextmanager
-def chromium() -> Iterator[object]:
-    """A headless Chromium (the Debian build)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def shot(page: object, name: str) -> None:

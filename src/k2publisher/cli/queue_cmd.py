@@ -120,27 +120,24 @@ def reject_cmd(app: App, item_id: str, reason: str) -> None:
     console().print(f"rejected {item.id}: back to draft ({reason})", markup=False)
 
 
-@queue.command("archive", epilog="\b\nExample:\n  k2publisher queue archive vitamin-k2/dosage")
-@click.argument("item_id")
-@click.option("--reason", default="", help="Why (recorded).")
-@pass_app
-def archive_cmd(app: App, item_id: str, reason: str) -> None:
-    """Archive an item: it is never published again until unarchived."""
-    with _editorial(app) as desk:
-        item = desk.archive(item_id, reason)
-    console().print(f"archived {item.id}", markup=False)
+def _archive_command(name: str, doc: str, done: str) -> None:
+    """Register ``queue archive`` or ``queue unarchive`` (same shape, one decision each)."""
+
+    @queue.command(name, help=doc, epilog=f"\b\nExample:\n  k2publisher queue {name} "
+                                          "vitamin-k2/dosage")
+    @click.argument("item_id")
+    @click.option("--reason", default="", help="Why (recorded).")
+    @pass_app
+    def command(app: App, item_id: str, reason: str) -> None:
+        with _editorial(app) as desk:
+            item = getattr(desk, name)(item_id, reason)
+        console().print(f"{done} {item.id}", markup=False)
 
 
-@queue.command("unarchive", epilog="\b\nExample:\n  k2publisher queue unarchive "
-               "vitamin-k2/dosage")
-@click.argument("item_id")
-@click.option("--reason", default="", help="Why (recorded).")
-@pass_app
-def unarchive_cmd(app: App, item_id: str, reason: str) -> None:
-    """Bring an archived item back as a `draft` (approve it again to publish)."""
-    with _editorial(app) as desk:
-        item = desk.unarchive(item_id, reason)
-    console().print(f"unarchived {item.id}: now draft", markup=False)
+_archive_command("archive", "Archive an item: it is never published again until unarchived.",
+                 "archived")
+_archive_command("unarchive", "Bring an archived item back as a `draft` (approve it again to "
+                              "publish).", "now draft:")
 
 
 @queue.command("validate", epilog="\b\nExamples:\n  k2publisher queue validate\n"
