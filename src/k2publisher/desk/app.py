@@ -75,7 +75,9 @@ class DeskApp:
         self.ledger = open_ledger(settings)
         self.desk = Desk(settings, self.queue, self.ledger, clock)
         self.preview = PreviewApp(settings)
-        self._save_lock = threading.Lock()
+        # one request at a time: the queue cache and the renderer are not thread-safe, and a
+        # save's version check and write must not interleave with another save
+        self._lock = threading.RLock()
         self.urls = Map([
             Rule("/", endpoint="index"),
             Rule("/login", endpoint="login", methods=["GET", "POST"]),
@@ -270,32 +272,36 @@ class DeskApp:
     def on_save(self, request: Request, session: Session, item_id: str) -> Response:
         """Write the edited summary and variants into the item's file, if nobody saved first."""
         summary, variants = self._draft(request)
-        with self._save_lock:
-            item = self._item(item_id)
-            assert item.path is not None
-            draft = {"summary": summary or "", **{f"variant_{k}": v for k, v in variants.items()}}
-            if request.form.get("version", "") != file_version(item):
-                return self._item_page(
-                    request, session, item, status=409, draft=draft,
-                    conflict="Someone saved this item after you opened it. Your text is kept "
-                             "below; the page shows theirs. Reload, merge, and save again.")
-            trial = edited(item, summary, variants)
-            values: dict[str, Any] = {"summary": trial.summary,
-                                      "variants": dict(trial.variants) or None}
-            text = item.path.read_text(encoding="utf-8")
-            try:
-                new = replace_fields(text, values)
-                checked, problems = parse_item(split(new), item.path)
-            except FrontMatterError as exc:
-                checked, problems = None, [exc.message]
-            if checked is None or problems:
-                return self._item_page(request, session, item, status=422, draft=draft,
-                                       problems=[str(p) for p in problems])
-            write_atomic(item.path, new)
-        changed = ["summary"] if trial.summary != item.summary else []
+        item = self._item(item_id)
+        assert item.path is not None
+        draft = {"summary": summary or "", **{f"variant_{k}": v for k, v in variants.items()}}
+        if request.form.get("version", "") != file_version(item):
+            return self._item_page(
+                request, session, item, status=409, draft=draft,
+                conflict="Someone saved this item after you opened it. Your text is kept in "
+                         "the form; the cards show the saved version. Merge, then save again.")
+        trial = edited(item, summary, variants)
+        values: dict[str, Any] = {}  # only what changed is rewritten: the rest keeps its form
+        if trial.summary != item.summary:
+            values["summary"] = trial.summary
+        if dict(trial.variants) != dict(item.variants):
+            values["variants"] = dict(trial.variants) or None
+        if not values:
+            return self._back(f"/item/{quote(item_id)}", "nothing changed")
+        text = item.path.read_text(encoding="utf-8")
+        try:
+            new = replace_fields(text, values)
+            checked, problems = parse_item(split(new), item.path)
+        except FrontMatterError as exc:
+            checked, problems = None, [exc.message]
+        if checked is None or problems:
+            return self._item_page(request, session, item, status=422, draft=draft,
+                                   problems=[str(p) for p in problems])
+        write_atomic(item.path, new)
+        changed = ["summary"] if "summary" in values else []
         changed += [f"variants.{k}" for k in sorted(set(trial.variants) | set(item.variants))
                     if trial.variants.get(k) != item.variants.get(k)]
-        self._editorial(session, request).edited(item_id, ", ".join(changed) or "nothing")
+        self._editorial(session, request).edited(item_id, ", ".join(changed))
         return self._back(f"/item/{quote(item_id)}", "saved")
 
     def on_frame(self, request: Request, session: Session) -> Response:
@@ -329,7 +335,9 @@ class DeskApp:
         return response
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        return self.dispatch(Request(environ))(environ, start_response)
+        with self._lock:
+            response = self.dispatch(Request(environ))
+        return response(environ, start_response)
 
 
 def serve(settings: Settings, *, host: str, port: int) -> None:

@@ -17,10 +17,10 @@ from k2publisher.desk.editorial import findings
 from k2publisher.models import Item, Status
 from k2publisher.preview.core import Preview, Target, preview_item, targets
 from k2publisher.record.ledger import Ledger, PublicationState, Run, iso
-from k2publisher.render.counting import count
+from k2publisher.render.counting import count, fits
 from k2publisher.render.profiles import PROFILES
 from k2publisher.render.renderer import Renderer
-from k2publisher.render.social import SocialComposer
+from k2publisher.render.social import SocialComposer, hashtags
 from k2publisher.service.scheduler import Service, UpcomingSlot
 from k2publisher.settings import Settings
 
@@ -76,9 +76,13 @@ def single_length(renderer: Renderer, item: Item, profile_name: str) -> int:
     by the network's own counting: past the limit it is split or refused."""
     profile = PROFILES[profile_name]
     composer = SocialComposer(renderer.env, renderer.rules, item, profile,
-                              renderer.item_url(item), [])
-    part = composer.post([composer.body()], 0, 1, link=True, tags=())
-    return count(part.text, profile.counter)
+                              renderer.item_url(item), hashtags(item.tags, renderer.max_tags))
+    tagged = composer.post([composer.body()], 0, 1, link=True, tags=composer.tags)
+    if fits(tagged.text, profile):
+        return count(tagged.text, profile.counter)
+    # hashtags are the first sacrifice: past the limit without them, the post is split
+    bare = composer.post([composer.body()], 0, 1, link=True, tags=())
+    return count(bare.text, profile.counter)
 
 
 def measure(renderer: Renderer, item: Item, wanted: Sequence[Target]) -> list[dict[str, Any]]:
