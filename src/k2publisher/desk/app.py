@@ -223,7 +223,7 @@ class DeskApp:
                         or k.startswith("email_")]
         return self._page(
             "item.html", request, session, status=status, item=item, judged=judged,
-            measured=measure(self.desk.renderer(), item, [p.target for p in judged.previews]),
+            measured=measure(self.desk.renderer(), item, [], judged.previews),
             version=file_version(item), objections=editorial.open_objections(item),
             claims=self.desk.claims(item), history=self.desk.history(item.id),
             variant_keys=variant_keys, conflict=conflict, problems=list(problems),

@@ -85,10 +85,12 @@ def single_length(renderer: Renderer, item: Item, profile_name: str) -> int:
     return count(bare.text, profile.counter)
 
 
-def measure(renderer: Renderer, item: Item, wanted: Sequence[Target]) -> list[dict[str, Any]]:
-    """Each channel's lengths and verdict for ``item`` (the live counters of the edit form)."""
+def measure(renderer: Renderer, item: Item, wanted: Sequence[Target],
+            previews: Sequence[Preview] | None = None) -> list[dict[str, Any]]:
+    """Each channel's lengths and verdict for ``item`` (the live counters of the edit form);
+    ``previews`` when they are already made."""
     out = []
-    for p in preview_item(renderer, item, wanted):
+    for p in previews if previews is not None else preview_item(renderer, item, wanted):
         r = p.rendering
         state, words = verdict_state(p)
         entry: dict[str, Any] = {
