@@ -172,3 +172,19 @@ def test_board_filters_and_search(app: DeskApp) -> None:
     assert set(cards("?verdict=ok")) | set(cards("?verdict=refused")) == set(cards(""))
     html = client.get("/board").get_data(as_text=True)
     assert "next slot: daily@2026-03-02T09:00:00+00:00" in html
+
+
+def test_a_broken_queue_file_is_named_and_the_rest_still_shows(app: DeskApp, site: Path) -> None:
+    broken = site / "queue" / "zinc" / "broken.md"
+    broken.write_text("---\nid: zinc/broken\ntitle: [unclosed\n---\n\nBody.\n")
+    client = Client(app)
+    html = client.get("/board").get_data(as_text=True)
+    assert f"{broken}:3: front matter is not valid YAML" in html
+    assert len(re.findall(r'class="card" data-item=', html)) == 6
+
+
+def test_a_broken_campaign_is_an_error_page_not_a_crash(app: DeskApp, site: Path) -> None:
+    app.settings.data["campaigns"]["daily"]["times"] = ["25:00"]
+    response = Client(app).get("/calendar")
+    assert response.status_code == 500
+    assert b"campaigns.daily.times" in response.data and b"HH:MM" in response.data

@@ -202,7 +202,8 @@ class DeskApp:
     def on_board(self, request: Request, session: Session) -> Response:
         """Items by status, with filters and search."""
         args = {k: v for k, v in request.args.items() if k != "msg"}
-        return self._page("board.html", request, session, args=args, **self.desk.board(args))
+        return self._page("board.html", request, session, args=args,
+                          problems=self.queue.problems(), **self.desk.board(args))
 
     def on_slots(self, request: Request, session: Session) -> Response:
         """What happened at each recent slot."""
@@ -330,6 +331,12 @@ class DeskApp:
         except HTTPException as exc:
             response = Response(f"{exc.code} {exc.name}: {exc.description}",
                                 status=exc.code or 500, mimetype="text/plain")
+        except K2Error as exc:  # a broken config, template or queue file: say which, stay up
+            log.warning("desk: %s", mask(str(exc), self.settings.secrets()))
+            response = Response(f"500 the desk cannot show this page: "
+                                f"{mask(str(exc), self.settings.secrets())}\n(fix it, then "
+                                "reload; `k2publisher doctor` checks everything)",
+                                status=500, mimetype="text/plain")
         self.gate.save(response, session, secure=request.scheme == "https")
         response.headers.update(_HEADERS)
         return response
