@@ -49,12 +49,18 @@ def test_a_missing_field_is_added_and_none_removes_one() -> None:
     assert split(new).body == split(TEXT).body
 
 
+def test_characters_yaml_reads_as_line_breaks_survive() -> None:
+    for text in ("a\x85b", "line\u2028sep", "para\u2029sep", "cr\r\nlf", "tab\tand\nnl"):
+        assert split(replace_fields(TEXT, {"variants": {"x": text}})).meta["variants"] == \
+            {"x": text}
+
+
 def test_a_broken_file_is_not_rewritten() -> None:
     with pytest.raises(FrontMatterError):
         replace_fields("no front matter\n", {"summary": "x"})
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=300),
        st.dictionaries(st.sampled_from(["bluesky", "x", "mastodon"]),
                        st.text(st.characters(blacklist_categories=("Cs",)), min_size=1,

@@ -115,6 +115,11 @@ def test_a_save_that_would_break_the_file_is_refused(app: DeskApp, site: Path) -
     assert "variants:\n  x: 'Zinc in food: oysters first.'" in after
     assert after.replace("variants:\n  x: 'Zinc in food: oysters first.'\n", "") == \
         before.decode()
+    page = client.get("/item/zinc/food-sources").get_data(as_text=True)
+    version = re.search(r'name="version" value="([^"]+)"', page).group(1)  # type: ignore
+    client.post("/item/zinc/food-sources/save", data={       # a browser's CRLF line breaks
+        "csrf": token, "version": version, "variant_x": "Zinc in food:\r\noysters first."})
+    assert "  x: |-\n    Zinc in food:\n    oysters first.\n" in path.read_text()
 
 
 def test_measure_counts_by_the_networks_rules(app: DeskApp) -> None:

@@ -17,7 +17,7 @@ import pytest
 import time_machine
 from werkzeug.serving import make_server
 
-from chromium import BROWSER_MARKS, chromium
+from browser_support import ARTIFACTS, MARKS, chromium
 from k2publisher.desk.app import DeskApp
 from k2publisher.errors import ConfigError
 from k2publisher.record.ledger import Ledger, RunState, db_path
@@ -26,11 +26,10 @@ from k2publisher.service.scheduler import Service
 from .conftest import settings_for
 
 REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
 MONDAY_7 = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)   # London is on GMT: 09:00 local = 09:00Z
 SENTENCE = "Zinc can bind some antibiotics in the gut, so take them hours apart. "
 
-pytestmark = BROWSER_MARKS
+pytestmark = MARKS
 
 
 @contextmanager

@@ -9,13 +9,11 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from chromium import BROWSER_MARKS, chromium
+from browser_support import ARTIFACTS, MARKS, chromium
 from k2publisher.preview.app import PreviewApp
 from k2publisher.settings import load_settings
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = BROWSER_MARKS
+pytestmark = MARKS
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import click
 
-from k2publisher.cli.main import App, pass_app
+from k2publisher.cli.app import App, pass_app
 from k2publisher.cli.output import EXIT_CHECK_FAILED, console, print_json, print_table
 from k2publisher.content.schema import item_to_meta
 from k2publisher.desk.editorial import DecisionRefused, Editorial, open_ledger

@@ -134,8 +134,15 @@ class _FieldDumper(yaml.SafeDumper):
     """Safe YAML, multi-line text as ``|`` literal blocks (readable diffs)."""
 
 
+#: characters a YAML reader takes for line breaks: only a double-quoted scalar keeps them
+_YAML_BREAKS = frozenset("\x85\u2028\u2029\r")
+
+
 def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value and not value.endswith((" ", "\t")) else None
+    if _YAML_BREAKS & set(value):
+        style: str | None = '"'
+    else:
+        style = "|" if "\n" in value and not value.endswith((" ", "\t")) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

@@ -224,7 +224,7 @@ class DeskApp:
                         or k.startswith("email_")]
         return self._page(
             "item.html", request, session, status=status, item=item, judged=judged,
-            measured=measure(self.desk.renderer(), item, [], judged.previews),
+            measured=measure(self.desk.pipeline(), item, [], judged.previews),
             version=file_version(item), objections=editorial.open_objections(item),
             claims=self.desk.claims(item), history=self.desk.history(item.id),
             variant_keys=variant_keys, conflict=conflict, problems=list(problems),
@@ -267,7 +267,7 @@ class DeskApp:
         trial = edited(item, summary, variants)
         wanted = targets(self.settings)
         return Response(json.dumps({"summary": len(trial.summary), "summary_max": SUMMARY_MAX,
-                                    "channels": measure(self.desk.renderer(), trial, wanted)}),
+                                    "channels": measure(self.desk.pipeline(), trial, wanted)}),
                         mimetype="application/json")
 
     def on_save(self, request: Request, session: Session, item_id: str) -> Response:

@@ -1,7 +1,9 @@
 """What the desk shows, computed from the queue, the ledger and the renderer.
 
-Verdicts are the guard's own (the preview's :func:`~k2publisher.preview.core.preview_item`),
-cached per item file version, so a calendar of two weeks renders each item once.
+Verdicts are :meth:`Pipeline.review <k2publisher.pipeline.Pipeline.review>`, the very check
+:meth:`~k2publisher.pipeline.Pipeline.prepare` runs before a send (with each channel's claims
+policy), through the preview's :func:`~k2publisher.preview.core.preview_item`; they are cached
+per item file version, so a calendar of two weeks renders each item once.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from k2publisher.content.queue import Queue
 from k2publisher.desk.editorial import findings
 from k2publisher.models import Item, Status
+from k2publisher.pipeline import Pipeline
 from k2publisher.preview.core import Preview, Target, preview_item, targets
 from k2publisher.record.ledger import Ledger, PublicationState, Run, iso
 from k2publisher.render.counting import count, fits
@@ -85,12 +88,12 @@ def single_length(renderer: Renderer, item: Item, profile_name: str) -> int:
     return count(bare.text, profile.counter)
 
 
-def measure(renderer: Renderer, item: Item, wanted: Sequence[Target],
+def measure(pipeline: Pipeline, item: Item, wanted: Sequence[Target],
             previews: Sequence[Preview] | None = None) -> list[dict[str, Any]]:
     """Each channel's lengths and verdict for ``item`` (the live counters of the edit form);
     ``previews`` when they are already made."""
     out = []
-    for p in previews if previews is not None else preview_item(renderer, item, wanted):
+    for p in previews if previews is not None else preview_item(pipeline, item, wanted):
         r = p.rendering
         state, words = verdict_state(p)
         entry: dict[str, Any] = {
@@ -101,15 +104,20 @@ def measure(renderer: Renderer, item: Item, wanted: Sequence[Target],
             "notes": list(p.verdict.notes),
         }
         if r.family == "social":
-            entry["single"] = single_length(renderer, item, r.profile)
+            entry["single"] = single_length(pipeline.renderer, item, r.profile)
         out.append(entry)
     return out
 
 
+def _lines(text: str) -> str:
+    # browsers send a textarea's line breaks as CRLF; the queue's files use LF
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def edited(item: Item, summary: str | None, variants: dict[str, str]) -> Item:
     """``item`` with a new summary and variants (empty text removes a variant)."""
-    merged = {k: v for k, v in {**item.variants, **variants}.items() if v.strip()}
-    return replace(item, summary=item.summary if summary is None else summary.strip(),
+    merged = {k: _lines(v) for k, v in {**item.variants, **variants}.items() if v.strip()}
+    return replace(item, summary=item.summary if summary is None else _lines(summary).strip(),
                    variants=merged)
 
 
@@ -141,9 +149,9 @@ class Desk:
         self.clock = clock
         self._cache: dict[tuple[str, str, tuple[str, ...]], Judged] = {}
 
-    def renderer(self) -> Renderer:
-        """A renderer for the site (templates may have changed since the last request)."""
-        return Renderer(self.settings)
+    def pipeline(self) -> Pipeline:
+        """A pipeline for one request (templates and rules may have changed since the last)."""
+        return Pipeline(self.settings, queue=self.queue, clock=self.clock)
 
     def items(self) -> list[Item]:
         """The queue's items (reloaded when files changed)."""
@@ -151,12 +159,12 @@ class Desk:
         return self.queue.items()
 
     def judge(self, item: Item, channels: Sequence[str] = (),
-              renderer: Renderer | None = None) -> Judged:
+              pipeline: Pipeline | None = None) -> Judged:
         """The guard's verdicts on ``item`` for ``channels`` (default: every channel)."""
         key = (item.id, file_version(item), tuple(channels))
         if key not in self._cache:
-            renderer = renderer or self.renderer()
-            self._cache[key] = Judged(tuple(preview_item(renderer, item,
+            pipeline = pipeline or self.pipeline()
+            self._cache[key] = Judged(tuple(preview_item(pipeline, item,
                                                          targets(self.settings, channels))))
         return self._cache[key]
 
@@ -170,7 +178,7 @@ class Desk:
         upcoming = service.upcoming(days=7 * weeks, limit=1000)
         by_name = {c.name: c for c in service.campaigns}
         by_id = {i.id: i for i in self.queue.items()}
-        renderer = self.renderer()
+        pipeline = self.pipeline()
         out = []
         seen: dict[str, str] = {}
         for up in upcoming:
@@ -180,7 +188,7 @@ class Desk:
             for pick in up.picks:
                 for item_id in pick.items or (pick.item_id,):
                     item = by_id.get(item_id)
-                    judged = self.judge(item, campaign.channels, renderer) if item else None
+                    judged = self.judge(item, campaign.channels, pipeline) if item else None
                     cal.items.append((item, item_id, judged))
                     if judged is not None and not judged.ok:
                         cal.conflicts.append(f"{item_id}: the guard would refuse it on "
@@ -213,7 +221,7 @@ class Desk:
         q = args.get("q", "").strip().lower()
         calendar = self.calendar(float(self.settings.section("desk").get("weeks", 2)))
         nexts = self.next_slots(calendar)
-        renderer = self.renderer()
+        pipeline = self.pipeline()
         # the verdict on the channels the campaigns publish to (every channel without any)
         published_to = tuple(dict.fromkeys(c for camp in self.service().campaigns
                                            for c in camp.channels))
@@ -232,7 +240,7 @@ class Desk:
             if q and q not in " ".join([item.id, item.title, item.summary, item.body,
                                         " ".join(item.tags)]).lower():
                 continue
-            judged = self.judge(item, published_to, renderer)
+            judged = self.judge(item, published_to, pipeline)
             if args.get("verdict") == "ok" and not judged.ok:
                 continue
             if args.get("verdict") == "refused" and judged.ok:
@@ -266,4 +274,4 @@ class Desk:
 
     def claims(self, item: Item) -> list[Any]:
         """The claims findings in the item's text."""
-        return findings(item, self.renderer().rules)
+        return findings(item, self.pipeline().rules)

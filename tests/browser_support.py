@@ -1,4 +1,4 @@
-"""The one way browser tests start Chromium: the Debian build, headless, through Playwright."""
+"""One way to start the Debian Chromium through Playwright, for every browser test."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from typing import Any
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
+#: screenshots land here (ignored by git), so a failing run can be looked at
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-#: marks for a module of browser tests (skipped where Chromium is not installed)
-BROWSER_MARKS = [
+
+#: the marks every browser test module sets as its ``pytestmark``
+MARKS = [
     pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(),
@@ -24,7 +27,7 @@ BROWSER_MARKS = [
 
 @contextmanager
 def chromium() -> Iterator[Any]:
-    """A headless Chromium browser, closed afterwards."""
+    """A launched headless Chromium (a Playwright ``Browser``), closed afterwards."""
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
