@@ -32,7 +32,8 @@ def test_reply_moves_the_link_into_a_reply_so_the_posts_cost_less(tmp_path: Path
                                                                   rules) -> None:
     item = make_item()
     r = renderer_for(tmp_path, "reply").render(item, "x", channel="xacct")
-    assert r.parts[-1].text == URL and all(URL not in p.text for p in r.parts[:-1])
+    assert URL in r.parts[-1].text and all(URL not in p.text for p in r.parts[:-1])
+    assert "not medical advice" in r.parts[-1].text.lower()    # the link's footer note
     assert r.extra["costs"] == [pytest.approx(0.015)] * (len(r.parts) - 1) + \
         [pytest.approx(0.20)]
     assert r.extra["threaded"] is True

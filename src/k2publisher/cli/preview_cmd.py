@@ -53,6 +53,8 @@ def _show(p: Preview, secrets: list[str]) -> None:
                   style="bold", markup=False)
         out.print(mask(part.text, secrets), markup=False)
     out.print(f"disclaimers: {', '.join(r.disclaimers) or '(none)'}", markup=False)
+    for dropped in r.extra.get("dropped") or ():
+        out.print(f"  could not fit: {mask(dropped, secrets)}", style="yellow", markup=False)
     if r.extra.get("costs"):
         out.print(f"link: {r.extra.get('link_placement', 'inline')}; cost: "
                   f"${sum(r.extra['costs']):.3f} for {len(r.parts)} post(s)", markup=False)

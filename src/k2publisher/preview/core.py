@@ -56,6 +56,8 @@ class Preview:
         }
         if r.family == "email":
             data.update(subject=r.subject, html=r.html, text=r.text)
+        if r.family == "social":
+            data["dropped"] = list(r.extra.get("dropped") or ())
         if r.extra.get("costs"):
             data.update(link_placement=r.extra.get("link_placement"),
                         costs_usd=list(r.extra["costs"]))

@@ -337,8 +337,10 @@ class Renderer:
         if self.images and p.images and parts and not posts.over_limit:
             parts = (replace(parts[0], media=(self.card(item),)), *parts[1:])
         if placement == "reply":
-            # the costly URL goes in a reply of its own; the posts above stay link-free
-            parts = (*parts, Part(text=url))
+            # the costly URL goes in a reply of its own, with what a post carrying the link
+            # must carry (the footer notes); the posts above stay link-free
+            linker = SocialComposer(self.env, self.rules, item, p, url, [])
+            parts = (*parts, linker.post([], len(parts), len(parts) + 1, link=True, tags=()))
         ids = tuple(dict.fromkeys(d for part in parts for d in part.disclaimers))
         extra: dict[str, Any] = {
             "threaded": posts.threaded or len(parts) > 1, "dropped": list(posts.dropped),
