@@ -22,6 +22,8 @@ _DEBUNK = re.compile(
     r"\b(?:not|never) (?:been )?(?:shown|proven|established|demonstrated|confirmed|approved)\b|"
     r"\b(?:is|are|was) not (?:an? )?(?:approved |proven |established )?"
     r"(?:treatment|cure|therapy|remedy|substitute|replacement)\b|"
+    r"\b(?:none|nothing)\b(?: of (?:this|these|them|it|the \w+))? (?:shows?|proves?|means|"
+    r"suggests?)\b|\b(?:not|cannot|can't|never) (?:show|prove)s?\b|"
     r"\bmyth\b|\bunproven\b|\bdebunk\w*\b|\bno substitute\b|\bdoes not replace\b", _F)
 
 #: the source of a statement is named, with an evidence level (FTC: attribute and qualify)

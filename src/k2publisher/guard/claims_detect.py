@@ -43,7 +43,7 @@ _CURE = _rx(
     r"regenerat\w*|counteract\w*|"
     r"respond(?:s|ed)? to|remed(?:y|ies)|resolv\w*|ended|ends (?:my|your|their)|"
     r"got rid of|get rid of|slow(?:s|ed|ing)?|shr(?:ink|inks|ank|unk|inking)|"
-    r"reduc\w*|lower(?:s|ed|ing)?|decreas\w*|lessen\w*|mitigat\w*|"
+    r"reduc(?:e|es|ed|ing|tions?)|lower(?:s|ed|ing)?|decreas\w*|lessen\w*|mitigat\w*|"
     r"prolong\w*|extend(?:s|ed|ing)? survival|works? (?:for|against)|"
     r"help(?:s|ed|ing)? (?:with|against)|good for|"
     r"(?:agent|adjunct|candidate|role|efficacy|effectiveness|promise|benefits?) "
@@ -51,14 +51,15 @@ _CURE = _rx(
     r"(?:in|for|against)")
 #: verbs that claim only with the disease as their object, right after them ("stops X")
 _CURE_OBJECT = _rx(
-    r"stop(?:s|ped|ping)?|halt\w*|limit(?:s|ed|ing)?|control(?:s|led|ling)?|"
-    r"manag(?:e|es|ed|ing)|clear(?:s|ed|ing)?|beat(?:s|ing)?|knock\w* out")
+    r"stop(?:s|ped|ping)?|halt\w*|limit(?:s|ed|ing)?|control(?:s|ling)?|"
+    r"manag(?:e|es|ed|ing)|clear(?:s|ed|ing)?|beat(?:s|ing)?|knock\w* out|less|fewer|better")
 _OBJECT_GAP = 30
 #: outcomes that only a disease has: improving them is a disease claim on its own
 _OUTCOME = re.compile(
-    r"\b(?:reduc\w*|improv\w*|prolong\w*|extend\w*|lower\w*|decreas\w*|longer|better|"
+    r"\b(?:reduc(?:e|es|ed|ing|tions?)|improv\w*|prolong\w*|extend\w*|lower\w*|decreas\w*|longer|better|"
     r"fewer|suppress\w*)\b (?:\w+ ){0,2}?(?:recurrence|relapse|prognosis|survival|mortality|"
     r"transfusion need|need for (?:\w+ )?transfusions|disease burden|remission rates?)\b|"
+    r"\b(?:higher|better|improved|greater|increased) (?:\w+ )?response rates?\b|"
     r"\b(?:complete |led to |achieved |induced |in )?remission\b|\bdisease control\b", _F)
 #: lacking the product leads to a disease (an implied prevention claim)
 _LACK = re.compile(
@@ -70,7 +71,8 @@ _NEGATION_WORD = re.compile(r"\b(?:not|no|never|nor|without)\b", _F)
 _PREVENT = _rx(
     r"prevent(?:s|ed|ing|ion|ive|ative)?|protect(?:s|ed|ing|ion|ive)? (?:\w+ ){0,3}?"
     r"(?:against|from)|wards? off|warded off|keeps? (?:\w+ ){0,2}away|avert\w*|"
-    r"(?:reduc\w*|lower\w*|decreas\w*|cut\w*) (?:\w+ ){0,3}?risks?|risk reduction|"
+    r"(?:reduc(?:e|es|ed|ing|tions?)|lower\w*|decreas\w*|cut\w*) (?:\w+ ){0,3}?risks?|"
+    r"risk reduction|"
     r"less likely to (?:die|develop|get)")
 #: acting on cancer cells or tumours
 _CELL = _rx(
@@ -80,7 +82,8 @@ _CELL = _rx(
     r"(?:target|disrupt|suppress|inhibit|block|limit)\w* (?:\w+ ){0,3}?(?:growth|proliferation|"
     r"invasion|metasta\w*|progression|spread|recurrence|angiogenesis|survival|cells?)|"
     r"(?:growth|proliferation|invasion|tumou?r|cancer) (?:suppression|inhibition)|"
-    r"(?:lead\w* to|result\w* in) (?:[\w-]+ ){0,2}?(?:cell death|apoptosis)|"
+    r"(?:lead\w* to|led to|result\w* in) (?:[\w-]+ ){0,5}?(?:cell death|apoptosis)|"
+    r"act(?:s|ed|ing)? (?:on|against)|effects? (?:of \w+ )?(?:on|against)|"
     r"(?:tumou?r|cancer)[- ]suppress\w*|(?:apoptosis|cell death|autophagy) induction|"
     r"induction of (?:apoptosis|cell death|autophagy)")
 _CANCER = re.compile(r"cancer|tumou?r|malignan|carcinoma|leuka?em|lymphoma|metasta|neoplas|"
@@ -91,7 +94,7 @@ _ANTI = re.compile(
     r"compounds?)\b", _F)
 #: implied disease claims: moving a risk marker (FDA S/F guide, 2002)
 _MARKER = re.compile(
-    r"\b(?:lower\w*|reduc\w*|decreas\w*|normali[sz]\w*|control\w*|balanc\w*|regulat\w*|"
+    r"\b(?:lower\w*|reduc(?:e|es|ed|ing|tions?)|decreas\w*|normali[sz]\w*|control\w*|balanc\w*|regulat\w*|"
     r"stabili[sz]\w*|drops?|cut\w*|improv\w*|inhibit\w*)\b (?:[\w-]+ ){0,4}?"
     r"(?:ldl|cholesterol|triglycerides?|blood pressure|blood sugar|blood glucose|glucose|"
     r"hba1c|a1c|insulin resistance|inr|platelet aggregation|cortisol|uric acid|homocysteine|"
@@ -107,6 +110,7 @@ _MODIFIER_HEAD = re.compile(
 #: an authorised EU/GB health claim's wording, which names a function, not a disease
 _AUTHORISED = re.compile(r"\bcontribut\w* to (?:the )?(?:maintenance of )?(?:normal|"
                          r"reduction of tiredness)", _F)
+_LABEL = re.compile(r"^\s*(?:[A-Z][\w-]*\s){0,3}[A-Z]?[\w-]*:\s+")
 _LEADING_BY = re.compile(r"^\s*by\b[^,]{0,120},\s*", _F)
 
 
@@ -125,7 +129,7 @@ def _targets(sentence: str, acronyms: frozenset[str]) -> list[Mention]:
 
 def _drug_is_subject(sentence: str) -> bool:
     """True when the sentence is about a drug or therapy, not the product ("Immunotherapy ...")."""
-    rest = _LEADING_BY.sub("", sentence)
+    rest = _LABEL.sub("", _LEADING_BY.sub("", sentence))
     offset = len(sentence) - len(rest)
     head = rest[:40]
     first = next(iter(therapies(head)), None)
@@ -175,7 +179,10 @@ def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset()) -> lis
             if debunked(sentence, v.start()):
                 continue
             lo, hi = _in_clause(sentence, v.start(), v.end())
-            near = [t for t in targets if lo <= t.start < hi and _near(v.span(), t)
+            # acting on cancer cells: anywhere in the clause ("In X cancer cells, ... led to
+            # cell death"); other claims: close to the disease they name
+            near = [t for t in targets if lo <= t.start < hi
+                    and (verbs is _CELL or _near(v.span(), t))
                     and not _NEGATION_WORD.search(sentence, v.end(), max(v.end(), t.start))]
             if verbs is _CURE_OBJECT:
                 near = [t for t in near if 0 <= t.start - v.end() <= _OBJECT_GAP]
@@ -211,7 +218,7 @@ _COMBINED = _rx(r"combin\w* with|in combination|co-treatment|alongside|together 
                 r"combination (?:therapy|therapies|treatments?)")
 _SUBSTITUTE = _rx(
     r"instead of|in place of|alternatives? (?:to|for|in)|substitutes? for|replacements? for|"
-    r"replac(?:e|es|ed|ing)|come off|coming off|get off|wean\w* off|no longer need|"
+    r"replac(?:e|es|ed|ing)|come off|coming off|get off|wean\w* off|no longer need\w*|"
     r"(?:may|might|will|won't|do not|don't) (?:\w+ )?need|"
     r"eliminat\w* (?:\w+ ){0,2}?need for|without (?:the )?need for|"
     r"(?:works?|worked|working) (?:as well as|better than|as effectively as)|"
@@ -222,7 +229,7 @@ _SUBSTITUTE_ALONE = _rx(
     r"(?:stand-?alone|alternative) (?:or|and) (?:adjunct\w*|alternative)|"
     r"(?:adjunct|alternative) or (?:alternative|adjunct)|stand-?alone (?:therapy|treatment)")
 _EASE = _rx(
-    r"reduc\w*|eas(?:e|es|ed|ing)|mitigat\w*|lessen\w*|alleviat\w*|reliev\w*|prevent\w*|"
+    r"reduc(?:e|es|ed|ing|tions?)|eas(?:e|es|ed|ing)|mitigat\w*|lessen\w*|alleviat\w*|reliev\w*|prevent\w*|"
     r"protect\w*|counter\w*|fight\w*|minimi[sz]\w*|lower\w*|fewer|less|recover\w* from|"
     r"without the|help\w*|spar(?:e|es|ed|ing)")
 _HARM = _rx(
