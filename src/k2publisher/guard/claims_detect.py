@@ -218,7 +218,8 @@ _COMBINED = _rx(r"combin\w* with|in combination|co-treatment|alongside|together 
                 r"combination (?:therapy|therapies|treatments?)")
 _SUBSTITUTE = _rx(
     r"instead of|in place of|alternatives? (?:to|for|in)|substitutes? for|replacements? for|"
-    r"replac(?:e|es|ed|ing)|come off|coming off|get off|wean\w* off|no longer need\w*|"
+    r"replac(?:e|es|ed|ing)|swap(?:s|ped|ping)?|come off|coming off|get off|wean\w* off|"
+    r"no longer need\w*|"
     r"(?:may|might|will|won't|do not|don't) (?:\w+ )?need|"
     r"eliminat\w* (?:\w+ ){0,2}?need for|without (?:the )?need for|"
     r"(?:works?|worked|working) (?:as well as|better than|as effectively as)|"

@@ -101,8 +101,10 @@ _NOT_DISEASE_SHAPE = frozenset({
     "hemostasis", "homeostasis", "glycolysis", "autophagy", "neurogenesis", "thrombosis",
     "anti-viral", "antiviral", "oncologist", "oncologists"}) - {"thrombosis"}
 #: "X disease" where X makes it no disease name ("no disease", "the disease")
-_SHAPE_STOP = re.compile(r"^(?:the|a|an|no|any|this|that|these|of|and|or|with|chronic and "
-                         r"other|other|such|its|their|your|our)\b", re.IGNORECASE)
+_SHAPE_STOP = re.compile(
+    r"^(?:(?:the|a|an|no|any|this|that|these|those|of|and|or|with|without|other|such|its|their|"
+    r"your|our|his|her|in|on|at|for|from|to|by|as|is|are|was|were|be|been|has|have|had|"
+    r"people|patients|who|which|like|against|into|than)\s+)+", re.IGNORECASE)
 _ACRONYM = re.compile(r"\(([A-Z][A-Z0-9]{1,6})s?\)")
 
 
@@ -128,8 +130,9 @@ def defined_acronyms(text: str) -> frozenset[str]:
     """Acronyms ``text`` defines for a disease: "hepatocellular carcinoma (HCC)" -> {"HCC"}."""
     found = set()
     for m in _ACRONYM.finditer(text):
-        before = text[max(0, m.start() - 60):m.start()]
-        if diseases(before[-50:], frozenset()):
+        before = text[max(0, m.start() - 60):m.start()].rstrip()
+        named = diseases(before, frozenset())
+        if named and named[-1].end >= len(before) - 1:
             found.add(m.group(1))
     return frozenset(found)
 
@@ -138,13 +141,12 @@ def diseases(sentence: str, acronyms: frozenset[str] = frozenset()) -> list[Ment
     """Every disease, condition or symptom named in ``sentence``, in text order."""
     found = _phrase_mentions(sentence, _disease_phrases())
     for m in _DISEASE_SHAPE.finditer(sentence):
-        words = m.group().split()
         if m.group().lower() in _NOT_DISEASE_SHAPE:
             continue
-        if len(words) > 1 and _SHAPE_STOP.match(m.group()):
-            # "the disease", "other diseases": keep the generic noun itself only
-            continue
-        found.append(Mention(m.start(), m.end(), m.group()))
+        # "had Hashimoto's disease" -> "Hashimoto's disease"; "the disease" -> "disease"
+        lead = _SHAPE_STOP.match(m.group())
+        start = m.start() + (lead.end() if lead else 0)
+        found.append(Mention(start, m.end(), sentence[start:m.end()]))
     for acronym in acronyms:
         for m in re.finditer(rf"\b{re.escape(acronym)}s?\b", sentence):
             found.append(Mention(m.start(), m.end(), m.group()))
@@ -165,4 +167,7 @@ _THERAPY_SHAPE = re.compile(
     r"\b(?:conventional|standard|traditional|other|prescription|cancer|hormone|targeted|"
     r"combination)\s+(?:cancer\s+)?(?:therap\w+|treatments?|drugs?|chemo\w*|medications?|"
     r"regimens?|agents?|interventions?)\b|"
-    r"\b[\w-]+-(?:induced|based)\b|\bchemo\w*|\bradiother\w*|\bimmunother\w*", re.IGNORECASE)
+    r"\b[\w-]+-(?:induced|based)\b|\bchemo\w*|\bradiother\w*|\bimmunother\w*|"
+    # a drug class named for what it acts against: antihistamines, antivirals, antiemetics
+    r"\banti-?(?!oxidant|bod|gen|cip|que|inflammatory propert)[a-z]{4,}(?:ics|ants|ines|als|ives|"
+    r"ors)\b", re.IGNORECASE)
