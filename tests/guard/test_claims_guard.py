@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from k2publisher.guard.claims import LEVELS, RULES, get_rule, scan
+from k2publisher.guard.claims import LEVELS, RULES, by_class, get_rule, scan
 
 # rule id -> (a sentence it must flag, its level there, a close sentence it must leave alone)
 CASES: dict[str, tuple[str, str, str]] = {
@@ -183,12 +183,7 @@ def test_not_only_is_not_a_negation():
 
 def kinds(text: str, **kw) -> dict[str, str]:
     """class -> worst level found in ``text``."""
-    order = {"block": 0, "qualify": 1, "review": 2}
-    out: dict[str, str] = {}
-    for f in scan(text, **kw):
-        if f.kind not in out or order[f.level] < order[out[f.kind]]:
-            out[f.kind] = f.level
-    return out
+    return by_class(scan(text, **kw))
 
 
 @pytest.mark.parametrize("text", [

@@ -41,7 +41,7 @@ from k2publisher.guard.disclaimers import (
 from k2publisher.guard.lexicon import defined_acronyms
 from k2publisher.guard.text import is_negated, sentences
 
-__all__ = ["CLASSES", "LEVELS", "RULES", "ClaimRule", "Finding", "get_rule", "scan",
+__all__ = ["CLASSES", "LEVELS", "RULES", "ClaimRule", "Finding", "by_class", "get_rule", "scan",
            "strip_disclaimers"]
 
 LEVELS = ("block", "review", "qualify")
@@ -239,6 +239,18 @@ def get_rule(rule_id: str) -> ClaimRule:
         return _BY_ID[rule_id]
     except KeyError:
         raise KeyError(f"no claims rule {rule_id!r} (known: {', '.join(_BY_ID)})") from None
+
+
+_SEVERITY = {"block": 0, "qualify": 1, "review": 2}
+
+
+def by_class(findings: list[Finding]) -> dict[str, str]:
+    """The worst level found per claim class: ``{"disease": "block", "nootropic": "review"}``."""
+    out: dict[str, str] = {}
+    for f in findings:
+        if f.kind not in out or _SEVERITY[f.level] < _SEVERITY[out[f.kind]]:
+            out[f.kind] = f.level
+    return out
 
 
 def _excerpt(sentence: str, start: int, end: int, width: int = 50) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from k2publisher.content.cleaning.citations import clean_citations
-from k2publisher.guard.claims import CLASSES, scan
+from k2publisher.guard.claims import CLASSES, by_class, scan
 
 __all__ = ["Labelled", "Score", "evaluate", "guard_classes", "load"]
 
@@ -79,12 +79,7 @@ def load(folder: Path) -> list[Labelled]:
 
 def guard_classes(sentence: str, page: str = "") -> dict[str, str]:
     """The claims guard's verdict on one sentence of ``page``: class -> worst level found."""
-    order = {"block": 0, "qualify": 1, "review": 2}
-    out: dict[str, str] = {}
-    for finding in scan(sentence, context=page):
-        if finding.kind not in out or order[finding.level] < order[out[finding.kind]]:
-            out[finding.kind] = finding.level
-    return out
+    return by_class(scan(sentence, context=page))
 
 
 def evaluate(rows: Iterable[Labelled],
