@@ -275,3 +275,9 @@ def test_a_reported_study_result_is_not_an_absolute_safety_claim() -> None:
 def test_suggestions_name_no_particular_supplement() -> None:
     assert not [r.id for r in RULES if re.search(r"\b(?:K2|MK-4|MK-7|vitamin K)\b",
                                                  r.suggestion)]
+
+
+def test_causing_cell_death_blocks_in_a_headline_even_without_a_disease_named() -> None:
+    assert kinds("Inducing apoptosis", headline=True)["disease"] == "block"
+    assert "disease" not in kinds("Inducing apoptosis")
+    assert kinds("Apoptosis: programmed cell death", headline=True) == {}

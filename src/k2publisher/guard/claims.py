@@ -268,8 +268,9 @@ def _with_caption(parts: list[str], at: int) -> str:
     return parts[at]
 
 
-def _structural(sentence: str, acronyms: frozenset[str]) -> list[detect.Hit]:
-    return (detect.disease_claims(sentence, acronyms) + detect.therapy_claims(sentence)
+def _structural(sentence: str, acronyms: frozenset[str], headline: bool) -> list[detect.Hit]:
+    return (detect.disease_claims(sentence, acronyms, headline=headline)
+            + detect.therapy_claims(sentence)
             + detect.safety_claims(sentence) + detect.nootropic_claims(sentence))
 
 
@@ -290,7 +291,7 @@ def scan(text: str, rules: DisclaimerRules | None = None, *,
         # a qualifier counts when it is in the same sentence or the one right after it
         beside = " ".join(parts[at:at + 2])
         spans: dict[str, tuple[int, int]] = {}
-        for hit in _structural(sentence, acronyms):
+        for hit in _structural(sentence, acronyms, headline):
             spans.setdefault(hit.rule, (hit.start, hit.end))
         for rule in RULES:
             if rule.pattern is None:

@@ -86,6 +86,7 @@ _CELL = _rx(
     r"act(?:s|ed|ing)? (?:on|against)|effects? (?:of \w+ )?(?:on|against)|"
     r"(?:tumou?r|cancer)[- ]suppress\w*|(?:apoptosis|cell death|autophagy) induction|"
     r"induction of (?:apoptosis|cell death|autophagy)")
+_DEATH = re.compile(r"apoptosis|cell death|autophag|kill|destroy|shr[iau]nk", _F)
 _CANCER = re.compile(r"cancer|tumou?r|malignan|carcinoma|leuka?em|lymphoma|metasta|neoplas|"
                      r"myeloma|sarcoma|melanoma|glioma|blastoma", _F)
 _ANTI = re.compile(
@@ -146,8 +147,13 @@ def _in_clause(sentence: str, start: int, end: int) -> tuple[int, int]:
     return next(((s, e) for s, e in clauses(sentence) if s <= start < e), (0, len(sentence)))
 
 
-def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset()) -> list[Hit]:
-    """Claims that the product affects a disease, its signs, its course or its risk."""
+def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset(), *,
+                   headline: bool = False) -> list[Hit]:
+    """Claims that the product affects a disease, its signs, its course or its risk.
+
+    In a ``headline`` (a subject line or title travels alone), causing cell death is a claim
+    on its own: "Inducing apoptosis" reads as an anti-cancer promise without a disease named.
+    """
     hits: list[Hit] = []
     if _AUTHORISED.search(sentence) or _drug_is_subject(sentence):
         return hits
@@ -165,6 +171,10 @@ def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset()) -> lis
             hits.append(Hit("C01-disease-cure", m.start(), m.end()))
             break
     targets = _targets(sentence, acronyms)
+    if headline and not targets:
+        death = next((m for m in _CELL.finditer(sentence) if _DEATH.search(m.group())), None)
+        if death and not debunked(sentence, death.start()):
+            hits.append(Hit("C02-kills-cancer-cells", death.start(), death.end()))
     if not targets:
         return hits
     lack = _LACK.search(sentence)
