@@ -59,7 +59,7 @@ _SKETCHES = [
 _COMPILED = [(kind, level, re.compile(p, re.IGNORECASE)) for kind, level, p in _SKETCHES]
 
 
-def baseline(sentence: str, page: str = "") -> dict[str, str]:
+def baseline(sentence: str, page: str = "", before: str = "") -> dict[str, str]:
     """The reference's sketches, matched with no context: class -> worst level."""
     out: dict[str, str] = {}
     for kind, level, pattern in _COMPILED:

@@ -281,3 +281,17 @@ def test_causing_cell_death_blocks_in_a_headline_even_without_a_disease_named() 
     assert kinds("Inducing apoptosis", headline=True)["disease"] == "block"
     assert "disease" not in kinds("Inducing apoptosis")
     assert kinds("Apoptosis: programmed cell death", headline=True) == {}
+
+
+def test_a_claim_that_names_no_disease_refers_to_the_sentence_before() -> None:
+    page = ("An observational study linked higher zinc intake to less pneumonia. "
+            "This suggests a possible preventive effect.")
+    assert [f.rule for f in scan(page)] == ["C01-disease-cure", "C06-disease-prevention"]
+    assert scan("This suggests a possible preventive effect.") == []
+    assert scan("This suggests a possible preventive effect.",
+                before="Zinc was studied in pneumonia.")[0].rule == "C06-disease-prevention"
+
+
+def test_with_or_without_is_no_negation() -> None:
+    assert kinds("Reishi, with or without chemotherapy, shrank tumours in mice.")["disease"] \
+        == "qualify"

@@ -268,20 +268,23 @@ def _with_caption(parts: list[str], at: int) -> str:
     return parts[at]
 
 
-def _structural(sentence: str, acronyms: frozenset[str], headline: bool) -> list[detect.Hit]:
-    return (detect.disease_claims(sentence, acronyms, headline=headline)
+def _structural(sentence: str, acronyms: frozenset[str], headline: bool,
+                before: str) -> list[detect.Hit]:
+    return (detect.disease_claims(sentence, acronyms, headline=headline, before=before)
             + detect.therapy_claims(sentence)
             + detect.safety_claims(sentence) + detect.nootropic_claims(sentence))
 
 
 def scan(text: str, rules: DisclaimerRules | None = None, *,
-         headline: bool = False, context: str = "") -> list[Finding]:
+         headline: bool = False, context: str = "", before: str = "") -> list[Finding]:
     """Every claims finding in ``text`` (HTML or plain), in text order.
 
     Our own disclaimers (from ``rules``, default the built-in ones), links and hashtags are
     cut out first. ``headline`` marks a subject line or title, where even an attributed
     disease statement blocks. ``context`` is the page ``text`` comes from, when it is only a
     part: the disease acronyms the page defines ("hepatocellular carcinoma (HCC)") count.
+    ``before`` is the sentence that comes before ``text`` on that page, which a claim that
+    names no disease ("This suggests a preventive effect") refers to.
     """
     clean = prose(text, rules or builtin_rules())
     acronyms = defined_acronyms(clean + " " + context)
@@ -291,7 +294,7 @@ def scan(text: str, rules: DisclaimerRules | None = None, *,
         # a qualifier counts when it is in the same sentence or the one right after it
         beside = " ".join(parts[at:at + 2])
         spans: dict[str, tuple[int, int]] = {}
-        for hit in _structural(sentence, acronyms, headline):
+        for hit in _structural(sentence, acronyms, headline, parts[at - 1] if at else before):
             spans.setdefault(hit.rule, (hit.start, hit.end))
         for rule in RULES:
             if rule.pattern is None:

@@ -84,8 +84,13 @@ def clauses(sentence: str) -> list[tuple[int, int]]:
     return spans
 
 
+#: "with/without vitamin D", "with or without food": an alternative, not a negation
+_EITHER_WAY = re.compile(r"\bwith(?:/| or )without\b", _F)
+
+
 def debunked(sentence: str, at: int) -> bool:
     """True when the statement at ``at`` is negated in its clause or debunked before it."""
+    sentence = _EITHER_WAY.sub(lambda m: " " * len(m.group()), sentence)
     return is_negated(sentence, at) or bool(_DEBUNK.search(sentence[:at]))
 
 

@@ -32,6 +32,7 @@ class Labelled:
     labels: frozenset[str]
     where: str
     page: str = ""
+    before: str = ""
 
 
 @dataclass
@@ -73,24 +74,26 @@ def load(folder: Path) -> list[Labelled]:
             # as a reader sees it after import: citation digits glued to words removed
             found.append((clean_citations(sentence.strip()).text, names, f"{path.name}:{number}"))
         page = " ".join(s for s, _, _ in found)
-        rows += [Labelled(s, names, where, page) for s, names, where in found]
+        rows += [Labelled(s, names, where, page, found[n - 1][0] if n else "")
+                 for n, (s, names, where) in enumerate(found)]
     return rows
 
 
-def guard_classes(sentence: str, page: str = "") -> dict[str, str]:
-    """The claims guard's verdict on one sentence of ``page``: class -> worst level found."""
-    return by_class(scan(sentence, context=page))
+def guard_classes(sentence: str, page: str = "", before: str = "") -> dict[str, str]:
+    """The claims guard's verdict on one sentence of ``page`` (``before`` is the sentence
+    before it there): class -> worst level found."""
+    return by_class(scan(sentence, context=page, before=before))
 
 
 def evaluate(rows: Iterable[Labelled],
-             classify: Callable[[str, str], dict[str, str]] = guard_classes,
+             classify: Callable[[str, str, str], dict[str, str]] = guard_classes,
              ) -> tuple[dict[str, Score], Score]:
     """Per-class scores (classes and :data:`FAMILIES`) and the harmless score, whose ``hits``
     count harmless sentences blocked and ``flagged`` those flagged at any level."""
     scores: dict[str, Score] = {}
     harmless = Score()
     for row in rows:
-        found = classify(row.sentence, row.page)
+        found = classify(row.sentence, row.page, row.before)
         labels = set(row.labels)
         flagged = set(found)
         for family, members in FAMILIES.items():

@@ -46,6 +46,7 @@ _CURE = _rx(
     r"reduc(?:e|es|ed|ing|tions?)|lower(?:s|ed|ing)?|decreas\w*|lessen\w*|mitigat\w*|"
     r"prolong\w*|extend(?:s|ed|ing)? survival|works? (?:for|against)|"
     r"help(?:s|ed|ing)? (?:with|against)|good for|"
+    r"promising (?:results|outcomes|effects|activity|responses)|"
     r"(?:agent|adjunct|candidate|role|efficacy|effectiveness|promise|benefits?) "
     r"(?:in|for|as|against)|(?:adjunct\w*|alternative|stand-?alone) (?:\w+ )?therap(?:y|ies) "
     r"(?:in|for|against)")
@@ -61,6 +62,13 @@ _OUTCOME = re.compile(
     r"transfusion need|need for (?:\w+ )?transfusions|disease burden|remission rates?)\b|"
     r"\b(?:higher|better|improved|greater|increased) (?:\w+ )?response rates?\b|"
     r"\b(?:complete |led to |achieved |induced |in )?remission\b|\bdisease control\b", _F)
+#: a claim whose disease is named only in the sentence before ("... prostate cancer. This
+#: suggests a possible preventive effect.")
+_ELLIPTICAL = _rx(
+    r"prevent(?:ive|ative) (?:\w+ )?(?:effects?|benefits?|role|potential|properties)|"
+    r"(?:especially |particularly )?beneficial (?:for|in) (?:these|this|such|those)|"
+    r"therapeutic (?:effects?|potential|benefits?|role)|"
+    r"benefit (?:more |most )?from (?:supplementation|it|vk2|treatment)")
 #: lacking the product leads to a disease (an implied prevention claim)
 _LACK = re.compile(
     r"\b(?:without (?:adequate|enough|sufficient)|lack of|deficien\w*|sub-?optimal|"
@@ -85,7 +93,7 @@ _CELL = _rx(
     r"(?:lead\w* to|led to|result\w* in) (?:[\w-]+ ){0,5}?(?:cell death|apoptosis)|"
     r"act(?:s|ed|ing)? (?:on|against)|effects? (?:of \w+ )?(?:on|against)|"
     r"(?:tumou?r|cancer)[- ]suppress\w*|(?:apoptosis|cell death|autophagy) induction|"
-    r"induction of (?:apoptosis|cell death|autophagy)")
+    r"induction of (?:apoptosis|cell death|autophagy)|(?:enhanc|increas|more)\w* apoptosis")
 _DEATH = re.compile(r"apoptosis|cell death|autophag|kill|destroy|shr[iau]nk", _F)
 _CANCER = re.compile(r"cancer|tumou?r|malignan|carcinoma|leuka?em|lymphoma|metasta|neoplas|"
                      r"myeloma|sarcoma|melanoma|glioma|blastoma", _F)
@@ -111,6 +119,8 @@ _MODIFIER_HEAD = re.compile(
 #: an authorised EU/GB health claim's wording, which names a function, not a disease
 _AUTHORISED = re.compile(r"\bcontribut\w* to (?:the )?(?:maintenance of )?(?:normal|"
                          r"reduction of tiredness)", _F)
+_DETERMINER = re.compile(r"^\s*(?:the|a|an|some|several|many|most|these|those|such|other|"
+                         r"certain)\s+", _F)
 _LABEL = re.compile(r"^\s*(?:[A-Z][\w-]*\s){0,3}[A-Z]?[\w-]*:\s+")
 _LEADING_BY = re.compile(r"^\s*by\b[^,]{0,120},\s*", _F)
 
@@ -130,7 +140,7 @@ def _targets(sentence: str, acronyms: frozenset[str]) -> list[Mention]:
 
 def _drug_is_subject(sentence: str) -> bool:
     """True when the sentence is about a drug or therapy, not the product ("Immunotherapy ...")."""
-    rest = _LABEL.sub("", _LEADING_BY.sub("", sentence))
+    rest = _DETERMINER.sub("", _LABEL.sub("", _LEADING_BY.sub("", sentence)))
     offset = len(sentence) - len(rest)
     head = rest[:40]
     first = next(iter(therapies(head)), None)
@@ -148,11 +158,14 @@ def _in_clause(sentence: str, start: int, end: int) -> tuple[int, int]:
 
 
 def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset(), *,
-                   headline: bool = False) -> list[Hit]:
+                   headline: bool = False, before: str = "") -> list[Hit]:
     """Claims that the product affects a disease, its signs, its course or its risk.
 
     In a ``headline`` (a subject line or title travels alone), causing cell death is a claim
     on its own: "Inducing apoptosis" reads as an anti-cancer promise without a disease named.
+    ``before`` is the sentence before: a claim that names no disease ("This suggests a
+    preventive effect") refers to the diseases named there, and so does an effect on cells
+    whose cancer the heading or sentence before names.
     """
     hits: list[Hit] = []
     if _AUTHORISED.search(sentence) or _drug_is_subject(sentence):
@@ -175,6 +188,14 @@ def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset(), *,
         death = next((m for m in _CELL.finditer(sentence) if _DEATH.search(m.group())), None)
         if death and not debunked(sentence, death.start()):
             hits.append(Hit("C02-kills-cancer-cells", death.start(), death.end()))
+    if not targets and before and _targets(before, acronyms):
+        for pattern, rule in ((_ELLIPTICAL, "C06-disease-prevention"),
+                              (_CELL, "C02-kills-cancer-cells")):
+            m = pattern.search(sentence)
+            if m and not debunked(sentence, m.start()) and \
+                    (pattern is _ELLIPTICAL or _CANCER.search(before)):
+                hits.append(Hit(rule, m.start(), m.end()))
+                break
     if not targets:
         return hits
     lack = _LACK.search(sentence)
@@ -234,7 +255,8 @@ _SUBSTITUTE = _rx(
     r"eliminat\w* (?:\w+ ){0,2}?need for|without (?:the )?need for|"
     r"(?:works?|worked|working) (?:as well as|better than|as effectively as)|"
     r"as (?:effective|effectively|good|well) as|better than|stand-?alone|"
-    r"more effective (?:\w+ ){0,8}?(?:than|compared (?:to|with))")
+    r"more effective (?:\w+ ){0,8}?(?:than|compared (?:to|with))|outperform\w*|rival(?:s|led|ing)?|"
+    r"(?:reduc(?:e|es|ed|ing)|lower\w*|cut\w*) (?:the |your |their )?(?:doses? of|dosage of)")
 _SUBSTITUTE_ALONE = _rx(
     r"alternative (?:cancer )?(?:therap(?:y|ies)|treatments?|medicine)|"
     r"(?:stand-?alone|alternative) (?:or|and) (?:adjunct\w*|alternative)|"
@@ -242,7 +264,7 @@ _SUBSTITUTE_ALONE = _rx(
 _EASE = _rx(
     r"reduc(?:e|es|ed|ing|tions?)|eas(?:e|es|ed|ing)|mitigat\w*|lessen\w*|alleviat\w*|reliev\w*|prevent\w*|"
     r"protect\w*|counter\w*|fight\w*|minimi[sz]\w*|lower\w*|fewer|less|recover\w* from|"
-    r"without the|help\w*|spar(?:e|es|ed|ing)")
+    r"without the|help\w*|spar(?:e|es|ed|ing)|shield\w*|sooth\w*|revers\w*|undo\w*")
 _HARM = _rx(
     r"side[- ]effects?|toxicit(?:y|ies)|toxic effects|adverse (?:effects?|events?|reactions?)|"
     r"nerve damage|neuropathy|nausea|fatigue|mouth sores|hair loss|weight loss|muscle wasting|"
