@@ -60,6 +60,9 @@ class PageScore:
     damaged_tokens: list[str] = field(default_factory=list)
     glued_digits: int = 0
     cleaned_digits: int = 0
+    #: cleaned glued tokens whose item lists exactly-these reference numbers among its own
+    numbers_right: int = 0
+    cleaned_tokens: int = 0
     unflagged: list[str] = field(default_factory=list)
     flagged: list[str] = field(default_factory=list)
     false_unclear: list[str] = field(default_factory=list)
@@ -82,6 +85,7 @@ class PageScore:
             "damaged_tokens": len(self.damaged_tokens),
             "glued_digits": self.glued_digits, "cleaned_digits": self.cleaned_digits,
             "cleaned_share": round(self.cleaned_share, 4),
+            "numbers_right": f"{self.numbers_right}/{self.cleaned_tokens}",
             "flagged": len(self.flagged), "unflagged": len(self.unflagged),
             "false_unclear": len(self.false_unclear),
             "unexpected_items": len(self.unexpected_items),
@@ -180,6 +184,10 @@ def evaluate(page: Path, expect: Path | None = None) -> PageScore:
             (score.flagged if g.token in flagged else score.unflagged).append(g.token)
         else:
             score.cleaned_digits += digits
+            score.cleaned_tokens += 1
+            score.numbers_right += any(
+                g.token in item.cleaned and set(g.numbers) <= set(item.citations)
+                for item in report.items)
     glued_tokens = {g.token for g in glued}
     score.false_unclear = sorted(flagged - glued_tokens)
     return score
