@@ -418,6 +418,14 @@ class Ledger:
         return [delivery_from(r) for r in self._newest(
             "deliveries", states, limit, item_id=item_id, channel=channel)]
 
+    def sent_items(self, channel: str) -> list[tuple[str, datetime]]:
+        """``(item id, first time its first part was sent)`` for every item sent on
+        ``channel``, oldest first: what a site channel's feeds and archive list."""
+        rows = self._all("SELECT item_id, MIN(COALESCE(finished_at, updated_at)) AS at FROM "
+                         "deliveries WHERE channel = ? AND part = 0 AND state = 'sent' "
+                         "GROUP BY item_id ORDER BY at, item_id", (channel,))
+        return [(row["item_id"], datetime.fromisoformat(row["at"])) for row in rows]
+
     def _newest(self, table: Literal["publications", "deliveries"],
                 states: Iterable[str] | None, limit: int | None, **equal: str | None) -> list:
         """Rows of ``table``, newest first, filtered by state and by the non-None columns."""
