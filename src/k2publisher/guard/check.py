@@ -109,7 +109,7 @@ def claims_policy(settings: Settings, channel: str | None = None) -> str:
     """
     guard = settings.section("guard")
     per_channel = guard.get("channels") or {}
-    key, policy = "guard.claims", guard.get("claims", "block")
+    key, policy = "guard.claims", guard["claims"]
     if channel and isinstance(per_channel, dict) and channel in per_channel:
         key, policy = f"guard.channels.{channel}", per_channel[channel]
     if policy not in CLAIMS_POLICIES:

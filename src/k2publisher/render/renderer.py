@@ -46,9 +46,10 @@ class Renderer:
         self.rules = rules
         self.env: jinja2.Environment = make_environment(settings)
         opts = settings.section("render")
-        self.width = int(opts.get("text_width", 76))
-        self.max_tags = int(opts.get("hashtags", 3))
-        self.feed_items = int(opts.get("feed_items", 30))
+        # defaults live in settings.DEFAULTS["render"]
+        self.width = int(opts["text_width"])
+        self.max_tags = int(opts["hashtags"])
+        self.feed_items = int(opts["feed_items"])
         self._inliner = css_inline.CSSInliner(keep_at_rules=True,
                                               load_remote_stylesheets=False)
 
