@@ -218,12 +218,8 @@ class SmtpChannel(Channel):
 
     def close(self) -> None:
         """QUIT the pooled connection."""
-        if self._smtp is not None:
-            try:
-                self._smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                self._smtp.close()
-            self._smtp = None
+        quit_quietly(self._smtp)
+        self._smtp = None
 
 
 class SmtpTransport:
@@ -305,12 +301,17 @@ class SmtpTransport:
 
     def close(self) -> None:
         """QUIT and close."""
-        if self._smtp is not None:
-            try:
-                self._smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                self._smtp.close()
-            self._smtp = None
+        quit_quietly(self._smtp)
+        self._smtp = None
+
+
+def quit_quietly(smtp: smtplib.SMTP | None) -> None:
+    """QUIT ``smtp`` (just close it when the server is gone already)."""
+    if smtp is not None:
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
 
 
 def _envelope(smtp: smtplib.SMTP, sender: str, recipient: str) -> tuple[str, int, bytes]:
