@@ -113,7 +113,7 @@ def claims_policy(settings: Settings, channel: str | None = None) -> str:
     """
     guard = settings.section("guard")
     per_channel = guard.get("channels") or {}
-    key, policy = "guard.claims", guard.get("claims", "block")
+    key, policy = "guard.claims", guard["claims"]
     if channel and isinstance(per_channel, dict) and channel in per_channel:
         key, policy = f"guard.channels.{channel}", per_channel[channel]
     if policy not in CLAIMS_POLICIES:
@@ -166,6 +166,10 @@ def _claims(rendering: Rendering, units: Sequence[Unit], rules: DisclaimerRules,
     headlines = [(name, value) for name, value in
                  (("subject", rendering.subject), ("preheader", rendering.preheader)) if value]
     sources = [(name, value, True) for name, value in headlines]
+    if rendering.family == "social":  # the link card beside the post (Bluesky shows one)
+        sources += [(name, value, False) for name, value in
+                    (("card title", rendering.title), ("card summary", rendering.summary))
+                    if value]
     # an email's html and text say the same: scan the text, the html only when text is absent
     for unit in units:
         if rendering.family == "email" and unit.label == "html" and rendering.text:
