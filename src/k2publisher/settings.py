@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
         "queue": "queue",           # one Markdown file per item
         "templates": "templates",   # user overrides, searched before the built-ins
         "disclaimers": "config/disclaimers.toml",
+        "interactions": "config/interactions.toml",   # supplement -> drug-class warnings
         "state": "state",           # SQLite ledger and caches
         "public": "public",         # feed files and archive pages the service serves
     },

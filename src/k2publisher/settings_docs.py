@@ -37,6 +37,8 @@ DOCS: dict[str, str] = {
     "paths.queue": "The content queue: one Markdown file per item.",
     "paths.templates": "Your template overrides, searched before the built-in templates.",
     "paths.disclaimers": "Disclaimer rules; a missing file means the built-in rules.",
+    "paths.interactions": "Interaction catalogue (supplement -> drug classes and conditions); "
+                          "a missing file means the built-in one.",
     "paths.state": "SQLite ledger (what was sent where), subscribers and caches.",
     "paths.public": "Feed files and archive pages the web service (or nginx) serves.",
     "render": "How items are turned into posts, emails and feeds.",
