@@ -56,7 +56,6 @@ def publish(app: App, item_id: str, channel_name: str, dry_run: bool, as_json: b
             out.print(text, markup=False)
         return EXIT_OK
     state = settings.path("state")
-    state.mkdir(parents=True, exist_ok=True)
     with Ledger(state / DB_NAME) as ledger, \
             Publisher(settings, queue=app.queue, recorder=ledger) as publisher:
         receipt = publisher.publish(item, channel_name)

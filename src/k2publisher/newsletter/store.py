@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from k2publisher.files import private_file
 from k2publisher.settings import Settings
 
 DB_NAME = "k2publisher.sqlite3"
@@ -91,7 +92,7 @@ class NewsletterStore:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)
         self.lock = threading.RLock()
         self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
                                     check_same_thread=False)

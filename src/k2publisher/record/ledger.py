@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from k2publisher.errors import UncertainDeliveryError
+from k2publisher.files import private_file
 from k2publisher.models import PartReceipt
 from k2publisher.record.migrations import migrate
 from k2publisher.record.rows import (
@@ -71,7 +72,7 @@ class Ledger:
     def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utcnow):
         self.path = Path(path)
         self.clock = clock
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                      timeout=30)

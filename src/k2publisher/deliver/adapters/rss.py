@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from k2publisher.abc import Channel
-from k2publisher.content.queue import write_atomic
 from k2publisher.errors import ItemNotFoundError, PermanentDeliveryError
+from k2publisher.files import write_atomic
 from k2publisher.models import Item, PartReceipt, Rendering
 
 log = logging.getLogger("k2publisher.deliver")
