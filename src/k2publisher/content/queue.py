@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from k2publisher.content.frontmatter import FrontMatterError, split
+from k2publisher.content.frontmatter import MAX_FILE_BYTES, FrontMatterError, split
 from k2publisher.content.schema import Problem, parse_item
 from k2publisher.errors import ItemNotFoundError, QueueFileError
 from k2publisher.files import write_atomic
@@ -44,6 +44,10 @@ class LoadResult:
 def read_item(path: Path) -> tuple[Item | None, list[Problem]]:
     """Parse one queue file into an item and its problems; never raises for bad content."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [Problem(str(path), 1, f"file is {size:,} bytes; a queue file may "
+                                  f"be at most {MAX_FILE_BYTES:,} (split it into items)")]
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         return None, [Problem(str(path), 1, f"not UTF-8 text ({exc.reason}); save it as UTF-8")]
@@ -53,7 +57,11 @@ def read_item(path: Path) -> tuple[Item | None, list[Problem]]:
         doc = split(text)
     except FrontMatterError as exc:
         return None, [Problem(str(path), exc.line, exc.message)]
-    return parse_item(doc, path)
+    try:
+        return parse_item(doc, path)
+    except Exception as exc:  # a bad file is data, never a crash of whoever loads the queue
+        return None, [Problem(str(path), 1, f"cannot read this item ({type(exc).__name__}: "
+                              f"{exc}); check its front matter")]
 
 
 def load_item(path: Path) -> Item:

@@ -11,13 +11,13 @@ from k2publisher.doctor.base import (
     Check,
     Site,
     installed_channel_types,
-    suggest,
     where_of,
 )
 from k2publisher.errors import K2Error
 from k2publisher.settings import (
     DEFAULTS,
 )
+from k2publisher.settings_schema import suggest
 
 
 def _campaign_keys() -> frozenset[str] | None:

@@ -137,6 +137,15 @@ class PublicApp:
             if scheduler.get("running") is False:
                 data["status"] = "stopped"
                 status = 503
+            disabled = [f"channel {name} {why}" for name, why in
+                        sorted((data.get("channels") or {}).items())
+                        if why.startswith("disabled")]
+            broken = [f"queue file {p}" for p in data.get("queue_problems") or []]
+            disabled += broken
+            if disabled:
+                data.setdefault("reasons", []).extend(disabled)
+                if data["status"] == "ok":
+                    data["status"] = "degraded"
         data["newsletter"] = self.newsletter is not None
         return Response(json.dumps(data, indent=2), status=status,
                         content_type="application/json", headers={"Cache-Control": "no-store"})
