@@ -67,6 +67,12 @@ class RenderSettings(_Section):
     text_width: Annotated[int, Meta(ge=20, le=1000)]
 
 
+class FeedSettings(_Section):
+    """``[feeds]``."""
+
+    hub: Annotated[str, Meta(pattern=r"^(https?://\S+)?$", max_length=2000)]
+
+
 class GuardSettings(_Section):
     """``[guard]``."""
 
@@ -112,7 +118,7 @@ class NewsletterSettings(_Section):
 #: the fixed sections; ``channels`` and ``campaigns`` are tables of names the user chooses
 SECTIONS: dict[str, type[_Section]] = {
     "site": SiteSettings, "paths": PathSettings, "render": RenderSettings,
-    "guard": GuardSettings, "server": ServerSettings, "delivery": DeliverySettings,
+    "feeds": FeedSettings, "guard": GuardSettings, "server": ServerSettings, "delivery": DeliverySettings,
     "newsletter": NewsletterSettings,
 }
 FREE_TABLES = ("channels", "campaigns")
@@ -126,6 +132,7 @@ class TypedSettings(Struct, frozen=True):
     site: SiteSettings
     paths: PathSettings
     render: RenderSettings
+    feeds: FeedSettings
     guard: GuardSettings
     server: ServerSettings
     delivery: DeliverySettings

@@ -38,11 +38,18 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    #: passed, but something a reader will notice is off (the exit code stays 0)
+    warn: bool = False
+
+    @property
+    def status(self) -> str:
+        """``PASS``, ``WARN`` or ``FAIL``."""
+        return "FAIL" if not self.ok else "WARN" if self.warn else "PASS"
 
     def line(self) -> str:
-        """``PASS name: detail`` or ``FAIL name: detail -> fix: ...`` (secrets masked)."""
-        text = f"{'PASS' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
-        if not self.ok and self.fix:
+        """``PASS name: detail``, ``WARN``/``FAIL name: detail -> fix: ...`` (secrets masked)."""
+        text = f"{self.status}  {self.name}: {self.detail}"
+        if (not self.ok or self.warn) and self.fix:
             text += f"  -> fix: {self.fix}"
         return mask(text)
 
@@ -58,6 +65,7 @@ class Site:
     _queue: Queue | None = None
     #: renderings by (item id, channel), shared by the templates and guard checks
     renderings: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _pipeline: Any = None
 
     @property
     def queue(self) -> Queue:
@@ -66,6 +74,15 @@ class Site:
             self._queue = Queue(self.settings.path("queue"))
             self._queue.load()
         return self._queue
+
+    @property
+    def pipeline(self) -> Any:
+        """The site's :class:`~k2publisher.pipeline.Pipeline` (what publish would use)."""
+        if self._pipeline is None:
+            from k2publisher.pipeline import Pipeline
+
+            self._pipeline = Pipeline(self.settings, queue=self.queue)
+        return self._pipeline
 
 
 def _walk_strings(node: Any, where: str) -> Iterator[tuple[str, str]]:

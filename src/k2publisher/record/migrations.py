@@ -68,6 +68,12 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             value TEXT NOT NULL
         );
     """),
+    (2, """
+        -- a publish outside any campaign (`k2publisher publish`), and one forced past the
+        -- status gate with the editor's reason
+        ALTER TABLE publications ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE publications ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+    """),
 )
 
 LATEST = MIGRATIONS[-1][0]
