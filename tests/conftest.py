@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -34,12 +35,16 @@ def run_cli(tmp_path: Path):
     def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None):
         runner = CliRunner()
         old = Path.cwd()
+        root = logging.getLogger()
+        handlers, level = list(root.handlers), root.level
         os.chdir(cwd or tmp_path)
         try:
             result = runner.invoke(cli, list(args), env=env, catch_exceptions=False,
                                    standalone_mode=False)
         finally:
             os.chdir(old)
+            root.handlers[:] = handlers  # the command installed its own log handler
+            root.setLevel(level)
         code = result.return_value if isinstance(result.return_value, int) else result.exit_code
         return code, result.stdout, result.stderr
 

@@ -118,8 +118,8 @@ class NewsletterSettings(_Section):
 #: the fixed sections; ``channels`` and ``campaigns`` are tables of names the user chooses
 SECTIONS: dict[str, type[_Section]] = {
     "site": SiteSettings, "paths": PathSettings, "render": RenderSettings,
-    "feeds": FeedSettings, "guard": GuardSettings, "server": ServerSettings, "delivery": DeliverySettings,
-    "newsletter": NewsletterSettings,
+    "feeds": FeedSettings, "guard": GuardSettings, "server": ServerSettings,
+    "delivery": DeliverySettings, "newsletter": NewsletterSettings,
 }
 FREE_TABLES = ("channels", "campaigns")
 #: TOML values a channel option may hold (each channel type reads its own)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,8 @@ def cli_main(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str
 
     def run(*argv: str, cwd: Path) -> tuple[int, str, str]:
         old = Path.cwd()
+        root = logging.getLogger()
+        handlers, level = list(root.handlers), root.level
         os.chdir(cwd)
         try:
             try:
@@ -26,6 +29,8 @@ def cli_main(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str
                 code = exc.code if isinstance(exc.code, int) else 1
         finally:
             os.chdir(old)
+            root.handlers[:] = handlers
+            root.setLevel(level)
         out, err = capsys.readouterr()
         return code, out, err
 
