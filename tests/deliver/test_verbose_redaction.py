@@ -5,8 +5,6 @@ is the text of a traceback."""
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,15 +15,6 @@ from k2publisher.service import logs
 from .test_http_contract import CASES, Case, case  # noqa: F401  (the `case` fixture)
 
 SECRET_ENV = "K2_TEST_SECRET_"
-
-
-@pytest.fixture(autouse=True)
-def keep_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def site_for(net: Case, base: str, root: Path) -> Path:
@@ -50,32 +39,17 @@ def site_for(net: Case, base: str, root: Path) -> Path:
     return root
 
 
-def run_main(capsys: pytest.CaptureFixture[str], cwd: Path, *argv: str) -> tuple[int, str]:
-    from k2publisher.cli.main import main
-
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        try:
-            main(list(argv))
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    finally:
-        os.chdir(old)
-    out, err = capsys.readouterr()
-    return code, out + err
-
-
 def test_vv_publish_and_check_mask_every_secret(case: Case, network, tmp_path: Path,  # noqa: F811
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+                                                cli_main) -> None:
     site = site_for(case, network.base, tmp_path)
-    code, text = run_main(capsys, site, "publish", "vitamin-k2/dosage", "--channel", "net",
-                          "-vv")
+    code, out, err = cli_main("publish", "vitamin-k2/dosage", "--channel", "net", "-vv",
+                              cwd=site)
+    text = out + err
     assert code == 0, text
     assert network.to(case.send_path), "nothing reached the fake network"
     assert "urllib3.connectionpool" in text and "DEBUG" in text  # -vv really logged HTTP
-    code, checked = run_main(capsys, site, "-vv", "channels", "check", "net")
+    code, out, err = cli_main("-vv", "channels", "check", "net", cwd=site)
+    checked = out + err
     assert code == 0, checked
     for secret in case.secrets:
         assert secret not in text + checked, f"{case.type_name}: {secret!r} leaked"
@@ -98,7 +72,7 @@ def test_a_traceback_is_masked_too(tmp_path: Path) -> None:
 
 
 def test_an_unexpected_error_in_a_command_is_printed_masked(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cli_main) -> None:
     from k2publisher import redact
     from k2publisher.cli import queue_cmd
 
@@ -109,7 +83,8 @@ def test_an_unexpected_error_in_a_command_is_printed_masked(
 
     monkeypatch.setattr(queue_cmd, "item_json", broken)
     write_item(tmp_path / "queue", "vitamin-k2/dosage")
-    code, text = run_main(capsys, tmp_path, "queue", "show", "vitamin-k2/dosage", "--json")
+    code, out, err = cli_main("queue", "show", "vitamin-k2/dosage", "--json", cwd=tmp_path)
+    text = out + err
     assert code == 1
     assert "Traceback" in text and "KeyError" in text
     assert "bugSecretValue42" not in text

@@ -1,40 +1,11 @@
-"""Settings fixtures: the real ``main()`` entry point, so exit codes are the ones users see."""
+"""Settings fixtures: a site folder and its config file."""
 
 from __future__ import annotations
 
-import logging
-import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from tests.service.support import write_item
-
-
-@pytest.fixture
-def cli_main(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
-    """Run ``k2publisher.cli.main.main(argv)`` in ``cwd``; returns (exit code, stdout, stderr)."""
-    from k2publisher.cli.main import main
-
-    def run(*argv: str, cwd: Path) -> tuple[int, str, str]:
-        old = Path.cwd()
-        root = logging.getLogger()
-        handlers, level = list(root.handlers), root.level
-        os.chdir(cwd)
-        try:
-            try:
-                main(list(argv))
-                code = 0
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-        finally:
-            os.chdir(old)
-            root.handlers[:] = handlers
-            root.setLevel(level)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 @pytest.fixture
