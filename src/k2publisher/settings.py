@@ -125,8 +125,7 @@ class Settings:
     root: Path
     config_path: Path | None = None
     env: Mapping[str, str] = field(default_factory=dict)
-    #: the fixed sections, typed and checked (``settings.typed.server.port``)
-    typed: TypedSettings | None = None
+    _typed: TypedSettings | None = field(default=None, repr=False)
     #: the config file as read, to name the line of a setting in later messages
     source: Source = field(default_factory=lambda: Source(None))
 
@@ -141,6 +140,20 @@ class Settings:
             if mine:
                 out[name] = mine
         return out
+
+    @property
+    def typed(self) -> TypedSettings:
+        """The fixed sections, typed and checked (``settings.typed.server.port``).
+
+        Raises :class:`SettingsError` for settings built by hand with wrong values.
+        """
+        if self._typed is None:
+            merged = _merge(copy.deepcopy(DEFAULTS), self.data)
+            problems, typed = validate(merged, DEFAULTS, self.source)
+            if problems:
+                raise SettingsError(problems, self.config_path)
+            self._typed = typed
+        return self._typed
 
     def where(self, *keys: str) -> tuple[Path | None, int | None]:
         """``(config file, line)`` where the setting ``keys`` is written (for ConfigError)."""
@@ -279,7 +292,7 @@ def load_settings(config: str | os.PathLike[str] | None = None, *,
     env.update(environ if environ is not None else os.environ)
     missing: dict[str, list[str]] = {}
     data = _interpolate(data, env, "", missing)
-    settings = Settings(data=data, root=root, config_path=path, env=env, typed=typed,
+    settings = Settings(data=data, root=root, config_path=path, env=env, _typed=typed,
                         source=source, missing=missing)
     for name, uses in missing.items():
         eager = [u for u in uses if not u.startswith(LAZY_SECRETS)]

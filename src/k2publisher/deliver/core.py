@@ -54,9 +54,9 @@ class RetryPolicy:
     @classmethod
     def from_settings(cls, settings: Settings | None) -> RetryPolicy:
         """The policy from ``[delivery]``, as typed and checked by the settings schema."""
-        typed = settings.typed.delivery if settings and settings.typed else None
-        if typed is None:
+        if settings is None:
             return cls()
+        typed = settings.typed.delivery
         return cls(**{name: type(default)(getattr(typed, name))
                       for name, default in cls().__dict__.items() if hasattr(typed, name)})
 
