@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -314,6 +315,12 @@ def _check_section(name: str, table: Any, defaults: Mapping[str, Any], source: S
                 found.append(_problem(source, (name,), f"[{name}]: {detail}"))
                 return found, msgspec.convert(dict(defaults), section)
             value = current.get(key)
+            if isinstance(types[key], msgspec.inspect.DictType) and isinstance(value, Mapping):
+                bad, good = _check_entries(section, name, key, value, types[key], source)
+                if bad:
+                    found += bad
+                    current[key] = good
+                    continue
             if key in current and key in table:
                 found.append(_problem(
                     source, (name, key),
@@ -324,6 +331,24 @@ def _check_section(name: str, table: Any, defaults: Mapping[str, Any], source: S
                                       f"{detail}"))
             current[key] = defaults[key]
     return found, msgspec.convert(dict(defaults), section)
+
+
+def _check_entries(section: type[_Section], name: str, key: str, table: Mapping[str, Any],
+                   kind: msgspec.inspect.DictType, source: Source
+                   ) -> tuple[list[SettingProblem], dict[str, Any]]:
+    """Problems of a table-valued setting, entry by entry (msgspec does not name the key)."""
+    value_type = typing.get_args(typing.get_type_hints(section, include_extras=True)[key])[1]
+    bad: list[SettingProblem] = []
+    good: dict[str, Any] = {}
+    for entry, value in table.items():
+        try:
+            good[entry] = msgspec.convert(value, value_type)
+        except msgspec.ValidationError as exc:
+            _, detail = _error_keys(exc)
+            bad.append(_problem(source, (name, key, entry),
+                                f"{setting_name((name, key, entry))} = {_shown(value)} is "
+                                f"wrong ({detail}): write {describe(kind.value_type)}"))
+    return bad, good
 
 
 def _problem(source: Source, keys: Sequence[str], message: str) -> SettingProblem:

@@ -32,6 +32,8 @@ WRONG = [
     ('[guard]\nclaims = "sometimes"\n', 2, '[guard] claims = "sometimes"',
      'one of "block", "off", "review"'),
     ("[server]\nport = 70000\n", 2, "[server] port = 70000", "from 0 to 65535"),
+    ('[guard.channels]\nsocial = "review"\nfeed = "loose"\n', 3,
+     '[guard.channels] feed = "loose"', 'one of "block", "off", "review"'),
     ("[delivery]\nmax_attempts = 0\n", 2, "[delivery] max_attempts = 0", "from 1 to 100"),
     ("[newsletter]\nconnections = true\n", 2, "[newsletter] connections = true",
      "a whole number"),
