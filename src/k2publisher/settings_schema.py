@@ -56,6 +56,7 @@ class PathSettings(_Section):
     queue: Folder
     templates: Folder
     disclaimers: Folder
+    interactions: Folder
     state: Folder
     public: Folder
 
@@ -86,6 +87,14 @@ class ServerSettings(_Section):
 
     host: Name
     port: Port
+
+
+class DeskSettings(_Section):
+    """``[desk]``: the editor's desk web app."""
+
+    host: Name
+    port: Port
+    weeks: Annotated[int, Meta(ge=1, le=52)]
 
 
 class DeliverySettings(_Section):
@@ -120,7 +129,7 @@ class NewsletterSettings(_Section):
 SECTIONS: dict[str, type[_Section]] = {
     "site": SiteSettings, "paths": PathSettings, "render": RenderSettings,
     "feeds": FeedSettings, "guard": GuardSettings, "server": ServerSettings,
-    "delivery": DeliverySettings, "newsletter": NewsletterSettings,
+    "desk": DeskSettings, "delivery": DeliverySettings, "newsletter": NewsletterSettings,
 }
 FREE_TABLES = ("channels", "campaigns")
 #: TOML values a channel option may hold (each channel type reads its own)
@@ -136,6 +145,7 @@ class TypedSettings(Struct, frozen=True):
     feeds: FeedSettings
     guard: GuardSettings
     server: ServerSettings
+    desk: DeskSettings
     delivery: DeliverySettings
     newsletter: NewsletterSettings
 
