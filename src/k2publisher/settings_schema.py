@@ -123,6 +123,7 @@ class NewsletterSettings(_Section):
     per_ip_per_hour: Count
     per_address_per_hour: Count
     confirmations_per_day: Count
+    welcome: Annotated[str, Meta(max_length=200)]
 
 
 #: the fixed sections; ``channels`` and ``campaigns`` are tables of names the user chooses
