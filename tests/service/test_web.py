@@ -185,3 +185,20 @@ def test_json_and_tag_feeds_and_the_styled_root_page_are_served(site: Settings,
         assert home.status_code == 200 and "<style>" in home.text
         assert 'rel="alternate" type="application/feed+json"' in home.text
         assert 'action="http://127.0.0.1:8025/subscribe"' in home.text
+
+
+def test_idle_server_sleeps_in_select(site: Settings) -> None:
+    """An idle waitress loop costs next to no CPU (a 0 s select timeout spun a whole core)."""
+    server = Server(make_app(site, newsletter=False), host="127.0.0.1", port=0).start()
+    try:
+        time.sleep(0.3)  # let the loop settle
+        before = time.process_time()
+        time.sleep(1.5)
+        used = time.process_time() - before
+    finally:
+        started = time.monotonic()
+        server.stop()
+        stopped_in = time.monotonic() - started
+    assert server._server.adj.asyncore_loop_timeout >= 1
+    assert used < 0.3, f"idle server used {used:.2f} s CPU in 1.5 s"
+    assert stopped_in < 1.0, f"stop() took {stopped_in:.2f} s"

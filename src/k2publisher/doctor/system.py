@@ -9,19 +9,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from k2publisher.doctor.base import EARLIEST_YEAR, Check, Site, suggest, writable_dir
+from k2publisher.doctor.base import EARLIEST_YEAR, Check, Site, writable_dir
+from k2publisher.settings_schema import suggest
 
 
 def _schemas() -> dict[str, int]:
     """Schema-version table -> the latest version this k2publisher knows, per component."""
-    from k2publisher.record.migrations import LATEST
+    from k2publisher.record.migrations import LATEST, VERSION_TABLE
 
-    known = {"schema_version": LATEST}
+    known = {VERSION_TABLE: LATEST}
     try:
-        from k2publisher.newsletter.store import MIGRATIONS
+        from k2publisher.newsletter import store
     except ImportError:
         return known
-    known["newsletter_schema_version"] = len(MIGRATIONS)
+    known[store.VERSION_TABLE] = store.LATEST
     return known
 
 

@@ -175,7 +175,7 @@ def confirmation_message(settings: Settings, identity: Identity, email: str,
     """The double opt-in mail: one link, who sent it, and what to do if it was not you."""
     site = settings.site
     name = str(site.get("name") or "our newsletter")
-    max_age = int(settings.section("newsletter").get("confirm_max_age") or 259200)
+    max_age = int(settings.section("newsletter")["confirm_max_age"])
     hours = max(1, max_age // 3600)
     text = (f"Please confirm that you want to receive {name} by email:\n\n{confirm_url}\n\n"
             f"The link works for {hours} hours. If you did not ask for this, ignore this "

@@ -22,12 +22,13 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from k2publisher import redact
 from k2publisher.errors import ConfigError, TokenError
-from k2publisher.settings import Settings
+from k2publisher.files import private_dir
+from k2publisher.settings import DEFAULTS, Settings
 
 KEY_FILE = "newsletter-secret.key"
 CONFIRM_SALT = "k2publisher.newsletter.confirm"
 UNSUBSCRIBE_SALT = "k2publisher.newsletter.unsubscribe"
-DEFAULT_CONFIRM_MAX_AGE = 3 * 24 * 3600
+DEFAULT_CONFIRM_MAX_AGE: int = DEFAULTS["newsletter"]["confirm_max_age"]
 
 
 def load_secret(settings: Settings) -> str:
@@ -47,7 +48,7 @@ def load_secret(settings: Settings) -> str:
 
 
 def _read_or_create(path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -81,7 +82,7 @@ class Tokens:
     @classmethod
     def from_settings(cls, settings: Settings) -> Tokens:
         """Tokens signed with the configured (or generated) key."""
-        max_age = settings.section("newsletter").get("confirm_max_age", DEFAULT_CONFIRM_MAX_AGE)
+        max_age = settings.section("newsletter")["confirm_max_age"]
         return cls(load_secret(settings), confirm_max_age=int(max_age))
 
     def confirm_token(self, subscriber_id: int, nonce: str) -> str:

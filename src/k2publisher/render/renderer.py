@@ -3,7 +3,9 @@
 Long formats (email, feed, web) go through :func:`k2publisher.render.context.build_view`,
 which places the disclaimers; social formats through
 :class:`k2publisher.render.social.SocialComposer`, which fits posts to each network's count.
-Which disclaimers are needed is always asked of the guard's rules, never decided here.
+Which disclaimers are needed is always asked of the rules passed in (a
+:class:`~k2publisher.abc.DisclaimerSource`), never decided here; render imports nothing from
+the guard.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import css_inline
 import jinja2
 
+from k2publisher.abc import DisclaimerSource
 from k2publisher.errors import ConfigError
 from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Item, Media, Part, Rendering
 from k2publisher.render.context import DisclaimerView, ItemView, build_view
@@ -46,24 +49,23 @@ EMAIL_HTML_BUDGET = 100 * 1024
 FOOTER_IDS = frozenset({"NOT_MEDICAL_ADVICE"})
 
 
-def _rules_for(settings: Settings) -> Any:
-    from k2publisher.guard.disclaimers import DisclaimerRules
-
-    return DisclaimerRules.from_settings(settings)
-
-
 class Renderer:
-    """Renders items for profiles with the site's templates and the guard's disclaimer rules."""
+    """Renders items for profiles with the site's templates and the disclaimer rules.
 
-    def __init__(self, settings: Settings, rules: Any | None = None):
+    ``rules`` is any :class:`~k2publisher.abc.DisclaimerSource` (the Pipeline passes the
+    guard's ``DisclaimerRules``), so the Renderer never decides which disclaimers are needed.
+    """
+
+    def __init__(self, settings: Settings, rules: DisclaimerSource):
         self.settings = settings
-        self.rules = rules if rules is not None else _rules_for(settings)
+        self.rules = rules
         self.env: jinja2.Environment = make_environment(settings)
         opts = settings.section("render")
-        self.width = int(opts.get("text_width", 76))
-        self.max_tags = int(opts.get("hashtags", 3))
-        self.feed_items = int(opts.get("feed_items", 30))
-        self.images = bool(opts.get("images", False))
+        # defaults live in settings.DEFAULTS["render"]
+        self.width = int(opts["text_width"])
+        self.max_tags = int(opts["hashtags"])
+        self.feed_items = int(opts["feed_items"])
+        self.images = bool(opts["images"])
         self._inliner = css_inline.CSSInliner(keep_at_rules=True,
                                               load_remote_stylesheets=False)
 
@@ -151,7 +153,8 @@ class Renderer:
             link=views[0].url if views else f"{self.base_url}/", limit=p.limit, counter=p.counter,
             subject=ctx["subject"], preheader=ctx["preheader"], html=html, text=text,
             disclaimers=ids, extra={"html_bytes": len(html.encode("utf-8")),
-                                    "items": [i.id for i in items]})
+                                    "items": [i.id for i in items]},
+            title=ctx["subject"], summary=ctx["preheader"])
 
     def _inline(self, html: str) -> str:
         return self._inliner.inline(html)
@@ -235,7 +238,8 @@ class Renderer:
                          link=view.url, limit=p.limit, counter=p.counter,
                          html=entry["content"], text=text, disclaimers=view.ids,
                          extra={"summary": entry["summary"], "rss": rss, "atom": atom,
-                                "json": documents["feed.json"]})
+                                "json": documents["feed.json"]},
+                         title=view.title, summary=view.summary)
 
     # -- web -------------------------------------------------------------------------------------
 
@@ -296,7 +300,7 @@ class Renderer:
         return Rendering(item_id=item.id, channel=channel, profile=p.name, family=p.family,
                          parts=(Part(text=text, html=page, disclaimers=view.ids),),
                          link=view.url, limit=p.limit, counter=p.counter, html=page, text=text,
-                         disclaimers=view.ids)
+                         disclaimers=view.ids, title=view.title, summary=view.summary)
 
     # -- social -----------------------------------------------------------------------------------
 
@@ -350,7 +354,9 @@ class Renderer:
             extra["costs"] = [post_cost(p, part.text) for part in parts]
         return Rendering(item_id=item.id, channel=channel, profile=p.name, family=p.family,
                          parts=parts, link=url, limit=p.limit,
-                         counter=p.counter, disclaimers=ids, extra=extra)
+                         counter=p.counter, disclaimers=ids, extra=extra,
+                         title=" ".join(strip_illegal_xml(item.title).split()),
+                         summary=" ".join(strip_illegal_xml(item.summary).split()))
 
 
 def _aware(moment: datetime) -> datetime:
