@@ -67,6 +67,7 @@ class RenderSettings(_Section):
     feed_items: Annotated[int, Meta(ge=1, le=10_000)]
     hashtags: Annotated[int, Meta(ge=0, le=30)]
     text_width: Annotated[int, Meta(ge=20, le=1000)]
+    images: bool
 
 
 class FeedSettings(_Section):
