@@ -20,6 +20,7 @@ from k2publisher.scaffold import EXAMPLE_ITEM_ID
 
 #: what must ship inside the wheel for an installed k2publisher to work anywhere
 PACKAGE_DATA = ("k2publisher/defaults/disclaimers.toml",
+                "k2publisher/defaults/interactions.toml",
                 "k2publisher/scaffold/skeleton/README.md",
                 "k2publisher/scaffold/skeleton/gitignore",
                 "k2publisher/scaffold/skeleton/templates/README.md",

@@ -26,7 +26,8 @@ def test_json_lists_every_configured_channel_and_social_profile(run_cli, site: P
     assert {"email", "feed", "social"} <= set(channels) and set(channels) >= SOCIAL
     for r in data["renderings"]:
         base = {"channel", "format", "parts", "lengths", "limit", "disclaimers", "guard"}
-        extra = {"subject", "html", "text"} if r["format"] == "email" else set()
+        extra = {"subject", "html", "text"} if r["format"] == "email" else (
+            {"dropped"} if r["format"] == "social" else set())
         assert set(r) == base | extra
         assert set(r["guard"]) == {"ok", "problems"}
         assert len(r["parts"]) == len(r["lengths"])

@@ -256,7 +256,7 @@ def test_preclinical_item_carries_the_evidence_caveat_in_every_claim_post(
     item = make_item(evidence=(Evidence.ANIMAL,), variants={"x": body})
     r = renderer.render(item, "x")
     assert check(r, item, rules).ok, check(r, item, rules).problems
-    oncology, preclinical = rules.get("ONCOLOGY"), rules.get("EVIDENCE_PRECLINICAL")
+    oncology, preclinical = rules.get("ONCOLOGY", item), rules.get("EVIDENCE_PRECLINICAL")
     claim_posts = [p.text for p in r.parts if "tumour" in p.text]
     assert sum(text.count("tumour growth") for text in claim_posts) == 12   # nothing dropped
     for text in claim_posts:
@@ -305,7 +305,8 @@ def test_safety_warnings_come_first_and_general_notes_sit_in_a_box_after_the_tex
                      tags=("dosage",))
     r = renderer.render(item, profile)
     html = unescape(r.html or "")
-    warfarin, consult = rules.get("WARFARIN_VKA").text, rules.get("CONSULT_BEFORE_USE").text
+    warfarin = rules.get("WARFARIN_VKA", item).text
+    consult = rules.get("CONSULT_BEFORE_USE", item).text
     first_sentence = html.index("Take 100 mcg")
     assert html.index('class="safety"') < html.index(warfarin) < first_sentence
     notes = html.index('class="notes"')

@@ -14,6 +14,8 @@ A rendering is refused when any part a reader sees:
 * exceeds the channel's limit as the network counts it (:mod:`k2publisher.render.counting`);
 * still holds template syntax (``{{``, ``{%``, ``%}``), a citation digit glued to a word
   (``cancers157``) or nothing at all;
+* (social) holds only disclaimers and a link ("no content"), lacks the item's subject in
+  part 1, or lost a safety sentence of the summary (:mod:`k2publisher.render.coverage`);
 * is malformed HTML (or, in feeds, holds characters XML forbids; whole feed documents can be
   checked with :func:`~k2publisher.guard.markup.xml_problems`);
 * makes a claim the claims guard rates ``block`` (with ``claims_policy="block"``) and the
@@ -38,6 +40,7 @@ from k2publisher.guard.disclaimers import SHORT_FORM_FAMILIES, DisclaimerRules, 
 from k2publisher.guard.markup import XML_FORBIDDEN, html_problems, xml_problems
 from k2publisher.guard.text import normalise, visible_text
 from k2publisher.models import Item, Rendering, Verdict
+from k2publisher.render import coverage
 from k2publisher.render.counting import count, fits
 from k2publisher.render.profiles import PROFILES
 
@@ -65,6 +68,7 @@ class Unit:
     text: str
     index: int = 0
     html: bool = False
+    total: int = 1
 
 
 # ---------------------------------------------------------------------------------------
@@ -128,9 +132,10 @@ def _units(rendering: Rendering) -> tuple[list[Unit], list[str]]:
         units = []
         for i, part in enumerate(rendering.parts):
             label = f"part {i + 1}/{total}"
-            units.append(Unit(label, part.text, i, html=markup in ("html", "telegram_html")))
+            units.append(Unit(label, part.text, i, html=markup in ("html", "telegram_html"),
+                              total=total))
             if part.html:
-                units.append(Unit(f"{label} html", part.html, i, html=True))
+                units.append(Unit(f"{label} html", part.html, i, html=True, total=total))
         return units, ([] if total else ["no parts to send"])
     if family == "email":
         shape = [f"email has no {name} body" for name, body in
@@ -199,6 +204,9 @@ def check(rendering: Rendering, item: Item | Sequence[Item], rules: DisclaimerRu
         problems += [f"{where} {unit.label}: {p}"
                      for p in _unit_problems(unit, rendering.family, items, rules)]
     problems += _length_problems(rendering, where)
+    if rendering.family == "social" and len(items) == 1 and rendering.parts:
+        problems += [f"{where}: {p}" for p in coverage.problems(
+            rendering.texts, items[0], rendering.profile, rules, prose)]
     for key in ("xml", "rss", "atom"):
         document = rendering.extra.get(key)
         if isinstance(document, str):
@@ -216,8 +224,8 @@ def _unit_problems(unit: Unit, family: str, items: Sequence[Item],
     if not visible_text(unit.text):
         return ["empty part"]
     allow_short = family in SHORT_FORM_FAMILIES
-    required = {d.id: d for it in items
-                for d in rules.required_for_part(it, unit.text, unit.index, family)}
+    required = {(d.id, d.text): d for it in items
+                for d in rules.required_for_part(it, unit.text, unit.index, family, unit.total)}
     problems = [f"missing disclaimer {d.id}" for d in required.values()
                 if not d.present_in(unit.text, allow_short)]
     problems += _fda_pair(unit.text, family, items, rules, allow_short)

@@ -57,6 +57,8 @@ class Preview:
         }
         if r.family == "email":
             data.update(subject=r.subject, html=r.html, text=r.text)
+        if r.family == "social":
+            data["dropped"] = list(r.extra.get("dropped") or ())
         return data
 
 
