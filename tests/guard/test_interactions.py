@@ -152,3 +152,14 @@ def test_several_warnings_in_one_post_become_one_line(rules=None) -> None:
 
 def test_parse_catalogue_accepts_an_empty_file() -> None:
     assert parse_catalogue("", "empty.toml").supplements == ()
+
+
+def test_our_own_warnings_are_never_read_as_the_items_claims_or_triggers() -> None:
+    from k2publisher.guard.claims import scan
+    from k2publisher.guard.disclaimers import prose
+
+    rules = DisclaimerRules.load()
+    for d in rules.catalogue.disclaimers():
+        for text in (d.text, d.short):
+            assert scan(text, rules) == [], (d.id, text)
+            assert prose(f"Natto. {text}", rules) == "Natto.", (d.id, text)

@@ -206,9 +206,15 @@ class DisclaimerRules:
     def get(self, disclaimer_id: str, item: Item | None = None) -> Disclaimer:
         """The disclaimer called ``disclaimer_id`` (a rule's or a catalogue warning's).
 
-        With ``item``, its placeholders are filled for that item's supplement. Raises
-        KeyError naming the known ids.
+        With ``item``, its placeholders are filled for that item's supplement and a catalogue
+        id (``INTERACTION_ANTICOAGULANTS``) is that supplement's warning. Raises KeyError
+        naming the known ids.
         """
+        if item is not None:
+            for entry in self.catalogue.entries_for(item):
+                for warning in entry.warnings:
+                    if warning.disclaimer.id == disclaimer_id:
+                        return warning.disclaimer
         try:
             found = self._by_id[disclaimer_id]
         except KeyError:

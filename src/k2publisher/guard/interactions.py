@@ -295,15 +295,16 @@ class _Parser:
         return [n for n, line in enumerate(self.lines, 1) if line.strip().startswith(header)]
 
     def key_line(self, start: int | None, key: str, end: int | None = None) -> int | None:
-        """The line of ``key = ...`` in the table starting at ``start`` (else ``start``)."""
+        """The line of ``key = ...`` in the table whose header is line ``start`` (1-based),
+        else ``start`` itself."""
         if start is None:
             return None
         key_re = re.compile(rf"^\s*{re.escape(key)}\s*=")
         for n in range(start, min(end or len(self.lines), len(self.lines))):
+            if self.lines[n].strip().startswith("["):
+                break                      # the next table begins
             if key_re.search(self.lines[n]):
                 return n + 1
-            if n >= start and self.lines[n].strip().startswith("[") and n + 1 != start:
-                break
         return start
 
     def regex(self, value: Any, what: str, line: int | None) -> re.Pattern[str]:

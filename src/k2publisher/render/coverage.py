@@ -10,10 +10,13 @@ catalogue's call (``[safety]`` and the drug-class patterns), so it is data, not 
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
+
+import regex
 
 from k2publisher.models import Item
 from k2publisher.render.splitting import sentences
@@ -22,9 +25,11 @@ from k2publisher.render.xml import strip_illegal_xml
 __all__ = ["body", "body_units", "covers", "problems", "safety_sentences", "subjects",
            "words"]
 
-_WORD = re.compile(r"[^\W_]+(?:['’.][^\W_]+)*")    # "_it_" is emphasis, not a word
+# letters and digits; not modifier letters or "_" (networks' escaping uses lookalikes: ˍ, ∗)
+_WORD = regex.compile(r"[[\p{L}\p{N}]--[\p{Lm}]]+", regex.V1)
 _MARKER = re.compile(r"^\s*\d+/\d+\s")
-_QUOTE = str.maketrans({"\u2019": "'", "\u2018": "'"})
+_ESCAPED = re.compile(r"\\(?=[^\w\s])")
+_URL = re.compile(r"(?:https?://|www\.)\S+")
 
 
 def body(item: Item, profile: str) -> str:
@@ -59,8 +64,10 @@ def subjects(item: Item, profile: str) -> list[str]:
 
 
 def words(text: str) -> list[str]:
-    """``text`` as lower-case words (punctuation, markup and spacing ignored)."""
-    return _WORD.findall(unicodedata.normalize("NFC", text).translate(_QUOTE).lower())
+    """``text`` as lower-case words: entities decoded, a network's backslash escapes and all
+    punctuation ignored, so a summary and its escaped rendering read the same."""
+    text = unicodedata.normalize("NFC", html.unescape(text))
+    return _WORD.findall(_ESCAPED.sub("", text).lower())
 
 
 def covers(stream: Sequence[str], sentence: str) -> bool:
@@ -79,18 +86,28 @@ def problems(parts: Sequence[str], item: Item, profile: str, rules: Any,
     ``prose(text, rules)`` is the guard's reading of a post without disclaimers, links and
     hashtags; the thread marker (``2/5``) is ignored too.
     """
-    said = [words(_MARKER.sub(" ", prose(p, rules))) for p in parts]
-    if not any(said):
+    read = [words(_MARKER.sub(" ", prose(p, rules))) for p in parts]
+    if not any(read):
         return ["no content: the posts hold only disclaimers, links and hashtags; give the "
                 "item a summary (or a variant for this network) that fits beside them"]
+    # a sentence counts as carried when its words appear unbroken in the posts read without
+    # disclaimers and thread markers (a sentence that flows across posts), or as sent (a
+    # network's escaping of markup-like text, which the guard's reading removes)
+    sent = [words(_URL.sub(" ", p)) for p in parts]
+    streams = ([w for ws in read for w in ws], [w for ws in sent for w in ws])
+
+    def carried(first: bool, sentence: str) -> bool:
+        if first:
+            return covers(read[0], sentence) or covers(sent[0], sentence)
+        return any(covers(stream, sentence) for stream in streams)
+
     out: list[str] = []
-    if not any(covers(said[0], s) for s in subjects(item, profile)):
+    if not any(carried(True, s) for s in subjects(item, profile)):
         out.append("part 1 lacks the item's subject (its title or the first sentence of its "
                    "summary or variant)")
-    stream = [w for ws in said for w in ws]
     catalogue = getattr(rules, "catalogue", None)
     for sentence in body_units(item, profile, rules):
-        if catalogue is not None and catalogue.is_safety(sentence) and not covers(stream,
-                                                                                  sentence):
+        if catalogue is not None and catalogue.is_safety(sentence) and not carried(False,
+                                                                                    sentence):
             out.append(f"safety sentence dropped for space: \u201c{sentence}\u201d")
     return out
