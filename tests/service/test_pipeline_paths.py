@@ -111,7 +111,7 @@ def test_the_per_channel_claims_policy_is_honoured_by_preview_run_and_publish(
     assert any(CLAIM in p["text"] for p in received(site / "net/social.jsonl"))
 
     code, _, err = k2("publish", "vitamin-k2/arteries", "--channel", "email", cwd=site)
-    assert code == 4 and "C06-disease-prevention" in err
+    assert code == 4 and "C01-disease-cure" in err
     assert not list((site / "outbox").rglob("*.eml")) if (site / "outbox").exists() else True
 
 

@@ -158,8 +158,9 @@ def _units(rendering: Rendering) -> tuple[list[Unit], list[str]]:
                       "use email, feed, web or social")
 
 
-def _claims(rendering: Rendering, units: Sequence[Unit],
-            rules: DisclaimerRules) -> list[tuple[str, Finding]]:
+def _claims(rendering: Rendering, units: Sequence[Unit], rules: DisclaimerRules,
+            page: str = "") -> list[tuple[str, Finding]]:
+    """Claims findings per unit; ``page`` (the items' bodies) defines acronyms a short post uses."""
     found: list[tuple[str, Finding]] = []
     seen: set[tuple[str, str]] = set()
     headlines = [(name, value) for name, value in
@@ -177,7 +178,7 @@ def _claims(rendering: Rendering, units: Sequence[Unit],
             continue
         sources.append((unit.label, unit.text, False))
     for label, text, headline in sources:
-        for finding in scan(text, rules, headline=headline):
+        for finding in scan(text, rules, headline=headline, context=page):
             key = (finding.rule, finding.excerpt)
             if key not in seen:
                 seen.add(key)
@@ -285,7 +286,8 @@ def _claims_outcome(rendering: Rendering, units: Sequence[Unit], items: Sequence
     known = {r.id for r in CLAIM_RULES}
     notes = [f"{where}: override names no claims rule: {rule!r} (known ids look like "
              "C09-absolute-safety)" for rule in overrides if rule not in known]
-    for label, finding in _claims(rendering, units, rules):
+    page = "\n\n".join(it.body for it in items)
+    for label, finding in _claims(rendering, units, rules, page):
         at = f"{where} {label}"
         if finding.level != "block" or policy != "block":
             notes.append(f"{at}: {finding.level} {finding}")

@@ -102,19 +102,25 @@ class Renderer:
         titles = "; ".join(" ".join(strip_illegal_xml(i.title).split()) for i in items)
         return f"New from {self.settings.site.get('name', '')}: {titles}"
 
-    def render_issue(self, items: Sequence[Item], *, channel: str = "email") -> Rendering:
+    def render_issue(self, items: Sequence[Item], *, channel: str = "email",
+                     welcome: bool = False) -> Rendering:
         """A newsletter issue: one item, or a digest with a table of contents.
 
+        ``welcome`` makes the mail a subscriber gets on confirming: ``email/welcome.*``
+        greets them above the items (which may then be none at all).
         ``html`` and ``text`` contain :data:`~k2publisher.models.UNSUBSCRIBE_PLACEHOLDER`
         where each recipient's unsubscribe URL goes.
         """
-        if not items:
+        if not items and not welcome:
             raise ValueError("a newsletter issue needs at least one item")
         views = [self.view(i) for i in items]
         footer = _unique_views(d for v in views for d in v.disclaimers
                                if d.placement == "footer" or d.id in FOOTER_IDS)
-        ctx = dict(views=views, digest=len(views) > 1, subject=self.subject(items),
-                   preheader=self.preheader(items), footer_notes=footer,
+        name = self.settings.site.get("name", "")
+        ctx = dict(views=views, digest=len(views) > 1, welcome=welcome,
+                   subject=f"Welcome to {name}" if welcome else self.subject(items),
+                   preheader=(f"Your subscription to {name} is confirmed" if welcome
+                              else self.preheader(items)), footer_notes=footer,
                    unsubscribe_url=UNSUBSCRIBE_PLACEHOLDER)
         html = self._inline(self._render("email/issue.html", **ctx))
         text = tidy(self._render("email/issue.txt", **ctx)) + "\n"
@@ -124,10 +130,11 @@ class Renderer:
         ids = tuple(dict.fromkeys(d.id for v in views for d in v.disclaimers))
         p = get_profile("email")
         return Rendering(
-            item_id=items[0].id if len(items) == 1 else "+".join(i.id for i in items),
+            item_id=("welcome" if not items else items[0].id if len(items) == 1
+                     else "+".join(i.id for i in items)),
             channel=channel, profile=p.name, family=p.family,
             parts=(Part(text=text, html=html, disclaimers=ids),),
-            link=views[0].url, limit=p.limit, counter=p.counter,
+            link=views[0].url if views else f"{self.base_url}/", limit=p.limit, counter=p.counter,
             subject=ctx["subject"], preheader=ctx["preheader"], html=html, text=text,
             disclaimers=ids, extra={"html_bytes": len(html.encode("utf-8")),
                                     "items": [i.id for i in items]},
