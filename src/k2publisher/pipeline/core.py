@@ -131,6 +131,8 @@ class Pipeline:
         self._context = context
         self._clock = clock
         self._channels: dict[str, Channel] = {}
+        #: the guard's verdicts on site documents, by content (see pipeline/site.py)
+        self._document_verdicts: dict[str, Verdict] = {}
 
     # -- what the pipeline owns ---------------------------------------------------------------
 
@@ -229,9 +231,12 @@ class Pipeline:
         published = site.entries(self._sent_on(name), items, self.now(), self.queue.get)
         documents = site.build(self.renderer, published)
         policy = self.claims_policy(name)
+        if len(self._document_verdicts) > 20_000:  # a long-lived service: keep it bounded
+            self._document_verdicts.clear()
         problems, notes = site.problems(
             documents, [item for item, _ in published], name,
-            lambda r, shown: check(r, list(shown), self.rules, claims_policy=policy))
+            lambda r, shown: check(r, list(shown), self.rules, claims_policy=policy),
+            self._document_verdicts)
         return (replace(rendering, documents=tuple(documents)),
                 Verdict(ok=verdict.ok and not problems, problems=(*verdict.problems, *problems),
                         notes=(*verdict.notes, *notes)))
