@@ -58,6 +58,11 @@ DEFAULTS: dict[str, Any] = {
         "channels": {},             # `claims` per channel name, e.g. social = "review"
     },
     "server": {"host": "127.0.0.1", "port": 8025},
+    "desk": {
+        "host": "127.0.0.1",        # elsewhere needs K2PUBLISHER_DESK_TOKEN or _PASSWORD_HASH
+        "port": 8027,
+        "weeks": 2,                 # how many weeks of slots the calendar shows
+    },
     "delivery": {
         "max_attempts": 5,           # tries per part, the first one included
         "backoff_base": 1.0,         # first backoff ceiling in seconds; doubles per attempt

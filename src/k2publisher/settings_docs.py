@@ -55,6 +55,11 @@ DOCS: dict[str, str] = {
     "server": "The web service (`k2publisher run`): feeds, archive, subscribe pages.",
     "server.host": "Interface to listen on; keep 127.0.0.1 behind nginx.",
     "server.port": "Port to listen on.",
+    "desk": "The editorial desk (`k2publisher desk`): calendar, queue board, review and edit.",
+    "desk.host": "Interface to listen on. Any address but loopback requires a login: set\n"
+                 "K2PUBLISHER_DESK_TOKEN or K2PUBLISHER_DESK_PASSWORD_HASH in .env.",
+    "desk.port": "Port to listen on.",
+    "desk.weeks": "How many weeks of slots the calendar shows.",
     "delivery": "Retries and timeouts for every channel: exponential backoff with full jitter "
                 "on\nconnection errors and 5xx; a 429 waits as long as the network asks.",
     "channels": "Where items are published: one [channels.NAME] table per destination, each "

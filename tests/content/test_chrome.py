@@ -107,3 +107,20 @@ def test_numbered_references_under_any_heading_are_a_reference_list() -> None:
 @pytest.mark.parametrize("line", ["Click to tweet this", "Share this:", "Pin it", "Tweet"])
 def test_share_prompts(line: str) -> None:
     assert kinds_and_kept(f"{CONTENT}\n\n{line}\n\n{CONTENT}")[0] == ["share-row"]
+
+
+@pytest.mark.parametrize("content", [
+    "Studies find that the extract may offer a small benefit for sleep.",
+    "The European Commission reviewed the safety of this extract in 2021.",
+    "People who buy supplements online should check the label for third-party testing.",
+    "Researchers affiliated with the university ran the trial.",
+])
+def test_sentences_with_shop_words_are_not_calls_to_action(content: str) -> None:
+    kinds, kept = kinds_and_kept(f"{CONTENT}\n\n{content}\n\n{CONTENT}")
+    assert kinds == [] and content in kept
+
+
+def test_a_comments_heading_without_comments_or_a_form_is_content() -> None:
+    page = f"{CONTENT}\n\nComments\n\nReviewers noted that the trial was small and short.\n"
+    kinds, kept = kinds_and_kept(page)
+    assert kinds == [] and "Comments" in kept

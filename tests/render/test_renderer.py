@@ -305,7 +305,7 @@ def test_safety_warnings_come_first_and_general_notes_sit_in_a_box_after_the_tex
                      tags=("dosage",))
     r = renderer.render(item, profile)
     html = unescape(r.html or "")
-    warfarin = rules.get("WARFARIN_VKA").text
+    warfarin = rules.get("WARFARIN_VKA", item).text
     consult = rules.get("CONSULT_BEFORE_USE", item).text
     first_sentence = html.index("Take 100 mcg")
     assert html.index('class="safety"') < html.index(warfarin) < first_sentence

@@ -32,16 +32,21 @@ from k2publisher.models import PartReceipt
 from k2publisher.record.migrations import migrate
 from k2publisher.record.rows import (
     MANUAL,
+    Decision,
     Delivery,
     DeliveryState,
     LedgerError,
     Pick,
+    PlanAction,
     PublicationRow,
     PublicationState,
     Run,
     RunState,
+    SlotPlan,
+    decision_from,
     delivery_from,
     iso,
+    plan_from,
     publication_from,
     run_from,
     utcnow,
@@ -49,8 +54,9 @@ from k2publisher.record.rows import (
 from k2publisher.redact import mask
 
 __all__ = [
-    "DB_NAME", "KEY_TTL", "MANUAL", "Delivery", "DeliveryState", "Ledger", "LedgerError", "Pick",
-    "PublicationRow", "PublicationState", "Run", "RunState", "db_path", "iso", "utcnow",
+    "DB_NAME", "KEY_TTL", "MANUAL", "Decision", "Delivery", "DeliveryState", "Ledger",
+    "LedgerError", "Pick", "PlanAction", "PublicationRow", "PublicationState", "Run", "RunState",
+    "SlotPlan", "db_path", "iso", "utcnow",
 ]
 
 DB_NAME = "k2publisher.sqlite3"
@@ -358,10 +364,81 @@ class Ledger:
         return publication_from(rows[0])
 
     def publications(self, *, states: Iterable[str] | None = None, channel: str | None = None,
-                     limit: int | None = None) -> list[PublicationRow]:
-        """Publications, newest first, optionally filtered by state and channel."""
+                     item_id: str | None = None, limit: int | None = None
+                     ) -> list[PublicationRow]:
+        """Publications, newest first, optionally filtered by state, channel and item."""
         return [publication_from(r) for r in self._newest(
-            "publications", states, limit, channel=channel)]
+            "publications", states, limit, channel=channel, item_id=item_id)]
+
+    def runs_at(self, campaign: str) -> dict[datetime, Run]:
+        """Every run of ``campaign`` by slot (what happened at each slot)."""
+        return {r.slot: r for r in map(run_from, self._all(
+            "SELECT * FROM runs WHERE campaign = ?", (campaign,)))}
+
+    def run_publications(self, run_id: int) -> list[PublicationRow]:
+        """The publications of one run, in order."""
+        return [publication_from(r) for r in self._all(
+            "SELECT * FROM publications WHERE run_id = ? ORDER BY id", (run_id,))]
+
+    # -- editors' plans and decisions ----------------------------------------------------------
+
+    def plan_slot(self, campaign: str, slot: datetime, action: PlanAction, *,
+                  item_id: str = "", note: str = "", actor: str = "") -> SlotPlan:
+        """Pin an item to (or skip) one future slot, replacing an earlier plan for it.
+
+        Raises :class:`LedgerError` when the slot already ran: the past is not replanned.
+        """
+        with self._tx() as conn:
+            ran = conn.execute("SELECT state FROM runs WHERE campaign = ? AND slot = ?",
+                               (campaign, iso(slot))).fetchone()
+            if ran is not None:
+                raise LedgerError(f"campaign {campaign!r} already ran at {iso(slot)} "
+                                  f"({ran[0]}): plan a later slot")
+            conn.execute("INSERT INTO slot_plans (campaign, slot, action, item_id, note, actor,"
+                         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign, slot)"
+                         " DO UPDATE SET action = excluded.action, item_id = excluded.item_id, "
+                         "note = excluded.note, actor = excluded.actor, "
+                         "created_at = excluded.created_at",
+                         (campaign, iso(slot), action.value, item_id, note, actor, self._now()))
+        plan = self.plan_for(campaign, slot)
+        assert plan is not None
+        return plan
+
+    def clear_plan(self, campaign: str, slot: datetime) -> bool:
+        """Forget the plan for one slot (back to the selection policy); False if none."""
+        with self._tx() as conn:
+            cur = conn.execute("DELETE FROM slot_plans WHERE campaign = ? AND slot = ?",
+                               (campaign, iso(slot)))
+            return cur.rowcount == 1
+
+    def plan_for(self, campaign: str, slot: datetime) -> SlotPlan | None:
+        """The plan for one slot, if an editor made one."""
+        rows = self._all("SELECT * FROM slot_plans WHERE campaign = ? AND slot = ?",
+                         (campaign, iso(slot)))
+        return plan_from(rows[0]) if rows else None
+
+    def slot_plans(self, campaign: str | None = None) -> list[SlotPlan]:
+        """Every plan (of one campaign), in slot order."""
+        sql, args = "SELECT * FROM slot_plans", []
+        if campaign is not None:
+            sql, args = sql + " WHERE campaign = ?", [campaign]
+        return [plan_from(r) for r in self._all(sql + " ORDER BY slot, campaign", args)]
+
+    def record_decision(self, item_id: str, action: str, reason: str = "",
+                        actor: str = "") -> Decision:
+        """Record an editorial decision on an item (kept forever, for the item's history)."""
+        with self._tx() as conn:
+            cur = conn.execute("INSERT INTO decisions (item_id, action, reason, actor, at) "
+                               "VALUES (?, ?, ?, ?, ?)",
+                               (item_id, action, mask(reason)[:2000], actor, self._now()))
+            row = conn.execute("SELECT * FROM decisions WHERE id = ?",
+                               (cur.lastrowid,)).fetchone()
+        return decision_from(row)
+
+    def decisions(self, item_id: str) -> list[Decision]:
+        """Every decision recorded on ``item_id``, newest first."""
+        return [decision_from(r) for r in self._all(
+            "SELECT * FROM decisions WHERE item_id = ? ORDER BY id DESC", (item_id,))]
 
     def finish_publication(self, pub_id: int, state: PublicationState, *, url: str = "",
                            error: str = "", item_at_fault: bool = True) -> None:

@@ -74,6 +74,27 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE publications ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE publications ADD COLUMN reason TEXT NOT NULL DEFAULT '';
     """),
+    (3, """
+        CREATE TABLE slot_plans (
+            campaign    TEXT NOT NULL,
+            slot        TEXT NOT NULL,           -- UTC ISO time of the schedule slot
+            action      TEXT NOT NULL,           -- pin | skip
+            item_id     TEXT NOT NULL DEFAULT '',-- the pinned item
+            note        TEXT NOT NULL DEFAULT '',
+            actor       TEXT NOT NULL DEFAULT '',
+            created_at  TEXT NOT NULL,
+            PRIMARY KEY (campaign, slot)
+        );
+        CREATE TABLE decisions (
+            id          INTEGER PRIMARY KEY,
+            item_id     TEXT NOT NULL,
+            action      TEXT NOT NULL,           -- approve | override | reject | archive | ...
+            reason      TEXT NOT NULL DEFAULT '',
+            actor       TEXT NOT NULL DEFAULT '',
+            at          TEXT NOT NULL
+        );
+        CREATE INDEX decisions_item ON decisions (item_id, id);
+    """),
 )
 
 LATEST = MIGRATIONS[-1][0]

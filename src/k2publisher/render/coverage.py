@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -63,9 +64,10 @@ def subjects(item: Item, profile: str) -> list[str]:
 
 
 def words(text: str) -> list[str]:
-    """``text`` as lower-case words: entities decoded, a network's backslash escapes and all
-    punctuation ignored, so a summary and its escaped rendering read the same."""
-    return _WORD.findall(_ESCAPED.sub("", html.unescape(text)).lower())
+    """``text`` as lower-case words: NFC, entities decoded, a network's backslash escapes and
+    all punctuation ignored, so a summary and its escaped rendering read the same."""
+    text = unicodedata.normalize("NFC", html.unescape(text))
+    return _WORD.findall(_ESCAPED.sub("", text).lower())
 
 
 def covers(stream: Sequence[str], sentence: str) -> bool:
