@@ -88,6 +88,10 @@ class SocialComposer:
     def _title(self) -> str:
         return " ".join(strip_illegal_xml(self.item.title).split())
 
+    def body(self) -> str:
+        """The whole body of a single post: the units below, joined."""
+        return " ".join(self.units())
+
     def units(self) -> list[str]:
         """The body's sentences (variant or summary, plus the summary's safety sentences)."""
         return coverage.body_units(self.item, self.profile.name, self.rules)
@@ -119,7 +123,7 @@ class SocialComposer:
     def compose(self) -> Posts:
         """The posts, following the order of sacrifices in the module docstring."""
         units = self.units()
-        whole = [" ".join(units)] if units else []
+        whole = [self.body()] if units else []
         single = self.post(whole, 0, 1, link=True, tags=self.tags)
         if fits(single.text, self.profile):
             return Posts((single,))
