@@ -107,6 +107,7 @@ DEFAULTS: dict[str, Any] = {
         "per_ip_per_hour": 20,       # /subscribe requests per client IP per hour
         "per_address_per_hour": 3,   # /subscribe requests per address per hour
         "confirmations_per_day": 3,  # confirmation mails per address per 24 hours
+        "welcome": "latest",         # on confirming: latest | an item id | "" (no welcome)
     },
 }
 

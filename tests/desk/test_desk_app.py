@@ -136,7 +136,12 @@ def test_measure_counts_by_the_networks_rules(app: DeskApp) -> None:
     assert by["bsky"]["lengths"] == [graphemes(bsky)] and graphemes(bsky) == len(bsky) - 3
     assert by["x"]["lengths"] == [count_x(x)] and count_x(x) != len(x)
     assert by["bsky"]["single"] == by["bsky"]["lengths"][0]      # one post: the same text
-    assert by["toots"]["state"] == "ok" and by["bsky"]["ok"]
+    assert by["bsky"]["ok"] and by["bsky"]["state"] == "ok"
+    # only the channels the changed variants render on are measured again
+    assert {m["profile"] for m in data["channels"]} == {"bluesky", "x"}
+    data = json.loads(client.post("/item/zinc/food-sources/measure", data={
+        "summary": "Zinc: a new summary. Nothing more."}, headers={"X-CSRF-Token": token}).data)
+    assert {m["channel"] for m in data["channels"]} >= {"bsky", "toots", "x", "telegram"}
     assert client.post("/item/zinc/food-sources/measure", data={}).status_code == 403
 
 

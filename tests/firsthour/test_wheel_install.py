@@ -57,7 +57,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]
 def test_the_wheel_carries_templates_defaults_and_the_skeleton(installed) -> None:
     _, names = installed
     package = REPO / "src" / "k2publisher"
-    builtin = sorted(str(p.relative_to(REPO / "src")) for folder in ("templates", "defaults")
+    folders = ("templates", "defaults", "guard/lexicon")
+    builtin = sorted(str(p.relative_to(REPO / "src")) for folder in folders
                      for p in (package / folder).rglob("*")
                      if p.is_file() and "__pycache__" not in p.parts)
 

@@ -304,6 +304,13 @@ def test_claims_policy_review_and_off(rules, dosage):
         check(r, dosage, rules, claims_policy="lenient")
 
 
+def test_a_post_claims_with_an_acronym_its_item_body_defines(rules, dosage):
+    item = replace(dosage, body="Studies in hepatocellular carcinoma (HCC) used 45 mg a day.")
+    r = claim_rendering(rules, item, "K2 reverses HCC.")
+    assert any("claim C01-disease-cure" in p for p in check(r, item, rules).problems)
+    assert check(claim_rendering(rules, dosage, "K2 reverses HCC."), dosage, rules).ok
+
+
 def test_claims_in_the_email_subject_are_scanned(rules, dosage):
     r = email(dosage, full(rules, dosage, True), full(rules, dosage, False))
     verdict = check(replace(r, subject="K2 cures cancer"), dosage, rules)

@@ -266,6 +266,13 @@ class DeskApp:
         summary, variants = self._draft(request)
         trial = edited(item, summary, variants)
         wanted = targets(self.settings)
+        if trial.summary == item.summary:
+            # only variants changed: only the channels that render them can change
+            changed = {k for k in set(trial.variants) | set(item.variants)
+                       if trial.variants.get(k) != item.variants.get(k)}
+            email = any(k.startswith("email_") for k in changed)
+            wanted = [t for t in wanted if t.profile in changed or (email and t.profile ==
+                                                                     "email")]
         return Response(json.dumps({"summary": len(trial.summary), "summary_max": SUMMARY_MAX,
                                     "channels": measure(self.desk.pipeline(), trial, wanted)}),
                         mimetype="application/json")

@@ -147,11 +147,20 @@ class Desk:
         self.queue = queue
         self.ledger = ledger
         self.clock = clock
-        self._cache: dict[tuple[str, str, tuple[str, ...]], Judged] = {}
+        self._cache: dict[tuple[str, str, Target], Preview] = {}
+        self._pipeline: Pipeline | None = None
+        self._rules_stamp = 0
 
     def pipeline(self) -> Pipeline:
-        """A pipeline for one request (templates and rules may have changed since the last)."""
-        return Pipeline(self.settings, queue=self.queue, clock=self.clock)
+        """The desk's pipeline: kept while the disclaimer rules file is unchanged (its Jinja
+        environment reloads edited templates by itself), so templates compile once."""
+        rules = self.settings.path("disclaimers")
+        stamp = rules.stat().st_mtime_ns if rules.is_file() else 0
+        if self._pipeline is None or stamp != self._rules_stamp:
+            self._pipeline = Pipeline(self.settings, queue=self.queue, clock=self.clock)
+            self._rules_stamp = stamp
+            self._cache.clear()  # verdicts under the old rules are stale
+        return self._pipeline
 
     def items(self) -> list[Item]:
         """The queue's items (reloaded when files changed)."""
@@ -161,12 +170,15 @@ class Desk:
     def judge(self, item: Item, channels: Sequence[str] = (),
               pipeline: Pipeline | None = None) -> Judged:
         """The guard's verdicts on ``item`` for ``channels`` (default: every channel)."""
-        key = (item.id, file_version(item), tuple(channels))
-        if key not in self._cache:
-            pipeline = pipeline or self.pipeline()
-            self._cache[key] = Judged(tuple(preview_item(pipeline, item,
-                                                         targets(self.settings, channels))))
-        return self._cache[key]
+        version = file_version(item)
+        out = []
+        for target in targets(self.settings, channels):
+            key = (item.id, version, target)
+            if key not in self._cache:  # one rendering per channel, shared by every page
+                pipeline = pipeline or self.pipeline()
+                self._cache[key] = preview_item(pipeline, item, [target])[0]
+            out.append(self._cache[key])
+        return Judged(tuple(out))
 
     def service(self) -> Service:
         """A service object for the schedule (never started; shares the desk's ledger)."""

@@ -113,7 +113,7 @@ def claims_policy(settings: Settings, channel: str | None = None) -> str:
     """
     guard = settings.section("guard")
     per_channel = guard.get("channels") or {}
-    key, policy = "guard.claims", guard.get("claims", "block")
+    key, policy = "guard.claims", guard["claims"]
     if channel and isinstance(per_channel, dict) and channel in per_channel:
         key, policy = f"guard.channels.{channel}", per_channel[channel]
     if policy not in CLAIMS_POLICIES:
@@ -158,13 +158,18 @@ def _units(rendering: Rendering) -> tuple[list[Unit], list[str]]:
                       "use email, feed, web or social")
 
 
-def _claims(rendering: Rendering, units: Sequence[Unit],
-            rules: DisclaimerRules) -> list[tuple[str, Finding]]:
+def _claims(rendering: Rendering, units: Sequence[Unit], rules: DisclaimerRules,
+            page: str = "") -> list[tuple[str, Finding]]:
+    """Claims findings per unit; ``page`` (the items' bodies) defines acronyms a short post uses."""
     found: list[tuple[str, Finding]] = []
     seen: set[tuple[str, str]] = set()
     headlines = [(name, value) for name, value in
                  (("subject", rendering.subject), ("preheader", rendering.preheader)) if value]
     sources = [(name, value, True) for name, value in headlines]
+    if rendering.family == "social":  # the link card beside the post (Bluesky shows one)
+        sources += [(name, value, False) for name, value in
+                    (("card title", rendering.title), ("card summary", rendering.summary))
+                    if value]
     # an email's html and text say the same: scan the text, the html only when text is absent
     for unit in units:
         if rendering.family == "email" and unit.label == "html" and rendering.text:
@@ -173,7 +178,7 @@ def _claims(rendering: Rendering, units: Sequence[Unit],
             continue
         sources.append((unit.label, unit.text, False))
     for label, text, headline in sources:
-        for finding in scan(text, rules, headline=headline):
+        for finding in scan(text, rules, headline=headline, context=page):
             key = (finding.rule, finding.excerpt)
             if key not in seen:
                 seen.add(key)
@@ -281,7 +286,8 @@ def _claims_outcome(rendering: Rendering, units: Sequence[Unit], items: Sequence
     known = {r.id for r in CLAIM_RULES}
     notes = [f"{where}: override names no claims rule: {rule!r} (known ids look like "
              "C09-absolute-safety)" for rule in overrides if rule not in known]
-    for label, finding in _claims(rendering, units, rules):
+    page = "\n\n".join(it.body for it in items)
+    for label, finding in _claims(rendering, units, rules, page):
         at = f"{where} {label}"
         if finding.level != "block" or policy != "block":
             notes.append(f"{at}: {finding.level} {finding}")

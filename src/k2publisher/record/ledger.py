@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from k2publisher.database import DB_NAME, connect, db_path
 from k2publisher.errors import UncertainDeliveryError
 from k2publisher.models import PartReceipt
 from k2publisher.record.migrations import migrate
@@ -59,14 +59,8 @@ __all__ = [
     "SlotPlan", "db_path", "iso", "utcnow",
 ]
 
-DB_NAME = "k2publisher.sqlite3"
 #: how long an idempotency key is trusted after a crash (Mastodon keeps keys for an hour)
 KEY_TTL = timedelta(minutes=50)
-
-
-def db_path(state_dir: Path) -> Path:
-    """Where the ledger lives inside the ``[paths] state`` folder."""
-    return Path(state_dir) / DB_NAME
 
 
 class Ledger:
@@ -78,23 +72,16 @@ class Ledger:
     def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utcnow):
         self.path = Path(path)
         self.clock = clock
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                     timeout=30)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        with self._lock:
-            migrate(self._conn, self.path)
+        self.db = connect(self.path, durability="full")
+        self._lock = self.db.lock
+        self._conn = self.db.conn
+        migrate(self.db)
 
     # -- plumbing --------------------------------------------------------------------------
 
     def close(self) -> None:
         """Close the connection (the WAL is checkpointed by SQLite)."""
-        with self._lock:
-            self._conn.close()
+        self.db.close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -102,20 +89,11 @@ class Ledger:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self.db.transaction()
 
     def _all(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._conn.execute(sql, args).fetchall()
+        return self.db.query(sql, args)
 
     def _now(self) -> str:
         return iso(self.clock())
@@ -494,6 +472,14 @@ class Ledger:
         """Delivery rows, newest first, optionally filtered."""
         return [delivery_from(r) for r in self._newest(
             "deliveries", states, limit, item_id=item_id, channel=channel)]
+
+    def sent_items(self, channel: str) -> list[tuple[str, datetime]]:
+        """``(item id, first time its first part was sent)`` for every item sent on
+        ``channel``, oldest first: what a site channel's feeds and archive list."""
+        rows = self._all("SELECT item_id, MIN(COALESCE(finished_at, updated_at)) AS at FROM "
+                         "deliveries WHERE channel = ? AND part = 0 AND state = 'sent' "
+                         "GROUP BY item_id ORDER BY at, item_id", (channel,))
+        return [(row["item_id"], datetime.fromisoformat(row["at"])) for row in rows]
 
     def _newest(self, table: Literal["publications", "deliveries"],
                 states: Iterable[str] | None, limit: int | None, **equal: str | None) -> list:

@@ -20,6 +20,7 @@ from k2publisher.errors import (
     AuthDeliveryError,
     ChannelLookupError,
     ConfigError,
+    DeliveryConfigError,
     GuardRefusal,
     K2Error,
     NotReadyRefusal,
@@ -78,7 +79,7 @@ def publish_now(publisher: Any, ledger: Ledger, publication: Publication) -> Rec
     except (LedgerError, UncertainDeliveryError) as exc:
         ledger.finish_publication(row.id, PublicationState.UNCONFIRMED, error=str(exc))
         raise
-    except (TransientDeliveryError, AuthDeliveryError, ConfigError) as exc:
+    except (TransientDeliveryError, AuthDeliveryError, DeliveryConfigError, ConfigError) as exc:
         ledger.finish_publication(row.id, PublicationState.FAILED, error=str(exc),
                                   item_at_fault=False)
         raise
@@ -162,7 +163,7 @@ class Publishing:
             return after.state
         except (LedgerError, UncertainDeliveryError) as exc:  # waits for `resolve`
             return self._finish(pub, PublicationState.UNCONFIRMED, error=str(exc))
-        except (AuthDeliveryError, ConfigError, ChannelLookupError) as exc:
+        except (AuthDeliveryError, DeliveryConfigError, ConfigError, ChannelLookupError) as exc:
             # the channel is at fault, not the item: it may go out once that is fixed
             return self._finish(pub, PublicationState.FAILED, error=str(exc),
                                 item_at_fault=False)

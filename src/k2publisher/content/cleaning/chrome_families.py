@@ -112,6 +112,8 @@ class Context:
     known: frozenset[str] = frozenset()  # heading keys of the layout's sections
     author: str | None = None
     references: list[str] = field(default_factory=list)
+    #: heading keys a table of contents listed: the page's own top-level sections
+    contents: set[str] = field(default_factory=set)
     max_ref: int | None = None
 
     def key(self, i: int) -> str:
@@ -289,6 +291,7 @@ def table_of_contents(ctx: Context, i: int) -> int | None:
         later = {heading_key(line) for line in ctx.lines[j + 1:] if line.strip()}
         if not key or not _short(entry, 14) or key not in later:
             break
+        ctx.contents.add(key)
         end = j + 1
         j = _next_content(ctx.lines, end)
     return end if end > i + 1 else None

@@ -35,6 +35,10 @@ function showChannel(section, m) {
 function setupEditor(form) {
   let timer = null;
   let asked = 0;
+  const verdicts = {};
+  for (const section of document.querySelectorAll("section.channel")) {
+    verdicts[section.dataset.channel] = !section.querySelector(".verdict.refused");
+  }
   async function measure() {
     const mine = ++asked;
     const response = await fetch(form.dataset.measure, {
@@ -46,9 +50,9 @@ function setupEditor(form) {
     const sc = document.getElementById("summary-counter");
     sc.textContent = data.summary + "/" + data.summary_max;
     sc.classList.toggle("over", data.summary > data.summary_max);
-    let allOk = true;
+    // the server answers for the channels the change can touch; the others keep their verdict
     for (const m of data.channels) {
-      allOk = allOk && m.ok;
+      verdicts[m.channel] = m.ok;
       for (const section of document.querySelectorAll("section.channel")) {
         if (section.dataset.channel === m.channel) showChannel(section, m);
       }
@@ -59,9 +63,10 @@ function setupEditor(form) {
         }
       }
     }
+    const refused = Object.keys(verdicts).filter((c) => !verdicts[c]);
     const overall = document.getElementById("overall");
-    overall.className = "verdict " + (allOk ? "ok" : "refused");
-    overall.textContent = allOk ? "guard ok" : "refused on " + data.channels.filter((m) => !m.ok).map((m) => m.channel).join(", ");
+    overall.className = "verdict " + (refused.length ? "refused" : "ok");
+    overall.textContent = refused.length ? "refused on " + refused.join(", ") : "guard ok";
     form.dataset.measured = String(mine);
   }
   for (const area of document.querySelectorAll("[data-edit]")) {
