@@ -271,22 +271,6 @@ def test_online_checks_an_http_channel_and_its_credentials(run_cli, site: Path,
     assert auth == ["Bearer tok-123456"]
 
 
-@pytest.mark.parametrize(("url", "problem"), [
-    ("https://notes.example.org", ""),
-    ("https://k2.example.co.uk/sub/", ""),
-    ("http://notes.example.org", "not https"),
-    ("http://127.0.0.1:8025", "IP address"),
-    ("https://[::1]:8443", "IP address"),
-    ("http://localhost:8025", "local name"),
-    ("https://k2.internal", "local name"),
-    ("https://nas.home.arpa", "local name"),
-    ("https://k2.notatld", "no public top-level domain"),
-])
-def test_base_url_must_be_a_public_https_domain(url: str, problem: str) -> None:
-    from k2publisher.doctor.config import base_url_problem
-
-    found = base_url_problem(url)
-    assert (problem in found) if problem else found == ""
 def test_a_rule_text_naming_another_supplement_fails_with_its_line(run_cli, site: Path) -> None:
     """The old K2-only wording on a magnesium item is caught, with file:line."""
     item = site / "queue" / "magnesium" / "sleep.md"
@@ -322,3 +306,21 @@ def test_a_broken_interaction_catalogue_fails_with_its_line(run_cli, site: Path)
 
     assert code != 0
     assert "interactions.toml:" in out and "class 'anticoagulant' is not defined" in out
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("https://notes.example.org", ""),
+    ("https://k2.example.co.uk/sub/", ""),
+    ("http://notes.example.org", "not https"),
+    ("http://127.0.0.1:8025", "IP address"),
+    ("https://[::1]:8443", "IP address"),
+    ("http://localhost:8025", "local name"),
+    ("https://k2.internal", "local name"),
+    ("https://nas.home.arpa", "local name"),
+    ("https://k2.notatld", "no public top-level domain"),
+])
+def test_base_url_must_be_a_public_https_domain(url: str, problem: str) -> None:
+    from k2publisher.doctor.config import base_url_problem
+
+    found = base_url_problem(url)
+    assert (problem in found) if problem else found == ""
