@@ -77,9 +77,8 @@ def _once(service: Service) -> int:
 
 def _serve(settings: Settings, service: Service, stop: threading.Event, host: str | None,
            port: int | None) -> None:
-    server_cfg = settings.section("server")
-    host = host or str(server_cfg["host"])
-    port = int(port if port is not None else server_cfg["port"])
+    host = host or settings.typed.server.host
+    port = port if port is not None else settings.typed.server.port
     try:
         web = Server(make_app(settings, health=service.health), host=host, port=port)
     except OSError as exc:

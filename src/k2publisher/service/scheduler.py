@@ -306,6 +306,8 @@ class Service:
 
     def health(self) -> dict[str, Any]:
         """What ``/healthz`` reports: scheduler state, last tick, ledger counts."""
+        from k2publisher.deliver.registry import channel_states
+
         running = bool(self.scheduler and self.scheduler.running)
         return {
             "scheduler": {
@@ -316,6 +318,8 @@ class Service:
                               for name, t in self.next_runs().items()},
             },
             "ledger": self.ledger.counts(),
+            "channels": channel_states(self.settings),
+            "queue_problems": [str(p) for p in self.queue.problems()],
         }
 
     def request_stop(self) -> None:
