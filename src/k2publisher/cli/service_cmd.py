@@ -33,20 +33,27 @@ Examples:
               show_default=True, help="One line per event, as key=value text or JSON.")
 @click.option("--host", help="Address to serve the web endpoints on [default: [server] host].")
 @click.option("--port", type=int, help="Port to serve on [default: [server] port, 8025].")
+@click.option("--lock-wait", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="How long to wait for another instance on this state folder to exit "
+                   "[default: 10 with --once, else 0].")
 @pass_app
-def run_cmd(app: App, once: bool, log_format: str, host: str | None, port: int | None) -> int:
+def run_cmd(app: App, once: bool, log_format: str, host: str | None, port: int | None,
+            lock_wait: float | None) -> int:
     """Run the scheduled service: campaigns, the ledger and the web endpoints.
 
     On start it recovers from any crash (see `k2publisher status`), runs a slot missed by
     less than its grace period once, skips older ones, and logs the upcoming schedule and
     the feed URL. SIGTERM or Ctrl-C lets the delivery in flight finish, then exits.
+
+    One instance per state folder: while one runs, another `run` exits 3 naming its pid
+    (`run --once` waits --lock-wait seconds first).
     """
     from k2publisher.service.runner import run
 
     level = logging.WARNING if app.verbosity < 0 else \
         logging.DEBUG if app.verbosity > 1 else logging.INFO
     logs.setup(log_format, level=level)
-    return run(app.settings, once=once, host=host, port=port)
+    return run(app.settings, once=once, host=host, port=port, lock_wait=lock_wait)
 
 
 @click.command("schedule", epilog="\b\nExamples:\n  k2publisher schedule\n"

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import fcntl
 import hashlib
 import logging
-import os
 import queue
 import threading
 import time
@@ -33,6 +31,7 @@ from k2publisher.errors import (
     RecipientRejectedError,
     TransientDeliveryError,
 )
+from k2publisher.locks import hold
 from k2publisher.newsletter.issues import Issue, Issues, Recipient
 from k2publisher.newsletter.message import Identity, IssueTemplate
 from k2publisher.newsletter.store import NewsletterStore
@@ -218,14 +217,8 @@ class FanOut:
         """
         digest = hashlib.sha256(self.template.issue_id.encode()).hexdigest()[:16]
         path = self.issues.store.path.parent / f"newsletter-{digest}.lock"
-        with open(path, "w", encoding="ascii") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise IssueBusyError(f"issue {self.template.issue_id!r} is being sent by "
-                                     f"another process (lock {path})") from None
-            fh.write(f"{os.getpid()}\n")
-            fh.flush()
+        with hold(path, what=f"sending newsletter issue {self.template.issue_id!r}",
+                  error=IssueBusyError):
             yield
 
     def _run(self, stop: threading.Event | None) -> Summary:

@@ -14,11 +14,19 @@ Every write is its own committed transaction, so a process killed at any instant
 file telling exactly which parts may have reached the network (``sending``). On the next
 start :meth:`Ledger.recover` keeps those rows for idempotent channels (the same key is
 reused) and turns the others into ``unconfirmed`` for an editor to :meth:`Ledger.resolve`.
+
+Claiming a part is a conditional state transition (:meth:`Ledger.sending`): a part moves to
+``sending`` only from ``pending`` or ``failed``, or from ``sending`` when the process that
+claimed it (the row's ``owner``, ``<pid>:<token>``) is gone. Two processes delivering the
+same publication at once therefore never both send one part: the loser gets
+:class:`~k2publisher.errors.PartBusyError` and leaves the publication to the winner.
+Recovery likewise leaves alone the rows a live process is sending.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,7 +35,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from k2publisher.errors import UncertainDeliveryError
+from k2publisher.errors import PartBusyError, UncertainDeliveryError
 from k2publisher.models import PartReceipt
 from k2publisher.record.migrations import migrate
 from k2publisher.record.rows import (
@@ -62,6 +70,27 @@ def db_path(state_dir: Path) -> Path:
     return Path(state_dir) / DB_NAME
 
 
+#: the owner tokens of the ledgers open in this process
+_OPEN_OWNERS: set[str] = set()
+
+
+def owner_alive(owner: str) -> bool:
+    """Whether the process (and, in this process, the open ledger) behind ``owner`` lives."""
+    pid_text, _, _token = owner.partition(":")
+    if not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return owner in _OPEN_OWNERS
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
 class Ledger:
     """The SQLite ledger; thread-safe (one connection behind a lock), WAL, autocommit.
 
@@ -81,11 +110,15 @@ class Ledger:
         self._conn.execute("PRAGMA foreign_keys=ON")
         with self._lock:
             migrate(self._conn, self.path)
+        #: written into the rows this ledger claims (see :meth:`sending`)
+        self.owner = f"{os.getpid()}:{secrets.token_hex(6)}"
+        _OPEN_OWNERS.add(self.owner)
 
     # -- plumbing --------------------------------------------------------------------------
 
     def close(self) -> None:
         """Close the connection (the WAL is checkpointed by SQLite)."""
+        _OPEN_OWNERS.discard(self.owner)
         with self._lock:
             self._conn.close()
 
@@ -146,13 +179,32 @@ class Ledger:
         return None
 
     def sending(self, item_id: str, channel: str, index: int, key: str) -> None:
-        """Committed just before the network call for one part."""
+        """Claim one part, committed just before its network call.
+
+        The claim is a conditional transition inside one write transaction: from
+        ``pending`` or ``failed``, or from ``sending`` when its owner is this ledger or a
+        process that is gone (a crash). Raises :class:`PartBusyError` when another live
+        process holds the part or has already sent it, and :class:`LedgerError` when it is
+        unconfirmed.
+        """
         with self._tx() as conn:
             row = self._ensure(conn, item_id, channel, index)
+            where = f"part {index} of {item_id!r} on {channel!r} (row {row['id']})"
+            state, owner = row["state"], row["owner"]
+            if state == DeliveryState.SENT:
+                raise PartBusyError(f"{where} was sent meanwhile by another process")
+            if state == DeliveryState.UNCONFIRMED:
+                raise LedgerError(f"{where} is unconfirmed: run `k2publisher resolve "
+                                  f"{row['id']} --sent|--retry` first")
+            if state == DeliveryState.SENDING and owner not in ("", self.owner) \
+                    and owner_alive(owner):
+                raise PartBusyError(f"{where} is being sent by process "
+                                    f"{owner.partition(':')[0]}")
             now = self._now()
-            conn.execute("UPDATE deliveries SET state = 'sending', key = ?, attempts = "
-                         "attempts + 1, sending_at = ?, updated_at = ?, error = '' WHERE id = ?",
-                         (key, now, now, row["id"]))
+            conn.execute("UPDATE deliveries SET state = 'sending', key = ?, owner = ?, "
+                         "attempts = attempts + 1, sending_at = ?, updated_at = ?, error = '' "
+                         "WHERE id = ? AND state = ?",
+                         (key, self.owner, now, now, row["id"], state))
 
     def sent(self, item_id: str, channel: str, index: int, receipt: PartReceipt) -> None:
         """Committed as soon as the network accepted the part."""
@@ -199,6 +251,8 @@ class Ledger:
             now = self._now()
             changed = []
             for row in rows:
+                if row["owner"] not in ("", self.owner) and owner_alive(row["owner"]):
+                    continue  # in flight in another live process, not interrupted
                 if row["channel"] in keep and (row["sending_at"] or now) >= expired_before:
                     continue
                 why = ("interrupted during the network call: the part may or may not have "

@@ -68,6 +68,10 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             value TEXT NOT NULL
         );
     """),
+    (2, """
+        -- which process claimed a part it is sending: "<pid>:<token>" (see Ledger.sending)
+        ALTER TABLE deliveries ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+    """),
 )
 
 LATEST = MIGRATIONS[-1][0]

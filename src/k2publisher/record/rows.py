@@ -66,6 +66,8 @@ class Delivery:
     updated_at: str
     sending_at: str | None
     finished_at: str | None
+    #: ``<pid>:<token>`` of the ledger that last claimed the part ('' before any claim)
+    owner: str = ""
 
 
 @dataclass(frozen=True)

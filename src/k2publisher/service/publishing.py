@@ -21,6 +21,7 @@ from k2publisher.errors import (
     ConfigError,
     GuardRefusal,
     K2Error,
+    PartBusyError,
     PermanentDeliveryError,
     TransientDeliveryError,
     UncertainDeliveryError,
@@ -110,6 +111,10 @@ class Publishing:
                 self.publisher.publish(items[0], pub.channel)
         except GuardRefusal as exc:
             return self._finish(pub, PublicationState.BLOCKED, error=str(exc))
+        except PartBusyError as exc:  # another process is delivering it: leave it to that one
+            event("busy", campaign=pub.campaign, item=pub.item_id, channel=pub.channel,
+                  level=logging.WARNING, note=str(exc))
+            return PublicationState.PENDING
         except TransientDeliveryError as exc:
             after = self.ledger.retry_later(pub.id, str(exc), MAX_ATTEMPTS)
             self.outcomes[after.state] += 1

@@ -5,15 +5,22 @@ logs the upcoming schedule and the feed URL, then lets APScheduler fire the slot
 SIGTERM or SIGINT. Stopping lets the delivery in flight finish (its parts are recorded as
 they stand) before the process exits. ``once=True`` does the start-up work only: whatever
 is due now is published, then it returns (for cron and tests).
+
+One process at a time runs the service on a state folder: :func:`run` holds the instance
+lock ``<state>/service.lock`` (:mod:`k2publisher.locks`) for its whole life. A second
+``run`` exits 3 naming the pid that holds it; ``run --once`` first waits ``lock_wait``
+seconds for it (an overlapping cron run), then exits 3 the same way.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+from pathlib import Path
 from types import FrameType
 
 from k2publisher.errors import ConfigError, DeliveryError
+from k2publisher.locks import hold
 from k2publisher.record.ledger import PublicationState
 from k2publisher.service.logs import event
 from k2publisher.service.scheduler import Service
@@ -37,13 +44,33 @@ def log_schedule(service: Service, per_campaign: int = 2) -> None:
                   slot=f"{local:%a %Y-%m-%d %H:%M} {campaign.timezone}")
 
 
+#: how long ``run --once`` waits for another instance to finish by default (seconds)
+ONCE_LOCK_WAIT = 10.0
+
+
+def lock_path(settings: Settings) -> Path:
+    """The instance lock of the service on this site's state folder."""
+    return settings.path("state") / "service.lock"
+
+
 def run(settings: Settings, *, once: bool = False, host: str | None = None,
-        port: int | None = None, service: Service | None = None) -> int:
+        port: int | None = None, service: Service | None = None,
+        lock_wait: float | None = None) -> int:
     """Run the service until a signal (or, with ``once``, until what is due has gone out).
 
     Returns the process exit code: 0, or with ``once`` 4 when a publication of this run
-    failed or was blocked by the guard (``k2publisher status`` says why).
+    failed or was blocked by the guard (``k2publisher status`` says why). Raises
+    :class:`~k2publisher.errors.LockHeldError` (exit 3) when another process runs the
+    service on the same state folder.
     """
+    wait = (ONCE_LOCK_WAIT if once else 0.0) if lock_wait is None else lock_wait
+    with hold(lock_path(settings), wait=wait,
+              what=f"the k2publisher service on {settings.path('state')}"):
+        return _run_locked(settings, once, host, port, service)
+
+
+def _run_locked(settings: Settings, once: bool, host: str | None, port: int | None,
+                service: Service | None) -> int:
     service = service or Service(settings)
     stop = threading.Event()
 
