@@ -53,7 +53,11 @@ DEFAULTS: dict[str, Any] = {
         "claims": "block",          # block | review | off : what a `block` finding does
         "channels": {},             # `claims` per channel name, e.g. social = "review"
     },
-    "server": {"host": "127.0.0.1", "port": 8025},
+    "server": {
+        "host": "127.0.0.1",
+        "port": 8025,
+        "trusted_proxy": "",        # the reverse proxy whose X-Forwarded-For is believed
+    },
     "delivery": {
         "max_attempts": 5,           # tries per part, the first one included
         "backoff_base": 1.0,         # first backoff ceiling in seconds; doubles per attempt

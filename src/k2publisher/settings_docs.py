@@ -49,6 +49,8 @@ DOCS: dict[str, str] = {
     "server": "The web service (`k2publisher run`): feeds, archive, subscribe pages.",
     "server.host": "Interface to listen on; keep 127.0.0.1 behind nginx.",
     "server.port": "Port to listen on.",
+    "server.trusted_proxy": "Address of the reverse proxy in front (\"127.0.0.1\" for nginx "
+                            "on this host); only its X-Forwarded-For is believed. \"\" = none.",
     "delivery": "Retries and timeouts for every channel: exponential backoff with full jitter "
                 "on\nconnection errors and 5xx; a 429 waits as long as the network asks.",
     "channels": "Where items are published: one [channels.NAME] table per destination, each "

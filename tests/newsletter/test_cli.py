@@ -68,3 +68,20 @@ def test_newsletter_send_status_and_test_copy(run_cli, site: Path, repo: Path) -
     code, out, _ = run_cli("--queue", queue, "newsletter", "send", "--issue", "first",
                            "--json", cwd=site)
     assert json.loads(out)["sent_this_run"] == 0 and maildir_count(site) == 4
+
+
+def test_subscribers_add_leaves_a_complained_address_alone_unless_reconsent(
+        run_cli, site: Path) -> None:
+    from k2publisher.newsletter.store import NewsletterStore
+    from k2publisher.newsletter.subscribers import State, Subscribers
+
+    run_cli("subscribers", "add", "spam@example.org", "--confirmed", cwd=site)
+    subs = Subscribers(NewsletterStore(site / "state" / "k2publisher.sqlite3"))
+    sub = subs.find("spam@example.org")
+    subs.set_state(sub.id, State.COMPLAINED, "bounce", detail="feedback loop report")
+    code, out, _ = run_cli("subscribers", "add", "spam@example.org", cwd=site)
+    assert code == 0 and "complained: nothing sent (pass --reconsent" in out
+    assert maildir_count(site) == 0
+    code, out, _ = run_cli("subscribers", "add", "spam@example.org", "--reconsent", cwd=site)
+    assert code == 0 and "complained: confirmation sent" in out and maildir_count(site) == 1
+    assert subs.find("spam@example.org").state == State.COMPLAINED

@@ -34,7 +34,13 @@ from k2publisher.newsletter.issues import Issues
 from k2publisher.newsletter.message import Identity, IssueTemplate
 from k2publisher.newsletter.send import ConfirmationMailer
 from k2publisher.newsletter.store import NewsletterStore
-from k2publisher.newsletter.subscribers import Source, State, Subscriber, Subscribers
+from k2publisher.newsletter.subscribers import (
+    SUPPRESSED,
+    Source,
+    State,
+    Subscriber,
+    Subscribers,
+)
 from k2publisher.newsletter.tokens import Tokens
 from k2publisher.newsletter.transport import channel_options, transport_factory
 
@@ -79,10 +85,21 @@ def list_cmd(app: App, state: str | None, as_json: bool) -> None:
 @click.argument("emails", nargs=-1, required=True, metavar="EMAIL...")
 @click.option("--confirmed", is_flag=True,
               help="They already consented elsewhere: add as confirmed, send no confirmation.")
+@click.option("--reconsent", is_flag=True,
+              help="The person asked to come back after a bounce or spam complaint: mail a "
+                   "new confirmation link (the suppression stays until they click it).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
-def add_cmd(app: App, emails: tuple[str, ...], confirmed: bool, as_json: bool) -> None:
-    """Add addresses; without --confirmed each gets a confirmation email (double opt-in)."""
+def add_cmd(app: App, emails: tuple[str, ...], confirmed: bool, reconsent: bool,
+            as_json: bool) -> None:
+    """Add addresses; without --confirmed each gets a confirmation email (double opt-in).
+
+    Bounced and complained addresses stay suppressed (nothing is mailed to them) unless
+    --reconsent says the person asked to come back; their confirmation then lifts it.
+    """
+    if confirmed and reconsent:
+        raise click.UsageError("--reconsent needs the person's own confirmation: "
+                               "drop --confirmed")
     store = _store(app)
     subs = Subscribers(store)
     mailer = None if confirmed else ConfirmationMailer(app.settings, Tokens.from_settings(
@@ -94,13 +111,16 @@ def add_cmd(app: App, emails: tuple[str, ...], confirmed: bool, as_json: bool) -
                                     detail="added with --confirmed (consent asserted)")
             outcome = "added" if created else f"already {sub.state.value}"
         else:
-            sub, nonce = subs.subscribe(email, Source.CLI, detail="subscribers add")
+            sub, nonce = subs.subscribe(email, Source.CLI, reconsent=reconsent,
+                                        detail="subscribers add" + " --reconsent" * reconsent)
             if nonce is None:
-                outcome = "already confirmed"
+                outcome = f"{sub.state.value}: nothing sent" + (
+                    " (pass --reconsent if they asked to come back)"
+                    if sub.state in SUPPRESSED else "")
             else:
                 assert mailer is not None
                 mailer.send(subs, sub.id, sub.email, nonce, Source.CLI)
-                outcome = "pending: confirmation sent"
+                outcome = f"{sub.state.value}: confirmation sent"
         results.append({"email": sub.email, "state": sub.state.value, "outcome": outcome})
     if as_json:
         print_json(results)

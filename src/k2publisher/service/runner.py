@@ -108,7 +108,8 @@ def _serve(settings: Settings, service: Service, stop: threading.Event, host: st
     host = host or str(server_cfg.get("host", "127.0.0.1"))
     port = int(port if port is not None else server_cfg.get("port", 8025))
     try:
-        web = Server(make_app(settings, health=service.health), host=host, port=port)
+        web = Server(make_app(settings, health=service.health), host=host, port=port,
+                     trusted_proxy=str(server_cfg["trusted_proxy"]))
     except OSError as exc:
         service.close()
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror} (is another "
