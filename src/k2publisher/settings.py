@@ -103,6 +103,10 @@ DEFAULTS: dict[str, Any] = {
         "per_address_per_hour": 3,   # /subscribe requests per address per hour
         "confirmations_per_day": 3,  # confirmation mails per address per 24 hours
     },
+    "alerts": {
+        "channels": [],              # channel names told of failures, e.g. ["ops-slack"]
+        "per_hour": 6,               # at most this many alerts an hour; the rest are counted
+    },
 }
 
 SECRET_KEYS = frozenset({

@@ -57,6 +57,12 @@ DOCS: dict[str, str] = {
                 "with a `type`\n(`k2publisher channels list --types` lists them). Put secrets in "
                 ".env and refer to them as \"${VAR}\".",
     "newsletter": "Subscribers and newsletter issues (double opt-in, one-click unsubscribe).",
+    "alerts": "Who is told when a publication fails, is blocked or unconfirmed, or a "
+              "newsletter pauses.",
+    "alerts.channels": "Channel names from [channels] (a Slack, Discord or Telegram channel, "
+                       "or an email\nchannel whose `to` is your address); [] = no alerts.",
+    "alerts.per_hour": "At most this many alerts an hour; the ones held back are counted in "
+                       "the next.",
     "campaigns": "Schedules: which items go to which channels, and when "
                  "(`k2publisher schedule` shows the coming slots).",
 }

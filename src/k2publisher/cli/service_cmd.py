@@ -115,9 +115,14 @@ def _ledger(app: App) -> Ledger:
 def status_cmd(app: App, limit: int, as_json: bool) -> int:
     """What went where and when, what failed and why, and what waits for an editor.
 
-    Exits 1 when something waits for an editor (unconfirmed parts or guard blocks).
+    Exits 1 when anything is wrong: a campaign whose latest publication failed or was
+    blocked, a failure in the last 24 hours, unconfirmed parts, a paused newsletter, or a
+    guard block waiting for an editor (the same reasons `/healthz` reports as degraded).
     """
+    from k2publisher.service.health import problems
+
     with _ledger(app) as ledger:
+        found = problems(ledger)
         recent = ledger.publications(limit=limit)
         failed = ledger.publications(states=[PublicationState.FAILED], limit=limit)
         blocked = ledger.publications(states=[PublicationState.BLOCKED], limit=limit)
@@ -127,6 +132,8 @@ def status_cmd(app: App, limit: int, as_json: bool) -> int:
         last_tick = ledger.get_meta("last_tick")
     reviews = [i for i in app.queue.items() if i.review and i.status.value != "archived"]
     data = {
+        "status": "degraded" if found else "ok",
+        "problems": [p.as_dict() for p in found],
         "last_tick": last_tick,
         "counts": counts,
         "recent": [_pub(p) for p in recent],
@@ -142,12 +149,14 @@ def status_cmd(app: App, limit: int, as_json: bool) -> int:
         "runs": [{"campaign": r.campaign, "slot": r.slot.isoformat(), "state": r.state.value,
                   "note": r.note} for r in runs],
     }
-    waiting = bool(unconfirmed or blocked)
+    waiting = bool(unconfirmed or blocked or found)
     if as_json:
         print_json(data)
         return EXIT_CHECK_FAILED if waiting else 0
     out = console()
     out.print(f"last scheduler tick: {last_tick or 'never'}", markup=False)
+    for problem in found:
+        out.print(f"degraded ({problem.kind}): {problem.message}", markup=False)
     out.print("publications: " + ", ".join(f"{k} {v}" for k, v in counts["publications"].items()
                                            if v), markup=False)
     print_table(["when (UTC)", "campaign", "item", "channel", "state", "url / error"],
@@ -173,7 +182,7 @@ def status_cmd(app: App, limit: int, as_json: bool) -> int:
                     ([r["item"], r["status"], r["review"]] for r in data["waiting"]["review"]),
                     title="Items with review notes")
     if not waiting and not reviews:
-        out.print("nothing waits for an editor", markup=False)
+        out.print("all well: nothing failed, nothing waits for an editor", markup=False)
     return EXIT_CHECK_FAILED if waiting else 0
 
 

@@ -422,6 +422,26 @@ class Ledger:
         items = rows[0]["items"].split()
         return items[-1] if items else rows[0]["item_id"]
 
+    def latest_outcomes(self) -> list[Publication]:
+        """The newest finished publication of each (campaign, channel), oldest first."""
+        return [publication_from(r) for r in self._all(
+            "SELECT * FROM publications WHERE id IN (SELECT MAX(id) FROM publications WHERE "
+            "state != 'pending' GROUP BY campaign, channel) ORDER BY id")]
+
+    def failed_since(self, since: datetime) -> list[Publication]:
+        """Publications that ended ``failed`` or ``blocked`` at or after ``since``."""
+        return [publication_from(r) for r in self._all(
+            "SELECT * FROM publications WHERE state IN ('failed', 'blocked') AND updated_at "
+            ">= ? ORDER BY id", (iso(since),))]
+
+    def paused_issues(self) -> list[tuple[str, str]]:
+        """``(issue id, note)`` of newsletter issues left ``paused`` (none without the tables)."""
+        try:
+            return [(r["id"], r["note"]) for r in self._all(
+                "SELECT id, note FROM newsletter_issues WHERE state = 'paused' ORDER BY id")]
+        except sqlite3.OperationalError:  # the newsletter never ran on this site
+            return []
+
     def channel_history(self, channel: str) -> list[Publication]:
         """Every publication on ``channel``, oldest first (selection reads it)."""
         return [publication_from(r) for r in self._all(

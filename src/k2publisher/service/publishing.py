@@ -28,6 +28,7 @@ from k2publisher.errors import (
 )
 from k2publisher.models import Item, PartReceipt, Receipt, Status
 from k2publisher.record.ledger import Ledger, LedgerError, Publication, PublicationState
+from k2publisher.service.alerts import Alerts
 from k2publisher.service.logs import event
 from k2publisher.settings import Settings
 
@@ -62,10 +63,13 @@ class Publishing:
 
     def __init__(self, settings: Settings, ledger: Ledger, queue: Queue, *,
                  publisher_factory: Callable[[Settings, Queue, Ledger], Any] = default_publisher,
-                 should_stop: Callable[[], bool] = lambda: False):
+                 should_stop: Callable[[], bool] = lambda: False,
+                 alerts: Alerts | None = None):
         self.settings = settings
         self.ledger = ledger
         self.queue = queue
+        #: told of every publication that ends failed, blocked or unconfirmed
+        self.alerts = alerts or Alerts(settings, ledger, clock=ledger.clock)
         self._factory = publisher_factory
         self._publisher: Any = None
         self.should_stop = should_stop
@@ -80,7 +84,8 @@ class Publishing:
         return self._publisher
 
     def close(self) -> None:
-        """Close the publisher's channels."""
+        """Close the publisher's and the alerts' channels."""
+        self.alerts.close()
         if self._publisher is not None:
             self._publisher.close()
             self._publisher = None
@@ -121,6 +126,8 @@ class Publishing:
             event("retry-later" if after.state is PublicationState.PENDING else "failed",
                   campaign=pub.campaign, item=pub.item_id, channel=pub.channel,
                   level=logging.WARNING, error=str(exc), attempts=after.attempts)
+            if after.state is not PublicationState.PENDING:
+                self.alerts.publication(after, after.state.value, str(exc))
             return after.state
         except (LedgerError, UncertainDeliveryError) as exc:  # waits for `resolve`
             return self._finish(pub, PublicationState.UNCONFIRMED, error=str(exc))
@@ -134,6 +141,8 @@ class Publishing:
             log.exception("unexpected error delivering %s on %s", pub.item_id, pub.channel)
             after = self.ledger.retry_later(pub.id, f"{type(exc).__name__}: {exc}",
                                             MAX_ATTEMPTS)
+            if after.state is not PublicationState.PENDING:
+                self.alerts.publication(after, after.state.value, after.error)
             return after.state
         return self._finish(pub, PublicationState.SENT, url=receipt.url)
 
@@ -145,6 +154,8 @@ class Publishing:
         level = logging.INFO if state is PublicationState.SENT else logging.WARNING
         event(state.value, campaign=pub.campaign, item=pub.item_id, channel=pub.channel,
               url=url, level=level, error=error)
+        if state is not PublicationState.SENT:
+            self.alerts.publication(pub, state.value, error)
         return state
 
     def _item(self, item_id: str) -> Item:
@@ -182,6 +193,8 @@ class Publishing:
             summary = build_fanout(self.settings, store, issue_id).run()
         finally:
             store.close()
+        if summary.state == "paused":
+            self.alerts.newsletter_paused(issue_id, summary.note or str(summary.counts))
         if summary.state != "done":
             raise TransientDeliveryError(f"newsletter issue {issue_id} {summary.state}: "
                                          f"{summary.note or summary.counts}",

@@ -65,7 +65,7 @@ def run(settings: Settings, *, once: bool = False, host: str | None = None,
     """
     wait = (ONCE_LOCK_WAIT if once else 0.0) if lock_wait is None else lock_wait
     with hold(lock_path(settings), wait=wait,
-              what=f"the k2publisher service on {settings.path('state')}"):
+              what=f"the state folder {settings.path('state')} (k2publisher run)"):
         return _run_locked(settings, once, host, port, service)
 
 

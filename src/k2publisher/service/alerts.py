@@ -1,0 +1,144 @@
+"""Alerts: one short message to the operator per failed, blocked or unconfirmed publication
+and per paused newsletter issue, through any configured channel, rate-limited.
+
+``[alerts] channels`` names channels from ``[channels]``: a Slack, Discord or Telegram
+webhook/bot, or an email channel (``smtp`` or ``maildir``) whose ``to`` is the operator's
+address. At most ``per_hour`` alerts go out in any hour; the ones held back are counted
+and the next alert that goes out says how many (the count and the send times live in the
+ledger's ``meta`` table, so a restart does not reset the limit).
+
+An alert is operational text only (the campaign, item id, channel, state and error), never
+an item's content, so it is sent with :func:`~k2publisher.deliver.core.send_with_retries`
+straight to the adapter rather than through the guarded delivery core. A failing alert
+channel is logged and never disturbs the publishing that raised the alert.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from k2publisher.abc import Channel
+from k2publisher.deliver.core import ChannelContext, RetryPolicy, channel_secrets, send_with_retries
+from k2publisher.errors import K2Error
+from k2publisher.models import Part, Rendering
+from k2publisher.record.ledger import Ledger, Publication, iso, utcnow
+from k2publisher.redact import mask
+from k2publisher.render.environment import escape_discord, escape_markup
+from k2publisher.render.profiles import get_profile
+from k2publisher.settings import DEFAULTS, Settings
+
+log = logging.getLogger("k2publisher.alerts")
+#: a short retry budget: an alert must not hold the delivery worker for long
+POLICY = RetryPolicy(max_attempts=2, backoff_base=1.0, max_wait=30.0, timeout=15.0)
+#: how each markup family escapes the alert text (plain text needs nothing)
+ESCAPES: dict[str, Callable[[str], str]] = {"mrkdwn": escape_markup, "markdown": escape_discord}
+META_KEY = "alerts"
+
+
+class Alerts:
+    """Sends alerts for one site; a no-op when ``[alerts] channels`` is empty."""
+
+    def __init__(self, settings: Settings, ledger: Ledger, *,
+                 clock: Callable[[], datetime] = utcnow,
+                 channel_factory: Callable[[str], Channel] | None = None):
+        table = {**DEFAULTS["alerts"], **settings.section("alerts")}
+        self.settings = settings
+        self.ledger = ledger
+        self.clock = clock
+        self.names = [str(n) for n in table["channels"]]
+        self.per_hour = int(table["per_hour"])
+        self.site = str(settings.site.get("name") or settings.root.name)
+        self._factory = channel_factory or self._load
+        self._channels: dict[str, Channel] = {}
+
+    def _load(self, name: str) -> Channel:
+        from k2publisher.deliver.registry import load_channel
+
+        return load_channel(name, self.settings, ChannelContext(settings=self.settings,
+                                                                policy=POLICY))
+
+    # -- what raises an alert -----------------------------------------------------------
+
+    def publication(self, pub: Publication, state: str, error: str = "") -> None:
+        """A publication ended ``failed``, ``blocked`` or ``unconfirmed``."""
+        self.send(f"{state}: {pub.item_id} on {pub.channel}",
+                  f"campaign {pub.campaign}: {pub.item_id} on {pub.channel} is {state}.\n"
+                  f"{error or '(no error text)'}\nSee `k2publisher status`.")
+
+    def newsletter_paused(self, issue_id: str, note: str) -> None:
+        """A newsletter issue paused mid-send (its server went away)."""
+        self.send(f"newsletter paused: {issue_id}",
+                  f"newsletter issue {issue_id} paused: {note or '(no reason given)'}\n"
+                  f"It resumes at the next tick, or: k2publisher newsletter send --issue "
+                  f"{issue_id}")
+
+    # -- sending ------------------------------------------------------------------------
+
+    def send(self, subject: str, text: str) -> bool:
+        """Send one alert to every alert channel unless the hourly limit holds it back.
+
+        Returns whether it went out (to at least one channel).
+        """
+        if not self.names:
+            return False
+        held = self._admit()
+        if held is None:
+            log.warning(mask(f"outcome=alert-held (over {self.per_hour} per hour): {subject}"))
+            return False
+        if held:
+            text += f"\n({held} more alert(s) were held back by the hourly limit; see " \
+                    "`k2publisher status`.)"
+        sent = False
+        for name in self.names:
+            sent = self._send_one(name, f"[{self.site}] {subject}", text) or sent
+        return sent
+
+    def _admit(self) -> int | None:
+        """Record one alert in the rate window: how many were held before it, or None."""
+        now = self.clock()
+        state: dict[str, Any] = json.loads(self.ledger.get_meta(META_KEY) or "{}")
+        cutoff = iso(now - timedelta(hours=1))
+        times = [t for t in state.get("sent", []) if t >= cutoff]
+        held = int(state.get("held", 0))
+        if len(times) >= self.per_hour:
+            self.ledger.set_meta(META_KEY, json.dumps({"sent": times, "held": held + 1}))
+            return None
+        self.ledger.set_meta(META_KEY, json.dumps({"sent": [*times, iso(now)], "held": 0}))
+        return held
+
+    def _send_one(self, name: str, subject: str, text: str) -> bool:
+        try:
+            channel = self._channels.get(name) or self._channels.setdefault(
+                name, self._factory(name))
+            rendering = alert_rendering(channel, subject, text)
+            send_with_retries(lambda: channel.send_part(rendering, 0, None, ""),
+                              policy=POLICY, what=f"alert channel={name}",
+                              secrets=channel_secrets(channel))
+        except (K2Error, OSError) as exc:
+            log.error(mask(f"channel={name} outcome=alert-failed: {exc}"))
+            return False
+        log.info(mask(f"channel={name} outcome=alert-sent: {subject}"))
+        return True
+
+    def close(self) -> None:
+        """Close the alert channels' connections."""
+        for channel in self._channels.values():
+            channel.close()
+        self._channels.clear()
+
+
+def alert_rendering(channel: Channel, subject: str, text: str) -> Rendering:
+    """The alert as a one-part rendering in ``channel``'s markup, cut to its limit."""
+    profile = get_profile(channel.render_profile)
+    body = f"{subject}\n{text}" if profile.family == "social" else text
+    if profile.limit:
+        body = body[:profile.limit - 1] + "…" if len(body) > profile.limit else body
+    html = escape_markup(body) if profile.markup == "telegram_html" else None
+    shown = ESCAPES.get(profile.markup, str)(body)
+    return Rendering(item_id="alert", channel=channel.name, profile=profile.name,
+                     family=profile.family, parts=(Part(text=shown, html=html),),
+                     subject=subject, text=body, html=None, limit=profile.limit)
