@@ -109,6 +109,10 @@ DEFAULTS: dict[str, Any] = {
     },
 }
 
+#: the embedded campaign due at start (a first run without config publishes at once);
+#: ``k2publisher init`` leaves it out of a new site's config
+DEMO_CAMPAIGN = "demo"
+
 SECRET_KEYS = frozenset({
     "password", "token", "api_key", "api_secret", "access_token", "access_secret",
     "webhook_url", "secret_key",

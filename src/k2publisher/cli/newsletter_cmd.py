@@ -272,13 +272,21 @@ def newsletter() -> None:
               help="Issue id: resumes it if it exists, else names the new issue "
                    "[default: resume the unfinished one, else today's date].")
 @click.option("--items", "item_ids", metavar="ID,...",
-              help="Queue items for a new issue [default: every `ready` item].")
+              help="Queue items for a new issue [default: the `ready` items no issue has "
+                   "carried yet].")
 @click.option("--test-to", metavar="EMAIL", help="Send one copy to EMAIL only; record nothing.")
+@click.option("--yes", "-y", "assume_yes", is_flag=True,
+              help="Send a new issue without asking (needed when stdin is not a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_app
 def send_cmd(app: App, issue_id: str | None, item_ids: str | None, test_to: str | None,
-             as_json: bool) -> int:
-    """Send an issue to every confirmed subscriber (run it again to resume after a stop)."""
+             assume_yes: bool, as_json: bool) -> int:
+    """Send an issue to every confirmed subscriber (run it again to resume after a stop).
+
+    A new issue shows its subject, items and recipient count and asks before anything is
+    sent; pass --yes to skip the question (scripts must: without a terminal it refuses
+    with exit 2). Resuming an issue does not ask again.
+    """
     settings = app.settings
     store = _store(app)
     issues = Issues(store)
@@ -286,8 +294,10 @@ def send_cmd(app: App, issue_id: str | None, item_ids: str | None, test_to: str 
     if test_to:
         return _send_test(app, existing, item_ids, test_to)
     if existing is None:
-        items = _items(app, item_ids)
+        items = _items(app, item_ids, issues)
         rendering = compose(settings, items)
+        _confirm(rendering.subject or "", [i.id for i in items],
+                 Subscribers(store).counts().get(State.CONFIRMED.value, 0), assume_yes)
         existing = start_issue(issues, issue_id or new_issue_id(issues), rendering,
                                [i.id for i in items])
         console(stderr=True).print(f"issue {existing.id}: {existing.subject!r} to "
@@ -304,14 +314,32 @@ def send_cmd(app: App, issue_id: str | None, item_ids: str | None, test_to: str 
     return _print_summary(summary, as_json)
 
 
-def _items(app: App, item_ids: str | None) -> list:
+def _items(app: App, item_ids: str | None, issues: Issues | None = None) -> list:
+    """The items named by ``--items``, else the ready ones no issue in ``issues`` carried."""
     if item_ids:
         return [app.queue.get(i.strip()) for i in item_ids.split(",") if i.strip()]
-    items = app.queue.items(status=Status.READY)
+    carried = {i for issue in issues.all() for i in issue.item_ids} if issues else set()
+    items = [i for i in app.queue.items(status=Status.READY) if i.id not in carried]
     if not items:
-        raise click.UsageError("no `ready` items in the queue: pass --items ID,... or approve "
-                               "items with `k2publisher queue approve`")
+        raise click.UsageError("no `ready` item that an issue has not carried yet: pass "
+                               "--items ID,... or approve items with `k2publisher queue "
+                               "approve`")
     return items
+
+
+def _confirm(subject: str, item_ids: list[str], recipients: int, assume_yes: bool) -> None:
+    """Show what a new issue would send and to how many; ask unless ``--yes``."""
+    err = console(stderr=True)
+    err.print(f"new issue {subject!r}: {len(item_ids)} item(s) ({', '.join(item_ids)}) to "
+              f"{recipients} confirmed subscriber(s)", markup=False)
+    if assume_yes:
+        return
+    if not sys.stdin.isatty():
+        raise click.UsageError("not sending without a confirmation: stdin is not a terminal, "
+                               "pass --yes to send")
+    if not click.confirm(f"Send it to {recipients} subscriber(s)?", default=False,
+                         err=True):
+        raise click.Abort()
 
 
 def _send_test(app: App, issue, item_ids: str | None, email: str) -> int:

@@ -94,12 +94,28 @@ def _run_locked(settings: Settings, once: bool, host: str | None, port: int | No
 def _once(service: Service) -> int:
     try:
         service.start_up()
+        outcomes = service.publishing.outcomes
+        if sum(outcomes.values()):
+            event("once-done", note=", ".join(f"{n} {state.value}" for state, n in
+                                              sorted(outcomes.items()) if n))
+        else:
+            event("nothing-due", note="nothing was due now", next=next_slot(service))
     finally:
         service.stop()
         service.close()
-    bad = service.publishing.outcomes[PublicationState.FAILED] + \
-        service.publishing.outcomes[PublicationState.BLOCKED]
+    bad = outcomes[PublicationState.FAILED] + outcomes[PublicationState.BLOCKED]
     return DeliveryError.exit_code if bad else 0
+
+
+def next_slot(service: Service) -> str:
+    """The earliest coming slot of any campaign, as ``campaign at local time zone``."""
+    coming = [(when, name) for name, when in service.next_runs().items() if when]
+    if not coming:
+        return "no campaign has a slot ahead"
+    when, name = min(coming)
+    zone = next(c.zone for c in service.campaigns if c.name == name)
+    local = when.astimezone(zone)
+    return f"{name} at {local:%a %Y-%m-%d %H:%M} {zone}"
 
 
 def _serve(settings: Settings, service: Service, stop: threading.Event, host: str | None,
