@@ -385,3 +385,63 @@ def test_the_core_refuses_to_send_without_a_guard(tmp_path) -> None:
     with pytest.raises(TypeError, match="needs a guard"):
         deliver_core(Counting("c", {}), rendering, guard=None)  # type: ignore[arg-type]
     assert sent == []
+
+
+def _stored_bluesky(network, tmp_path):
+    """A Bluesky channel of a site whose state folder keeps the session."""
+    (tmp_path / "queue").mkdir(exist_ok=True)
+    sky = {"type": "bluesky", "service": network.base, "handle": "a.example",
+           "password": "app-pass-word"}
+    settings = Settings(data={"paths": {"state": "state", "queue": "queue"}, "site": {},
+                              "channels": {"sky": sky}}, root=tmp_path)
+    return load_channel("sky", settings, ChannelContext(settings=settings, policy=POLICY,
+                                                        clock=lambda: FIXED_NOW))
+
+
+def test_bluesky_keeps_its_session_in_the_state_folder_across_processes(
+        network, tmp_path, caplog):
+    logins = iter(range(1, 10))
+    network.route("/xrpc/com.atproto.server.createSession", lambda s, n: json_reply(
+        {"accessJwt": f"access-login-{next(logins)}", "refreshJwt": "refresh-login",
+         "did": "did:plc:a", "handle": "a.example"}))
+    network.route("/xrpc/com.atproto.server.refreshSession", lambda s, n: json_reply(
+        {"accessJwt": "access-refreshed", "refreshJwt": "refresh-refreshed",
+         "did": "did:plc:a", "handle": "a.example"}))
+    network.route("/xrpc/com.atproto.repo.createRecord", lambda s, n: json_reply(
+        {"uri": f"at://did:plc:a/app.bsky.feed.post/r{n}", "cid": f"c{n}"}))
+    caplog.set_level("DEBUG")
+    deliver(_stored_bluesky(network, tmp_path), thread_rendering("bluesky", parts=1),
+            sleep=pytest.fail)
+    [stored] = (tmp_path / "state" / "sessions").iterdir()
+    assert stored.stat().st_mode & 0o777 == 0o600
+    assert stored.parent.stat().st_mode & 0o777 == 0o700
+    # the next process (a cron `run --once`) posts with the stored session: no new login
+    deliver(_stored_bluesky(network, tmp_path), thread_rendering("bluesky", parts=1),
+            sleep=pytest.fail)
+    assert len(network.to("/xrpc/com.atproto.server.createSession")) == 1
+    # its access token expired: refreshSession renews it, and the renewal is stored
+    network.script("/xrpc/com.atproto.repo.createRecord",
+                   json_reply({"error": "ExpiredToken", "message": "Token has expired"}, 400))
+    deliver(_stored_bluesky(network, tmp_path), thread_rendering("bluesky", parts=1),
+            sleep=pytest.fail)
+    (refresh,) = network.to("/xrpc/com.atproto.server.refreshSession")
+    assert refresh.headers["Authorization"] == "Bearer refresh-login"
+    deliver(_stored_bluesky(network, tmp_path), thread_rendering("bluesky", parts=1),
+            sleep=pytest.fail)
+    posts = network.to("/xrpc/com.atproto.repo.createRecord")
+    assert [p.headers["Authorization"] for p in posts] == [
+        "Bearer access-login-1", "Bearer access-login-1", "Bearer access-login-1",
+        "Bearer access-refreshed", "Bearer access-refreshed"]
+    assert len(network.to("/xrpc/com.atproto.server.createSession")) == 1
+    # a stored session the server refuses (revoked) is replaced by one new login
+    network.script("/xrpc/com.atproto.repo.createRecord",
+                   json_reply({"error": "InvalidToken", "message": "Token is revoked"}, 401))
+    deliver(_stored_bluesky(network, tmp_path), thread_rendering("bluesky", parts=1),
+            sleep=pytest.fail)
+    assert network.to("/xrpc/com.atproto.repo.createRecord")[-1].headers[
+        "Authorization"] == "Bearer access-login-2"
+    assert len(network.to("/xrpc/com.atproto.server.createSession")) == 2
+    logged = caplog.text
+    for token in ("access-login-1", "access-login-2", "refresh-login", "access-refreshed",
+                  "refresh-refreshed", "app-pass-word"):
+        assert token not in logged
