@@ -75,6 +75,26 @@ class GuardRefusal(K2Error):
         super().__init__(f"guard refused item {item_id!r} on channel {channel!r}: {joined}")
 
 
+class PublicationRefused(GuardRefusal):
+    """:meth:`Pipeline.prepare <k2publisher.pipeline.Pipeline.prepare>` would not approve.
+
+    Names every item, the channel and every problem (an item not ``ready``, a missing
+    disclaimer, a blocked claim...). ``rendering`` and ``verdict`` hold what the guard saw
+    (``None`` when the refusal came before rendering).
+    """
+
+    def __init__(self, item_ids: list[str], channel: str, problems: list[str], *,
+                 rendering: object = None, verdict: object = None):
+        self.item_ids = list(item_ids)
+        self.rendering = rendering
+        self.verdict = verdict
+        super().__init__(", ".join(self.item_ids) or "(no items)", channel, problems)
+
+
+class NotReadyRefusal(PublicationRefused):
+    """The status gate: an item is not ``ready`` and the publish was not forced."""
+
+
 class ChannelLookupError(K2Error, LookupError):
     """No channel (or channel type) has the given name."""
 

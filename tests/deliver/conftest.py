@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -168,14 +169,47 @@ def thread_rendering(channel: str, profile: str = "mastodon", parts: int = 3) ->
                      link=link, limit=500, counter="chars")
 
 
-def unguarded_deliver(channel: Any, rendering: Any, **options: Any) -> Any:
-    """The delivery core with an explicit accept-everything guard.
+#: rules whose one disclaimer no synthetic item triggers: the guard still runs every other
+#: check (empty parts, template leftovers, markup, lengths), just no disclaimer is required
+TRANSPORT_RULES = """
+[structure_function]
+verbs = '\\bneververb\\b'
+targets = '\\bnevertarget\\b'
+subjects = '\\bneversubject\\b'
+
+[[disclaimer]]
+id = "TRANSPORT_TEST_ONLY"
+text = "Only for items tagged transport-test-only."
+priority = 1
+placement = "footer"
+critical = false
+when = { tags = ["transport-test-only"] }
+"""
+
+
+def synthetic_publication(channel: Any, rendering: Any) -> Any:
+    """``rendering`` approved for ``channel`` by a real ``Pipeline.prepare``.
 
     Transport tests (retries, recording, request shapes) send synthetic renderings that
-    carry no disclaimers; the guard has its own tests (tests/guard), and the Publisher's
-    wiring of the real guard is tested in tests/deliver/test_local_channels.py.
+    carry no disclaimers, so the pipeline gets rules that require none and the claims scan
+    is off; the status gate and every other guard check still run. The real rules are tested
+    in tests/guard and through the Publisher in tests/deliver/test_local_channels.py.
     """
+    from k2publisher.guard.disclaimers import DisclaimerRules
+    from k2publisher.models import Item, Kind, Status
+    from k2publisher.pipeline import Pipeline
+    from k2publisher.settings import Settings
+
+    settings = Settings(data={"guard": {"claims": "off"}, "site": {}, "paths": {}},
+                        root=Path("."))
+    pipeline = Pipeline(settings, rules=DisclaimerRules.from_toml(TRANSPORT_RULES))
+    item = Item(id=rendering.item_id, kind=Kind.MECHANISM_EXPLAINER, title="t", summary="s",
+                body="b", status=Status.READY)
+    return pipeline.prepare(item, channel, rendering=rendering)
+
+
+def unguarded_deliver(channel: Any, rendering: Any, **options: Any) -> Any:
+    """The delivery core for a synthetic rendering (see :func:`synthetic_publication`)."""
     from k2publisher.deliver.core import deliver
 
-    options.setdefault("guard", lambda rendering: None)
-    return deliver(channel, rendering, **options)
+    return deliver(synthetic_publication(channel, rendering), **options)

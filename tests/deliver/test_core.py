@@ -365,7 +365,7 @@ def test_transport_failures_are_classified(failure, retry_safe, expected):
     assert type(info.value) is expected and "SECRET" not in str(info.value)
 
 
-def test_the_core_refuses_to_send_without_a_guard(tmp_path) -> None:
+def test_the_core_sends_only_a_publication_from_prepare(tmp_path) -> None:
     from k2publisher.models import Part, Rendering
 
     sent: list[int] = []
@@ -380,10 +380,12 @@ def test_the_core_refuses_to_send_without_a_guard(tmp_path) -> None:
 
     rendering = Rendering(item_id="a/b", channel="c", profile="mastodon", family="social",
                           parts=(Part(text="hello"),))
-    with pytest.raises(TypeError, match="guard"):
+    with pytest.raises(TypeError, match="positional"):
         deliver_core(Counting("c", {}), rendering)  # type: ignore[call-arg]
-    with pytest.raises(TypeError, match="needs a guard"):
-        deliver_core(Counting("c", {}), rendering, guard=None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"only a Publication from Pipeline\.prepare"):
+        deliver_core(rendering)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="guard"):
+        deliver_core(Counting("c", {}), rendering, guard=None)  # type: ignore[call-arg]
     assert sent == []
 
 

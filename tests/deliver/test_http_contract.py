@@ -28,7 +28,15 @@ from k2publisher.errors import (
 from k2publisher.models import PartReceipt
 from k2publisher.settings import Settings
 
-from .conftest import FIXED_NOW, POLICY, FakeNetwork, Seen, json_reply, thread_rendering
+from .conftest import (
+    FIXED_NOW,
+    POLICY,
+    FakeNetwork,
+    Seen,
+    json_reply,
+    synthetic_publication,
+    thread_rendering,
+)
 from .conftest import unguarded_deliver as deliver
 
 ITEM = "vitamin-k2/dosage"
@@ -481,10 +489,9 @@ def test_check_reports_bad_credentials(case, network, context, tmp_path):
 def test_dry_run_preview_shows_requests_masked_and_sends_nothing(case, network, context,
                                                                  tmp_path):
     channel = make_channel(case, network.base, context, tmp_path)
-    guarded: list[str] = []
-    texts = preview(channel, thread_rendering(case.type_name),
-                    guard=lambda r: guarded.append(r.item_id))
-    assert guarded == [ITEM] and len(texts) == 3
+    publication = synthetic_publication(channel, thread_rendering(case.type_name))
+    texts = preview(publication)
+    assert publication.item_ids == (ITEM,) and len(texts) == 3
     assert all(t.startswith("POST ") for t in texts)
     assert thread_rendering(case.type_name).parts[1].text in texts[1]
     assert network.seen == []

@@ -19,7 +19,7 @@ from k2publisher.deliver.core import ChannelContext, RetryPolicy
 from k2publisher.deliver.publisher import Publisher
 from k2publisher.deliver.registry import load_channel
 from k2publisher.errors import GuardRefusal
-from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER
+from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Verdict
 from k2publisher.settings import load_settings
 
 from .conftest import json_reply
@@ -64,7 +64,7 @@ def test_maildir_holds_a_readable_multipart_message(site):
 
 def test_file_channel_writes_each_post_as_json_and_is_idempotent(site):
     with publisher(site) as p:
-        rendering = p.prepare(ITEM, "social")
+        rendering = p.prepare(ITEM, "social").rendering
         first = p.publish(ITEM, "social")
         again = p.publish(ITEM, "social")
     files = sorted((site / "outbox" / "social").glob("*.json"))
@@ -114,13 +114,13 @@ def test_the_guard_runs_before_anything_is_sent(site, monkeypatch):
     import k2publisher.guard.check as check
 
     def refuse(rendering, item, rules, *, claims_policy="block"):
-        raise GuardRefusal(rendering.item_id, rendering.channel, ["test refusal"])
+        return Verdict(ok=False, problems=("test refusal",))
 
-    monkeypatch.setattr(check, "enforce", refuse)
+    monkeypatch.setattr(check, "check", refuse)
     with publisher(site) as p:
-        with pytest.raises(GuardRefusal):
+        with pytest.raises(GuardRefusal, match="test refusal"):
             p.publish(ITEM, "social")
-        with pytest.raises(GuardRefusal):
+        with pytest.raises(GuardRefusal, match="test refusal"):
             p.dry_run(ITEM, "social")
     assert not (site / "outbox").exists()
 

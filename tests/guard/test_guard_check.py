@@ -116,11 +116,30 @@ def test_both_fda_statements_in_one_post_is_refused(rules, make_item):
         "one for the number of claims",)
 
 
-def test_long_formats_may_hold_both_fda_forms_in_different_sections(rules, make_item):
+def test_an_email_of_one_item_may_not_hold_both_fda_forms(rules, make_item):
+    # issue 10: three claims (FDA_SF_N) plus a hand-written singular statement shipped
     item = make_item(body="## Bones\n\nVitamin K2 supports bone health.\n\n## Teeth\n\n"
                           "MK-7 helps maintain teeth. MK-7 supports healthy gums and teeth.")
     html = full(rules, item, html=True) + f"<p>{rules.get('FDA_SF_1').text}</p>"
-    assert check(email(item, html, full(rules, item, html=False)), item, rules).ok
+    text = full(rules, item, html=False) + "\n" + rules.get("FDA_SF_1").text
+    problems = check(email(item, html, text), item, rules).problems
+    assert any("email text: carries both FDA_SF_1 and FDA_SF_N" in p for p in problems)
+    assert check(email(item, full(rules, item, html=True), full(rules, item, html=False)),
+                 item, rules).ok
+
+
+def test_a_digest_may_hold_both_fda_forms_when_its_items_need_both(rules, make_item):
+    one = make_item(id="a/one", body="Vitamin K2 supports bone health.")
+    many = make_item(id="b/many", body="MK-7 helps maintain teeth. MK-7 supports the heart.")
+    assert {d.id for d in rules.for_item(one)} & {"FDA_SF_1", "FDA_SF_N"} == {"FDA_SF_1"}
+    assert {d.id for d in rules.for_item(many)} & {"FDA_SF_1", "FDA_SF_N"} == {"FDA_SF_N"}
+    html = full(rules, one, html=True) + full(rules, many, html=True)
+    text = full(rules, one, html=False) + "\n" + full(rules, many, html=False)
+    assert check(email(one, html, text), [one, many], rules).ok
+    # the same two statements around two one-claim items: one of them is wrong
+    other = make_item(id="c/other", body="MK-7 supports bone health.")
+    problems = check(email(one, html, text), [one, other], rules).problems
+    assert any("carries both FDA_SF_1 and FDA_SF_N" in p for p in problems)
 
 
 def test_email_checks_html_and_text_bodies(rules, dosage):

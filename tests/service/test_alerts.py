@@ -177,3 +177,22 @@ def test_a_part_left_unconfirmed_by_a_crash_is_alerted_and_degrades_health(
     assert "resolve" in fake.texts[0]
     assert health["status"] == "degraded"
     assert [p["kind"] for p in health["problems"]] == ["unconfirmed"]
+
+
+def test_an_alert_goes_through_the_notice_check_and_never_quotes_a_blocked_claim(
+        site: Path, slack: tuple[FakeSlack, str]) -> None:
+    from k2publisher.record.ledger import Ledger, db_path
+    from k2publisher.service.alerts import Alerts
+
+    fake, hook = slack
+    settings = make_settings(site, {"daily": DAILY}, channels={
+        "ops": {"type": "slack", "webhook_url": hook}}, alerts={"channels": ["ops"]})
+    with Ledger(db_path(settings.path("state"))) as ledger:
+        alerts = Alerts(settings, ledger)
+        try:
+            assert alerts.send("blocked: k2/x on social", "guard: 'Vitamin K2 cures cancer.'")
+            assert alerts.send("failed: k2/y on social", "422 from the network")
+        finally:
+            alerts.close()
+    assert "cures cancer" not in fake.texts[0] and "Details left out" in fake.texts[0]
+    assert "422 from the network" in fake.texts[1]

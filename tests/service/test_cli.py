@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import logging
 import socket
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,16 +18,6 @@ from .support import make_settings, received
 
 DEMO = {"channels": ["social", "feed"], "run_on_start": True, "times": ["12:00"],
         "timezone": "UTC", "grace": 600}
-
-
-@pytest.fixture(autouse=True)
-def keep_logging() -> Iterator[None]:
-    """`run` installs its own log handler; put the test's logging back afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 @pytest.fixture

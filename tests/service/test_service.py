@@ -209,7 +209,7 @@ def test_an_item_taken_back_to_draft_is_not_published(site: Path, clock: Clock) 
     start(settings, clock).close()
     with Ledger(db_path(settings.path("state"))) as ledger:
         (pub,) = ledger.publications()
-    assert pub.state is PublicationState.FAILED and "no longer ready" in pub.error
+    assert pub.state is PublicationState.FAILED and "not ready" in pub.error
     assert received(site / "net/social.jsonl") == []
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from k2publisher.cli.main import App, pass_app
+from k2publisher.cli.app import App, pass_app
 from k2publisher.cli.output import EXIT_CHECK_FAILED, EXIT_OK, console, print_json, print_table
 from k2publisher.deliver.registry import (
     channel_configs,

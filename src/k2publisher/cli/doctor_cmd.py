@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from k2publisher.cli.main import App, pass_app
+from k2publisher.cli.app import App, pass_app
 from k2publisher.cli.output import EXIT_CHECK_FAILED, EXIT_OK, console, print_json
 from k2publisher.doctor import as_json, open_site, run_checks
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.progress import BarColumn, Progress, TextColumn
 
-from k2publisher.cli.main import App, pass_app
+from k2publisher.cli.app import App, pass_app
 from k2publisher.cli.output import console, print_json, print_table
 from k2publisher.content.importers.base import ACTIONS, Action, apply, counts, plan
 from k2publisher.content.importers.detect import LAYOUTS, import_source

@@ -4,47 +4,16 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import click
 
 from k2publisher import __version__
+from k2publisher.cli.app import App, pass_app
 from k2publisher.cli.output import EXIT_USAGE, console
-from k2publisher.content.queue import Queue
 from k2publisher.errors import K2Error
-from k2publisher.settings import Settings, load_settings
 
+__all__ = ["App", "cli", "main", "pass_app"]
 
-@dataclass
-class App:
-    """What every command needs: settings (read lazily) and the queue."""
-
-    config: str | None = None
-    queue_dir: str | None = None
-    verbosity: int = 0
-    _settings: Settings | None = field(default=None, repr=False)
-    _queue: Queue | None = field(default=None, repr=False)
-
-    @property
-    def settings(self) -> Settings:
-        """Merged settings; ``--queue`` overrides ``[paths] queue``."""
-        if self._settings is None:
-            overrides = {"paths": {"queue": str(Path(self.queue_dir).resolve())}} \
-                if self.queue_dir else None
-            self._settings = load_settings(self.config, overrides=overrides)
-        return self._settings
-
-    @property
-    def queue(self) -> Queue:
-        """The queue, with its on-disk index under the state folder."""
-        if self._queue is None:
-            s = self.settings
-            self._queue = Queue(s.path("queue"), index_path=s.path("state") / "queue-index.pickle")
-        return self._queue
-
-
-pass_app = click.make_pass_decorator(App)
 
 EPILOG = """\b
 Examples:

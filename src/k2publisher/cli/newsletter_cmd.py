@@ -18,7 +18,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from k2publisher.cli.main import App, pass_app
+from k2publisher.cli.app import App, pass_app
 from k2publisher.cli.output import (
     EXIT_CHECK_FAILED,
     EXIT_DELIVERY,
@@ -29,7 +29,7 @@ from k2publisher.cli.output import (
 from k2publisher.errors import IssueLookupError
 from k2publisher.models import Status
 from k2publisher.newsletter.compose import compose, new_issue_id, start_issue
-from k2publisher.newsletter.fanout import Summary, build_fanout
+from k2publisher.newsletter.fanout import Summary, build_fanout, prepare_issue
 from k2publisher.newsletter.issues import Issues
 from k2publisher.newsletter.message import Identity, IssueTemplate
 from k2publisher.newsletter.send import ConfirmationMailer
@@ -295,11 +295,10 @@ def send_cmd(app: App, issue_id: str | None, item_ids: str | None, test_to: str 
         return _send_test(app, existing, item_ids, test_to)
     if existing is None:
         items = _items(app, item_ids, issues)
-        rendering = compose(settings, items)
-        _confirm(rendering.subject or "", [i.id for i in items],
+        publication = compose(settings, items)
+        _confirm(publication.rendering.subject or "", [i.id for i in items],
                  Subscribers(store).counts().get(State.CONFIRMED.value, 0), assume_yes)
-        existing = start_issue(issues, issue_id or new_issue_id(issues), rendering,
-                               [i.id for i in items])
+        existing = start_issue(issues, issue_id or new_issue_id(issues), publication)
         console(stderr=True).print(f"issue {existing.id}: {existing.subject!r} to "
                                    f"{issues.counts(existing.id)['total']} subscriber(s)",
                                    markup=False)
@@ -344,13 +343,12 @@ def _confirm(subject: str, item_ids: list[str], recipients: int, assume_yes: boo
 
 def _send_test(app: App, issue, item_ids: str | None, email: str) -> int:
     settings = app.settings
-    if issue is not None:
-        subject, text, html = issue.subject, issue.text, issue.html
-    else:
-        rendering = compose(settings, _items(app, item_ids))
-        subject = rendering.subject or "test"
-        text = rendering.text or ""
-        html = rendering.html or ""
+    publication = prepare_issue(settings, issue) if issue is not None \
+        else compose(settings, _items(app, item_ids))
+    rendering = publication.rendering
+    subject = rendering.subject or "test"
+    text = rendering.text or ""
+    html = rendering.html or ""
     _, options = channel_options(settings)
     identity = Identity.from_settings(settings, options)
     template = IssueTemplate("test", f"[TEST] {subject}", text, html, identity)

@@ -7,11 +7,11 @@ from typing import Any
 
 import click
 
-from k2publisher.cli.main import App, pass_app
+from k2publisher.cli.app import App, pass_app
 from k2publisher.cli.output import EXIT_CHECK_FAILED, EXIT_OK, console, print_json
+from k2publisher.pipeline import Pipeline
 from k2publisher.preview.core import Preview, preview_item, targets, write_out
 from k2publisher.redact import mask
-from k2publisher.render.renderer import Renderer
 
 EPILOG = """\b
 Examples:
@@ -80,8 +80,8 @@ def preview(app: App, item_id: str | None, channels: tuple[str, ...], as_json: b
     if not item_id:
         raise click.UsageError("ITEM_ID is required unless --serve is given")
     item = app.queue.get(item_id)
-    renderer = Renderer(settings)
-    previews = preview_item(renderer, item, targets(settings, channels))
+    pipeline = Pipeline(settings, queue=app.queue)
+    previews = preview_item(pipeline, item, targets(settings, channels))
     secrets = settings.secrets()
     if as_json:
         print_json(_masked({"item": item.id, "renderings": [p.as_json() for p in previews]},
@@ -90,7 +90,7 @@ def preview(app: App, item_id: str | None, channels: tuple[str, ...], as_json: b
         for p in previews:
             _show(p, secrets)
     if out_dir is not None:
-        written = write_out(out_dir, previews, item, renderer)
+        written = write_out(out_dir, previews, item, pipeline)
         if not as_json:
             console().print(f"wrote {len(written)} files to {out_dir}", markup=False)
     failed = [p.target.channel for p in previews if not p.verdict.ok]

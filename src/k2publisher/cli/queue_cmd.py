@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from k2publisher.cli.main import App, pass_app
+from k2publisher.cli.app import App, pass_app
 from k2publisher.cli.output import EXIT_CHECK_FAILED, console, print_json, print_table
 from k2publisher.content.schema import item_to_meta
 from k2publisher.models import Item, Kind, Status

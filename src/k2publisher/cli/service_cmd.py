@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from k2publisher.cli.main import App, pass_app
+from k2publisher.cli.app import App, pass_app
 from k2publisher.cli.output import EXIT_CHECK_FAILED, console, print_json, print_table
 from k2publisher.record.ledger import (
     DeliveryState,
@@ -161,7 +161,7 @@ def status_cmd(app: App, limit: int, as_json: bool) -> int:
                                            if v), markup=False)
     print_table(["when (UTC)", "campaign", "item", "channel", "state", "url / error"],
                 ([_short(p["updated_at"]), p["campaign"], p["item"], p["channel"], p["state"],
-                  p["url"] or p["error"]] for p in data["recent"]),
+                  _outcome(p)] for p in data["recent"]),
                 title="What went where and when")
     if failed:
         print_table(["when (UTC)", "item", "channel", "why"],
@@ -190,7 +190,13 @@ def _pub(p: Any) -> dict[str, Any]:
     return {"id": p.id, "campaign": p.campaign, "item": p.item_id, "items": list(p.items),
             "channel": p.channel, "state": p.state.value, "round": p.round, "url": p.url,
             "error": p.error, "attempts": p.attempts, "created_at": p.created_at,
-            "updated_at": p.updated_at}
+            "updated_at": p.updated_at, "forced": p.forced, "reason": p.reason}
+
+
+def _outcome(p: dict[str, Any]) -> str:
+    """The table's last column: URL or error, and a forced publish's reason."""
+    text = p["url"] or p["error"]
+    return f"{text}  (forced: {p['reason']})" if p["forced"] else text
 
 
 def _short(stamp: str | None) -> str:

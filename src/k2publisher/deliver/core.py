@@ -1,11 +1,12 @@
-"""The one delivery loop: idempotency keys, the guard call, retries, backoff, recording.
+"""The one delivery loop: idempotency keys, retries, backoff, recording.
 
-Every channel goes through :func:`deliver`. For each part it derives a stable idempotency key,
-skips parts the recorder already holds a receipt for, tells the recorder before and after
-the network call, and retries :class:`~k2publisher.errors.TransientDeliveryError` with
-exponential backoff and full jitter, or waits exactly as long as the network asked
-(``retry_after``). ``sleep``, the random source and the clock are injected so tests can
-check every wait without waiting.
+Every channel goes through :func:`deliver`, which takes only an approved
+:class:`~k2publisher.pipeline.Publication` (the guard has run in ``Pipeline.prepare``). For
+each part it derives a stable idempotency key, skips parts the recorder already holds a
+receipt for, tells the recorder before and after the network call, and retries
+:class:`~k2publisher.errors.TransientDeliveryError` with exponential backoff and full jitter,
+or waits exactly as long as the network asked (``retry_after``). ``sleep``, the random source
+and the clock are injected so tests can check every wait without waiting.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from k2publisher.abc import Channel, Recorder
 from k2publisher.errors import ConfigError, DeliveryError, TransientDeliveryError
-from k2publisher.models import PartReceipt, Receipt, Rendering
+from k2publisher.models import PartReceipt, Receipt
+from k2publisher.pipeline import Publication, approved
 from k2publisher.redact import mask
 from k2publisher.settings import DEFAULTS, resolve
 
@@ -32,8 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("k2publisher.deliver")
 T = TypeVar("T")
-#: called with the rendering right before the first part is sent; raises GuardRefusal
-Guard = Callable[[Rendering], Any]
 
 
 _DEFAULT = DEFAULTS["delivery"]
@@ -162,23 +162,22 @@ def _with_item(exc: DeliveryError, item_id: str, channel: str, index: int, total
     return error
 
 
-def deliver(channel: Channel, rendering: Rendering, *, guard: Guard,
-            recorder: Recorder | None = None, sleep: Callable[[float], Any] = time.sleep,
-            policy: RetryPolicy | None = None, rng: random.Random | None = None) -> Receipt:
-    """Send every part of ``rendering`` on ``channel`` and return the receipt.
+def deliver(publication: Publication, *, recorder: Recorder | None = None,
+            sleep: Callable[[float], Any] = time.sleep, policy: RetryPolicy | None = None,
+            rng: random.Random | None = None) -> Receipt:
+    """Send every part of an approved ``publication`` on its channel; return the receipt.
 
-    ``guard`` is required: the Publisher passes :func:`k2publisher.guard.check.enforce` bound
-    to the item, and it runs right before the first network call, so nothing reaches an
-    adapter unchecked. Parts the recorder already has are not sent again. On final failure
-    the recorder is told and the typed error is raised, naming the item, the channel and the
-    part.
+    ``publication`` must come from :meth:`k2publisher.pipeline.Pipeline.prepare` (anything
+    else raises TypeError before a byte leaves): the status gate and the guard have already
+    passed, so there is nothing for a caller to forget. Parts the recorder already has are
+    not sent again. On final failure the recorder is told and the typed error is raised,
+    naming the item, the channel and the part.
     """
-    if guard is None:
-        raise TypeError("deliver() needs a guard: nothing is sent without the disclaimer check")
+    publication = approved(publication)
+    channel, rendering = publication.channel, publication.rendering
     policy = policy or _policy_of(channel)
     secrets = channel_secrets(channel)
     item, name, total = rendering.item_id, channel.name, len(rendering.parts)
-    guard(rendering)
     receipts: list[PartReceipt] = []
     previous: PartReceipt | None = None
     for index in range(total):
@@ -221,13 +220,14 @@ def deliver(channel: Channel, rendering: Rendering, *, guard: Guard,
     return Receipt(item_id=item, channel=name, parts=tuple(receipts))
 
 
-def preview(channel: Channel, rendering: Rendering, *, guard: Guard | None = None) -> list[str]:
-    """What :func:`deliver` would send, one masked text per part; nothing is sent.
+def preview(publication: Publication) -> list[str]:
+    """What :func:`deliver` would send for ``publication``, one masked text per part.
 
-    The guard runs first, exactly as before a real delivery.
+    Nothing is sent; ``publication`` must come from ``Pipeline.prepare`` as for a delivery,
+    so a dry run passes the same status gate and guard.
     """
-    if guard is not None:
-        guard(rendering)
+    publication = approved(publication)
+    channel, rendering = publication.channel, publication.rendering
     secrets = channel_secrets(channel)
     out: list[str] = []
     previous: PartReceipt | None = None

@@ -58,6 +58,7 @@ class Site:
     _queue: Queue | None = None
     #: renderings by (item id, channel), shared by the templates and guard checks
     renderings: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _pipeline: Any = None
 
     @property
     def queue(self) -> Queue:
@@ -66,6 +67,15 @@ class Site:
             self._queue = Queue(self.settings.path("queue"))
             self._queue.load()
         return self._queue
+
+    @property
+    def pipeline(self) -> Any:
+        """The site's :class:`~k2publisher.pipeline.Pipeline` (what publish would use)."""
+        if self._pipeline is None:
+            from k2publisher.pipeline import Pipeline
+
+            self._pipeline = Pipeline(self.settings, queue=self.queue)
+        return self._pipeline
 
 
 def _walk_strings(node: Any, where: str) -> Iterator[tuple[str, str]]:

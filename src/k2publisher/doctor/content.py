@@ -38,15 +38,13 @@ def _channels(site: Site) -> list[tuple[str, str]]:
 
 def _renderings(site: Site, items: list[Item]) -> Iterator[tuple[Item, str, Rendering | Exception]]:
     """Each item rendered on each channel (or the exception rendering raised), cached."""
-    from k2publisher.render.renderer import Renderer
-
-    renderer = Renderer(site.settings)
+    pipeline = site.pipeline
     for channel, profile in _channels(site):
         for item in items:
             key = (item.id, channel)
             if key not in site.renderings:
                 try:
-                    site.renderings[key] = renderer.render(item, profile, channel=channel)
+                    site.renderings[key] = pipeline.render([item], channel, profile=profile)
                 except Exception as exc:  # a template failing on one item is the finding
                     site.renderings[key] = exc
             yield item, channel, site.renderings[key]
@@ -54,9 +52,7 @@ def _renderings(site: Site, items: list[Item]) -> Iterator[tuple[Item, str, Rend
 
 def _site_pages(site: Site, items: list[Item]) -> list[str]:
     """Render the feeds and the archive index over ``items``; one message per failure."""
-    from k2publisher.render.renderer import Renderer
-
-    renderer = Renderer(site.settings)
+    renderer = site.pipeline.renderer
     entries = [(item, datetime.now(UTC)) for item in items]
     problems = []
     for name, render in (("feeds", renderer.feeds), ("archive index", renderer.archive_index)):
@@ -97,11 +93,7 @@ def check_templates(site: Site) -> list[Check]:
 
 
 def check_guard(site: Site) -> list[Check]:
-    """The guard approves every ready item on every channel."""
-    from k2publisher.guard.check import check, claims_policy
-    from k2publisher.guard.disclaimers import DisclaimerRules
-
-    rules = DisclaimerRules.from_settings(site.settings)
+    """The guard approves every ready item on every channel (``Pipeline.review``)."""
     ready = site.queue.items(status=Status.READY)
     refused: list[str] = []
     checked = 0
@@ -109,8 +101,7 @@ def check_guard(site: Site) -> list[Check]:
         if isinstance(result, Exception):
             continue  # reported by the templates check
         checked += 1
-        verdict = check(result, item, rules,
-                        claims_policy=claims_policy(site.settings, channel))
+        verdict = site.pipeline.review(item, channel, rendering=result).verdict
         if not verdict.ok:
             refused.append(f"{item.id} on {channel}: {'; '.join(verdict.problems)}")
     if refused:

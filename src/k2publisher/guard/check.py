@@ -8,7 +8,8 @@ item, the channel, the part and the rule, e.g.
 A rendering is refused when any part a reader sees:
 
 * lacks a disclaimer :meth:`DisclaimerRules.required_for_part` requires (the short form counts
-  on social networks only), or (a social post) carries both FDA statements, or (a feed
+  on social networks only), or carries both FDA statements where its items call for one
+  (a post, an email or page of one item), or (a feed
   summary) puts a critical warning after the item's summary;
 * exceeds the channel's limit as the network counts it (:mod:`k2publisher.render.counting`);
 * still holds template syntax (``{{``, ``{%``, ``%}``), a citation digit glued to a word
@@ -193,7 +194,7 @@ def check(rendering: Rendering, item: Item | Sequence[Item], rules: DisclaimerRu
     for unit in units:
         problems += [f"{where} {unit.label}: {p}"
                      for p in _unit_problems(unit, rendering.family, items, rules)]
-    problems += _length_problems(rendering, where)
+    problems += length_problems(rendering, where)
     for key in ("xml", "rss", "atom"):
         document = rendering.extra.get(key)
         if isinstance(document, str):
@@ -215,13 +216,7 @@ def _unit_problems(unit: Unit, family: str, items: Sequence[Item],
                 for d in rules.required_for_part(it, unit.text, unit.index, family)}
     problems = [f"missing disclaimer {d.id}" for d in required.values()
                 if not d.present_in(unit.text, allow_short)]
-    # one post is one unit; long formats place the statement per section, so a page may
-    # rightly hold FDA_SF_1 under one section and FDA_SF_N under another
-    known = {d.id for d in rules.disclaimers}
-    if family == "social" and set(FDA_PAIR) <= known and all(
-            rules.get(i).present_in(unit.text, allow_short) for i in FDA_PAIR):
-        problems.append("carries both FDA_SF_1 and FDA_SF_N; use the one for the number of "
-                        "claims")
+    problems += _fda_pair(unit.text, family, items, rules, allow_short)
     if family == "feed" and unit.label == "summary":
         problems += _warnings_first(unit.text, items, rules)
     problems += template_leftovers(unit.text)
@@ -235,6 +230,24 @@ def _unit_problems(unit: Unit, family: str, items: Sequence[Item],
             problems.append(f"character U+{ord(bad.group()):04X} is not allowed in a feed "
                             "(XML)")
     return problems
+
+
+def _fda_pair(text: str, family: str, items: Sequence[Item], rules: DisclaimerRules,
+              allow_short: bool) -> list[str]:
+    """Both FDA statements in one unit where the items call for only one of them.
+
+    A post is one claim count, so it never carries both. An email or page of one item
+    carries the form the whole item's count picks; a digest may carry both only when its
+    items between them need both (one item with one claim, another with several).
+    """
+    known = {d.id for d in rules.disclaimers}
+    if not set(FDA_PAIR) <= known or not all(
+            rules.get(i).present_in(text, allow_short) for i in FDA_PAIR):
+        return []
+    needed = {d.id for it in items for d in rules.for_item(it)}
+    if family != "social" and set(FDA_PAIR) <= needed:
+        return []
+    return ["carries both FDA_SF_1 and FDA_SF_N; use the one for the number of claims"]
 
 
 def _warnings_first(summary: str, items: Sequence[Item], rules: DisclaimerRules) -> list[str]:
@@ -272,7 +285,8 @@ def _claims_outcome(rendering: Rendering, units: Sequence[Unit], items: Sequence
     return problems, notes
 
 
-def _length_problems(rendering: Rendering, where: str) -> list[str]:
+def length_problems(rendering: Rendering, where: str) -> list[str]:
+    """Each part over the rendering's limit (by its counter), and an email over Gmail's clip."""
     problems: list[str] = []
     total = len(rendering.parts)
     if rendering.family == "email" and rendering.html:

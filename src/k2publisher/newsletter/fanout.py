@@ -37,6 +37,7 @@ from k2publisher.newsletter.message import Identity, IssueTemplate
 from k2publisher.newsletter.store import NewsletterStore
 from k2publisher.newsletter.tokens import Tokens
 from k2publisher.newsletter.transport import Transport, channel_options, transport_factory
+from k2publisher.pipeline import Pipeline, Publication
 from k2publisher.settings import Settings
 
 log = logging.getLogger("k2publisher.newsletter")
@@ -396,31 +397,27 @@ class FanOut:
         return self.transports()
 
 
-def guard_stored_issue(settings: Settings, issue: Issue) -> None:
-    """Run the guard on the stored issue right before the fan-out sends it.
+def prepare_issue(settings: Settings, issue: Issue, *, pipeline: Pipeline | None = None
+                  ) -> Publication:
+    """The stored ``issue`` approved again by ``Pipeline.prepare``, right before sending.
 
-    The issue was guarded when it was composed; this repeats the check at the last step
-    before sending (a resumed issue, an edited rules file). Each recipient's copy only adds
-    an unsubscribe link and headers, so checking the stored text covers every copy. Items
-    gone from the queue since are checked as they were, by the compose-time guard.
-    Raises :class:`~k2publisher.errors.GuardRefusal`.
+    The issue was prepared when it was composed; this repeats the status gate and the guard
+    on the stored text at the last step before sending (a resumed issue, an edited rules
+    file). Each recipient's copy only adds an unsubscribe link and headers, so approving the
+    stored text covers every copy. Items gone from the queue since are left out of the
+    requirements (they were checked when the issue was composed). Raises
+    :class:`~k2publisher.errors.PublicationRefused`.
     """
-    from k2publisher.content.queue import Queue
-    from k2publisher.guard.check import claims_policy, enforce
-    from k2publisher.guard.disclaimers import DisclaimerRules
     from k2publisher.models import Part, Rendering
 
-    queue = Queue(settings.path("queue"), index_path=settings.path("state") / "queue-index.pickle")
-    known = {item.id: item for item in queue.items()}
+    pipeline = pipeline or Pipeline(settings)
+    known = {item.id: item for item in pipeline.queue.items()}
     items = [known[i] for i in issue.item_ids if i in known]
-    if not items:
-        return
     name, _ = channel_options(settings)
     rendering = Rendering(item_id=issue.id, channel=name, profile="email", family="email",
                           parts=(Part(text=issue.text, html=issue.html),), subject=issue.subject,
                           html=issue.html, text=issue.text)
-    enforce(rendering, items, DisclaimerRules.from_settings(settings),
-            claims_policy=claims_policy(settings, name))
+    return pipeline.prepare(items, name, rendering=rendering)
 
 
 def build_fanout(settings: Settings, store: NewsletterStore, issue_id: str, *,
@@ -435,13 +432,14 @@ def build_fanout(settings: Settings, store: NewsletterStore, issue_id: str, *,
     if issue is None:
         raise IssueLookupError(f"no newsletter issue {issue_id!r} (see `k2publisher newsletter "
                                f"status`)")
-    guard_stored_issue(settings, issue)
+    approved = prepare_issue(settings, issue).rendering
     _, channel = channel_options(settings)
     identity = Identity.from_settings(settings, channel)
     if not identity.base_url.startswith("https://"):
         log.warning("site.base_url %s is not https: mail clients ignore a one-click "
                     "List-Unsubscribe that is not https (RFC 8058)", identity.base_url)
-    template = IssueTemplate(issue.id, issue.subject, issue.text, issue.html, identity)
+    template = IssueTemplate(issue.id, approved.subject or issue.subject, approved.text or "",
+                             approved.html or "", identity)
     news = settings.section("newsletter")
     kwargs: dict[str, Any] = {
         "connections": int(news.get("connections") or 4),

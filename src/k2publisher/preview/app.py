@@ -21,10 +21,10 @@ from werkzeug.wrappers import Request, Response
 
 from k2publisher.content.queue import Queue
 from k2publisher.errors import K2Error
+from k2publisher.pipeline import Pipeline
 from k2publisher.preview.core import Preview, preview_item, targets
 from k2publisher.redact import mask
 from k2publisher.render.environment import BUILTIN_TEMPLATES
-from k2publisher.render.renderer import Renderer
 from k2publisher.settings import Settings
 
 _PAGES = jinja2.Environment(
@@ -79,8 +79,11 @@ class PreviewApp:
         if not wanted:
             return None, items, []
         item = self.queue.get(wanted)
-        renderer = Renderer(self.settings)
-        return item, items, preview_item(renderer, item, targets(self.settings))
+        return item, items, preview_item(self._pipeline(), item, targets(self.settings))
+
+    def _pipeline(self) -> Pipeline:
+        """A fresh pipeline per request, so edited templates and rules show at once."""
+        return Pipeline(self.settings, queue=self.queue)
 
     # -- endpoints ------------------------------------------------------------------------------
 
@@ -100,13 +103,13 @@ class PreviewApp:
     def on_email_frame(self, request: Request) -> Response:
         """The email HTML as the newsletter would send it (shown in a sandboxed frame)."""
         item = self._one(request)
-        rendering = Renderer(self.settings).render(item, "email")
+        rendering = self._pipeline().render([item], "email", profile="email")
         return Response(rendering.html or "", mimetype="text/html")
 
     def on_feed_frame(self, request: Request) -> Response:
         """The feed entry's HTML content, as a feed reader would show it."""
         item = self._one(request)
-        rendering = Renderer(self.settings).render(item, "feed")
+        rendering = self._pipeline().render([item], "feed", profile="feed")
         page = _PAGES.get_template("frame.html").render(
             body=rendering.html or "", summary=rendering.extra.get("summary", ""))
         return Response(page, mimetype="text/html")

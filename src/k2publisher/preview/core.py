@@ -1,9 +1,10 @@
 """What preview shows, computed once for the terminal, ``--json``, ``--out`` and ``--serve``.
 
-Channels come from ``[channels]`` (each ``type`` maps to a render profile), plus every social
-profile, so an editor sees how an item reads everywhere before connecting an account. The
-verdict is the guard's own :func:`k2publisher.guard.check.check`, the same code that runs
-right before sending.
+Channels come from ``[channels]`` (each channel type, built-in or plugin, declares its render
+profile in the registry), plus every social profile, so an editor sees how an item reads
+everywhere before connecting an account. The verdict is :meth:`Pipeline.review
+<k2publisher.pipeline.Pipeline.review>`, the check ``Pipeline.prepare`` runs right before
+sending, with each channel's claims policy.
 """
 
 from __future__ import annotations
@@ -20,13 +21,11 @@ from urllib.parse import urlsplit
 
 from k2publisher.errors import ChannelLookupError
 from k2publisher.models import Item, Rendering, Verdict
+from k2publisher.pipeline import Pipeline
 from k2publisher.render.counting import count
 from k2publisher.render.profiles import PROFILES
-from k2publisher.render.renderer import Renderer
 from k2publisher.settings import Settings
 
-#: channel ``type`` -> render profile (``file`` channels name theirs in ``profile``)
-TYPE_PROFILES = {"maildir": "email", "smtp": "email", "rss": "feed", "web": "web"}
 SOCIAL_PROFILES = tuple(n for n, p in PROFILES.items() if p.family == "social")
 
 
@@ -62,16 +61,16 @@ class Preview:
 
 
 def profile_for(name: str, options: dict[str, Any]) -> str:
-    """The render profile of a configured channel, from its ``type`` (and ``profile``)."""
+    """The render profile of a configured channel: its ``profile`` setting, else the one its
+    type declares in the channel registry (plugins included)."""
+    from k2publisher.deliver.registry import channel_type
+
+    if options.get("profile"):
+        return str(options["profile"])
     kind = str(options.get("type", ""))
-    if kind == "file" or "profile" in options:
-        return str(options.get("profile", "mastodon"))
-    if kind in TYPE_PROFILES:
-        return TYPE_PROFILES[kind]
-    if kind in PROFILES:
-        return kind
-    raise ChannelLookupError(f"channel {name!r} has type {kind!r}, which has no render "
-                             f"profile (known: {', '.join(sorted(PROFILES))})")
+    if not kind:
+        raise ChannelLookupError(f"[channels.{name}] needs type = \"...\"")
+    return channel_type(kind).profile
 
 
 def targets(settings: Settings, names: Sequence[str] = ()) -> list[Target]:
@@ -97,23 +96,14 @@ def targets(settings: Settings, names: Sequence[str] = ()) -> list[Target]:
     return out
 
 
-def guard_verdict(rendering: Rendering, item: Item, rules: Any, policy: str) -> Verdict:
-    """The guard's verdict on ``rendering`` (the same check that runs before sending)."""
-    from k2publisher.guard.check import check
-
-    return check(rendering, item, rules, claims_policy=policy)
-
-
-def preview_item(renderer: Renderer, item: Item, wanted: Sequence[Target],
-                 policy: str | None = None) -> list[Preview]:
-    """Render ``item`` for every target and judge each rendering."""
-    policy = policy or str(renderer.settings.section("guard").get("claims", "block"))
+def preview_item(pipeline: Pipeline, item: Item, wanted: Sequence[Target]) -> list[Preview]:
+    """Render ``item`` for every target and judge each rendering as ``prepare`` would."""
     out = []
     for target in wanted:
-        rendering = renderer.render(item, target.profile, channel=target.channel)
+        review = pipeline.review(item, target.channel, profile=target.profile)
+        rendering = review.rendering
         lengths = tuple(count(p.text, rendering.counter) for p in rendering.parts)
-        out.append(Preview(target, rendering, lengths,
-                           guard_verdict(rendering, item, renderer.rules, policy)))
+        out.append(Preview(target, rendering, lengths, review.verdict))
     return out
 
 
@@ -133,9 +123,10 @@ def email_message(rendering: Rendering, settings: Settings,
     return msg
 
 
-def write_out(folder: Path, previews: Sequence[Preview], item: Item, renderer: Renderer,
+def write_out(folder: Path, previews: Sequence[Preview], item: Item, pipeline: Pipeline,
               now: datetime | None = None) -> list[Path]:
     """Write ``email.html/.txt/.eml``, ``feed.xml``, ``atom.xml``, one JSON per social channel."""
+    renderer = pipeline.renderer
     folder.mkdir(parents=True, exist_ok=True)
     now = now or datetime.now(UTC)
     written: list[Path] = []

@@ -39,11 +39,12 @@ from k2publisher.errors import PartBusyError, UncertainDeliveryError
 from k2publisher.models import PartReceipt
 from k2publisher.record.migrations import migrate
 from k2publisher.record.rows import (
+    MANUAL,
     Delivery,
     DeliveryState,
     LedgerError,
     Pick,
-    Publication,
+    PublicationRow,
     PublicationState,
     Run,
     RunState,
@@ -56,8 +57,8 @@ from k2publisher.record.rows import (
 from k2publisher.redact import mask
 
 __all__ = [
-    "DB_NAME", "KEY_TTL", "Delivery", "DeliveryState", "Ledger", "LedgerError", "Pick",
-    "Publication", "PublicationState", "Run", "RunState", "db_path", "iso", "utcnow",
+    "DB_NAME", "KEY_TTL", "MANUAL", "Delivery", "DeliveryState", "Ledger", "LedgerError", "Pick",
+    "PublicationRow", "PublicationState", "Run", "RunState", "db_path", "iso", "utcnow",
 ]
 
 DB_NAME = "k2publisher.sqlite3"
@@ -349,6 +350,35 @@ class Ledger:
                                   pick.round, pick.fingerprint, now, now))
         return self.run(run_id)
 
+    def start_manual(self, item_ids: Sequence[str], channel: str, *, forced: bool = False,
+                     reason: str = "", fingerprint: str = "") -> PublicationRow:
+        """Record a publish made by hand (campaign ``manual``) as a pending publication.
+
+        It shows in ``status`` like a scheduled one, and the selection sees the item as
+        taken on ``channel``, so a later ``run`` does not send it again. ``forced`` and
+        ``reason`` keep an editor's decision to publish an item that was not ``ready``.
+        """
+        now = self._now()
+        ids = list(item_ids)
+        item_id = ids[0] if len(ids) == 1 else "+".join(ids)
+        with self._tx() as conn:
+            conn.execute("INSERT OR IGNORE INTO runs (campaign, slot, state, note, started_at) "
+                         "VALUES (?, ?, 'running', 'k2publisher publish', ?)",
+                         (MANUAL, now, now))
+            run_id = conn.execute("SELECT id FROM runs WHERE campaign = ? AND slot = ?",
+                                  (MANUAL, now)).fetchone()[0]
+            conn.execute("UPDATE runs SET state = 'running', finished_at = NULL WHERE id = ?",
+                         (run_id,))
+            cur = conn.execute(
+                "INSERT INTO publications (run_id, campaign, item_id, items, channel, round, "
+                "state, fingerprint, created_at, updated_at, forced, reason) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+                (run_id, MANUAL, item_id, " ".join(ids) if len(ids) > 1 else "", channel,
+                 self._round(conn, item_id, channel), fingerprint, now, now, int(forced),
+                 mask(reason)[:2000]))
+            pub_id = int(cur.lastrowid or 0)
+        return self.publication(pub_id)
+
     def finish_runs(self) -> int:
         """Mark ``done`` every running run with no pending publication left; return how many."""
         with self._tx() as conn:
@@ -369,12 +399,12 @@ class Ledger:
         return [run_from(r) for r in self._all("SELECT * FROM runs ORDER BY slot DESC, id DESC "
                                            "LIMIT ?", (limit,))]
 
-    def pending_publications(self) -> list[Publication]:
+    def pending_publications(self) -> list[PublicationRow]:
         """Publications still to deliver (new, interrupted, resolved or transiently failed)."""
         return [publication_from(r) for r in self._all(
             "SELECT * FROM publications WHERE state = 'pending' ORDER BY id")]
 
-    def publication(self, pub_id: int) -> Publication:
+    def publication(self, pub_id: int) -> PublicationRow:
         """One publication by id."""
         rows = self._all("SELECT * FROM publications WHERE id = ?", (pub_id,))
         if not rows:
@@ -382,7 +412,7 @@ class Ledger:
         return publication_from(rows[0])
 
     def publications(self, *, states: Iterable[str] | None = None, channel: str | None = None,
-                     limit: int | None = None) -> list[Publication]:
+                     limit: int | None = None) -> list[PublicationRow]:
         """Publications, newest first, optionally filtered by state and channel."""
         return [publication_from(r) for r in self._newest(
             "publications", states, limit, channel=channel)]
@@ -401,7 +431,7 @@ class Ledger:
                          (state.value, url, mask(error)[:2000], self._now(), item_at_fault,
                           pub_id))
 
-    def retry_later(self, pub_id: int, error: str, max_attempts: int) -> Publication:
+    def retry_later(self, pub_id: int, error: str, max_attempts: int) -> PublicationRow:
         """A transient failure: keep it pending for the next tick, or fail after many tries."""
         with self._tx() as conn:
             # after too many tries it fails; the item may be picked again at a later slot
@@ -422,13 +452,13 @@ class Ledger:
         items = rows[0]["items"].split()
         return items[-1] if items else rows[0]["item_id"]
 
-    def latest_outcomes(self) -> list[Publication]:
+    def latest_outcomes(self) -> list[PublicationRow]:
         """The newest finished publication of each (campaign, channel), oldest first."""
         return [publication_from(r) for r in self._all(
             "SELECT * FROM publications WHERE id IN (SELECT MAX(id) FROM publications WHERE "
             "state != 'pending' GROUP BY campaign, channel) ORDER BY id")]
 
-    def failed_since(self, since: datetime) -> list[Publication]:
+    def failed_since(self, since: datetime) -> list[PublicationRow]:
         """Publications that ended ``failed`` or ``blocked`` at or after ``since``."""
         return [publication_from(r) for r in self._all(
             "SELECT * FROM publications WHERE state IN ('failed', 'blocked') AND updated_at "
@@ -442,7 +472,7 @@ class Ledger:
         except sqlite3.OperationalError:  # the newsletter never ran on this site
             return []
 
-    def channel_history(self, channel: str) -> list[Publication]:
+    def channel_history(self, channel: str) -> list[PublicationRow]:
         """Every publication on ``channel``, oldest first (selection reads it)."""
         return [publication_from(r) for r in self._all(
             "SELECT * FROM publications WHERE channel = ? ORDER BY id", (channel,))]

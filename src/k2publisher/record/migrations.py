@@ -69,6 +69,12 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
     """),
     (2, """
+        -- a publish outside any campaign (`k2publisher publish`), and one forced past the
+        -- status gate with the editor's reason
+        ALTER TABLE publications ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE publications ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+    """),
+    (3, """
         -- which process claimed a part it is sending: "<pid>:<token>" (see Ledger.sending)
         ALTER TABLE deliveries ADD COLUMN owner TEXT NOT NULL DEFAULT '';
     """),

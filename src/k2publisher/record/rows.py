@@ -71,7 +71,7 @@ class Delivery:
 
 
 @dataclass(frozen=True)
-class Publication:
+class PublicationRow:
     """One item (or a digest of several) on one channel, at one campaign slot."""
 
     id: int
@@ -88,6 +88,12 @@ class Publication:
     error: str
     created_at: str
     updated_at: str
+    forced: bool = False
+    reason: str = ""
+
+
+#: the campaign name of publications made by hand (`k2publisher publish`)
+MANUAL = "manual"
 
 
 @dataclass(frozen=True)
@@ -131,12 +137,13 @@ def delivery_from(row: sqlite3.Row) -> Delivery:
     return Delivery(**data)
 
 
-def publication_from(row: sqlite3.Row) -> Publication:
-    """A ``publications`` row as a :class:`Publication`."""
+def publication_from(row: sqlite3.Row) -> PublicationRow:
+    """A ``publications`` row as a :class:`PublicationRow`."""
     data = dict(row)
     data["state"] = PublicationState(data["state"])
     data["items"] = tuple(data["items"].split())
-    return Publication(**data)
+    data["forced"] = bool(data.get("forced"))
+    return PublicationRow(**data)
 
 
 def run_from(row: sqlite3.Row) -> Run:

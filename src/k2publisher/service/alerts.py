@@ -8,9 +8,12 @@ and the next alert that goes out says how many (the count and the send times liv
 ledger's ``meta`` table, so a restart does not reset the limit).
 
 An alert is operational text only (the campaign, item id, channel, state and error), never
-an item's content, so it is sent with :func:`~k2publisher.deliver.core.send_with_retries`
-straight to the adapter rather than through the guarded delivery core. A failing alert
-channel is logged and never disturbs the publishing that raised the alert.
+an item's content. It still goes the one way anything reaches a channel:
+:meth:`~k2publisher.pipeline.Pipeline.prepare_notice` approves it (the claims scan and the
+channel's limits; no disclaimer is due without an item) and
+:func:`~k2publisher.deliver.core.deliver` sends it. If the error text quotes a blocked
+claim, the alert goes out without that text. A failing alert channel is logged and never
+disturbs the publishing that raised the alert.
 """
 
 from __future__ import annotations
@@ -22,10 +25,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from k2publisher.abc import Channel
-from k2publisher.deliver.core import ChannelContext, RetryPolicy, channel_secrets, send_with_retries
-from k2publisher.errors import K2Error
+from k2publisher.deliver.core import ChannelContext, RetryPolicy, deliver
+from k2publisher.errors import K2Error, PublicationRefused
 from k2publisher.models import Part, Rendering
-from k2publisher.record.ledger import Ledger, Publication, iso, utcnow
+from k2publisher.pipeline import Pipeline
+from k2publisher.record.ledger import Ledger, PublicationRow, iso, utcnow
 from k2publisher.redact import mask
 from k2publisher.render.environment import escape_discord, escape_markup
 from k2publisher.render.profiles import get_profile
@@ -43,8 +47,7 @@ class Alerts:
     """Sends alerts for one site; a no-op when ``[alerts] channels`` is empty."""
 
     def __init__(self, settings: Settings, ledger: Ledger, *,
-                 clock: Callable[[], datetime] = utcnow,
-                 channel_factory: Callable[[str], Channel] | None = None):
+                 clock: Callable[[], datetime] = utcnow):
         table = {**DEFAULTS["alerts"], **settings.section("alerts")}
         self.settings = settings
         self.ledger = ledger
@@ -52,18 +55,19 @@ class Alerts:
         self.names = [str(n) for n in table["channels"]]
         self.per_hour = int(table["per_hour"])
         self.site = str(settings.site.get("name") or settings.root.name)
-        self._factory = channel_factory or self._load
-        self._channels: dict[str, Channel] = {}
+        self._pipeline: Pipeline | None = None
 
-    def _load(self, name: str) -> Channel:
-        from k2publisher.deliver.registry import load_channel
-
-        return load_channel(name, self.settings, ChannelContext(settings=self.settings,
-                                                                policy=POLICY))
+    @property
+    def pipeline(self) -> Pipeline:
+        """The pipeline that approves alerts (its channels use the short retry budget)."""
+        if self._pipeline is None:
+            self._pipeline = Pipeline(self.settings, context=ChannelContext(
+                settings=self.settings, policy=POLICY))
+        return self._pipeline
 
     # -- what raises an alert -----------------------------------------------------------
 
-    def publication(self, pub: Publication, state: str, error: str = "") -> None:
+    def publication(self, pub: PublicationRow, state: str, error: str = "") -> None:
         """A publication ended ``failed``, ``blocked`` or ``unconfirmed``."""
         self.send(f"{state}: {pub.item_id} on {pub.channel}",
                   f"campaign {pub.campaign}: {pub.item_id} on {pub.channel} is {state}.\n"
@@ -112,12 +116,14 @@ class Alerts:
 
     def _send_one(self, name: str, subject: str, text: str) -> bool:
         try:
-            channel = self._channels.get(name) or self._channels.setdefault(
-                name, self._factory(name))
-            rendering = alert_rendering(channel, subject, text)
-            send_with_retries(lambda: channel.send_part(rendering, 0, None, ""),
-                              policy=POLICY, what=f"alert channel={name}",
-                              secrets=channel_secrets(channel))
+            channel = self.pipeline.channel(name)
+            try:
+                notice = self.pipeline.prepare_notice(
+                    channel, alert_rendering(channel, subject, text))
+            except PublicationRefused:  # the error text quotes a claim: leave it out
+                notice = self.pipeline.prepare_notice(channel, alert_rendering(
+                    channel, subject, "Details left out; see `k2publisher status`."))
+            deliver(notice, policy=POLICY)
         except (K2Error, OSError) as exc:
             log.error(mask(f"channel={name} outcome=alert-failed: {exc}"))
             return False
@@ -126,9 +132,9 @@ class Alerts:
 
     def close(self) -> None:
         """Close the alert channels' connections."""
-        for channel in self._channels.values():
-            channel.close()
-        self._channels.clear()
+        if self._pipeline is not None:
+            self._pipeline.close()
+            self._pipeline = None
 
 
 def alert_rendering(channel: Channel, subject: str, text: str) -> Rendering:

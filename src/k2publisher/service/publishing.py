@@ -1,10 +1,11 @@
 """Delivering the ledger's pending publications through the real pipeline.
 
-A publication of one item goes through :class:`~k2publisher.deliver.publisher.Publisher`
-(render, guard, deliver); a newsletter digest is rendered as one issue and checked against
-the disclaimers of every item in it. The outcome lands in the ledger and in one log line.
-The ledger is the publisher's recorder, so every part is committed before and after its
-network call.
+A publication of one item, or a digest of several, goes through
+:class:`~k2publisher.deliver.publisher.Publisher` (``Pipeline.prepare``, then deliver), with the
+channel's claims policy and the status gate; a digest mailed to subscribers goes through the
+newsletter fan-out, whose issue is prepared by the same pipeline. The outcome lands in the
+ledger and in one log line. The ledger is the publisher's recorder, so every part is
+committed before and after its network call.
 """
 
 from __future__ import annotations
@@ -21,13 +22,15 @@ from k2publisher.errors import (
     ConfigError,
     GuardRefusal,
     K2Error,
+    NotReadyRefusal,
     PartBusyError,
     PermanentDeliveryError,
     TransientDeliveryError,
     UncertainDeliveryError,
 )
-from k2publisher.models import Item, PartReceipt, Receipt, Status
-from k2publisher.record.ledger import Ledger, LedgerError, Publication, PublicationState
+from k2publisher.models import Item, PartReceipt, Receipt
+from k2publisher.pipeline import Publication
+from k2publisher.record.ledger import Ledger, LedgerError, PublicationRow, PublicationState
 from k2publisher.service.alerts import Alerts
 from k2publisher.service.logs import event
 from k2publisher.settings import Settings
@@ -56,6 +59,40 @@ def idempotent_channels(settings: Settings) -> set[str]:
     types = channel_types()
     return {name for name, options in channel_configs(settings).items()
             if getattr(types.get(str(options.get("type", ""))), "idempotent", False)}
+
+
+def publish_now(publisher: Any, ledger: Ledger, publication: Publication) -> Receipt:
+    """Deliver a publication made by hand and record it (campaign ``manual``) in the ledger.
+
+    The row is written before the first part goes out, so ``status`` shows it and a later
+    ``run`` does not pick the item again on that channel; a forced publish keeps its reason.
+    A failure is recorded (``failed``, or ``unconfirmed`` when the part may have gone out)
+    and raised.
+    """
+    from k2publisher.service.selection import fingerprint
+
+    items = publication.items
+    row = ledger.start_manual(publication.item_ids, publication.channel_name,
+                              forced=publication.forced, reason=publication.reason,
+                              fingerprint=fingerprint(items[0]) if len(items) == 1 else "")
+    try:
+        receipt = publisher.send(publication)
+    except (LedgerError, UncertainDeliveryError) as exc:
+        ledger.finish_publication(row.id, PublicationState.UNCONFIRMED, error=str(exc))
+        raise
+    except (TransientDeliveryError, AuthDeliveryError, ConfigError) as exc:
+        ledger.finish_publication(row.id, PublicationState.FAILED, error=str(exc),
+                                  item_at_fault=False)
+        raise
+    except K2Error as exc:
+        ledger.finish_publication(row.id, PublicationState.FAILED, error=str(exc))
+        raise
+    ledger.finish_publication(row.id, PublicationState.SENT, url=receipt.url)
+    ledger.finish_runs()
+    event("sent", campaign=row.campaign, item=row.item_id, channel=row.channel,
+          url=receipt.url, forced=publication.forced or None,
+          reason=publication.reason or None)
+    return receipt
 
 
 class Publishing:
@@ -107,13 +144,19 @@ class Publishing:
         self.ledger.finish_runs()
         return done
 
-    def deliver(self, pub: Publication) -> PublicationState:
+    def deliver(self, pub: PublicationRow) -> PublicationState:
         """Deliver one publication and record its outcome."""
         ids = pub.items or (pub.item_id,)
         try:
-            items = [self._item(i) for i in ids]
-            receipt = self._issue(pub, items) if pub.items else \
-                self.publisher.publish(items[0], pub.channel)
+            items = [self.queue.get(i) for i in ids]
+            if pub.items and self._to_subscribers(pub.campaign):
+                receipt = self._newsletter(pub, items)
+            else:
+                receipt = self.publisher.publish(items if pub.items else items[0],
+                                                 pub.channel, force=pub.forced,
+                                                 reason=pub.reason)
+        except NotReadyRefusal as exc:  # taken back to draft since it was picked
+            return self._finish(pub, PublicationState.FAILED, error=str(exc))
         except GuardRefusal as exc:
             return self._finish(pub, PublicationState.BLOCKED, error=str(exc))
         except PartBusyError as exc:  # another process is delivering it: leave it to that one
@@ -146,7 +189,7 @@ class Publishing:
             return after.state
         return self._finish(pub, PublicationState.SENT, url=receipt.url)
 
-    def _finish(self, pub: Publication, state: PublicationState, *, url: str = "",
+    def _finish(self, pub: PublicationRow, state: PublicationState, *, url: str = "",
                 error: str = "", item_at_fault: bool = True) -> PublicationState:
         self.ledger.finish_publication(pub.id, state, url=url, error=error,
                                        item_at_fault=item_at_fault)
@@ -158,21 +201,13 @@ class Publishing:
             self.alerts.publication(pub, state.value, error)
         return state
 
-    def _item(self, item_id: str) -> Item:
-        item = self.queue.get(item_id)
-        if item.status is not Status.READY:
-            raise PermanentDeliveryError(
-                f"item {item_id!r} is {item.status.value} now, no longer ready "
-                "(approve it again to publish)")
-        return item
-
     def _to_subscribers(self, campaign: str) -> bool:
         from k2publisher.service.campaigns import load_campaigns
 
         return any(c.name == campaign and c.subscribers
                    for c in load_campaigns(self.settings, include_disabled=True))
 
-    def _newsletter(self, pub: Publication, items: list[Item]) -> Receipt:
+    def _newsletter(self, pub: PublicationRow, items: list[Item]) -> Receipt:
         """Mail the digest to every confirmed subscriber through the resumable fan-out.
 
         The issue id is derived from the publication, so a crash mid-send resumes the same
@@ -188,8 +223,8 @@ class Publishing:
             issues = Issues(store)
             issue_id = f"{pub.campaign}-{pub.id}"
             if issues.get(issue_id) is None:
-                start_issue(issues, issue_id, compose(self.settings, items),
-                            [i.id for i in items])
+                start_issue(issues, issue_id, compose(
+                    self.settings, items, pipeline=self.publisher.pipeline))
             summary = build_fanout(self.settings, store, issue_id).run()
         finally:
             store.close()
@@ -203,20 +238,3 @@ class Publishing:
               issue=issue_id, sent=summary.counts.get("sent", 0))
         return Receipt(item_id=pub.item_id, channel=pub.channel,
                        parts=(PartReceipt(index=0, remote_id=issue_id),))
-
-    def _issue(self, pub: Publication, items: list[Item]) -> Receipt:
-        from k2publisher.deliver.core import deliver
-
-        if self._to_subscribers(pub.campaign):
-            return self._newsletter(pub, items)
-
-        publisher = self.publisher
-        rendering = publisher.renderer.render_issue(items, channel=pub.channel)
-        checks = [publisher.guard(item) for item in items]
-
-        def guard(rendering_: Any) -> None:  # the issue must carry every item's disclaimers
-            for check in checks:
-                check(rendering_)
-
-        return deliver(publisher.channel(pub.channel), rendering, recorder=self.ledger,
-                       guard=guard)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from k2publisher.models import Item, Kind, Status
-from k2publisher.record.ledger import Ledger, Pick, Publication, PublicationState
+from k2publisher.record.ledger import Ledger, Pick, PublicationRow, PublicationState
 from k2publisher.service.campaigns import Campaign
 
 #: publication states that mean "this item has gone out (or is going out) on the channel"
@@ -75,7 +75,7 @@ class History:
                         history.add(pub)
         return history
 
-    def add(self, pub: Publication) -> None:
+    def add(self, pub: PublicationRow) -> None:
         """Take one publication into account (the ledger yields them oldest first)."""
         sent_at = datetime.fromisoformat(pub.updated_at) \
             if pub.state is PublicationState.SENT else None
