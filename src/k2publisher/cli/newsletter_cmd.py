@@ -249,7 +249,8 @@ def _print_summary(summary: Summary, as_json: bool) -> int:
                   f"pending, {c['skipped']} skipped", markup=False)
         if summary.requeued or summary.assumed_now:
             out.print(f"resumed after a crash: {summary.requeued} claimed recipient(s) sent "
-                      f"now, {summary.assumed_now} in-flight message(s) counted as sent",
+                      f"now, {summary.assumed_now} in-flight message(s) sent again (the "
+                      "server may have taken them: possible duplicates, same Message-ID)",
                       markup=False)
         if summary.state == "paused":
             out.print(f"paused ({summary.note}): run `k2publisher newsletter send --issue "
@@ -389,7 +390,7 @@ def status_cmd(app: App, issue_id: str | None, as_json: bool) -> None:
             "items": list(issue.item_ids), "note": issue.note, "total": c["total"],
             "sent": c["sent"], "pending": c["pending"] + c["sending"] + c["deferred"],
             "failed": c["failed"], "bounced": c["bounced"], "skipped": c["skipped"],
-            "assumed_after_crash": c["assumed"] + c["awaiting"]}
+            "possible_duplicates": c["possible_duplicates"]}
     if as_json:
         print_json(data)
         return

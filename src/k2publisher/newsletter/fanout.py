@@ -161,7 +161,8 @@ class Summary:
         return {"issue": self.issue_id, "state": self.state, "counts": self.counts,
                 "elapsed_seconds": round(self.elapsed, 3), "sent_this_run": self.sent_now,
                 "messages_per_second": round(self.rate, 1), "requeued_after_crash":
-                self.requeued, "assumed_after_crash": self.assumed_now, "note": self.note}
+                self.requeued, "possible_duplicates_after_crash": self.assumed_now,
+                "note": self.note}
 
 
 @dataclass
@@ -173,6 +174,7 @@ class _Run:
     gone: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     sent: int = 0
+    lost: int = 0  # connections lost in a row without a message accepted in between
     note: str = ""
 
 
@@ -195,6 +197,8 @@ class FanOut:
         self.page_size = page_size
         self.retry_delays = tuple(retry_delays)
         self.reconnect_delays = tuple(reconnect_delays)
+        #: connection losses in a row (no message accepted between) before the run pauses
+        self.max_lost_in_a_row = 3 * self.connections + len(self.reconnect_delays)
         #: held for CPU-bound steps and for the awaiting-commit + final-dot pair
         self._critical = threading.Lock()
 
@@ -227,8 +231,8 @@ class FanOut:
         started = time.monotonic()
         requeued, assumed = self.issues.recover(issue_id)
         if requeued or assumed:
-            log.info("issue %s: resumed; %d claimed rows requeued, %d in-flight rows counted "
-                     "as sent", issue_id, requeued, assumed)
+            log.info("issue %s: resumed; %d claimed rows requeued, %d in-flight rows sent "
+                     "again (possible duplicates)", issue_id, requeued, assumed)
         self.issues.set_state(issue_id, "sending")
         counts = self.issues.counts(issue_id)
         finished = sum(counts[s] for s in ("sent", "bounced", "failed", "skipped"))
@@ -351,11 +355,19 @@ class FanOut:
             self.issues.bounce(issue_id, sid, str(exc))
             return "bounced"
         except ConnectionLostError as exc:
-            # The server hung up. Even after the final dot it most likely did not take the
-            # message (RFC 1047): send it again later, with the same Message-ID.
+            # The connection failed, not the recipient: the row is due again and no attempt
+            # is charged to it (the run pauses when the server stays away). After the final
+            # dot the server may have taken it (RFC 1047): sent again with the same
+            # Message-ID, counted as a possible duplicate.
             if exc.dot_sent:
                 log.warning("issue %s: %s; the message will be sent again", issue_id, exc)
-            self.issues.defer(issue_id, sid, str(exc), self.retry_delays)
+            self.issues.requeue(issue_id, sid, str(exc), maybe_accepted=exc.dot_sent)
+            with run.lock:
+                run.lost += 1
+                if run.lost > self.max_lost_in_a_row:
+                    run.note = (f"the server dropped {run.lost} connections in a row without "
+                                "accepting a message")
+                    run.gone.set()
             return "reconnect"
         except TransientDeliveryError as exc:
             return self.issues.defer(issue_id, sid, str(exc), self.retry_delays)
@@ -365,6 +377,7 @@ class FanOut:
         self.issues.sent(issue_id, sid)
         with run.lock:
             run.sent += 1
+            run.lost = 0
         return "sent"
 
     @contextlib.contextmanager
