@@ -125,7 +125,15 @@ class PermanentDeliveryError(DeliveryError):
     """Retrying will not help (validation error, duplicate, 4xx): tell the editor."""
 
 
-class AuthDeliveryError(PermanentDeliveryError):
+class ChannelFaultError(PermanentDeliveryError):
+    """The channel is misconfigured (TLS, credentials, its own recipient refused), not the item.
+
+    The publication fails without blaming the item, so the item is picked again once the
+    channel's settings are fixed.
+    """
+
+
+class AuthDeliveryError(ChannelFaultError):
     """The credentials are wrong or expired: fix them in the config or .env."""
 
 

@@ -24,6 +24,7 @@ from k2publisher.deliver.http import HttpClient, mask_headers, retry_after
 from k2publisher.deliver.registry import channel_types, load_channel, masked_options
 from k2publisher.errors import (
     AuthDeliveryError,
+    ChannelFaultError,
     PermanentDeliveryError,
     TransientDeliveryError,
     UncertainDeliveryError,
@@ -350,7 +351,7 @@ def _refused() -> requests.ConnectionError:
     (requests.ConnectionError, False, UncertainDeliveryError),  # dropped after sending
     (requests.ReadTimeout, True, TransientDeliveryError),       # safe to repeat
     (requests.ReadTimeout, False, UncertainDeliveryError),      # the post may exist
-    (requests.exceptions.SSLError, True, PermanentDeliveryError),
+    (requests.exceptions.SSLError, True, ChannelFaultError),    # the channel's config
 ])
 def test_transport_failures_are_classified(failure, retry_safe, expected):
     class Failing(requests.Session):
@@ -447,3 +448,20 @@ def test_bluesky_keeps_its_session_in_the_state_folder_across_processes(
     for token in ("access-login-1", "access-login-2", "refresh-login", "access-refreshed",
                   "refresh-refreshed", "app-pass-word"):
         assert token not in logged
+
+
+def test_bluesky_200_without_a_uri_is_unconfirmed_not_failed(network, tmp_path):
+    """The record was accepted (200) but the answer lacks its uri: the post likely exists."""
+    from k2publisher.errors import UncertainDeliveryError
+
+    network.route("/xrpc/com.atproto.server.createSession", lambda s, n: json_reply(
+        {"accessJwt": "acc", "refreshJwt": "ref", "did": "did:plc:a", "handle": "a.example"}))
+    network.route("/xrpc/com.atproto.repo.createRecord",
+                  lambda s, n: json_reply({"validationStatus": "valid"}))
+    channel = _channel("bluesky", {"service": network.base, "handle": "a.example",
+                                   "password": "app-pass-word"}, tmp_path)
+    recorder = MemoryRecorder()
+    with pytest.raises(UncertainDeliveryError, match="no uri"):
+        deliver(channel, thread_rendering("bluesky", parts=2), recorder=recorder,
+                sleep=pytest.fail)
+    assert len(network.to("/xrpc/com.atproto.repo.createRecord")) == 1

@@ -10,6 +10,8 @@ import click
 
 from k2publisher.cli.app import App, pass_app
 from k2publisher.cli.output import EXIT_CHECK_FAILED, console, print_json, print_table
+from k2publisher.errors import K2Error
+from k2publisher.models import PartReceipt
 from k2publisher.record.ledger import (
     DeliveryState,
     Ledger,
@@ -206,25 +208,72 @@ def _short(stamp: str | None) -> str:
 
 
 @click.command("resolve", epilog="\b\nExamples:\n  k2publisher resolve 12 --sent    "
-               "# it did go out: never send it again\n  k2publisher resolve 12 --retry   "
-               "# it did not: send it at the next tick")
+               "# it did go out: never send it again\n"
+               "  k2publisher resolve 12 --sent --remote-id https://mastodon.example/@k2/1131\n"
+               "  k2publisher resolve 12 --retry   # it did not: send it at the next tick")
 @click.argument("row_id", type=int)
 @click.option("--sent", "outcome", flag_value="sent", help="The part did reach the network.")
 @click.option("--retry", "outcome", flag_value="retry", help="It did not: send it again.")
+@click.option("--remote-id", metavar="ID|URL",
+              help="With --sent: the post's id or URL, so the rest of a thread replies to it "
+                   "(needed on thread channels when later parts follow).")
 @pass_app
-def resolve_cmd(app: App, row_id: int, outcome: str | None) -> int:
-    """Decide an unconfirmed delivery row (see `k2publisher status`)."""
+def resolve_cmd(app: App, row_id: int, outcome: str | None, remote_id: str | None) -> int:
+    """Decide an unconfirmed delivery row (see `k2publisher status`).
+
+    On a thread channel (Mastodon, Bluesky, X) the next part replies to this one, so
+    `--sent` needs `--remote-id` with the post's id or URL unless it was the last part.
+    `--sent --remote-id` also fills in the id of a row marked sent without one.
+    """
     if outcome is None:
         raise click.UsageError("say what happened: --sent or --retry")
+    if remote_id is not None and outcome != "sent":
+        raise click.UsageError("--remote-id goes with --sent")
     with _ledger(app) as ledger:
         try:
-            row = ledger.resolve(row_id, outcome)  # type: ignore[arg-type]
+            row = ledger.delivery(row_id)
+            receipt = _receipt_for(app, row, remote_id) if outcome == "sent" else None
+            row = ledger.resolve(row_id, outcome, receipt=receipt)  # type: ignore[arg-type]
         except LedgerError as exc:
             console(stderr=True).print(f"error: {exc}", markup=False)
             return EXIT_CHECK_FAILED
     console().print(f"row {row.id} ({row.item_id} on {row.channel}, part {row.part}) is now "
                     f"{row.state.value}", markup=False)
     return 0
+
+
+def _receipt_for(app: App, row: Any, remote_id: str | None) -> Any:
+    """The receipt ``--remote-id`` names, checked by the row's channel; None without it.
+
+    Raises :class:`click.UsageError` when the channel threads, later parts follow and no
+    remote id was given, or when the value names no post on that channel.
+    """
+    from k2publisher.deliver.registry import load_channel
+    from k2publisher.pipeline import Pipeline
+
+    try:
+        channel = load_channel(row.channel, app.settings)
+    except K2Error:  # the channel is gone from the config: keep the value as given
+        channel = None
+    if remote_id is None:
+        if channel is None or not channel.supports_threads:
+            return None
+        try:
+            with Pipeline(app.settings, queue=app.queue) as pipeline:
+                total = len(pipeline.render([pipeline.item(row.item_id)], row.channel).parts)
+        except K2Error:
+            total = None
+        if total is not None and row.part + 1 >= total:
+            return None  # the last part: nothing replies to it
+        raise click.UsageError(
+            f"{row.item_id} on {row.channel} is a thread and part {row.part + 1} has a part "
+            "after it that replies to it: pass --remote-id with the post's id or URL (open "
+            "the account to find it)")
+    try:
+        return channel.receipt_for(row.part, remote_id) if channel is not None else \
+            PartReceipt(index=row.part, remote_id=remote_id)
+    except ValueError as exc:
+        raise click.UsageError(f"--remote-id: {exc}") from None
 
 
 @click.command("backup", epilog="\b\nExamples:\n  k2publisher backup backups/\n"

@@ -272,12 +272,15 @@ class Ledger:
                      (self._now(), f"part {row['part']} unconfirmed (delivery row {row['id']})",
                       row["item_id"], row["channel"], row["round"]))
 
-    def resolve(self, row_id: int, outcome: Literal["sent", "retry"]) -> Delivery:
+    def resolve(self, row_id: int, outcome: Literal["sent", "retry"], *,
+                receipt: PartReceipt | None = None) -> Delivery:
         """An editor's decision on an unconfirmed part: it did go out, or send it again.
 
-        Either way its publication goes back to ``pending`` so the remaining parts (if any)
-        are delivered at the next tick. Raises :class:`LedgerError` for an unknown row or one
-        that is not unconfirmed.
+        With ``sent``, ``receipt`` (from the post's remote id or URL) is recorded so the
+        rest of a thread replies to that post; it may also be given later for a row already
+        marked ``sent`` without one. Either way the publication goes back to ``pending`` so
+        the remaining parts (if any) are delivered at the next tick. Raises
+        :class:`LedgerError` for an unknown row or one that is not unconfirmed.
         """
         if outcome not in ("sent", "retry"):
             raise ValueError("outcome must be 'sent' or 'retry'")
@@ -285,14 +288,19 @@ class Ledger:
             row = conn.execute("SELECT * FROM deliveries WHERE id = ?", (row_id,)).fetchone()
             if row is None:
                 raise LedgerError(f"no delivery row {row_id} (see `k2publisher status`)")
-            if row["state"] != DeliveryState.UNCONFIRMED:
+            amend = outcome == "sent" and receipt is not None and \
+                row["state"] == DeliveryState.SENT and not row["remote_id"]
+            if row["state"] != DeliveryState.UNCONFIRMED and not amend:
                 raise LedgerError(f"delivery row {row_id} is {row['state']}, not unconfirmed")
             now = self._now()
             state = "sent" if outcome == "sent" else "pending"
             note = "marked sent by an editor" if outcome == "sent" else "retry asked by an editor"
+            remote_id = receipt.remote_id if receipt else row["remote_id"]
+            url = receipt.url if receipt else row["url"]
             conn.execute("UPDATE deliveries SET state = ?, error = ?, updated_at = ?, "
-                         "finished_at = ? WHERE id = ?",
-                         (state, note, now, now if outcome == "sent" else None, row_id))
+                         "finished_at = ?, remote_id = ?, url = ? WHERE id = ?",
+                         (state, note, now, now if outcome == "sent" else None, remote_id, url,
+                          row_id))
             left = conn.execute("SELECT COUNT(*) FROM deliveries WHERE item_id = ? AND channel "
                                 "= ? AND round = ? AND state = 'unconfirmed'",
                                 (row["item_id"], row["channel"], row["round"])).fetchone()[0]

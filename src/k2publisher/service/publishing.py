@@ -17,7 +17,7 @@ from typing import Any
 
 from k2publisher.content.queue import Queue
 from k2publisher.errors import (
-    AuthDeliveryError,
+    ChannelFaultError,
     ChannelLookupError,
     ConfigError,
     GuardRefusal,
@@ -80,7 +80,7 @@ def publish_now(publisher: Any, ledger: Ledger, publication: Publication) -> Rec
     except (LedgerError, UncertainDeliveryError) as exc:
         ledger.finish_publication(row.id, PublicationState.UNCONFIRMED, error=str(exc))
         raise
-    except (TransientDeliveryError, AuthDeliveryError, ConfigError) as exc:
+    except (TransientDeliveryError, ChannelFaultError, ConfigError, PartBusyError) as exc:
         ledger.finish_publication(row.id, PublicationState.FAILED, error=str(exc),
                                   item_at_fault=False)
         raise
@@ -174,7 +174,7 @@ class Publishing:
             return after.state
         except (LedgerError, UncertainDeliveryError) as exc:  # waits for `resolve`
             return self._finish(pub, PublicationState.UNCONFIRMED, error=str(exc))
-        except (AuthDeliveryError, ConfigError, ChannelLookupError) as exc:
+        except (ChannelFaultError, ConfigError, ChannelLookupError) as exc:
             # the channel is at fault, not the item: it may go out once that is fixed
             return self._finish(pub, PublicationState.FAILED, error=str(exc),
                                 item_at_fault=False)

@@ -13,13 +13,19 @@ fresh login. Threads use
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 import requests
 
 from k2publisher.deliver.http import HttpChannel, error_detail
 from k2publisher.deliver.sessions import SessionFile
-from k2publisher.errors import AuthDeliveryError, DeliveryError, ItemNotFoundError
+from k2publisher.errors import (
+    AuthDeliveryError,
+    DeliveryError,
+    ItemNotFoundError,
+    PermanentDeliveryError,
+)
 from k2publisher.models import PartReceipt, Rendering
 
 POST = "app.bsky.feed.post"
@@ -132,10 +138,16 @@ class BlueskyChannel(HttpChannel):
     def _strong_ref(self, uri: str) -> dict[str, Any]:
         """The ref and thread root of a post (cached, else read back with ``getRecord``)."""
         if uri not in self._refs:
-            repo, collection, rkey = uri.removeprefix("at://").split("/", 2)
+            parts = uri.removeprefix("at://").split("/", 2)
+            if not uri.startswith("at://") or len(parts) != 3 or not all(parts):
+                raise PermanentDeliveryError(
+                    f"the previous part's id {uri!r} is not an at:// URI: give it with "
+                    "`k2publisher resolve ROW --remote-id URL`", channel=self.name)
+            repo, collection, rkey = parts
             record = self._authed("GET", "com.atproto.repo.getRecord",
                                   params={"repo": repo, "collection": collection, "rkey": rkey})
-            ref = {"uri": uri, "cid": self.http.field(record, "cid", retry_safe=True)}
+            ref = {"uri": str(record.get("uri") or uri),
+                   "cid": self.http.field(record, "cid", retry_safe=True)}
             root = (record.get("value") or {}).get("reply", {}).get("root") or ref
             self._refs[uri] = {"ref": ref, "root": root}
         return self._refs[uri]
@@ -190,6 +202,18 @@ class BlueskyChannel(HttpChannel):
         handle = (self._session or session).get("handle") or self.options["handle"]
         return PartReceipt(index=index, remote_id=uri,
                            url=f"https://bsky.app/profile/{handle}/post/{uri.rsplit('/', 1)[-1]}")
+
+    def receipt_for(self, index: int, value: str) -> PartReceipt:
+        """An ``at://`` URI, or a post's ``https://bsky.app/profile/HANDLE/post/RKEY`` URL."""
+        value = value.strip()
+        found = re.fullmatch(r"https://bsky\.app/profile/([^/]+)/post/([^/?#]+)/?", value)
+        if found:
+            return PartReceipt(index=index, url=value,
+                               remote_id=f"at://{found.group(1)}/{POST}/{found.group(2)}")
+        if re.fullmatch(r"at://[^/]+/[^/]+/[^/]+", value):
+            return PartReceipt(index=index, remote_id=value)
+        raise ValueError(f"{value!r} is neither an at:// URI nor a bsky.app post URL "
+                         "(https://bsky.app/profile/HANDLE/post/RKEY)")
 
     def describe(self, rendering: Rendering, index: int, previous: PartReceipt | None,
                  idempotency_key: str) -> str:
