@@ -191,7 +191,8 @@ def status_cmd(app: App, limit: int, as_json: bool) -> int:
 def _pub(p: Any) -> dict[str, Any]:
     return {"id": p.id, "campaign": p.campaign, "item": p.item_id, "items": list(p.items),
             "channel": p.channel, "state": p.state.value, "round": p.round, "url": p.url,
-            "error": p.error, "attempts": p.attempts, "created_at": p.created_at,
+            "error": p.error, "attempts": p.attempts, "not_before": p.not_before or None,
+            "created_at": p.created_at,
             "updated_at": p.updated_at, "forced": p.forced, "reason": p.reason}
 
 

@@ -408,9 +408,11 @@ class Ledger:
                                            "LIMIT ?", (limit,))]
 
     def pending_publications(self) -> list[PublicationRow]:
-        """Publications still to deliver (new, interrupted, resolved or transiently failed)."""
+        """Publications due now (new, interrupted, resolved or transiently failed); those a
+        rate limit holds back until a later ``not_before`` wait for it."""
         return [publication_from(r) for r in self._all(
-            "SELECT * FROM publications WHERE state = 'pending' ORDER BY id")]
+            "SELECT * FROM publications WHERE state = 'pending' AND (not_before = '' OR "
+            "not_before <= ?) ORDER BY id", (self._now(),))]
 
     def publication(self, pub_id: int) -> PublicationRow:
         """One publication by id."""
@@ -439,8 +441,24 @@ class Ledger:
                          (state.value, url, mask(error)[:2000], self._now(), item_at_fault,
                           pub_id))
 
-    def retry_later(self, pub_id: int, error: str, max_attempts: int) -> PublicationRow:
-        """A transient failure: keep it pending for the next tick, or fail after many tries."""
+    def retry_later(self, pub_id: int, error: str, max_attempts: int, *,
+                    not_before: datetime | None = None) -> PublicationRow:
+        """A transient failure: keep it pending for the next tick, or fail after many tries.
+
+        ``not_before`` (a network's Retry-After or rate-limit reset) is a wait, not a
+        failure: no attempt is counted, and neither this publication nor any other pending
+        one on the same channel (the limit is the account's) is tried before that time.
+        """
+        if not_before is not None:
+            with self._tx() as conn:
+                channel = conn.execute("SELECT channel FROM publications WHERE id = ?",
+                                       (pub_id,)).fetchone()[0]
+                conn.execute("UPDATE publications SET error = CASE WHEN id = ? THEN ? ELSE "
+                             "error END, updated_at = ?, not_before = MAX(not_before, ?) "
+                             "WHERE channel = ? AND state = 'pending'",
+                             (pub_id, mask(error)[:2000], self._now(), iso(not_before),
+                              channel))
+            return self.publication(pub_id)
         with self._tx() as conn:
             # after too many tries it fails; the item may be picked again at a later slot
             conn.execute("UPDATE publications SET attempts = attempts + 1, error = ?, "

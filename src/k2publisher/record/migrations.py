@@ -78,6 +78,11 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         -- which process claimed a part it is sending: "<pid>:<token>" (see Ledger.sending)
         ALTER TABLE deliveries ADD COLUMN owner TEXT NOT NULL DEFAULT '';
     """),
+    (4, """
+        -- a network's rate limit (Retry-After, a reset time): not tried again before this
+        -- UTC ISO time ('' = due now)
+        ALTER TABLE publications ADD COLUMN not_before TEXT NOT NULL DEFAULT '';
+    """),
 )
 
 LATEST = MIGRATIONS[-1][0]

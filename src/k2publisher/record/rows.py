@@ -90,6 +90,8 @@ class PublicationRow:
     updated_at: str
     forced: bool = False
     reason: str = ""
+    #: UTC ISO time before which a rate-limited publication is not tried again ('' = now)
+    not_before: str = ""
 
 
 #: the campaign name of publications made by hand (`k2publisher publish`)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from k2publisher.content.queue import Queue
@@ -30,7 +31,13 @@ from k2publisher.errors import (
 )
 from k2publisher.models import Item, PartReceipt, Receipt
 from k2publisher.pipeline import Publication
-from k2publisher.record.ledger import Ledger, LedgerError, PublicationRow, PublicationState
+from k2publisher.record.ledger import (
+    Ledger,
+    LedgerError,
+    PublicationRow,
+    PublicationState,
+    iso,
+)
 from k2publisher.service.alerts import Alerts
 from k2publisher.service.logs import event
 from k2publisher.settings import Settings
@@ -136,9 +143,13 @@ class Publishing:
         if pending:
             self.queue.load()
         done = 0
-        for pub in pending:
+        for listed in pending:
             if self.should_stop():
                 break
+            pub = self.ledger.publication(listed.id)  # a rate limit met on the way may hold it
+            if pub.state is not PublicationState.PENDING or \
+                    (pub.not_before and pub.not_before > iso(self.ledger.clock())):
+                continue
             self.deliver(pub)
             done += 1
         self.ledger.finish_runs()
@@ -164,11 +175,14 @@ class Publishing:
                   level=logging.WARNING, note=str(exc))
             return PublicationState.PENDING
         except TransientDeliveryError as exc:
-            after = self.ledger.retry_later(pub.id, str(exc), MAX_ATTEMPTS)
+            until = None if exc.retry_after is None else \
+                self.ledger.clock() + timedelta(seconds=exc.retry_after)
+            after = self.ledger.retry_later(pub.id, str(exc), MAX_ATTEMPTS, not_before=until)
             self.outcomes[after.state] += 1
             event("retry-later" if after.state is PublicationState.PENDING else "failed",
                   campaign=pub.campaign, item=pub.item_id, channel=pub.channel,
-                  level=logging.WARNING, error=str(exc), attempts=after.attempts)
+                  level=logging.WARNING, error=str(exc), attempts=after.attempts,
+                  not_before=after.not_before or None)
             if after.state is not PublicationState.PENDING:
                 self.alerts.publication(after, after.state.value, str(exc))
             return after.state
