@@ -115,6 +115,38 @@ class FakeNetwork:
         return True
 
 
+def write_config(root: Path, base: str, *, items: int, hook: str,
+                 channels: tuple[str, ...] = ("masto", "hook")) -> Path:
+    """The site config of a crash trial: Mastodon and a Discord webhook at ``base``, and
+    one campaign due at start that takes ``items`` items (``tests/service`` uses it too)."""
+    config = root / "config" / "k2publisher.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f"""
+[delivery]
+max_attempts = 2
+backoff_base = 0.05
+timeout = 5
+
+[channels.masto]
+type = "mastodon"
+instance = "{base}"
+token = "crash-token-1234"
+
+[channels.hook]
+type = "discord"
+webhook_url = "{base}{hook}"
+
+[campaigns.burst]
+channels = {json.dumps(list(channels))}
+run_on_start = true
+items_per_slot = {items}
+times = ["03:00"]
+timezone = "UTC"
+grace = 86400
+""", encoding="utf-8")
+    return config
+
+
 def _service_site(root: Path, base: str, trial: int, items: int) -> tuple[Path, list[str]]:
     ids = []
     for n in range(items):
@@ -137,31 +169,7 @@ priority: {items - n}
 
 Trial {trial:03d} note {n:02d}: a short body written for the crash trials.
 """, encoding="utf-8")
-    config = root / "config" / "k2publisher.toml"
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(f"""
-[delivery]
-max_attempts = 2
-backoff_base = 0.05
-timeout = 5
-
-[channels.masto]
-type = "mastodon"
-instance = "{base}"
-token = "trial-token-{trial}"
-
-[channels.hook]
-type = "discord"
-webhook_url = "{base}/api/webhooks/{trial}/hook-token"
-
-[campaigns.burst]
-channels = ["masto", "hook"]
-run_on_start = true
-items_per_slot = {items}
-times = ["03:00"]
-timezone = "UTC"
-grace = 86400
-""", encoding="utf-8")
+    config = write_config(root, base, items=items, hook=f"/api/webhooks/{trial}/hook-token")
     return config, ids
 
 

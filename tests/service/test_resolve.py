@@ -95,12 +95,9 @@ grace = 86400
     return config
 
 
-def test_resolve_sent_with_the_remote_id_lets_the_rest_of_the_thread_reply_to_it(
-        tmp_path: Path, mastodon: tuple[FakeMastodon, str], run_cli: Any) -> None:
-    fake, base = mastodon
-    config = _site(tmp_path, base)
-    # part 1 went out at a crash (the editor sees it on the account as status 777)
-    with Ledger(db_path(tmp_path / "state")) as ledger:
+def _first_part_unconfirmed(root: Path) -> int:
+    """Part 1 of the thread went out at a crash: its row is unconfirmed; returns its id."""
+    with Ledger(db_path(root / "state")) as ledger:
         ledger.start_run("once", datetime(2026, 3, 2, 3, 0, tzinfo=UTC),
                          [Pick("vitamin-k2/absorption", ("masto",))])
         ledger.sending("vitamin-k2/absorption", "masto", 0, "k")
@@ -108,7 +105,14 @@ def test_resolve_sent_with_the_remote_id_lets_the_rest_of_the_thread_reply_to_it
                       UncertainDeliveryError("connection reset after the request"), False)
         (pub,) = ledger.pending_publications()
         ledger.finish_publication(pub.id, PublicationState.UNCONFIRMED, error="part 0")
-        row = ledger.deliveries()[0].id
+        return ledger.deliveries()[0].id
+
+
+def test_resolve_sent_with_the_remote_id_lets_the_rest_of_the_thread_reply_to_it(
+        tmp_path: Path, mastodon: tuple[FakeMastodon, str], run_cli: Any) -> None:
+    fake, base = mastodon
+    config = _site(tmp_path, base)
+    row = _first_part_unconfirmed(tmp_path)  # the editor sees it on the account as 777
     cfg = ("--config", str(config))
     with pytest.raises(Exception, match="pass --remote-id"):  # a later part replies to it
         run_cli(*cfg, "resolve", str(row), "--sent", cwd=tmp_path)
@@ -135,13 +139,8 @@ def test_a_part_whose_predecessor_has_no_remote_id_waits_for_the_editor(
     nothing is left `sending`, and the id can still be given afterwards."""
     fake, base = mastodon
     config = _site(tmp_path, base)
+    row = _first_part_unconfirmed(tmp_path)
     with Ledger(db_path(tmp_path / "state")) as ledger:
-        ledger.start_run("once", datetime(2026, 3, 2, 3, 0, tzinfo=UTC),
-                         [Pick("vitamin-k2/absorption", ("masto",))])
-        ledger.sending("vitamin-k2/absorption", "masto", 0, "k")
-        ledger.failed("vitamin-k2/absorption", "masto", 0,
-                      UncertainDeliveryError("reset"), False)
-        row = ledger.deliveries()[0].id
         ledger.resolve(row, "sent")  # what main allowed: no remote id
     cfg = ("--config", str(config))
     run_cli(*cfg, "run", "--once", cwd=tmp_path)
