@@ -12,6 +12,17 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from unicodedata import normalize
+
+
+def nfc(text: str) -> str:
+    """``text`` in Unicode NFC, the one form k2publisher counts and sends.
+
+    A decomposed accent (``e`` + U+0301) and its composed form (``é``) are one character to
+    every network; normalising once, where parts are made, keeps counts and sent text equal.
+    """
+    return normalize("NFC", text)
+
 
 #: literal placed in newsletter renderings where each recipient's unsubscribe URL goes
 UNSUBSCRIBE_PLACEHOLDER = "%%UNSUBSCRIBE_URL%%"
@@ -112,6 +123,15 @@ class Part:
     facets: tuple[Mapping[str, Any], ...] = ()
     disclaimers: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        text = nfc(self.text)
+        if text != self.text and self.facets:
+            raise ValueError("facets were computed on text that is not in NFC; normalise "
+                             "first (k2publisher.models.nfc)")
+        object.__setattr__(self, "text", text)
+        if self.html is not None:
+            object.__setattr__(self, "html", nfc(self.html))
+
 
 @dataclass(frozen=True)
 class Rendering:
@@ -135,6 +155,12 @@ class Rendering:
     text: str | None = None
     disclaimers: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("subject", "preheader", "html", "text"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, nfc(value))
 
     @property
     def texts(self) -> list[str]:

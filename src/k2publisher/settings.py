@@ -49,6 +49,9 @@ DEFAULTS: dict[str, Any] = {
         "hashtags": 3,
         "text_width": 76,
     },
+    "feeds": {
+        "hub": "",                   # WebSub hub announced in every feed and pinged on publish
+    },
     "guard": {
         "claims": "block",          # block | review | off : what a `block` finding does
         "channels": {},             # `claims` per channel name, e.g. social = "review"

@@ -43,6 +43,10 @@ DOCS: dict[str, str] = {
     "render.feed_items": "How many of the newest entries the RSS and Atom feeds keep.",
     "render.hashtags": "At most this many tags become hashtags in a social post.",
     "render.text_width": "Line width of the plain-text part of emails.",
+    "feeds": "The RSS, Atom and JSON feeds in the public folder.",
+    "feeds.hub": "WebSub hub URL (e.g. https://pubsubhubbub.appspot.com/): announced as "
+                 "<link rel=\"hub\"> in every feed and pinged after each publish, so readers "
+                 "get new items at once; \"\" = no hub.",
     "guard": "The guard checks every rendering before it leaves.",
     "guard.claims": "What a claims finding at level `block` does: block (refuse to send), "
                     "review (send, but report) or off.",

@@ -29,6 +29,14 @@ PAGE_BITS = st.sampled_from([
     "Links to Scientific Studies", "Pubmed", "Latest posts by A B (see all)", "# Heading",
     "## Section", "<h2>x</h2>", "<?xml version='1.0'?><rss>", "---", "id: x", "", "\n", " ",
     "Mechanism of Action", "Vitamin K2, Nootropics", "HCC5.", "D39", "1012", ":", "|", "\t",
+    # chrome families and glued names of unseen pages
+    "Home › Nootropics › X", "Tweet", "Facebook / X / WhatsApp", "Leave a Reply",
+    "3 thoughts on “X”", "Jane D.", "March 3, 2024 at 9:12 am", "Reply", "Table of Contents",
+    "1. Dosage", "References", "1. Smith J, et al. Title. J Med. 2019;12(3):45-67.",
+    "About the Author", "Jane Doe is a nutrition writer.", "By Jane Doe | Updated May 2, 2024",
+    "Subscribe", "Enter your email", "We use cookies to improve your experience.", "Accept",
+    "Check the price on Amazon", "You May Also Like", "IL-128", "40%12", "47%)9", "mg3",
+    "GLP-16", "CD3412", "Food Sources of Lion's Mane", "Side-Effects", "Frequently Asked Questions",
 ])
 PAGES = st.one_of(
     st.text(max_size=400),

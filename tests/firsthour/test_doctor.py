@@ -44,7 +44,7 @@ def lines(out: str) -> dict[str, str]:
     """Doctor output as check name -> its line."""
     found = {}
     for line in out.splitlines():
-        if line.startswith(("PASS  ", "FAIL  ")):
+        if line.startswith(("PASS  ", "WARN  ", "FAIL  ")):
             found[line[6:].split(":", 1)[0]] = line
     return found
 
@@ -56,7 +56,9 @@ def test_a_fresh_site_passes_every_check(run_cli, site: Path) -> None:
     assert code == 0, out
     assert {"config", "config keys", "secrets", "channels", "queue", "templates", "guard",
             "campaigns", "database", "clock", "time zones", "public folder"} <= set(checks)
-    assert all(line.startswith("PASS") for line in checks.values())
+    assert all(line.startswith(("PASS", "WARN")) for line in checks.values())
+    # the fresh site's base_url is local: a warning with the fix, not a failure
+    assert checks["base url"].startswith("WARN") and "base_url" in checks["base url"]
 
 
 def test_the_example_item_passes_the_guard_once_approved(run_cli, site: Path) -> None:
@@ -210,7 +212,10 @@ def test_json_output_and_exit_code(run_cli, site: Path) -> None:
 
     report = json.loads(out)
     assert code == 0 and report["ok"] is True
-    assert all(set(c) == {"name", "ok", "detail", "fix"} for c in report["checks"])
+    assert all(set(c) == {"name", "ok", "detail", "fix", "warn", "status"}
+               for c in report["checks"])
+    base = next(c for c in report["checks"] if c["name"] == "base url")
+    assert base["ok"] and base["warn"] and base["status"] == "WARN" and base["fix"]
 
 
 def test_online_reports_an_unreachable_smtp_server(run_cli, site: Path) -> None:
@@ -264,3 +269,21 @@ def test_online_checks_an_http_channel_and_its_credentials(run_cli, site: Path,
     auth = [r.headers.get("Authorization") for r, _ in httpserver.log
             if r.path.endswith("verify_credentials")]
     assert auth == ["Bearer tok-123456"]
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("https://notes.example.org", ""),
+    ("https://k2.example.co.uk/sub/", ""),
+    ("http://notes.example.org", "not https"),
+    ("http://127.0.0.1:8025", "IP address"),
+    ("https://[::1]:8443", "IP address"),
+    ("http://localhost:8025", "local name"),
+    ("https://k2.internal", "local name"),
+    ("https://nas.home.arpa", "local name"),
+    ("https://k2.notatld", "no public top-level domain"),
+])
+def test_base_url_must_be_a_public_https_domain(url: str, problem: str) -> None:
+    from k2publisher.doctor.config import base_url_problem
+
+    found = base_url_problem(url)
+    assert (problem in found) if problem else found == ""

@@ -9,21 +9,11 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from browser_support import ARTIFACTS, MARKS, chromium
 from k2publisher.preview.app import PreviewApp
 from k2publisher.settings import load_settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="Debian chromium is not at /usr/bin/chromium (apt-get install "
-                              "chromium)"),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture
@@ -43,42 +33,37 @@ def server(site: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 def test_click_through_two_items_and_see_every_channel(server: str) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1200})
-            dialogs: list[str] = []
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.goto(server + "/")
-            links = page.locator("a.queue-item")
-            assert links.count() == 2
-            titles = []
-            for n in range(2):
-                page.locator("a.queue-item").nth(n).click()
-                page.wait_for_load_state("load")
-                title = page.locator("#item-title").inner_text()
-                titles.append(title)
-                current = page.locator("a.queue-item.current")
-                assert current.count() == 1
-                assert page.locator("section.channel.email iframe.phone").count() == 1
-                phone = page.locator("iframe.phone").bounding_box()
-                desktop = page.locator("iframe.desktop").bounding_box()
-                assert phone and desktop and round(phone["width"]) in (375, 377)
-                assert round(desktop["width"]) in (800, 802)
-                frame = page.frame_locator("iframe.phone")
-                assert frame.locator("a", has_text="Unsubscribe").count() == 1
-                cards = page.locator(".post-card")
-                assert cards.count() >= 9
-                counters = page.locator(".post-card .counter").all_inner_texts()
-                assert any(c.endswith("/300") for c in counters)
-                assert page.locator("section.channel.feed iframe.feed").count() == 1
-                assert page.locator(".verdict.refused").count() == 0
-            assert len(set(titles)) == 2
-            assert any("<script>" in t for t in titles)        # shown as text, not run
-            assert dialogs == []                               # no payload executed
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "preview.png"), full_page=True)
-            assert (ARTIFACTS / "preview.png").stat().st_size > 10_000
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1600, "height": 1200})
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(server + "/")
+        links = page.locator("a.queue-item")
+        assert links.count() == 2
+        titles = []
+        for n in range(2):
+            page.locator("a.queue-item").nth(n).click()
+            page.wait_for_load_state("load")
+            title = page.locator("#item-title").inner_text()
+            titles.append(title)
+            current = page.locator("a.queue-item.current")
+            assert current.count() == 1
+            assert page.locator("section.channel.email iframe.phone").count() == 1
+            phone = page.locator("iframe.phone").bounding_box()
+            desktop = page.locator("iframe.desktop").bounding_box()
+            assert phone and desktop and round(phone["width"]) in (375, 377)
+            assert round(desktop["width"]) in (800, 802)
+            frame = page.frame_locator("iframe.phone")
+            assert frame.locator("a", has_text="Unsubscribe").count() == 1
+            cards = page.locator(".post-card")
+            assert cards.count() >= 9
+            counters = page.locator(".post-card .counter").all_inner_texts()
+            assert any(c.endswith("/300") for c in counters)
+            assert page.locator("section.channel.feed iframe.feed").count() == 1
+            assert page.locator(".verdict.refused").count() == 0
+        assert len(set(titles)) == 2
+        assert any("<script>" in t for t in titles)        # shown as text, not run
+        assert dialogs == []                               # no payload executed
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "preview.png"), full_page=True)
+        assert (ARTIFACTS / "preview.png").stat().st_size > 10_000

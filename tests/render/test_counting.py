@@ -68,3 +68,42 @@ def test_unknown_counter_is_a_config_error() -> None:
 
     with pytest.raises(ConfigError, match="unknown counter"):
         count("x", "nope")
+
+
+@pytest.mark.parametrize(("url", "linked"), [
+    ("https://notes.example.org/archive/vitamin-k2/dosage/", True),
+    ("http://example.com/a", True),
+    ("https://k2.example.co.uk/archive/x/", True),
+    ("http://127.0.0.1:8025/archive/vitamin-k2/dosage/", False),
+    ("http://localhost:8025/archive/vitamin-k2/dosage/", False),
+    ("https://k2.internal/archive/vitamin-k2/dosage/", False),
+    ("http://[::1]:8025/archive/", False),
+])
+def test_mastodon_counts_23_only_for_links_it_recognises(url: str, linked: bool) -> None:
+    text = f"Natto has MK-7. {url} #VitaminK2"
+    expected = len(text) - len(url) + 23 if linked else len(text)
+    assert count(text, "mastodon") == expected
+
+
+def test_mastodon_bare_domains_are_not_discounted() -> None:
+    # Mastodon discounts only links with a scheme (extract_url_without_protocol: false)
+    assert count("see example.com now", "mastodon") == len("see example.com now")
+
+
+def test_shipped_items_fit_mastodon_as_a_real_instance_counts_the_local_base_url(
+        tmp_path) -> None:
+    from render_helpers import make_settings, shipped_items
+
+    from k2publisher.render.renderer import Renderer
+
+    renderer = Renderer(make_settings(tmp_path, site={"base_url": "http://127.0.0.1:8025"}))
+    for item in shipped_items():
+        rendering = renderer.render(item, "mastodon")
+        if rendering.extra.get("over_limit"):
+            continue
+        for part in rendering.parts:
+            assert count(part.text, "mastodon") <= 500, item.id
+            if "http://127.0.0.1" in part.text:
+                assert count(part.text, "mastodon") > count(
+                    part.text.replace("http://127.0.0.1:8025", "https://k2.example.org"),
+                    "mastodon")

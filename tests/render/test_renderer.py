@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from html import unescape
 from pathlib import Path
 
 import feedparser
@@ -88,7 +89,8 @@ def test_hostile_content_keeps_both_feeds_well_formed_and_escaped(
         content = entry.content[0].value
         assert "alert(1)" in content                   # the text survives, escaped
         assert "<script>" not in content
-        assert "]]>" in entry.title                   # hostile text round-trips as text
+        # hostile text round-trips as text (RSS titles are HTML: one unescape shows it)
+        assert "]]>" in (unescape(entry.title) if version == "rss20" else entry.title)
         assert "onerror" not in re.sub(r"&[a-z]+;", "", content).split("<img")[0] or \
             "<img" not in content
 
@@ -117,9 +119,10 @@ def test_feeds_are_newest_first_limited_and_fully_described(tmp_path: Path, rule
 def test_feed_summary_puts_critical_warnings_first(renderer: Renderer, rules) -> None:
     item = make_item(summary="Studies used 100 mcg a day of MK-7.", tags=("dosage",))
     rss, _ = renderer.feeds([(item, datetime(2026, 11, 24, tzinfo=UTC))])
-    summary = feedparser.parse(rss).entries[0].summary
+    summary = feedparser.parse(rss).entries[0].summary        # HTML: <p> per paragraph
     warfarin = rules.get("WARFARIN_VKA").text
-    assert summary.startswith(warfarin)
+    assert summary.startswith("<p>")
+    assert unescape(re.sub(r"<[^>]+>", "", summary)).startswith(warfarin)
 
 
 # -- email -------------------------------------------------------------------------------------
@@ -292,3 +295,55 @@ def test_template_errors_name_the_template_and_line(tmp_path: Path, rules) -> No
         renderer.render(make_item(), "x")
     with pytest.raises(TemplateError, match=r"bluesky\.txt:2"):
         renderer.render(make_item(), "bluesky")
+
+
+@pytest.mark.parametrize("profile", ["email", "web", "feed"])
+def test_safety_warnings_come_first_and_general_notes_sit_in_a_box_after_the_text(
+        renderer: Renderer, rules, profile: str) -> None:
+    item = make_item(body="Take 100 mcg of vitamin K2 with food.\n\n"
+                          "## Bones\n\nVitamin K2 supports bone health.\n",
+                     tags=("dosage",))
+    r = renderer.render(item, profile)
+    html = unescape(r.html or "")
+    warfarin, consult = rules.get("WARFARIN_VKA").text, rules.get("CONSULT_BEFORE_USE").text
+    first_sentence = html.index("Take 100 mcg")
+    assert html.index('class="safety"') < html.index(warfarin) < first_sentence
+    notes = html.index('class="notes"')
+    assert first_sentence < notes < html.index(consult)
+    assert f"<strong>{consult}" not in html                   # general notes: plain weight
+    fda = rules.get("FDA_SF_1").text
+    assert "<strong>* " + fda in html                         # FDA: bold and boxed
+    # (a feed's text also carries the summary, which lists every disclaimer first)
+    text = r.text if profile == "email" else r.parts[0].text.split(item.title + "\n", 1)[-1]
+    assert text and text.index(warfarin[:20]) < text.index("Take 100 mcg") < \
+        text.index(consult[:20])
+    assert check(r, item, rules).ok
+
+
+def test_rss_text_fields_are_html_escaped_for_xml_and_read_back_whole(tmp_path: Path) -> None:
+    renderer = Renderer(make_settings(tmp_path, feeds={"hub": "https://hub.example.org/"}))
+    title, summary = "K2 & D3 < 1 mg <b>x</b>", "An effect at p < 0.05 & 2 > 1 <script>"
+    item = make_item(title=title, summary=summary, tags=("a&b", "<t>"))
+    rss, atom = renderer.feeds([(item, datetime(2026, 11, 24, 9, tzinfo=UTC))])
+    entry = feedparser.parse(rss).entries[0]
+    # RSS readers read these as HTML: the HTML they get shows the plain text exactly
+    assert entry.title_detail.type == "text/html" and unescape(entry.title) == title
+    assert summary in unescape(re.sub(r"<[^>]+>", " ", entry.summary))
+    assert "<script>" not in entry.summary and "&lt;script&gt;" in entry.summary
+    assert {unescape(t.term) for t in entry.tags} == {"a&b", "<t>"}
+    atom_entry = feedparser.parse(atom).entries[0]
+    assert atom_entry.title == title and atom_entry.title_detail.type == "text/plain"
+    for doc in (rss, atom):
+        parsed = feedparser.parse(doc)
+        assert not parsed.bozo
+        assert "https://hub.example.org/" in {link.href for link in parsed.feed.links
+                                               if link.rel == "hub"}
+
+
+def test_atom_updated_is_distinct_for_entries_in_the_same_second(renderer: Renderer) -> None:
+    moment = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    entries = [(make_item(id=f"vitamin-k2/s{i}", title=f"S{i}"),
+                moment + timedelta(microseconds=1000 * i)) for i in range(3)]
+    _, atom = renderer.feeds(entries)
+    updated = [e.updated for e in feedparser.parse(atom).entries]
+    assert len(set(updated)) == 3 and sorted(updated, reverse=True) == updated

@@ -14,7 +14,7 @@ Examples:
   k2publisher doctor --online          # also connect to every channel's server
   k2publisher --config site/config/k2publisher.toml doctor --json
 \b
-Exit codes: 0 every check passed, 1 a check failed, 3 the config cannot be read.
+Exit codes: 0 no check failed (warnings allowed), 1 a check failed, 3 the config cannot be read.
 """
 
 
@@ -24,7 +24,7 @@ Exit codes: 0 every check passed, 1 a check failed, 3 the config cannot be read.
 @click.option("--json", "json_out", is_flag=True, help="Print the results as JSON.")
 @pass_app
 def doctor_cmd(app: App, online: bool, json_out: bool) -> int:
-    """Check the whole site and print one PASS/FAIL line per check, with a fix for each FAIL."""
+    """Check the whole site and print one PASS/WARN/FAIL line per check, with a fix for each."""
     site = open_site(app.config, queue_dir=app.queue_dir, online=online)
     results = run_checks(site)
     if json_out:
@@ -33,7 +33,7 @@ def doctor_cmd(app: App, online: bool, json_out: bool) -> int:
         out = console()
         for result in results:
             out.print(result.line(), markup=False, soft_wrap=True,  # one line per check
-                      style=None if result.ok else "bold red")
+                      style="bold red" if not result.ok else "yellow" if result.warn else None)
         failed = sum(1 for r in results if not r.ok)
         out.print(f"{len(results) - failed} passed, {failed} failed", markup=False)
     return EXIT_OK if all(r.ok for r in results) else EXIT_CHECK_FAILED

@@ -8,7 +8,8 @@ from rich.progress import BarColumn, Progress, TextColumn
 from k2publisher.cli.app import App, pass_app
 from k2publisher.cli.output import console, print_json, print_table
 from k2publisher.content.importers.base import ACTIONS, Action, apply, counts, plan
-from k2publisher.content.importers.detect import LAYOUTS, import_source
+from k2publisher.content.importers.detect import LAYOUTS, read_page
+from k2publisher.content.importers.report import PageReport
 
 EPILOG = """\b
 Examples:
@@ -32,9 +33,11 @@ def import_cmd(app: App, sources: tuple[str, ...], layout: str, dry_run: bool,
 
     Re-importing is safe: unchanged items are left alone, items edited by hand are never
     overwritten (reported as changed-upstream when the source changed too), and explainers
-    or feed entries already in the queue are skipped.
+    or feed entries already in the queue are skipped. --dry-run also lists every block
+    stripped from each page as chrome; --json adds each page's quality figures.
     """
     items = []
+    pages: list[PageReport] = []
     progress = Progress(TextColumn("{task.description}"), BarColumn(),
                         TextColumn("{task.completed}/{task.total}"),
                         console=console(stderr=True), transient=True,
@@ -43,7 +46,9 @@ def import_cmd(app: App, sources: tuple[str, ...], layout: str, dry_run: bool,
         task = progress.add_task("importing", total=len(sources))
         for source in sources:
             progress.update(task, description=f"reading {source[-40:]}")
-            items.extend(import_source(source, layout))
+            page = read_page(source, layout)
+            pages.append(page)
+            items.extend(page.items)
             progress.advance(task)
     actions = plan(items, app.queue)
     if not dry_run:
@@ -51,8 +56,11 @@ def import_cmd(app: App, sources: tuple[str, ...], layout: str, dry_run: bool,
     summary = counts(actions)
     if as_json:
         print_json({"dry_run": dry_run, "counts": summary,
-                    "items": [_action_json(a, dry_run) for a in actions]})
+                    "items": [_action_json(a, dry_run) for a in actions],
+                    "pages": [page.figures() for page in pages]})
         return 0
+    if dry_run:
+        _print_stripped(pages)
     verb = "would be " if dry_run else ""
     print_table(["action", "id", "kind", "path", "note"],
                 ([a.action, a.item.id, a.item.kind.value, a.path, _note(a)] for a in actions),
@@ -60,6 +68,18 @@ def import_cmd(app: App, sources: tuple[str, ...], layout: str, dry_run: bool,
     console().print(", ".join(f"{summary[name]} {verb}{name}" for name in ACTIONS),
                     markup=False)
     return 0
+
+
+def _print_stripped(pages: list[PageReport]) -> None:
+    """One table per page of the blocks stripped as chrome, so an editor sees what went."""
+    for page in pages:
+        if not page.notes.stripped:
+            continue
+        print_table(["line", "kind", "text"],
+                    ([b.line, b.kind, b.summary()] for b in page.notes.stripped),
+                    title=f"stripped from {page.source} ({page.layout}): "
+                          f"{len(page.notes.stripped)} blocks, {len(page.cleaned_tokens)} "
+                          f"citation tokens cleaned, {len(page.ambiguous_tokens)} unclear")
 
 
 def _note(action: Action) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from k2publisher.doctor.base import Check, Site, open_site
 from k2publisher.doctor.config import (
+    check_base_url,
     check_channels,
     check_config,
     check_online,
@@ -29,7 +30,8 @@ from k2publisher.doctor.system import check_clock, check_database, check_public
 from k2publisher.redact import mask
 
 CHECKS: tuple[Callable[[Site], list[Check]], ...] = (
-    check_config, check_channels, check_queue, check_templates, check_guard, check_campaigns,
+    check_config, check_base_url, check_channels, check_queue, check_templates, check_guard,
+    check_campaigns,
     check_database, check_clock, check_public,
 )
 
@@ -56,11 +58,13 @@ def run_checks(site: Site) -> list[Check]:
 def as_json(results: list[Check]) -> dict[str, Any]:
     """The results as JSON-ready data."""
     return {"ok": all(r.ok for r in results),
-            "checks": [{**asdict(r), "detail": mask(r.detail),
-                        "fix": "" if r.ok else mask(r.fix)} for r in results]}
+            "checks": [{**asdict(r), "status": r.status, "detail": mask(r.detail),
+                        "fix": "" if r.ok and not r.warn else mask(r.fix)}
+                       for r in results]}
 
 
-__all__ = ["CHECKS", "Check", "Site", "as_json", "check_campaigns", "check_channels",
+__all__ = ["CHECKS", "Check", "Site", "as_json", "check_base_url", "check_campaigns",
+           "check_channels",
            "check_clock", "check_config", "check_database", "check_guard", "check_online",
            "check_public", "check_queue", "check_templates", "open_site", "run_checks",
            "unknown_keys"]

@@ -38,11 +38,18 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    #: passed, but something a reader will notice is off (the exit code stays 0)
+    warn: bool = False
+
+    @property
+    def status(self) -> str:
+        """``PASS``, ``WARN`` or ``FAIL``."""
+        return "FAIL" if not self.ok else "WARN" if self.warn else "PASS"
 
     def line(self) -> str:
-        """``PASS name: detail`` or ``FAIL name: detail -> fix: ...`` (secrets masked)."""
-        text = f"{'PASS' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
-        if not self.ok and self.fix:
+        """``PASS name: detail``, ``WARN``/``FAIL name: detail -> fix: ...`` (secrets masked)."""
+        text = f"{self.status}  {self.name}: {self.detail}"
+        if (not self.ok or self.warn) and self.fix:
             text += f"  -> fix: {self.fix}"
         return mask(text)
 

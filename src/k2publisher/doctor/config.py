@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from k2publisher.doctor.base import (
     FREE_TABLES,
@@ -15,9 +17,14 @@ from k2publisher.doctor.base import (
     where_of,
 )
 from k2publisher.errors import K2Error
+from k2publisher.render.counting import mastodon_links
 from k2publisher.settings import (
     DEFAULTS,
 )
+
+#: top-level names that never reach the public internet (RFC 6761, RFC 8375, ICANN .internal)
+LOCAL_SUFFIXES = frozenset({"localhost", "local", "internal", "test", "example", "invalid",
+                            "lan", "home", "arpa", "localdomain", "intranet", "corp"})
 
 
 def _campaign_keys() -> frozenset[str] | None:
@@ -101,6 +108,37 @@ def check_config(site: Site) -> list[Check]:
                     "add " + ", ".join(f"{v}=..." for v in sorted(site.missing_vars))
                     + f" to {s.root / '.env'} (see .env.example) or the environment")
     return [read, keys, secrets]
+
+
+def base_url_problem(url: str) -> str:
+    """Why ``url`` is not a public https address readers and networks can use, or ``""``."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if not host:
+        return f"{url!r} has no host"
+    try:
+        ipaddress.ip_address(host)
+        return f"{host} is an IP address: networks do not link it, readers cannot share it"
+    except ValueError:
+        pass
+    if host == "localhost" or host.rsplit(".", 1)[-1] in LOCAL_SUFFIXES:
+        return f"{host} is a local name, unreachable for readers"
+    if not mastodon_links(f"{parts.scheme}://{host}/"):
+        return f"{host} has no public top-level domain: Mastodon counts the link in full"
+    if parts.scheme != "https":
+        return f"{parts.scheme}:// is not https: mail and browsers flag plain http links"
+    return ""
+
+
+def check_base_url(site: Site) -> list[Check]:
+    """``[site] base_url`` is a public https domain (links in posts, email, feeds use it)."""
+    url = str(site.settings.site.get("base_url", ""))
+    problem = base_url_problem(url)
+    return [Check("base url", True, f"{url}: {problem}" if problem else
+                  f"{url} is a public https address", warn=bool(problem),
+                  fix=f"set [site] base_url in {where_of(site.settings)} to the public https "
+                      "address of your archive (e.g. https://notes.example.org) before "
+                      "publishing; a local address is fine for trying things out")]
 
 
 Probe = Callable[[], None]

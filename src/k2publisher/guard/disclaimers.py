@@ -69,7 +69,9 @@ def strip_disclaimers(text: str, rules: DisclaimerRules) -> str:
     return "\n\n".join(kept)
 
 
-_NOT_PROSE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w&])[#@][\w-]+(?:@[\w.-]+\w)?")
+# links, LinkedIn's {hashtag|\#|tag}, hashtags and mentions
+_NOT_PROSE = re.compile(r"(?:https?://|www\.)\S+|\{hashtag\|\\?#\|[^}]*\}"
+                        r"|(?<![\w&])[#@][\w-]+(?:@[\w.-]+\w)?")
 
 
 def prose(text: str, rules: DisclaimerRules) -> str:

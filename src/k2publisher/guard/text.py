@@ -26,7 +26,9 @@ _CELL_TAGS = frozenset({"tbody", "td", "tfoot", "th", "thead", "tr"})
 # an innermost table (a data table, not an email's layout table around everything)
 _INNER_TABLE = re.compile(r"<table\b(?:(?!<table\b).)*?</table\s*>", re.DOTALL | re.IGNORECASE)
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
-                         "\u00a0": " ", "\u202f": " "})
+                         "\u00a0": " ", "\u202f": " ",
+                         # the look-alikes Slack escaping uses (render/escaping.py)
+                         "\u2217": "*", "\u02cd": "_", "\u223c": "~", "\u02cb": "`"})
 _MARKUP_MARKS = re.compile(r"[*_]+")
 _ESCAPED = re.compile(r"\\([^\w\s])")
 _SPACE = re.compile(r"\s+")

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
 import regex
 
 from k2publisher.errors import ConfigError
+from k2publisher.models import nfc
 from k2publisher.render.profiles import Profile, get_profile
 
 #: what Mastodon reserves for every link, whatever its length (``characters_reserved_per_url``)
@@ -40,9 +40,33 @@ def count_chars(text: str) -> int:
     return len(text)
 
 
+def mastodon_links(url: str) -> bool:
+    """Whether Mastodon would link ``url`` (and so count it as 23): a scheme and a host with a
+    public top-level domain, as twitter-text's extractor sees it."""
+    from twitter_text import extract_urls_with_indices
+
+    found = extract_urls_with_indices(url)
+    return bool(_URL.match(url) and found and found[0]["indices"] == [0, len(url)])
+
+
+@lru_cache(maxsize=8192)
 def count_mastodon(text: str) -> int:
-    """Mastodon: graphemes, every ``http(s)://`` link as 23, remote mentions as ``@user``."""
-    text = _URL.sub("x" * MASTODON_URL_LENGTH, text)
+    """Mastodon: graphemes, each link Mastodon would link as 23, remote mentions as ``@user``.
+
+    Mastodon finds links with twitter-text's extractor (``StatusLengthValidator``), which
+    only knows hosts with a public top-level domain: ``http://127.0.0.1:8025/...``,
+    ``http://localhost/...`` or ``https://k2.internal/...`` are not links there and count
+    in full, so they do here too.
+    """
+    from twitter_text import extract_urls_with_indices
+
+    pieces, at = [], 0
+    for found in extract_urls_with_indices(text):
+        start, end = found["indices"]
+        if _URL.match(found["url"]):              # only links with a scheme get the discount
+            pieces += [text[at:start], "x" * MASTODON_URL_LENGTH]
+            at = end
+    text = "".join([*pieces, text[at:]])
     text = _MENTION_DOMAIN.sub(r"\1", text)
     return graphemes(text)
 
@@ -92,8 +116,8 @@ def count(text: str, counter: str) -> int:
     except KeyError:
         raise ConfigError(f"unknown counter {counter!r}: use one of "
                           + ", ".join(sorted(COUNTERS))) from None
-    # X normalises to NFC before counting; so do the others' servers in practice
-    return fn(unicodedata.normalize("NFC", text))
+    # X normalises to NFC before counting; every Part is sent in NFC (models.nfc)
+    return fn(nfc(text))
 
 
 def fits(text: str, profile: Profile | str) -> bool:

@@ -7,6 +7,7 @@ naming the template and the line.
 
 from __future__ import annotations
 
+import html
 import textwrap
 import traceback
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from typing import Any
 import jinja2
 
 from k2publisher.errors import TemplateError
+from k2publisher.render.escaping import FILTERS
 from k2publisher.render.xml import strip_illegal_xml
 from k2publisher.settings import Settings
 
@@ -35,20 +37,27 @@ def rfc822(moment: datetime) -> str:
 
 
 def rfc3339(moment: datetime) -> str:
-    """An RFC 3339 timestamp with its zone, as Atom wants: ``2026-11-24T09:00:00+00:00``."""
-    return _aware(moment).isoformat(timespec="seconds")
+    """An RFC 3339 timestamp with its zone, as Atom wants: ``2026-11-24T09:00:00+00:00``.
+
+    Microseconds are kept when the moment has them (``...09:00:00.250000+00:00``), so two
+    entries published in the same second still have distinct ``updated`` values.
+    """
+    return _aware(moment).isoformat(timespec="auto")
 
 
-def escape_markup(text: str, chars: str = "&<>") -> str:
-    """Escape only ``&``, ``<`` and ``>`` (Telegram HTML and Slack mrkdwn want nothing more)."""
-    if "&" in chars:
-        text = text.replace("&", "&amp;")
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+def html_text(text: str, *, paragraphs: bool = False) -> str:
+    """Plain ``text`` as HTML (``&``, ``<``, ``>``, quotes escaped), returned as a plain ``str``.
 
-
-def escape_discord(text: str) -> str:
-    """Backslash-escape Discord markdown's active characters in untrusted text."""
-    return "".join("\\" + c if c in "\\*_~`|>[]" else c for c in text)
+    RSS readers treat ``<title>``, ``<description>`` and ``<category>`` as HTML, so plain text
+    there must be HTML-escaped *and then* XML-escaped: autoescape in the ``.xml`` template
+    does the second step because this is not ``Markup``. ``paragraphs`` wraps each
+    blank-line-separated paragraph in ``<p>``.
+    """
+    clean = strip_illegal_xml(text)
+    if not paragraphs:
+        return html.escape(" ".join(clean.split()))
+    blocks = [" ".join(b.split()) for b in clean.split("\n\n")]
+    return "".join(f"<p>{html.escape(b)}</p>" for b in blocks if b)
 
 
 def wrap(text: str, width: int = 76) -> str:
@@ -74,7 +83,7 @@ def make_environment(settings: Settings) -> jinja2.Environment:
         auto_reload=True,
     )
     env.filters.update(rfc822=rfc822, rfc3339=rfc3339, xml_safe=strip_illegal_xml,
-                       wrap=wrap, tg=escape_markup, mrkdwn=escape_markup, discord=escape_discord)
+                       wrap=wrap, html_text=html_text, **FILTERS)
     env.globals["site"] = settings.site
     return env
 

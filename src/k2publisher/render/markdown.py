@@ -2,14 +2,16 @@
 
 Items are untrusted: raw HTML in a body is shown as text, never passed through, and
 markdown-it's link validation drops ``javascript:`` and similar URLs. GFM tables and
-strikethrough are on. The plain text keeps tables as aligned columns, lists as ``- ``
-and wraps paragraphs at the configured width.
+strikethrough are on; every table sits in a ``<div class="table-scroll">`` so a wide one
+scrolls inside its own box instead of widening a phone's screen. The plain text keeps
+tables as aligned columns, lists as ``- `` and wraps paragraphs at the configured width.
 """
 
 from __future__ import annotations
 
 import textwrap
 from functools import lru_cache
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
@@ -20,8 +22,19 @@ from k2publisher.render.xml import strip_illegal_xml
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
     """The one configured Markdown parser (CommonMark + tables + strikethrough, no raw HTML)."""
-    return MarkdownIt("commonmark", {"html": False, "typographer": False}).enable(
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable(
         ["table", "strikethrough"])
+    md.add_render_rule("table_open", _table_open)
+    md.add_render_rule("table_close", _table_close)
+    return md
+
+
+def _table_open(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    return '<div class="table-scroll">\n' + str(self.renderToken(tokens, idx, options, env))
+
+
+def _table_close(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    return str(self.renderToken(tokens, idx, options, env)) + "</div>\n"
 
 
 def to_html(markdown: str) -> str:

@@ -34,7 +34,7 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
     Profile("telegram", "social", 4096, "utf16", markup="telegram_html"),
     Profile("discord", "social", 2000, "chars", markup="markdown"),
     Profile("slack", "social", 3000, "chars", markup="mrkdwn"),
-    Profile("linkedin", "social", 3000, "chars"),
+    Profile("linkedin", "social", 3000, "chars", markup="little_text"),
 )}
 
 

@@ -152,6 +152,7 @@ class Renderer:
     def _feed_documents(self, rendered: Sequence[dict[str, Any]]) -> tuple[str, str]:
         updated = rendered[0]["published"] if rendered else datetime.now(UTC)
         ctx = dict(entries=rendered, updated=updated, base_url=self.base_url,
+                   hub=str(self.settings.section("feeds").get("hub", "")),
                    rss_url=f"{self.base_url}/feed.xml", atom_url=f"{self.base_url}/atom.xml")
         return self._render("feed/rss.xml", **ctx), self._render("feed/atom.xml", **ctx)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from k2publisher.models import Item, Part
+from k2publisher.models import Item, Part, nfc
 from k2publisher.render.context import DisclaimerView
 from k2publisher.render.counting import fits
 from k2publisher.render.environment import render_template
@@ -93,10 +93,10 @@ class SocialComposer:
                                                                "social")
         required = self._required[key]
         views = [DisclaimerView.of(d, short=True) for d in required]
-        text = tidy(render_template(
+        text = nfc(tidy(render_template(
             self.env, self.template, item=self.item, profile=self.profile, body=body,
             number=numbering(index, total) if total > 1 else "", index=index, total=total,
-            link=self.link if link else "", hashtags=list(tags), disclaimers=views))
+            link=self.link if link else "", hashtags=list(tags), disclaimers=views)))
         return Part(text=text, disclaimers=tuple(v.id for v in views),
                     facets=facets(text) if self.profile.name == "bluesky" else ())
 

@@ -24,45 +24,49 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from k2publisher.content.cleaning.lexicon import lexicon
 
-def _words(text: str) -> list[str]:
-    """The whitespace-separated words of a lexicon block."""
-    return text.split()
-
-
-#: highest reference number a page is assumed to have when splitting a run of digits
+#: highest reference number a page is assumed to have when it does not say (no numbered list)
 MAX_REF = 20
 
-#: names of genes, proteins, vitamins, cell lines, phases and variants that end in digits
-NAMES: frozenset[str] = frozenset(_words("""
-VK1 VK2 VK3 VK4 VK5 K1 K2 K3 K4 K5 MK-4 MK-7 MK-8 MK-9 MK-n D2 D3 B1 B2 B3 B6 B9 B12 E2 A1
-CDK1 CDK2 CDK4 CDK6 CDK9 HSD17β4 HSD17B4 CYP4F2 CYP2C9 CYP3A4 CYP2D6 CYP1A2 CYP2C19 CYP24A1
-CYP27B1 VKORC1 VKORC1L1 UBIAD1 GGCX COVID-19 SARS-CoV-2 HepG2 Hep3B Huh7 HuH-7 PLC/PRF/5
-SK-OV-3 PA-1 HL-60 NB4 U937 K562 MCF-7 MDA-MB-231 A549 PC-3 PC3 LNCaP DU145 HCT116 HT-29
-SW480 SW620 Caco-2 T24 mTORC1 mTORC2 G0 G1 G2 HIF-1α HIF1A IL-1 IL-1β IL-2 IL-6 IL-8 IL-10
-TNF-α Bcl-2 BCL2 Bcl-xL Mcl-1 p21 p27 p53 p16 p38 TP53 5-FU Caspase-3 caspase-3 caspase-7
-caspase-8 caspase-9 ERK1/2 Akt1 PI3K COX-2 Nrf2 NRF2 TGF-β1 IGF-1 Ki-67 BRCA1 BRCA2 HER2
-ERBB2 APOE4 ε4 H2 H₂ CO2 O2 omega-3 Omega-3 ω-3 Gas6 GAS6 Runx2 RUNX2 PIVKA-II DCP-II CD4
-CD8 CD34 CD38 CD44 PD-1 PD-L1 CTLA-4 Wnt3a ABCB1 MDR1 P-gp SXR1 PXR1 NR1I2 AMPKα1 rs2108622
-rs9923231 rs1057910 1,25(OH)2D3 25(OH)D3 Ca2 Mg2 P450 CYP450 Ca2+ ApoE4
-"""))
+#: names that may end in digits (every name table of the bundled lexicon)
+NAMES: frozenset[str] = lexicon().names
+#: acronyms and units without trailing digits: digits glued after them are citations
+ACRONYMS: frozenset[str] = lexicon().acronyms | lexicon().units
 
-#: acronyms and short names without trailing digits: digits glued after them are citations
-ACRONYMS: frozenset[str] = frozenset(_words("""
-VK MK HCC ATRA MDS AML APL CML CLL ALL CRC TNBC ROS AMPK TCA VDR SXR PXR APOE MRSA RCT RCTs
-UL AI DNA RNA MEK ERK Akt AKT HIF MIC FDA NIH EFSA WHO USA UK US EU NF-κB NFκB VEGF EGFR
-HDAC ATP NAD NADH GSH BMD CVD CKD MGP ucMGP dp-ucMGP OC ucOC PIVKA INR LDL HDL BMI MRI CT
-PET QoL GI IV CAR-T PCR qPCR IC50 EC50 mTOR PTEN MAPK JNK STAT3 JAK Bax Bak Bid Bim Bcl TNF
-NK Treg Th1 Th17 HSD CYP GLA Gla VKDP VKDPs KEAP1 PKA PKC cAMP MMP TIMP LC3 ROCK
-"""))
+
+@dataclass(frozen=True)
+class PageEvidence:
+    """What the page itself says about its citations and names.
+
+    ``max_ref`` bounds the citation numbers (the page's numbered reference list, else
+    :data:`MAX_REF`); ``counts`` is how often each token occurs on the page, so a name the
+    page uses elsewhere (``CD34``) is preferred when a glued token could be read two ways.
+    """
+
+    max_ref: int = MAX_REF
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, text: str, max_ref: int = MAX_REF) -> PageEvidence:
+        """Evidence gathered from a page's whole text."""
+        return cls(max_ref, Counter(_core(t)[1] for t in _TOKEN.findall(text)))
+
+    def seen(self, token: str, more_than: int = 0) -> bool:
+        """True when ``token`` occurs on the page more than ``more_than`` times."""
+        return self.counts.get(token, 0) > more_than
+
 
 _TRAIL = re.compile(r"^(?P<stem>.*?)(?P<digits>[0-9]+)$")
 _LEAD_PUNCT = "([{\"'“‘"
 _TRAIL_PUNCT = ".,;:!?)]}\"'”’"
 _PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s$")
+#: a protein name ending in a Greek letter ("ERα", "PPARγ"): digits glued after it are citations
+_GREEK_SUFFIX = re.compile(r"[A-Za-z0-9-][αβγδεκ]$")
 _WORD_TAIL = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿ]+)$")
 
 
@@ -75,18 +79,25 @@ class CitationResult:
     ambiguous: list[str] = field(default_factory=list)
     #: tokens where a known name is run together with the word before it ("GGCXVKORC1")
     glued: list[str] = field(default_factory=list)
+    #: tokens whose citation digits were removed, as they were written ("IL-128")
+    cleaned: list[str] = field(default_factory=list)
 
 
 def split_run(digits: str, max_ref: int = MAX_REF) -> list[int] | None:
     """Split a run of citation digits into reference numbers, or None when ambiguous."""
     singles = [int(d) for d in digits]
-    if 0 not in singles and all(a < b for a, b in itertools.pairwise(singles)):
+    fits = 0 not in singles and max(singles, default=0) <= max_ref
+    if fits and all(a < b for a, b in itertools.pairwise(singles)):
         return singles
     splits = [s for s in _ascending_splits(digits, max_ref) if any(n >= 10 for n in s)]
     if len(splits) == 1:
         return splits[0]
-    if 0 not in singles and len(set(singles)) == len(singles) and len(digits) <= 4:
+    if fits and len(set(singles)) == len(singles) and len(digits) <= 4:
         return singles
+    shortest = min((len(s) for s in splits), default=0)
+    fewest = [s for s in splits if len(s) == shortest]
+    if len(fewest) == 1:
+        return fewest[0]  # "1213" within 14 references: 12, 13 rather than 1, 2, 13
     return None
 
 
@@ -104,16 +115,22 @@ def _ascending_splits(digits: str, max_ref: int, low: int = 0) -> Iterator[list[
                 yield [number, *rest]
 
 
+def _known(token: str) -> bool:
+    """True when ``token`` is a name, acronym or unit of the lexicon, or a family member."""
+    return token in NAMES or token in ACRONYMS or lexicon().family_member(token)
+
+
 def _ends_with_name(stem: str) -> bool:
     """True when ``stem`` is a known name, or ends in one at a word boundary (or glued long)."""
-    if stem in NAMES or stem in ACRONYMS:
+    if _known(stem):
         return True
     for name in NAMES | ACRONYMS:
         if stem.endswith(name) and len(stem) > len(name):
             before = stem[-len(name) - 1]
             if not before.isalnum() or (len(name) >= 5 and name in NAMES):
                 return True
-    return False
+    tail = re.split(r"[/(]", stem)[-1]
+    return tail != stem and bool(tail) and lexicon().family_member(tail)
 
 
 def glued_name(core: str) -> bool:
@@ -122,69 +139,130 @@ def glued_name(core: str) -> bool:
                for name in NAMES if len(name) >= 5)
 
 
-def classify(core: str, max_ref: int = MAX_REF) -> tuple[str, list[int]] | None:
+_SLASH_PAIR = re.compile(r".*[0-9A-Za-z]/[0-9]$")  # CDK4/6, ERK1/2, MEK1/2
+
+
+def _whole_name(core: str) -> bool:
+    """True when the token as written is a name with digits (or ends in a known one)."""
+    return lexicon().is_name(core) or _SLASH_PAIR.fullmatch(core) is not None \
+        or _ends_with_name(core)
+
+
+#: short lowercase words after which digits are citations ("behind it12.")
+_SHORT_WORDS = frozenset(["it", "is", "in", "on", "of", "to", "as", "at", "by", "be", "we", "us",
+                          "or", "an", "so", "do", "no", "up", "me", "he"])
+
+
+def classify(core: str, max_ref: int = MAX_REF, page: PageEvidence | None = None, *,
+             clause_end: bool = False) -> tuple[str, list[int]] | None:
     """Decide one token (without surrounding punctuation).
 
     Returns ``(kept_text, citations)``; ``citations`` is empty when the token is a name or
-    holds no glued digits. Returns None when the token is ambiguous.
+    holds no glued digits. Returns None when the token is ambiguous. ``page`` (the page's
+    own evidence) bounds the citation numbers and breaks ties between readings;
+    ``clause_end`` says the token ends a sentence or clause, where citations sit.
     """
+    if page is not None:
+        max_ref = page.max_ref
     match = _TRAIL.match(core)
     if not match or not match.group("stem"):
         return core, []
     stem, digits = match.group("stem"), match.group("digits")
-    if not re.search(r"[^\W\d_]|\)", stem):
-        return core, []  # a number such as 1,000 or 50–180
     if "(OH)" in core or "₂" in core:
         return core, []
-    # 1. the lexicon: the whole token, then shorter prefixes (more digits taken as citations)
-    for cut in range(len(digits) + 1):
-        kept, run = core[:len(core) - cut], digits[len(digits) - cut:]
-        if not _ends_with_name(kept):
-            continue
-        if not run:
-            return core, []
-        numbers = split_run(run, max_ref)
-        return (kept, numbers) if numbers else None
-    # 2. general rules on the stem left when every trailing digit is taken away
+    if stem.endswith((")", "%")) and not _whole_name(core):
+        # digits after a closing bracket or a percentage: "(TNBC)5", "47%)9", "40%12"
+        numbers = split_run(digits, max_ref)
+        return (stem, numbers) if numbers else None
+    if not re.search(r"[^\W\d_]", stem):
+        return core, []  # a number such as 1,000 or 50–180
+    candidates = _splits(core, digits, max_ref)
+    known = [(kept, numbers) for kept, numbers in candidates if numbers]
+    if _whole_name(core):
+        if page is not None and not page.seen(core, 1) and any(
+                page.seen(kept) for kept, _ in known):
+            return None  # "IL-16" here, and "IL-1" elsewhere on the page: which is it?
+        return core, []
+    # 1. the page: a reading whose name the page uses elsewhere ("CD34" + 12)
+    if page is not None:
+        on_page = [c for c in known if page.seen(c[0])]
+        if on_page:
+            return on_page[0]
+        bare = split_run(digits, max_ref)
+        one_letter_name = re.fullmatch(r"[A-Z]", stem) is not None and len(digits) == 1
+        if bare and page.seen(stem) and not one_letter_name and not any(
+                page.seen(k) for k, _ in candidates):
+            return stem, bare  # "erinacine A12." and "erinacine A" elsewhere
+    # 2. the lexicon: the longest listed name, else the one family reading there is
+    listed = [c for c in known if c[0] in NAMES or not lexicon().family_member(c[0])]
+    if listed:
+        return listed[0]
+    if len(known) == 1:
+        return known[0]
+    if candidates:
+        return None  # no reading, or only families say so and they disagree
+    # 3. general rules on the stem left when every trailing digit is taken away
     single_capital = re.fullmatch(r"[A-Z]", stem) is not None and len(digits) == 1
+    if single_capital and clause_end:
+        return None  # "saponin C3." could be complement C3 or C + reference 3
+    if re.fullmatch(r"[A-Z]{2,6}", stem) and ((page is not None and page.seen(core, 1)) or (
+            len(digits) == 1 and not clause_end)):
+        return core, []  # a gene-style symbol ("MT1 and MT2"), or one the page repeats
     if stem[0].isdigit() or stem.endswith("-") or stem == "rs" or single_capital:
         return core, []
     tail_match = _WORD_TAIL.search(stem)
     tail = tail_match.group(1) if tail_match else ""
     glued_word = tail == stem or (len(stem) > len(tail) and not stem[-len(tail) - 1].isalnum())
-    citation_like = stem.endswith(")") or (glued_word and (
+    citation_like = (glued_word and (
         (len(tail) >= 3 and (tail.islower() or (tail[0].isupper() and tail[1:].islower())))
-        or bool(_PLURAL_ACRONYM.fullmatch(tail))))
+        or bool(_PLURAL_ACRONYM.fullmatch(tail)) or tail in _SHORT_WORDS)) \
+        or _GREEK_SUFFIX.search(stem) is not None
     if not citation_like:
         return None
     numbers = split_run(digits, max_ref)
     return (stem, numbers) if numbers else None
 
 
+def _splits(core: str, digits: str, max_ref: int) -> list[tuple[str, list[int] | None]]:
+    """Readings of ``core`` as a known name + citation digits, longest name first."""
+    out: list[tuple[str, list[int] | None]] = []
+    for cut in range(1, len(digits) + 1):
+        kept = core[:len(core) - cut]
+        if _ends_with_name(kept):
+            out.append((kept, split_run(digits[len(digits) - cut:], max_ref)))
+    return out
+
+
 _TOKEN = re.compile(r"\S+")
 
 
-def clean_citations(text: str, max_ref: int = MAX_REF) -> CitationResult:
+def _core(token: str) -> tuple[int, str, int]:
+    """(start, core, end) of ``token`` without its leading and trailing punctuation."""
+    start = 0
+    while start < len(token) and token[start] in _LEAD_PUNCT:
+        start += 1
+    end = len(token)
+    while end > start and token[end - 1] in _TRAIL_PUNCT:
+        end -= 1
+    return start, token[start:end], end
+
+
+def clean_citations(text: str, max_ref: int = MAX_REF,
+                    page: PageEvidence | None = None) -> CitationResult:
     """Remove citation digits glued to words in ``text`` and collect them.
 
     Citations are returned in order of first appearance without duplicates; ambiguous tokens
-    are left untouched and listed in ``ambiguous``.
+    are left untouched and listed in ``ambiguous``; ``cleaned`` lists the tokens changed.
     """
     result = CitationResult(text="")
     seen: dict[int, None] = {}
 
     def fix(match: re.Match[str]) -> str:
         token = match.group(0)
-        start = 0
-        while start < len(token) and token[start] in _LEAD_PUNCT:
-            start += 1
-        end = len(token)
-        while end > start and token[end - 1] in _TRAIL_PUNCT:
-            end -= 1
-        core = token[start:end]
+        start, core, end = _core(token)
         if not core or not re.search(r"[0-9]$", core):
             return token
-        decided = classify(core, max_ref)
+        decided = classify(core, max_ref, page, clause_end=token[end:][:1] in (".", ";", ":"))
         if decided is not None and not decided[1] and glued_name(core) \
                 and core not in result.glued:
             result.glued.append(core)
@@ -193,6 +271,8 @@ def clean_citations(text: str, max_ref: int = MAX_REF) -> CitationResult:
                 result.ambiguous.append(core)
             return token
         kept, numbers = decided
+        if numbers:
+            result.cleaned.append(core)
         for n in numbers:
             seen.setdefault(n, None)
         return token[:start] + kept + token[end:]

@@ -18,13 +18,30 @@ import re
 from dataclasses import dataclass, field
 
 from k2publisher.content.cleaning.chrome import SOURCES_MARKER, strip_chrome
-from k2publisher.content.importers.base import ImportedItem, clean, guess_evidence, slugify
+from k2publisher.content.cleaning.citations import MAX_REF, PageEvidence
+from k2publisher.content.cleaning.normalise import fold, heading_key, mentions
+from k2publisher.content.importers.base import (
+    ImportedItem,
+    PageNotes,
+    clean,
+    guess_evidence,
+    slugify,
+)
 from k2publisher.content.importers.monograph import MECHANISMS
 from k2publisher.content.importers.text import Block, parse_blocks, render_blocks
 from k2publisher.errors import ImportSourceError
 from k2publisher.models import Kind
 
 MECHANISM_SECTION = re.compile(r"^(mechanisms? of action|how (it|they) works?)$", re.I)
+#: closing sections of a post: always top-level, never a sub-section of the one before
+CLOSING_SECTION = re.compile(r"^(final thoughts|conclusions?|summary|in summary|(the )?bottom "
+                             r"line|key takeaways|takeaways|wrapping up|the verdict|"
+                             r"frequently asked questions|faqs?)$")
+#: first words of a name too common to stand for the supplement on their own
+_GENERIC_FIRST = frozenset(["vitamin", "omega", "coenzyme", "alpha", "beta", "green", "black",
+                            "white", "red", "fish", "sea", "wild", "grape", "panax", "korean",
+                            "siberian", "holy", "sweet", "bitter"])
+_MECHANISM_KEYS = frozenset(heading_key(m) for m in MECHANISMS)
 _STOP = frozenset({"the", "of", "and", "a", "an", "for", "with", "to", "in", "on"})
 
 
@@ -43,8 +60,18 @@ class _Section:
         return out
 
 
+def _names_subject(heading: str, subject: str) -> bool:
+    """True when ``heading`` names the supplement (its full name, or a distinctive first word)."""
+    if mentions(heading, subject):
+        return True
+    first = fold(subject).split()[0] if subject.split() else ""
+    return len(subject.split()) > 1 and len(first) >= 5 and first not in _GENERIC_FIRST \
+        and mentions(heading, first)
+
+
 def _section_slug(heading: str, drop: set[str]) -> str:
-    words = [w for w in slugify(heading).split("-") if w not in drop]
+    words = [w for w in slugify(heading).split("-")
+             if w not in drop and not (w.endswith("s") and w[:-1] in drop)]
     while words and words[0] in _STOP:
         words.pop(0)
     while words and words[-1] in _STOP:
@@ -59,8 +86,10 @@ def _sections(blocks: list[Block], subject: str) -> list[_Section]:
         nxt = blocks[n + 1] if n + 1 < len(blocks) else None
         opens_list = nxt is not None and nxt.kind == "para" and nxt.text.rstrip().endswith(":")
         if block.kind == "heading":
-            top = not in_subs or opens_list or subject.lower() in block.text.lower() \
-                or MECHANISM_SECTION.match(block.text) is not None
+            key = heading_key(block.text)
+            top = not in_subs or opens_list or _names_subject(block.text, subject) \
+                or MECHANISM_SECTION.match(key) is not None \
+                or CLOSING_SECTION.match(key) is not None
             if top or not sections:
                 sections.append(_Section(block.text))
                 in_subs = opens_list
@@ -79,9 +108,17 @@ def _sections(blocks: list[Block], subject: str) -> list[_Section]:
     return sections
 
 
-def import_article(text: str, source_file: str) -> list[ImportedItem]:
-    """Items for the sections and mechanism explainers of an article page."""
+def import_article(text: str, source_file: str,
+                   notes: PageNotes | None = None) -> list[ImportedItem]:
+    """Items for the sections and mechanism explainers of an article page.
+
+    ``notes`` receives the blocks stripped as chrome and the page's reference list.
+    """
     chrome = strip_chrome(text.splitlines())
+    if notes is not None:
+        notes.stripped, notes.references, notes.max_ref = \
+            chrome.blocks, chrome.references, chrome.max_ref
+    page = PageEvidence.of("\n".join(chrome.lines), chrome.max_ref or MAX_REF)
     blocks = [b for b in parse_blocks(chrome.lines) if not b.text.startswith(SOURCES_MARKER)]
     headings = [b for b in blocks if b.kind == "heading"]
     if len(headings) < 2:
@@ -106,17 +143,17 @@ def import_article(text: str, source_file: str) -> list[ImportedItem]:
     items: list[ImportedItem] = []
     tags = [supp] + ([topic_slug] if topic_slug else [])
     for n, section in enumerate(sections):
-        if MECHANISM_SECTION.match(section.heading):
+        if MECHANISM_SECTION.match(heading_key(section.heading)):
             for heading, sub in section.subs:
                 items.append(_item(f"mechanisms/{slugify(heading)}", Kind.MECHANISM_EXPLAINER,
                                    heading, sub, source_file, heading, None,
-                                   ["mechanisms", slugify(heading)], chrome.author))
+                                   ["mechanisms", slugify(heading)], chrome.author, page))
             continue
-        if section.heading.lower() in MECHANISMS:
+        if heading_key(section.heading) in _MECHANISM_KEYS:
             items.append(_item(f"mechanisms/{slugify(section.heading)}",
                                Kind.MECHANISM_EXPLAINER, section.heading, section.blocks(),
                                source_file, section.heading, None,
-                               ["mechanisms", slugify(section.heading)], chrome.author))
+                               ["mechanisms", slugify(section.heading)], chrome.author, page))
             continue
         blocks_ = section.blocks()
         review: list[str] = []
@@ -128,9 +165,9 @@ def import_article(text: str, source_file: str) -> list[ImportedItem]:
             review.append(f"heading lost in the source; derived {heading!r}")
         slug = _section_slug(heading, drop)
         item = _item(f"{prefix}/{slug}", Kind.SUPPLEMENT_SECTION,
-                     f"{subject}: {heading}" if subject.lower() not in heading.lower()
+                     f"{subject}: {heading}" if not mentions(heading, subject)
                      else heading, blocks_, source_file, heading or title, subject,
-                     [*tags, slug], chrome.author)
+                     [*tags, slug], chrome.author, page)
         item.review[:0] = review
         items.append(item)
     return items
@@ -138,10 +175,10 @@ def import_article(text: str, source_file: str) -> list[ImportedItem]:
 
 def _item(item_id: str, kind: Kind, title: str, blocks: list[Block], source_file: str,
           heading: str, supplement: str | None, tags: list[str],
-          author: str | None) -> ImportedItem:
+          author: str | None, page: PageEvidence | None = None) -> ImportedItem:
     item = ImportedItem(id=item_id, kind=kind, title=title, body="", source_file=source_file,
                         heading=heading, supplement=supplement, tags=tags, author=author)
-    item.body = render_blocks(blocks, lambda t: clean(t, item), item.review)
+    item.body = render_blocks(blocks, lambda t: clean(t, item, page), item.review)
     if supplement:
         item.evidence = guess_evidence(item.body)
     return item

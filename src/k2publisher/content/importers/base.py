@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from k2publisher.content.cleaning.citations import clean_citations
+from k2publisher.content.cleaning.chrome import Stripped
+from k2publisher.content.cleaning.citations import PageEvidence, clean_citations
 from k2publisher.content.frontmatter import FrontMatterError, dump, split
 from k2publisher.content.queue import Queue, write_atomic
 from k2publisher.content.schema import SUMMARY_MAX
@@ -52,6 +53,9 @@ class ImportedItem:
     status: str = "draft"
     #: True for feed entries: an entry already imported under another id is skipped
     dedupe_by_source: bool = False
+    #: tokens whose citation digits were removed, and tokens left alone as unclear
+    cleaned: list[str] = field(default_factory=list)
+    ambiguous: list[str] = field(default_factory=list)
 
     def meta(self) -> dict[str, Any]:
         """The front matter, in the documented field order, empty fields left out."""
@@ -114,10 +118,27 @@ def derive_summary(body: str, limit: int = SUMMARY_MAX) -> str:
     return ""
 
 
-def clean(text: str, item: ImportedItem) -> str:
-    """Clean citation digits in ``text``, recording numbers and ambiguous tokens on ``item``."""
-    result = clean_citations(text)
+@dataclass
+class PageNotes:
+    """What an importer learned about a page as a whole, for the import report."""
+
+    #: every block taken out as chrome, in page order
+    stripped: list[Stripped] = field(default_factory=list)
+    #: the page's reference list (entries), kept out of the items' text
+    references: list[str] = field(default_factory=list)
+    #: the citation-number bound the page gave (its numbered reference list), if any
+    max_ref: int | None = None
+
+
+def clean(text: str, item: ImportedItem, page: PageEvidence | None = None) -> str:
+    """Clean citation digits in ``text``, recording numbers and ambiguous tokens on ``item``.
+
+    ``page`` is the page's own evidence (its reference count and the tokens it uses).
+    """
+    result = clean_citations(text, page=page)
     item.citations.extend(result.citations)
+    item.cleaned.extend(result.cleaned)
+    item.ambiguous.extend(t for t in result.ambiguous if t not in item.ambiguous)
     for token in result.ambiguous:
         item.review.append(f"citation digits unclear in {token!r}: check the source")
     for token in result.glued:

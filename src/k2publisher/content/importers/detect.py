@@ -7,11 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from k2publisher.content.importers.article import import_article
-from k2publisher.content.importers.base import ImportedItem
+from k2publisher.content.importers.base import ImportedItem, PageNotes
 from k2publisher.content.importers.feed import fetch, import_feed, looks_like_feed
 from k2publisher.content.importers.html import import_html
 from k2publisher.content.importers.markdown import import_markdown
 from k2publisher.content.importers.monograph import import_monograph, looks_like_monograph
+from k2publisher.content.importers.report import PageReport
+from k2publisher.content.importers.titles import headline_safe
 from k2publisher.errors import ImportSourceError
 
 LAYOUTS = ("auto", "monograph", "article", "markdown", "html", "feed")
@@ -44,7 +46,7 @@ def read_source(source: str) -> tuple[str, str]:
         raise ImportSourceError(f"{source}: cannot read ({exc.strerror})") from None
 
 
-IMPORTERS: dict[str, Callable[[str, str], list[ImportedItem]]] = {
+IMPORTERS: dict[str, Callable[..., list[ImportedItem]]] = {
     "monograph": import_monograph,
     "article": import_article,
     "markdown": import_markdown,
@@ -53,27 +55,47 @@ IMPORTERS: dict[str, Callable[[str, str], list[ImportedItem]]] = {
 }
 
 
-def import_text(text: str, name: str, layout: str = "auto") -> list[ImportedItem]:
-    """Items for already-read ``text`` called ``name`` (a file name or URL)."""
+#: the layouts whose importer reports stripped chrome and the reference list
+_NOTED = frozenset({"monograph", "article", "markdown", "html"})
+
+
+def import_page(text: str, name: str, layout: str = "auto") -> PageReport:
+    """The items of already-read ``text`` called ``name``, with the page's quality report."""
     if layout not in LAYOUTS:
         raise ImportSourceError(f"unknown layout {layout!r}: use " + ", ".join(LAYOUTS))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     chosen = detect_layout(name, text) if layout == "auto" else layout
+    notes = PageNotes()
     try:
-        items = IMPORTERS[chosen](text, name)
+        if chosen in _NOTED:
+            items = IMPORTERS[chosen](text, name, notes=notes)
+        else:
+            items = IMPORTERS[chosen](text, name)
     except ImportSourceError as exc:
         if name in str(exc):
             raise
         raise ImportSourceError(f"{name}: {exc}") from None
     for item in items:
         item.title = " ".join(item.title.split()) or item.id.rsplit("/", 1)[-1]
+        headline_safe(item)
     # a section whose text was all chrome or citation digits has nothing to publish
-    return [item for item in items if item.body.strip()]
+    kept = [item for item in items if item.body.strip()]
+    return PageReport(name, chosen, kept, notes)
+
+
+def import_text(text: str, name: str, layout: str = "auto") -> list[ImportedItem]:
+    """Items for already-read ``text`` called ``name`` (a file name or URL)."""
+    return import_page(text, name, layout).items
+
+
+def read_page(source: str, layout: str = "auto") -> PageReport:
+    """Read a file or URL and return its items with the page's report (nothing is written)."""
+    name, text = read_source(source)
+    if _URL.match(source) and layout == "auto" and not looks_like_feed(text):
+        layout = "html"
+    return import_page(text, name, layout)
 
 
 def import_source(source: str, layout: str = "auto") -> list[ImportedItem]:
     """Read a file or URL and return its items (nothing is written)."""
-    name, text = read_source(source)
-    if _URL.match(source) and layout == "auto" and not looks_like_feed(text):
-        layout = "html"
-    return import_text(text, name, layout)
+    return read_page(source, layout).items

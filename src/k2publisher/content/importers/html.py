@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from k2publisher.content.importers.base import ImportedItem
+from k2publisher.content.importers.base import ImportedItem, PageNotes
 from k2publisher.content.importers.markdown import import_markdown
 
 _SKIP = frozenset({"script", "style", "nav", "footer", "header", "aside", "form", "noscript",
@@ -122,6 +122,7 @@ def html_to_markdown(html: str) -> str:
     return parser.markdown()
 
 
-def import_html(text: str, source_file: str) -> list[ImportedItem]:
+def import_html(text: str, source_file: str,
+                notes: PageNotes | None = None) -> list[ImportedItem]:
     """Items for the sections of an HTML page."""
-    return import_markdown(html_to_markdown(text), source_file)
+    return import_markdown(html_to_markdown(text), source_file, notes=notes)

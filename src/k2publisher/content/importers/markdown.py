@@ -14,7 +14,13 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from k2publisher.content.cleaning.chrome import SOURCES_MARKER, strip_chrome
-from k2publisher.content.importers.base import ImportedItem, clean, guess_evidence, slugify
+from k2publisher.content.importers.base import (
+    ImportedItem,
+    PageNotes,
+    clean,
+    guess_evidence,
+    slugify,
+)
 from k2publisher.content.importers.monograph import MECHANISMS
 from k2publisher.models import Kind
 
@@ -33,11 +39,14 @@ def _headings(text: str) -> list[tuple[int, int, str]]:
 
 
 def import_markdown(text: str, source_file: str, *, subject: str | None = None,
-                    dedupe_by_source: bool = False, review: str | None = None
-                    ) -> list[ImportedItem]:
-    """Items for the sections of a Markdown document."""
+                    dedupe_by_source: bool = False, review: str | None = None,
+                    notes: PageNotes | None = None) -> list[ImportedItem]:
+    """Items for the sections of a Markdown document (``notes`` gets the stripped chrome)."""
     text = _FRONT.sub("", text.replace("\r\n", "\n"), count=1)
     chrome = strip_chrome(text.split("\n"))
+    if notes is not None:
+        notes.stripped, notes.references, notes.max_ref = \
+            chrome.blocks, chrome.references, chrome.max_ref
     lines = [line for line in chrome.lines if not line.startswith(SOURCES_MARKER)]
     text = "\n".join(lines)
     heads = _headings(text)

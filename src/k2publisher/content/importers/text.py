@@ -66,10 +66,19 @@ def _is_table(lines: list[str]) -> bool:
 
 
 def parse_blocks(lines: list[str]) -> list[Block]:
-    """Turn the page's lines into blocks, in order."""
+    """Turn the page's lines into blocks, in order.
+
+    Two or more blank lines before a paragraph mark a lost heading, unless the page
+    separates a third or more of its chunks that way (then the gaps say nothing).
+    """
     blocks: list[Block] = []
     pending_table: str | None = None
-    for gap, chunk in _chunks(lines):
+    chunks = _chunks(lines)
+    wide = sum(1 for gap, _ in chunks[1:] if gap >= 2)
+    gaps_mean_lost = wide * 3 < max(len(chunks) - 1, 1) or len(chunks) < 6
+    for gap, chunk in chunks:
+        if not gaps_mean_lost:
+            gap = min(gap, 1)
         first = chunk[0]
         indent = len(first) - len(first.lstrip())
         if pending_table is not None:
@@ -125,14 +134,14 @@ def table_markdown(block: Block) -> tuple[str, bool]:
 
 #: keywords in a paragraph whose heading was lost -> the heading to give it
 DERIVED_HEADINGS: tuple[tuple[str, str], ...] = (
-    (r"neuroprotect", "Neuroprotection"),
-    (r"antioxidant", "Antioxidant Effects"),
-    (r"anti-?inflammat", "Anti-inflammatory Effects"),
-    (r"\bbone\b", "Bone Health"),
-    (r"cardiovascular|arter", "Cardiovascular Health"),
-    (r"\bmemory\b|cogniti", "Cognitive Function"),
-    (r"dosage|\bdose", "Dosage"),
-    (r"side effects|safety|\bsafe\b", "Safety"),
+    (r"neuroprotect\w*", "Neuroprotection"),
+    (r"antioxidants?", "Antioxidant Effects"),
+    (r"anti-?inflammat\w*", "Anti-inflammatory Effects"),
+    (r"bones?", "Bone Health"),
+    (r"cardiovascular|arter\w*", "Cardiovascular Health"),
+    (r"memory|cogniti\w*", "Cognitive Function"),
+    (r"dosage|doses?|dosing", "Dosage"),
+    (r"side effects|safety|safe", "Safety"),
 )
 
 
@@ -140,8 +149,9 @@ def derive_heading(text: str, last: bool = False) -> str:
     """A heading for a paragraph whose own heading was lost in the page's text."""
     if last:
         return "Summary"
+    # a key word counts as a whole word, not inside a compound ("high-dose" is no "Dosage")
     for pattern, heading in DERIVED_HEADINGS:
-        if re.search(pattern, text[:160], re.I):
+        if re.search(rf"(?<![\w-])(?:{pattern})(?![\w-])", text[:160], re.I):
             return heading
     words = re.sub(r"[^\w\s’'-]", "", text).split()[:5]
     return " ".join(words).capitalize() or "Untitled"
