@@ -31,15 +31,13 @@ from k2publisher.models import Part, Rendering
 from k2publisher.pipeline import Pipeline
 from k2publisher.record.ledger import Ledger, PublicationRow, iso, utcnow
 from k2publisher.redact import mask
-from k2publisher.render.environment import escape_discord, escape_markup
+from k2publisher.render.escaping import ESCAPERS, plain
 from k2publisher.render.profiles import get_profile
 from k2publisher.settings import DEFAULTS, Settings
 
 log = logging.getLogger("k2publisher.alerts")
 #: a short retry budget: an alert must not hold the delivery worker for long
 POLICY = RetryPolicy(max_attempts=2, backoff_base=1.0, max_wait=30.0, timeout=15.0)
-#: how each markup family escapes the alert text (plain text needs nothing)
-ESCAPES: dict[str, Callable[[str], str]] = {"mrkdwn": escape_markup, "markdown": escape_discord}
 META_KEY = "alerts"
 
 
@@ -143,8 +141,7 @@ def alert_rendering(channel: Channel, subject: str, text: str) -> Rendering:
     body = f"{subject}\n{text}" if profile.family == "social" else text
     if profile.limit:
         body = body[:profile.limit - 1] + "…" if len(body) > profile.limit else body
-    html = escape_markup(body) if profile.markup == "telegram_html" else None
-    shown = ESCAPES.get(profile.markup, str)(body)
+    shown = ESCAPERS.get(profile.markup, plain)(body)  # email and feed markup: plain text
     return Rendering(item_id="alert", channel=channel.name, profile=profile.name,
-                     family=profile.family, parts=(Part(text=shown, html=html),),
+                     family=profile.family, parts=(Part(text=shown),),
                      subject=subject, text=body, html=None, limit=profile.limit)
