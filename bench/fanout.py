@@ -73,12 +73,12 @@ def issue_content() -> tuple[str, str, str]:
     repo = Path(__file__).resolve().parent.parent
     try:
         from k2publisher.content.queue import Queue
-        from k2publisher.render.renderer import Renderer
+        from k2publisher.pipeline import Pipeline
         from k2publisher.settings import load_settings
 
         settings = load_settings(None, environ={})
         items = Queue(repo / "queue").items()[:2]
-        rendering = Renderer(settings).render_issue(items)
+        rendering = Pipeline(settings).renderer.render_issue(items)
         return rendering.subject or "issue", rendering.text or "", rendering.html or ""
     except Exception as exc:  # the bench must still run on a bare checkout
         print(f"(renderer unavailable, using a synthetic issue: {exc})", file=sys.stderr)

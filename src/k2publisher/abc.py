@@ -6,10 +6,10 @@ Back-ends are objects passed in; each method documents what it raises.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Protocol
 
-from k2publisher.models import PartReceipt, Rendering
+from k2publisher.models import Item, PartReceipt, Rendering
 
 
 class Channel(ABC):
@@ -35,6 +35,10 @@ class Channel(ABC):
     secret_settings: ClassVar[tuple[str, ...]] = ()
     #: one line saying what the channel does (shown by ``channels list``)
     description: ClassVar[str] = ""
+    #: True when the channel publishes the site's documents (feeds, archive pages): the
+    #: pipeline builds them from the ledger, guards each, and puts them in
+    #: ``Rendering.documents``; the channel only writes them
+    site_documents: ClassVar[bool] = False
 
     def __init__(self, name: str, options: Mapping[str, Any], context: Any = None):
         self.name = name
@@ -103,3 +107,52 @@ class Recorder(Protocol):
     def failed(self, item_id: str, channel: str, index: int, error: Exception,
                transient: bool) -> None:
         """Written when the part could not be delivered."""
+
+
+class DisclaimerText(Protocol):
+    """One disclaimer as the Renderer places it (the guard's rules file defines them)."""
+
+    @property
+    def id(self) -> str:
+        """Stable name (``NOT_MEDICAL_ADVICE``, ``FDA_SF_1`` ...)."""
+
+    @property
+    def text(self) -> str:
+        """The full text."""
+
+    @property
+    def short(self) -> str | None:
+        """The short form for social posts (None: none allowed)."""
+
+    @property
+    def priority(self) -> int:
+        """Higher comes first among disclaimers of the same criticality."""
+
+    @property
+    def placement(self) -> str:
+        """``top``, ``beside`` or ``footer``."""
+
+    @property
+    def critical(self) -> bool:
+        """Never dropped to make room."""
+
+    def form(self, short: bool) -> str:
+        """The text to print (the short form when ``short`` and one exists)."""
+
+
+class DisclaimerSource(Protocol):
+    """What the Renderer asks of the disclaimer rules; the guard's ``DisclaimerRules``
+    implements it, so render never imports guard and both read one policy."""
+
+    def for_item(self, item: Item) -> Sequence[DisclaimerText]:
+        """What the whole item triggers."""
+
+    def for_text(self, item: Item, text: str) -> Sequence[DisclaimerText]:
+        """What ``text`` of ``item`` triggers (plus the item's kind, tags, evidence)."""
+
+    def required_for_part(self, item: Item, part_text: str, index: int,
+                          family: str) -> Sequence[DisclaimerText]:
+        """The disclaimers one reader-visible part must carry."""
+
+    def structure_function_claims(self, item: Item | None, text: str) -> int:
+        """How many structure/function claims ``text`` makes."""

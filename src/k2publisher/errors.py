@@ -137,6 +137,15 @@ class AuthDeliveryError(ChannelFaultError):
     """The credentials are wrong or expired: fix them in the config or .env."""
 
 
+class DeliveryConfigError(ChannelFaultError):
+    """The channel's settings cannot work (TLS mode, port, certificate): fix the config.
+
+    Retrying will not help and no recipient is at fault, so a newsletter fan-out stops.
+    """
+
+    exit_code = 3
+
+
 class UncertainDeliveryError(PermanentDeliveryError):
     """The request went out but no answer came back: the post may exist.
 

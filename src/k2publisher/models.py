@@ -134,11 +134,28 @@ class Part:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A whole public file a channel writes (a feed, an archive page), built by the pipeline.
+
+    ``path`` is relative to the channel's folder; ``family`` is ``feed`` (RSS/Atom XML) or
+    ``web`` (an HTML page); ``item_ids`` are the items it shows.
+    """
+
+    path: str
+    content: str
+    family: str
+    item_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Rendering:
     """An item rendered for one channel profile, before the guard has looked at it.
 
     ``parts`` holds what a reader sees, one entry per post (several when threaded);
     for email ``parts`` is ``(text_body,)`` and ``html``/``subject`` carry the rest.
+    ``title`` and ``summary`` are the item's, for what an adapter shows beside the post (a
+    link card); ``documents`` are the public files a site channel writes (feeds, archive).
+    Adapters read nothing else: everything they send is here, and the guard has seen it.
     """
 
     item_id: str
@@ -155,6 +172,9 @@ class Rendering:
     text: str | None = None
     disclaimers: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    title: str = ""
+    summary: str = ""
+    documents: tuple[Document, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("subject", "preheader", "html", "text"):

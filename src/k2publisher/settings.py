@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
         "queue": "queue",           # one Markdown file per item
         "templates": "templates",   # user overrides, searched before the built-ins
         "disclaimers": "config/disclaimers.toml",
+        "interactions": "config/interactions.toml",   # supplement -> drug-class warnings
         "state": "state",           # SQLite ledger and caches
         "public": "public",         # feed files and archive pages the service serves
     },
@@ -60,6 +61,11 @@ DEFAULTS: dict[str, Any] = {
         "host": "127.0.0.1",
         "port": 8025,
         "trusted_proxy": "",        # the reverse proxy whose X-Forwarded-For is believed
+    },
+    "desk": {
+        "host": "127.0.0.1",        # elsewhere needs K2PUBLISHER_DESK_TOKEN or _PASSWORD_HASH
+        "port": 8027,
+        "weeks": 2,                 # how many weeks of slots the calendar shows
     },
     "delivery": {
         "max_attempts": 5,           # tries per part, the first one included
@@ -105,6 +111,7 @@ DEFAULTS: dict[str, Any] = {
         "per_ip_per_hour": 20,       # /subscribe requests per client IP per hour
         "per_address_per_hour": 3,   # /subscribe requests per address per hour
         "confirmations_per_day": 3,  # confirmation mails per address per 24 hours
+        "welcome": "latest",         # on confirming: latest | an item id | "" (no welcome)
     },
     "alerts": {
         "channels": [],              # channel names told of failures, e.g. ["ops-slack"]

@@ -37,6 +37,8 @@ DOCS: dict[str, str] = {
     "paths.queue": "The content queue: one Markdown file per item.",
     "paths.templates": "Your template overrides, searched before the built-in templates.",
     "paths.disclaimers": "Disclaimer rules; a missing file means the built-in rules.",
+    "paths.interactions": "Interaction catalogue (supplement -> drug classes and conditions); "
+                          "a missing file means the built-in one.",
     "paths.state": "SQLite ledger (what was sent where), subscribers and caches.",
     "paths.public": "Feed files and archive pages the web service (or nginx) serves.",
     "render": "How items are turned into posts, emails and feeds.",
@@ -55,6 +57,11 @@ DOCS: dict[str, str] = {
     "server.port": "Port to listen on.",
     "server.trusted_proxy": "Address of the reverse proxy in front (\"127.0.0.1\" for nginx "
                             "on this host); only its X-Forwarded-For is believed. \"\" = none.",
+    "desk": "The editorial desk (`k2publisher desk`): calendar, queue board, review and edit.",
+    "desk.host": "Interface to listen on. Any address but loopback requires a login: set\n"
+                 "K2PUBLISHER_DESK_TOKEN or K2PUBLISHER_DESK_PASSWORD_HASH in .env.",
+    "desk.port": "Port to listen on.",
+    "desk.weeks": "How many weeks of slots the calendar shows.",
     "delivery": "Retries and timeouts for every channel: exponential backoff with full jitter "
                 "on\nconnection errors and 5xx; a 429 waits as long as the network asks.",
     "channels": "Where items are published: one [channels.NAME] table per destination, each "

@@ -69,6 +69,11 @@ def test_author_box_gives_the_author_and_a_section_about_the_herb_stays() -> Non
     "Home remedies often contain ginger, but trials of ginger for nausea are small.",
     "Related compounds such as withaferin A were also measured in the plasma samples.",
     "Reply rates to the questionnaire were 80% at week four.",
+    # shop words in sentences are not calls to action
+    "Studies find that the extract may offer a small benefit for sleep.",
+    "The European Commission reviewed the safety of this extract in 2021.",
+    "People who buy supplements online should check the label for third-party testing.",
+    "Researchers affiliated with the university ran the trial.",
 ])
 def test_content_that_uses_chrome_words_stays(content: str) -> None:
     kinds, kept = kinds_and_kept(f"{CONTENT}\n\n{content}\n\n{CONTENT}")
@@ -107,3 +112,9 @@ def test_numbered_references_under_any_heading_are_a_reference_list() -> None:
 @pytest.mark.parametrize("line", ["Click to tweet this", "Share this:", "Pin it", "Tweet"])
 def test_share_prompts(line: str) -> None:
     assert kinds_and_kept(f"{CONTENT}\n\n{line}\n\n{CONTENT}")[0] == ["share-row"]
+
+
+def test_a_comments_heading_without_comments_or_a_form_is_content() -> None:
+    page = f"{CONTENT}\n\nComments\n\nReviewers noted that the trial was small and short.\n"
+    kinds, kept = kinds_and_kept(page)
+    assert kinds == [] and "Comments" in kept

@@ -195,16 +195,19 @@ def synthetic_publication(channel: Any, rendering: Any) -> Any:
     is off; the status gate and every other guard check still run. The real rules are tested
     in tests/guard and through the Publisher in tests/deliver/test_local_channels.py.
     """
-    from k2publisher.guard.disclaimers import DisclaimerRules
+    from k2publisher.guard.disclaimers import DisclaimerRules, prose
     from k2publisher.models import Item, Kind, Status
     from k2publisher.pipeline import Pipeline
     from k2publisher.settings import Settings
 
     settings = Settings(data={"guard": {"claims": "off"}, "site": {}, "paths": {}},
                         root=Path("."))
-    pipeline = Pipeline(settings, rules=DisclaimerRules.from_toml(TRANSPORT_RULES))
-    item = Item(id=rendering.item_id, kind=Kind.MECHANISM_EXPLAINER, title="t", summary="s",
-                body="b", status=Status.READY)
+    rules = DisclaimerRules.from_toml(TRANSPORT_RULES)
+    pipeline = Pipeline(settings, rules=rules)
+    # the item's title is what its first post says, so the guard finds the subject there
+    title = prose(rendering.parts[0].text, rules) if rendering.parts else "t"
+    item = Item(id=rendering.item_id, kind=Kind.MECHANISM_EXPLAINER, title=title or "t",
+                summary="s", body="b", status=Status.READY)
     return pipeline.prepare(item, channel, rendering=rendering)
 
 

@@ -20,6 +20,7 @@ from k2publisher.deliver.publisher import Publisher
 from k2publisher.deliver.registry import load_channel
 from k2publisher.errors import GuardRefusal
 from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Verdict
+from k2publisher.record.ledger import Ledger, db_path
 from k2publisher.settings import load_settings
 
 from .conftest import json_reply
@@ -77,23 +78,32 @@ def test_file_channel_writes_each_post_as_json_and_is_idempotent(site):
 
 
 def test_rss_feeds_parse_after_two_publishes_and_republishing_keeps_the_entry(site):
-    times = iter([datetime(2026, 11, 1, 9, tzinfo=UTC), datetime(2026, 11, 2, 9, tzinfo=UTC),
-                  datetime(2026, 11, 3, 9, tzinfo=UTC)])
-    with publisher(site, clock=lambda: next(times)) as p:
+    moments = [datetime(2026, 11, 1, 9, tzinfo=UTC)]
+
+    def clock() -> datetime:
+        return moments[-1]
+
+    settings = load_settings(None, environ={})
+    public = site / "public"
+    with Ledger(db_path(settings.path("state")), clock=clock) as ledger, \
+            Publisher(settings, recorder=ledger, sleep=pytest.fail) as p:
+        p.context.clock = clock
         p.publish(ITEM, "feed")
+        moments.append(datetime(2026, 11, 2, 9, tzinfo=UTC))
         p.publish(SECOND, "feed")
-        public = site / "public"
         for name in ("feed.xml", "atom.xml"):
             parsed = feedparser.parse((public / name).read_bytes())
             assert parsed.bozo == 0, parsed.get("bozo_exception")
             assert [e.title for e in parsed.entries] == ["Dosage, again",
                                                           p.queue.get(ITEM).title]
+        moments.append(datetime(2026, 11, 3, 9, tzinfo=UTC))
         p.publish(ITEM, "feed")  # republishing: still two entries, first date kept
-    records = json.loads((public / ".published.json").read_text())
-    assert [r["id"] for r in records] == [ITEM, SECOND]
-    assert datetime.fromisoformat(records[0]["published"]) == datetime(2026, 11, 1, 9,
-                                                                       tzinfo=UTC)
-    assert len(feedparser.parse((public / "feed.xml").read_bytes()).entries) == 2
+        assert ledger.sent_items("feed") == [(ITEM, datetime(2026, 11, 1, 9, tzinfo=UTC)),
+                                             (SECOND, datetime(2026, 11, 2, 9, tzinfo=UTC))]
+    entries = feedparser.parse((public / "atom.xml").read_bytes()).entries
+    assert [(e.title, e.published[:10]) for e in entries] == [
+        ("Dosage, again", "2026-11-02"), (p.queue.get(ITEM).title, "2026-11-01")]
+    assert not (public / ".published.json").exists(), "the ledger is the one record"
     assert (public / "archive" / ITEM / "index.html").is_file()
     assert (public / "archive" / SECOND / "index.html").is_file()
     index = (public / "archive" / "index.html").read_text(encoding="utf-8")

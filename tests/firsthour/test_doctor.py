@@ -271,6 +271,43 @@ def test_online_checks_an_http_channel_and_its_credentials(run_cli, site: Path,
     assert auth == ["Bearer tok-123456"]
 
 
+def test_a_rule_text_naming_another_supplement_fails_with_its_line(run_cli, site: Path) -> None:
+    """The old K2-only wording on a magnesium item is caught, with file:line."""
+    item = site / "queue" / "magnesium" / "sleep.md"
+    item.parent.mkdir(parents=True)
+    item.write_text('---\nid: magnesium/sleep\nkind: supplement_section\nsupplement: Magnesium\n'
+                    'title: "Magnesium and sleep"\nsummary: "Small trials used 250 mg a day."\n'
+                    'status: draft\n---\n\nSmall, short trials gave 250 mg a day.\n',
+                    encoding="utf-8")
+    rules = site / "config" / "disclaimers.toml"
+    text = rules.read_text(encoding="utf-8")
+    assert "{forms}" in text
+    rules.write_text(text.replace("before starting {forms}", "before starting vitamin K2"),
+                     encoding="utf-8")
+    line = next(n for n, row in enumerate(rules.read_text(encoding="utf-8").splitlines(), 1)
+                if row.startswith('id = "CONSULT_BEFORE_USE"')) - 1
+
+    code, out, _ = run_cli("doctor", cwd=site)
+
+    assert code == 1
+    failed = lines(out)["disclaimers"]
+    assert failed.startswith("FAIL")
+    assert (f"config/disclaimers.toml:{line}: rule CONSULT_BEFORE_USE names 'vitamin K2' on "
+            "item magnesium/sleep (about Magnesium)") in failed
+    assert "{supplement}" in out
+
+
+def test_a_broken_interaction_catalogue_fails_with_its_line(run_cli, site: Path) -> None:
+    catalogue = site / "config" / "interactions.toml"
+    catalogue.write_text(catalogue.read_text(encoding="utf-8").replace(
+        'class = "anticoagulants"', 'class = "anticoagulant"', 1), encoding="utf-8")
+
+    code, out, _ = run_cli("doctor", cwd=site)
+
+    assert code != 0
+    assert "interactions.toml:" in out and "class 'anticoagulant' is not defined" in out
+
+
 @pytest.mark.parametrize(("url", "problem"), [
     ("https://notes.example.org", ""),
     ("https://k2.example.co.uk/sub/", ""),

@@ -16,6 +16,7 @@ from k2publisher.settings import DEFAULTS, load_settings
 from k2publisher.settings_docs import doc_for, setting_paths
 
 SITE_FILES = ("config/k2publisher.toml", ".env.example", "config/disclaimers.toml",
+              "config/interactions.toml",
               f"queue/{EXAMPLE_ITEM_ID}.md", "templates/README.md", "README.md")
 
 

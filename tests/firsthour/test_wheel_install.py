@@ -20,6 +20,7 @@ from k2publisher.scaffold import EXAMPLE_ITEM_ID
 
 #: what must ship inside the wheel for an installed k2publisher to work anywhere
 PACKAGE_DATA = ("k2publisher/defaults/disclaimers.toml",
+                "k2publisher/defaults/interactions.toml",
                 "k2publisher/scaffold/skeleton/README.md",
                 "k2publisher/scaffold/skeleton/gitignore",
                 "k2publisher/scaffold/skeleton/templates/README.md",
@@ -56,7 +57,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]
 def test_the_wheel_carries_templates_defaults_and_the_skeleton(installed) -> None:
     _, names = installed
     package = REPO / "src" / "k2publisher"
-    builtin = sorted(str(p.relative_to(REPO / "src")) for folder in ("templates", "defaults")
+    folders = ("templates", "defaults", "guard/lexicon")
+    builtin = sorted(str(p.relative_to(REPO / "src")) for folder in folders
                      for p in (package / folder).rglob("*")
                      if p.is_file() and "__pycache__" not in p.parts)
 

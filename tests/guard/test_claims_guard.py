@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from k2publisher.guard.claims import LEVELS, RULES, get_rule, scan
+from k2publisher.guard.claims import LEVELS, RULES, by_class, get_rule, scan
 
 # rule id -> (a sentence it must flag, its level there, a close sentence it must leave alone)
 CASES: dict[str, tuple[str, str, str]] = {
@@ -175,3 +177,121 @@ def test_table_rows_on_separate_lines_stay_one_statement():
 
 def test_not_only_is_not_a_negation():
     assert "C01-disease-cure" in rules_found("Not only does K2 cure cancer, it is cheap.")
+
+
+# --- by structure: sentences about supplements none of the rules or the corpus name ----------
+
+def kinds(text: str, **kw) -> dict[str, str]:
+    """class -> worst level found in ``text``."""
+    return by_class(scan(text, **kw))
+
+
+@pytest.mark.parametrize("text", [
+    "Quercetin cures gout.",                                       # a disease other than cancer
+    "Gout prevention is where quercetin really shines.",           # "prevention" as a noun
+    "Elderberry shortened my bronchitis and cured my sinusitis.",  # past tense
+    "Psoriasis was healed in weeks by a daily dose of NAC.",       # passive voice
+    "Reishi shrinks pancreatic tumours.",
+    "Reishi prolongs survival in pancreatic cancer.",
+    "NAC protects your liver against cirrhosis.",
+    "Chlorella reverses fatty liver disease.",                     # an "X disease" shape
+    "Spirulina treated the sarcoidosis of every patient.",         # an ICD-10-CM term only
+    "Kelp normalises an underactive thyroid.",                     # a lay name
+])
+def test_disease_claims_block_in_any_tense_voice_or_noun(text: str) -> None:
+    assert kinds(text).get("disease") == "block"
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("Quercetin is a natural alternative to antihistamines.", "therapy:substitute"),
+    ("Swap your statin for red yeast rice.", "therapy:substitute"),
+    ("NAC lets patients come off their antipsychotics.", "therapy:substitute"),
+    ("Bitter melon boosts the effect of sitagliptin.", "therapy:augment"),   # INN stem -gliptin
+    ("Reishi makes radiotherapy work better.", "therapy:augment"),
+    ("Astragalus potentiates carboplatin in lung cancer.", "therapy:augment"),
+    ("Ginger relieves the nausea caused by chemotherapy.", "therapy:adverse"),
+    ("Glutamine prevents the nerve damage caused by oxaliplatin.", "therapy:adverse"),
+])
+def test_therapy_claims_block(text: str, kind: str) -> None:
+    found = kinds(text)
+    assert found.get(kind) == "block", found
+
+
+def test_an_attributed_therapy_claim_still_blocks() -> None:
+    found = kinds("In a cell study, quercetin enhanced the effect of cisplatin.")
+    assert found["therapy:augment"] == "block"
+
+
+@pytest.mark.parametrize("text", [
+    "Red yeast rice can enhance the effect of statins and raise the risk of muscle damage; "
+    "ask your doctor before combining them.",
+    "Quercetin may add to the effect of blood thinners such as warfarin and increase bleeding.",
+    "Kelp can interfere with levothyroxine, so people on thyroid medication should ask first.",
+    "There is no miracle cure for gout, whatever the label says.",
+    "Quercetin does not cure gout.",
+    "No trial has shown that reishi treats cancer in people.",
+    "Elderberry is not a treatment for influenza.",
+    "People with gout should talk to their doctor before using quercetin.",
+    "Research on NAC in psoriasis is limited to two small trials.",
+    "A 2020 trial of 120 adults found fewer colds with zinc, but the difference was small.",
+    "Zinc contributes to the normal function of the immune system.",
+    "Raw elderberries can cause nausea and vomiting.",
+    "Cancer patients should ask their oncology team before taking reishi.",
+])
+def test_warnings_debunks_and_hedges_are_not_blocked(text: str) -> None:
+    assert "block" not in kinds(text).values(), scan(text)
+
+
+def test_a_lab_or_animal_attribution_qualifies_a_disease_claim_except_in_a_headline() -> None:
+    text = "In mice, reishi slowed tumour growth."
+    assert kinds(text)["disease"] == "qualify"
+    assert kinds(text, headline=True)["disease"] == "block"
+    assert kinds("Reishi slowed tumour growth.")["disease"] == "block"
+
+
+def test_an_acronym_defined_on_the_page_counts_as_the_disease() -> None:
+    page = "Studies in chronic obstructive pulmonary disease (COPD) are small."
+    assert "disease" not in kinds("NAC reverses COPD.")
+    assert kinds("NAC reverses COPD.", context=page)["disease"] == "block"
+
+
+@pytest.mark.parametrize("text", [
+    "Zinc is safe at any dose.",
+    "Reishi is completely non-toxic.",
+    "Elderberry syrup has no side effects.",
+    "You cannot overdose on NAC.",
+    "Quercetin is free from side effects, even at high doses.",
+    "Turkey tail is safe with chemotherapy drugs.",
+])
+def test_absolute_safety_claims_block(text: str) -> None:
+    assert kinds(text).get("safety") == "block"
+
+
+def test_a_reported_study_result_is_not_an_absolute_safety_claim() -> None:
+    assert "safety" not in kinds("No serious side effects were reported in the 12-week trial.")
+    assert "safety" not in kinds("Zinc is not safe at high doses.")
+
+
+def test_suggestions_name_no_particular_supplement() -> None:
+    assert not [r.id for r in RULES if re.search(r"\b(?:K2|MK-4|MK-7|vitamin K)\b",
+                                                 r.suggestion)]
+
+
+def test_causing_cell_death_blocks_in_a_headline_even_without_a_disease_named() -> None:
+    assert kinds("Inducing apoptosis", headline=True)["disease"] == "block"
+    assert "disease" not in kinds("Inducing apoptosis")
+    assert kinds("Apoptosis: programmed cell death", headline=True) == {}
+
+
+def test_a_claim_that_names_no_disease_refers_to_the_sentence_before() -> None:
+    page = ("An observational study linked higher zinc intake to less pneumonia. "
+            "This suggests a possible preventive effect.")
+    assert [f.rule for f in scan(page)] == ["C01-disease-cure", "C06-disease-prevention"]
+    assert scan("This suggests a possible preventive effect.") == []
+    assert scan("This suggests a possible preventive effect.",
+                before="Zinc was studied in pneumonia.")[0].rule == "C06-disease-prevention"
+
+
+def test_with_or_without_is_no_negation() -> None:
+    assert kinds("Reishi, with or without chemotherapy, shrank tumours in mice.")["disease"] \
+        == "qualify"

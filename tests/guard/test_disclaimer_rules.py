@@ -164,8 +164,11 @@ def test_critical_first_then_priority(rules, make_item):
     assert rest == sorted(rest, reverse=True)
 
 
-def test_only_warfarin_and_oncology_are_critical(rules):
-    assert {d.id for d in rules.disclaimers if d.critical} == {"WARFARIN_VKA", "ONCOLOGY"}
+def test_only_oncology_is_critical_in_the_rules_file_warfarin_in_the_catalogue(rules):
+    assert {d.id for d in rules.disclaimers if d.critical} == {"ONCOLOGY"}
+    vitamin_k = next(s for s in rules.catalogue.supplements if s.name == "Vitamin K")
+    assert {w.disclaimer.id for w in vitamin_k.warnings if w.disclaimer.critical} == {
+        "WARFARIN_VKA"}
 
 
 # -- the per-part policy -----------------------------------------------------------------

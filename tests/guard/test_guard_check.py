@@ -37,9 +37,10 @@ def dosage(make_item) -> Item:
 
 
 def post(rules: DisclaimerRules, item: Item, body: str, index: int, *,
-         drop: str | None = None) -> Part:
-    """One social post carrying what the policy requires (optionally dropping one)."""
-    needed = rules.required_for_part(item, body, index, "social")
+         drop: str | None = None, total: int = 1) -> Part:
+    """One social post (of ``total``) carrying what the policy requires (optionally dropping
+    one)."""
+    needed = rules.required_for_part(item, body, index, "social", total)
     lines = [body, *(d.form(short=True) for d in needed if d.id != drop), LINK]
     return Part(text="\n".join(lines), disclaimers=tuple(d.id for d in needed))
 
@@ -72,14 +73,14 @@ THREAD = ["Studies used 90 to 180 mcg a day of MK-7.", "Natto is the richest foo
 
 
 def test_complete_thread_passes(rules, dosage):
-    parts = [post(rules, dosage, b, i) for i, b in enumerate(THREAD)]
+    parts = [post(rules, dosage, b, i, total=len(THREAD)) for i, b in enumerate(THREAD)]
     verdict = check(social(dosage, parts), dosage, rules)
     assert verdict.ok, verdict.problems
 
 
 def test_removing_a_disclaimer_from_a_post_is_refused(rules, dosage):
-    parts = [post(rules, dosage, b, i, drop="WARFARIN_VKA" if i == 0 else None)
-             for i, b in enumerate(THREAD)]
+    parts = [post(rules, dosage, b, i, drop="WARFARIN_VKA" if i == 0 else None,
+                  total=len(THREAD)) for i, b in enumerate(THREAD)]
     verdict = check(social(dosage, parts), dosage, rules)
     assert not verdict.ok
     assert verdict.problems == (
@@ -87,7 +88,7 @@ def test_removing_a_disclaimer_from_a_post_is_refused(rules, dosage):
 
 
 def test_later_post_with_a_claim_needs_its_own_caveat(rules, dosage):
-    parts = [post(rules, dosage, THREAD[0], 0),
+    parts = [post(rules, dosage, THREAD[0], 0, total=2),
              Part(text="A dose of 45 mg of MK-4 was used in Japan.\n" + LINK)]
     problems = check(social(dosage, parts), dosage, rules).problems
     assert "item vitamin-k2/dosage on mastodon part 2/2: missing disclaimer WARFARIN_VKA" \
@@ -95,7 +96,8 @@ def test_later_post_with_a_claim_needs_its_own_caveat(rules, dosage):
 
 
 def test_fda_statement_has_no_short_form_on_social(rules, make_item):
-    item = make_item(body="Vitamin K2 supports bone health.")
+    item = make_item(body="Vitamin K2 supports bone health.",
+                     summary="Vitamin K2 supports bone health.")
     body = "Vitamin K2 supports bone health.*"
     needed = rules.required_for_part(item, body, 0, "social")
     assert "FDA_SF_1" in [d.id for d in needed]
@@ -107,7 +109,8 @@ def test_fda_statement_has_no_short_form_on_social(rules, make_item):
 
 
 def test_both_fda_statements_in_one_post_is_refused(rules, make_item):
-    item = make_item(body="Vitamin K2 supports bone health.")
+    item = make_item(body="Vitamin K2 supports bone health.",
+                     summary="Vitamin K2 supports bone health.")
     body = "Vitamin K2 supports bone health.*"
     needed = [d.form(short=True) for d in rules.required_for_part(item, body, 0, "social")]
     text = "\n".join([body, *needed, rules.get("FDA_SF_N").text])
@@ -301,6 +304,13 @@ def test_claims_policy_review_and_off(rules, dosage):
         check(r, dosage, rules, claims_policy="lenient")
 
 
+def test_a_post_claims_with_an_acronym_its_item_body_defines(rules, dosage):
+    item = replace(dosage, body="Studies in hepatocellular carcinoma (HCC) used 45 mg a day.")
+    r = claim_rendering(rules, item, "K2 reverses HCC.")
+    assert any("claim C01-disease-cure" in p for p in check(r, item, rules).problems)
+    assert check(claim_rendering(rules, dosage, "K2 reverses HCC."), dosage, rules).ok
+
+
 def test_claims_in_the_email_subject_are_scanned(rules, dosage):
     r = email(dosage, full(rules, dosage, True), full(rules, dosage, False))
     verdict = check(replace(r, subject="K2 cures cancer"), dosage, rules)
@@ -399,3 +409,52 @@ def test_html_recovers_after_a_mismatch_and_sees_unterminated_tags():
     assert html_problems("<div><strong>x</div>") == [
         "</div> at line 1 closes <strong> opened at line 1"]
     assert html_problems('<p>x</p>\n<a href="x"') == ["unterminated tag at the end"]
+
+
+# -- what a post keeps of its item ----------------------------------------------------------
+
+
+def test_a_rendering_of_only_disclaimers_and_a_link_is_refused_no_content(rules, dosage):
+    bare = [post(rules, dosage, "", 0, total=2), post(rules, dosage, "", 1, total=2)]
+    problems = check(social(dosage, bare), dosage, rules).problems
+    assert any("no content" in p for p in problems), problems
+    # the same posts with the summary in part 1 pass
+    full = [post(rules, dosage, dosage.summary, 0, total=2), post(rules, dosage, "", 1, total=2)]
+    assert check(social(dosage, full), dosage, rules).ok
+
+
+def test_part_one_without_the_subject_is_refused(rules, dosage):
+    parts = [post(rules, dosage, "Natto is the richest food source.", 0, total=2),
+             post(rules, dosage, dosage.summary, 1, total=2)]
+    problems = check(social(dosage, parts), dosage, rules).problems
+    assert f"item {dosage.id} on mastodon: part 1 lacks the item's subject (its title or the " \
+           "first sentence of its summary or variant)" in problems
+
+
+def test_a_dropped_safety_sentence_is_refused(rules, make_item):
+    item = make_item(id="vitamin-k2/side-effects", title="Vitamin K2: side effects",
+                     summary="Side effects were rare in studies. People taking warfarin should "
+                             "use it only under medical supervision.")
+    first = post(rules, item, "Side effects were rare in studies.", 0)
+    problems = check(social(item, [first]), item, rules).problems
+    assert problems == (f"item {item.id} on mastodon: safety sentence dropped for space: "
+                        "\u201cPeople taking warfarin should use it only under medical "
+                        "supervision.\u201d",)
+
+
+@pytest.mark.slow
+def test_every_shipped_item_keeps_its_subject_and_safety_sentences_on_every_network(shipped):
+    from k2publisher.guard.disclaimers import prose
+    from k2publisher.render import coverage
+
+    renderer, rules, items = shipped
+    lost = []
+    for item in items:
+        for profile, p in PROFILES.items():
+            if p.family != "social":
+                continue
+            r = renderer.render(item, profile)
+            lost += [f"{item.id} on {profile}: {x}" for x in
+                     coverage.problems(r.texts, item, profile, rules, prose)]
+            lost += [f"{item.id} on {profile}: could not fit {d!r}" for d in r.extra["dropped"]]
+    assert lost == []

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import ssl
 import threading
 import time
+from collections.abc import Iterator
 from email import policy
 from email.parser import BytesParser
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from aiosmtpd.controller import Controller
 from werkzeug.test import Client
 
-from k2publisher.errors import GuardRefusal
+from k2publisher.errors import DeliveryConfigError, GuardRefusal, TransientDeliveryError
 from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER
 from k2publisher.newsletter.fanout import RateLimiter, build_fanout
 from k2publisher.newsletter.issues import Issues
 from k2publisher.newsletter.store import NewsletterStore
 from k2publisher.newsletter.subscribers import State, Subscribers
 from k2publisher.newsletter.web import NewsletterApp
-from k2publisher.settings import Settings
+from k2publisher.settings import Settings, load_settings
 
 TEXT = f"Vitamin K2 news.\n\nUnsubscribe: {UNSUBSCRIBE_PLACEHOLDER}\n"
 HTML = f'<p>Vitamin K2 news. <a href="{UNSUBSCRIBE_PLACEHOLDER}">Unsubscribe</a></p>'
@@ -305,3 +311,113 @@ def test_a_crash_at_the_final_dot_sends_again_and_counts_a_possible_duplicate(
     assert summary.assumed_now == 1 and summary.counts["possible_duplicates"] == 1
     # sent again rather than assumed sent: no copy can be lost this way
     assert smtp_server.recording.per_recipient()["reader0001@example.org"] == 1
+
+
+# -- issue 10: the fan-out sends through its channel's SMTP core ([delivery] timeouts,
+# ca_file, TLS and error classification are the channel's; they failed on main, where the
+# newsletter had its own SMTP client)
+
+
+def _settings(root: Path, channel: str, delivery: str = "") -> Settings:
+    (root / "config").mkdir(exist_ok=True)
+    path = root / "config" / "k2publisher.toml"
+    path.write_text('[site]\nname = "K2 Notes"\nbase_url = "https://k2.example.org"\n'
+                    'contact_email = "editor@k2.example.org"\n'
+                    f'[channels.mail]\ntype = "smtp"\nfrom = "K2 <news@k2.example.org>"\n'
+                    f'{channel}\n[newsletter]\nchannel = "mail"\nconnections = 2\n'
+                    f'rate_per_second = 0\n{delivery}', encoding="utf-8")
+    return load_settings(path, environ={})
+
+
+class Accepted:
+    """An aiosmtpd handler keeping the recipients of every accepted message."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.messages += envelope.rcpt_tos
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def tls_server(certificate: tuple[Path, Path]) -> Iterator[tuple[int, Accepted]]:
+    """An aiosmtpd server speaking implicit TLS with the test certificate."""
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    recording = Accepted()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(recording, hostname="127.0.0.1", port=port, ssl_context=context)
+    controller.start()
+    yield port, recording
+    controller.stop()
+
+
+def test_the_fanout_trusts_the_channels_ca_file(tmp_path, certificate, tls_server) -> None:
+    port, recording = tls_server
+    cert, _ = certificate
+    settings = _settings(tmp_path, f'host = "127.0.0.1"\nport = {port}\nsecurity = "tls"\n'
+                                   f'ca_file = "{cert}"')
+    store = setup_issue(settings, 3)
+    summary = build_fanout(settings, store, "2026-11-25", **FAST).run()
+    assert summary.state == "done" and summary.counts["sent"] == 3
+    assert len(recording.messages) == 3
+
+
+def test_a_tls_failure_is_a_configuration_error_and_fails_no_recipient(
+        tmp_path, tls_server) -> None:
+    port, recording = tls_server
+    settings = _settings(tmp_path, f'host = "127.0.0.1"\nport = {port}\nsecurity = "tls"\n'
+                                   'password = "s3cret-Pa55"\nusername = "k2"')
+    store = setup_issue(settings, 3)
+    started = time.monotonic()
+    with pytest.raises(DeliveryConfigError, match="ca_file") as info:
+        build_fanout(settings, store, "2026-11-25", **FAST).run()
+    assert not isinstance(info.value, TransientDeliveryError)
+    assert info.value.exit_code == 3 and "s3cret-Pa55" not in str(info.value)
+    assert time.monotonic() - started < 10, "no reconnect loop for a configuration error"
+    issue = Issues(store).get("2026-11-25")
+    counts = Issues(store).counts("2026-11-25")
+    assert issue is not None and issue.state == "paused" and "TLS" in issue.note
+    assert counts["failed"] == 0 and counts["sent"] == 0 and recording.messages == []
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A TCP server that accepts connections and never says a word."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.2)
+    stop = threading.Event()
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                held.append(listener.accept()[0])
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join(timeout=2)
+    for conn in held:
+        conn.close()
+    listener.close()
+
+
+def test_the_fanout_honours_the_delivery_timeout(tmp_path, silent_server) -> None:
+    settings = _settings(tmp_path, f'host = "127.0.0.1"\nport = {silent_server}\n'
+                                   'security = "none"',
+                         delivery="[delivery]\ntimeout = 0.3\nconnect_timeout = 0.3\n")
+    store = setup_issue(settings, 2)
+    started = time.monotonic()
+    summary = build_fanout(settings, store, "2026-11-25", retry_delays=(0.05,),
+                           reconnect_delays=()).run()
+    elapsed = time.monotonic() - started
+    assert summary.state == "paused" and summary.counts["sent"] == 0
+    assert elapsed < 5, f"took {elapsed:.1f}s: the 0.3 s [delivery] timeout was not used"

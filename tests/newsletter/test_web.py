@@ -62,12 +62,17 @@ def test_double_opt_in_end_to_end(settings: Settings) -> None:
     [msg] = inbox(settings)
     assert msg["To"] == "reader@example.org"
     assert "Confirm" in msg["Subject"]
-    page = client.get(confirm_path(msg))
+    page = client.get(confirm_path(msg))            # a link checker's GET confirms nothing
+    assert page.status_code == 200 and "<button" in page.text
+    assert f'action="{confirm_path(msg)}"' in page.text and 'method="post"' in page.text
+    assert state_of(settings, "reader@example.org") == State.PENDING
+    page = client.post(confirm_path(msg))
     assert page.status_code == 200 and "subscribed" in page.text
     assert state_of(settings, "reader@example.org") == State.CONFIRMED
     subs = Subscribers(NewsletterStore(db_path(settings)))
     events = [(e["event"], e["source"]) for e in subs.events(subs.find("reader@example.org").id)]
-    assert events == [("subscribe", "web"), ("confirmation_sent", "web"), ("confirm", "web")]
+    assert events == [("subscribe", "web"), ("confirmation_sent", "web"), ("confirm", "web"),
+                      ("welcome_sent", "web")]
 
 
 def test_double_opt_in_through_a_real_waitress_server(settings: Settings) -> None:
@@ -85,6 +90,8 @@ def test_double_opt_in_through_a_real_waitress_server(settings: Settings) -> Non
                              timeout=5).status_code == 200
         [msg] = inbox(settings)
         assert requests.get(base + confirm_path(msg), timeout=5).status_code == 200
+        assert state_of(settings, "w@example.org") == State.PENDING
+        assert requests.post(base + confirm_path(msg), timeout=5).status_code == 200
     finally:
         server.close()
     assert state_of(settings, "w@example.org") == State.CONFIRMED
@@ -95,7 +102,8 @@ def test_confirm_link_is_single_use_and_cannot_reconfirm_after_leaving(settings:
     client = Client(NewsletterApp(settings))
     subscribe(client, "once@example.org")
     link = confirm_path(inbox(settings)[0])
-    assert client.get(link).status_code == 200
+    assert client.post(link).status_code == 200
+    assert client.post(link).status_code == 400                    # single use
     subs = Subscribers(NewsletterStore(db_path(settings)))
     subs.unsubscribe(subs.find("once@example.org").id, "cli")
     again = client.get(link)
@@ -237,7 +245,7 @@ def test_the_public_service_app_hands_the_routes_to_the_newsletter(settings: Set
     client = Client(make_app(settings))
     assert client.get("/subscribe").status_code == 200
     assert subscribe(client, "via-service@example.org").status_code == 200
-    assert client.get(confirm_path(inbox(settings)[0])).status_code == 200
+    assert client.post(confirm_path(inbox(settings)[0])).status_code == 200
     assert state_of(settings, "via-service@example.org") == State.CONFIRMED
     subs = Subscribers(NewsletterStore(db_path(settings)))
     token = Tokens.from_settings(settings).unsubscribe_token(

@@ -127,8 +127,8 @@ def test_only_deliver_calls_send_part_and_only_prepare_makes_a_publication() -> 
     assert all(line in inside for _, line in send_part)
     first = deliver_fn.body[1]  # after the docstring: approved(publication)
     assert "approved(publication)" in ast.unparse(first)
-    assert [str(p) for p, _ in _calls("Publication")] == ["pipeline.py"]
-    assert [str(p) for p, _ in _calls("_minting")] == ["pipeline.py"]
+    assert [str(p) for p, _ in _calls("Publication")] == ["pipeline/core.py"]
+    assert [str(p) for p, _ in _calls("_minting")] == ["pipeline/core.py"]
 
 
 def test_every_cli_module_imports_on_its_own() -> None:

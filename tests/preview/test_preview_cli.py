@@ -26,7 +26,8 @@ def test_json_lists_every_configured_channel_and_social_profile(run_cli, site: P
     assert {"email", "feed", "social"} <= set(channels) and set(channels) >= SOCIAL
     for r in data["renderings"]:
         base = {"channel", "format", "parts", "lengths", "limit", "disclaimers", "guard"}
-        extra = {"subject", "html", "text"} if r["format"] == "email" else set()
+        extra = {"subject", "html", "text"} if r["format"] == "email" else (
+            {"dropped"} if r["format"] == "social" else set())
         assert set(r) == base | extra
         assert set(r["guard"]) == {"ok", "problems"}
         assert len(r["parts"]) == len(r["lengths"])
@@ -71,6 +72,19 @@ def test_out_writes_email_feeds_and_social_json(run_cli, site: Path) -> None:
     assert msg["Message-ID"].startswith("<") and msg["Subject"]
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
     assert msg.get_content_type() == "multipart/alternative"
+    # the real message for a sample reader: list headers, a preview unsubscribe link
+    assert msg["To"] == "reader@example.invalid" and msg["List-Id"]
+    assert msg["List-Unsubscribe"].startswith("<http://127.0.0.1:8025/unsubscribe/preview>")
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert not msg["Message-ID"].endswith("@127.0.0.1>")       # the sender's domain
+    assert msg["Message-ID"].endswith("@" + msg["From"].addresses[0].domain + ">")
+    html = (out_dir / "email.html").read_text()
+    text = (out_dir / "email.txt").read_text()
+    assert 'href="http://127.0.0.1:8025/unsubscribe/preview"' in html
+    assert "/unsubscribe/preview" in text
+    for body in (html, text, (out_dir / "email.eml").read_text()):
+        assert "%%UNSUBSCRIBE_URL%%" not in body
+    assert html == msg.get_body(preferencelist=("html",)).get_content()
     for name, version in (("feed.xml", "rss20"), ("atom.xml", "atom10")):
         parsed = feedparser.parse((out_dir / name).read_text())
         assert parsed.bozo == 0 and parsed.version == version

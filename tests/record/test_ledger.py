@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from k2publisher.database import connect
 from k2publisher.errors import ConfigError, TransientDeliveryError, UncertainDeliveryError
 from k2publisher.models import PartReceipt
 from k2publisher.record import migrations
@@ -42,9 +43,9 @@ def test_reopening_applies_nothing_and_keeps_rows(tmp_path: Path) -> None:
     path = tmp_path / "l.sqlite3"
     with Ledger(path) as led:
         led.sending("a/b", "social", 0, "key-0")
-    conn = sqlite3.connect(path, isolation_level=None)
-    assert migrations.migrate(conn) == []
-    conn.close()
+    db = connect(path)
+    assert migrations.migrate(db) == []
+    db.close()
     with Ledger(path) as led:
         assert led.deliveries()[0].state is DeliveryState.SENDING
 
@@ -68,11 +69,27 @@ def test_a_failing_migration_rolls_back(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(migrations, "LATEST", migrations.LATEST + 1)
     with pytest.raises(sqlite3.OperationalError):
         Ledger(path)
-    conn = sqlite3.connect(path)
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    db = connect(path)
+    tables = {r[0] for r in db.query("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "extra" not in tables
-    assert migrations.current_version(conn) == migrations.LATEST - 1
-    conn.close()
+    assert db.schema_version(migrations.VERSION_TABLE) == migrations.LATEST - 1
+    db.close()
+
+
+def test_ledger_and_newsletter_share_one_layer_and_both_refuse_a_newer_file(tmp_path: Path
+                                                                           ) -> None:
+    from k2publisher.newsletter import store
+
+    path = tmp_path / "k2publisher.sqlite3"
+    Ledger(path).close()
+    store.NewsletterStore(path).close()
+    raw = sqlite3.connect(path, isolation_level=None)
+    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    raw.execute(f"INSERT INTO {store.VERSION_TABLE} VALUES (?, 'later')", (store.LATEST + 1,))
+    raw.close()
+    Ledger(path).close()  # the ledger's own history is untouched
+    with pytest.raises(ConfigError, match=r"newsletter store is at schema version \d+, newer"):
+        store.NewsletterStore(path)
 
 
 def test_part_moves_pending_sending_sent(ledger: Ledger) -> None:

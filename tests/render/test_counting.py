@@ -91,12 +91,13 @@ def test_mastodon_bare_domains_are_not_discounted() -> None:
 
 
 def test_shipped_items_fit_mastodon_as_a_real_instance_counts_the_local_base_url(
-        tmp_path) -> None:
+        tmp_path, rules) -> None:
     from render_helpers import make_settings, shipped_items
 
     from k2publisher.render.renderer import Renderer
 
-    renderer = Renderer(make_settings(tmp_path, site={"base_url": "http://127.0.0.1:8025"}))
+    renderer = Renderer(make_settings(tmp_path, site={"base_url": "http://127.0.0.1:8025"}),
+                        rules)
     for item in shipped_items():
         rendering = renderer.render(item, "mastodon")
         if rendering.extra.get("over_limit"):

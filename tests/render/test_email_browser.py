@@ -62,8 +62,8 @@ def browser() -> Any:
 
 
 @pytest.fixture(scope="module")
-def renderer(tmp_path_factory: pytest.TempPathFactory) -> Renderer:
-    return Renderer(make_settings(tmp_path_factory.mktemp("site")))
+def renderer(tmp_path_factory: pytest.TempPathFactory, rules) -> Renderer:
+    return Renderer(make_settings(tmp_path_factory.mktemp("site")), rules)
 
 
 def test_the_shipped_queue_has_wide_tables() -> None:

@@ -256,7 +256,7 @@ def test_preclinical_item_carries_the_evidence_caveat_in_every_claim_post(
     item = make_item(evidence=(Evidence.ANIMAL,), variants={"x": body})
     r = renderer.render(item, "x")
     assert check(r, item, rules).ok, check(r, item, rules).problems
-    oncology, preclinical = rules.get("ONCOLOGY"), rules.get("EVIDENCE_PRECLINICAL")
+    oncology, preclinical = rules.get("ONCOLOGY", item), rules.get("EVIDENCE_PRECLINICAL")
     claim_posts = [p.text for p in r.parts if "tumour" in p.text]
     assert sum(text.count("tumour growth") for text in claim_posts) == 12   # nothing dropped
     for text in claim_posts:
@@ -305,7 +305,8 @@ def test_safety_warnings_come_first_and_general_notes_sit_in_a_box_after_the_tex
                      tags=("dosage",))
     r = renderer.render(item, profile)
     html = unescape(r.html or "")
-    warfarin, consult = rules.get("WARFARIN_VKA").text, rules.get("CONSULT_BEFORE_USE").text
+    warfarin = rules.get("WARFARIN_VKA").text
+    consult = rules.get("CONSULT_BEFORE_USE", item).text
     first_sentence = html.index("Take 100 mcg")
     assert html.index('class="safety"') < html.index(warfarin) < first_sentence
     notes = html.index('class="notes"')
@@ -320,8 +321,10 @@ def test_safety_warnings_come_first_and_general_notes_sit_in_a_box_after_the_tex
     assert check(r, item, rules).ok
 
 
-def test_rss_text_fields_are_html_escaped_for_xml_and_read_back_whole(tmp_path: Path) -> None:
-    renderer = Renderer(make_settings(tmp_path, feeds={"hub": "https://hub.example.org/"}))
+def test_rss_text_fields_are_html_escaped_for_xml_and_read_back_whole(tmp_path: Path,
+                                                                     rules) -> None:
+    renderer = Renderer(make_settings(tmp_path, feeds={"hub": "https://hub.example.org/"}),
+                        rules)
     title, summary = "K2 & D3 < 1 mg <b>x</b>", "An effect at p < 0.05 & 2 > 1 <script>"
     item = make_item(title=title, summary=summary, tags=("a&b", "<t>"))
     rss, atom = renderer.feeds([(item, datetime(2026, 11, 24, 9, tzinfo=UTC))])

@@ -74,3 +74,24 @@ def test_split_text_property_parts_fit_and_preserve_words(sents: list[str], coun
     else:
         text_back = parts[0]
     assert text_back.split() == text.split()
+
+
+def test_pack_cuts_a_unit_too_long_for_any_part_instead_of_dropping_it() -> None:
+    from k2publisher.render.splitting import pack, words
+
+    def fit(units, _index):
+        return len(" ".join(units)) <= 20
+
+    long = "People taking warfarin should ask first."
+    parts, dropped = pack(["Title here", long, "Short end."], fit, cut=words)
+    assert dropped == []
+    assert " ".join(" ".join(p) for p in parts) == f"Title here {long} Short end."
+    assert parts[0] == ["Title here"]            # a cut sentence starts its own part
+    assert pack(["Title here", long], fit)[1] == [long]   # without cut it is given up
+
+
+def test_words_keep_a_number_with_its_unit() -> None:
+    from k2publisher.render.splitting import words
+
+    assert words("used 900–1,500 mg a day and 5 %") == ["used", "900–1,500 mg", "a", "day",
+                                                       "and", "5 %"]

@@ -111,7 +111,7 @@ def test_the_per_channel_claims_policy_is_honoured_by_preview_run_and_publish(
     assert any(CLAIM in p["text"] for p in received(site / "net/social.jsonl"))
 
     code, _, err = k2("publish", "vitamin-k2/arteries", "--channel", "email", cwd=site)
-    assert code == 4 and "C06-disease-prevention" in err
+    assert code == 4 and "C01-disease-cure" in err
     assert not list((site / "outbox").rglob("*.eml")) if (site / "outbox").exists() else True
 
 
@@ -203,3 +203,49 @@ def test_every_send_part_receives_the_rendering_of_a_publication_from_prepare(
     assert "email:vitamin-k2/side-effects" in seen  # manual publish
     assert "social:vitamin-k2/dosage" in seen and "feed:vitamin-k2/dosage" in seen  # run
     assert any(s.startswith("social:") and "+" in s for s in seen), seen  # the digest
+
+
+ARCHIVE_PAGE_WITHOUT_DISCLAIMERS = """{% extends "web/base.html" %}
+{% block title %}{{ view.title }}{% endblock %}
+{% block main %}
+<article><h1>{{ view.title }}</h1>
+{% for s in view.sections %}{{ s.html | safe }}{% endfor %}
+</article>
+{% endblock %}
+"""
+
+
+def test_a_site_template_without_disclaimers_refuses_the_feed_and_writes_nothing(
+        site: Path, k2) -> None:
+    make_settings(site, {})
+    (site / "templates" / "web").mkdir(parents=True)
+    (site / "templates" / "web" / "item.html").write_text(ARCHIVE_PAGE_WITHOUT_DISCLAIMERS,
+                                                          encoding="utf-8")
+    code, _, err = k2("publish", "vitamin-k2/dosage", "--channel", "feed", cwd=site)
+    assert code == 4
+    assert "feed archive/vitamin-k2/dosage/index.html" in err and "missing disclaimer" in err
+    assert not (site / "public").exists() or not any(
+        p.is_file() for p in (site / "public").rglob("*"))
+    code, out, _ = k2("preview", "vitamin-k2/dosage", "--channel", "feed", "--json", cwd=site)
+    (feed,) = json.loads(out)["renderings"]
+    assert code == 1 and not feed["guard"]["ok"]
+
+    (site / "templates" / "web" / "item.html").unlink()
+    code, _, err = k2("publish", "vitamin-k2/dosage", "--channel", "feed", cwd=site)
+    assert code == 0, err
+    page = (site / "public" / "archive" / "vitamin-k2" / "dosage" / "index.html").read_text(
+        encoding="utf-8")
+    assert "not medical advice" in page.lower()
+    assert not (site / "public" / ".published.json").exists()
+
+
+def test_the_feed_lists_what_the_ledger_holds_across_processes(site: Path, k2) -> None:
+    make_settings(site, {})
+    for item in ("vitamin-k2/dosage", "mechanisms/apoptosis"):
+        code, _, err = k2("publish", item, "--channel", "feed", cwd=site)
+        assert code == 0, err
+    rss = (site / "public" / "feed.xml").read_text(encoding="utf-8")
+    assert "/archive/vitamin-k2/dosage/" in rss and "/archive/mechanisms/apoptosis/" in rss
+    code, out, _ = k2("status", "--json", cwd=site)
+    assert {(p["item"], p["channel"]) for p in json.loads(out)["recent"]} == {
+        ("vitamin-k2/dosage", "feed"), ("mechanisms/apoptosis", "feed")}

@@ -48,6 +48,7 @@ def cli(ctx: click.Context, config: str | None, queue_dir: str | None, verbose: 
 def _register() -> None:
     from k2publisher.cli import (
         channels_cmd,
+        desk_cmd,
         doctor_cmd,
         import_cmd,
         init_cmd,
@@ -59,7 +60,7 @@ def _register() -> None:
     )
 
     for module in (queue_cmd, init_cmd, doctor_cmd, preview_cmd, service_cmd, import_cmd,
-                   channels_cmd, publish_cmd, newsletter_cmd):
+                   channels_cmd, publish_cmd, newsletter_cmd, desk_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -51,6 +51,8 @@ def _show(p: Preview, secrets: list[str]) -> None:
                   markup=False)
         out.print(mask(part.text, secrets), markup=False)
     out.print(f"disclaimers: {', '.join(r.disclaimers) or '(none)'}", markup=False)
+    for dropped in r.extra.get("dropped") or ():
+        out.print(f"  could not fit: {mask(dropped, secrets)}", style="yellow", markup=False)
     for problem in p.verdict.problems:
         out.print(f"  problem: {problem}", style="red", markup=False)
     for note in p.verdict.notes:

@@ -1,12 +1,16 @@
-"""``k2publisher queue``: list, show, approve and validate queue items."""
+"""``k2publisher queue``: list, show, approve, reject, archive and validate queue items."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
 from k2publisher.cli.app import App, pass_app
 from k2publisher.cli.output import EXIT_CHECK_FAILED, console, print_json, print_table
 from k2publisher.content.schema import item_to_meta
+from k2publisher.desk.editorial import DecisionRefused, Editorial, open_ledger
 from k2publisher.models import Item, Kind, Status
 
 
@@ -66,15 +70,74 @@ def show_cmd(app: App, item_id: str, as_json: bool) -> None:
     out.print(item.body, markup=False)
 
 
-@queue.command("approve", epilog="\b\nExample:\n  k2publisher queue approve vitamin-k2/dosage")
+@contextmanager
+def _editorial(app: App) -> Iterator[Editorial]:
+    ledger = open_ledger(app.settings)
+    try:
+        yield Editorial(app.settings, app.queue, ledger, actor="cli")
+    finally:
+        ledger.close()
+
+
+@queue.command("approve", epilog="\b\nExamples:\n  k2publisher queue approve vitamin-k2/dosage\n"
+               "  k2publisher queue approve vitamin-k2/dosage --override 'checked the trial "
+               "numbers'\nExit codes: 0 approved, 1 refused (open review note or blocking "
+               "claim).")
 @click.argument("item_ids", nargs=-1, required=True, metavar="ID...")
+@click.option("--override", default="", metavar="REASON",
+              help="Approve despite an open review note or blocking claims finding; the "
+                   "reason is recorded in the ledger.")
 @pass_app
-def approve_cmd(app: App, item_ids: tuple[str, ...]) -> None:
-    """Mark items `ready` so the scheduler may publish them (the file is edited in place)."""
-    for item_id in item_ids:
-        item = app.queue.set_status(item_id, Status.READY)
-        note = f" (review note: {item.review})" if item.review else ""
-        console().print(f"approved {item.id}{note}", markup=False)
+def approve_cmd(app: App, item_ids: tuple[str, ...], override: str) -> int:
+    """Mark items `ready` so the scheduler may publish them (the file is edited in place).
+
+    An item with an open `review` note or a blocking claims finding is refused unless
+    --override gives a reason.
+    """
+    refused = 0
+    with _editorial(app) as desk:
+        for item_id in item_ids:
+            try:
+                item = desk.approve(item_id, override=override)
+            except DecisionRefused as exc:
+                console(stderr=True).print(f"refused: {exc}", markup=False)
+                refused += 1
+                continue
+            note = f" (override recorded: {override})" if override else ""
+            console().print(f"approved {item.id}{note}", markup=False)
+    return EXIT_CHECK_FAILED if refused else 0
+
+
+@queue.command("reject", epilog="\b\nExample:\n  k2publisher queue reject vitamin-k2/dosage "
+               "--reason 'the dose range needs a source'")
+@click.argument("item_id")
+@click.option("--reason", required=True, help="Why (recorded; the item goes back to draft).")
+@pass_app
+def reject_cmd(app: App, item_id: str, reason: str) -> None:
+    """Send an item back to `draft`, recording why."""
+    with _editorial(app) as desk:
+        item = desk.reject(item_id, reason)
+    console().print(f"rejected {item.id}: back to draft ({reason})", markup=False)
+
+
+def _archive_command(name: str, doc: str, done: str) -> None:
+    """Register ``queue archive`` or ``queue unarchive`` (same shape, one decision each)."""
+
+    @queue.command(name, help=doc, epilog=f"\b\nExample:\n  k2publisher queue {name} "
+                                          "vitamin-k2/dosage")
+    @click.argument("item_id")
+    @click.option("--reason", default="", help="Why (recorded).")
+    @pass_app
+    def command(app: App, item_id: str, reason: str) -> None:
+        with _editorial(app) as desk:
+            item = getattr(desk, name)(item_id, reason)
+        console().print(f"{done} {item.id}", markup=False)
+
+
+_archive_command("archive", "Archive an item: it is never published again until unarchived.",
+                 "archived")
+_archive_command("unarchive", "Bring an archived item back as a `draft` (approve it again to "
+                              "publish).", "now draft:")
 
 
 @queue.command("validate", epilog="\b\nExamples:\n  k2publisher queue validate\n"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +20,8 @@ from k2publisher.record.ledger import (
     LedgerError,
     PublicationState,
     db_path,
+    iso,
+    utcnow,
 )
 from k2publisher.service import logs
 
@@ -58,14 +62,26 @@ def run_cmd(app: App, once: bool, log_format: str, host: str | None, port: int |
     return run(app.settings, once=once, host=host, port=port, lock_wait=lock_wait)
 
 
-@click.command("schedule", epilog="\b\nExamples:\n  k2publisher schedule\n"
-               "  k2publisher schedule --days 14\n  k2publisher schedule --json | jq '.[0]'")
+@click.group("schedule", invoke_without_command=True,
+             epilog="\b\nExamples:\n  k2publisher schedule\n"
+                    "  k2publisher schedule --days 14\n  k2publisher schedule --json | jq '.[0]'\n"
+                    "  k2publisher schedule pin daily@2026-03-02T09:00 vitamin-k2/dosage\n"
+                    "  k2publisher schedule skip daily@2026-03-03T09:00 --reason holiday")
 @click.option("--days", type=click.FloatRange(min=0), default=7, show_default=True,
               help="How far ahead to look.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@pass_app
-def schedule_cmd(app: App, days: float, as_json: bool) -> None:
-    """Show the upcoming slots of every campaign and the item each would take."""
+@click.pass_context
+def schedule_cmd(ctx: click.Context, days: float, as_json: bool) -> None:
+    """Show the upcoming slots of every campaign and the item each would take.
+
+    A slot is named CAMPAIGN@TIME (the `slot` column of the table; a time without an offset
+    is the campaign's local time). `pin` and `skip` plan a slot; the service honours them.
+    """
+    if ctx.invoked_subcommand is None:
+        _show_schedule(ctx.find_object(App), days, as_json)
+
+
+def _show_schedule(app: App, days: float, as_json: bool) -> None:
     from k2publisher.service.scheduler import Service
 
     service = Service(app.settings, queue=app.queue)
@@ -82,16 +98,65 @@ def schedule_cmd(app: App, days: float, as_json: bool) -> None:
             "local": slot.when.astimezone(zones[slot.campaign]).isoformat(),
             "campaign": slot.campaign,
             "channels": list(channels[slot.campaign]),
+            "slot": f"{slot.campaign}@{iso(slot.when)}",
+            "plan": (slot.plan.action.value + (f" {slot.plan.item_id}" if slot.plan.item_id
+                                               else "")) if slot.plan else "",
+            "problem": slot.problem,
             "items": [{"id": p.item_id, "items": list(p.items), "channels": list(p.channels),
                        "round": p.round} for p in slot.picks],
         })
     if as_json:
         print_json(rows)
         return
-    print_table(["local time", "campaign", "channels", "would publish"],
+    print_table(["local time", "slot", "channels", "would publish", "plan"],
                 ([r["local"][:16].replace("T", " ") + " " + str(zones[r["campaign"]]),
-                  r["campaign"], ",".join(r["channels"]), _describe(r["items"])] for r in rows),
+                  r["slot"], ",".join(r["channels"]), _describe(r["items"]),
+                  " ".join(x for x in (r["plan"], r["problem"]) if x)] for r in rows),
                 title=f"{len(rows)} slot(s) in the next {days:g} day(s)")
+
+
+@contextmanager
+def _editorial(app: App) -> Iterator[Any]:
+    from k2publisher.desk.editorial import Editorial
+
+    with _ledger(app) as ledger:
+        yield Editorial(app.settings, app.queue, ledger, actor="cli")
+
+
+@schedule_cmd.command("pin", epilog="\b\nExample:\n  k2publisher schedule pin "
+                      "daily@2026-03-02T09:00 vitamin-k2/dosage")
+@click.argument("slot")
+@click.argument("item_id", metavar="ITEM")
+@click.option("--note", default="", help="Why (recorded).")
+@pass_app
+def pin_cmd(app: App, slot: str, item_id: str, note: str) -> None:
+    """Publish ITEM at SLOT (CAMPAIGN@TIME), first, whatever the selection policy says."""
+    with _editorial(app) as desk:
+        plan = desk.pin(slot, item_id, utcnow(), note)
+    console().print(f"pinned {plan.item_id} to {plan.campaign}@{iso(plan.slot)}", markup=False)
+
+
+@schedule_cmd.command("skip", epilog="\b\nExample:\n  k2publisher schedule skip "
+                      "daily@2026-03-03T09:00 --reason 'public holiday'")
+@click.argument("slot")
+@click.option("--reason", default="", help="Why (recorded, shown in the run's note).")
+@pass_app
+def skip_cmd(app: App, slot: str, reason: str) -> None:
+    """Publish nothing at SLOT (CAMPAIGN@TIME)."""
+    with _editorial(app) as desk:
+        plan = desk.skip(slot, utcnow(), reason)
+    console().print(f"{plan.campaign}@{iso(plan.slot)} will be skipped", markup=False)
+
+
+@schedule_cmd.command("unpin", epilog="\b\nExample:\n  k2publisher schedule unpin "
+                      "daily@2026-03-02T09:00")
+@click.argument("slot")
+@pass_app
+def unpin_cmd(app: App, slot: str) -> None:
+    """Forget the pin or skip of SLOT: the selection policy decides again."""
+    with _editorial(app) as desk:
+        found = desk.clear(slot, utcnow())
+    console().print(f"{slot}: {'plan removed' if found else 'had no plan'}", markup=False)
 
 
 def _describe(picks: list[dict[str, Any]]) -> str:

@@ -85,3 +85,65 @@ def dump(meta: Mapping[str, Any], body: str) -> str:
     head = yaml.safe_dump(dict(meta), sort_keys=False, allow_unicode=True, width=100,
                           default_flow_style=None)
     return f"{FENCE}\n{head}{FENCE}\n\n{body.strip()}\n"
+
+
+def replace_fields(text: str, values: Mapping[str, Any]) -> str:
+    """``text`` with the named top-level front-matter fields rewritten, the rest byte for byte.
+
+    Each field's block (its key line and the indented or continued lines under it) is
+    replaced by a fresh YAML dump of the new value; a ``None`` value removes the field; a
+    field not present yet is added before the closing fence. Comments, key order, quoting
+    and the Markdown body outside the changed fields stay as they were.
+    """
+    doc = split(text)  # raises FrontMatterError for a file that does not parse
+    lines = text.split("\n")
+    end = next(i for i in range(1, len(lines)) if lines[i].rstrip() in (FENCE, "..."))
+    starts = sorted((line - 1, key) for key, line in doc.key_lines.items())
+    blocks: dict[str, tuple[int, int]] = {}
+    for n, (start, key) in enumerate(starts):
+        stop = starts[n + 1][0] if n + 1 < len(starts) else end
+        # trailing blank lines and comments before the next key belong to no field
+        while stop - 1 > start and (not lines[stop - 1].strip()
+                                    or lines[stop - 1].lstrip().startswith("#")):
+            stop -= 1
+        blocks[key] = (start, stop)
+    edits: list[tuple[int, int, list[str]]] = []
+    added: list[str] = []
+    for key, value in values.items():
+        fresh = [] if value is None else _dump_field(key, value)
+        if key in blocks:
+            edits.append((*blocks[key], fresh))
+        else:
+            added += fresh
+    if added:
+        edits.append((end, end, added))
+    for start, stop, fresh in sorted(edits, reverse=True):
+        lines[start:stop] = fresh
+    return "\n".join(lines)
+
+
+def _dump_field(key: str, value: Any) -> list[str]:
+    if isinstance(value, Mapping):
+        value = dict(value)
+    dumped = yaml.dump({key: value}, Dumper=_FieldDumper, sort_keys=False, allow_unicode=True,
+                       width=100, default_flow_style=False)
+    return dumped.rstrip("\n").split("\n")
+
+
+class _FieldDumper(yaml.SafeDumper):
+    """Safe YAML, multi-line text as ``|`` literal blocks (readable diffs)."""
+
+
+#: characters a YAML reader takes for line breaks: only a double-quoted scalar keeps them
+_YAML_BREAKS = frozenset("\x85\u2028\u2029\r")
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if _YAML_BREAKS & set(value):
+        style: str | None = '"'
+    else:
+        style = "|" if "\n" in value and not value.endswith((" ", "\t")) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_FieldDumper.add_representer(str, _text)

@@ -32,8 +32,11 @@ class Publisher:
         self.settings = settings
         self.recorder = recorder
         self.sleep = sleep
-        self.pipeline = pipeline or Pipeline(settings, queue=queue, rules=rules,
-                                             renderer=renderer)
+        from k2publisher.record.ledger import Ledger
+
+        self.pipeline = pipeline or Pipeline(
+            settings, queue=queue, rules=rules, renderer=renderer,
+            ledger=recorder if isinstance(recorder, Ledger) else None)
 
     @property
     def context(self) -> ChannelContext:

@@ -22,6 +22,7 @@ from k2publisher.doctor.config import (
 )
 from k2publisher.doctor.content import (
     check_campaigns,
+    check_disclaimers,
     check_guard,
     check_queue,
     check_templates,
@@ -30,7 +31,8 @@ from k2publisher.doctor.system import check_clock, check_database, check_public
 from k2publisher.redact import mask
 
 CHECKS: tuple[Callable[[Site], list[Check]], ...] = (
-    check_config, check_base_url, check_channels, check_queue, check_templates, check_guard,
+    check_config, check_base_url, check_channels, check_queue, check_disclaimers,
+    check_templates, check_guard,
     check_campaigns,
     check_database, check_clock, check_public,
 )

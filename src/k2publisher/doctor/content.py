@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 from k2publisher.doctor.base import Check, Site, where_of
 from k2publisher.errors import ConfigError, K2Error
@@ -110,6 +111,49 @@ def check_guard(site: Site) -> list[Check]:
                       "edit the item (or record a guard_overrides entry with a reason), then "
                       "`k2publisher preview ID` to see what the guard sees")]
     return [Check("guard", True, f"{checked} rendering(s) of {len(ready)} ready item(s) pass")]
+
+
+def check_disclaimers(site: Site) -> list[Check]:
+    """The disclaimer rules and the interaction catalogue load, and no rule text names a
+    supplement other than the item's (a text written for vitamin K2 on a magnesium item)."""
+    from k2publisher.guard.disclaimers import DisclaimerRules
+
+    try:
+        rules = DisclaimerRules.from_settings(site.settings)
+    except ConfigError as exc:
+        return [Check("disclaimers", False, str(exc),
+                      "fix the file and line named; delete the file to use the built-in one")]
+    wrong = misnamed_supplements(rules, site.queue.items())
+    catalogue = rules.catalogue
+    detail = (f"{len(rules.rules)} rule(s); {len(catalogue.supplements)} supplement(s) with "
+              f"{len(catalogue.disclaimers())} interaction warning(s)")
+    if wrong:
+        return [Check("disclaimers", False, f"{len(wrong)} rule text(s) name another "
+                      "supplement: " + "; ".join(wrong[:3]) + (" ..." if len(wrong) > 3 else ""),
+                      "write {supplement} (or {Supplement}, {forms}) where the text names the "
+                      "supplement, or gate the rule with when.subject; supplement-specific "
+                      "warnings belong in the interaction catalogue")]
+    return [Check("disclaimers", True, detail)]
+
+
+def misnamed_supplements(rules: Any, items: list[Item]) -> list[str]:
+    """``file:line: rule ID names 'X' on item Y (about Z)`` for every such rule text.
+
+    Only the rules file is checked: the catalogue's warnings are about their own supplement.
+    """
+    by_id = {r.disclaimer.id: r for r in rules.rules}
+    found: list[str] = []
+    for item in items:
+        for d in rules.for_item(item):
+            rule = by_id.get(d.id)
+            if rule is None:
+                continue
+            for text in (d.text, d.short or ""):
+                for name in rules.catalogue.names_other(text, item):
+                    where = f"{rules.source}:{rule.line}" if rule.line else rules.source
+                    found.append(f"{where}: rule {d.id} names {name!r} on item {item.id} "
+                                 f"(about {item.supplement or 'no supplement'})")
+    return list(dict.fromkeys(found))
 
 
 def check_campaigns(site: Site) -> list[Check]:

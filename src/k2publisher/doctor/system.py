@@ -14,14 +14,14 @@ from k2publisher.doctor.base import EARLIEST_YEAR, Check, Site, suggest, writabl
 
 def _schemas() -> dict[str, int]:
     """Schema-version table -> the latest version this k2publisher knows, per component."""
-    from k2publisher.record.migrations import LATEST
+    from k2publisher.record.migrations import LATEST, VERSION_TABLE
 
-    known = {"schema_version": LATEST}
+    known = {VERSION_TABLE: LATEST}
     try:
-        from k2publisher.newsletter.store import MIGRATIONS
+        from k2publisher.newsletter import store
     except ImportError:
         return known
-    known["newsletter_schema_version"] = len(MIGRATIONS)
+    known[store.VERSION_TABLE] = store.LATEST
     return known
 
 

@@ -14,6 +14,8 @@ A rendering is refused when any part a reader sees:
 * exceeds the channel's limit as the network counts it (:mod:`k2publisher.render.counting`);
 * still holds template syntax (``{{``, ``{%``, ``%}``), a citation digit glued to a word
   (``cancers157``) or nothing at all;
+* (social) holds only disclaimers and a link ("no content"), lacks the item's subject in
+  part 1, or lost a safety sentence of the summary (:mod:`k2publisher.render.coverage`);
 * is malformed HTML (or, in feeds, holds characters XML forbids; whole feed documents can be
   checked with :func:`~k2publisher.guard.markup.xml_problems`);
 * makes a claim the claims guard rates ``block`` (with ``claims_policy="block"``) and the
@@ -38,6 +40,7 @@ from k2publisher.guard.disclaimers import SHORT_FORM_FAMILIES, DisclaimerRules, 
 from k2publisher.guard.markup import XML_FORBIDDEN, html_problems, xml_problems
 from k2publisher.guard.text import normalise, visible_text
 from k2publisher.models import Item, Rendering, Verdict
+from k2publisher.render import coverage
 from k2publisher.render.counting import count, fits
 from k2publisher.render.profiles import PROFILES
 
@@ -65,6 +68,7 @@ class Unit:
     text: str
     index: int = 0
     html: bool = False
+    total: int = 1
 
 
 # ---------------------------------------------------------------------------------------
@@ -109,7 +113,7 @@ def claims_policy(settings: Settings, channel: str | None = None) -> str:
     """
     guard = settings.section("guard")
     per_channel = guard.get("channels") or {}
-    key, policy = "guard.claims", guard.get("claims", "block")
+    key, policy = "guard.claims", guard["claims"]
     if channel and isinstance(per_channel, dict) and channel in per_channel:
         key, policy = f"guard.channels.{channel}", per_channel[channel]
     if policy not in CLAIMS_POLICIES:
@@ -128,9 +132,10 @@ def _units(rendering: Rendering) -> tuple[list[Unit], list[str]]:
         units = []
         for i, part in enumerate(rendering.parts):
             label = f"part {i + 1}/{total}"
-            units.append(Unit(label, part.text, i, html=markup in ("html", "telegram_html")))
+            units.append(Unit(label, part.text, i, html=markup in ("html", "telegram_html"),
+                              total=total))
             if part.html:
-                units.append(Unit(f"{label} html", part.html, i, html=True))
+                units.append(Unit(f"{label} html", part.html, i, html=True, total=total))
         return units, ([] if total else ["no parts to send"])
     if family == "email":
         shape = [f"email has no {name} body" for name, body in
@@ -153,13 +158,18 @@ def _units(rendering: Rendering) -> tuple[list[Unit], list[str]]:
                       "use email, feed, web or social")
 
 
-def _claims(rendering: Rendering, units: Sequence[Unit],
-            rules: DisclaimerRules) -> list[tuple[str, Finding]]:
+def _claims(rendering: Rendering, units: Sequence[Unit], rules: DisclaimerRules,
+            page: str = "") -> list[tuple[str, Finding]]:
+    """Claims findings per unit; ``page`` (the items' bodies) defines acronyms a short post uses."""
     found: list[tuple[str, Finding]] = []
     seen: set[tuple[str, str]] = set()
     headlines = [(name, value) for name, value in
                  (("subject", rendering.subject), ("preheader", rendering.preheader)) if value]
     sources = [(name, value, True) for name, value in headlines]
+    if rendering.family == "social":  # the link card beside the post (Bluesky shows one)
+        sources += [(name, value, False) for name, value in
+                    (("card title", rendering.title), ("card summary", rendering.summary))
+                    if value]
     # an email's html and text say the same: scan the text, the html only when text is absent
     for unit in units:
         if rendering.family == "email" and unit.label == "html" and rendering.text:
@@ -168,7 +178,7 @@ def _claims(rendering: Rendering, units: Sequence[Unit],
             continue
         sources.append((unit.label, unit.text, False))
     for label, text, headline in sources:
-        for finding in scan(text, rules, headline=headline):
+        for finding in scan(text, rules, headline=headline, context=page):
             key = (finding.rule, finding.excerpt)
             if key not in seen:
                 seen.add(key)
@@ -195,6 +205,9 @@ def check(rendering: Rendering, item: Item | Sequence[Item], rules: DisclaimerRu
         problems += [f"{where} {unit.label}: {p}"
                      for p in _unit_problems(unit, rendering.family, items, rules)]
     problems += length_problems(rendering, where)
+    if rendering.family == "social" and len(items) == 1 and rendering.parts:
+        problems += [f"{where}: {p}" for p in coverage.problems(
+            rendering.texts, items[0], rendering.profile, rules, prose)]
     for key in ("xml", "rss", "atom"):
         document = rendering.extra.get(key)
         if isinstance(document, str):
@@ -212,8 +225,8 @@ def _unit_problems(unit: Unit, family: str, items: Sequence[Item],
     if not visible_text(unit.text):
         return ["empty part"]
     allow_short = family in SHORT_FORM_FAMILIES
-    required = {d.id: d for it in items
-                for d in rules.required_for_part(it, unit.text, unit.index, family)}
+    required = {(d.id, d.text): d for it in items
+                for d in rules.required_for_part(it, unit.text, unit.index, family, unit.total)}
     problems = [f"missing disclaimer {d.id}" for d in required.values()
                 if not d.present_in(unit.text, allow_short)]
     problems += _fda_pair(unit.text, family, items, rules, allow_short)
@@ -273,7 +286,8 @@ def _claims_outcome(rendering: Rendering, units: Sequence[Unit], items: Sequence
     known = {r.id for r in CLAIM_RULES}
     notes = [f"{where}: override names no claims rule: {rule!r} (known ids look like "
              "C09-absolute-safety)" for rule in overrides if rule not in known]
-    for label, finding in _claims(rendering, units, rules):
+    page = "\n\n".join(it.body for it in items)
+    for label, finding in _claims(rendering, units, rules, page):
         at = f"{where} {label}"
         if finding.level != "block" or policy != "block":
             notes.append(f"{at}: {finding.level} {finding}")

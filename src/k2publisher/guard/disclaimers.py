@@ -18,12 +18,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from k2publisher.errors import ConfigError
+from k2publisher.guard.interactions import (
+    COMBINED_PATTERNS,
+    Catalogue,
+    builtin_catalogue,
+    subject_params,
+)
 from k2publisher.guard.rules import (
     PLACEMENTS,
     Disclaimer,
@@ -56,13 +63,16 @@ def strip_disclaimers(text: str, rules: DisclaimerRules) -> str:
 
     Used before scanning for claims or triggers, so our own warnings ("does not show it
     prevents, treats or cures cancer") are neither flagged nor counted as the item's claims.
+    A text with placeholders is cut out whatever supplement fills them.
     """
     kept: list[str] = []
     for paragraph in visible_text(text, paragraphs=True).split("\n\n"):
         out = normalise(paragraph)
-        for form in rules.forms():
-            if form in out:
-                out = out.replace(form, " ")
+        lower = out.lower()
+        for form in rules.form_patterns():
+            if form.anchor in lower:
+                out = form.pattern.sub(" ", out)
+                lower = out.lower()
         out = _SPACE.sub(" ", out).strip()
         if out:
             kept.append(out)
@@ -72,15 +82,41 @@ def strip_disclaimers(text: str, rules: DisclaimerRules) -> str:
 # links, LinkedIn's {hashtag|\#|tag}, hashtags and mentions
 _NOT_PROSE = re.compile(r"(?:https?://|www\.)\S+|\{hashtag\|\\?#\|[^}]*\}"
                         r"|(?<![\w&])[#@][\w-]+(?:@[\w.-]+\w)?")
+_THREAD_MARKER = re.compile(r"^\s*\d+/\d+(?=\s)")
 
 
 def prose(text: str, rules: DisclaimerRules) -> str:
     """The words a part says: :func:`strip_disclaimers`, then links, hashtags and mentions out.
 
-    Rules are triggered and claims scanned on this, so ``#Dosage`` or a link to
-    ``/archive/vitamin-k2/dosage/`` does not count as discussing dosage.
+    Rules are triggered and claims scanned on this, so ``#Dosage``, a link to
+    ``/archive/vitamin-k2/dosage/`` or a thread marker (``3/4``) before "mg" does not count
+    as discussing dosage.
     """
-    return _SPACE_H.sub(" ", _NOT_PROSE.sub(" ", strip_disclaimers(text, rules))).strip()
+    words = _NOT_PROSE.sub(" ", strip_disclaimers(_THREAD_MARKER.sub(" ", text), rules))
+    return _SPACE_H.sub(" ", words).strip()
+
+
+@dataclass(frozen=True)
+class _Form:
+    """One disclaimer text to cut out: a cheap literal test, then the exact pattern."""
+
+    anchor: str                  # the longest literal piece, lower-case
+    pattern: re.Pattern[str]
+
+
+def _forms_patterns(forms: Sequence[str]) -> tuple[_Form, ...]:
+    """``forms`` (longest first) as patterns; a placeholder matches any short name."""
+    out = []
+    for form in forms:
+        pieces = _PLACEHOLDER.split(form)
+        pattern = r"[^.;:!?\n]{1,80}?".join(re.escape(p) for p in pieces)
+        anchor = max(pieces, key=len).lower()
+        out.append(_Form(anchor, re.compile(pattern, re.IGNORECASE)))
+    out += [_Form(anchor, pattern) for anchor, pattern in COMBINED_PATTERNS]
+    return tuple(out)
+
+
+_PLACEHOLDER = re.compile(r"\{(?:supplement|Supplement|forms)\}")
 
 
 def _order(found: Iterable[Disclaimer]) -> list[Disclaimer]:
@@ -96,15 +132,21 @@ class DisclaimerRules:
     """A loaded set of disclaimer rules; ask it what an item or a part must carry."""
 
     def __init__(self, rules: Sequence[Rule], structure_function: StructureFunction,
-                 source: str = "<rules>"):
+                 source: str = "<rules>", catalogue: Catalogue | None = None):
         self.rules: tuple[Rule, ...] = tuple(rules)
         self.structure_function = structure_function
         self.source = source
+        self.catalogue = catalogue or Catalogue.empty()
         self._by_id = {r.disclaimer.id: r.disclaimer for r in self.rules}
+        for d in self.catalogue.disclaimers():
+            self._by_id.setdefault(d.id, d)
+        every = [*(r.disclaimer for r in self.rules), *self.catalogue.disclaimers()]
         self._forms = tuple(sorted(
-            {normalise(f) for r in self.rules
-             for f in (r.disclaimer.text, r.disclaimer.short) if f},
+            {normalise(f) for d in every for f in (d.text, d.short) if f},
             key=len, reverse=True))
+        self._form_patterns = _forms_patterns(self._forms)
+        self._names = self.catalogue.names
+        self._item_cache: dict[tuple[object, ...], list[Disclaimer]] = {}
 
     # -- loading ------------------------------------------------------------------------
 
@@ -124,39 +166,75 @@ class DisclaimerRules:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DisclaimerRules:
-        """The site's rules (``[paths] disclaimers``) if that file exists, else the built-in."""
+        """The site's rules and interaction catalogue, each the built-in one when missing.
+
+        ``[paths] disclaimers`` and ``[paths] interactions`` name the site's files.
+        """
         path = settings.path("disclaimers")
-        return cls.load(path) if path.is_file() else builtin_rules()
+        catalogue_path = settings.path("interactions")
+        catalogue = Catalogue.load(catalogue_path if catalogue_path.is_file() else None)
+        rules = cls.load(path) if path.is_file() else builtin_rules()
+        return rules.with_catalogue(catalogue)
 
     @classmethod
-    def from_toml(cls, source: str, name: str | Path = "<disclaimers>") -> DisclaimerRules:
-        """Parse rules from TOML text; ``name`` is used in error messages."""
+    def from_toml(cls, source: str, name: str | Path = "<disclaimers>",
+                  catalogue: Catalogue | None = None) -> DisclaimerRules:
+        """Parse rules from TOML text; ``name`` is used in error messages.
+
+        Without ``catalogue`` the rules carry no interaction warnings.
+        """
         rules, structure_function = parse_rules(source, name)
-        return DisclaimerRules(rules, structure_function, str(name))
+        return DisclaimerRules(rules, structure_function, str(name), catalogue)
+
+    def with_catalogue(self, catalogue: Catalogue) -> DisclaimerRules:
+        """These rules with ``catalogue``'s interaction warnings."""
+        if catalogue is self.catalogue:
+            return self
+        return DisclaimerRules(self.rules, self.structure_function, self.source, catalogue)
 
     # -- queries ------------------------------------------------------------------------
 
     @property
     def disclaimers(self) -> tuple[Disclaimer, ...]:
-        """Every disclaimer, in file order."""
+        """Every disclaimer of the rules file, in file order (placeholders unfilled)."""
         return tuple(r.disclaimer for r in self.rules)
 
-    def get(self, disclaimer_id: str) -> Disclaimer:
-        """The disclaimer called ``disclaimer_id``; raises KeyError naming the known ones."""
+    def params(self, item: Item | None) -> dict[str, str]:
+        """What the placeholders of a text say for ``item`` (see :func:`subject_params`)."""
+        return subject_params(item, self.catalogue.entries_for(item))
+
+    def get(self, disclaimer_id: str, item: Item | None = None) -> Disclaimer:
+        """The disclaimer called ``disclaimer_id`` (a rule's or a catalogue warning's).
+
+        With ``item``, its placeholders are filled for that item's supplement and a catalogue
+        id (``INTERACTION_ANTICOAGULANTS``) is that supplement's warning. Raises KeyError
+        naming the known ids.
+        """
+        if item is not None:
+            for entry in self.catalogue.entries_for(item):
+                for warning in entry.warnings:
+                    if warning.disclaimer.id == disclaimer_id:
+                        return warning.disclaimer
         try:
-            return self._by_id[disclaimer_id]
+            found = self._by_id[disclaimer_id]
         except KeyError:
             raise KeyError(f"no disclaimer {disclaimer_id!r} (known: "
                            f"{', '.join(self._by_id)})") from None
+        return found.resolve(self.params(item)) if item is not None else found
 
     def forms(self) -> tuple[str, ...]:
-        """Every full and short text, normalised, longest first."""
+        """Every full and short text, normalised, longest first (placeholders unfilled)."""
         return self._forms
+
+    def form_patterns(self) -> tuple[_Form, ...]:
+        """Every full and short text as a pattern, whatever fills its placeholders."""
+        return self._form_patterns
 
     def structure_function_claims(self, item: Item | None, text: str) -> int:
         """How many structure/function claims ``text`` makes (disclaimers excluded)."""
         clean = prose(text, self)
-        return self.structure_function.count(clean, item.supplement if item else None)
+        return self.structure_function.count(clean, item.supplement if item else None,
+                                             self._names)
 
     def for_text(self, item: Item, text: str) -> list[Disclaimer]:
         """What ``text`` triggers, plus what the item's kind, tags and evidence trigger.
@@ -164,51 +242,64 @@ class DisclaimerRules:
         Critical disclaimers come first, then by priority (highest first). Exactly one of
         ``FDA_SF_1``/``FDA_SF_N`` is chosen, by how many S/F claims ``text`` makes.
         """
-        return _order(r.disclaimer for r in self._triggered(item, text, item_level=True))
+        return _order(self._triggered(item, text, item_level=True))
 
     def for_item(self, item: Item) -> list[Disclaimer]:
         """What the whole item (title, summary and body) triggers."""
-        return self.for_text(item, item_text(item))
+        text = item_text(item)
+        key = (item.id, item.supplement, tuple(item.tags), item.evidence, item.kind, text)
+        found = self._item_cache.get(key)
+        if found is None:
+            if len(self._item_cache) > 256:
+                self._item_cache.clear()
+            found = self._item_cache[key] = self.for_text(item, text)
+        return list(found)
 
     def required_for_part(self, item: Item, part_text: str, index: int,
-                          family: str) -> list[Disclaimer]:
+                          family: str, total: int = 1) -> list[Disclaimer]:
         """THE policy: the disclaimers one reader-visible part must carry.
 
         * ``email``, ``feed``, ``web``: everything :meth:`for_item` triggers (one unit).
         * ``social``: what the post's own text triggers; when it triggers anything (the post
           makes a claim), the item's evidence caveats too, since each post travels alone.
-          Post 0 also carries the critical warnings the whole item triggers (a thread's
-          safety warnings go first) and the ``always`` rules (NOT_MEDICAL_ADVICE), which
-          later posts do not repeat. The item's kind and tags alone do not require anything
-          in a post: on X the short forms of every item-level rule would not fit beside the
-          critical ones.
+          Post 1 also carries the critical warnings the whole item triggers (a thread's
+          safety warnings go first). The ``always`` rules (NOT_MEDICAL_ADVICE) go once per
+          thread: in post 1, or, when their placement is ``footer``, in the last post (of
+          ``total``), beside the link. Two or more interaction warnings become one line
+          (:meth:`Catalogue.combine`). The item's kind and tags alone do not require
+          anything in a post: on X the short forms of every item-level rule would not fit
+          beside the critical ones.
         """
         if family not in FAMILIES:
             raise ConfigError(f"unknown format family {family!r}: use one of "
                               + ", ".join(FAMILIES))
         if family != "social":
             return self.for_item(item)
+        params = self.params(item)
         chosen = self._triggered(item, part_text, item_level=False)
         if chosen:
-            chosen += [r for r in self.rules if r.when.by_evidence(item) and r.when.about(item)]
+            chosen += [r.disclaimer.resolve(params) for r in self.rules
+                       if r.when.by_evidence(item) and r.when.about(item)]
+        last = index == max(total, 1) - 1
+        chosen += [r.disclaimer.resolve(params) for r in self.rules if r.when.always and (
+            last if r.disclaimer.placement == "footer" else index == 0)]
         if index == 0:
-            chosen += [r for r in self.rules if r.when.always]
-            critical = [d for d in self.for_item(item) if d.critical]
-            return _order([*critical, *(r.disclaimer for r in chosen)])
-        return _order(r.disclaimer for r in chosen)
+            chosen += [d for d in self.for_item(item) if d.critical]
+        return _order(self.catalogue.combine(item, _order(chosen)))
 
-    def _triggered(self, item: Item, text: str, *, item_level: bool) -> list[Rule]:
+    def _triggered(self, item: Item, text: str, *, item_level: bool) -> list[Disclaimer]:
         clean = prose(text, self)
-        sf_claims = self.structure_function.count(clean, item.supplement)
-        hits: list[Rule] = []
+        sf_claims = self.structure_function.count(clean, item.supplement, self._names)
+        params = self.params(item)
+        hits: list[Disclaimer] = []
         for rule in self.rules:
             when = rule.when
             if not when.about(item):
                 continue
             if when.by_text(clean, sf_claims) or (
                     item_level and (when.always or when.by_item(item))):
-                hits.append(rule)
-        return hits
+                hits.append(rule.disclaimer.resolve(params))
+        return [*hits, *self.catalogue.warnings(item, clean, item_level=item_level)]
 
 
 def item_text(item: Item) -> str:
@@ -223,6 +314,7 @@ def builtin_path() -> Any:
 
 @lru_cache(maxsize=1)
 def builtin_rules() -> DisclaimerRules:
-    """The built-in rules, read once per process."""
+    """The built-in rules with the built-in interaction catalogue, read once per process."""
     return DisclaimerRules.from_toml(builtin_path().read_text(encoding="utf-8"),
-                                     "k2publisher/defaults/disclaimers.toml")
+                                     "k2publisher/defaults/disclaimers.toml",
+                                     builtin_catalogue())

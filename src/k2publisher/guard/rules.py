@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,9 @@ from k2publisher.models import Item
 _FLAGS = re.IGNORECASE
 PLACEMENTS = ("top", "beside", "footer")
 SF_COUNTS = ("one", "many")
+#: what a disclaimer text may say about the item (filled by :meth:`Disclaimer.resolve`)
+PLACEHOLDERS = frozenset({"supplement", "Supplement", "forms"})
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 _RULE_KEYS = frozenset({"id", "text", "short", "priority", "placement", "critical", "when"})
 _WHEN_KEYS = frozenset({"always", "kinds", "tags", "evidence", "evidence_only", "pattern",
@@ -41,6 +44,22 @@ class Disclaimer:
     priority: int
     placement: str
     critical: bool
+
+    @property
+    def parameterised(self) -> bool:
+        """Whether the text or the short form has ``{supplement}``-style placeholders."""
+        return any(_PLACEHOLDER.search(f) for f in (self.text, self.short) if f)
+
+    def resolve(self, params: Mapping[str, str]) -> Disclaimer:
+        """This disclaimer with its placeholders filled (``{supplement}`` -> ``magnesium``)."""
+        if not self.parameterised:
+            return self
+
+        def fill(text: str) -> str:
+            return _PLACEHOLDER.sub(lambda m: params.get(m.group(1), m.group()), text)
+
+        return replace(self, text=fill(self.text),
+                       short=fill(self.short) if self.short else None)
 
     def form(self, short: bool) -> str:
         """The text to print: the short form when ``short`` and one exists, else the full."""
@@ -66,12 +85,14 @@ class StructureFunction:
     targets: re.Pattern[str]
     subjects: re.Pattern[str]
 
-    def count(self, text: str, supplement: str | None = None) -> int:
+    def count(self, text: str, supplement: str | None = None,
+              names: re.Pattern[str] | None = None) -> int:
         """How many sentences of ``text`` make an S/F claim.
 
         A sentence counts when a verb is followed by a target, the claim is not negated,
-        and the sentence names the supplement, or ``supplement`` is given (the item is
-        about a supplement, so "It supports bone health" is its claim).
+        and the sentence names a supplement (``subjects``, or any name ``names`` matches:
+        the interaction catalogue's), or ``supplement`` is given (the item is about a
+        supplement, so "It supports bone health" is its claim).
         """
         found = 0
         for sentence in sentences(text):
@@ -80,7 +101,8 @@ class StructureFunction:
                 continue
             if is_negated(sentence, verb.start()):
                 continue
-            if supplement or self.subjects.search(sentence):
+            if supplement or self.subjects.search(sentence) or (
+                    names is not None and names.search(sentence)):
                 found += 1
         return found
 
@@ -139,6 +161,8 @@ class Rule:
 
     disclaimer: Disclaimer
     when: Trigger
+    #: the line of its ``[[disclaimer]]`` header in the rules file
+    line: int | None = None
 
 
 def parse_rules(source: str, name: str | Path) -> tuple[list[Rule], StructureFunction]:
@@ -253,9 +277,18 @@ class _Parser:
         critical = entry.get("critical", False)
         if not isinstance(critical, bool):
             self._fail(index, "critical", f"{ident}: critical must be true or false")
+        for key, value in (("text", text), ("short", short)):
+            bad = sorted({m.group(1) for m in _PLACEHOLDER.finditer(value or "")}
+                         - PLACEHOLDERS)
+            if bad:
+                self._fail(index, key, f"{ident}: unknown placeholder {{{bad[0]}}} in {key} "
+                                       "(use {supplement}, {Supplement} or {forms})")
+        if ident.startswith("FDA_SF") and _PLACEHOLDER.search(text):
+            self._fail(index, "text", f"{ident}: the FDA statement is verbatim (21 CFR "
+                                      "101.93(c)); it takes no placeholders")
         disclaimer = Disclaimer(ident, text.strip(), short.strip() if short else None,
                                 priority, placement, critical)
-        return Rule(disclaimer, self._when(index, ident, entry["when"]))
+        return Rule(disclaimer, self._when(index, ident, entry["when"]), self._line(index))
 
     def _when(self, index: int, ident: str, when: Any) -> Trigger:
         if not isinstance(when, Mapping) or not when:

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from k2publisher.errors import (
+    AuthDeliveryError,
     ConnectionLostError,
+    DeliveryConfigError,
     DeliveryError,
     IssueBusyError,
     IssueLookupError,
@@ -176,6 +178,8 @@ class _Run:
     sent: int = 0
     lost: int = 0  # connections lost in a row without a message accepted in between
     note: str = ""
+    #: a channel error no retry fixes (credentials, TLS settings): the run stops, then raises
+    fatal: DeliveryError | None = None
 
 
 class FanOut:
@@ -263,6 +267,8 @@ class FanOut:
         note = run.note or ("the server went away" if run.gone.is_set() else "")
         state = "paused" if paused else "done"
         self.issues.set_state(issue_id, state, note)
+        if run.fatal is not None:
+            raise run.fatal
         return Summary(issue_id=issue_id, state=state, counts=self.issues.counts(issue_id),
                        elapsed=time.monotonic() - started, sent_now=run.sent,
                        requeued=requeued, assumed_now=assumed, note=note)
@@ -331,7 +337,8 @@ class FanOut:
                     if outcome == "reconnect":
                         transport = self._reconnect(run, transport)
                         outcome = "deferred"
-                    self.reporter.advance(outcome)
+                    if outcome != "stopped":
+                        self.reporter.advance(outcome)
                 except Exception as exc:  # keep draining the queue so the run can end
                     # the row stays `sending` (or `awaiting`): the next run's recover()
                     # requeues it (or counts it as sent) like after a crash
@@ -351,6 +358,9 @@ class FanOut:
         try:
             transport.send(self.template.identity.envelope_from, item.email, data,
                            final=lambda: self._final(issue_id, sid))
+        except (AuthDeliveryError, DeliveryConfigError) as exc:
+            self._stop_for(run, exc, [sid])
+            return "stopped"
         except RecipientRejectedError as exc:
             self.issues.bounce(issue_id, sid, str(exc))
             return "bounced"
@@ -380,6 +390,15 @@ class FanOut:
             run.lost = 0
         return "sent"
 
+    def _stop_for(self, run: _Run, exc: DeliveryError, unsent: list[int]) -> None:
+        """The channel itself is wrong: put the recipients back and stop the whole run."""
+        self.issues.unclaim(self.template.issue_id, unsent)
+        with run.lock:
+            if run.fatal is None:
+                run.fatal = exc
+                run.note = f"stopped: {exc}"
+        run.stop.set()
+
     @contextlib.contextmanager
     def _final(self, issue_id: str, subscriber_id: int) -> Iterator[None]:
         """Commit ``awaiting``, then let the transport write the final dot, in one breath.
@@ -406,6 +425,9 @@ class FanOut:
                 return fresh
             except ConnectionLostError as exc:
                 log.warning("issue %s: %s", self.template.issue_id, exc)
+            except (AuthDeliveryError, DeliveryConfigError) as exc:
+                self._stop_for(run, exc, [])
+                return fresh
         run.gone.set()
         return self.transports()
 
@@ -455,9 +477,9 @@ def build_fanout(settings: Settings, store: NewsletterStore, issue_id: str, *,
                              approved.html or "", identity)
     news = settings.section("newsletter")
     kwargs: dict[str, Any] = {
-        "connections": int(news.get("connections") or 4),
-        "limiter": RateLimiter(float(news.get("rate_per_second") or 0),
-                               int(news.get("rate_per_hour") or 0)),
+        # defaults live in settings.DEFAULTS["newsletter"]
+        "connections": int(news["connections"]),
+        "limiter": RateLimiter(float(news["rate_per_second"]), int(news["rate_per_hour"])),
         "reporter": reporter}
     kwargs.update(options)
     return FanOut(issues, Tokens.from_settings(settings), template, transport_factory(settings),

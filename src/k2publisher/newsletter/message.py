@@ -143,12 +143,39 @@ class IssueTemplate:
             b"\r\n", self._end))
 
 
+#: the token of the unsubscribe link in previews (the web app answers it with a note)
+PREVIEW_TOKEN = "preview"
+#: who a preview's message is addressed to
+SAMPLE_RECIPIENT = "reader@example.invalid"
+
+
+def sample_message(settings: Settings, rendering: Rendering, *,
+                   email: str = SAMPLE_RECIPIENT) -> bytes:
+    """The exact message the newsletter would send for ``rendering``, to a sample reader.
+
+    Built by the same :class:`IssueTemplate` as every fan-out copy, from the newsletter
+    channel's identity: List-Id, one-click List-Unsubscribe, Message-ID on the sender's
+    domain, and a preview unsubscribe link (``/unsubscribe/preview``) in both bodies.
+    """
+    from k2publisher.errors import ConfigError
+    from k2publisher.newsletter.transport import channel_options
+
+    try:
+        _, options = channel_options(settings)
+    except ConfigError:              # no newsletter channel yet: the site's own identity
+        options = {}
+    identity = Identity.from_settings(settings, options)
+    template = IssueTemplate.from_rendering(f"preview-{rendering.item_id}", rendering,
+                                            identity)
+    return template.render(PREVIEW_TOKEN, email, identity.unsubscribe_url(PREVIEW_TOKEN))
+
+
 def confirmation_message(settings: Settings, identity: Identity, email: str,
                          confirm_url: str) -> EmailMessage:
     """The double opt-in mail: one link, who sent it, and what to do if it was not you."""
     site = settings.site
     name = str(site.get("name") or "our newsletter")
-    max_age = int(settings.section("newsletter").get("confirm_max_age") or 259200)
+    max_age = int(settings.section("newsletter")["confirm_max_age"])
     hours = max(1, max_age // 3600)
     text = (f"Please confirm that you want to receive {name} by email:\n\n{confirm_url}\n\n"
             f"The link works for {hours} hours. If you did not ask for this, ignore this "

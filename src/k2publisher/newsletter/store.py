@@ -1,28 +1,31 @@
-"""The newsletter's tables in the shared SQLite file, with their own schema version.
+"""The newsletter's tables in the shared database, with their own schema version.
 
-The ledger and the newsletter live in one database (``state/k2publisher.sqlite3``) but
-migrate independently: this module only touches tables named ``newsletter_*`` and keeps
-its version in ``newsletter_schema_version``. The connection runs in WAL mode so the web
-service, the CLI and a fan-out can use the file at the same time; one connection is shared
-by the threads of a process behind :attr:`NewsletterStore.lock`.
+The ledger and the newsletter live in one database (``state/k2publisher.sqlite3``) opened
+and migrated by the one database layer (:mod:`k2publisher.database`), but their histories
+are independent: this module only touches tables named ``newsletter_*`` and keeps its
+version in ``newsletter_schema_version``. WAL mode lets the web service, the CLI and a
+fan-out use the file at the same time; one connection is shared by the threads of a process
+behind :attr:`NewsletterStore.lock`.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from k2publisher.database import DB_NAME, Database, Migration
+from k2publisher.database import db_path as state_db_path
 from k2publisher.settings import Settings
 
-DB_NAME = "k2publisher.sqlite3"
+__all__ = ["DB_NAME", "LATEST", "MIGRATIONS", "NewsletterStore", "db_path", "now_iso"]
 
-#: one entry per schema version; never edit a released entry, append a new one
-MIGRATIONS: tuple[str, ...] = (
-    """
+#: the table recording which newsletter migrations a file has seen
+VERSION_TABLE = "newsletter_schema_version"
+
+#: (version, SQL script); never edit a released entry, append a new one
+MIGRATIONS: tuple[Migration, ...] = (
+    (1, """
     CREATE TABLE newsletter_subscribers (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         email TEXT NOT NULL UNIQUE,
@@ -69,8 +72,9 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (issue_id, subscriber_id)
     ) WITHOUT ROWID;
     CREATE INDEX newsletter_deliveries_state ON newsletter_deliveries (issue_id, state);
-    """,
+    """),
 )
+LATEST = MIGRATIONS[-1][0]
 
 
 def now_iso() -> str:
@@ -80,27 +84,19 @@ def now_iso() -> str:
 
 def db_path(settings: Settings) -> Path:
     """The shared database file: ``<state>/k2publisher.sqlite3``."""
-    return settings.path("state") / DB_NAME
+    return state_db_path(settings.path("state"))
 
 
-class NewsletterStore:
+class NewsletterStore(Database):
     """An open connection to the newsletter tables, migrated to the newest version.
 
     Every method that writes takes :attr:`lock`, so threads may share one store.
     """
 
     def __init__(self, path: Path | str):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.lock = threading.RLock()
-        self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                    check_same_thread=False)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        # NORMAL: a commit survives a killed process (the WAL write is done); FULL would
-        # also survive a power cut at the cost of an fsync per commit.
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
+        # "normal": a commit survives a killed process (the WAL write is done); "full"
+        # would also survive a power cut at the cost of an fsync per recipient
+        super().__init__(path, durability="normal")
         self.migrate()
 
     @classmethod
@@ -111,44 +107,11 @@ class NewsletterStore:
     @property
     def version(self) -> int:
         """The schema version the file is at."""
-        row = self.conn.execute("SELECT max(version) FROM newsletter_schema_version").fetchone()
-        return int(row[0] or 0)
+        return self.schema_version(VERSION_TABLE)
 
-    def migrate(self) -> None:
-        """Apply every migration the file has not seen, each in its own transaction."""
-        with self.lock:
-            self.conn.execute("CREATE TABLE IF NOT EXISTS newsletter_schema_version "
-                              "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
-            for number, script in enumerate(MIGRATIONS, start=1):
-                if number <= self.version:
-                    continue
-                with self.transaction():
-                    for statement in filter(str.strip, script.split(";")):
-                        self.conn.execute(statement)
-                    self.conn.execute("INSERT INTO newsletter_schema_version VALUES (?, ?)",
-                                      (number, now_iso()))
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error), holding :attr:`lock`."""
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
-
-    def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
-        """Run one statement (its own transaction when outside :meth:`transaction`)."""
-        with self.lock:
-            return self.conn.execute(sql, params)
-
-    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
-        """Run a query and return every row."""
-        with self.lock:
-            return self.conn.execute(sql, params).fetchall()
+    def migrate(self) -> list[int]:
+        """Apply every migration the file has not seen (refusing a newer file)."""
+        return self.apply_migrations(MIGRATIONS, table=VERSION_TABLE, what="newsletter store")
 
     def set_autocheckpoint(self, pages: int) -> None:
         """Let a commit checkpoint the WAL after ``pages`` pages (0 = never; see FanOut)."""
@@ -165,8 +128,3 @@ class NewsletterStore:
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         finally:
             conn.close()
-
-    def close(self) -> None:
-        """Close the connection."""
-        with self.lock:
-            self.conn.close()

@@ -22,12 +22,12 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from k2publisher import redact
 from k2publisher.errors import ConfigError, TokenError
-from k2publisher.settings import Settings
+from k2publisher.settings import DEFAULTS, Settings
 
 KEY_FILE = "newsletter-secret.key"
 CONFIRM_SALT = "k2publisher.newsletter.confirm"
 UNSUBSCRIBE_SALT = "k2publisher.newsletter.unsubscribe"
-DEFAULT_CONFIRM_MAX_AGE = 3 * 24 * 3600
+DEFAULT_CONFIRM_MAX_AGE: int = DEFAULTS["newsletter"]["confirm_max_age"]
 
 
 def load_secret(settings: Settings) -> str:
@@ -81,7 +81,7 @@ class Tokens:
     @classmethod
     def from_settings(cls, settings: Settings) -> Tokens:
         """Tokens signed with the configured (or generated) key."""
-        max_age = settings.section("newsletter").get("confirm_max_age", DEFAULT_CONFIRM_MAX_AGE)
+        max_age = settings.section("newsletter")["confirm_max_age"]
         return cls(load_secret(settings), confirm_max_age=int(max_age))
 
     def confirm_token(self, subscriber_id: int, nonce: str) -> str:

@@ -5,7 +5,11 @@ A small werkzeug WSGI app the service mounts. What it promises:
 - ``/subscribe`` answers the same page whether or not the address is already known, so
   nobody can test an address for membership; a honeypot field, a per-IP and a per-address
   rate limit and a daily cap on confirmation mails per address stop abuse.
-- ``GET /confirm/<token>`` confirms (signed, expiring, single-use token).
+- ``GET /confirm/<token>`` only shows a page with one button (mail scanners that follow
+  links confirm nothing); ``POST`` confirms (signed, expiring, single-use token) and sends
+  the welcome mail (:mod:`k2publisher.newsletter.welcome`).
+- ``/resend-confirmation`` mails a pending address a fresh link, within the same per-address
+  limit and daily cap as ``/subscribe``, and answers the same page for every address.
 - ``GET /unsubscribe/<token>`` only shows a page with one button; ``POST`` with
   ``List-Unsubscribe=One-Click`` (RFC 8058, url-encoded or multipart) unsubscribes at once:
   no cookie, no login, no redirect.
@@ -29,10 +33,12 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from k2publisher.errors import AddressError, DeliveryError, SubscriberLookupError, TokenError
+from k2publisher.newsletter.message import PREVIEW_TOKEN
 from k2publisher.newsletter.send import ConfirmationMailer
 from k2publisher.newsletter.store import NewsletterStore
-from k2publisher.newsletter.subscribers import Source, Subscribers, normalise
+from k2publisher.newsletter.subscribers import Source, State, Subscribers, normalise
 from k2publisher.newsletter.tokens import Tokens
+from k2publisher.newsletter.welcome import WelcomeMailer
 from k2publisher.settings import Settings
 
 log = logging.getLogger("k2publisher.newsletter.web")
@@ -93,12 +99,14 @@ class NewsletterApp:
 
     def __init__(self, settings: Settings, *, store: NewsletterStore | None = None,
                  mailer: ConfirmationMailer | None = None,
+                 welcome: WelcomeMailer | None = None,
                  clock: Callable[[], float] = time.time):
         self.settings = settings
         self.store = store or NewsletterStore.from_settings(settings)
         self.subscribers = Subscribers(self.store)
         self.tokens = Tokens.from_settings(settings)
         self.mailer = mailer or ConfirmationMailer(settings, self.tokens)
+        self.welcome = welcome or WelcomeMailer(settings, self.tokens, self.store)
         news = settings.section("newsletter")
         self.per_ip = SlidingLimit(int(news.get("per_ip_per_hour", 20)), 3600, clock=clock)
         self.per_address = SlidingLimit(int(news.get("per_address_per_hour", 3)), 3600,
@@ -107,7 +115,8 @@ class NewsletterApp:
         self.clock = clock
         self.url_map = Map([
             Rule("/subscribe", endpoint="subscribe", methods=["GET", "POST"]),
-            Rule("/confirm/<token>", endpoint="confirm", methods=["GET"]),
+            Rule("/confirm/<token>", endpoint="confirm", methods=["GET", "POST"]),
+            Rule("/resend-confirmation", endpoint="resend", methods=["GET", "POST"]),
             Rule("/unsubscribe/<token>", endpoint="unsubscribe", methods=["GET", "POST"]),
         ], strict_slashes=False)
 
@@ -187,12 +196,16 @@ class NewsletterApp:
                                                        detail=f"form from {request.remote_addr}")
         if nonce is None:
             return self._check_inbox()
+        return self._mail_confirmation(email, subscriber.id, nonce)
+
+    def _mail_confirmation(self, email: str, subscriber_id: int, nonce: str) -> Response:
+        """Mail a confirmation link unless the address had its daily cap of them."""
         since = (datetime.fromtimestamp(self.clock(), UTC) - timedelta(days=1)).isoformat()
-        if self.subscribers.confirmations_since(subscriber.id, since) >= \
+        if self.subscribers.confirmations_since(subscriber_id, since) >= \
                 self.confirmations_per_day:
             return self._check_inbox()
         try:
-            self.mailer.send(self.subscribers, subscriber.id, email, nonce, Source.WEB)
+            self.mailer.send(self.subscribers, subscriber_id, email, nonce, Source.WEB)
         except DeliveryError as exc:
             log.error("subscribe: confirmation mail failed: %s", exc)
             return self._page("Please try again later", Markup(
@@ -200,23 +213,84 @@ class NewsletterApp:
                 "in a few minutes.</p>"), 503)
         return self._check_inbox()
 
+    def _resend_form(self, value: str = "", error: str = "") -> Markup:
+        message = Markup('<p class="error" role="alert">{}</p>').format(error) if error else ""
+        return Markup(
+            '{message}<form method="post" action="/resend-confirmation">'
+            "<p>Your confirmation link expired or got lost? We will mail a new one to an "
+            "address that is waiting for confirmation.</p>"
+            '<p><label for="email">Your email address</label><br>'
+            '<input type="email" id="email" name="email" required value="{value}"></p>'
+            '<p><button type="submit">Send a new link</button></p></form>'
+        ).format(message=message, value=value)
+
+    def on_resend(self, request: Request) -> Response:
+        """GET: the form. POST: a new link for a pending address (same answer for all)."""
+        if request.method == "GET":
+            return self._page("New confirmation link", self._resend_form())
+        wait = self.per_ip.hit(request.remote_addr or "unknown")
+        if wait:
+            return self._page("Too many requests", Markup(
+                "<p>Too many requests from your network. Please try again later.</p>"), 429,
+                {"Retry-After": str(int(wait) + 1)})
+        address = request.form.get("email", "").strip()
+        try:
+            email = normalise(address)
+        except AddressError:
+            return self._page("New confirmation link", self._resend_form(
+                address, "That does not look like an email address. Please check it."), 400)
+        if self.per_address.hit(email):
+            return self._check_inbox()
+        subscriber = self.subscribers.find(email)
+        nonce = self.subscribers.confirm_nonce(subscriber.id) \
+            if subscriber is not None and subscriber.state == State.PENDING else None
+        if subscriber is None or nonce is None:    # unknown, confirmed or gone: nothing to do
+            return self._check_inbox()
+        return self._mail_confirmation(email, subscriber.id, nonce)
+
     # -- /confirm ------------------------------------------------------------------------
 
     def on_confirm(self, request: Request, token: str) -> Response:
-        """Confirm the subscription the token names (once)."""
+        """GET: a page with one button. POST: confirm (once) and send the welcome mail."""
         try:
             claim = self.tokens.read_confirm(token)
-            self.subscribers.confirm(claim.subscriber_id, claim.nonce, Source.WEB)
         except TokenError as exc:
-            return self._page("Link not valid", Markup("<p>{}</p>").format(str(exc)), 400)
+            return self._invalid_confirm(str(exc))
+        current = self.subscribers.confirm_nonce(claim.subscriber_id)
+        if request.method == "GET" and (not current or current != claim.nonce):
+            return self._invalid_confirm("this confirmation link was already used or is no "
+                                         "longer valid")
+        if request.method == "GET":
+            return self._page("Confirm your subscription", Markup(
+                '<form method="post" action="/confirm/{token}">'
+                "<p>One more step: confirm that you want to receive {name} by email.</p>"
+                '<p><button type="submit">Confirm my subscription</button></p></form>'
+            ).format(token=token, name=self.settings.site.get("name", "this newsletter")))
+        try:
+            subscriber = self.subscribers.confirm(claim.subscriber_id, claim.nonce, Source.WEB)
+        except TokenError as exc:
+            return self._invalid_confirm(str(exc))
+        try:
+            self.welcome.send(self.subscribers, subscriber.id, subscriber.email)
+        except DeliveryError as exc:   # confirmed all the same; the next issue will come
+            log.error("welcome mail to subscriber %s failed: %s", subscriber.id, exc)
         return self._page("You are subscribed", Markup(
             "<p>Thank you: your subscription is confirmed. Every issue has a link to "
             "unsubscribe in one click.</p>"))
+
+    def _invalid_confirm(self, reason: str) -> Response:
+        return self._page("Link not valid", Markup(
+            '<p>{}</p><p><a href="/resend-confirmation">Get a new confirmation link</a></p>'
+        ).format(reason), 400)
 
     # -- /unsubscribe ----------------------------------------------------------------------
 
     def on_unsubscribe(self, request: Request, token: str) -> Response:
         """GET: a page with one button. POST ``List-Unsubscribe=One-Click``: unsubscribe."""
+        if token == PREVIEW_TOKEN:
+            return self._page("Unsubscribe (preview)", Markup(
+                "<p>This is the unsubscribe link of a preview. In a real issue each reader's "
+                "own link is here, and its button unsubscribes them at once.</p>"))
         try:
             subscriber_id = self.tokens.read_unsubscribe(token)
         except TokenError as exc:

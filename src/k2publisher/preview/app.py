@@ -22,7 +22,7 @@ from werkzeug.wrappers import Request, Response
 from k2publisher.content.queue import Queue
 from k2publisher.errors import K2Error
 from k2publisher.pipeline import Pipeline
-from k2publisher.preview.core import Preview, preview_item, targets
+from k2publisher.preview.core import Preview, preview_item, sample_email, targets
 from k2publisher.redact import mask
 from k2publisher.render.environment import BUILTIN_TEMPLATES
 from k2publisher.settings import Settings
@@ -104,7 +104,7 @@ class PreviewApp:
         """The email HTML as the newsletter would send it (shown in a sandboxed frame)."""
         item = self._one(request)
         rendering = self._pipeline().render([item], "email", profile="email")
-        return Response(rendering.html or "", mimetype="text/html")
+        return Response(sample_email(rendering, self.settings)[2], mimetype="text/html")
 
     def on_feed_frame(self, request: Request) -> Response:
         """The feed entry's HTML content, as a feed reader would show it."""

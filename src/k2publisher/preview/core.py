@@ -13,11 +13,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from k2publisher.errors import ChannelLookupError
 from k2publisher.models import Item, Rendering, Verdict
@@ -57,6 +56,8 @@ class Preview:
         }
         if r.family == "email":
             data.update(subject=r.subject, html=r.html, text=r.text)
+        if r.family == "social":
+            data["dropped"] = list(r.extra.get("dropped") or ())
         return data
 
 
@@ -107,20 +108,19 @@ def preview_item(pipeline: Pipeline, item: Item, wanted: Sequence[Target]) -> li
     return out
 
 
-def email_message(rendering: Rendering, settings: Settings,
-                  now: datetime | None = None) -> EmailMessage:
-    """A complete message: text/plain then text/html, ``Date`` in +0000, a ``Message-ID``."""
-    site = settings.site
-    host = urlsplit(str(site.get("base_url", ""))).hostname or "k2publisher.invalid"
-    msg = EmailMessage()
-    msg["From"] = formataddr((str(site.get("publisher", "")), str(site.get("contact_email"))))
-    msg["To"] = formataddr(("Preview", "preview@example.invalid"))
-    msg["Subject"] = rendering.subject or ""
-    msg["Date"] = format_datetime(now or datetime.now(UTC))
-    msg["Message-ID"] = make_msgid(domain=host)
-    msg.set_content(rendering.text or "")
-    msg.add_alternative(rendering.html or "", subtype="html")
-    return msg
+def sample_email(rendering: Rendering, settings: Settings) -> tuple[bytes, str, str]:
+    """The message the newsletter would send a sample reader, and its text and HTML bodies.
+
+    See :func:`k2publisher.newsletter.message.sample_message`: the real headers and a
+    preview unsubscribe link, so what preview shows is what a reader gets.
+    """
+    from k2publisher.newsletter.message import sample_message
+
+    raw = sample_message(settings, rendering)
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    text = msg.get_body(preferencelist=("plain",))
+    html = msg.get_body(preferencelist=("html",))
+    return raw, text.get_content() if text else "", html.get_content() if html else ""
 
 
 def write_out(folder: Path, previews: Sequence[Preview], item: Item, pipeline: Pipeline,
@@ -142,9 +142,10 @@ def write_out(folder: Path, previews: Sequence[Preview], item: Item, pipeline: P
     email = next((p.rendering for p in previews if p.rendering.family == "email"), None)
     if email is None:
         email = renderer.render(item, "email")
-    put("email.html", email.html or "")
-    put("email.txt", email.text or "")
-    put("email.eml", bytes(email_message(email, renderer.settings, now)))
+    raw, text, html = sample_email(email, renderer.settings)
+    put("email.html", html)
+    put("email.txt", text)
+    put("email.eml", raw)
     rss, atom = renderer.feeds([(item, now)])
     put("feed.xml", rss)
     put("atom.xml", atom)

@@ -28,28 +28,33 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from k2publisher.database import DB_NAME, connect, db_path
 from k2publisher.errors import PartBusyError, UncertainDeliveryError
 from k2publisher.models import PartReceipt
 from k2publisher.record.migrations import migrate
 from k2publisher.record.rows import (
     MANUAL,
+    Decision,
     Delivery,
     DeliveryState,
     LedgerError,
     Pick,
+    PlanAction,
     PublicationRow,
     PublicationState,
     Run,
     RunState,
+    SlotPlan,
+    decision_from,
     delivery_from,
     iso,
+    plan_from,
     publication_from,
     run_from,
     utcnow,
@@ -57,18 +62,13 @@ from k2publisher.record.rows import (
 from k2publisher.redact import mask
 
 __all__ = [
-    "DB_NAME", "KEY_TTL", "MANUAL", "Delivery", "DeliveryState", "Ledger", "LedgerError", "Pick",
-    "PublicationRow", "PublicationState", "Run", "RunState", "db_path", "iso", "utcnow",
+    "DB_NAME", "KEY_TTL", "MANUAL", "Decision", "Delivery", "DeliveryState", "Ledger",
+    "LedgerError", "Pick", "PlanAction", "PublicationRow", "PublicationState", "Run", "RunState",
+    "SlotPlan", "db_path", "iso", "utcnow",
 ]
 
-DB_NAME = "k2publisher.sqlite3"
 #: how long an idempotency key is trusted after a crash (Mastodon keeps keys for an hour)
 KEY_TTL = timedelta(minutes=50)
-
-
-def db_path(state_dir: Path) -> Path:
-    """Where the ledger lives inside the ``[paths] state`` folder."""
-    return Path(state_dir) / DB_NAME
 
 
 #: the owner tokens of the ledgers open in this process
@@ -101,16 +101,10 @@ class Ledger:
     def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utcnow):
         self.path = Path(path)
         self.clock = clock
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                     timeout=30)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        with self._lock:
-            migrate(self._conn, self.path)
+        self.db = connect(self.path, durability="full")
+        self._lock = self.db.lock
+        self._conn = self.db.conn
+        migrate(self.db)
         #: written into the rows this ledger claims (see :meth:`sending`)
         self.owner = f"{os.getpid()}:{secrets.token_hex(6)}"
         _OPEN_OWNERS.add(self.owner)
@@ -120,8 +114,7 @@ class Ledger:
     def close(self) -> None:
         """Close the connection (the WAL is checkpointed by SQLite)."""
         _OPEN_OWNERS.discard(self.owner)
-        with self._lock:
-            self._conn.close()
+        self.db.close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -129,20 +122,11 @@ class Ledger:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self.db.transaction()
 
     def _all(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._conn.execute(sql, args).fetchall()
+        return self.db.query(sql, args)
 
     def _now(self) -> str:
         return iso(self.clock())
@@ -422,10 +406,81 @@ class Ledger:
         return publication_from(rows[0])
 
     def publications(self, *, states: Iterable[str] | None = None, channel: str | None = None,
-                     limit: int | None = None) -> list[PublicationRow]:
-        """Publications, newest first, optionally filtered by state and channel."""
+                     item_id: str | None = None, limit: int | None = None
+                     ) -> list[PublicationRow]:
+        """Publications, newest first, optionally filtered by state, channel and item."""
         return [publication_from(r) for r in self._newest(
-            "publications", states, limit, channel=channel)]
+            "publications", states, limit, channel=channel, item_id=item_id)]
+
+    def runs_at(self, campaign: str) -> dict[datetime, Run]:
+        """Every run of ``campaign`` by slot (what happened at each slot)."""
+        return {r.slot: r for r in map(run_from, self._all(
+            "SELECT * FROM runs WHERE campaign = ?", (campaign,)))}
+
+    def run_publications(self, run_id: int) -> list[PublicationRow]:
+        """The publications of one run, in order."""
+        return [publication_from(r) for r in self._all(
+            "SELECT * FROM publications WHERE run_id = ? ORDER BY id", (run_id,))]
+
+    # -- editors' plans and decisions ----------------------------------------------------------
+
+    def plan_slot(self, campaign: str, slot: datetime, action: PlanAction, *,
+                  item_id: str = "", note: str = "", actor: str = "") -> SlotPlan:
+        """Pin an item to (or skip) one future slot, replacing an earlier plan for it.
+
+        Raises :class:`LedgerError` when the slot already ran: the past is not replanned.
+        """
+        with self._tx() as conn:
+            ran = conn.execute("SELECT state FROM runs WHERE campaign = ? AND slot = ?",
+                               (campaign, iso(slot))).fetchone()
+            if ran is not None:
+                raise LedgerError(f"campaign {campaign!r} already ran at {iso(slot)} "
+                                  f"({ran[0]}): plan a later slot")
+            conn.execute("INSERT INTO slot_plans (campaign, slot, action, item_id, note, actor,"
+                         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign, slot)"
+                         " DO UPDATE SET action = excluded.action, item_id = excluded.item_id, "
+                         "note = excluded.note, actor = excluded.actor, "
+                         "created_at = excluded.created_at",
+                         (campaign, iso(slot), action.value, item_id, note, actor, self._now()))
+        plan = self.plan_for(campaign, slot)
+        assert plan is not None
+        return plan
+
+    def clear_plan(self, campaign: str, slot: datetime) -> bool:
+        """Forget the plan for one slot (back to the selection policy); False if none."""
+        with self._tx() as conn:
+            cur = conn.execute("DELETE FROM slot_plans WHERE campaign = ? AND slot = ?",
+                               (campaign, iso(slot)))
+            return cur.rowcount == 1
+
+    def plan_for(self, campaign: str, slot: datetime) -> SlotPlan | None:
+        """The plan for one slot, if an editor made one."""
+        rows = self._all("SELECT * FROM slot_plans WHERE campaign = ? AND slot = ?",
+                         (campaign, iso(slot)))
+        return plan_from(rows[0]) if rows else None
+
+    def slot_plans(self, campaign: str | None = None) -> list[SlotPlan]:
+        """Every plan (of one campaign), in slot order."""
+        sql, args = "SELECT * FROM slot_plans", []
+        if campaign is not None:
+            sql, args = sql + " WHERE campaign = ?", [campaign]
+        return [plan_from(r) for r in self._all(sql + " ORDER BY slot, campaign", args)]
+
+    def record_decision(self, item_id: str, action: str, reason: str = "",
+                        actor: str = "") -> Decision:
+        """Record an editorial decision on an item (kept forever, for the item's history)."""
+        with self._tx() as conn:
+            cur = conn.execute("INSERT INTO decisions (item_id, action, reason, actor, at) "
+                               "VALUES (?, ?, ?, ?, ?)",
+                               (item_id, action, mask(reason)[:2000], actor, self._now()))
+            row = conn.execute("SELECT * FROM decisions WHERE id = ?",
+                               (cur.lastrowid,)).fetchone()
+        return decision_from(row)
+
+    def decisions(self, item_id: str) -> list[Decision]:
+        """Every decision recorded on ``item_id``, newest first."""
+        return [decision_from(r) for r in self._all(
+            "SELECT * FROM decisions WHERE item_id = ? ORDER BY id DESC", (item_id,))]
 
     def finish_publication(self, pub_id: int, state: PublicationState, *, url: str = "",
                            error: str = "", item_at_fault: bool = True) -> None:
@@ -517,6 +572,14 @@ class Ledger:
         """Delivery rows, newest first, optionally filtered."""
         return [delivery_from(r) for r in self._newest(
             "deliveries", states, limit, item_id=item_id, channel=channel)]
+
+    def sent_items(self, channel: str) -> list[tuple[str, datetime]]:
+        """``(item id, first time its first part was sent)`` for every item sent on
+        ``channel``, oldest first: what a site channel's feeds and archive list."""
+        rows = self._all("SELECT item_id, MIN(COALESCE(finished_at, updated_at)) AS at FROM "
+                         "deliveries WHERE channel = ? AND part = 0 AND state = 'sent' "
+                         "GROUP BY item_id ORDER BY at, item_id", (channel,))
+        return [(row["item_id"], datetime.fromisoformat(row["at"])) for row in rows]
 
     def _newest(self, table: Literal["publications", "deliveries"],
                 states: Iterable[str] | None, limit: int | None, **equal: str | None) -> list:

@@ -1,17 +1,18 @@
 """Versioned schema migrations for the ledger, recorded in a ``schema_version`` table.
 
-Each migration is a number and a script; :func:`migrate` applies the ones a database has not
-seen yet, each in its own transaction, and refuses a database written by a newer release.
+Each migration is a number and a script; :func:`migrate` hands them to the one migration
+runner (:meth:`k2publisher.database.Database.apply_migrations`), which applies the ones a
+database has not seen yet, each in its own transaction, and refuses a database written by a
+newer release.
 Migrations are only ever appended: a released one never changes.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from datetime import UTC, datetime
-from pathlib import Path
+from k2publisher.database import Database
 
-from k2publisher.errors import ConfigError
+#: the table recording which ledger migrations a file has seen
+VERSION_TABLE = "schema_version"
 
 #: (version, SQL script); append new migrations, never edit released ones
 MIGRATIONS: tuple[tuple[int, str], ...] = (
@@ -75,10 +76,31 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE publications ADD COLUMN reason TEXT NOT NULL DEFAULT '';
     """),
     (3, """
+        CREATE TABLE slot_plans (
+            campaign    TEXT NOT NULL,
+            slot        TEXT NOT NULL,           -- UTC ISO time of the schedule slot
+            action      TEXT NOT NULL,           -- pin | skip
+            item_id     TEXT NOT NULL DEFAULT '',-- the pinned item
+            note        TEXT NOT NULL DEFAULT '',
+            actor       TEXT NOT NULL DEFAULT '',
+            created_at  TEXT NOT NULL,
+            PRIMARY KEY (campaign, slot)
+        );
+        CREATE TABLE decisions (
+            id          INTEGER PRIMARY KEY,
+            item_id     TEXT NOT NULL,
+            action      TEXT NOT NULL,           -- approve | override | reject | archive | ...
+            reason      TEXT NOT NULL DEFAULT '',
+            actor       TEXT NOT NULL DEFAULT '',
+            at          TEXT NOT NULL
+        );
+        CREATE INDEX decisions_item ON decisions (item_id, id);
+    """),
+    (4, """
         -- which process claimed a part it is sending: "<pid>:<token>" (see Ledger.sending)
         ALTER TABLE deliveries ADD COLUMN owner TEXT NOT NULL DEFAULT '';
     """),
-    (4, """
+    (5, """
         -- a network's rate limit (Retry-After, a reset time): not tried again before this
         -- UTC ISO time ('' = due now)
         ALTER TABLE publications ADD COLUMN not_before TEXT NOT NULL DEFAULT '';
@@ -88,42 +110,10 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
 LATEST = MIGRATIONS[-1][0]
 
 
-def current_version(conn: sqlite3.Connection) -> int:
-    """The highest migration applied to ``conn`` (0 for a new database)."""
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_version ("
-                 "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
-    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
-    return int(row[0] or 0)
+def migrate(db: Database) -> list[int]:
+    """Apply every pending ledger migration to ``db``; return the versions applied.
 
-
-def migrate(conn: sqlite3.Connection, path: Path | str = "") -> list[int]:
-    """Apply every pending migration to ``conn`` (autocommit mode); return the versions applied.
-
-    Raises :class:`ConfigError` when the database was written by a newer k2publisher.
+    Raises :class:`~k2publisher.errors.ConfigError` when the file was written by a newer
+    k2publisher.
     """
-    version = current_version(conn)
-    if version > LATEST:
-        raise ConfigError(f"the ledger is at schema version {version}, newer than this "
-                          f"k2publisher knows ({LATEST}): upgrade k2publisher", path or None)
-    applied: list[int] = []
-    for number, script in MIGRATIONS:
-        if number <= version:
-            continue
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # executescript would commit the open transaction first: run statements one by one
-            for statement in _statements(script):
-                conn.execute(statement)
-            conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
-                         (number, datetime.now(UTC).isoformat(timespec="seconds")))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        applied.append(number)
-    return applied
-
-
-def _statements(script: str) -> list[str]:
-    lines = [line.split("--", 1)[0] for line in script.splitlines()]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    return db.apply_migrations(MIGRATIONS, table=VERSION_TABLE, what="ledger")

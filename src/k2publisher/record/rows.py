@@ -111,6 +111,38 @@ class Run:
     finished_at: str | None
 
 
+class PlanAction(StrEnum):
+    """What an editor decided for one future slot."""
+
+    PIN = "pin"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class SlotPlan:
+    """An editor's decision for one slot of a campaign: publish this item, or nothing."""
+
+    campaign: str
+    slot: datetime
+    action: PlanAction
+    item_id: str
+    note: str
+    actor: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One editorial decision on an item (approve, override, reject, archive, edit ...)."""
+
+    id: int
+    item_id: str
+    action: str
+    reason: str
+    actor: str
+    at: str
+
+
 @dataclass(frozen=True)
 class Pick:
     """What a run publishes: one item (or digest) on some channels, at a round number."""
@@ -154,3 +186,16 @@ def run_from(row: sqlite3.Row) -> Run:
     data["state"] = RunState(data["state"])
     data["slot"] = datetime.fromisoformat(data["slot"])
     return Run(**data)
+
+
+def plan_from(row: sqlite3.Row) -> SlotPlan:
+    """A ``slot_plans`` row as a :class:`SlotPlan`."""
+    data = dict(row)
+    data["action"] = PlanAction(data["action"])
+    data["slot"] = datetime.fromisoformat(data["slot"])
+    return SlotPlan(**data)
+
+
+def decision_from(row: sqlite3.Row) -> Decision:
+    """A ``decisions`` row as a :class:`Decision`."""
+    return Decision(**dict(row))

@@ -1,11 +1,12 @@
 """What templates see: an item cut into sections, each with the disclaimers it triggers.
 
-The guard's :class:`~k2publisher.guard.disclaimers.DisclaimerRules` decides *which*
-disclaimers a piece of text needs; this module only decides *where* they sit in long
-formats (email, feed, web), following the placement rules: safety warnings beside the
-section that triggers them; the FDA statement boxed at the end of each section with a claim,
-in the singular or plural form the whole item calls for (the guard judges an email or a
-page as one unit); whatever the item needs and no section carried at the top of the item.
+The disclaimer rules (a :class:`~k2publisher.abc.DisclaimerSource`: the guard's
+``DisclaimerRules``) decide *which* disclaimers a piece of text needs; this module only
+decides *where* they sit in long formats (email, feed, web), following the placement rules:
+safety warnings beside the section that triggers them; the FDA statement boxed at the end of
+each section with a claim, in the singular or plural form the whole item calls for (the
+guard judges an email or a page as one unit); whatever the item needs and no section carried
+at the top of the item.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from k2publisher.render.markdown import inline_text, parser, to_html, to_text
 from k2publisher.render.splitting import sentences
 from k2publisher.render.xml import strip_illegal_xml
 
-if TYPE_CHECKING:  # render reads disclaimers; the guard owns their type
-    from k2publisher.guard.rules import Disclaimer
+if TYPE_CHECKING:  # render reads disclaimers through the protocols in abc.py
+    from k2publisher.abc import DisclaimerSource
+    from k2publisher.abc import DisclaimerText as Disclaimer
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def tokens_map_end(tokens: Sequence[Any], start: int) -> int:
 _NOT_PROSE_LINE = re.compile(r"^\s*(?:\||#|```|~~~|    )")
 
 
-def mark_claims(markdown: str, item: Item, rules: Any) -> str:
+def mark_claims(markdown: str, item: Item, rules: DisclaimerSource) -> str:
     """``markdown`` with ``*`` after each sentence that makes a structure/function claim.
 
     The symbol points to the boxed FDA statement at the end of the section (21 CFR
@@ -182,7 +184,7 @@ def clean_item(item: Item) -> dict[str, str]:
             "body": strip_illegal_xml(item.body)}
 
 
-def build_view(item: Item, rules: Any, url: str, width: int) -> ItemView:
+def build_view(item: Item, rules: DisclaimerSource, url: str, width: int) -> ItemView:
     """Cut ``item`` into sections and place its disclaimers (see the module docstring)."""
     strings = clean_item(item)
     needed = _unique(rules.for_item(item))

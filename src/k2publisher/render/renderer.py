@@ -3,7 +3,9 @@
 Long formats (email, feed, web) go through :func:`k2publisher.render.context.build_view`,
 which places the disclaimers; social formats through
 :class:`k2publisher.render.social.SocialComposer`, which fits posts to each network's count.
-Which disclaimers are needed is always asked of the guard's rules, never decided here.
+Which disclaimers are needed is always asked of the rules passed in (a
+:class:`~k2publisher.abc.DisclaimerSource`), never decided here; render imports nothing from
+the guard.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import css_inline
 import jinja2
 
+from k2publisher.abc import DisclaimerSource
 from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Item, Part, Rendering
 from k2publisher.render.context import DisclaimerView, ItemView, build_view
 from k2publisher.render.environment import make_environment, render_template
@@ -31,23 +34,22 @@ EMAIL_HTML_BUDGET = 100 * 1024
 FOOTER_IDS = frozenset({"NOT_MEDICAL_ADVICE"})
 
 
-def _rules_for(settings: Settings) -> Any:
-    from k2publisher.guard.disclaimers import DisclaimerRules
-
-    return DisclaimerRules.from_settings(settings)
-
-
 class Renderer:
-    """Renders items for profiles with the site's templates and the guard's disclaimer rules."""
+    """Renders items for profiles with the site's templates and the disclaimer rules.
 
-    def __init__(self, settings: Settings, rules: Any | None = None):
+    ``rules`` is any :class:`~k2publisher.abc.DisclaimerSource` (the Pipeline passes the
+    guard's ``DisclaimerRules``), so the Renderer never decides which disclaimers are needed.
+    """
+
+    def __init__(self, settings: Settings, rules: DisclaimerSource):
         self.settings = settings
-        self.rules = rules if rules is not None else _rules_for(settings)
+        self.rules = rules
         self.env: jinja2.Environment = make_environment(settings)
         opts = settings.section("render")
-        self.width = int(opts.get("text_width", 76))
-        self.max_tags = int(opts.get("hashtags", 3))
-        self.feed_items = int(opts.get("feed_items", 30))
+        # defaults live in settings.DEFAULTS["render"]
+        self.width = int(opts["text_width"])
+        self.max_tags = int(opts["hashtags"])
+        self.feed_items = int(opts["feed_items"])
         self._inliner = css_inline.CSSInliner(keep_at_rules=True,
                                               load_remote_stylesheets=False)
 
@@ -100,19 +102,25 @@ class Renderer:
         titles = "; ".join(" ".join(strip_illegal_xml(i.title).split()) for i in items)
         return f"New from {self.settings.site.get('name', '')}: {titles}"
 
-    def render_issue(self, items: Sequence[Item], *, channel: str = "email") -> Rendering:
+    def render_issue(self, items: Sequence[Item], *, channel: str = "email",
+                     welcome: bool = False) -> Rendering:
         """A newsletter issue: one item, or a digest with a table of contents.
 
+        ``welcome`` makes the mail a subscriber gets on confirming: ``email/welcome.*``
+        greets them above the items (which may then be none at all).
         ``html`` and ``text`` contain :data:`~k2publisher.models.UNSUBSCRIBE_PLACEHOLDER`
         where each recipient's unsubscribe URL goes.
         """
-        if not items:
+        if not items and not welcome:
             raise ValueError("a newsletter issue needs at least one item")
         views = [self.view(i) for i in items]
         footer = _unique_views(d for v in views for d in v.disclaimers
                                if d.placement == "footer" or d.id in FOOTER_IDS)
-        ctx = dict(views=views, digest=len(views) > 1, subject=self.subject(items),
-                   preheader=self.preheader(items), footer_notes=footer,
+        name = self.settings.site.get("name", "")
+        ctx = dict(views=views, digest=len(views) > 1, welcome=welcome,
+                   subject=f"Welcome to {name}" if welcome else self.subject(items),
+                   preheader=(f"Your subscription to {name} is confirmed" if welcome
+                              else self.preheader(items)), footer_notes=footer,
                    unsubscribe_url=UNSUBSCRIBE_PLACEHOLDER)
         html = self._inline(self._render("email/issue.html", **ctx))
         text = tidy(self._render("email/issue.txt", **ctx)) + "\n"
@@ -122,13 +130,15 @@ class Renderer:
         ids = tuple(dict.fromkeys(d.id for v in views for d in v.disclaimers))
         p = get_profile("email")
         return Rendering(
-            item_id=items[0].id if len(items) == 1 else "+".join(i.id for i in items),
+            item_id=("welcome" if not items else items[0].id if len(items) == 1
+                     else "+".join(i.id for i in items)),
             channel=channel, profile=p.name, family=p.family,
             parts=(Part(text=text, html=html, disclaimers=ids),),
-            link=views[0].url, limit=p.limit, counter=p.counter,
+            link=views[0].url if views else f"{self.base_url}/", limit=p.limit, counter=p.counter,
             subject=ctx["subject"], preheader=ctx["preheader"], html=html, text=text,
             disclaimers=ids, extra={"html_bytes": len(html.encode("utf-8")),
-                                    "items": [i.id for i in items]})
+                                    "items": [i.id for i in items]},
+            title=ctx["subject"], summary=ctx["preheader"])
 
     def _inline(self, html: str) -> str:
         return self._inliner.inline(html)
@@ -165,7 +175,8 @@ class Renderer:
                          parts=(Part(text=text, html=entry["content"], disclaimers=view.ids),),
                          link=view.url, limit=p.limit, counter=p.counter,
                          html=entry["content"], text=text, disclaimers=view.ids,
-                         extra={"summary": entry["summary"], "rss": rss, "atom": atom})
+                         extra={"summary": entry["summary"], "rss": rss, "atom": atom},
+                         title=view.title, summary=view.summary)
 
     # -- web -------------------------------------------------------------------------------------
 
@@ -190,7 +201,7 @@ class Renderer:
         return Rendering(item_id=item.id, channel=channel, profile=p.name, family=p.family,
                          parts=(Part(text=text, html=page, disclaimers=view.ids),),
                          link=view.url, limit=p.limit, counter=p.counter, html=page, text=text,
-                         disclaimers=view.ids)
+                         disclaimers=view.ids, title=view.title, summary=view.summary)
 
     # -- social -----------------------------------------------------------------------------------
 
@@ -204,7 +215,9 @@ class Renderer:
                          counter=p.counter, disclaimers=ids,
                          extra={"threaded": posts.threaded, "dropped": list(posts.dropped),
                                 "dropped_hashtags": posts.dropped_hashtags,
-                                "over_limit": posts.over_limit, "markup": p.markup})
+                                "over_limit": posts.over_limit, "markup": p.markup},
+                         title=" ".join(strip_illegal_xml(item.title).split()),
+                         summary=" ".join(strip_illegal_xml(item.summary).split()))
 
 
 def _aware(moment: datetime) -> datetime:

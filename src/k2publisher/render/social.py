@@ -3,9 +3,14 @@
 The order of sacrifices when a post is too long: hashtags first; then, where the profile
 allows threads, the body is split at sentence boundaries into a numbered thread whose every
 post carries what :meth:`DisclaimerRules.required_for_part` says it must (critical warnings in
-post 1). A sentence that cannot fit even alone beside its disclaimers is dropped (the claim
-goes, never the warning). On a profile without threads an over-long post is returned as it
-is, and the guard refuses it; so is a first post whose required warnings alone overflow.
+post 1, footer notes beside the link in the last). Post 1 opens with the item's title (or,
+when the title cannot fit beside its warnings, the body's first sentence). A sentence that
+cannot fit alone beside its disclaimers flows on, word by word, into more posts: nothing is
+dropped for space, and never a warning. What still could not fit is reported in
+:attr:`Posts.dropped` (``preview`` shows it; the guard refuses lost subjects and safety
+sentences, see :mod:`k2publisher.render.coverage`). On a profile without threads an over-long
+post is returned as it is, and the guard refuses it; so is a first post whose required
+warnings leave no room for the subject.
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ from typing import Any
 import jinja2
 
 from k2publisher.models import Item, Part, nfc
+from k2publisher.render import coverage
 from k2publisher.render.context import DisclaimerView
 from k2publisher.render.counting import fits
 from k2publisher.render.environment import render_template
 from k2publisher.render.facets import facets
 from k2publisher.render.profiles import Profile
-from k2publisher.render.splitting import numbering, pack, sentences
+from k2publisher.render.splitting import numbering, pack, words
 from k2publisher.render.xml import strip_illegal_xml
 
 _SPACES = re.compile(r"[ \t]+\n")
@@ -71,26 +77,36 @@ class SocialComposer:
     profile: Profile
     link: str
     tags: list[str]
-    _required: dict[tuple[str, int], list[Any]] = field(default_factory=dict, repr=False)
+    _required: dict[tuple[str, int, bool], list[Any]] = field(default_factory=dict,
+                                                             repr=False)
 
     @property
     def template(self) -> str:
         """The template of this profile's family: ``social/<profile>.txt``."""
         return f"social/{self.profile.name}.txt"
 
-    def body(self) -> str:
-        """The item's hand-written variant for this network, or its summary."""
-        text = self.item.variants.get(self.profile.name) or self.item.summary
-        return strip_illegal_xml(text).strip()
+    def _title(self) -> str:
+        return " ".join(strip_illegal_xml(self.item.title).split())
+
+    def units(self) -> list[str]:
+        """The body's sentences (variant or summary, plus the summary's safety sentences)."""
+        return coverage.body_units(self.item, self.profile.name, self.rules)
 
     def post(self, units: Sequence[str], index: int, total: int, *, link: bool,
              tags: Sequence[str]) -> Part:
-        """Render one post: its body units, marker, disclaimers, link and hashtags."""
-        body = " ".join(units)
-        key = (body, index)
+        """Render one post: its body units, marker, disclaimers, link and hashtags.
+
+        The post with the link is the last one: it carries the footer notes. The title, when
+        it opens the post, stands on its own line.
+        """
+        if len(units) > 1 and units[0] == self._title():
+            body = units[0] + "\n" + " ".join(units[1:])
+        else:
+            body = " ".join(units)
+        key = (body, index, link)
         if key not in self._required:          # packing asks the same question many times
-            self._required[key] = self.rules.required_for_part(self.item, body, index,
-                                                               "social")
+            self._required[key] = self.rules.required_for_part(
+                self.item, body, index, "social", total=index + 1 if link else index + 2)
         required = self._required[key]
         views = [DisclaimerView.of(d, short=True) for d in required]
         text = nfc(tidy(render_template(
@@ -102,36 +118,40 @@ class SocialComposer:
 
     def compose(self) -> Posts:
         """The posts, following the order of sacrifices in the module docstring."""
-        units = [self.body()] if self.body() else []
-        single = self.post(units, 0, 1, link=True, tags=self.tags)
+        units = self.units()
+        whole = [" ".join(units)] if units else []
+        single = self.post(whole, 0, 1, link=True, tags=self.tags)
         if fits(single.text, self.profile):
             return Posts((single,))
-        bare = self.post(units, 0, 1, link=True, tags=())
+        bare = self.post(whole, 0, 1, link=True, tags=())
         if fits(bare.text, self.profile) or not self.profile.threads:
             return Posts((bare,), dropped_hashtags=bool(self.tags),
                          over_limit=not fits(bare.text, self.profile))
-        return self.thread()
+        return self.thread(units)
 
-    def thread(self) -> Posts:
+    def thread(self, body: Sequence[str]) -> Posts:
         """The body packed into a numbered thread, the link in the last post.
 
-        The first post opens with the item's title (a neutral headline) beside the
-        thread's safety warnings; whole sentences follow. Posts are packed without the
-        link; the last one takes it, or hands its last sentence to a new final post.
+        Post 1 opens with the item's title (a neutral headline) beside the thread's safety
+        warnings, or with the body's first sentence when the title cannot fit there; whole
+        sentences follow, and one too long for any post flows on word by word. Posts are
+        packed without the link; the last one takes it, or hands its last sentence to a new
+        final post.
         """
-        units = [" ".join(strip_illegal_xml(self.item.title).split()), *sentences(self.body())]
+        title = self._title()
         alone = self.post([], 0, 1, link=True, tags=())
-        if not fits(self.post([], 0, 9, link=False, tags=()).text, self.profile):
-            # the first post's required warnings alone overflow: this network cannot carry
-            # the item; say so (the guard refuses) rather than drop a warning
-            return Posts((alone,), dropped_hashtags=bool(self.tags), dropped=units,
-                         over_limit=True)
+        units = self._opening(title, list(body))
+        if units is None:
+            # the first post's required warnings leave no room for the subject: this network
+            # cannot carry the item; say so (the guard refuses) rather than drop a warning
+            return Posts((alone,), dropped_hashtags=bool(self.tags),
+                         dropped=[u for u in (title, *body) if u], over_limit=True)
         guess = 9
         while True:
             def fit(us: Sequence[str], index: int, total: int = guess) -> bool:
                 return fits(self.post(us, index, total, link=False, tags=()).text, self.profile)
 
-            groups, dropped = pack(units, fit)
+            groups, dropped = pack(units, fit, cut=words)
             groups = self._place_link(groups or [[]], guess)
             if len(groups) <= guess:
                 break
@@ -139,6 +159,18 @@ class SocialComposer:
         n = len(groups)
         parts = tuple(self.post(g, i, n, link=i == n - 1, tags=()) for i, g in enumerate(groups))
         return Posts(parts, threaded=n > 1, dropped_hashtags=bool(self.tags), dropped=dropped)
+
+    def _opening(self, title: str, body: list[str]) -> list[str] | None:
+        """The units in order, the subject first: title, else the first sentence; None if
+        neither fits in post 1 beside its warnings."""
+        def fit_first(unit: str) -> bool:
+            return fits(self.post([unit], 0, 9, link=False, tags=()).text, self.profile)
+
+        if title and fit_first(title):
+            return [title, *body]
+        if body and fit_first(body[0]):
+            return body
+        return None
 
     def _place_link(self, groups: list[list[str]], total: int) -> list[list[str]]:
         """``groups`` arranged so the last post has room for the link."""

@@ -78,31 +78,49 @@ def sentences(text: str) -> list[str]:
     return out
 
 
+#: a space before a unit does not separate words ("45 mg" stays whole)
+_WORD_GAP = re.compile(r"\s+(?!(?:mg|mcg|µg|μg|g|kg|iu|IU|ml|mL|%)(?!\w))")
+
+
 def words(text: str) -> list[str]:
-    """``text`` cut at whitespace (URLs stay whole: they contain none)."""
-    return text.split()
+    """``text`` cut at whitespace, a number kept with its unit (URLs stay whole)."""
+    return [w for w in _WORD_GAP.split(text.strip()) if w]
 
 
 Fits = Callable[[Sequence[str], int], bool]
 
 
-def pack(units: Sequence[str], fits: Fits) -> tuple[list[list[str]], list[str]]:
+def pack(units: Sequence[str], fits: Fits,
+         cut: Callable[[str], list[str]] | None = None) -> tuple[list[list[str]], list[str]]:
     """Greedily fill parts with ``units``; ``fits(units_in_part, part_index)`` decides.
 
-    A unit that does not fit even alone in a fresh part is given up (a claim is dropped
-    rather than its disclaimer). Returns the parts and the units that fit nowhere.
+    A unit that does not fit even alone in a fresh part is cut into pieces by ``cut`` (e.g.
+    :func:`words`) that flow on into as many parts as they need; without ``cut``, or for a
+    piece that still does not fit alone, it is given up. Returns the parts and the units
+    (or pieces) that fit nowhere.
     """
     parts: list[list[str]] = []
     dropped: list[str] = []
     current: list[str] = []
-    for unit in units:
+
+    def place(unit: str, may_cut: bool) -> None:
+        nonlocal current
         if fits([*current, unit], len(parts)):
             current.append(unit)
         elif current and fits([unit], len(parts) + 1):
             parts.append(current)
             current = [unit]
+        elif may_cut and cut is not None and len(pieces := cut(unit)) > 1:
+            if current:                 # a cut sentence starts its own part
+                parts.append(current)
+                current = []
+            for piece in pieces:
+                place(piece, False)
         else:
             dropped.append(unit)
+
+    for unit in units:
+        place(unit, True)
     if current:
         parts.append(current)
     return parts, dropped

@@ -182,9 +182,12 @@ def plan(dest: Path, answers: Answers) -> dict[str, str]:
             builtin_templates=listing),
         f"queue/{EXAMPLE_ITEM_ID}.md": _skeleton(f"queue/{EXAMPLE_ITEM_ID}.md"),
     }
-    rules = resources.files("k2publisher") / "defaults" / "disclaimers.toml"
-    if rules.is_file():
-        files["config/disclaimers.toml"] = rules.read_text("utf-8")
+    # generic rules (texts name the item's supplement through placeholders) and the
+    # interaction catalogue, both the publisher's to edit
+    for name in ("disclaimers.toml", "interactions.toml"):
+        data_file = resources.files("k2publisher") / "defaults" / name
+        if data_file.is_file():
+            files[f"config/{name}"] = data_file.read_text("utf-8")
     return files
 
 

@@ -121,8 +121,8 @@ def next_slot(service: Service) -> str:
 def _serve(settings: Settings, service: Service, stop: threading.Event, host: str | None,
            port: int | None) -> None:
     server_cfg = settings.section("server")
-    host = host or str(server_cfg.get("host", "127.0.0.1"))
-    port = int(port if port is not None else server_cfg.get("port", 8025))
+    host = host or str(server_cfg["host"])
+    port = int(port if port is not None else server_cfg["port"])
     try:
         web = Server(make_app(settings, health=service.health), host=host, port=port,
                      trusted_proxy=str(server_cfg["trusted_proxy"]))

@@ -32,11 +32,21 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from k2publisher.content.queue import Queue
 from k2publisher.models import Item
-from k2publisher.record.ledger import Ledger, LedgerError, Pick, RunState, db_path, iso, utcnow
+from k2publisher.record.ledger import (
+    Ledger,
+    LedgerError,
+    Pick,
+    PlanAction,
+    RunState,
+    SlotPlan,
+    db_path,
+    iso,
+    utcnow,
+)
 from k2publisher.service.campaigns import Campaign, load_campaigns
 from k2publisher.service.logs import event
 from k2publisher.service.publishing import Publishing, idempotent_channels, make_queue
-from k2publisher.service.selection import History, select
+from k2publisher.service.selection import History, pin_problem, select
 from k2publisher.settings import Settings
 
 log = logging.getLogger("k2publisher.service")
@@ -92,6 +102,10 @@ class UpcomingSlot:
     when: datetime
     campaign: str
     picks: list[Pick] = field(default_factory=list)
+    #: an editor's pin or skip for this slot
+    plan: SlotPlan | None = None
+    #: why the pinned item cannot go out ('' when it can, or nothing is pinned)
+    problem: str = ""
 
 
 class Service:
@@ -170,9 +184,24 @@ class Service:
         """Choose the slot's items and record the run with its pending publications."""
         if self.ledger.run_for(campaign.name, slot) is not None:
             return  # this slot already ran (or was skipped): never twice
+        plan = self.ledger.plan_for(campaign.name, slot)
+        if plan is not None and plan.action is PlanAction.SKIP:
+            why = f"skipped by an editor{': ' + plan.note if plan.note else ''}"
+            self.ledger.mark_slot(campaign.name, slot, RunState.SKIPPED, why)
+            event("skipped", campaign=campaign.name, slot=iso(slot), note=why)
+            return
         self.queue.load()
-        picks = self.picks(campaign, slot, self.queue.items(),
-                           History.from_ledger(self.ledger, [campaign]))
+        items = self.queue.items()
+        history = History.from_ledger(self.ledger, [campaign])
+        if plan is not None:
+            by_id = {i.id: i for i in items}
+            problem = pin_problem(campaign, by_id.get(plan.item_id), history, slot,
+                                  plan.item_id)
+            if problem:
+                event("pin-ignored", campaign=campaign.name, item=plan.item_id,
+                      level=logging.WARNING, slot=iso(slot), note=problem)
+                note = f"{note}; {problem}" if note else problem
+        picks = self.picks(campaign, slot, items, history)
         try:
             self.ledger.start_run(campaign.name, slot, picks, note)
         except LedgerError:
@@ -185,11 +214,22 @@ class Service:
                   channel=",".join(pick.channels), slot=iso(slot))
 
     def picks(self, campaign: Campaign, slot: datetime, items: Sequence[Item],
-              history: History) -> list[Pick]:
-        """What ``campaign`` publishes at ``slot``: its items, or one digest of them."""
+              history: History, plans: Sequence[SlotPlan] | None = None) -> list[Pick]:
+        """What ``campaign`` publishes at ``slot``: its items, or one digest of them.
+
+        ``plans`` (default: the ledger's) are the editors' pins and skips.
+        """
+        plans = self.ledger.slot_plans(campaign.name) if plans is None else plans
+        mine = [p for p in plans if p.campaign == campaign.name]
+        plan = next((p for p in mine if p.slot == slot), None)
+        if plan is not None and plan.action is PlanAction.SKIP:
+            return []
+        pinned = plan.item_id if plan is not None else None
+        reserved = {p.item_id for p in mine if p.action is PlanAction.PIN and p.slot > slot}
         if not campaign.digest:
-            return select(campaign, items, history, slot)
-        chosen = select(campaign, items, history, slot, count=campaign.digest)
+            return select(campaign, items, history, slot, pinned=pinned, reserved=reserved)
+        chosen = select(campaign, items, history, slot, count=campaign.digest, pinned=pinned,
+                        reserved=reserved)
         if not chosen:
             return []
         ids = tuple(p.item_id for p in chosen)
@@ -229,12 +269,19 @@ class Service:
         items = self.queue.items()
         history = History.from_ledger(self.ledger, self.campaigns)
         by_name = {c.name: c for c in self.campaigns}
+        by_id = {i.id: i for i in items}
+        plans = self.ledger.slot_plans()
+        planned = {(p.campaign, p.slot): p for p in plans}
         out = []
         for moment, name in slots:
             campaign = by_name[name]
-            picks = self.picks(campaign, moment, items, history)
+            plan = planned.get((name, moment))
+            problem = pin_problem(campaign, by_id.get(plan.item_id), history, moment,
+                                  plan.item_id) \
+                if plan is not None and plan.action is PlanAction.PIN else ""
+            picks = self.picks(campaign, moment, items, history, plans)
             history.simulate(campaign, picks, moment)
-            out.append(UpcomingSlot(moment, name, picks))
+            out.append(UpcomingSlot(moment, name, picks, plan, problem))
         return out
 
     # -- the APScheduler side ----------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 In order of precedence:
 
+0. an editor's plan for the slot (the desk or ``schedule pin|skip``): a skipped slot
+   publishes nothing; a pinned item goes first (if it is still eligible and not yet out
+   on a channel), and an item pinned to another slot of the campaign is held back for it;
 1. only ``ready`` items whose ``not_before`` date (in the campaign's zone) has come;
 2. an item is never repeated on a channel until every eligible item has gone out there;
    items new to every channel of the campaign come before items new to only some;
@@ -118,19 +121,49 @@ def _other(kind: Kind | None) -> Kind | None:
         else Kind.SUPPLEMENT_SECTION
 
 
-def select(campaign: Campaign, items: Iterable[Item], history: History, now: datetime,
-           count: int | None = None) -> list[Pick]:
-    """The picks for one slot of ``campaign`` at ``now`` (``count`` items, default
-    ``items_per_slot``), each with the channels it goes to. Does not change ``history``."""
+def pin_problem(campaign: Campaign, item: Item | None, history: History, now: datetime,
+                item_id: str = "") -> str:
+    """Why an item pinned to the slot of ``campaign`` at ``now`` cannot go out ('' if it can)."""
+    if item is None:
+        return f"pinned item {item_id!r} is not in the queue"
+    if item.status is not Status.READY:
+        return f"pinned item {item.id} is {item.status.value}, not ready: approve it"
     today = now.astimezone(campaign.zone).date()
-    pool = eligible(items, today)
+    if item.not_before is not None and item.not_before > today:
+        return f"pinned item {item.id} is not to go out before {item.not_before.isoformat()}"
+    print_ = fingerprint(item)
+    if all(history.taken(c, item, print_) for c in campaign.channels):
+        return f"pinned item {item.id} has already gone out on every channel of {campaign.name}"
+    return ""
+
+
+def select(campaign: Campaign, items: Iterable[Item], history: History, now: datetime,
+           count: int | None = None, *, pinned: str | None = None,
+           reserved: Iterable[str] = ()) -> list[Pick]:
+    """The picks for one slot of ``campaign`` at ``now`` (``count`` items, default
+    ``items_per_slot``), each with the channels it goes to. Does not change ``history``.
+
+    ``pinned``: an item an editor put into this slot (first, when :func:`pin_problem` finds
+    nothing against it); ``reserved``: items pinned to other slots, held back for them.
+    """
+    items = list(items)
+    today = now.astimezone(campaign.zone).date()
+    held = set(reserved) - {pinned}
+    pool = [i for i in eligible(items, today) if i.id not in held]
     by_id: Mapping[str, Item] = {i.id: i for i in items}
     last = history.last_item.get(campaign.name)
     last_kind = by_id[last].kind if last in by_id else None
     wanted = count if count is not None else campaign.items_per_slot
     chosen: set[str] = set()
     picks: list[Pick] = []
-    for _ in range(wanted):
+    item = by_id.get(pinned or "")
+    if item is not None and not pin_problem(campaign, item, history, now):
+        print_ = fingerprint(item)
+        fresh = tuple(c for c in campaign.channels if not history.taken(c, item, print_))
+        picks.append(Pick(item.id, fresh, _round(history, campaign, item), print_))
+        chosen.add(item.id)
+        last_kind = item.kind
+    for _ in range(wanted - len(picks)):
         pick = _next(campaign, pool, history, now, _other(last_kind), chosen)
         if pick is None:
             break

@@ -75,6 +75,8 @@ class ChromeResult:
     #: the page's reference list entries, and the highest reference number it shows
     references: list[str] = field(default_factory=list)
     max_ref: int | None = None
+    #: heading keys the page's table of contents listed (its own top-level sections)
+    contents: frozenset[str] = frozenset()
 
 
 def is_chrome_line(line: str) -> bool:
@@ -151,6 +153,7 @@ def strip_chrome(lines: list[str], known_headings: frozenset[str] = frozenset())
     result.author = result.author or ctx.author
     result.references = ctx.references
     result.max_ref = ctx.max_ref
+    result.contents = frozenset(ctx.contents)
     return result
 
 

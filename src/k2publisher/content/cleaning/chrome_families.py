@@ -38,7 +38,7 @@ SHARE_WORDS = frozenset(["share", "shares", "sharing", "tweet", "pin", "pinit", 
 COMMENT_HEADING = re.compile(
     r"^(?:\d+\s+(?:comments?|responses?|replies|thoughts? on\b.*)|comments?|responses|"
     r"leave a (?:reply|comment)(?: cancel reply)?|join the discussion|add a comment|"
-    r"what do you think\??|discussion)$", _I)
+    r"what do you think\??)$", _I)
 COMMENT_FORM = re.compile(
     r"^(?:your email address will not be published.*|required fields are marked.*|"
     r"(?:comment|name|email|e-mail|website|url)\s*\*?|(?:name|email|website)(?:\s+\*?\s*"
@@ -51,7 +51,7 @@ RELATED_HEADING = re.compile(
     r"^(?:related(?: posts?| articles?| reading| content)?|you (?:may|might) also "
     r"(?:like|enjoy)|recommended(?: for you| reading| posts| articles)?|read next|"
     r"more (?:from|on|articles)\b.*|popular(?: posts| articles| now)?|keep reading|"
-    r"similar posts|trending(?: now)?|other supplements|more supplements)$", _I)
+    r"similar posts|trending(?: now)?|more supplements)$", _I)
 INLINE_RELATED = re.compile(r"^(?:related|read also|also read|see also|read more|recommended"
                             r"|you might like|don't miss|check out)\s*:\s+\S.*$", _I)
 TOC_HEADING = re.compile(r"^(?:table of contents|contents|in this article|on this page|"
@@ -71,12 +71,17 @@ BYLINE = re.compile(
     rf"|(?:posted|published|updated|last updated)(?: on)?:?\s+{DATE}.*|"
     rf"(?:medically |fact[- ]checked |reviewed )+(?:reviewed )?by\s+.*|\d+\s+min(?:ute)?s?\s+read|"
     rf"author:\s+(?P<author>{NAME}).*)$", _I)
+#: an affiliate call to action: an imperative commerce verb and a shop or price word
 CTA = re.compile(
-    r"\b(?:check|see|view|compare|get|find)\b.{0,50}\b(?:price|prices|deals?|discount|offer)\b|"
-    r"\b(?:buy|shop|order|get yours)\b.{0,40}\b(?:now|today|here|on amazon|on iherb|online)\b|"
-    r"\bon (?:amazon|iherb)\b|\baffiliate\b|\bamazon associate\b|\bcommission\b|"
-    r"\b\d+\s?% off\b|\bwith (?:promo |coupon |discount )?code\s+[A-Z0-9]{3,}\b|"
-    r"\bour (?:top )?pick\b", _I)
+    r"^(?:[^\w]*(?:our (?:top )?pick|top pick|best price|deal)\s*[:\-–—]\s*)?"
+    r"(?:check|see|view|compare|shop|buy|order|get|grab|claim|save)\b.{0,60}"
+    r"\b(?:price|prices|deals?|discount|amazon|iherb|store|shop|now|today|here|off|code|"
+    r"coupon)\b", _I)
+#: an affiliate disclosure or discount line
+DISCLOSURE = re.compile(r"\baffiliate (?:links?|disclosure)\b|^affiliate disclosure\b|"
+                        r"\bamazon associate\b|\bearn (?:a )?(?:small )?commission\b|"
+                        r"\b\d+\s?% off\b|\b(?:promo|coupon|discount) code\b|"
+                        r"\bwith code [A-Z0-9]{3,}\b|\(affiliate\)", _I)
 COOKIE = re.compile(r"\bcookies?\b", _I)
 COOKIE_CONTEXT = re.compile(r"\b(?:accept|consent|agree|experience|opt[- ]out|privacy|settings|"
                             r"browsing|got it)\b", _I)
@@ -107,6 +112,8 @@ class Context:
     known: frozenset[str] = frozenset()  # heading keys of the layout's sections
     author: str | None = None
     references: list[str] = field(default_factory=list)
+    #: heading keys a table of contents listed: the page's own top-level sections
+    contents: set[str] = field(default_factory=set)
     max_ref: int | None = None
 
     def key(self, i: int) -> str:
@@ -164,7 +171,9 @@ def breadcrumb_line(line: str) -> bool:
 
 def cta_line(line: str) -> bool:
     """An affiliate call to action or disclosure: "Check the price on Amazon"."""
-    return _short(line, 30) and CTA.search(line) is not None
+    text = line.strip()
+    return (_short(text, 16) and CTA.search(text) is not None) or (
+        _short(text, 30) and DISCLOSURE.search(text) is not None)
 
 
 def inline_related(line: str) -> bool:
@@ -282,6 +291,7 @@ def table_of_contents(ctx: Context, i: int) -> int | None:
         later = {heading_key(line) for line in ctx.lines[j + 1:] if line.strip()}
         if not key or not _short(entry, 14) or key not in later:
             break
+        ctx.contents.add(key)
         end = j + 1
         j = _next_content(ctx.lines, end)
     return end if end > i + 1 else None
@@ -342,6 +352,9 @@ def comment_section(ctx: Context, i: int) -> int | None:
     text = _text(ctx.lines[i])
     if not (COMMENT_HEADING.match(text) or comment_start(ctx, i)):
         return None
+    first = _next_content(ctx.lines, i + 1)
+    if not comment_start(ctx, i) and not (first < len(ctx.lines) and _comment_part(ctx, first)):
+        return None  # a "Comments" heading over anything but comments or a form is content
     k = i + 1
     in_comment = comment_start(ctx, i)
     while k < len(ctx.lines):

@@ -54,7 +54,7 @@ class PageEvidence:
     @classmethod
     def of(cls, text: str, max_ref: int = MAX_REF) -> PageEvidence:
         """Evidence gathered from a page's whole text."""
-        return cls(max_ref, Counter(_core(t)[1] for t in _TOKEN.findall(text)))
+        return cls(max_ref, Counter(cores(text)))
 
     def seen(self, token: str, more_than: int = 0) -> bool:
         """True when ``token`` occurs on the page more than ``more_than`` times."""
@@ -234,6 +234,11 @@ def _splits(core: str, digits: str, max_ref: int) -> list[tuple[str, list[int] |
 
 
 _TOKEN = re.compile(r"\S+")
+
+
+def cores(text: str) -> list[str]:
+    """The tokens of ``text`` without their surrounding punctuation, in order."""
+    return [_core(token)[1] for token in _TOKEN.findall(text)]
 
 
 def _core(token: str) -> tuple[int, str, int]:

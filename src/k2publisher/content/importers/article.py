@@ -79,7 +79,9 @@ def _section_slug(heading: str, drop: set[str]) -> str:
     return "-".join(words) or slugify(heading)
 
 
-def _sections(blocks: list[Block], subject: str) -> list[_Section]:
+def _sections(blocks: list[Block], subject: str,
+              contents: frozenset[str] = frozenset()) -> list[_Section]:
+    """Top-level sections; a heading the page's table of contents lists is always one."""
     sections: list[_Section] = []
     in_subs = False
     for n, block in enumerate(blocks):
@@ -89,7 +91,7 @@ def _sections(blocks: list[Block], subject: str) -> list[_Section]:
             key = heading_key(block.text)
             top = not in_subs or opens_list or _names_subject(block.text, subject) \
                 or MECHANISM_SECTION.match(key) is not None \
-                or CLOSING_SECTION.match(key) is not None
+                or CLOSING_SECTION.match(key) is not None or key in contents
             if top or not sections:
                 sections.append(_Section(block.text))
                 in_subs = opens_list
@@ -136,7 +138,7 @@ def import_article(text: str, source_file: str,
     supp, topic_slug = slugify(subject), slugify(topic) if topic else ""
     prefix = f"{supp}/{topic_slug}" if topic_slug else supp
     drop = set(supp.split("-")) | set(topic_slug.split("-"))
-    sections = _sections(blocks[start:], subject)
+    sections = _sections(blocks[start:], subject, chrome.contents)
     if sections and not sections[0].heading and not sections[0].lost and len(sections) > 1:
         sections[1].intro[:0] = sections[0].intro  # the introduction opens the first section
         sections.pop(0)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from k2publisher.content.cleaning.citations import _TOKEN, _core
+from k2publisher.content.cleaning.citations import cores
 from k2publisher.content.importers.detect import import_page
 from k2publisher.content.importers.report import PageReport
 
@@ -60,6 +60,9 @@ class PageScore:
     damaged_tokens: list[str] = field(default_factory=list)
     glued_digits: int = 0
     cleaned_digits: int = 0
+    #: cleaned glued tokens whose item lists exactly-these reference numbers among its own
+    numbers_right: int = 0
+    cleaned_tokens: int = 0
     unflagged: list[str] = field(default_factory=list)
     flagged: list[str] = field(default_factory=list)
     false_unclear: list[str] = field(default_factory=list)
@@ -82,6 +85,7 @@ class PageScore:
             "damaged_tokens": len(self.damaged_tokens),
             "glued_digits": self.glued_digits, "cleaned_digits": self.cleaned_digits,
             "cleaned_share": round(self.cleaned_share, 4),
+            "numbers_right": f"{self.numbers_right}/{self.cleaned_tokens}",
             "flagged": len(self.flagged), "unflagged": len(self.unflagged),
             "false_unclear": len(self.false_unclear),
             "unexpected_items": len(self.unexpected_items),
@@ -110,12 +114,12 @@ def load_page(path: Path) -> tuple[str, list[Glued]]:
     """The page as a browser copy gives it (citations glued) and the glued tokens."""
     marked = path.read_text(encoding="utf-8")
     glued: list[Glued] = []
-    for token in _TOKEN.findall(marked):
+    for token in marked.split():
         if not _MARK.search(token):
             continue
         flat = _MARK.sub(lambda m: m.group(1).replace(",", ""), token)
         numbers = tuple(int(n) for m in _MARK.finditer(token) for n in m.group(1).split(","))
-        glued.append(Glued(_core(flat)[1], numbers))
+        glued.append(Glued(cores(flat)[0], numbers))
     return _MARK.sub(lambda m: m.group(1).replace(",", ""), marked), glued
 
 
@@ -139,8 +143,8 @@ def evaluate(page: Path, expect: Path | None = None) -> PageScore:
     score.sections_expected = len(sections)
     # a token the importer flagged counts once, in the flagged figure: the section's content
     # is compared as if the editor had fixed it
-    flagged_fix = {g.token: _core(g.token[:len(g.token) - len("".join(map(str, g.numbers)))])[1]
-                   for g in glued}
+    flagged_fix = {g.token: (cores(g.token[:len(g.token) - len("".join(map(str, g.numbers)))])
+                             or [""])[0] for g in glued}
     for section in sections:
         item = items.get(section["id"])
         body = item.body if item else ""
@@ -164,12 +168,12 @@ def evaluate(page: Path, expect: Path | None = None) -> PageScore:
         want = _count(text, name) - _count(stripped, name)
         if _count(out, name) < want:
             score.names_changed.append(name)
-    source_tokens = {_core(t)[1] for t in _TOKEN.findall(text)}
+    source_tokens = set(cores(text))
     kept_forms = set(flagged_fix.values())
     score.damaged_tokens = sorted({
-        core for t in _TOKEN.findall(out) if re.search(r"\d", core := _core(t)[1])
+        core for core in cores(out) if re.search(r"\d", core)
         and core not in source_tokens and core not in kept_forms})
-    remaining = Counter(_core(t)[1] for t in _TOKEN.findall(out))
+    remaining = Counter(cores(out))
     flagged = {m.group("token") for item in report.items for note in item.review
                for m in _UNCLEAR.finditer(note)}
     for g in glued:
@@ -180,6 +184,10 @@ def evaluate(page: Path, expect: Path | None = None) -> PageScore:
             (score.flagged if g.token in flagged else score.unflagged).append(g.token)
         else:
             score.cleaned_digits += digits
+            score.cleaned_tokens += 1
+            score.numbers_right += any(
+                g.token in item.cleaned and set(g.numbers) <= set(item.citations)
+                for item in report.items)
     glued_tokens = {g.token for g in glued}
     score.false_unclear = sorted(flagged - glued_tokens)
     return score

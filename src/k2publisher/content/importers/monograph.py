@@ -113,7 +113,8 @@ def _header(blocks: list[Block]) -> tuple[str, str, int]:
     return name, definition, i
 
 
-def _split(blocks: list[Block]) -> list[_Section]:
+def _split(blocks: list[Block], contents: frozenset[str] = frozenset()) -> list[_Section]:
+    """The page's sections; ``contents`` are headings its table of contents listed."""
     sections: list[_Section] = []
     mode = "section"
     answer: _Section | None = None
@@ -124,7 +125,8 @@ def _split(blocks: list[Block]) -> list[_Section]:
             mode = "mechanism"
             sections.append(_Section(block.text, "mechanism"))
             continue
-        if mode != "mechanism" and lowered in _SECTION_KEYS:
+        if mode != "mechanism" and (lowered in _SECTION_KEYS or lowered in contents) \
+                and lowered not in _QA_KEYS:
             mode = "section"
             sections.append(_Section(block.text, "section"))
             continue
@@ -176,7 +178,7 @@ def import_monograph(text: str, source_file: str,
     supp = slugify(name)
     items: list[ImportedItem] = []
     answers = 0
-    for section in _split(blocks[start:]):
+    for section in _split(blocks[start:], chrome.contents):
         sources = [s for b in section.blocks if b.text.startswith(SOURCES_MARKER)
                    for s in b.text[len(SOURCES_MARKER):].split("|")]
         body_blocks = [b for b in section.blocks if not b.text.startswith(SOURCES_MARKER)]

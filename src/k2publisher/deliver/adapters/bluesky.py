@@ -20,12 +20,7 @@ import requests
 
 from k2publisher.deliver.http import HttpChannel, error_detail
 from k2publisher.deliver.sessions import SessionFile
-from k2publisher.errors import (
-    AuthDeliveryError,
-    DeliveryError,
-    ItemNotFoundError,
-    PermanentDeliveryError,
-)
+from k2publisher.errors import AuthDeliveryError, DeliveryError, PermanentDeliveryError
 from k2publisher.models import PartReceipt, Rendering
 
 POST = "app.bsky.feed.post"
@@ -153,16 +148,10 @@ class BlueskyChannel(HttpChannel):
         return self._refs[uri]
 
     def _card(self, rendering: Rendering) -> dict[str, Any]:
-        title, summary = rendering.subject or "", rendering.preheader or ""
-        settings = getattr(self.context, "settings", None)
-        if settings is not None:
-            try:
-                item = self.context.queue.get(rendering.item_id)
-                title, summary = item.title, item.summary
-            except ItemNotFoundError:
-                pass
+        """The link card: the rendering's title and summary (the guard has seen both)."""
         return {"$type": "app.bsky.embed.external",
-                "external": {"uri": rendering.link, "title": title, "description": summary}}
+                "external": {"uri": rendering.link, "title": rendering.title,
+                             "description": rendering.summary}}
 
     def record(self, rendering: Rendering, index: int, reply: dict[str, Any] | None
                ) -> dict[str, Any]:

@@ -1,14 +1,24 @@
-"""SMTP: one connection (plain, STARTTLS or implicit TLS) reused across messages.
+"""SMTP: the one SMTP client (plain, STARTTLS or implicit TLS) for the channel and the newsletter.
 
-The connection opens on the first message and stays open between :meth:`send_part` calls
-(and :meth:`SmtpChannel.send_message` calls from the newsletter); a server that hung up is
-reconnected once. Replies map to errors: 4xx transient, 5xx permanent, failed login auth.
+:class:`SmtpChannel` opens every connection (``[delivery]`` timeouts, verified TLS with an
+optional ``ca_file``, login) and classifies every failure (:meth:`SmtpChannel.error`): 4xx
+transient, 5xx permanent (a refused recipient bounces), failed login auth, a TLS failure a
+configuration error, a dropped connection :class:`ConnectionLostError`; secrets are masked
+in every message. Its own connection stays open between :meth:`send_part` calls; a server
+that hung up is reconnected once. The newsletter fan-out opens one :class:`SmtpTransport`
+per worker from the channel (:meth:`SmtpChannel.transport`): the same connection code, plus
+the raw transaction with a hook around the final dot that commits a message.
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
 import smtplib
+import socket
 import ssl
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from email.message import EmailMessage
 from typing import Any
 
@@ -20,6 +30,7 @@ from k2publisher.errors import (
     ChannelFaultError,
     ConfigError,
     ConnectionLostError,
+    DeliveryConfigError,
     DeliveryError,
     PermanentDeliveryError,
     RecipientRejectedError,
@@ -31,6 +42,16 @@ from k2publisher.redact import mask
 
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
 _END_OF_DATA = b"\r\n.\r\n"
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+_EOL = re.compile(rb"\r\n|\n|\r")
+
+#: a context manager factory wrapped around the one step that commits a message
+FinalGuard = Callable[[], AbstractContextManager[None]]
+
+
+def smtp_data(data: bytes) -> bytes:
+    """``data`` with CRLF line ends and leading dots doubled, as the DATA phase needs."""
+    return _LEADING_DOT.sub(b"..", _EOL.sub(b"\r\n", data))
 
 
 class _DotTracking:
@@ -78,9 +99,10 @@ class SmtpChannel(Channel):
     def _secrets(self) -> list[str]:
         return [str(self.options["password"])] if self.options.get("password") else []
 
-    def _error(self, exc: Exception, dot_sent: bool = False) -> DeliveryError:
-        text = mask(f"{self.options['host']}:{self.port}: {type(exc).__name__}: {exc}",
-                    self._secrets())
+    def error(self, exc: Exception, dot_sent: bool = False, what: str = "") -> DeliveryError:
+        """The typed error for a failed SMTP step (the one classification, secrets masked)."""
+        text = mask(f"{self.options['host']}:{self.port}: {what + ': ' if what else ''}"
+                    f"{type(exc).__name__}: {exc}", self._secrets())
         code = getattr(exc, "smtp_code", None)
         if isinstance(exc, smtplib.SMTPRecipientsRefused):
             codes = [c for c, _ in exc.recipients.values()]
@@ -94,9 +116,9 @@ class SmtpChannel(Channel):
             return TransientDeliveryError(text, channel=self.name, status=code)
         if (code is not None and code >= 500) or isinstance(exc, smtplib.SMTPNotSupportedError):
             return PermanentDeliveryError(text, channel=self.name, status=code)
-        if isinstance(exc, ssl.SSLError):
-            return ChannelFaultError(f"{text} (TLS failed: check security and port, or set "
-                                     "ca_file for a private CA)", channel=self.name)
+        if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+            return DeliveryConfigError(f"{text} (TLS failed: check security and port, or "
+                                       "set ca_file for a private CA)", channel=self.name)
         # disconnects, timeouts, refused connections
         return ConnectionLostError(text, channel=self.name, dot_sent=dot_sent)
 
@@ -107,6 +129,11 @@ class SmtpChannel(Channel):
         return ssl.create_default_context(cafile=str(path) if path else None)
 
     def _connect(self) -> _SMTP | _SMTPSSL:
+        self._smtp = self.open()
+        return self._smtp
+
+    def open(self) -> _SMTP | _SMTPSSL:
+        """A new logged-in session (EHLO, STARTTLS when configured, login); typed errors."""
         host = str(self.options["host"])
         smtp: _SMTP | _SMTPSSL | None = None
         try:
@@ -123,10 +150,13 @@ class SmtpChannel(Channel):
         except (smtplib.SMTPException, OSError) as exc:
             if smtp is not None:
                 smtp.close()
-            raise self._error(exc) from None
+            raise self.error(exc, what="cannot connect") from None
         self.connections += 1
-        self._smtp = smtp
         return smtp
+
+    def transport(self) -> SmtpTransport:
+        """A new transport with its own connection (one per fan-out worker)."""
+        return SmtpTransport(self)
 
     def send_message(self, msg: EmailMessage) -> str:
         """Send one prepared message over the pooled connection; return its Message-ID.
@@ -145,10 +175,10 @@ class SmtpChannel(Channel):
             except smtplib.SMTPServerDisconnected as exc:
                 self._smtp = None
                 if attempt == 2 or smtp.dot_sent:
-                    raise self._error(exc, smtp.dot_sent) from None
+                    raise self.error(exc, smtp.dot_sent) from None
             except (smtplib.SMTPException, OSError) as exc:
                 self._reset()
-                raise self._error(exc, smtp.dot_sent) from None
+                raise self.error(exc, smtp.dot_sent) from None
         raise AssertionError("unreachable")
 
     def _reset(self) -> None:
@@ -201,16 +231,135 @@ class SmtpChannel(Channel):
         try:
             smtp.noop()
         except (smtplib.SMTPException, OSError) as exc:
-            raise self._error(exc) from None
+            raise self.error(exc) from None
         who = f", logged in as {self.options['username']}" if self.options.get("username") \
             else ""
         return f"{self.options['host']}:{self.port} answered EHLO ({self.security}){who}"
 
     def close(self) -> None:
         """QUIT the pooled connection."""
+        quit_quietly(self._smtp)
+        self._smtp = None
+
+
+class SmtpTransport:
+    """One SMTP session of a channel, sending prepared messages one recipient at a time.
+
+    Connection and error classification are the channel's (:meth:`SmtpChannel.open`,
+    :meth:`SmtpChannel.error`). :meth:`send` runs the transaction itself so the final dot,
+    the step that makes the server accept the message, goes out inside ``final()``.
+    """
+
+    def __init__(self, channel: SmtpChannel):
+        self.channel = channel
+        self.name = channel.name
+        self._smtp: smtplib.SMTP | None = None
+
+    def connect(self) -> smtplib.SMTP:
+        """Open (or return) the session."""
+        if self._smtp is None:
+            smtp = self.channel.open()
+            # the body goes out in one write; let the final dot leave at once on its own
+            if smtp.sock is not None:
+                smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._smtp = smtp
+        return self._smtp
+
+    def _reply(self, stage: str, code: int, text: bytes, recipient: str) -> DeliveryError:
+        reply = text.decode("utf-8", "replace")
+        exc: Exception = smtplib.SMTPRecipientsRefused({recipient: (code, text)}) \
+            if stage == "RCPT TO" else smtplib.SMTPResponseException(code, reply)
+        return self.channel.error(exc, what=f"{stage} for {recipient}: {code} {reply}")
+
+    def send(self, sender: str, recipient: str, data: bytes,
+             final: FinalGuard | None = None) -> None:
+        """One transaction; ``data`` must already be :func:`smtp_data`-prepared.
+
+        Raises :class:`RecipientRejectedError` (5xx for this recipient),
+        :class:`PermanentDeliveryError` (message refused), :class:`TransientDeliveryError`
+        (4xx: try later), :class:`ConnectionLostError` (the server went away; ``dot_sent``
+        says whether the final dot was written), :class:`AuthDeliveryError` or
+        :class:`DeliveryConfigError` (fix the channel's settings).
+        """
+        smtp = self.connect()
+        stage = "MAIL FROM"
+        try:
+            if smtp.has_extn("pipelining"):
+                stage, code, text = _envelope_pipelined(smtp, sender, recipient)
+            else:
+                stage, code, text = _envelope(smtp, sender, recipient)
+            if code != 354:
+                self._rset()
+                raise self._reply(stage, code, text, recipient)
+            stage = "message"
+            smtp.send(data if data.endswith(b"\r\n") else data + b"\r\n")
+            with final() if final is not None else contextlib.nullcontext():
+                stage = "final dot"
+                smtp.send(b".\r\n")
+            code, text = smtp.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self.close_quietly()
+            raise self.channel.error(exc, dot_sent=stage == "final dot",
+                                     what=f"connection lost at {stage}") from None
+        if code != 250:
+            if code in (-1, 421):
+                self.close_quietly()
+            raise self._reply("end of DATA", code, text, recipient)
+
+    def _rset(self) -> None:
+        try:
+            if self._smtp is not None:
+                self._smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self.close_quietly()
+
+    def close_quietly(self) -> None:
+        """Drop the session without a QUIT (after an error)."""
         if self._smtp is not None:
-            try:
-                self._smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                self._smtp.close()
+            self._smtp.close()
             self._smtp = None
+
+    def close(self) -> None:
+        """QUIT and close."""
+        quit_quietly(self._smtp)
+        self._smtp = None
+
+
+def quit_quietly(smtp: smtplib.SMTP | None) -> None:
+    """QUIT ``smtp`` (just close it when the server is gone already)."""
+    if smtp is not None:
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+
+def _envelope(smtp: smtplib.SMTP, sender: str, recipient: str) -> tuple[str, int, bytes]:
+    """MAIL FROM, RCPT TO, DATA one at a time: the failing stage and its reply."""
+    code, text = smtp.mail(sender)
+    if code != 250:
+        return "MAIL FROM", code, text
+    code, text = smtp.rcpt(recipient)
+    if code not in (250, 251):
+        return "RCPT TO", code, text
+    smtp.putcmd("data")
+    code, text = smtp.getreply()
+    return "DATA", code, text
+
+
+def _envelope_pipelined(smtp: smtplib.SMTP, sender: str, recipient: str
+                        ) -> tuple[str, int, bytes]:
+    """The same three commands in one write (RFC 2920), then their three replies."""
+    smtp.send(f"MAIL FROM:{smtplib.quoteaddr(sender)}\r\n"
+              f"RCPT TO:{smtplib.quoteaddr(recipient)}\r\nDATA\r\n".encode("ascii"))
+    replies = [("MAIL FROM", *smtp.getreply()), ("RCPT TO", *smtp.getreply()),
+               ("DATA", *smtp.getreply())]
+    mail, rcpt, data = replies
+    if data[1] == 354 and (mail[1] != 250 or rcpt[1] not in (250, 251)):
+        smtp.send(b".\r\n")  # a server that opened DATA anyway gets an empty message
+        smtp.getreply()
+    if mail[1] != 250:
+        return mail
+    if rcpt[1] not in (250, 251):
+        return rcpt
+    return data

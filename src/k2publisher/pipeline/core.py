@@ -20,7 +20,7 @@ import getpass
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from k2publisher.content.queue import Queue
     from k2publisher.deliver.core import ChannelContext
     from k2publisher.guard.disclaimers import DisclaimerRules
+    from k2publisher.record.ledger import Ledger
     from k2publisher.render.renderer import Renderer
 
 __all__ = ["Pipeline", "Publication", "Review", "approved"]
@@ -113,20 +114,22 @@ class Review:
 class Pipeline:
     """Render -> status gate -> guard for every channel, from one set of settings.
 
-    ``queue``, ``rules``, ``renderer`` and ``context`` may be passed in (tests, a service
-    that already holds them); otherwise each is built from ``settings`` on first use.
+    ``queue``, ``rules``, ``renderer``, ``context`` and ``ledger`` may be passed in (tests, a
+    service that already holds them); otherwise each is built from ``settings`` on first
+    use. The ledger says what a site channel has published (its feeds and archive).
     """
 
     def __init__(self, settings: Settings, *, queue: Queue | None = None,
                  rules: DisclaimerRules | None = None, renderer: Renderer | None = None,
                  context: ChannelContext | None = None,
-                 clock: Callable[[], datetime] | None = None):
+                 clock: Callable[[], datetime] | None = None, ledger: Ledger | None = None):
         self.settings = settings
+        self.ledger = ledger
         self._queue = queue
         self._rules = rules
         self._renderer = renderer
         self._context = context
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock
         self._channels: dict[str, Channel] = {}
 
     # -- what the pipeline owns ---------------------------------------------------------------
@@ -213,7 +216,50 @@ class Pipeline:
 
         verdict = check(rendering, list(found), self.rules,
                         claims_policy=self.claims_policy(name))
+        if self._publishes_site(channel):
+            rendering, verdict = self._with_site(rendering, verdict, found, name)
         return Review(found, name, rendering, verdict)
+
+    def _with_site(self, rendering: Rendering, verdict: Verdict, items: Sequence[Item],
+                   name: str) -> tuple[Rendering, Verdict]:
+        """``rendering`` with the site's documents, and the guard's verdict on each."""
+        from k2publisher.guard.check import check
+        from k2publisher.pipeline import site
+
+        published = site.entries(self._sent_on(name), items, self.now(), self.queue.get)
+        documents = site.build(self.renderer, published)
+        policy = self.claims_policy(name)
+        problems, notes = site.problems(
+            documents, [item for item, _ in published], name,
+            lambda r, shown: check(r, list(shown), self.rules, claims_policy=policy))
+        return (replace(rendering, documents=tuple(documents)),
+                Verdict(ok=verdict.ok and not problems, problems=(*verdict.problems, *problems),
+                        notes=(*verdict.notes, *notes)))
+
+    def _publishes_site(self, channel: Channel | str) -> bool:
+        if isinstance(channel, Channel):
+            return type(channel).site_documents
+        from k2publisher.deliver.registry import channel_configs, channel_types
+
+        kind = str(channel_configs(self.settings).get(channel, {}).get("type", ""))
+        return bool(getattr(channel_types().get(kind), "site_documents", False))
+
+    def _sent_on(self, channel: str) -> list[tuple[str, datetime]]:
+        """``(item id, when)`` of every item the ledger holds as sent on ``channel``."""
+        from k2publisher.record.ledger import Ledger, db_path
+
+        if self.ledger is not None:
+            return self.ledger.sent_items(channel)
+        path = db_path(self.settings.path("state"))
+        if not path.is_file():
+            return []
+        with Ledger(path) as ledger:
+            return ledger.sent_items(channel)
+
+    def now(self) -> datetime:
+        """The pipeline's clock: the one given, else the channels' context clock, else UTC."""
+        clock = self._clock or self.context.clock
+        return clock() if clock else datetime.now(UTC)
 
     def prepare(self, items: ItemRef | Sequence[ItemRef], channel: Channel | str, *,
                 force: bool = False, reason: str = "", rendering: Rendering | None = None,
@@ -273,7 +319,7 @@ class Pipeline:
         """The one place a Publication is made (for :meth:`prepare` and notices)."""
         with _minting():
             publication = Publication(items, channel, rendering, verdict, approved_by,
-                                      self.clock(), forced=forced, reason=reason)
+                                      self.now(), forced=forced, reason=reason)
         _MINTED.add(publication)
         return publication
 

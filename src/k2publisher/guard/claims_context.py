@@ -1,0 +1,109 @@
+"""What around a claim changes its verdict: negation and debunking, attribution to a study and
+its evidence level, safety and interaction warnings.
+
+Used by :mod:`k2publisher.guard.claims_detect`; every test here reads one sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+from k2publisher.guard.text import is_negated
+
+__all__ = ["attributed", "clauses", "debunked", "is_warning", "neutral_report"]
+
+_F = re.IGNORECASE
+
+#: a frame that says the claim is *not* supported, anywhere before it in the sentence
+_DEBUNK = re.compile(
+    r"\b(?:there is|there's|there are) (?:still )?(?:no|little|not enough)\b|"
+    r"\bno (?:good |strong |reliable |convincing |clinical |human |solid )?"
+    r"(?:evidence|proof|trials?|stud(?:y|ies)|research|data)\b|"
+    r"\b(?:not|never) (?:been )?(?:shown|proven|established|demonstrated|confirmed|approved)\b|"
+    r"\b(?:is|are|was) not (?:an? )?(?:approved |proven |established )?"
+    r"(?:treatment|cure|therapy|remedy|substitute|replacement)\b|"
+    r"\b(?:none|nothing)\b(?: of (?:this|these|them|it|the \w+))? (?:shows?|proves?|means|"
+    r"suggests?)\b|\b(?:not|cannot|can't|never) (?:show|prove)s?\b|"
+    r"\bmyth\b|\bunproven\b|\bdebunk\w*\b|\bno substitute\b|\bdoes not replace\b", _F)
+
+#: the source of a statement is named, with an evidence level (FTC: attribute and qualify)
+_ATTRIBUTION = re.compile(
+    r"\bin (?:vitro|vivo)\b|\bxenografts?\b|\bmice\b|\brats\b|\bmouse\b|\bmurine\b|"
+    r"\b(?:in|from) (?:\w+ ){0,2}(?:animals?|cells?|cell lines?|models?|cultures?)\b|"
+    r"\b(?:cell|animal|mouse|rat|lab|laboratory|pre-?clinical|clinical|observational|"
+    r"epidemiological|cohort|pilot|case|human|small|early|phase (?:i|ii|iii|1|2|3)|randomi[sz]ed|"
+    r"controlled|open-label|single-arm|population) (?:\w+ )?(?:stud(?:y|ies)|trials?|reports?|"
+    r"data|evidence|research|models?|settings|experiments?)\b|"
+    r"\b(?:stud(?:y|ies)|trials?|meta-analys[ie]s|reviews?|reports?|research|data|evidence|"
+    r"researchers|findings) (?:\w+ ){0,3}?(?:found|find|finds|showed|shown|show|reported|report|"
+    r"reports|suggests?|suggested|indicates?|indicated|observed|documented|highlights?|"
+    r"highlighted|linked|noted|describe[ds]?|points? to|supports?|demonstrated?)\b|"
+    r"\b(?:in|from) (?:a|an|one|two|three|several|some|many|multiple|these|the|\d+) "
+    r"(?:[\w,-]+ ){0,5}?(?:stud(?:y|ies)|trials?|meta-analys[ie]s|reports?|cases)\b|"
+    r"\b(?:has|have|had|was|were|is|are) (?:been )?(?:associated|linked) (?:with|to)\b|"
+    r"\bcase reports?\b|\bin (?:some |several )?(?:patients|people|participants|adults|women|"
+    r"men) (?:with|who)\b", _F)
+
+#: what an interaction or safety warning talks about: a harm, a precaution, a professional
+_WARNING = re.compile(
+    r"\bbleed\w*|\bbruis\w*|\bhypoglyc\w*|\blow blood (?:sugar|glucose|pressure)\b|"
+    r"\bdrows\w*|\bsleepiness\b|\bserotonin syndrome\b|\bseizures?\b|\bdangerous\w*|"
+    r"\binteract\w*|\binterfer\w*|\bless effective\b|\b(?:raise|raises|increase|increases) "
+    r"(?:its|their|the) (?:blood )?levels\b|\b(?:risk|risks) of\b|"
+    r"\b(?:ask|talk to|talking to|consult|check with|tell|speak to|see) (?:your|a|their|the) "
+    r"(?:doctor|pharmacist|clinician|prescriber|specialist|oncolog\w*|health\w*|care team|gp)\b|"
+    r"\bunder (?:medical|a doctor's) supervision\b|\bshould (?:not|never|avoid|stop)\b|"
+    r"\b(?:avoid|stop) (?:it|them|taking|using)\b|\bbefore surgery\b|\bcaution\b", _F)
+
+#: a neutral report of what a study saw ("were reported", "compared with placebo")
+_REPORTED = re.compile(
+    r"\b(?:reported|observed|seen|noted|recorded|documented|showed|shown|found)\b|"
+    r"\bin (?:the|a|this|that|these|both|one|two|several)? ?(?:\w+ )?(?:trials?|stud(?:y|ies))\b|"
+    r"\bcompared (?:to|with) placebo\b|\bvs\.? placebo\b|\bin (?:\w+ )?(?:animals?|mice|rats)\b",
+    _F)
+
+_CLAUSE_BREAK = re.compile(r";|\s[\u2013\u2014]\s|\b(?:but|whereas|although|though|while)\b", _F)
+
+
+_LEADING_SUBORDINATE = re.compile(r"^\s*(?:while|although|though|whereas|if|unless)\b[^,]*,",
+                                  _F)
+
+
+def clauses(sentence: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of ``sentence``'s clauses (cut at ";", "but", "although" ...;
+    a leading "While ...," clause ends at its comma)."""
+    spans, start = [], 0
+    lead = _LEADING_SUBORDINATE.match(sentence)
+    if lead:
+        spans.append((0, lead.end()))
+        start = lead.end()
+    for m in _CLAUSE_BREAK.finditer(sentence, start):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(sentence)))
+    return spans
+
+
+#: "with/without vitamin D", "with or without food": an alternative, not a negation
+_EITHER_WAY = re.compile(r"\bwith(?:/| or )without\b", _F)
+
+
+def debunked(sentence: str, at: int) -> bool:
+    """True when the statement at ``at`` is negated in its clause or debunked before it."""
+    sentence = _EITHER_WAY.sub(lambda m: " " * len(m.group()), sentence)
+    return is_negated(sentence, at) or bool(_DEBUNK.search(sentence[:at]))
+
+
+def attributed(text: str) -> bool:
+    """True when ``text`` names the study or evidence a statement comes from."""
+    return bool(_ATTRIBUTION.search(text))
+
+
+def is_warning(text: str) -> bool:
+    """True when ``text`` reads as a safety or interaction warning (a harm or a precaution)."""
+    return bool(_WARNING.search(text))
+
+
+def neutral_report(text: str) -> bool:
+    """True when ``text`` reports what a study observed rather than asserting it in general."""
+    return bool(_REPORTED.search(text))

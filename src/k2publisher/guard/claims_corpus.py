@@ -1,0 +1,118 @@
+"""Measuring the claims guard on a labelled corpus (``tests/guard/corpus``).
+
+A corpus file holds one sentence a line, ``labels<TAB>sentence``; ``labels`` is ``harmless``
+or comma-separated classes of :data:`k2publisher.guard.claims.CLASSES` (``therapy:augment`` ...).
+:func:`evaluate` scores any classifier (sentence -> {class: level}) per class: recall (labelled
+sentences flagged with their class, at any level), precision, and the share of harmless
+sentences the classifier blocks. ``bench/claims.py`` prints the figures;
+``tests/guard/test_claims_corpus.py`` asserts floors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from k2publisher.content.cleaning.citations import clean_citations
+from k2publisher.guard.claims import CLASSES, by_class, scan
+
+__all__ = ["Labelled", "Score", "evaluate", "guard_classes", "load"]
+
+HARMLESS = "harmless"
+#: the families reported together besides each class
+FAMILIES = {"therapy": ("therapy:augment", "therapy:substitute", "therapy:adverse")}
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One corpus sentence: its labels (empty for harmless), its file and line."""
+
+    sentence: str
+    labels: frozenset[str]
+    where: str
+    page: str = ""
+    before: str = ""
+
+
+@dataclass
+class Score:
+    """Counts for one class: true positives, labelled total, flagged total."""
+
+    hits: int = 0
+    labelled: int = 0
+    flagged: int = 0
+    missed: list[Labelled] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float:
+        """Share of labelled sentences flagged with the class (1.0 when none is labelled)."""
+        return self.hits / self.labelled if self.labelled else 1.0
+
+    @property
+    def precision(self) -> float:
+        """Share of flagged sentences that carry the label (1.0 when none is flagged)."""
+        return self.hits / self.flagged if self.flagged else 1.0
+
+
+def load(folder: Path) -> list[Labelled]:
+    """Every labelled sentence of the ``*.tsv`` files in ``folder``; raises ValueError naming
+    the file and line of a malformed one."""
+    rows: list[Labelled] = []
+    for path in sorted(folder.glob("*.tsv")):
+        found: list[tuple[str, frozenset[str], str]] = []
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            labels, sep, sentence = line.partition("\t")
+            if not sep or not sentence.strip():
+                raise ValueError(f"{path}:{number}: expected 'labels<TAB>sentence'")
+            names = frozenset(x.strip() for x in labels.split(",")) - {HARMLESS}
+            unknown = names - set(CLASSES)
+            if unknown:
+                raise ValueError(f"{path}:{number}: unknown label {sorted(unknown)[0]!r}")
+            # as a reader sees it after import: citation digits glued to words removed
+            found.append((clean_citations(sentence.strip()).text, names, f"{path.name}:{number}"))
+        page = " ".join(s for s, _, _ in found)
+        rows += [Labelled(s, names, where, page, found[n - 1][0] if n else "")
+                 for n, (s, names, where) in enumerate(found)]
+    return rows
+
+
+def guard_classes(sentence: str, page: str = "", before: str = "") -> dict[str, str]:
+    """The claims guard's verdict on one sentence of ``page`` (``before`` is the sentence
+    before it there): class -> worst level found."""
+    return by_class(scan(sentence, context=page, before=before))
+
+
+def evaluate(rows: Iterable[Labelled],
+             classify: Callable[[str, str, str], dict[str, str]] = guard_classes,
+             ) -> tuple[dict[str, Score], Score]:
+    """Per-class scores (classes and :data:`FAMILIES`) and the harmless score, whose ``hits``
+    count harmless sentences blocked and ``flagged`` those flagged at any level."""
+    scores: dict[str, Score] = {}
+    harmless = Score()
+    for row in rows:
+        found = classify(row.sentence, row.page, row.before)
+        labels = set(row.labels)
+        flagged = set(found)
+        for family, members in FAMILIES.items():
+            if labels & set(members):
+                labels.add(family)
+            if flagged & set(members):
+                flagged.add(family)
+        for name in labels | flagged:
+            score = scores.setdefault(name, Score())
+            score.labelled += name in labels
+            score.flagged += name in flagged
+            if name in labels and name in flagged:
+                score.hits += 1
+            elif name in labels:
+                score.missed.append(row)
+        if not row.labels:
+            harmless.labelled += 1
+            harmless.flagged += bool(found)
+            if "block" in found.values():
+                harmless.hits += 1
+                harmless.missed.append(row)
+    return scores, harmless

@@ -1,0 +1,165 @@
+"""The interaction catalogue: its file format, its errors (path:line) and what it matches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from k2publisher.errors import ConfigError
+from k2publisher.guard.disclaimers import DisclaimerRules, builtin_path
+from k2publisher.guard.interactions import (
+    COMBINED_ID,
+    Catalogue,
+    builtin_catalogue,
+    parse_catalogue,
+    subject_name,
+)
+from k2publisher.models import Item, Kind
+
+REPO = Path(__file__).parents[2]
+REQUIRED = ("vitamin k", "curcumin", "omega-3", "berberine", "magnesium", "lion's mane",
+            "beta-glucan", "st john's wort", "ginkgo", "garlic", "vitamin e", "melatonin")
+CLASSES = ("anticoagulants", "antidiabetics", "serotonergic", "immunosuppressants",
+           "chemotherapy", "thyroid", "pregnancy", "surgery")
+
+MINIMAL = '''
+[classes.anticoagulants]
+label = "blood thinners"
+pattern = '\\bwarfarin\\b'
+
+[[supplement]]
+name = "Nettle"
+aliases = ["stinging nettle", "Urtica dioica"]
+
+[[supplement.warning]]
+class = "anticoagulants"
+critical = true
+text = "Nettle may interact with warfarin."
+short = "On warfarin? Ask before taking nettle."
+source = "https://example.org/nettle"
+'''
+
+
+def item(supplement: str | None, body: str = "Small trials.", **fields) -> Item:
+    return Item(id="x/y", kind=Kind.SUPPLEMENT_SECTION, title=fields.pop("title", "A title"),
+                summary="Small trials.", body=body, supplement=supplement, **fields)
+
+
+def test_the_shipped_catalogue_covers_25_supplements_and_every_class() -> None:
+    catalogue = builtin_catalogue()
+    assert len(catalogue.supplements) >= 25
+    names = {s.name.lower().replace(".", "") for s in catalogue.supplements} | {
+        a.lower().replace(".", "") for s in catalogue.supplements for a in s.aliases}
+    assert [n for n in REQUIRED if n not in names] == []
+    used = {w.drug_class.name for s in catalogue.supplements for w in s.warnings}
+    assert [c for c in CLASSES if c not in used] == []
+    for entry in catalogue.supplements:
+        assert entry.warnings
+        for w in entry.warnings:
+            assert w.source.startswith("https://") and w.disclaimer.short
+
+
+def test_site_copy_equals_the_packaged_defaults() -> None:
+    site = (REPO / "config" / "interactions.toml").read_text(encoding="utf-8")
+    packaged = (REPO / "src" / "k2publisher" / "defaults" / "interactions.toml")
+    assert site == packaged.read_text(encoding="utf-8")
+
+
+def test_a_user_adds_a_supplement_by_editing_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "interactions.toml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    rules = DisclaimerRules.load(None).with_catalogue(Catalogue.load(path))
+    nettle = item("Stinging nettle", "Readers on warfarin asked about nettle tea.")
+    found = {d.id: d for d in rules.for_item(nettle)}
+    assert found["INTERACTION_ANTICOAGULANTS"].text == "Nettle may interact with warfarin."
+    assert "INTERACTION_ANTICOAGULANTS" not in {d.id for d in rules.for_item(
+        item("Stinging nettle", "Nettle soup is an old spring dish."))}
+
+
+@pytest.mark.parametrize(("edit", "line", "words"), [
+    (lambda t: t.replace('class = "anticoagulants"', 'class = "anticoagulant"'), 11,
+     "class 'anticoagulant' is not defined"),
+    (lambda t: t.replace('source = "https://example.org/nettle"', 'source = "NIH"'), 15,
+     "source must be the URL"),
+    (lambda t: t.replace("pattern = '\\bwarfarin\\b'", "pattern = '(warfarin'"), 4,
+     "not a valid regular expression"),
+    (lambda t: t.replace('short = "On warfarin? Ask before taking nettle."\n', ""), 10,
+     "needs short"),
+    (lambda t: t.replace("critical = true", "critical = yes"), 12, "not valid TOML"),
+    (lambda t: t.replace("critical = true", "critcal = true"), 12, "unknown key 'critcal'"),
+    (lambda t: t + '\n[[supplement]]\nname = "nettle"\n', 17, "listed twice"),
+])
+def test_a_broken_catalogue_names_the_file_and_line(tmp_path: Path, edit, line, words) -> None:
+    path = tmp_path / "interactions.toml"
+    path.write_text(edit(MINIMAL), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        Catalogue.load(path)
+    assert str(info.value).startswith(f"{path}:{line}: "), str(info.value)
+    assert words in str(info.value)
+
+
+def test_unknown_placeholder_in_a_rule_text_is_an_error_naming_the_line(tmp_path) -> None:
+    source = builtin_path().read_text(encoding="utf-8").replace(
+        "before starting {forms}", "before starting {suplement}")
+    with pytest.raises(ConfigError, match=r"disclaimers.toml:\d+: CONSULT_BEFORE_USE: unknown "
+                                          r"placeholder \{suplement\}"):
+        DisclaimerRules.from_toml(source, tmp_path / "disclaimers.toml")
+
+
+def test_the_fda_statement_takes_no_placeholder(tmp_path) -> None:
+    source = builtin_path().read_text(encoding="utf-8").replace(
+        "This statement has not been evaluated", "This statement about {supplement} has not "
+        "been evaluated")
+    with pytest.raises(ConfigError, match="FDA_SF_1: the FDA statement is verbatim"):
+        DisclaimerRules.from_toml(source, tmp_path / "disclaimers.toml")
+
+
+@pytest.mark.parametrize(("raw", "reads"), [
+    ("Magnesium", "magnesium"), ("Vitamin K2", "vitamin K2"), ("St. John's wort",
+                                                              "St. John's wort"),
+    ("CoQ10", "CoQ10"), ("DHA", "DHA"), ("Lion's mane", "lion's mane")])
+def test_a_supplement_name_reads_naturally_mid_sentence(raw, reads) -> None:
+    assert subject_name(raw) == reads
+
+
+def test_aliases_match_whole_names_only() -> None:
+    catalogue = builtin_catalogue()
+    assert [s.name for s in catalogue.entries_for(item("Fish oil"))] == ["Omega-3"]
+    assert [s.name for s in catalogue.entries_for(item("Turmeric extract"))] == ["Curcumin"]
+    assert catalogue.entries_for(item("Ironwood bark")) == []
+    assert catalogue.entries_for(item(None, title="Magnesium and sleep"))[0].name == "Magnesium"
+
+
+def test_several_warnings_in_one_post_become_one_line(rules=None) -> None:
+    rules = DisclaimerRules.load()
+    berberine = item("Berberine", "Trials in diabetes.")
+    text = "People on metformin or cyclosporine took berberine."
+    needed = rules.required_for_part(berberine, text, 1, "social", 3)
+    combined = [d for d in needed if d.id == COMBINED_ID]
+    assert len(combined) == 1 and combined[0].critical
+    assert combined[0].short.startswith("Berberine may interact with ")
+    assert "diabetes medicines" in combined[0].short and "immunosuppressants" in combined[0].short
+    assert not {"INTERACTION_ANTIDIABETICS", "INTERACTION_IMMUNOSUPPRESSANTS"} & {
+        d.id for d in needed}
+    # our own line is not read as the post mentioning more drug classes
+    post = f"{text}\n\n{combined[0].short}"
+    assert rules.required_for_part(berberine, post, 1, "social", 3) == needed
+    # long formats carry each warning in full
+    long = {d.id for d in rules.for_text(berberine, text)}
+    assert {"INTERACTION_ANTIDIABETICS", "INTERACTION_IMMUNOSUPPRESSANTS"} <= long
+
+
+def test_parse_catalogue_accepts_an_empty_file() -> None:
+    assert parse_catalogue("", "empty.toml").supplements == ()
+
+
+def test_our_own_warnings_are_never_read_as_the_items_claims_or_triggers() -> None:
+    from k2publisher.guard.claims import scan
+    from k2publisher.guard.disclaimers import prose
+
+    rules = DisclaimerRules.load()
+    for d in rules.catalogue.disclaimers():
+        for text in (d.text, d.short):
+            assert scan(text, rules) == [], (d.id, text)
+            assert prose(f"Natto. {text}", rules) == "Natto.", (d.id, text)
