@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -36,18 +38,46 @@ def run_cli(tmp_path: Path):
     def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None):
         runner = CliRunner()
         old = Path.cwd()
+        root = logging.getLogger()
+        handlers, level = list(root.handlers), root.level
         os.chdir(cwd or tmp_path)
         try:
             result = runner.invoke(cli, list(args), env=env, catch_exceptions=False,
                                    standalone_mode=False)
         finally:
             os.chdir(old)
+            root.handlers[:] = handlers  # the command installed its own log handler
+            root.setLevel(level)
         code = result.return_value if isinstance(result.return_value, int) else result.exit_code
         return code, result.stdout, result.stderr
 
     return run
 
 
+@pytest.fixture
+def cli_main(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run ``k2publisher.cli.main.main(argv)`` in ``cwd``; returns (exit code, stdout, stderr)."""
+    from k2publisher.cli.main import main
+
+    def run(*argv: str, cwd: Path) -> tuple[int, str, str]:
+        old = Path.cwd()
+        root = logging.getLogger()
+        handlers, level = list(root.handlers), root.level
+        os.chdir(cwd)
+        try:
+            try:
+                main(list(argv))
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+        finally:
+            os.chdir(old)
+            root.handlers[:] = handlers
+            root.setLevel(level)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
 @pytest.fixture(scope="session")
 def certificate(tmp_path_factory) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 made with the openssl command."""

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from k2publisher.errors import ConfigError
+from k2publisher.files import private_file
 
 DB_NAME = "k2publisher.sqlite3"
 
@@ -50,7 +51,7 @@ class Database:
 
     def __init__(self, path: Path | str, *, durability: Durability = "full"):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # state is not for other users (SQLite's -wal/-shm follow)
         self.lock = threading.RLock()
         self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                     timeout=BUSY_TIMEOUT)

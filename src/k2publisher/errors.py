@@ -34,6 +34,35 @@ class ConfigError(K2Error, ValueError):
         super().__init__(f"{_where(path, line)}{message}")
 
 
+class SettingsError(ConfigError):
+    """One or more settings have the wrong type or value; ``problems`` lists each with its
+    ``file:line`` and the fix."""
+
+    def __init__(self, problems: list, path: Path | str | None = None):
+        self.problems = list(problems)
+        lines = [str(p) for p in self.problems]
+        head = f"{len(lines)} setting(s) to fix:\n  " if len(lines) > 1 else ""
+        super().__init__(head + "\n  ".join(lines))
+        self.path = path
+        self.line = self.problems[0].line if self.problems else None
+
+
+class MissingSecretError(ConfigError):
+    """A setting refers to a ``${VAR}`` that is not set; only what uses it is disabled."""
+
+    def __init__(self, what: str, unset: dict[str, list[str]], root: Path | str | None,
+                 path: Path | str | None = None, line: int | None = None):
+        self.what = what
+        self.unset = dict(unset)
+        names = sorted(unset)
+        uses = "; ".join(f"${{{n}}} (used by {', '.join(unset[n])})" for n in names)
+        env = f"{root}/.env" if root else ".env"
+        #: why, without the subject: ``${X} (used by ...) not set; add X=... to .env ...``
+        self.reason = (f"{uses} not set; add " + ", ".join(f"{n}=..." for n in names)
+                       + f" to {env} or the environment")
+        super().__init__(f"{what} is disabled: {self.reason}", path, line)
+
+
 class QueueFileError(K2Error, ValueError):
     """A queue file cannot be read as an item; the message says where and how to fix it."""
 

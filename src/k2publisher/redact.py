@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 MASK = "****"
 _registered: set[str] = set()
@@ -17,13 +18,24 @@ _registered: set[str] = set()
 _URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^/@\s:]*)(:[^/@\s]*)?@",
                            re.I)
 _BOT_TOKEN = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
-_WEBHOOK = re.compile(r"(/api/webhooks/\d+/)[A-Za-z0-9_-]+|(hooks\.slack\.com/services/)[\w/]+")
+_WEBHOOK = re.compile(r"(/api/webhooks/\d+/)[A-Za-z0-9_-]+|(/services/[A-Z0-9]+/[A-Z0-9]+/)\w+")
 _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.I)
 
 
 def register(secrets: Iterable[str]) -> None:
-    """Remember secret values so :func:`mask` hides them wherever they appear."""
-    _registered.update(s for s in secrets if s and len(s) >= 4)
+    """Remember secret values so :func:`mask` hides them wherever they appear.
+
+    A secret URL (a webhook) is also remembered by its path, because HTTP client logs
+    print the host and the path apart.
+    """
+    for secret in secrets:
+        if not secret or len(secret) < 4:
+            continue
+        _registered.add(secret)
+        parts = urlsplit(secret) if "://" in secret else None
+        if parts and len(parts.path) >= 8:
+            _registered.add(parts.path + (f"?{parts.query}" if parts.query else ""))
+            _registered.add(parts.path)
 
 
 def mask(text: str, secrets: Iterable[str] = ()) -> str:

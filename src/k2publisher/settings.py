@@ -9,6 +9,7 @@ file's own folder when it is not called ``config``), or the working directory wi
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import re
 import tomllib
@@ -19,9 +20,12 @@ from typing import Any
 
 from dotenv import dotenv_values
 
-from k2publisher.errors import ConfigError
+from k2publisher.errors import ConfigError, SettingsError
+from k2publisher.settings_schema import Source, TypedSettings, unknown_settings, validate
 
 DEFAULT_CONFIG_PATH = Path("config/k2publisher.toml")
+#: a config file larger than this is not a config file
+MAX_CONFIG_BYTES = 1_000_000
 CONFIG_ENV_VAR = "K2PUBLISHER_CONFIG"
 
 #: Every setting with its default. The channel and campaign tables are examples of shape;
@@ -128,6 +132,7 @@ SECRET_KEYS = frozenset({
     "webhook_url", "secret_key",
 })
 
+log = logging.getLogger("k2publisher.settings")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -139,6 +144,39 @@ class Settings:
     root: Path
     config_path: Path | None = None
     env: Mapping[str, str] = field(default_factory=dict)
+    _typed: TypedSettings | None = field(default=None, repr=False)
+    #: the config file as read, to name the line of a setting in later messages
+    source: Source = field(default_factory=lambda: Source(None))
+
+    #: ``${VAR}`` references left unresolved: variable -> the settings that use it
+    missing: dict[str, list[str]] = field(default_factory=dict)
+
+    def unset(self, prefix: str) -> dict[str, list[str]]:
+        """The unset variables used by settings under ``prefix`` (``"channels.social."``)."""
+        out: dict[str, list[str]] = {}
+        for name, uses in self.missing.items():
+            mine = [u for u in uses if u == prefix.rstrip(".") or u.startswith(prefix)]
+            if mine:
+                out[name] = mine
+        return out
+
+    @property
+    def typed(self) -> TypedSettings:
+        """The fixed sections, typed and checked (``settings.typed.server.port``).
+
+        Raises :class:`SettingsError` for settings built by hand with wrong values.
+        """
+        if self._typed is None:
+            merged = _merge(copy.deepcopy(DEFAULTS), self.data)
+            problems, typed = validate(merged, DEFAULTS, self.source)
+            if problems:
+                raise SettingsError(problems, self.config_path)
+            self._typed = typed
+        return self._typed
+
+    def where(self, *keys: str) -> tuple[Path | None, int | None]:
+        """``(config file, line)`` where the setting ``keys`` is written (for ConfigError)."""
+        return self.config_path, self.source.line_of(keys)
 
     def section(self, name: str) -> dict[str, Any]:
         """A top-level table (``site``, ``paths``, ``channels`` ...)."""
@@ -185,19 +223,25 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return base
 
 
-def _interpolate(node: Any, env: Mapping[str, str], path: Path | None, where: str) -> Any:
+#: settings whose unset ``${VAR}`` disables only what reads them (the rest fail at load)
+LAZY_SECRETS = ("channels.", "newsletter.secret_key")
+
+
+def _interpolate(node: Any, env: Mapping[str, str], where: str,
+                 missing: dict[str, list[str]]) -> Any:
+    """``node`` with every ``${VAR}`` replaced; unset ones stay as written and are noted in
+    ``missing`` (variable -> the settings that use it)."""
     if isinstance(node, dict):
-        return {k: _interpolate(v, env, path, f"{where}.{k}" if where else k)
+        return {k: _interpolate(v, env, f"{where}.{k}" if where else k, missing)
                 for k, v in node.items()}
     if isinstance(node, list):
-        return [_interpolate(v, env, path, where) for v in node]
+        return [_interpolate(v, env, where, missing) for v in node]
     if isinstance(node, str):
         def sub(m: re.Match[str]) -> str:
             name = m.group(1)
             if name not in env:
-                raise ConfigError(
-                    f"{where} refers to ${{{name}}}, which is not set: add {name}=... "
-                    f"to .env or the environment", path)
+                missing.setdefault(name, []).append(where)
+                return m.group(0)
             return env[name]
         return _VAR.sub(sub, node)
     return node
@@ -246,16 +290,61 @@ def load_settings(config: str | os.PathLike[str] | None = None, *,
     path = find_config(config)
     root = _site_root(path)
     data = copy.deepcopy(DEFAULTS)
+    source = Source(None)
+    user: dict[str, Any] = {}
     if path is not None:
+        source = Source(path, read_config_text(path))
         try:
-            user = tomllib.loads(path.read_text(encoding="utf-8"))
+            user = tomllib.loads(source.text)
         except tomllib.TOMLDecodeError as exc:
             line = toml_error_line(exc)
             raise ConfigError(f"not valid TOML: {exc}", path, line) from None
         _merge(data, user)
-    env: dict[str, str] = {k: v for k, v in dotenv_values(root / ".env").items() if v is not None}
-    env.update(environ if environ is not None else os.environ)
-    data = _interpolate(data, env, path, "")
     if overrides:
         _merge(data, overrides)
-    return Settings(data=data, root=root, config_path=path, env=env)
+    problems, typed = validate(data, DEFAULTS, source)
+    if problems:
+        raise SettingsError(problems, path)
+    for problem in unknown_settings(user, source, _channel_settings()):
+        log.warning("%s", problem)
+    env: dict[str, str] = {k: v for k, v in dotenv_values(root / ".env").items() if v is not None}
+    env.update(environ if environ is not None else os.environ)
+    missing: dict[str, list[str]] = {}
+    data = _interpolate(data, env, "", missing)
+    settings = Settings(data=data, root=root, config_path=path, env=env, _typed=typed,
+                        source=source, missing=missing)
+    for name, uses in missing.items():
+        eager = [u for u in uses if not u.startswith(LAZY_SECRETS)]
+        if eager:
+            raise ConfigError(f"{eager[0]} refers to ${{{name}}}, which is not set: add "
+                              f"{name}=... to {root / '.env'} or the environment",
+                              *settings.where(*eager[0].split(".")))
+    return settings
+
+
+def read_config_text(path: Path) -> str:
+    """The config file's text; ConfigError names the line of bytes that are not UTF-8."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config: {exc.strerror}", path) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"the config is {len(raw):,} bytes; at most {MAX_CONFIG_BYTES:,} are "
+                          "read (is this the right file?)", path)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"byte {raw[exc.start]:#04x} is not UTF-8: save the file as UTF-8 "
+                          "(in most editors: File > Save with encoding > UTF-8)", path,
+                          line) from None
+
+
+def _channel_settings() -> dict[str, set[str]] | None:
+    """The settings each installed channel type reads (None while none can be loaded)."""
+    try:
+        from k2publisher.deliver.registry import COMMON_SETTINGS, channel_types
+    except ImportError:
+        return None
+    return {name: {*COMMON_SETTINGS, *cls.required_settings, *cls.optional_settings}
+            for name, cls in channel_types().items()}

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from k2publisher.doctor import check_clock, open_site
+from k2publisher.errors import ConfigError
 from k2publisher.newsletter.store import NewsletterStore
 from k2publisher.record.ledger import Ledger, db_path
 from k2publisher.record.migrations import LATEST
@@ -177,12 +178,14 @@ def test_unknown_time_zone_in_a_campaign(run_cli, site: Path) -> None:
     text = config(site).read_text(encoding="utf-8")
     config(site).write_text(text.replace('"Europe/London"', '"Europe/Londn"', 1), "utf-8")
 
-    code, out, _ = run_cli("doctor", cwd=site)
+    with pytest.raises(ConfigError) as caught:
+        run_cli("doctor", cwd=site)
 
-    line = lines(out)["time zones"]
-    assert code == 1
-    assert "campaigns.daily-social.timezone = 'Europe/Londn' (did you mean `Europe/London`?)" \
-        in line
+    assert caught.value.exit_code == 3
+    line = str(caught.value)
+    assert "config/k2publisher.toml:" in line
+    assert "campaigns.daily-social.timezone 'Europe/Londn' is not an IANA time zone" in line
+    assert "(did you mean `Europe/London`?)" in line
 
 
 def test_an_unset_clock_fails(site: Path) -> None:

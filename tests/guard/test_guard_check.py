@@ -381,14 +381,18 @@ def test_removing_a_rendered_disclaimer_is_refused(shipped, profile):
 
 def test_claims_policy_per_channel(tmp_path):
     config = tmp_path / "k2publisher.toml"
-    config.write_text('[guard]\nclaims = "block"\n[guard.channels]\nsocial = "review"\n'
-                      'feed = "loose"\n', encoding="utf-8")
+    config.write_text('[guard]\nclaims = "block"\n[guard.channels]\nsocial = "review"\n',
+                      encoding="utf-8")
     settings = load_settings(config, environ={})
     assert claims_policy(settings, "social") == "review"
     assert claims_policy(settings, "email") == "block"
     assert claims_policy(settings) == "block"
-    with pytest.raises(ConfigError, match=r"guard.channels.feed = 'loose'"):
-        claims_policy(settings, "feed")
+    # a wrong value is refused when the settings are read, naming the file and line
+    config.write_text('[guard]\nclaims = "block"\n[guard.channels]\nsocial = "review"\n'
+                      'feed = "loose"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r'k2publisher.toml:5: \[guard.channels\] feed = '
+                                          r'"loose" is wrong .*one of "block", "off", "review"'):
+        load_settings(config, environ={})
 
 
 def test_feed_summary_puts_critical_warnings_first(rules, dosage):

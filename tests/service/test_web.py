@@ -163,3 +163,20 @@ def test_unsubscribe_get_never_unsubscribes_with_the_real_newsletter(site: Setti
     assert subscribers.get(reader.id).state == State.UNSUBSCRIBED
     with Ledger(db_path(site.path("state"))) as ledger:  # one SQLite file, both schemas
         assert ledger.counts()["deliveries"]["sent"] == 0
+
+
+def test_idle_server_sleeps_in_select(site: Settings) -> None:
+    """An idle waitress loop costs next to no CPU (a 0 s select timeout spun a whole core)."""
+    server = Server(make_app(site, newsletter=False), host="127.0.0.1", port=0).start()
+    try:
+        time.sleep(0.3)  # let the loop settle
+        before = time.process_time()
+        time.sleep(1.5)
+        used = time.process_time() - before
+    finally:
+        started = time.monotonic()
+        server.stop()
+        stopped_in = time.monotonic() - started
+    assert server._server.adj.asyncore_loop_timeout >= 1
+    assert used < 0.3, f"idle server used {used:.2f} s CPU in 1.5 s"
+    assert stopped_in < 1.0, f"stop() took {stopped_in:.2f} s"

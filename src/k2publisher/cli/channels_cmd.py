@@ -10,6 +10,7 @@ from k2publisher.cli.app import App, pass_app
 from k2publisher.cli.output import EXIT_CHECK_FAILED, EXIT_OK, console, print_json, print_table
 from k2publisher.deliver.registry import (
     channel_configs,
+    channel_states,
     channel_types,
     load_channel,
     masked_options,
@@ -23,6 +24,7 @@ def channel_rows(app: App) -> list[dict[str, Any]]:
     """Every configured channel: name, type, enabled, masked settings and problems."""
     settings = app.settings
     types = channel_types()
+    states = channel_states(settings)
     rows = []
     for name, options in sorted(channel_configs(settings).items()):
         type_name = str(options.get("type", ""))
@@ -34,7 +36,7 @@ def channel_rows(app: App) -> list[dict[str, Any]]:
         rows.append({"name": name, "type": type_name,
                      "enabled": options.get("enabled", True) is not False,
                      "profile": options.get("profile") or (cls.profile if cls else ""),
-                     "settings": shown, "problems": found})
+                     "state": states.get(name, "ok"), "settings": shown, "problems": found})
     return rows
 
 
@@ -70,12 +72,13 @@ def list_cmd(app: App, as_json: bool, types: bool) -> int:
     if as_json:
         print_json(rows)
     else:
-        print_table(["name", "type", "enabled", "settings", "problems"],
-                    ([r["name"], r["type"], "yes" if r["enabled"] else "no",
+        print_table(["name", "type", "state", "settings", "problems"],
+                    ([r["name"], r["type"], r["state"],
                       " ".join(f"{k}={v}" for k, v in r["settings"].items()),
                       "; ".join(r["problems"])] for r in rows),
                     title=f"{len(rows)} channels")
-    return EXIT_CHECK_FAILED if any(r["problems"] for r in rows) else EXIT_OK
+    return EXIT_CHECK_FAILED if any(r["problems"] or r["state"].startswith("disabled")
+                                    for r in rows) else EXIT_OK
 
 
 @channels.command("check", epilog="\b\nExamples:\n  k2publisher channels check mastodon\n"

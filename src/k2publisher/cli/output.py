@@ -41,6 +41,19 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
+def print_problems(problems: Sequence[Any], *, limit: int = 20) -> None:
+    """Queue files that cannot be used, one ``path:line: message`` each, on stderr."""
+    if not problems:
+        return
+    err = console(stderr=True)
+    err.print(f"{len(problems)} queue file problem(s); those items are not published until "
+              "fixed (`k2publisher queue validate` lists them all):", markup=False)
+    for problem in list(problems)[:limit]:
+        err.print(f"  {problem}", markup=False, soft_wrap=True)
+    if len(problems) > limit:
+        err.print(f"  ... and {len(problems) - limit} more", markup=False)
+
+
 def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None
                 ) -> None:
     """Print a readable table; columns are headers, rows are sequences of cells."""

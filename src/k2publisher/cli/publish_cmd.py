@@ -74,7 +74,6 @@ def publish(app: App, item_id: str, channel_name: str, dry_run: bool, force: boo
             out.print(text, markup=False)
         return EXIT_OK
     state = settings.path("state")
-    state.mkdir(parents=True, exist_ok=True)
     with Ledger(state / DB_NAME) as ledger, publisher:
         publisher.recorder = ledger
         receipt = publish_now(publisher, ledger, publication)

@@ -8,7 +8,13 @@ from contextlib import contextmanager
 import click
 
 from k2publisher.cli.app import App, pass_app
-from k2publisher.cli.output import EXIT_CHECK_FAILED, console, print_json, print_table
+from k2publisher.cli.output import (
+    EXIT_CHECK_FAILED,
+    console,
+    print_json,
+    print_problems,
+    print_table,
+)
 from k2publisher.content.schema import item_to_meta
 from k2publisher.desk.editorial import DecisionRefused, Editorial, open_ledger
 from k2publisher.models import Item, Kind, Status
@@ -40,15 +46,12 @@ def list_cmd(app: App, status: str | None, kind: str | None, as_json: bool) -> N
     items = app.queue.items(status=status, kind=kind)
     if as_json:
         print_json([{k: v for k, v in item_json(i).items() if k != "body"} for i in items])
-        return
-    print_table(["id", "status", "kind", "prio", "title", "review"],
-                ([i.id, i.status.value, i.kind.value, i.priority, i.title,
-                  "yes" if i.review else ""] for i in items),
-                title=f"{len(items)} items in {app.queue.root}")
-    problems = app.queue.problems()
-    if problems:
-        console(stderr=True).print(f"{len(problems)} problem(s): run `k2publisher queue validate`",
-                                   markup=False)
+    else:
+        print_table(["id", "status", "kind", "prio", "title", "review"],
+                    ([i.id, i.status.value, i.kind.value, i.priority, i.title,
+                      "yes" if i.review else ""] for i in items),
+                    title=f"{len(items)} items in {app.queue.root}")
+    print_problems(app.queue.problems())
 
 
 @queue.command("show", epilog="\b\nExample:\n  k2publisher queue show vitamin-k2/dosage")

@@ -11,7 +11,14 @@ from typing import Any
 import click
 
 from k2publisher.cli.app import App, pass_app
-from k2publisher.cli.output import EXIT_CHECK_FAILED, console, print_json, print_table
+from k2publisher.cli.output import (
+    EXIT_CHECK_FAILED,
+    console,
+    print_json,
+    print_problems,
+    print_table,
+)
+from k2publisher.deliver.registry import channel_states
 from k2publisher.errors import K2Error
 from k2publisher.models import PartReceipt
 from k2publisher.record.ledger import (
@@ -105,6 +112,7 @@ def _show_schedule(app: App, days: float, as_json: bool) -> None:
             "items": [{"id": p.item_id, "items": list(p.items), "channels": list(p.channels),
                        "round": p.round} for p in slot.picks],
         })
+    print_problems(app.queue.problems())
     if as_json:
         print_json(rows)
         return
@@ -184,7 +192,9 @@ def status_cmd(app: App, limit: int, as_json: bool) -> int:
 
     Exits 1 when anything is wrong: a campaign whose latest publication failed or was
     blocked, a failure in the last 24 hours, unconfirmed parts, a paused newsletter, or a
-    guard block waiting for an editor (the same reasons `/healthz` reports as degraded).
+    guard block waiting for an editor (the same reasons `/healthz` reports as degraded),
+    and also when a queue file cannot be read or a channel is disabled by an unset secret
+    or missing setting.
     """
     from k2publisher.service.health import problems
 
@@ -198,10 +208,15 @@ def status_cmd(app: App, limit: int, as_json: bool) -> int:
         counts = ledger.counts()
         last_tick = ledger.get_meta("last_tick")
     reviews = [i for i in app.queue.items() if i.review and i.status.value != "archived"]
+    channels = channel_states(app.settings)
+    disabled = {name: why for name, why in channels.items() if why.startswith("disabled")}
+    broken = app.queue.problems()
     data = {
         "status": "degraded" if found else "ok",
         "problems": [p.as_dict() for p in found],
         "last_tick": last_tick,
+        "channels": channels,
+        "queue_problems": [str(p) for p in broken],
         "counts": counts,
         "recent": [_pub(p) for p in recent],
         "failed": [_pub(p) for p in failed],
@@ -216,7 +231,7 @@ def status_cmd(app: App, limit: int, as_json: bool) -> int:
         "runs": [{"campaign": r.campaign, "slot": r.slot.isoformat(), "state": r.state.value,
                   "note": r.note} for r in runs],
     }
-    waiting = bool(unconfirmed or blocked or found)
+    waiting = bool(unconfirmed or blocked or found or disabled or broken)
     if as_json:
         print_json(data)
         return EXIT_CHECK_FAILED if waiting else 0
@@ -244,6 +259,12 @@ def status_cmd(app: App, limit: int, as_json: bool) -> int:
         print_table(["item", "channel", "why"],
                     ([p["item"], p["channel"], p["error"]] for p in data["waiting"]["blocked"]),
                     title="Blocked by the guard: edit the item (or record a guard_override)")
+    if broken:
+        print_table(["file:line", "problem"], ([f"{p.path}:{p.line}", p.message] for p in broken),
+                    title="Queue files that cannot be used until fixed")
+    if disabled:
+        print_table(["channel", "why"], sorted(disabled.items()),
+                    title="Disabled channels: nothing is sent through them until fixed")
     if reviews:
         print_table(["item", "status", "review note"],
                     ([r["item"], r["status"], r["review"]] for r in data["waiting"]["review"]),

@@ -13,11 +13,37 @@ from typing import Any
 import yaml
 
 try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+    _Base: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
 
 FENCE = "---"
+#: a queue file larger than this is refused unread (an item is a few kilobytes)
+MAX_FILE_BYTES = 512 * 1024
+#: the longest a single front-matter value may be, in characters
+MAX_VALUE_CHARS = 20_000
+#: how deep lists and mappings may nest in front matter
+MAX_DEPTH = 20
+
+
+class _ValueError(Exception):
+    """A value that YAML parsed but could not build (``2026-02-30``, ``!!int abc``)."""
+
+    def __init__(self, node: yaml.Node, exc: BaseException):
+        self.node = node
+        self.exc = exc
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """The safe loader, with the node's line attached to any error building a value."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (_ValueError, yaml.MarkedYAMLError):
+            raise
+        except Exception as exc:  # any constructor failure is the file's problem
+            raise _ValueError(node, exc) from None
 
 
 class FrontMatterError(ValueError):
@@ -56,8 +82,22 @@ def split(text: str) -> Document:
                                            "after the last field")
     yaml_text = "\n".join(lines[1:end])
     try:
-        node = yaml.compose(yaml_text, Loader=_Loader)
-        meta = yaml.load(yaml_text, Loader=_Loader) if node is not None else {}
+        _refuse_aliases(yaml_text)
+        loader = _Loader(yaml_text)
+        try:
+            node = loader.get_single_node()
+            _check_node(node)
+            meta = loader.construct_document(node) if node is not None else {}
+        finally:
+            loader.dispose()
+    except _ValueError as exc:
+        line = exc.node.start_mark.line + 2
+        value = str(exc.node.value)[:60] if isinstance(exc.node, yaml.ScalarNode) else ""
+        tag = exc.node.tag.rsplit(":", 1)[-1]
+        why = f" ({exc.exc})" if isinstance(exc.exc, ValueError) else ""
+        raise FrontMatterError(line, f"{value!r} is not a valid {tag}{why}; write "
+                               "the value in quotes to keep it as text, or correct it"
+                               ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         # An unclosed bracket or quote is only noticed at the end: point at where it opened.
@@ -68,6 +108,9 @@ def split(text: str) -> Document:
         raise FrontMatterError(line, f"front matter is not valid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(2, f"front matter is not valid YAML: {exc}") from None
+    except RecursionError:
+        raise FrontMatterError(2, f"front matter nests deeper than {MAX_DEPTH} levels"
+                               ) from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict) or not isinstance(node, yaml.MappingNode | type(None)):
@@ -78,6 +121,39 @@ def split(text: str) -> Document:
             key_lines[str(key_node.value)] = key_node.start_mark.line + 2
     body = "\n".join(lines[end + 1:])
     return Document(meta=meta, key_lines=key_lines, body=body.strip("\n"), body_line=end + 2)
+
+
+def _refuse_aliases(yaml_text: str) -> None:
+    """Refuse anchors (``&a``) and aliases (``*a``) before anything is built.
+
+    An alias is a reference, so a few hundred bytes can expand to gigabytes
+    ("billion laughs"); queue files have no use for them.
+    """
+    for event in yaml.parse(yaml_text, Loader=_Base):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise FrontMatterError(event.start_mark.line + 2, "YAML anchors and aliases "
+                                   "(&name, *name) are not allowed in a queue file: write "
+                                   "each value out")
+
+
+def _check_node(node: yaml.Node | None) -> None:
+    """Refuse values longer than :data:`MAX_VALUE_CHARS` and nesting beyond MAX_DEPTH."""
+    stack = [(node, 1)] if node is not None else []
+    while stack:
+        current, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise FrontMatterError(current.start_mark.line + 2, "front matter nests deeper "
+                                   f"than {MAX_DEPTH} levels")
+        if isinstance(current, yaml.ScalarNode):
+            if len(current.value) > MAX_VALUE_CHARS:
+                raise FrontMatterError(current.start_mark.line + 2, "a value is "
+                                       f"{len(current.value):,} characters long; at most "
+                                       f"{MAX_VALUE_CHARS:,} are allowed")
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in current.value)
+        elif isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                stack.extend(((key, depth + 1), (value, depth + 1)))
 
 
 def dump(meta: Mapping[str, Any], body: str) -> str:

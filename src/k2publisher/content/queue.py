@@ -12,14 +12,14 @@ from __future__ import annotations
 import os
 import pickle
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from k2publisher.content.frontmatter import FrontMatterError, split
+from k2publisher.content.frontmatter import MAX_FILE_BYTES, FrontMatterError, split
 from k2publisher.content.schema import Problem, parse_item
 from k2publisher.errors import ItemNotFoundError, QueueFileError
+from k2publisher.files import write_atomic
 from k2publisher.models import Item, Kind, Status
 
 _INDEX_VERSION = 1
@@ -44,6 +44,10 @@ class LoadResult:
 def read_item(path: Path) -> tuple[Item | None, list[Problem]]:
     """Parse one queue file into an item and its problems; never raises for bad content."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [Problem(str(path), 1, f"file is {size:,} bytes; a queue file may "
+                                  f"be at most {MAX_FILE_BYTES:,} (split it into items)")]
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         return None, [Problem(str(path), 1, f"not UTF-8 text ({exc.reason}); save it as UTF-8")]
@@ -53,7 +57,11 @@ def read_item(path: Path) -> tuple[Item | None, list[Problem]]:
         doc = split(text)
     except FrontMatterError as exc:
         return None, [Problem(str(path), exc.line, exc.message)]
-    return parse_item(doc, path)
+    try:
+        return parse_item(doc, path)
+    except Exception as exc:  # a bad file is data, never a crash of whoever loads the queue
+        return None, [Problem(str(path), 1, f"cannot read this item ({type(exc).__name__}: "
+                              f"{exc}); check its front matter")]
 
 
 def load_item(path: Path) -> Item:
@@ -148,12 +156,9 @@ class Queue:
 
     def _write_index(self) -> None:
         assert self.index_path is not None
-        self.index_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.index_path.parent, prefix=".queue-index.")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump((_INDEX_VERSION, str(self.root.resolve()), self._entries), fh,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.index_path)
+        write_atomic(self.index_path, pickle.dumps(
+            (_INDEX_VERSION, str(self.root.resolve()), self._entries),
+            protocol=pickle.HIGHEST_PROTOCOL), private=True)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -194,16 +199,3 @@ class Queue:
             raise QueueFileError(item.path, 1, "no 'status:' line to change")
         write_atomic(item.path, new)
         return load_item(item.path)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and a rename (never half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -15,7 +15,7 @@ import hashlib
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -59,24 +59,12 @@ class RetryPolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings | None) -> RetryPolicy:
-        """The policy from ``[delivery]`` (defaults for missing keys); ConfigError if wrong."""
-        table: Mapping[str, Any] = settings.section("delivery") if settings else {}
-        values: dict[str, Any] = {}
-        for name, default in cls().__dict__.items():
-            if name not in table:
-                continue
-            value = table[name]
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ConfigError(f"[delivery] {name} must be a number >= 0, "
-                                  f"not {value!r} (default {default})",
-                                  settings.config_path if settings else None)
-            values[name] = type(default)(value)
-        unknown = sorted(set(table) - set(cls().__dict__))
-        if unknown:
-            raise ConfigError(f"[delivery] has unknown setting(s) {', '.join(unknown)}; known: "
-                              + ", ".join(cls().__dict__), settings.config_path if settings
-                              else None)
-        return cls(**values)
+        """The policy from ``[delivery]``, as typed and checked by the settings schema."""
+        if settings is None:
+            return cls()
+        typed = settings.typed.delivery
+        return cls(**{name: type(default)(getattr(typed, name))
+                      for name, default in cls().__dict__.items() if hasattr(typed, name)})
 
     def backoff_ceiling(self, attempt: int) -> float:
         """The upper bound of the wait after failed attempt number ``attempt`` (1-based)."""

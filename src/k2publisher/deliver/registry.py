@@ -16,7 +16,7 @@ from typing import Any
 
 from k2publisher.abc import Channel
 from k2publisher.deliver.core import ChannelContext, RetryPolicy
-from k2publisher.errors import ChannelLookupError, ConfigError
+from k2publisher.errors import ChannelLookupError, ConfigError, K2Error, MissingSecretError
 from k2publisher.redact import MASK, mask, register
 from k2publisher.settings import SECRET_KEYS, Settings
 
@@ -95,6 +95,11 @@ def load_channel(name: str, settings: Settings, context: ChannelContext | None =
                                  + (", ".join(sorted(configs)) or "none")
                                  + " (add a [channels.NAME] table with type = \"...\")")
     options = configs[name]
+    unset = settings.unset(f"channels.{name}.")
+    if unset:
+        first = next(iter(unset.values()))[0].split(".")
+        raise MissingSecretError(f"channel {name!r}", unset, settings.root,
+                                 *settings.where(*first))
     if not options.get("type"):
         raise ConfigError(f"[channels.{name}] needs type = \"...\"; installed types: "
                           + ", ".join(sorted(channel_types())), settings.config_path)
@@ -109,3 +114,24 @@ def load_channel(name: str, settings: Settings, context: ChannelContext | None =
     if context is None:
         context = ChannelContext(settings=settings, policy=RetryPolicy.from_settings(settings))
     return cls(name, options, context)
+
+
+def channel_states(settings: Settings) -> dict[str, str]:
+    """Each configured channel's state: ``ok``, ``off`` (``enabled = false``), or
+    ``disabled: <why>`` when it cannot be built (an unset secret, a missing setting)."""
+    out: dict[str, str] = {}
+    for name, options in channel_configs(settings).items():
+        if options.get("enabled", True) is False:
+            out[name] = "off"
+            continue
+        try:
+            cls = channel_type(str(options.get("type", "")))
+            unset = settings.unset(f"channels.{name}.")
+            if unset:
+                out[name] = "disabled: " + MissingSecretError(name, unset, settings.root).reason
+                continue
+            missing = [p for p in problems(name, options, cls) if " needs " in p]
+            out[name] = f"disabled: {'; '.join(missing)}" if missing else "ok"
+        except K2Error as exc:
+            out[name] = f"disabled: {getattr(exc, 'message', exc)}"
+    return out

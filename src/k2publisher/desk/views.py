@@ -80,11 +80,13 @@ def single_length(renderer: Renderer, item: Item, profile_name: str) -> int:
     profile = PROFILES[profile_name]
     composer = SocialComposer(renderer.env, renderer.rules, item, profile,
                               renderer.item_url(item), hashtags(item.tags, renderer.max_tags))
-    tagged = composer.post([composer.body()], 0, 1, link=True, tags=composer.tags)
+    units = composer.units()
+    whole = [" ".join(units)] if units else []   # as compose() tries it before splitting
+    tagged = composer.post(whole, 0, 1, link=True, tags=composer.tags)
     if fits(tagged.text, profile):
         return count(tagged.text, profile.counter)
     # hashtags are the first sacrifice: past the limit without them, the post is split
-    bare = composer.post([composer.body()], 0, 1, link=True, tags=())
+    bare = composer.post(whole, 0, 1, link=True, tags=())
     return count(bare.text, profile.counter)
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from k2publisher.settings import (
     Settings,
     find_config,
     load_settings,
+    read_config_text,
     toml_error_line,
 )
 
@@ -106,11 +106,9 @@ def open_site(config: str | None = None, *, queue_dir: str | None = None,
     raw: dict[str, Any] = {}
     if path is not None:
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            raw = tomllib.loads(read_config_text(path))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"not valid TOML: {exc}", path, toml_error_line(exc)) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read the config: {exc}", path) from None
     env = dict(environ if environ is not None else os.environ)
     root = path.resolve().parent if path else Path.cwd()
     root = root.parent if root.name == "config" else root
@@ -130,12 +128,6 @@ def open_site(config: str | None = None, *, queue_dir: str | None = None,
 def where_of(settings: Settings) -> str:
     """The config file's name for messages ("the config" when running on defaults)."""
     return str(settings.config_path) if settings.config_path else "the config"
-
-
-def suggest(word: str, choices: Iterable[str]) -> str:
-    """`` (did you mean `x`?)`` for the closest of ``choices``, or "" when none is close."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 def installed_channel_types() -> Mapping[str, type]:

@@ -13,7 +13,6 @@ from k2publisher.doctor.base import (
     Check,
     Site,
     installed_channel_types,
-    suggest,
     where_of,
 )
 from k2publisher.errors import K2Error
@@ -21,6 +20,7 @@ from k2publisher.render.counting import mastodon_links
 from k2publisher.settings import (
     DEFAULTS,
 )
+from k2publisher.settings_schema import suggest
 
 #: top-level names that never reach the public internet (RFC 6761, RFC 8375, ICANN .internal)
 LOCAL_SUFFIXES = frozenset({"localhost", "local", "internal", "test", "example", "invalid",

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from k2publisher.doctor.base import EARLIEST_YEAR, Check, Site, suggest, writable_dir
+from k2publisher.doctor.base import EARLIEST_YEAR, Check, Site, writable_dir
+from k2publisher.settings_schema import suggest
 
 
 def _schemas() -> dict[str, int]:

@@ -22,6 +22,7 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from k2publisher import redact
 from k2publisher.errors import ConfigError, TokenError
+from k2publisher.files import private_dir
 from k2publisher.settings import DEFAULTS, Settings
 
 KEY_FILE = "newsletter-secret.key"
@@ -47,7 +48,7 @@ def load_secret(settings: Settings) -> str:
 
 
 def _read_or_create(path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

@@ -97,6 +97,7 @@ class PreviewApp:
         secrets = self.settings.secrets()
         html = _PAGES.get_template("page.html").render(
             item=item, items=items, previews=previews, error=mask(error, secrets),
+            broken=self.queue.problems(),
             mask=lambda text: mask(text, secrets), site=self.settings.site)
         return Response(html, mimetype="text/html")
 

@@ -33,7 +33,7 @@ from k2publisher.record.ledger import Ledger, PublicationRow, iso, utcnow
 from k2publisher.redact import mask
 from k2publisher.render.escaping import ESCAPERS, plain
 from k2publisher.render.profiles import get_profile
-from k2publisher.settings import DEFAULTS, Settings
+from k2publisher.settings import Settings
 
 log = logging.getLogger("k2publisher.alerts")
 #: a short retry budget: an alert must not hold the delivery worker for long
@@ -46,12 +46,12 @@ class Alerts:
 
     def __init__(self, settings: Settings, ledger: Ledger, *,
                  clock: Callable[[], datetime] = utcnow):
-        table = {**DEFAULTS["alerts"], **settings.section("alerts")}
+        table = settings.typed.alerts
         self.settings = settings
         self.ledger = ledger
         self.clock = clock
-        self.names = [str(n) for n in table["channels"]]
-        self.per_hour = int(table["per_hour"])
+        self.names = list(table.channels)
+        self.per_hour = table.per_hour
         self.site = str(settings.site.get("name") or settings.root.name)
         self._pipeline: Pipeline | None = None
 

@@ -207,7 +207,7 @@ def load_campaigns(settings: Settings, *, include_disabled: bool = False) -> lis
             campaign = parse_campaign(name, raw, default_timezone=default_tz,
                                       known_channels=known)
         except ConfigError as exc:
-            raise ConfigError(exc.message, settings.config_path) from None
+            raise ConfigError(exc.message, *settings.where("campaigns", name)) from None
         if campaign.enabled or include_disabled:
             out.append(campaign)
     return out

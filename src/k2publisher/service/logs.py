@@ -40,7 +40,8 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         """The record as one text line (plus a traceback, if any)."""
         when = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        line = f"{when} {record.levelname} {record.getMessage()}"
+        name = "" if record.name.startswith("k2publisher") else f"{record.name}: "
+        line = f"{when} {record.levelname} {name}{record.getMessage()}"
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line
@@ -66,15 +67,41 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False, default=str)
 
 
+class RedactingHandler(logging.StreamHandler):
+    """Writes each record to the current ``sys.stderr`` (or a given stream), masked.
+
+    Masking the formatted text, not only the message, covers the arguments, the traceback
+    and any third-party logger (urllib3 logs request URLs, oauthlib the signed parameters).
+    """
+
+    def __init__(self, stream: TextIO | None = None):
+        super().__init__(stream)
+        self._fixed = stream
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write the masked record to the stream (``sys.stderr`` as it is now by default)."""
+        self.stream = self._fixed or sys.stderr  # a test's or a redirect's stderr
+        super().emit(record)
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The formatted record with every secret masked."""
+        return mask(super().format(record))
+
+
 def setup(log_format: str = "text", *, level: int = logging.INFO,
           stream: TextIO | None = None) -> logging.Handler:
-    """Route every k2publisher log record to one handler in the chosen format."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    """Route every log record (ours and third parties') to one masked handler.
+
+    Called for every command by the CLI, and again by ``run`` with its ``--log-format``;
+    it replaces the handler an earlier call installed and leaves other handlers alone.
+    """
+    handler = RedactingHandler(stream)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
-        root.removeHandler(old)
+        if isinstance(old, RedactingHandler) or type(old) is logging.StreamHandler:
+            root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
     # APScheduler's own chatter (job added, executed ...) only at warning and above

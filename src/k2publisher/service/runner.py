@@ -120,12 +120,11 @@ def next_slot(service: Service) -> str:
 
 def _serve(settings: Settings, service: Service, stop: threading.Event, host: str | None,
            port: int | None) -> None:
-    server_cfg = settings.section("server")
-    host = host or str(server_cfg["host"])
-    port = int(port if port is not None else server_cfg["port"])
+    host = host or settings.typed.server.host
+    port = port if port is not None else settings.typed.server.port
     try:
         web = Server(make_app(settings, health=service.health), host=host, port=port,
-                     trusted_proxy=str(server_cfg["trusted_proxy"]))
+                     trusted_proxy=settings.typed.server.trusted_proxy)
     except OSError as exc:
         service.close()
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror} (is another "

@@ -312,9 +312,10 @@ class Service:
         return out
 
     def health(self) -> dict[str, Any]:
-        """What ``/healthz`` reports: scheduler state, last tick, ledger counts, and
-        ``status: degraded`` with the reasons while :func:`~k2publisher.service.health.problems`
-        finds any."""
+        """What ``/healthz`` reports: scheduler state, last tick, ledger counts, channel states,
+        queue problems, and ``status: degraded`` with the reasons while
+        :func:`~k2publisher.service.health.problems` finds any."""
+        from k2publisher.deliver.registry import channel_states
         from k2publisher.service.health import problems
 
         running = bool(self.scheduler and self.scheduler.running)
@@ -330,6 +331,8 @@ class Service:
                               for name, t in self.next_runs().items()},
             },
             "ledger": self.ledger.counts(),
+            "channels": channel_states(self.settings),
+            "queue_problems": [str(p) for p in self.queue.problems()],
         }
 
     def request_stop(self) -> None:

@@ -38,6 +38,8 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 FEED_TYPES = {"feed.xml": "application/rss+xml; charset=utf-8",
               "atom.xml": "application/atom+xml; charset=utf-8"}
 NEWSLETTER_PREFIXES = ("/subscribe", "/confirm/", "/unsubscribe/")
+#: seconds waitress's select() sleeps when idle (an int: waitress parses it with int())
+IDLE_LOOP_SECONDS = 1
 
 
 def load_newsletter(settings: Settings) -> WSGIApp | None:
@@ -135,6 +137,15 @@ class PublicApp:
             if scheduler.get("running") is False:
                 data["status"] = "stopped"
                 status = 503
+            disabled = [f"channel {name} {why}" for name, why in
+                        sorted((data.get("channels") or {}).items())
+                        if why.startswith("disabled")]
+            broken = [f"queue file {p}" for p in data.get("queue_problems") or []]
+            disabled += broken
+            if disabled:
+                data.setdefault("reasons", []).extend(disabled)
+                if data["status"] == "ok":
+                    data["status"] = "degraded"
         data["newsletter"] = self.newsletter is not None
         return Response(json.dumps(data, indent=2), status=status,
                         content_type="application/json", headers={"Cache-Control": "no-store"})
@@ -207,7 +218,9 @@ class Server:
             if trusted_proxy else {}
         self._server = create_server(app, host=host, port=port, threads=threads,
                                      ident="k2publisher", clear_untrusted_proxy_headers=True,
-                                     asyncore_loop_timeout=0.2,  # how soon stop() is noticed
+                                     # waitress reads this with int(): whole seconds only
+                                     # (0.2 became 0, a busy loop); stop() wakes it anyway
+                                     asyncore_loop_timeout=IDLE_LOOP_SECONDS,
                                      **proxy)
         self.host = host
         self.port = int(getattr(self._server, "effective_port", port))
@@ -232,8 +245,18 @@ class Server:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop accepting connections, finish the requests in progress, end the thread."""
         server = self._server
-        for channel in list(server._map.values()):  # close listeners and open connections
-            channel.close()
+
+        def close_all() -> None:  # in the loop's own thread, woken by the trigger
+            for channel in list(server._map.values()):
+                channel.close()
+
+        try:
+            server.trigger.pull_trigger(close_all)
+        except OSError:
+            close_all()
+        if self._thread is not None:
+            self._thread.join(IDLE_LOOP_SECONDS + 1)
+        close_all()
         server.task_dispatcher.shutdown(timeout=timeout)
         if self._thread is not None:
             self._thread.join(timeout)

@@ -24,8 +24,9 @@ from typing import Any
 from k2publisher.content.cleaning.chrome import Stripped
 from k2publisher.content.cleaning.citations import PageEvidence, clean_citations
 from k2publisher.content.frontmatter import FrontMatterError, dump, split
-from k2publisher.content.queue import Queue, write_atomic
+from k2publisher.content.queue import Queue
 from k2publisher.content.schema import SUMMARY_MAX
+from k2publisher.files import write_atomic
 from k2publisher.models import Evidence, Kind
 
 HASH_FIELD = "upstream_hash"

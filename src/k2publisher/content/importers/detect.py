@@ -8,7 +8,8 @@ from pathlib import Path
 
 from k2publisher.content.importers.article import import_article
 from k2publisher.content.importers.base import ImportedItem, PageNotes
-from k2publisher.content.importers.feed import fetch, import_feed, looks_like_feed
+from k2publisher.content.importers.feed import import_feed, looks_like_feed
+from k2publisher.content.importers.fetch import fetch
 from k2publisher.content.importers.html import import_html
 from k2publisher.content.importers.markdown import import_markdown
 from k2publisher.content.importers.monograph import import_monograph, looks_like_monograph

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import feedparser
-import requests
 
 from k2publisher.content.importers.base import ImportedItem, slugify
 from k2publisher.content.importers.html import html_to_markdown
@@ -20,18 +19,6 @@ from k2publisher.content.importers.markdown import import_markdown
 from k2publisher.errors import ImportSourceError
 
 FEED_REVIEW = "imported from a feed: check the supplement, kind, title and summary"
-TIMEOUT = 20.0
-
-
-def fetch(url: str, *, timeout: float = TIMEOUT) -> bytes:
-    """The body at ``url``; raises :class:`ImportSourceError` on any network failure."""
-    try:
-        response = requests.get(url, timeout=timeout,
-                                headers={"User-Agent": "k2publisher-importer/1"})
-        response.raise_for_status()
-    except requests.RequestException as exc:
-        raise ImportSourceError(f"cannot fetch {url}: {exc}") from None
-    return response.content
 
 
 def looks_like_feed(data: str | bytes) -> bool:

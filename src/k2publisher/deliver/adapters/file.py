@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 
 from k2publisher.abc import Channel
-from k2publisher.content.queue import write_atomic
 from k2publisher.errors import PermanentDeliveryError
+from k2publisher.files import write_atomic
 from k2publisher.models import PartReceipt, Rendering
 
 
