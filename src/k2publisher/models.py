@@ -115,6 +115,23 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Media:
+    """An image attached to a post: its bytes, what it says (``text``, which the guard
+    checks like any text) and its alt text (which says the same)."""
+
+    data: bytes
+    mime: str
+    alt: str
+    text: str
+    width: int = 0
+    height: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "alt", nfc(self.alt))
+        object.__setattr__(self, "text", nfc(self.text))
+
+
+@dataclass(frozen=True)
 class Part:
     """One piece of a rendering a reader sees on its own: a post in a thread, an email body."""
 
@@ -122,6 +139,8 @@ class Part:
     html: str | None = None
     facets: tuple[Mapping[str, Any], ...] = ()
     disclaimers: tuple[str, ...] = ()
+    #: images attached to this post (an image card on the first post)
+    media: tuple[Media, ...] = ()
 
     def __post_init__(self) -> None:
         text = nfc(self.text)
@@ -137,8 +156,8 @@ class Part:
 class Document:
     """A whole public file a channel writes (a feed, an archive page), built by the pipeline.
 
-    ``path`` is relative to the channel's folder; ``family`` is ``feed`` (RSS/Atom XML) or
-    ``web`` (an HTML page); ``item_ids`` are the items it shows.
+    ``path`` is relative to the channel's folder; ``family`` is ``feed`` (RSS/Atom XML),
+    ``json`` (JSON Feed) or ``web`` (an HTML page); ``item_ids`` are the items it shows.
     """
 
     path: str

@@ -53,6 +53,7 @@ DEFAULTS: dict[str, Any] = {
         "feed_items": 30,
         "hashtags": 3,
         "text_width": 76,
+        "images": False,             # an image card (PNG + alt text) on each social post
     },
     "feeds": {
         "hub": "",                   # WebSub hub announced in every feed and pinged on publish

@@ -45,6 +45,8 @@ DOCS: dict[str, str] = {
     "render.feed_items": "How many of the newest entries the RSS and Atom feeds keep.",
     "render.hashtags": "At most this many tags become hashtags in a social post.",
     "render.text_width": "Line width of the plain-text part of emails.",
+    "render.images": "Attach an image card (title, key point and its disclaimer drawn in, "
+                     "with alt text) to the first post on Mastodon, Bluesky, X and Telegram.",
     "feeds": "The RSS, Atom and JSON feeds in the public folder.",
     "feeds.hub": "WebSub hub URL (e.g. https://pubsubhubbub.appspot.com/): announced as "
                  "<link rel=\"hub\"> in every feed and pinged after each publish, so readers "

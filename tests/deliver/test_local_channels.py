@@ -245,3 +245,45 @@ def test_cli_check_and_dry_run_of_an_http_channel(site, run_cli, network):
     assert "Authorization: Bearer ****" in out and "Idempotency-Key: " in out
     assert "tokenSecretValue" not in out
     assert not network.to("/api/v1/statuses")
+
+
+def test_publishing_writes_json_and_per_tag_feeds_and_pings_the_websub_hub(site, network):
+    network.route("/hub", lambda seen, n: json_reply({}, 204))
+    (site / "config").mkdir()
+    (site / "config" / "k2publisher.toml").write_text(
+        f'[feeds]\nhub = "{network.base}/hub"\n', encoding="utf-8")
+    settings = load_settings(site / "config" / "k2publisher.toml", environ={})
+    with Publisher(settings, sleep=pytest.fail) as p:
+        p.publish(ITEM, "feed")
+        tags = p.queue.get(ITEM).tags
+    public = site / "public"
+    data = json.loads((public / "feed.json").read_text(encoding="utf-8"))
+    assert data["version"] == "https://jsonfeed.org/version/1.1" and len(data["items"]) == 1
+    assert data["hubs"] == [{"type": "WebSub", "url": f"{network.base}/hub"}]
+    for name in ("feed.xml", "atom.xml"):
+        parsed = feedparser.parse((public / name).read_bytes())
+        assert f"{network.base}/hub" in {link.href for link in parsed.feed.links
+                                         if link.rel == "hub"}
+    slug = re.sub(r"[^a-z0-9]+", "-", tags[0].lower()).strip("-")
+    tag_feed = feedparser.parse((public / "tags" / slug / "atom.xml").read_bytes())
+    assert not tag_feed.bozo and len(tag_feed.entries) == 1
+    pings = network.to("/hub")
+    topics = [dict(p.body.decode().split("&")[i].split("=", 1) for i in range(2))
+              for p in pings]
+    assert all(t["hub.mode"] == "publish" for t in topics)
+    urls = {t["hub.url"] for t in topics}
+    assert "http%3A%2F%2F127.0.0.1%3A8025%2Ffeed.xml" in urls
+    assert f"http%3A%2F%2F127.0.0.1%3A8025%2Ftags%2F{slug}%2Ffeed.json" in urls
+    assert len(pings) == 3 * (1 + len(tags))
+
+
+def test_a_failing_hub_is_logged_and_the_publish_stands(site, network, caplog):
+    network.route("/hub", lambda seen, n: json_reply({"error": "down"}, 503))
+    (site / "config").mkdir()
+    (site / "config" / "k2publisher.toml").write_text(
+        f'[feeds]\nhub = "{network.base}/hub"\n', encoding="utf-8")
+    settings = load_settings(site / "config" / "k2publisher.toml", environ={})
+    with Publisher(settings, sleep=pytest.fail) as p:
+        receipt = p.publish(ITEM, "feed")
+    assert receipt.parts and (site / "public" / "feed.json").is_file()
+    assert any("answered 503" in r.getMessage() for r in caplog.records)

@@ -28,6 +28,8 @@ def test_json_lists_every_configured_channel_and_social_profile(run_cli, site: P
         base = {"channel", "format", "parts", "lengths", "limit", "disclaimers", "guard"}
         extra = {"subject", "html", "text"} if r["format"] == "email" else (
             {"dropped"} if r["format"] == "social" else set())
+        if r["channel"] == "x":                # a network that charges per post
+            extra |= {"link_placement", "costs_usd"}
         assert set(r) == base | extra
         assert set(r["guard"]) == {"ok", "problems"}
         assert len(r["parts"]) == len(r["lengths"])
@@ -56,7 +58,7 @@ def test_terminal_output_shows_lengths_disclaimers_and_verdicts(run_cli, site: P
     code, out, _ = run_cli("preview", ITEM, "--channel", "x", "--channel", "email", cwd=site)
     assert code == 0
     assert "== x (x, social): guard ok" in out
-    assert "/280, counted as x_weighted]" in out
+    assert "/280, counted as x_weighted, $0.200]" in out         # X charges per post
     assert "disclaimers: " in out and "subject: " in out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from html import unescape
@@ -13,6 +14,7 @@ from render_helpers import make_item, make_settings, shipped_items
 
 from k2publisher.errors import TemplateError
 from k2publisher.guard.check import check
+from k2publisher.guard.disclaimers import DisclaimerRules
 from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Evidence, Item
 from k2publisher.render.counting import count, fits
 from k2publisher.render.profiles import PROFILES
@@ -350,3 +352,34 @@ def test_atom_updated_is_distinct_for_entries_in_the_same_second(renderer: Rende
     _, atom = renderer.feeds(entries)
     updated = [e.updated for e in feedparser.parse(atom).entries]
     assert len(set(updated)) == 3 and sorted(updated, reverse=True) == updated
+
+
+def test_json_feed_and_per_tag_feeds_parse_and_agree(tmp_path: Path) -> None:
+    renderer = Renderer(make_settings(tmp_path, feeds={"hub": "https://hub.example.org/"}),
+                        DisclaimerRules.load())
+    moment = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    entries = [(make_item(id="vitamin-k2/a", title="A & <b>", tags=("bone", "Vitamin K2")),
+                moment), (make_item(id="vitamin-k2/b", title="B", tags=("heart",)),
+                          moment + timedelta(seconds=1))]
+    site = renderer.feed_set(entries)
+    data = json.loads(site["feed.json"])
+    # JSON Feed 1.1's required fields (jsonfeed.org/version/1.1): version, title, items with id
+    assert data["version"] == "https://jsonfeed.org/version/1.1" and data["title"]
+    assert [i["title"] for i in data["items"]] == ["B", "A & <b>"]
+    assert all(isinstance(i["id"], str) and i["id"] and i["content_html"]
+               and i["date_published"] for i in data["items"])
+    assert all(datetime.fromisoformat(i["date_published"]).tzinfo for i in data["items"])
+    assert data["hubs"] == [{"type": "WebSub", "url": "https://hub.example.org/"}]
+    assert data["feed_url"] == "http://127.0.0.1:8025/feed.json"
+    assert data["items"][1]["tags"] == ["bone", "Vitamin K2"]
+    tags = renderer.tag_feed_sets(entries)
+    assert set(tags) == {f"tags/{slug}/{name}" for slug in ("bone", "vitamin-k2", "heart")
+                         for name in ("feed.xml", "atom.xml", "feed.json")}
+    bone = feedparser.parse(tags["tags/bone/atom.xml"])
+    assert [e.title for e in bone.entries] == ["A & <b>"] and not bone.bozo
+    assert bone.feed.id == "http://127.0.0.1:8025/tags/bone/"
+    assert feedparser.parse(site["atom.xml"]).feed.id == "http://127.0.0.1:8025/"
+    heart = feedparser.parse(tags["tags/heart/feed.xml"])
+    assert [e.title for e in heart.entries] == ["B"]
+    assert any(link.rel == "self" and link.href.endswith("/tags/heart/feed.xml")
+               for link in heart.feed.links)

@@ -165,6 +165,28 @@ def test_unsubscribe_get_never_unsubscribes_with_the_real_newsletter(site: Setti
         assert ledger.counts()["deliveries"]["sent"] == 0
 
 
+def test_json_and_tag_feeds_and_the_styled_root_page_are_served(site: Settings,
+                                                                tmp_path: Path) -> None:
+    public = tmp_path / "public"
+    (public / "feed.json").write_text('{"version": "https://jsonfeed.org/version/1.1"}')
+    (public / "tags" / "bone").mkdir(parents=True)
+    (public / "tags" / "bone" / "atom.xml").write_text("<feed/>")
+    for url in serve(make_app(site, newsletter=False)):
+        feed = requests.get(f"{url}/feed.json", timeout=5)
+        assert feed.status_code == 200
+        assert feed.headers["Content-Type"].startswith("application/feed+json")
+        tag = requests.get(f"{url}/tags/bone/atom.xml", timeout=5)
+        assert tag.status_code == 200 and tag.headers["Content-Type"].startswith(
+            "application/atom+xml")
+        assert requests.get(f"{url}/tags/bone/secret.txt", timeout=5).status_code == 404
+        assert requests.get(f"{url}/tags/..%2F..%2Fsecret.txt/feed.xml",
+                            timeout=5).status_code == 404
+        home = requests.get(f"{url}/", timeout=5)
+        assert home.status_code == 200 and "<style>" in home.text
+        assert 'rel="alternate" type="application/feed+json"' in home.text
+        assert 'action="http://127.0.0.1:8025/subscribe"' in home.text
+
+
 def test_idle_server_sleeps_in_select(site: Settings) -> None:
     """An idle waitress loop costs next to no CPU (a 0 s select timeout spun a whole core)."""
     server = Server(make_app(site, newsletter=False), host="127.0.0.1", port=0).start()

@@ -45,14 +45,19 @@ def _show(p: Preview, secrets: list[str]) -> None:
     if r.family == "email":
         out.print(f"subject: {r.subject}\npreheader: {r.preheader}\n"
                   f"html: {r.extra.get('html_bytes', 0)} bytes", markup=False)
-    for n, (part, length) in enumerate(zip(r.parts, p.lengths, strict=True), 1):
+    costs = r.extra.get("costs") or [None] * len(r.parts)
+    for n, (part, length, cost) in enumerate(zip(r.parts, p.lengths, costs, strict=True), 1):
         limit = f"{length}/{r.limit}" if r.limit else f"{length}, no limit"
-        out.print(f"-- part {n}/{len(r.parts)}  [{limit}, counted as {r.counter}]", style="bold",
-                  markup=False)
+        price = f", ${cost:.3f}" if cost is not None else ""
+        out.print(f"-- part {n}/{len(r.parts)}  [{limit}, counted as {r.counter}{price}]",
+                  style="bold", markup=False)
         out.print(mask(part.text, secrets), markup=False)
     out.print(f"disclaimers: {', '.join(r.disclaimers) or '(none)'}", markup=False)
     for dropped in r.extra.get("dropped") or ():
         out.print(f"  could not fit: {mask(dropped, secrets)}", style="yellow", markup=False)
+    if r.extra.get("costs"):
+        out.print(f"link: {r.extra.get('link_placement', 'inline')}; cost: "
+                  f"${sum(r.extra['costs']):.3f} for {len(r.parts)} post(s)", markup=False)
     for problem in p.verdict.problems:
         out.print(f"  problem: {problem}", style="red", markup=False)
     for note in p.verdict.notes:

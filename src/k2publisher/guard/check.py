@@ -136,6 +136,10 @@ def _units(rendering: Rendering) -> tuple[list[Unit], list[str]]:
                               total=total))
             if part.html:
                 units.append(Unit(f"{label} html", part.html, i, html=True, total=total))
+            for n, media in enumerate(part.media, 1):
+                # an image card is read like a post: what it says, and its alt text
+                units.append(Unit(f"{label} image {n}", media.text, i, total=total))
+                units.append(Unit(f"{label} image {n} alt", media.alt, i, total=total))
         return units, ([] if total else ["no parts to send"])
     if family == "email":
         shape = [f"email has no {name} body" for name, body in

@@ -172,10 +172,11 @@ class NewsletterApp:
             "<p>If this address can subscribe, a message with a confirmation link is on its "
             "way. Click the link to finish; if nothing arrives, check your spam folder.</p>"))
 
-    def on_subscribe(self, request: Request) -> Response:
-        """GET: the form. POST: ask for a confirmation mail (same answer for every address)."""
-        if request.method == "GET":
-            return self._page("Subscribe", self._form())
+    def _posted_address(self, request: Request, title: str,
+                        form: Callable[[str, str], Markup]) -> str | Response:
+        """The posted address, normalised, or the answer that ends the request here: 429
+        over the per-IP limit, the form again for a malformed address, the usual page for a
+        filled honeypot or an address over its hourly limit."""
         wait = self.per_ip.hit(request.remote_addr or "unknown")
         if wait:
             return self._page("Too many requests", Markup(
@@ -183,15 +184,24 @@ class NewsletterApp:
                 {"Retry-After": str(int(wait) + 1)})
         address = request.form.get("email", "").strip()
         if request.form.get(HONEYPOT):
-            log.info("subscribe: honeypot filled, ignored")
+            log.info("%s: honeypot filled, ignored", request.path)
             return self._check_inbox()
         try:
             email = normalise(address)
         except AddressError:
-            return self._page("Subscribe", self._form(
+            return self._page(title, form(
                 address, "That does not look like an email address. Please check it."), 400)
         if self.per_address.hit(email):
             return self._check_inbox()
+        return email
+
+    def on_subscribe(self, request: Request) -> Response:
+        """GET: the form. POST: ask for a confirmation mail (same answer for every address)."""
+        if request.method == "GET":
+            return self._page("Subscribe", self._form())
+        email = self._posted_address(request, "Subscribe", self._form)
+        if isinstance(email, Response):
+            return email
         subscriber, nonce = self.subscribers.subscribe(email, Source.WEB,
                                                        detail=f"form from {request.remote_addr}")
         if nonce is None:
@@ -228,19 +238,9 @@ class NewsletterApp:
         """GET: the form. POST: a new link for a pending address (same answer for all)."""
         if request.method == "GET":
             return self._page("New confirmation link", self._resend_form())
-        wait = self.per_ip.hit(request.remote_addr or "unknown")
-        if wait:
-            return self._page("Too many requests", Markup(
-                "<p>Too many requests from your network. Please try again later.</p>"), 429,
-                {"Retry-After": str(int(wait) + 1)})
-        address = request.form.get("email", "").strip()
-        try:
-            email = normalise(address)
-        except AddressError:
-            return self._page("New confirmation link", self._resend_form(
-                address, "That does not look like an email address. Please check it."), 400)
-        if self.per_address.hit(email):
-            return self._check_inbox()
+        email = self._posted_address(request, "New confirmation link", self._resend_form)
+        if isinstance(email, Response):
+            return email
         subscriber = self.subscribers.find(email)
         nonce = self.subscribers.confirm_nonce(subscriber.id) \
             if subscriber is not None and subscriber.state == State.PENDING else None

@@ -1,17 +1,19 @@
 """The site's public documents: feeds and archive pages, built from the ledger and guarded.
 
-A site channel (``rss``) publishes documents, not a post: ``feed.xml``, ``atom.xml``,
+A site channel (``rss``) publishes documents, not a post: ``feed.xml``, ``atom.xml`` and
+``feed.json`` (JSON Feed 1.1) for the site and for each tag (``tags/<slug>/``),
 ``archive/<id>/index.html`` for every published item and ``archive/index.html``. The pipeline
 builds them from the ledger's sent publications on that channel plus the items being
 published now, and guards each one like any rendering: an archive page must carry its
 item's disclaimers and no blocked claim; so must every feed entry (summary and content, read
-back from the XML as a feed reader would); the index makes no blocked claim. The channel
+back from the XML or the JSON as a feed reader would); the index makes no blocked claim. The channel
 only writes the files it is handed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
@@ -56,9 +58,17 @@ def entries(sent: Sequence[tuple[str, datetime]], adding: Sequence[Item], now: d
 
 def build(renderer: object, published: Sequence[Entry]) -> list[Document]:
     """Every document of the site for ``published`` (newest first in feeds and the index)."""
-    rss, atom = renderer.feeds(published)  # type: ignore[attr-defined]
+    from k2publisher.render.renderer import tag_slug
+
     ids = tuple(item.id for item, _ in published)
-    docs = [Document("feed.xml", rss, "feed", ids), Document("atom.xml", atom, "feed", ids)]
+    feeds = {**renderer.feed_set(published),  # type: ignore[attr-defined]
+             **renderer.tag_feed_sets(published)}  # type: ignore[attr-defined]
+    docs = []
+    for path, content in feeds.items():
+        slug = path.split("/")[1] if path.startswith("tags/") else None
+        shown = ids if slug is None else tuple(
+            item.id for item, _ in published if any(tag_slug(t) == slug for t in item.tags))
+        docs.append(Document(path, content, "json" if path.endswith(".json") else "feed", shown))
     docs += [Document(f"archive/{item.id}/index.html",
                       renderer.archive_page(item, when),  # type: ignore[attr-defined]
                       "web", (item.id,)) for item, when in published]
@@ -83,6 +93,8 @@ def problems(documents: Sequence[Document], items: Sequence[Item], channel: str,
     for doc in documents:
         if doc.family == "feed":
             found += [f"{doc.path}: {p}" for p in xml_problems(doc.content)]
+        elif doc.family == "json":
+            found += [f"{doc.path}: {p}" for p in json_problems(doc.content)]
         for rendering, shown in _units(doc, by_id, channel):
             key = _key(rendering, shown)
             verdict = memo.get(key)
@@ -113,7 +125,8 @@ def _units(doc: Document, by_id: dict[str, Item], where: str
                            profile="web", family="web", parts=(Part(text="", html=doc.content),),
                            html=doc.content), shown)]
     units: list[tuple[Rendering, list[Item]]] = []
-    for entry_id, summary, content in feed_entries(doc.content):
+    read = json_feed_entries if doc.family == "json" else feed_entries
+    for entry_id, summary, content in read(doc.content):
         item = next((i for i in by_id.values() if entry_id.rstrip("/").endswith(
             f"/archive/{i.id}")), None)
         if item is None:
@@ -139,3 +152,26 @@ def feed_entries(xml: str) -> list[tuple[str, str, str]]:
         found.append((entry.findtext(f"{_ATOM}id") or "", entry.findtext(f"{_ATOM}summary") or "",
                       entry.findtext(f"{_ATOM}content") or ""))
     return found
+
+
+def json_problems(text: str) -> list[str]:
+    """What makes a JSON Feed unreadable: invalid JSON or no ``items`` list."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return [f"not valid JSON ({exc})"]
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        return ["not a JSON Feed: no 'items' list"]
+    return []
+
+
+def json_feed_entries(text: str) -> list[tuple[str, str, str]]:
+    """``(id, summary, content_html)`` of each JSON Feed item; nothing when it does not parse
+    (:func:`json_problems` reports that)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    items = data.get("items") if isinstance(data, dict) else None
+    return [(str(i.get("id", "")), str(i.get("summary", "")), str(i.get("content_html", "")))
+            for i in items or [] if isinstance(i, dict)]

@@ -58,6 +58,9 @@ class Preview:
             data.update(subject=r.subject, html=r.html, text=r.text)
         if r.family == "social":
             data["dropped"] = list(r.extra.get("dropped") or ())
+        if r.extra.get("costs"):
+            data.update(link_placement=r.extra.get("link_placement"),
+                        costs_usd=list(r.extra["costs"]))
         return data
 
 
@@ -154,5 +157,10 @@ def write_out(folder: Path, previews: Sequence[Preview], item: Item, pipeline: P
             data = p.as_json()
             data["facets"] = [list(part.facets) for part in p.rendering.parts]
             data["profile"] = p.rendering.profile
+            for n, media in enumerate(p.rendering.parts[0].media if p.rendering.parts else ()):
+                put(f"{p.target.channel}-card{n + 1}.png", media.data)
+                data.setdefault("images", []).append(
+                    {"file": f"{p.target.channel}-card{n + 1}.png", "alt": media.alt,
+                     "text": media.text})
             put(f"{p.target.channel}.json", json.dumps(data, indent=2, ensure_ascii=False))
     return written

@@ -66,6 +66,17 @@ def wrap(text: str, width: int = 76) -> str:
                          break_on_hyphens=False)
 
 
+def sender_line(site: dict[str, Any]) -> str:
+    """Who publishes, said once: the postal address, after the publisher's name unless the
+    address already starts with it (``K2 Notes, 1 Example Street`` not ``K2 Notes · K2 Notes,
+    1 Example Street``)."""
+    publisher = str(site.get("publisher") or site.get("name") or "").strip()
+    address = str(site.get("postal_address") or "").strip()
+    if not address or not publisher or address.lower().startswith(publisher.lower()):
+        return address or publisher
+    return f"{publisher} \u00b7 {address}"
+
+
 def make_environment(settings: Settings) -> jinja2.Environment:
     """The environment every renderer uses: user folder first, built-ins second."""
     user = settings.path("templates")
@@ -85,6 +96,7 @@ def make_environment(settings: Settings) -> jinja2.Environment:
     env.filters.update(rfc822=rfc822, rfc3339=rfc3339, xml_safe=strip_illegal_xml,
                        wrap=wrap, html_text=html_text, **FILTERS)
     env.globals["site"] = settings.site
+    env.globals["sender_line"] = sender_line
     return env
 
 

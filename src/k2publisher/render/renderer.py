@@ -10,8 +10,11 @@ the guard.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,15 +22,27 @@ import css_inline
 import jinja2
 
 from k2publisher.abc import DisclaimerSource
-from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Item, Part, Rendering
+from k2publisher.errors import ConfigError
+from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Item, Media, Part, Rendering
 from k2publisher.render.context import DisclaimerView, ItemView, build_view
-from k2publisher.render.environment import make_environment, render_template
-from k2publisher.render.profiles import Profile, get_profile
+from k2publisher.render.environment import make_environment, render_template, rfc3339
+from k2publisher.render.profiles import LINK_PLACEMENTS, Profile, get_profile, post_cost
 from k2publisher.render.social import SocialComposer, hashtags, tidy
+from k2publisher.render.splitting import sentences
 from k2publisher.render.xml import strip_illegal_xml
 from k2publisher.settings import Settings
 
 log = logging.getLogger(__name__)
+
+#: the three feed documents, for the whole site and for each tag
+FEED_FILES = ("feed.xml", "atom.xml", "feed.json")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def tag_slug(tag: str) -> str:
+    """The path segment of a tag's feeds: ``Vitamin K2`` -> ``vitamin-k2``."""
+    return _NOT_SLUG.sub("-", tag.lower()).strip("-")
+
 
 #: Gmail clips HTML bodies above about 102 KB; stay under 100 KB
 EMAIL_HTML_BUDGET = 100 * 1024
@@ -50,6 +65,7 @@ class Renderer:
         self.width = int(opts["text_width"])
         self.max_tags = int(opts["hashtags"])
         self.feed_items = int(opts["feed_items"])
+        self.images = bool(opts["images"])
         self._inliner = css_inline.CSSInliner(keep_at_rules=True,
                                               load_remote_stylesheets=False)
 
@@ -156,34 +172,108 @@ class Renderer:
 
     def feeds(self, entries: Sequence[tuple[Item, datetime]]) -> tuple[str, str]:
         """The RSS 2.0 and Atom 1.0 documents for published ``entries`` (newest first)."""
-        ordered = sorted(entries, key=lambda e: _aware(e[1]), reverse=True)[:self.feed_items]
-        return self._feed_documents([self._entry(i, t) for i, t in ordered])
+        documents = self.feed_set(entries)
+        return documents["feed.xml"], documents["atom.xml"]
 
-    def _feed_documents(self, rendered: Sequence[dict[str, Any]]) -> tuple[str, str]:
+    def feed_set(self, entries: Sequence[tuple[Item, datetime]], *,
+                 tag: str | None = None) -> dict[str, str]:
+        """RSS 2.0, Atom 1.0 and JSON Feed 1.1 for ``entries``, by path in the public folder.
+
+        With ``tag``, only the entries carrying it, under ``tags/<slug>/`` (per-tag feeds).
+        """
+        chosen = [(i, t) for i, t in entries if tag is None or tag in i.tags]
+        ordered = sorted(chosen, key=lambda e: _aware(e[1]), reverse=True)[:self.feed_items]
+        rendered = [self._entry(i, t) for i, t in ordered]
+        prefix = f"tags/{tag_slug(tag)}/" if tag else ""
+        urls = {name: f"{self.base_url}/{prefix}{name}" for name in FEED_FILES}
         updated = rendered[0]["published"] if rendered else datetime.now(UTC)
-        ctx = dict(entries=rendered, updated=updated, base_url=self.base_url,
-                   hub=str(self.settings.section("feeds").get("hub", "")),
-                   rss_url=f"{self.base_url}/feed.xml", atom_url=f"{self.base_url}/atom.xml")
-        return self._render("feed/rss.xml", **ctx), self._render("feed/atom.xml", **ctx)
+        title = str(self.settings.site.get("name", "")) + (f": {tag}" if tag else "")
+        ctx = dict(entries=rendered, updated=updated, base_url=self.base_url, hub=self.hub,
+                   title=title, feed_id=f"{self.base_url}/{prefix}",
+                   rss_url=urls["feed.xml"], atom_url=urls["atom.xml"])
+        return {f"{prefix}feed.xml": self._render("feed/rss.xml", **ctx),
+                f"{prefix}atom.xml": self._render("feed/atom.xml", **ctx),
+                f"{prefix}feed.json": self._json_feed(rendered, title, urls["feed.json"])}
+
+    def tag_feed_sets(self, entries: Sequence[tuple[Item, datetime]]) -> dict[str, str]:
+        """Every published tag's three feeds, by path (``tags/<slug>/feed.xml`` ...)."""
+        tags = sorted({t for i, _ in entries for t in i.tags if tag_slug(t)})
+        out: dict[str, str] = {}
+        for tag in tags:
+            out.update(self.feed_set(entries, tag=tag))
+        return out
+
+    @property
+    def hub(self) -> str:
+        """The WebSub hub announced in every feed (``[feeds] hub``), or ``""``."""
+        return str(self.settings.section("feeds").get("hub", "") or "")
+
+    def _json_feed(self, rendered: Sequence[dict[str, Any]], title: str, url: str) -> str:
+        """JSON Feed 1.1 (jsonfeed.org/version/1.1): the same entries as the XML feeds."""
+        site = self.settings.site
+        feed: dict[str, Any] = {
+            "version": "https://jsonfeed.org/version/1.1", "title": title,
+            "home_page_url": f"{self.base_url}/", "feed_url": url,
+            "description": str(site.get("description", "")),
+            "language": str(site.get("language", "en")),
+            "authors": [{"name": str(site.get("publisher", ""))}],
+            "items": [{"id": e["id"], "url": e["url"], "title": e["view"].title,
+                       "summary": e["summary"], "content_html": e["content"],
+                       "date_published": rfc3339(e["published"]),
+                       "date_modified": rfc3339(e["published"]),
+                       "tags": list(e["categories"])} for e in rendered]}
+        if self.hub:
+            feed["hubs"] = [{"type": "WebSub", "url": self.hub}]
+        return json.dumps(feed, ensure_ascii=False, indent=2) + "\n"
 
     def _feed_rendering(self, item: Item, p: Profile, channel: str) -> Rendering:
-        entry = self._entry(item, datetime.now(UTC))
+        now = datetime.now(UTC)
+        entry = self._entry(item, now)
         view: ItemView = entry["view"]
-        rss, atom = self._feed_documents([entry])
+        documents = self.feed_set([(item, now)])
+        rss, atom = documents["feed.xml"], documents["atom.xml"]
         text = f"{entry['summary']}\n\n{tidy(self._render('web/item.txt', view=view))}\n"
         return Rendering(item_id=item.id, channel=channel, profile=p.name, family=p.family,
                          parts=(Part(text=text, html=entry["content"], disclaimers=view.ids),),
                          link=view.url, limit=p.limit, counter=p.counter,
                          html=entry["content"], text=text, disclaimers=view.ids,
-                         extra={"summary": entry["summary"], "rss": rss, "atom": atom},
+                         extra={"summary": entry["summary"], "rss": rss, "atom": atom,
+                                "json": documents["feed.json"]},
                          title=view.title, summary=view.summary)
 
     # -- web -------------------------------------------------------------------------------------
 
+    def feed_links(self, tags: Sequence[str] = ()) -> list[dict[str, str]]:
+        """The site's feeds (and those of ``tags``), for autodiscovery and the subscribe box."""
+        name = self.settings.site.get("name", "")
+        kinds = (("feed.xml", "application/rss+xml", "RSS"),
+                 ("atom.xml", "application/atom+xml", "Atom"),
+                 ("feed.json", "application/feed+json", "JSON Feed"))
+        links = []
+        for tag in [None, *[t for t in tags if tag_slug(t)]]:
+            prefix = f"tags/{tag_slug(tag)}/" if tag else ""
+            about = f"{name}: {tag}" if tag else str(name)
+            links += [{"type": kind, "title": f"{about} ({label})", "tag": tag or "",
+                       "label": f"{label} feed" + (f" for {tag}" if tag else ""),
+                       "url": f"{self.base_url}/{prefix}{file}"}
+                      for file, kind, label in kinds]
+        return links
+
+    def _page(self, name: str, *, title: str, description: str, url: str, kind: str,
+              tags: Sequence[str] = (), **context: Any) -> str:
+        """A public page: ``web/<name>`` with its canonical URL, social cards and feeds."""
+        page = {"title": title, "description": " ".join(description.split())[:300],
+                "url": url, "type": kind, "image": "", "image_alt": ""}
+        return self._render(name, page=page, feeds=self.feed_links(tags),
+                            subscribe_url=f"{self.base_url}/subscribe", **context)
+
     def archive_page(self, item: Item, published: datetime | None = None) -> str:
-        """The item's archive page (disclaimers at the top), fully escaped."""
-        return self._render("web/item.html", view=self.view(item), published=published,
-                            index_url=f"{self.base_url}/archive/")
+        """The item's archive page (safety warnings first), fully escaped."""
+        view = self.view(item)
+        return self._page("web/item.html", title=view.title, description=view.summary,
+                          url=view.url, kind="article", tags=item.tags, view=view,
+                          published=published,
+                          index_url=f"{self.base_url}/archive/")
 
     def archive_index(self, entries: Sequence[tuple[Item, datetime]]) -> str:
         """The archive index: every published item, newest first."""
@@ -191,12 +281,21 @@ class Renderer:
         rows = [{"item": i, "title": strip_illegal_xml(i.title),
                  "summary": strip_illegal_xml(i.summary), "url": self.item_url(i),
                  "published": _aware(t)} for i, t in ordered]
-        return self._render("web/index.html", entries=rows)
+        site = self.settings.site
+        return self._page("web/index.html", title=f"All notes · {site.get('name', '')}",
+                          description=str(site.get("description", "")),
+                          url=f"{self.base_url}/archive/", kind="website", entries=rows)
+
+    def home_page(self) -> str:
+        """The site's root page: what it is, how to follow it, where the archive is."""
+        site = self.settings.site
+        return self._page("web/home.html", title=str(site.get("name", "")),
+                          description=str(site.get("description", "")),
+                          url=f"{self.base_url}/", kind="website")
 
     def _web_rendering(self, item: Item, p: Profile, channel: str) -> Rendering:
         view = self.view(item)
-        page = self._render("web/item.html", view=view, published=None,
-                            index_url=f"{self.base_url}/archive/")
+        page = self.archive_page(item)
         text = tidy(self._render("web/item.txt", view=view)) + "\n"
         return Rendering(item_id=item.id, channel=channel, profile=p.name, family=p.family,
                          parts=(Part(text=text, html=page, disclaimers=view.ids),),
@@ -205,17 +304,57 @@ class Renderer:
 
     # -- social -----------------------------------------------------------------------------------
 
+    def card(self, item: Item) -> Media:
+        """The item's image card: title, key point and the disclaimers that point needs.
+
+        The disclaimers are what the guard will demand of the card's text as a first post
+        (short forms), so the card passes the same check as the post it rides on.
+        """
+        from k2publisher.render.cards import render_card
+
+        title = " ".join(strip_illegal_xml(item.title).split())
+        point = (sentences(strip_illegal_xml(item.summary)) or [""])[0]
+        needed = self.rules.required_for_part(item, f"{title}\n{point}", 0, "social")
+        notes = [DisclaimerView.of(d, short=True).text for d in needed]
+        return render_card(title, point, notes, str(self.settings.site.get("name", "")))
+
+    def link_placement(self, channel: str, profile: Profile) -> str:
+        """The channel's ``link`` option (``inline``, ``reply`` or ``none``; default inline)."""
+        options = self.settings.section("channels").get(channel) or {}
+        mode = str(options.get("link", "inline")) if isinstance(options, dict) else "inline"
+        if mode not in LINK_PLACEMENTS:
+            raise ConfigError(f"channels.{channel}.link = {mode!r}: use one of "
+                              + ", ".join(LINK_PLACEMENTS), self.settings.config_path)
+        if mode == "reply" and not profile.threads:
+            raise ConfigError(f"channels.{channel}.link = 'reply' needs a network with "
+                              f"replies; {profile.name} has none", self.settings.config_path)
+        return mode
+
     def _social(self, item: Item, p: Profile, channel: str) -> Rendering:
-        composer = SocialComposer(self.env, self.rules, item, p, self.item_url(item),
+        placement = self.link_placement(channel, p)
+        url = self.item_url(item)
+        composer = SocialComposer(self.env, self.rules, item, p,
+                                  url if placement == "inline" else "",
                                   hashtags(item.tags, self.max_tags))
         posts = composer.compose()
-        ids = tuple(dict.fromkeys(d for part in posts.parts for d in part.disclaimers))
+        parts = posts.parts
+        if self.images and p.images and parts and not posts.over_limit:
+            parts = (replace(parts[0], media=(self.card(item),)), *parts[1:])
+        if placement == "reply":
+            # the costly URL goes in a reply of its own, with what a post carrying the link
+            # must carry (the footer notes); the posts above stay link-free
+            linker = SocialComposer(self.env, self.rules, item, p, url, [])
+            parts = (*parts, linker.post([], len(parts), len(parts) + 1, link=True, tags=()))
+        ids = tuple(dict.fromkeys(d for part in parts for d in part.disclaimers))
+        extra: dict[str, Any] = {
+            "threaded": posts.threaded or len(parts) > 1, "dropped": list(posts.dropped),
+            "dropped_hashtags": posts.dropped_hashtags, "over_limit": posts.over_limit,
+            "markup": p.markup, "link_placement": placement}
+        if p.post_cost is not None:
+            extra["costs"] = [post_cost(p, part.text) for part in parts]
         return Rendering(item_id=item.id, channel=channel, profile=p.name, family=p.family,
-                         parts=posts.parts, link=composer.link, limit=p.limit,
-                         counter=p.counter, disclaimers=ids,
-                         extra={"threaded": posts.threaded, "dropped": list(posts.dropped),
-                                "dropped_hashtags": posts.dropped_hashtags,
-                                "over_limit": posts.over_limit, "markup": p.markup},
+                         parts=parts, link=url, limit=p.limit,
+                         counter=p.counter, disclaimers=ids, extra=extra,
                          title=" ".join(strip_illegal_xml(item.title).split()),
                          summary=" ".join(strip_illegal_xml(item.summary).split()))
 

@@ -1,10 +1,13 @@
 """The public web endpoints the service serves (a WSGI app; waitress runs it).
 
-* ``/feed.xml``, ``/atom.xml``: the files the rss channel writes into the public folder,
+* ``/feed.xml``, ``/atom.xml``, ``/feed.json`` and ``/tags/<slug>/...`` (the same per tag):
+  the files the rss channel writes into the public folder,
   with ``ETag`` / ``Last-Modified`` and ``304 Not Modified`` on conditional requests;
 * ``/archive/`` and ``/archive/<item>/``: the published items' pages from the same folder;
 * ``/healthz``: JSON with the scheduler's last tick and the ledger's counts per state;
-* ``/subscribe``, ``/confirm/<token>``, ``/unsubscribe/<token>``: handed to the newsletter's
+* ``/``: the root page (``web/home.html``), styled like the archive;
+* ``/subscribe``, ``/resend-confirmation``, ``/confirm/<token>``, ``/unsubscribe/<token>``:
+  handed to the newsletter's
   ``NewsletterApp`` when that module is installed, else a 503 page saying so.
 
 Everything is read from disk on each request, so the files stay the one source of truth
@@ -21,7 +24,6 @@ import mimetypes
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +38,9 @@ from k2publisher.settings import Settings
 log = logging.getLogger("k2publisher.web")
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 FEED_TYPES = {"feed.xml": "application/rss+xml; charset=utf-8",
-              "atom.xml": "application/atom+xml; charset=utf-8"}
-NEWSLETTER_PREFIXES = ("/subscribe", "/confirm/", "/unsubscribe/")
+              "atom.xml": "application/atom+xml; charset=utf-8",
+              "feed.json": "application/feed+json; charset=utf-8"}
+NEWSLETTER_PREFIXES = ("/subscribe", "/resend-confirmation", "/confirm/", "/unsubscribe/")
 #: seconds waitress's select() sleeps when idle (an int: waitress parses it with int())
 IDLE_LOOP_SECONDS = 1
 
@@ -69,6 +72,8 @@ class PublicApp:
             Rule("/", endpoint="index"),
             Rule("/feed.xml", endpoint="feed"),
             Rule("/atom.xml", endpoint="feed"),
+            Rule("/feed.json", endpoint="feed"),
+            Rule("/tags/<slug>/<any(feed.xml, atom.xml, feed.json):name>", endpoint="tag_feed"),
             Rule("/healthz", endpoint="healthz"),
             Rule("/archive/", endpoint="archive"),
             Rule("/archive/<path:item>/", endpoint="archive"),
@@ -78,7 +83,7 @@ class PublicApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path == "/subscribe" or path.startswith(NEWSLETTER_PREFIXES[1:]):
+        if path in NEWSLETTER_PREFIXES[:2] or path.startswith(NEWSLETTER_PREFIXES[2:]):
             if self.newsletter is not None:
                 return self.newsletter(environ, start_response)
             return self._no_newsletter()(environ, start_response)
@@ -94,20 +99,22 @@ class PublicApp:
     # -- endpoints ---------------------------------------------------------------------------
 
     def on_index(self, request: Request) -> Response:
-        """A small landing page linking the feeds and the archive."""
-        name = escape(self.settings.site.get("name", "k2publisher"))
-        body = (f"<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>{name}</title>"
-                f"<h1>{name}</h1><ul><li><a href=\"/archive/\">Archive</a></li>"
-                "<li><a href=\"/feed.xml\">RSS feed</a></li>"
-                "<li><a href=\"/atom.xml\">Atom feed</a></li>"
-                "<li><a href=\"/subscribe\">Newsletter</a></li></ul></html>")
-        return Response(body, content_type="text/html; charset=utf-8")
+        """The site's root page (``web/home.html``): what it is, the feeds, the subscribe box."""
+        from k2publisher.pipeline import Pipeline
+
+        return Response(Pipeline(self.settings).renderer.home_page(),
+                        content_type="text/html; charset=utf-8")
 
     def on_feed(self, request: Request) -> Response:
-        """``/feed.xml`` or ``/atom.xml`` with conditional-request support."""
+        """``/feed.xml``, ``/atom.xml`` or ``/feed.json`` with conditional-request support."""
         name = request.path.lstrip("/")
         return self._static(request, self.public / name, FEED_TYPES[name],
                             missing="no feed yet: nothing has been published")
+
+    def on_tag_feed(self, request: Request, slug: str, name: str) -> Response:
+        """One tag's feed (``/tags/<slug>/feed.xml`` ...), as the rss channel wrote it."""
+        return self._static(request, self._inside("tags", f"{slug}/{name}"), FEED_TYPES[name],
+                            missing="no feed for this tag: nothing with it has been published")
 
     def on_archive(self, request: Request, item: str = "") -> Response:
         """An archive page (``index.html`` of the item's folder) or the archive index."""

@@ -21,9 +21,11 @@ import requests
 from k2publisher.deliver.http import HttpChannel, error_detail
 from k2publisher.deliver.sessions import SessionFile
 from k2publisher.errors import AuthDeliveryError, DeliveryError, PermanentDeliveryError
-from k2publisher.models import PartReceipt, Rendering
+from k2publisher.models import Media, PartReceipt, Rendering
 
 POST = "app.bsky.feed.post"
+#: largest image blob app.bsky.embed.images accepts
+BLOB_LIMIT = 1_000_000
 
 
 class _ExpiredToken(AuthDeliveryError):
@@ -108,13 +110,15 @@ class BlueskyChannel(HttpChannel):
                                  status=response.status_code)
         return None
 
-    def _authed(self, method: str, xrpc: str, **kwargs: Any) -> Any:
+    def _authed(self, method: str, xrpc: str, *, headers_extra: dict[str, str] | None = None,
+                **kwargs: Any) -> Any:
         """An authenticated XRPC call; an expired token is renewed and the call made again."""
         for attempt in (1, 2):
             token = self._current()["accessJwt"]
             try:
                 response = self.http.request(method, self._xrpc(xrpc), on_error=self._expired,
-                                             headers={"Authorization": f"Bearer {token}"},
+                                             headers={"Authorization": f"Bearer {token}",
+                                                      **(headers_extra or {})},
                                              **kwargs)
                 return self.http.json(response, retry_safe=False)
             except _ExpiredToken:
@@ -153,8 +157,25 @@ class BlueskyChannel(HttpChannel):
                 "external": {"uri": rendering.link, "title": rendering.title,
                              "description": rendering.summary}}
 
-    def record(self, rendering: Rendering, index: int, reply: dict[str, Any] | None
-               ) -> dict[str, Any]:
+    def upload(self, media: Media) -> dict[str, Any]:
+        """``com.atproto.repo.uploadBlob`` (raw bytes, at most 1,000,000): the blob ref."""
+        if len(media.data) > BLOB_LIMIT:
+            raise PermanentDeliveryError(f"image is {len(media.data)} bytes, over Bluesky's "
+                                         f"{BLOB_LIMIT}", channel=self.name)
+        answer = self._authed("POST", "com.atproto.repo.uploadBlob", data=media.data,
+                              headers_extra={"Content-Type": media.mime})
+        return dict(self.http.field(answer, "blob", retry_safe=True))
+
+    @staticmethod
+    def images_embed(media: tuple[Media, ...], blobs: list[dict[str, Any]]) -> dict[str, Any]:
+        """``app.bsky.embed.images`` for uploaded blobs, each with its alt text."""
+        return {"$type": "app.bsky.embed.images", "images": [
+            {"image": blob, "alt": m.alt,
+             **({"aspectRatio": {"width": m.width, "height": m.height}}
+                if m.width and m.height else {})} for m, blob in zip(media, blobs, strict=True)]}
+
+    def record(self, rendering: Rendering, index: int, reply: dict[str, Any] | None,
+               blobs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """The ``app.bsky.feed.post`` record for part ``index``."""
         part = rendering.parts[index]
         now = self.http.clock()
@@ -168,7 +189,12 @@ class BlueskyChannel(HttpChannel):
             record["langs"] = [lang]
         if part.facets:
             record["facets"] = [dict(f) for f in part.facets]
-        if index == 0 and rendering.link:
+        if part.media:          # an image card replaces the link card (one embed per post)
+            record["embed"] = self.images_embed(
+                part.media, blobs or [{"$type": "blob", "ref": {"$link": "<uploaded>"},
+                                       "mimeType": m.mime, "size": len(m.data)}
+                                      for m in part.media])
+        elif index == 0 and rendering.link:
             record["embed"] = self._card(rendering)
         if reply:
             record["reply"] = reply
@@ -182,9 +208,10 @@ class BlueskyChannel(HttpChannel):
             parent = self._strong_ref(previous.remote_id)
             reply = {"root": parent["root"], "parent": parent["ref"]}
         session = self._current()
+        blobs = [self.upload(m) for m in rendering.parts[index].media]
         answer = self._authed("POST", "com.atproto.repo.createRecord", json={
             "repo": session["did"], "collection": POST,
-            "record": self.record(rendering, index, reply)})
+            "record": self.record(rendering, index, reply, blobs)})
         uri = self.http.field(answer, "uri", retry_safe=False)
         ref = {"uri": uri, "cid": self.http.field(answer, "cid", retry_safe=False)}
         self._refs[uri] = {"ref": ref, "root": reply["root"] if reply else ref}

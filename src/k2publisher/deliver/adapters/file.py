@@ -7,6 +7,7 @@ atomically; publishing again rewrites the same files, so it is idempotent.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from k2publisher.abc import Channel
@@ -40,13 +41,26 @@ class FileChannel(Channel):
             "index": index, "of": len(rendering.parts), "text": part.text, "html": part.html,
             "facets": [dict(f) for f in part.facets], "disclaimers": list(part.disclaimers),
             "link": rendering.link, "in_reply_to": previous.remote_id if previous else None,
+            "images": [{"file": self.image_path(rendering, index, n).name, "alt": m.alt,
+                        "text": m.text, "bytes": len(m.data)}
+                       for n, m in enumerate(part.media, 1)],
             "idempotency_key": idempotency_key}, indent=2, ensure_ascii=False) + "\n"
+
+    def image_path(self, rendering: Rendering, index: int, n: int) -> Path:
+        """Where image ``n`` of part ``index`` is written (beside the part's JSON)."""
+        return self.target(rendering, index).with_suffix(f".image{n}.png")
 
     def send_part(self, rendering: Rendering, index: int, previous: PartReceipt | None,
                   idempotency_key: str) -> PartReceipt:
         """Write the part's JSON file; the receipt points at it."""
         path = self.target(rendering, index)
         try:
+            for n, media in enumerate(rendering.parts[index].media, 1):
+                image = self.image_path(rendering, index, n)
+                image.parent.mkdir(parents=True, exist_ok=True)
+                temporary = image.with_name(f".{image.name}.tmp")
+                temporary.write_bytes(media.data)
+                os.replace(temporary, image)          # never half an image
             write_atomic(path, self.document(rendering, index, previous, idempotency_key))
         except OSError as exc:
             raise PermanentDeliveryError(f"cannot write {path}: {exc.strerror}",

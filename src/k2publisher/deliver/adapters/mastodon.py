@@ -1,6 +1,8 @@
 """Mastodon: ``POST /api/v1/statuses`` with a bearer token and an ``Idempotency-Key``.
 
-Threads reply to our own previous status (``in_reply_to_id``). Mastodon keeps an
+Threads reply to our own previous status (``in_reply_to_id``). An image card is uploaded
+first (``POST /api/v2/media`` with its alt text as ``description``; a ``202`` is polled at
+``GET /api/v1/media/:id`` until processed) and attached with ``media_ids[]``. Mastodon keeps an
 idempotency key for an hour per account and answers a repeat with the status it already
 created, so a retry after a lost answer never posts twice.
 """
@@ -8,10 +10,11 @@ created, so a retry after a lost answer never posts twice.
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from k2publisher.deliver.http import HttpChannel
-from k2publisher.models import PartReceipt, Rendering
+from k2publisher.models import Media, PartReceipt, Rendering
 
 
 class MastodonChannel(HttpChannel):
@@ -25,6 +28,29 @@ class MastodonChannel(HttpChannel):
     optional_settings = ("visibility", "language")
     secret_settings = ("token",)
     description = "posts statuses to a Mastodon account (threads as replies)"
+
+    #: how often and how long to poll a 202 (still processing) upload
+    media_polls, media_poll_wait = 10, 1.0
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.options['token']}"}
+
+    def upload(self, media: Media) -> str:
+        """Upload one image with its alt text; the media id once Mastodon has processed it."""
+        response = self.http.request(
+            "POST", f"{self.base_url('instance')}/api/v2/media", headers=self._auth(),
+            files={"file": ("card.png", media.data, media.mime)},
+            data={"description": media.alt}, retry_safe=True)  # a repeat only orphans a file
+        answer = self.http.json(response, retry_safe=True)
+        media_id = str(self.http.field(answer, "id", retry_safe=True))
+        polls = 0
+        while response.status_code == 202 and polls < self.media_polls:
+            time.sleep(self.media_poll_wait)
+            polls += 1
+            response = self.http.request(
+                "GET", f"{self.base_url('instance')}/api/v1/media/{media_id}",
+                headers=self._auth())
+        return media_id
 
     def _request(self, rendering: Rendering, index: int, previous: PartReceipt | None,
                  key: str) -> tuple[str, dict[str, str], dict[str, Any]]:
@@ -42,6 +68,8 @@ class MastodonChannel(HttpChannel):
                   idempotency_key: str) -> PartReceipt:
         """Post one status; the receipt holds its id and public URL."""
         url, headers, body = self._request(rendering, index, previous, idempotency_key)
+        if rendering.parts[index].media:
+            body["media_ids"] = [self.upload(m) for m in rendering.parts[index].media]
         response = self.http.request("POST", url, headers=headers, json=body)
         status = self.http.json(response, retry_safe=True)
         remote_id = self.http.field(status, "id", retry_safe=True)

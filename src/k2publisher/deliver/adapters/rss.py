@@ -1,10 +1,12 @@
-"""RSS/Atom: writes the site's feeds and archive pages into the public folder.
+"""RSS/Atom/JSON Feed: writes the site's feeds and archive pages into the public folder.
 
-The pipeline builds every document (``feed.xml``, ``atom.xml``, ``archive/<id>/index.html``,
+The pipeline builds every document (``feed.xml``, ``atom.xml``, ``feed.json`` (JSON Feed 1.1),
+the same three per tag under ``tags/<slug>/``, ``archive/<id>/index.html`` and
 ``archive/index.html``) from the ledger's sent publications and guards each one (see
 :mod:`k2publisher.pipeline.site`); they arrive in ``Rendering.documents``. This channel only
 writes them, each atomically (temp file + rename), so a reader never sees half a file. The
-ledger is the one record of what was published where.
+ledger is the one record of what was published where. With ``[feeds] hub`` set, the hub is
+then pinged (WebSub) for the feeds that show the item.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ class RssChannel(Channel):
     idempotent = True
     site_documents = True
     required_settings = ("path",)
-    description = "writes feed.xml, atom.xml and archive pages into the public folder"
+    description = "writes RSS, Atom and JSON feeds (site-wide and per tag) and archive pages"
 
     @property
     def folder(self) -> Path:
@@ -55,7 +57,21 @@ class RssChannel(Channel):
         except OSError as exc:
             raise PermanentDeliveryError(f"cannot write the feed into {self.folder}: "
                                          f"{exc.strerror}", channel=self.name) from None
+        self._ping(rendering)
         return PartReceipt(index=index, remote_id=rendering.item_id, url=rendering.link)
+
+    def _ping(self, rendering: Rendering) -> None:
+        """Tell the WebSub hub (``[feeds] hub``) about every written feed showing the item;
+        a failing hub is logged by :func:`~k2publisher.deliver.websub.ping`, never raised."""
+        settings = getattr(self.context, "settings", None)
+        hub = str(settings.section("feeds").get("hub", "") or "") if settings else ""
+        if not hub:
+            return
+        from k2publisher.deliver.websub import ping
+
+        base = str(settings.site.get("base_url", "")).rstrip("/")
+        ping(hub, [f"{base}/{doc.path}" for doc in rendering.documents
+                   if doc.family in ("feed", "json") and rendering.item_id in doc.item_ids])
 
     def describe(self, rendering: Rendering, index: int, previous: PartReceipt | None,
                  idempotency_key: str) -> str:

@@ -8,6 +8,7 @@ the request core). The bot token sits in the URL path, so it is masked in every 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import requests
@@ -15,6 +16,10 @@ import requests
 from k2publisher.deliver.http import HttpChannel, classify_status, retry_after
 from k2publisher.errors import DeliveryError
 from k2publisher.models import PartReceipt, Rendering
+from k2publisher.render.counting import count_utf16
+
+#: a photo's caption, after entities parsing (Bot API sendPhoto)
+CAPTION_LIMIT = 1024
 
 
 class TelegramChannel(HttpChannel):
@@ -44,10 +49,15 @@ class TelegramChannel(HttpChannel):
         return classify_status(code, self.http.mask(str(envelope.get("description", ""))),
                                channel=self.name, retry_after_s=wait)
 
-    def _call(self, method: str, body: dict[str, Any] | None = None) -> Any:
-        response = self.http.request("POST", self._url(method), json=body or {},
+    def _call(self, method: str, body: dict[str, Any] | None = None, *,
+              files: dict[str, Any] | None = None) -> Any:
+        payload: dict[str, Any] = {"json": body or {}}
+        if files:      # multipart: the fields as form values (nested ones as JSON)
+            payload = {"files": files, "data": {k: v if isinstance(v, str | int) else
+                                                 json.dumps(v) for k, v in (body or {}).items()}}
+        response = self.http.request("POST", self._url(method), **payload,
                                      on_error=self._envelope_error,
-                                     retry_safe=method != "sendMessage")
+                                     retry_safe=method not in ("sendMessage", "sendPhoto"))
         envelope = self.http.json(response, retry_safe=False)
         problem = self._envelope_error(response)  # some proxies answer 200 with ok:false
         if problem is not None:
@@ -68,8 +78,26 @@ class TelegramChannel(HttpChannel):
 
     def send_part(self, rendering: Rendering, index: int, previous: PartReceipt | None,
                   idempotency_key: str) -> PartReceipt:
-        """Send one message; the receipt holds its message id (and t.me URL for channels)."""
-        message = self._call("sendMessage", self._body(rendering, index, previous))
+        """Send one message; the receipt holds its message id (and t.me URL for channels).
+
+        A part with an image card goes as ``sendPhoto``: the text as its caption when it
+        fits Telegram's 1024, else the photo first and the text as a reply to it.
+        """
+        body = self._body(rendering, index, previous)
+        media = rendering.parts[index].media
+        if media:
+            photo = {k: v for k, v in body.items() if k in ("chat_id", "reply_parameters")}
+            caption = count_utf16(body["text"]) <= CAPTION_LIMIT
+            if caption:
+                photo.update(caption=body["text"], parse_mode="HTML")
+            sent = self._call("sendPhoto", photo,
+                              files={"photo": ("card.png", media[0].data, media[0].mime)})
+            if caption:
+                return self._receipt(index, sent)
+            body["reply_parameters"] = {"message_id": sent.get("message_id")}
+        return self._receipt(index, self._call("sendMessage", body))
+
+    def _receipt(self, index: int, message: Any) -> PartReceipt:
         message_id = str(self.http.field(message, "message_id", retry_safe=False))
         chat = str(self.options["chat_id"])
         url = f"https://t.me/{chat.removeprefix('@')}/{message_id}" if chat.startswith("@") \
