@@ -6,7 +6,8 @@ publishes the shipped queue on a temporary site, one item after another, and pri
 last publish (every item already in the feed):
 
 * the time of ``Pipeline.prepare`` on the feed channel (render + build + guard of every
-  document);
+  document), cold (a fresh pipeline, as a ``k2publisher publish`` process) and warm (the
+  service's long-lived pipeline, which keeps the verdicts of unchanged documents);
 * a baseline measured in the same run: building the same documents without the guard
   (``site.build`` only, what the rss channel did before), and the ratio prepare / baseline.
 
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from k2publisher.deliver.publisher import Publisher  # noqa: E402
-from k2publisher.pipeline import site  # noqa: E402
+from k2publisher.pipeline import Pipeline, site  # noqa: E402
 from k2publisher.record.ledger import Ledger, db_path  # noqa: E402
 from k2publisher.settings import load_settings  # noqa: E402
 
@@ -50,8 +51,12 @@ def main() -> None:
             for item in items:
                 publisher.publish(item, "feed")
             pipeline, last = publisher.pipeline, items[-1]
-            guarded, built = [], []
+            cold, guarded, built = [], [], []
             for _ in range(args.rounds):
+                fresh = Pipeline(settings, queue=pipeline.queue, ledger=ledger)
+                started = time.perf_counter()
+                fresh.prepare(last, "feed")
+                cold.append(time.perf_counter() - started)
                 started = time.perf_counter()
                 publication = pipeline.prepare(last, "feed")
                 guarded.append(time.perf_counter() - started)
@@ -64,12 +69,16 @@ def main() -> None:
     finally:
         os.chdir(old)
         shutil.rmtree(folder, ignore_errors=True)
-    prepare, baseline = statistics.median(guarded), statistics.median(built)
+    first, warm = statistics.median(cold), statistics.median(guarded)
+    baseline = statistics.median(built)
     print(f"items in the feed: {len(items)}; documents per publish: {docs}")
-    print(f"prepare on the feed channel (render + build + guard every document): "
-          f"{prepare * 1000:.0f} ms (median of {args.rounds})")
+    print(f"prepare on the feed channel, cold (render + build + guard every document): "
+          f"{first * 1000:.0f} ms (median of {args.rounds})")
+    print(f"prepare on the feed channel, warm (unchanged documents' verdicts kept): "
+          f"{warm * 1000:.0f} ms")
     print(f"baseline, building the same documents unguarded: {baseline * 1000:.0f} ms")
-    print(f"ratio prepare / baseline: {prepare / baseline:.2f}")
+    print(f"ratio cold / baseline: {first / baseline:.2f}; warm / baseline: "
+          f"{warm / baseline:.2f}")
 
 
 if __name__ == "__main__":

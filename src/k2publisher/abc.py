@@ -68,6 +68,19 @@ class Channel(ABC):
         """
         return f"{self.type_name} {self.name} part {index}:\n{rendering.parts[index].text}"
 
+    def receipt_for(self, index: int, value: str) -> PartReceipt:
+        """The receipt of a part an editor says was posted, from its remote id or URL.
+
+        ``k2publisher resolve ROW --sent --remote-id VALUE`` records it, so the rest of a
+        thread replies to that post. Adapters whose ids differ from their URLs override
+        this; raises :class:`ValueError` when ``value`` cannot name a post here.
+        """
+        value = value.strip()
+        if not value:
+            raise ValueError("an empty remote id")
+        url = value if value.startswith(("http://", "https://")) else ""
+        return PartReceipt(index=index, remote_id=value, url=url)
+
     def check(self) -> str:
         """Verify credentials and reachability with a harmless call; return what was checked.
 

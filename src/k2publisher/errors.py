@@ -154,11 +154,19 @@ class PermanentDeliveryError(DeliveryError):
     """Retrying will not help (validation error, duplicate, 4xx): tell the editor."""
 
 
-class AuthDeliveryError(PermanentDeliveryError):
+class ChannelFaultError(PermanentDeliveryError):
+    """The channel is misconfigured (TLS, credentials, its own recipient refused), not the item.
+
+    The publication fails without blaming the item, so the item is picked again once the
+    channel's settings are fixed.
+    """
+
+
+class AuthDeliveryError(ChannelFaultError):
     """The credentials are wrong or expired: fix them in the config or .env."""
 
 
-class DeliveryConfigError(PermanentDeliveryError):
+class DeliveryConfigError(ChannelFaultError):
     """The channel's settings cannot work (TLS mode, port, certificate): fix the config.
 
     Retrying will not help and no recipient is at fault, so a newsletter fan-out stops.
@@ -212,7 +220,28 @@ class IssueLookupError(K2Error, LookupError):
     exit_code = 2
 
 
-class IssueBusyError(K2Error, RuntimeError):
+class LockHeldError(K2Error, RuntimeError):
+    """Another process holds a lock k2publisher needs (the instance lock, an issue's lock)."""
+
+    exit_code = 3
+
+    def __init__(self, what: str, path: Path | str, pid: int | None, waited: float = 0.0):
+        self.what = what
+        self.path = path
+        self.pid = pid
+        who = f"process {pid}" if pid else "another process"
+        waited_note = f" (waited {waited:g}s)" if waited else ""
+        super().__init__(f"{what} is held by {who}{waited_note}; lock file {path}")
+
+
+class PartBusyError(K2Error, RuntimeError):
+    """Another live process has claimed this part and is sending it right now.
+
+    The publication stays pending; the claiming process finishes it.
+    """
+
+
+class IssueBusyError(LockHeldError):
     """Another process is sending this newsletter issue right now."""
 
     exit_code = 4

@@ -62,7 +62,11 @@ DEFAULTS: dict[str, Any] = {
         "claims": "block",          # block | review | off : what a `block` finding does
         "channels": {},             # `claims` per channel name, e.g. social = "review"
     },
-    "server": {"host": "127.0.0.1", "port": 8025},
+    "server": {
+        "host": "127.0.0.1",
+        "port": 8025,
+        "trusted_proxy": "",        # the reverse proxy whose X-Forwarded-For is believed
+    },
     "desk": {
         "host": "127.0.0.1",        # elsewhere needs K2PUBLISHER_DESK_TOKEN or _PASSWORD_HASH
         "port": 8027,
@@ -114,7 +118,15 @@ DEFAULTS: dict[str, Any] = {
         "confirmations_per_day": 3,  # confirmation mails per address per 24 hours
         "welcome": "latest",         # on confirming: latest | an item id | "" (no welcome)
     },
+    "alerts": {
+        "channels": [],              # channel names told of failures, e.g. ["ops-slack"]
+        "per_hour": 6,               # at most this many alerts an hour; the rest are counted
+    },
 }
+
+#: the embedded campaign due at start (a first run without config publishes at once);
+#: ``k2publisher init`` leaves it out of a new site's config
+DEMO_CAMPAIGN = "demo"
 
 SECRET_KEYS = frozenset({
     "password", "token", "api_key", "api_secret", "access_token", "access_secret",

@@ -57,6 +57,8 @@ DOCS: dict[str, str] = {
     "server": "The web service (`k2publisher run`): feeds, archive, subscribe pages.",
     "server.host": "Interface to listen on; keep 127.0.0.1 behind nginx.",
     "server.port": "Port to listen on.",
+    "server.trusted_proxy": "Address of the reverse proxy in front (\"127.0.0.1\" for nginx "
+                            "on this host); only its X-Forwarded-For is believed. \"\" = none.",
     "desk": "The editorial desk (`k2publisher desk`): calendar, queue board, review and edit.",
     "desk.host": "Interface to listen on. Any address but loopback requires a login: set\n"
                  "K2PUBLISHER_DESK_TOKEN or K2PUBLISHER_DESK_PASSWORD_HASH in .env.",
@@ -68,6 +70,12 @@ DOCS: dict[str, str] = {
                 "with a `type`\n(`k2publisher channels list --types` lists them). Put secrets in "
                 ".env and refer to them as \"${VAR}\".",
     "newsletter": "Subscribers and newsletter issues (double opt-in, one-click unsubscribe).",
+    "alerts": "Who is told when a publication fails, is blocked or unconfirmed, or a "
+              "newsletter pauses.",
+    "alerts.channels": "Channel names from [channels] (a Slack, Discord or Telegram channel, "
+                       "or an email\nchannel whose `to` is your address); [] = no alerts.",
+    "alerts.per_hour": "At most this many alerts an hour; the ones held back are counted in "
+                       "the next.",
     "campaigns": "Schedules: which items go to which channels, and when "
                  "(`k2publisher schedule` shows the coming slots).",
 }

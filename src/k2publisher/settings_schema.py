@@ -88,6 +88,8 @@ class ServerSettings(_Section):
 
     host: Name
     port: Port
+    #: the reverse proxy's address whose X-Forwarded-For/-Proto is believed; "" = nobody's
+    trusted_proxy: Annotated[str, Meta(pattern=r"^[0-9A-Fa-f.:]*$", max_length=64)]
 
 
 class DeskSettings(_Section):
@@ -127,11 +129,19 @@ class NewsletterSettings(_Section):
     welcome: Annotated[str, Meta(max_length=200)]
 
 
+class AlertSettings(_Section):
+    """``[alerts]``: which channels are told when something fails, and how often."""
+
+    channels: list[Name]
+    per_hour: Count
+
+
 #: the fixed sections; ``channels`` and ``campaigns`` are tables of names the user chooses
 SECTIONS: dict[str, type[_Section]] = {
     "site": SiteSettings, "paths": PathSettings, "render": RenderSettings,
     "feeds": FeedSettings, "guard": GuardSettings, "server": ServerSettings,
     "desk": DeskSettings, "delivery": DeliverySettings, "newsletter": NewsletterSettings,
+    "alerts": AlertSettings,
 }
 FREE_TABLES = ("channels", "campaigns")
 #: TOML values a channel option may hold (each channel type reads its own)
@@ -150,6 +160,7 @@ class TypedSettings(Struct, frozen=True):
     desk: DeskSettings
     delivery: DeliverySettings
     newsletter: NewsletterSettings
+    alerts: AlertSettings
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from k2publisher.deliver.http import HttpClient, mask_headers, retry_after
 from k2publisher.deliver.registry import channel_types, load_channel, masked_options
 from k2publisher.errors import (
     AuthDeliveryError,
+    ChannelFaultError,
     PermanentDeliveryError,
     TransientDeliveryError,
     UncertainDeliveryError,
@@ -350,7 +351,7 @@ def _refused() -> requests.ConnectionError:
     (requests.ConnectionError, False, UncertainDeliveryError),  # dropped after sending
     (requests.ReadTimeout, True, TransientDeliveryError),       # safe to repeat
     (requests.ReadTimeout, False, UncertainDeliveryError),      # the post may exist
-    (requests.exceptions.SSLError, True, PermanentDeliveryError),
+    (requests.exceptions.SSLError, True, ChannelFaultError),    # the channel's config
 ])
 def test_transport_failures_are_classified(failure, retry_safe, expected):
     class Failing(requests.Session):
@@ -387,3 +388,80 @@ def test_the_core_sends_only_a_publication_from_prepare(tmp_path) -> None:
     with pytest.raises(TypeError, match="guard"):
         deliver_core(Counting("c", {}), rendering, guard=None)  # type: ignore[call-arg]
     assert sent == []
+
+
+def _stored_bluesky(network, tmp_path):
+    """A Bluesky channel of a site whose state folder keeps the session."""
+    (tmp_path / "queue").mkdir(exist_ok=True)
+    sky = {"type": "bluesky", "service": network.base, "handle": "a.example",
+           "password": "app-pass-word"}
+    settings = Settings(data={"paths": {"state": "state", "queue": "queue"}, "site": {},
+                              "channels": {"sky": sky}}, root=tmp_path)
+    return load_channel("sky", settings, ChannelContext(settings=settings, policy=POLICY,
+                                                        clock=lambda: FIXED_NOW))
+
+
+def test_bluesky_keeps_its_session_in_the_state_folder_across_processes(
+        network, tmp_path, caplog):
+    logins = iter(range(1, 10))
+    network.route("/xrpc/com.atproto.server.createSession", lambda s, n: json_reply(
+        {"accessJwt": f"access-login-{next(logins)}", "refreshJwt": "refresh-login",
+         "did": "did:plc:a", "handle": "a.example"}))
+    network.route("/xrpc/com.atproto.server.refreshSession", lambda s, n: json_reply(
+        {"accessJwt": "access-refreshed", "refreshJwt": "refresh-refreshed",
+         "did": "did:plc:a", "handle": "a.example"}))
+    network.route("/xrpc/com.atproto.repo.createRecord", lambda s, n: json_reply(
+        {"uri": f"at://did:plc:a/app.bsky.feed.post/r{n}", "cid": f"c{n}"}))
+    caplog.set_level("DEBUG")
+    deliver(_stored_bluesky(network, tmp_path), thread_rendering("bluesky", parts=1),
+            sleep=pytest.fail)
+    [stored] = (tmp_path / "state" / "sessions").iterdir()
+    assert stored.stat().st_mode & 0o777 == 0o600
+    assert stored.parent.stat().st_mode & 0o777 == 0o700
+    # the next process (a cron `run --once`) posts with the stored session: no new login
+    deliver(_stored_bluesky(network, tmp_path), thread_rendering("bluesky", parts=1),
+            sleep=pytest.fail)
+    assert len(network.to("/xrpc/com.atproto.server.createSession")) == 1
+    # its access token expired: refreshSession renews it, and the renewal is stored
+    network.script("/xrpc/com.atproto.repo.createRecord",
+                   json_reply({"error": "ExpiredToken", "message": "Token has expired"}, 400))
+    deliver(_stored_bluesky(network, tmp_path), thread_rendering("bluesky", parts=1),
+            sleep=pytest.fail)
+    (refresh,) = network.to("/xrpc/com.atproto.server.refreshSession")
+    assert refresh.headers["Authorization"] == "Bearer refresh-login"
+    deliver(_stored_bluesky(network, tmp_path), thread_rendering("bluesky", parts=1),
+            sleep=pytest.fail)
+    posts = network.to("/xrpc/com.atproto.repo.createRecord")
+    assert [p.headers["Authorization"] for p in posts] == [
+        "Bearer access-login-1", "Bearer access-login-1", "Bearer access-login-1",
+        "Bearer access-refreshed", "Bearer access-refreshed"]
+    assert len(network.to("/xrpc/com.atproto.server.createSession")) == 1
+    # a stored session the server refuses (revoked) is replaced by one new login
+    network.script("/xrpc/com.atproto.repo.createRecord",
+                   json_reply({"error": "InvalidToken", "message": "Token is revoked"}, 401))
+    deliver(_stored_bluesky(network, tmp_path), thread_rendering("bluesky", parts=1),
+            sleep=pytest.fail)
+    assert network.to("/xrpc/com.atproto.repo.createRecord")[-1].headers[
+        "Authorization"] == "Bearer access-login-2"
+    assert len(network.to("/xrpc/com.atproto.server.createSession")) == 2
+    logged = caplog.text
+    for token in ("access-login-1", "access-login-2", "refresh-login", "access-refreshed",
+                  "refresh-refreshed", "app-pass-word"):
+        assert token not in logged
+
+
+def test_bluesky_200_without_a_uri_is_unconfirmed_not_failed(network, tmp_path):
+    """The record was accepted (200) but the answer lacks its uri: the post likely exists."""
+    from k2publisher.errors import UncertainDeliveryError
+
+    network.route("/xrpc/com.atproto.server.createSession", lambda s, n: json_reply(
+        {"accessJwt": "acc", "refreshJwt": "ref", "did": "did:plc:a", "handle": "a.example"}))
+    network.route("/xrpc/com.atproto.repo.createRecord",
+                  lambda s, n: json_reply({"validationStatus": "valid"}))
+    channel = _channel("bluesky", {"service": network.base, "handle": "a.example",
+                                   "password": "app-pass-word"}, tmp_path)
+    recorder = MemoryRecorder()
+    with pytest.raises(UncertainDeliveryError, match="no uri"):
+        deliver(channel, thread_rendering("bluesky", parts=2), recorder=recorder,
+                sleep=pytest.fail)
+    assert len(network.to("/xrpc/com.atproto.repo.createRecord")) == 1

@@ -345,7 +345,7 @@ def test_thread_parts_are_sent_in_order_and_linked(case, network, context, tmp_p
     assert len({p.remote_id for p in receipt.parts}) == 3
 
 
-@pytest.mark.parametrize("failures", [(500,), (502, 500)])
+@pytest.mark.parametrize("failures", [(500,), (503, 500)])
 def test_5xx_is_retried_with_bounded_full_jitter_backoff(case, network, context, tmp_path,
                                                          sleeps, failures):
     network.script(case.send_path, *(Response("<html>upstream error</html>", status=s)
@@ -378,13 +378,28 @@ def test_rate_limit_longer_than_max_wait_is_left_to_the_scheduler(case, network,
 
 
 def test_5xx_until_attempts_run_out_is_transient(case, network, context, tmp_path, sleeps):
-    network.script(case.send_path, *(Response("bad gateway", status=502)
+    network.script(case.send_path, *(Response("unavailable", status=503)
                                      for _ in range(POLICY.max_attempts)))
     with pytest.raises(TransientDeliveryError) as info:
         _deliver(case, network, context, tmp_path, sleeps, parts=1)
-    assert info.value.status == 502 and info.value.item_id == ITEM
+    assert info.value.status == 503 and info.value.item_id == ITEM
     assert len(network.to(case.send_path)) == POLICY.max_attempts
     assert len(sleeps) == POLICY.max_attempts - 1
+
+
+@pytest.mark.parametrize("status", [502, 504])
+def test_a_gateway_error_after_a_post_is_retried_only_with_an_idempotency_key(
+        case, network, context, tmp_path, sleeps, status):
+    """The proxy lost the network's answer: the post may exist (Bluesky 502 after create)."""
+    network.script(case.send_path, Response("<html>bad gateway</html>", status=status))
+    if case.type_name == "mastodon":  # the same key returns the same status: safe to repeat
+        receipt = _deliver(case, network, context, tmp_path, sleeps, parts=1)
+        assert receipt.parts[0].remote_id and len(network.to(case.send_path)) == 2
+        return
+    with pytest.raises(UncertainDeliveryError) as info:
+        _deliver(case, network, context, tmp_path, sleeps, parts=1)
+    assert info.value.status == status and "may exist" in str(info.value)
+    assert len(network.to(case.send_path)) == 1 and sleeps == []
 
 
 def test_401_is_an_auth_error_without_retry_and_masked(case, network, context, tmp_path,

@@ -19,10 +19,9 @@ from k2publisher.deliver.message import ONE_CLICK, build_message
 from k2publisher.deliver.registry import load_channel
 from k2publisher.errors import (
     AuthDeliveryError,
+    ChannelFaultError,
     ConfigError,
     ConnectionLostError,
-    PermanentDeliveryError,
-    RecipientRejectedError,
     TransientDeliveryError,
 )
 from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Part, Rendering
@@ -160,7 +159,8 @@ def test_4xx_recipient_is_transient_and_retried(smtp_server, tmp_path):
 def test_5xx_recipient_is_permanent_and_not_retried(smtp_server, tmp_path):
     box, port = smtp_server
     channel = smtp_channel(port, tmp_path, to=["nobody@example.net"])
-    with pytest.raises(RecipientRejectedError, match="550"):
+    # the channel's own `to` refused: its configuration is wrong, not the item
+    with pytest.raises(ChannelFaultError, match=r"550.*fix \[channels.mail\] to"):
         deliver(channel, email_rendering(), sleep=pytest.fail)
     # the session stays usable after a refusal
     channel.options["to"] = ["reader@example.net"]
@@ -239,8 +239,47 @@ def test_tls_modes_log_in_over_an_encrypted_connection(certificate, tmp_path, se
         assert len(box.received) == 2 and channel.connections == 1
         untrusted = smtp_channel(port, tmp_path, security=security, username="k2",
                                  password=PASSWORD)
-        with pytest.raises(PermanentDeliveryError, match="ca_file") as info:
+        with pytest.raises(ChannelFaultError, match="ca_file") as info:
             untrusted.check()
         assert not isinstance(info.value, TransientDeliveryError)
+    finally:
+        controller.stop()
+
+
+class _SilentAfterDot(Mailbox):
+    """Takes the message, then hangs up (or goes silent) instead of answering 250."""
+
+    def __init__(self, silent: bool):
+        super().__init__()
+        self.silent = silent
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        self.received.append({"to": list(envelope.rcpt_tos), "data": envelope.original_content})
+        if self.silent:
+            await asyncio.sleep(5)
+        server.transport.abort()
+        await asyncio.sleep(0)
+        return "250 never seen"
+
+
+@pytest.mark.parametrize("silent", [False, True], ids=["hang-up", "silence"])
+def test_after_the_final_dot_a_lost_answer_is_unconfirmed_never_resent(tmp_path, silent):
+    from dataclasses import replace
+
+    from k2publisher.errors import UncertainDeliveryError
+
+    box, port = _SilentAfterDot(silent), _free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        channel = smtp_channel(port, tmp_path)
+        channel.timeout = 1.0  # the read timeout that notices the silence
+        with pytest.raises(UncertainDeliveryError, match="after the final dot"):
+            deliver(channel, email_rendering(), sleep=pytest.fail,
+                    policy=replace(POLICY, timeout=1.0))
+        assert len(box.received) == 1  # the server has it once; nothing sent again
+        channel.close()
     finally:
         controller.stop()

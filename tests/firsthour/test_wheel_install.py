@@ -79,7 +79,10 @@ def test_a_first_hour_in_a_fresh_venv(installed, tmp_path: Path) -> None:
     run(k2, "init", "site", "--defaults", cwd=tmp_path, env=env)
     preview = run(k2, "preview", EXAMPLE_ITEM_ID, "--json", cwd=site, env=env)
     run(k2, "queue", "approve", EXAMPLE_ITEM_ID, cwd=site, env=env)
-    published = run(k2, "run", "--once", cwd=site, env=env)
+    published = run(k2, "publish", EXAMPLE_ITEM_ID, "--channel", "social", cwd=site, env=env)
+    run(k2, "publish", EXAMPLE_ITEM_ID, "--channel", "feed", cwd=site, env=env)
+    # a new site has no campaign due at start (no demo): run --once says when the next is
+    once = run(k2, "run", "--once", cwd=site, env=env)
     doctor = run(k2, "doctor", cwd=site, env=env, check=False)
 
     assert "k2publisher" in version.stdout
@@ -87,6 +90,7 @@ def test_a_first_hour_in_a_fresh_venv(installed, tmp_path: Path) -> None:
     assert EXAMPLE_ITEM_ID in preview.stdout
     assert list((site / "outbox" / "social").glob("example__first-note--*.json")), \
         published.stderr
+    assert "outcome=nothing-due" in once.stderr and "next=" in once.stderr, once.stderr
     feed = (site / "public" / "feed.xml").read_text(encoding="utf-8")
     assert "Vitamin K2: what it is" in feed
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr

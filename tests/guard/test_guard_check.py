@@ -460,5 +460,7 @@ def test_every_shipped_item_keeps_its_subject_and_safety_sentences_on_every_netw
             r = renderer.render(item, profile)
             lost += [f"{item.id} on {profile}: {x}" for x in
                      coverage.problems(r.texts, item, profile, rules, prose)]
-            lost += [f"{item.id} on {profile}: could not fit {d!r}" for d in r.extra["dropped"]]
+            # only a sentence that is not safety text may be given up (reported)
+            lost += [f"{item.id} on {profile}: could not fit {d!r}" for d in r.extra["dropped"]
+                     if rules.catalogue.is_safety(d)]
     assert lost == []

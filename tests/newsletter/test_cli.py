@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 import mailbox
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 from k2publisher.cli.output import EXIT_CHECK_FAILED
 
@@ -55,7 +60,7 @@ def test_newsletter_send_status_and_test_copy(run_cli, site: Path, repo: Path) -
     assert code == 0, err
     assert maildir_count(site) == 1
     code, out, err = run_cli("--queue", queue, "newsletter", "send", "--items", item,
-                             "--issue", "first", "--json", cwd=site)
+                             "--issue", "first", "--json", "--yes", cwd=site)
     assert code == 0, err
     summary = json.loads(out)
     assert summary["state"] == "done" and summary["counts"]["sent"] == 3
@@ -68,3 +73,73 @@ def test_newsletter_send_status_and_test_copy(run_cli, site: Path, repo: Path) -
     code, out, _ = run_cli("--queue", queue, "newsletter", "send", "--issue", "first",
                            "--json", cwd=site)
     assert json.loads(out)["sent_this_run"] == 0 and maildir_count(site) == 4
+
+
+def test_subscribers_add_leaves_a_complained_address_alone_unless_reconsent(
+        run_cli, site: Path) -> None:
+    from k2publisher.newsletter.store import NewsletterStore
+    from k2publisher.newsletter.subscribers import State, Subscribers
+
+    run_cli("subscribers", "add", "spam@example.org", "--confirmed", cwd=site)
+    subs = Subscribers(NewsletterStore(site / "state" / "k2publisher.sqlite3"))
+    sub = subs.find("spam@example.org")
+    subs.set_state(sub.id, State.COMPLAINED, "bounce", detail="feedback loop report")
+    code, out, _ = run_cli("subscribers", "add", "spam@example.org", cwd=site)
+    assert code == 0 and "complained: nothing sent (pass --reconsent" in out
+    assert maildir_count(site) == 0
+    code, out, _ = run_cli("subscribers", "add", "spam@example.org", "--reconsent", cwd=site)
+    assert code == 0 and "complained: confirmation sent" in out and maildir_count(site) == 1
+    assert subs.find("spam@example.org").state == State.COMPLAINED
+
+
+def _send(site: Path, queue: Path, *args: str, stdin: Any = subprocess.DEVNULL
+          ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "k2publisher", "--queue", str(queue),
+                           "newsletter", "send", *args], cwd=site, stdin=stdin,
+                          capture_output=True, text=True, timeout=120,
+                          env={k: v for k, v in os.environ.items()
+                               if not k.startswith("K2PUBLISHER")})
+
+
+def test_newsletter_send_asks_first_and_refuses_without_a_terminal(run_cli, site: Path,
+                                                                    repo: Path) -> None:
+    for n in range(2):
+        run_cli("subscribers", "add", f"r{n}@example.org", "--confirmed", cwd=site)
+    refused = _send(site, repo / "queue", "--items", "vitamin-k2/dosage")
+    assert refused.returncode == 2, refused.stderr
+    assert "to 2 confirmed subscriber(s)" in refused.stderr and "pass --yes" in refused.stderr
+    assert maildir_count(site) == 0
+    # at a terminal it asks; "n" sends nothing, "y" sends
+    for answer, sent in (("n", 0), ("y", 2)):
+        leader, follower = pty.openpty()
+        try:
+            os.write(leader, f"{answer}\n".encode())
+            proc = _send(site, repo / "queue", "--items", "vitamin-k2/dosage", stdin=follower)
+        finally:
+            os.close(leader)
+            os.close(follower)
+        assert "Send it to 2 subscriber(s)? [y/N]" in proc.stderr, proc.stderr
+        assert maildir_count(site) == sent, proc.stderr
+
+
+def test_newsletter_send_defaults_to_items_no_issue_carried(run_cli, site: Path,
+                                                            repo: Path) -> None:
+    import shutil
+
+    from k2publisher.newsletter.issues import Issues
+    from k2publisher.newsletter.store import NewsletterStore
+
+    queue = site / "queue"
+    for name in ("dosage", "side-effects", "overview"):
+        (queue / "vitamin-k2").mkdir(parents=True, exist_ok=True)
+        shutil.copy(repo / "queue" / "vitamin-k2" / f"{name}.md", queue / "vitamin-k2")
+    run_cli("subscribers", "add", "r@example.org", "--confirmed", cwd=site)
+    first = _send(site, queue, "--items", "vitamin-k2/dosage", "--issue", "one", "--yes")
+    assert first.returncode == 0, first.stderr
+    second = _send(site, queue, "--issue", "two", "--yes")
+    assert second.returncode == 0, second.stderr
+    issues = Issues(NewsletterStore(site / "state" / "k2publisher.sqlite3"))
+    assert issues.get("one").item_ids == ("vitamin-k2/dosage",)
+    ready = {f"vitamin-k2/{n}" for n in ("side-effects", "overview")
+             if "status: ready" in (queue / "vitamin-k2" / f"{n}.md").read_text("utf-8")}
+    assert ready and set(issues.get("two").item_ids) == ready

@@ -117,3 +117,23 @@ def test_iter_pages_through_the_table(subs: Subscribers) -> None:
     subs.bulk_add(((n, f"p{n}@example.org") for n in range(25)), "import", confirmed=True)
     assert [s.email for s in subs.iter(State.CONFIRMED, page=4)] == \
         [f"p{n}@example.org" for n in range(25)]
+
+
+@pytest.mark.parametrize("suppressed", [State.BOUNCED, State.COMPLAINED])
+def test_a_bounced_or_complained_address_stays_suppressed(subs: Subscribers,
+                                                          suppressed: State) -> None:
+    sub, nonce = subs.subscribe("gone@example.org", "web")
+    subs.confirm(sub.id, nonce)
+    subs.set_state(sub.id, suppressed, "bounce", detail="550 / spam report")
+    again, new_nonce = subs.subscribe("gone@example.org", "web", detail="form from 192.0.2.9")
+    assert new_nonce is None and again.state == suppressed  # nothing to mail, still suppressed
+    assert subs.events(sub.id)[-1]["event"] == "subscribe-suppressed"
+    # the person asks the editor to come back: a new confirmation, recorded as such
+    held, reconsent_nonce = subs.subscribe("gone@example.org", "cli", reconsent=True)
+    assert reconsent_nonce and held.state == suppressed  # suppressed until they click
+    subs.confirm(sub.id, reconsent_nonce, "web")
+    events = subs.events(sub.id)
+    assert [(e["event"], e["old_state"], e["new_state"]) for e in events[-2:]] == [
+        ("reconsent-requested", suppressed.value, suppressed.value),
+        ("reconsent", suppressed.value, "confirmed")]
+    assert subs.get(sub.id).state == State.CONFIRMED

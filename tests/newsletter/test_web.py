@@ -8,6 +8,7 @@ from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
 
+import pytest
 import time_machine
 from werkzeug.test import Client
 
@@ -253,3 +254,51 @@ def test_the_public_service_app_hands_the_routes_to_the_newsletter(settings: Set
                            content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200
     assert state_of(settings, "via-service@example.org") == State.UNSUBSCRIBED
+
+
+def _subscribe_through_the_service(settings: Settings, forwarded: list[str]) -> list[int]:
+    """POST /subscribe to the service's own waitress server, one X-Forwarded-For each."""
+    import requests
+
+    from k2publisher.service.web import Server, make_app
+
+    server = Server(make_app(settings), host="127.0.0.1", port=0,
+                    trusted_proxy=str(settings.section("server")["trusted_proxy"])).start()
+    try:
+        return [requests.post(f"{server.url}/subscribe", data={"email": f"f{n}@example.org"},
+                              headers={"X-Forwarded-For": ip}, timeout=5).status_code
+                for n, ip in enumerate(forwarded)]
+    finally:
+        server.stop()
+
+
+def _evidence(settings: Settings, email: str) -> str:
+    subs = Subscribers(NewsletterStore(db_path(settings)))
+    return subs.events(subs.find(email).id)[0]["detail"]
+
+
+def test_x_forwarded_for_is_ignored_unless_its_proxy_is_configured(configure) -> None:
+    settings = configure("per_ip_per_hour = 2\n")
+    forged = ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
+    # a fresh forged address per request does not get around the per-IP limit
+    assert _subscribe_through_the_service(settings, forged) == [200, 200, 429]
+    assert _evidence(settings, "f0@example.org") == "form from 127.0.0.1"
+
+
+def test_x_forwarded_for_from_the_configured_proxy_is_believed(configure) -> None:
+    settings = configure('per_ip_per_hour = 2\n[server]\ntrusted_proxy = "127.0.0.1"\n')
+    codes = _subscribe_through_the_service(settings, ["203.0.113.1", "203.0.113.2",
+                                                      "203.0.113.3"])
+    assert codes == [200, 200, 200]  # three readers behind nginx, one request each
+    assert _evidence(settings, "f1@example.org") == "form from 203.0.113.2"
+
+
+@pytest.mark.parametrize("suppressed", [State.BOUNCED, State.COMPLAINED])
+def test_the_form_never_mails_a_suppressed_address(settings: Settings,
+                                                   suppressed: State) -> None:
+    subs = Subscribers(NewsletterStore(db_path(settings)))
+    sub, _ = subs.add("gone@example.org", "cli", confirmed=True)
+    subs.set_state(sub.id, suppressed, "bounce")
+    response = subscribe(Client(NewsletterApp(settings)), "gone@example.org")
+    assert response.status_code == 200 and "Check your inbox" in response.text  # same page
+    assert state_of(settings, "gone@example.org") == suppressed and inbox(settings) == []

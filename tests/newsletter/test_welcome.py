@@ -167,11 +167,13 @@ def test_a_preview_message_has_the_headers_of_a_fan_out_copy(settings: Settings)
     from email.parser import BytesParser
 
     from k2publisher.content.queue import Queue
+    from k2publisher.guard.disclaimers import DisclaimerRules
     from k2publisher.newsletter.message import Identity, IssueTemplate, sample_message
     from k2publisher.render.renderer import Renderer
 
-    rendering = Renderer(settings, DisclaimerRules.load()).render_issue(
-        [Queue(REPO / "queue").get("vitamin-k2/dosage")])
+    rules = DisclaimerRules.from_settings(settings)
+    item = Queue(REPO / "queue").get("vitamin-k2/dosage")
+    rendering = Renderer(settings, rules).render_issue([item])
     preview = BytesParser(policy=policy.default).parsebytes(sample_message(settings, rendering))
     sent = BytesParser(policy=policy.default).parsebytes(
         IssueTemplate.from_rendering("2026-12-01", rendering,

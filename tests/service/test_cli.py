@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from k2publisher.errors import ConfigError
 from k2publisher.record.ledger import Ledger, Pick, db_path
@@ -40,6 +41,34 @@ def test_run_once_publishes_and_status_reports_it(run_cli, demo_site: Path) -> N
     assert data["waiting"]["unconfirmed"] == [] and data["last_tick"]
     code, out, _ = run_cli("status", cwd=demo_site)
     assert "What went where and when" in out and "nothing waits for an editor" in out
+
+
+def test_run_once_says_what_it_did(run_cli, demo_site: Path) -> None:
+    code, _, err = run_cli("run", "--once", cwd=demo_site)
+    assert code == 0 and 'outcome=once-done note="2 sent"' in err, err
+
+
+def test_run_once_with_nothing_due_says_so_and_names_the_next_slot(run_cli, site: Path
+                                                                   ) -> None:
+    make_settings(site, {"daily": {"channels": ["social"], "times": ["09:00", "17:30"],
+                                   "timezone": "Europe/London"}})
+    with time_machine.travel(datetime(2026, 3, 2, 10, 0, tzinfo=UTC), tick=False):
+        code, _, err = run_cli("run", "--once", cwd=site)
+    assert code == 0, err
+    assert ('outcome=nothing-due note="nothing was due now" '
+            'next="daily at Mon 2026-03-02 17:30 Europe/London"') in err, err
+    assert received(site / "net/social.jsonl") == []
+
+
+def test_init_writes_no_campaign_that_publishes_at_every_start(run_cli, tmp_path: Path
+                                                               ) -> None:
+    import tomllib
+
+    run_cli("init", "site", "--defaults", cwd=tmp_path)
+    config = tomllib.loads((tmp_path / "site" / "config" / "k2publisher.toml").read_text(
+        encoding="utf-8"))
+    assert config["campaigns"] and not [name for name, c in config["campaigns"].items()
+                                        if c.get("run_on_start")]
 
 
 def test_run_once_logs_json_lines(run_cli, demo_site: Path) -> None:

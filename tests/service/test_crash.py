@@ -32,6 +32,7 @@ from typing import Any
 
 import pytest
 import requests
+from crash_trials import write_config  # bench/ is on pytest's path: the trials' site config
 from werkzeug.wrappers import Request, Response
 
 from k2publisher.record.ledger import DeliveryState, Ledger, PublicationState, db_path
@@ -117,32 +118,8 @@ def write_site(root: Path, base: str, items: int = ITEMS,
         kind = "mechanism_explainer" if n % 2 else "supplement_section"
         write_item(root / "queue", f"crash/item-{n:02d}", kind=kind, priority=ITEMS - n,
                    title=f"Crash item {n:02d}")
-    config = root / "config" / "k2publisher.toml"
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(f"""
-[delivery]
-max_attempts = 2
-backoff_base = 0.05
-timeout = 5
-
-[channels.masto]
-type = "mastodon"
-instance = "{base}"
-token = "test-token-1234"
-
-[channels.hook]
-type = "discord"
-webhook_url = "{base}/api/webhooks/1/hook-token"
-
-[campaigns.burst]
-channels = {json.dumps(list(channels))}
-run_on_start = true
-items_per_slot = {items}
-times = ["03:00"]
-timezone = "UTC"
-grace = 86400
-""", encoding="utf-8")
-    return config
+    return write_config(root, base, items=items, hook="/api/webhooks/1/hook-token",
+                        channels=channels)
 
 
 def run_service(config: Path, root: Path, log: Path, *args: str) -> subprocess.Popen[bytes]:

@@ -223,7 +223,8 @@ def test_a_site_template_without_disclaimers_refuses_the_feed_and_writes_nothing
                                                           encoding="utf-8")
     code, _, err = k2("publish", "vitamin-k2/dosage", "--channel", "feed", cwd=site)
     assert code == 4
-    assert "feed archive/vitamin-k2/dosage/index.html" in err and "missing disclaimer" in err
+    assert "archive/vitamin-k2/dosage/index.html: item vitamin-k2/dosage on feed" in err
+    assert "missing disclaimer" in err
     assert not (site / "public").exists() or not any(
         p.is_file() for p in (site / "public").rglob("*"))
     code, out, _ = k2("preview", "vitamin-k2/dosage", "--channel", "feed", "--json", cwd=site)

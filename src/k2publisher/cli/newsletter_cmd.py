@@ -34,7 +34,13 @@ from k2publisher.newsletter.issues import Issues
 from k2publisher.newsletter.message import Identity, IssueTemplate
 from k2publisher.newsletter.send import ConfirmationMailer
 from k2publisher.newsletter.store import NewsletterStore
-from k2publisher.newsletter.subscribers import Source, State, Subscriber, Subscribers
+from k2publisher.newsletter.subscribers import (
+    SUPPRESSED,
+    Source,
+    State,
+    Subscriber,
+    Subscribers,
+)
 from k2publisher.newsletter.tokens import Tokens
 from k2publisher.newsletter.transport import channel_options, transport_factory
 
@@ -79,10 +85,21 @@ def list_cmd(app: App, state: str | None, as_json: bool) -> None:
 @click.argument("emails", nargs=-1, required=True, metavar="EMAIL...")
 @click.option("--confirmed", is_flag=True,
               help="They already consented elsewhere: add as confirmed, send no confirmation.")
+@click.option("--reconsent", is_flag=True,
+              help="The person asked to come back after a bounce or spam complaint: mail a "
+                   "new confirmation link (the suppression stays until they click it).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
-def add_cmd(app: App, emails: tuple[str, ...], confirmed: bool, as_json: bool) -> None:
-    """Add addresses; without --confirmed each gets a confirmation email (double opt-in)."""
+def add_cmd(app: App, emails: tuple[str, ...], confirmed: bool, reconsent: bool,
+            as_json: bool) -> None:
+    """Add addresses; without --confirmed each gets a confirmation email (double opt-in).
+
+    Bounced and complained addresses stay suppressed (nothing is mailed to them) unless
+    --reconsent says the person asked to come back; their confirmation then lifts it.
+    """
+    if confirmed and reconsent:
+        raise click.UsageError("--reconsent needs the person's own confirmation: "
+                               "drop --confirmed")
     store = _store(app)
     subs = Subscribers(store)
     mailer = None if confirmed else ConfirmationMailer(app.settings, Tokens.from_settings(
@@ -94,13 +111,16 @@ def add_cmd(app: App, emails: tuple[str, ...], confirmed: bool, as_json: bool) -
                                     detail="added with --confirmed (consent asserted)")
             outcome = "added" if created else f"already {sub.state.value}"
         else:
-            sub, nonce = subs.subscribe(email, Source.CLI, detail="subscribers add")
+            sub, nonce = subs.subscribe(email, Source.CLI, reconsent=reconsent,
+                                        detail="subscribers add" + " --reconsent" * reconsent)
             if nonce is None:
-                outcome = "already confirmed"
+                outcome = f"{sub.state.value}: nothing sent" + (
+                    " (pass --reconsent if they asked to come back)"
+                    if sub.state in SUPPRESSED else "")
             else:
                 assert mailer is not None
                 mailer.send(subs, sub.id, sub.email, nonce, Source.CLI)
-                outcome = "pending: confirmation sent"
+                outcome = f"{sub.state.value}: confirmation sent"
         results.append({"email": sub.email, "state": sub.state.value, "outcome": outcome})
     if as_json:
         print_json(results)
@@ -229,7 +249,8 @@ def _print_summary(summary: Summary, as_json: bool) -> int:
                   f"pending, {c['skipped']} skipped", markup=False)
         if summary.requeued or summary.assumed_now:
             out.print(f"resumed after a crash: {summary.requeued} claimed recipient(s) sent "
-                      f"now, {summary.assumed_now} in-flight message(s) counted as sent",
+                      f"now, {summary.assumed_now} in-flight message(s) sent again (the "
+                      "server may have taken them: possible duplicates, same Message-ID)",
                       markup=False)
         if summary.state == "paused":
             out.print(f"paused ({summary.note}): run `k2publisher newsletter send --issue "
@@ -252,13 +273,21 @@ def newsletter() -> None:
               help="Issue id: resumes it if it exists, else names the new issue "
                    "[default: resume the unfinished one, else today's date].")
 @click.option("--items", "item_ids", metavar="ID,...",
-              help="Queue items for a new issue [default: every `ready` item].")
+              help="Queue items for a new issue [default: the `ready` items no issue has "
+                   "carried yet].")
 @click.option("--test-to", metavar="EMAIL", help="Send one copy to EMAIL only; record nothing.")
+@click.option("--yes", "-y", "assume_yes", is_flag=True,
+              help="Send a new issue without asking (needed when stdin is not a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_app
 def send_cmd(app: App, issue_id: str | None, item_ids: str | None, test_to: str | None,
-             as_json: bool) -> int:
-    """Send an issue to every confirmed subscriber (run it again to resume after a stop)."""
+             assume_yes: bool, as_json: bool) -> int:
+    """Send an issue to every confirmed subscriber (run it again to resume after a stop).
+
+    A new issue shows its subject, items and recipient count and asks before anything is
+    sent; pass --yes to skip the question (scripts must: without a terminal it refuses
+    with exit 2). Resuming an issue does not ask again.
+    """
     settings = app.settings
     store = _store(app)
     issues = Issues(store)
@@ -266,9 +295,11 @@ def send_cmd(app: App, issue_id: str | None, item_ids: str | None, test_to: str 
     if test_to:
         return _send_test(app, existing, item_ids, test_to)
     if existing is None:
-        items = _items(app, item_ids)
-        existing = start_issue(issues, issue_id or new_issue_id(issues),
-                               compose(settings, items))
+        items = _items(app, item_ids, issues)
+        publication = compose(settings, items)
+        _confirm(publication.rendering.subject or "", [i.id for i in items],
+                 Subscribers(store).counts().get(State.CONFIRMED.value, 0), assume_yes)
+        existing = start_issue(issues, issue_id or new_issue_id(issues), publication)
         console(stderr=True).print(f"issue {existing.id}: {existing.subject!r} to "
                                    f"{issues.counts(existing.id)['total']} subscriber(s)",
                                    markup=False)
@@ -283,14 +314,32 @@ def send_cmd(app: App, issue_id: str | None, item_ids: str | None, test_to: str 
     return _print_summary(summary, as_json)
 
 
-def _items(app: App, item_ids: str | None) -> list:
+def _items(app: App, item_ids: str | None, issues: Issues | None = None) -> list:
+    """The items named by ``--items``, else the ready ones no issue in ``issues`` carried."""
     if item_ids:
         return [app.queue.get(i.strip()) for i in item_ids.split(",") if i.strip()]
-    items = app.queue.items(status=Status.READY)
+    carried = {i for issue in issues.all() for i in issue.item_ids} if issues else set()
+    items = [i for i in app.queue.items(status=Status.READY) if i.id not in carried]
     if not items:
-        raise click.UsageError("no `ready` items in the queue: pass --items ID,... or approve "
-                               "items with `k2publisher queue approve`")
+        raise click.UsageError("no `ready` item that an issue has not carried yet: pass "
+                               "--items ID,... or approve items with `k2publisher queue "
+                               "approve`")
     return items
+
+
+def _confirm(subject: str, item_ids: list[str], recipients: int, assume_yes: bool) -> None:
+    """Show what a new issue would send and to how many; ask unless ``--yes``."""
+    err = console(stderr=True)
+    err.print(f"new issue {subject!r}: {len(item_ids)} item(s) ({', '.join(item_ids)}) to "
+              f"{recipients} confirmed subscriber(s)", markup=False)
+    if assume_yes:
+        return
+    if not sys.stdin.isatty():
+        raise click.UsageError("not sending without a confirmation: stdin is not a terminal, "
+                               "pass --yes to send")
+    if not click.confirm(f"Send it to {recipients} subscriber(s)?", default=False,
+                         err=True):
+        raise click.Abort()
 
 
 def _send_test(app: App, issue, item_ids: str | None, email: str) -> int:
@@ -341,7 +390,7 @@ def status_cmd(app: App, issue_id: str | None, as_json: bool) -> None:
             "items": list(issue.item_ids), "note": issue.note, "total": c["total"],
             "sent": c["sent"], "pending": c["pending"] + c["sending"] + c["deferred"],
             "failed": c["failed"], "bounced": c["bounced"], "skipped": c["skipped"],
-            "assumed_after_crash": c["assumed"] + c["awaiting"]}
+            "possible_duplicates": c["possible_duplicates"]}
     if as_json:
         print_json(data)
         return

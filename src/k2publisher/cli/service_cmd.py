@@ -19,6 +19,8 @@ from k2publisher.cli.output import (
     print_table,
 )
 from k2publisher.deliver.registry import channel_states
+from k2publisher.errors import K2Error
+from k2publisher.models import PartReceipt
 from k2publisher.record.ledger import (
     DeliveryState,
     Ledger,
@@ -44,20 +46,27 @@ Examples:
               show_default=True, help="One line per event, as key=value text or JSON.")
 @click.option("--host", help="Address to serve the web endpoints on [default: [server] host].")
 @click.option("--port", type=int, help="Port to serve on [default: [server] port, 8025].")
+@click.option("--lock-wait", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="How long to wait for another instance on this state folder to exit "
+                   "[default: 10 with --once, else 0].")
 @pass_app
-def run_cmd(app: App, once: bool, log_format: str, host: str | None, port: int | None) -> int:
+def run_cmd(app: App, once: bool, log_format: str, host: str | None, port: int | None,
+            lock_wait: float | None) -> int:
     """Run the scheduled service: campaigns, the ledger and the web endpoints.
 
     On start it recovers from any crash (see `k2publisher status`), runs a slot missed by
     less than its grace period once, skips older ones, and logs the upcoming schedule and
     the feed URL. SIGTERM or Ctrl-C lets the delivery in flight finish, then exits.
+
+    One instance per state folder: while one runs, another `run` exits 3 naming its pid
+    (`run --once` waits --lock-wait seconds first).
     """
     from k2publisher.service.runner import run
 
     level = logging.WARNING if app.verbosity < 0 else \
         logging.DEBUG if app.verbosity > 1 else logging.INFO
     logs.setup(log_format, level=level)
-    return run(app.settings, once=once, host=host, port=port)
+    return run(app.settings, once=once, host=host, port=port, lock_wait=lock_wait)
 
 
 @click.group("schedule", invoke_without_command=True,
@@ -181,10 +190,16 @@ def _ledger(app: App) -> Ledger:
 def status_cmd(app: App, limit: int, as_json: bool) -> int:
     """What went where and when, what failed and why, and what waits for an editor.
 
-    Exits 1 when something waits for an editor (unconfirmed parts, guard blocks, a queue
-    file that cannot be read, or a channel disabled by an unset secret or missing setting).
+    Exits 1 when anything is wrong: a campaign whose latest publication failed or was
+    blocked, a failure in the last 24 hours, unconfirmed parts, a paused newsletter, or a
+    guard block waiting for an editor (the same reasons `/healthz` reports as degraded),
+    and also when a queue file cannot be read or a channel is disabled by an unset secret
+    or missing setting.
     """
+    from k2publisher.service.health import problems
+
     with _ledger(app) as ledger:
+        found = problems(ledger)
         recent = ledger.publications(limit=limit)
         failed = ledger.publications(states=[PublicationState.FAILED], limit=limit)
         blocked = ledger.publications(states=[PublicationState.BLOCKED], limit=limit)
@@ -197,6 +212,8 @@ def status_cmd(app: App, limit: int, as_json: bool) -> int:
     disabled = {name: why for name, why in channels.items() if why.startswith("disabled")}
     broken = app.queue.problems()
     data = {
+        "status": "degraded" if found else "ok",
+        "problems": [p.as_dict() for p in found],
         "last_tick": last_tick,
         "channels": channels,
         "queue_problems": [str(p) for p in broken],
@@ -214,12 +231,14 @@ def status_cmd(app: App, limit: int, as_json: bool) -> int:
         "runs": [{"campaign": r.campaign, "slot": r.slot.isoformat(), "state": r.state.value,
                   "note": r.note} for r in runs],
     }
-    waiting = bool(unconfirmed or blocked or disabled or broken)
+    waiting = bool(unconfirmed or blocked or found or disabled or broken)
     if as_json:
         print_json(data)
         return EXIT_CHECK_FAILED if waiting else 0
     out = console()
     out.print(f"last scheduler tick: {last_tick or 'never'}", markup=False)
+    for problem in found:
+        out.print(f"degraded ({problem.kind}): {problem.message}", markup=False)
     out.print("publications: " + ", ".join(f"{k} {v}" for k, v in counts["publications"].items()
                                            if v), markup=False)
     print_table(["when (UTC)", "campaign", "item", "channel", "state", "url / error"],
@@ -251,14 +270,15 @@ def status_cmd(app: App, limit: int, as_json: bool) -> int:
                     ([r["item"], r["status"], r["review"]] for r in data["waiting"]["review"]),
                     title="Items with review notes")
     if not waiting and not reviews:
-        out.print("nothing waits for an editor", markup=False)
+        out.print("all well: nothing failed, nothing waits for an editor", markup=False)
     return EXIT_CHECK_FAILED if waiting else 0
 
 
 def _pub(p: Any) -> dict[str, Any]:
     return {"id": p.id, "campaign": p.campaign, "item": p.item_id, "items": list(p.items),
             "channel": p.channel, "state": p.state.value, "round": p.round, "url": p.url,
-            "error": p.error, "attempts": p.attempts, "created_at": p.created_at,
+            "error": p.error, "attempts": p.attempts, "not_before": p.not_before or None,
+            "created_at": p.created_at,
             "updated_at": p.updated_at, "forced": p.forced, "reason": p.reason}
 
 
@@ -275,25 +295,72 @@ def _short(stamp: str | None) -> str:
 
 
 @click.command("resolve", epilog="\b\nExamples:\n  k2publisher resolve 12 --sent    "
-               "# it did go out: never send it again\n  k2publisher resolve 12 --retry   "
-               "# it did not: send it at the next tick")
+               "# it did go out: never send it again\n"
+               "  k2publisher resolve 12 --sent --remote-id https://mastodon.example/@k2/1131\n"
+               "  k2publisher resolve 12 --retry   # it did not: send it at the next tick")
 @click.argument("row_id", type=int)
 @click.option("--sent", "outcome", flag_value="sent", help="The part did reach the network.")
 @click.option("--retry", "outcome", flag_value="retry", help="It did not: send it again.")
+@click.option("--remote-id", metavar="ID|URL",
+              help="With --sent: the post's id or URL, so the rest of a thread replies to it "
+                   "(needed on thread channels when later parts follow).")
 @pass_app
-def resolve_cmd(app: App, row_id: int, outcome: str | None) -> int:
-    """Decide an unconfirmed delivery row (see `k2publisher status`)."""
+def resolve_cmd(app: App, row_id: int, outcome: str | None, remote_id: str | None) -> int:
+    """Decide an unconfirmed delivery row (see `k2publisher status`).
+
+    On a thread channel (Mastodon, Bluesky, X) the next part replies to this one, so
+    `--sent` needs `--remote-id` with the post's id or URL unless it was the last part.
+    `--sent --remote-id` also fills in the id of a row marked sent without one.
+    """
     if outcome is None:
         raise click.UsageError("say what happened: --sent or --retry")
+    if remote_id is not None and outcome != "sent":
+        raise click.UsageError("--remote-id goes with --sent")
     with _ledger(app) as ledger:
         try:
-            row = ledger.resolve(row_id, outcome)  # type: ignore[arg-type]
+            row = ledger.delivery(row_id)
+            receipt = _receipt_for(app, row, remote_id) if outcome == "sent" else None
+            row = ledger.resolve(row_id, outcome, receipt=receipt)  # type: ignore[arg-type]
         except LedgerError as exc:
             console(stderr=True).print(f"error: {exc}", markup=False)
             return EXIT_CHECK_FAILED
     console().print(f"row {row.id} ({row.item_id} on {row.channel}, part {row.part}) is now "
                     f"{row.state.value}", markup=False)
     return 0
+
+
+def _receipt_for(app: App, row: Any, remote_id: str | None) -> Any:
+    """The receipt ``--remote-id`` names, checked by the row's channel; None without it.
+
+    Raises :class:`click.UsageError` when the channel threads, later parts follow and no
+    remote id was given, or when the value names no post on that channel.
+    """
+    from k2publisher.deliver.registry import load_channel
+    from k2publisher.pipeline import Pipeline
+
+    try:
+        channel = load_channel(row.channel, app.settings)
+    except K2Error:  # the channel is gone from the config: keep the value as given
+        channel = None
+    if remote_id is None:
+        if channel is None or not channel.supports_threads:
+            return None
+        try:
+            with Pipeline(app.settings, queue=app.queue) as pipeline:
+                total = len(pipeline.render([pipeline.item(row.item_id)], row.channel).parts)
+        except K2Error:
+            total = None
+        if total is not None and row.part + 1 >= total:
+            return None  # the last part: nothing replies to it
+        raise click.UsageError(
+            f"{row.item_id} on {row.channel} is a thread and part {row.part + 1} has a part "
+            "after it that replies to it: pass --remote-id with the post's id or URL (open "
+            "the account to find it)")
+    try:
+        return channel.receipt_for(row.part, remote_id) if channel is not None else \
+            PartReceipt(index=row.part, remote_id=remote_id)
+    except ValueError as exc:
+        raise click.UsageError(f"--remote-id: {exc}") from None
 
 
 @click.command("backup", epilog="\b\nExamples:\n  k2publisher backup backups/\n"

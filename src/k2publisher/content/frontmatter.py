@@ -218,7 +218,10 @@ def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     if _YAML_BREAKS & set(value):
         style: str | None = '"'
     else:
-        style = "|" if "\n" in value and not value.endswith((" ", "\t")) else None
+        # a block that is only line breaks, or ends in one, does not read back the same
+        # before the closing fence: let YAML quote those
+        style = "|" if ("\n" in value and value.strip()
+                        and not value.endswith((" ", "\t", "\n"))) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

@@ -22,9 +22,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from k2publisher.abc import Channel, Recorder
-from k2publisher.errors import ConfigError, DeliveryError, TransientDeliveryError
+from k2publisher.errors import (
+    ConfigError,
+    DeliveryError,
+    TransientDeliveryError,
+    UncertainDeliveryError,
+)
 from k2publisher.models import PartReceipt, Receipt
 from k2publisher.pipeline import Publication, approved
+from k2publisher.record.rows import LedgerError
 from k2publisher.redact import mask
 from k2publisher.settings import DEFAULTS, resolve
 
@@ -176,6 +182,12 @@ def deliver(publication: Publication, *, recorder: Recorder | None = None,
             receipts.append(done)
             previous = done
             continue
+        if previous is not None and channel.supports_threads and not previous.remote_id:
+            # an editor marked the part before sent without saying which post it is
+            raise LedgerError(f"part {index} of {item!r} on {name!r} replies to part "
+                              f"{index - 1}, whose remote id is unknown: give it with "
+                              "`k2publisher resolve ROW --sent --remote-id ID|URL` (the row "
+                              "is in `k2publisher status`)")
         key = idempotency_key(item, name, index)
         if recorder:
             recorder.sending(item, name, index, key)
@@ -195,9 +207,14 @@ def deliver(publication: Publication, *, recorder: Recorder | None = None,
                 raise
             raise error from exc
         except Exception as exc:
-            # not classified: the part may or may not have left, so the recorder keeps it
-            # as "sending" and the ledger's recovery asks an editor
+            # not classified (a bug in an adapter): the part may or may not have left, so
+            # it is recorded unconfirmed for an editor, never left "sending"
             log.error(mask(f"{where} outcome=error: {type(exc).__name__}: {exc}", secrets))
+            if recorder:
+                recorder.failed(item, name, index, UncertainDeliveryError(
+                    f"part {index + 1} of {total}: unexpected {type(exc).__name__}: {exc}; "
+                    "it may or may not have been posted", channel=name, item_id=item),
+                    False)
             raise
         if recorder:
             recorder.sent(item, name, index, receipt)

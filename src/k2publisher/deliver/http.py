@@ -23,6 +23,7 @@ from k2publisher.abc import Channel
 from k2publisher.deliver.core import RetryPolicy
 from k2publisher.errors import (
     AuthDeliveryError,
+    ChannelFaultError,
     DeliveryError,
     PermanentDeliveryError,
     TransientDeliveryError,
@@ -158,6 +159,10 @@ def error_detail(response: requests.Response) -> str:
     return text[:200] if text else response.reason or ""
 
 
+#: statuses by which a proxy says it lost the upstream's answer (the upstream may have acted)
+GATEWAY_ERRORS = frozenset({502, 504})
+
+
 def classify_status(status: int, message: str, *, channel: str,
                     retry_after_s: float | None = None) -> DeliveryError:
     """The error for an HTTP (or HTTP-like, e.g. Telegram ``error_code``) failure status.
@@ -228,8 +233,9 @@ class HttpClient:
                 f"{text}; the post may exist: check the account before publishing again",
                 channel=self.channel) from None
         except requests.exceptions.SSLError as exc:
-            raise PermanentDeliveryError(f"{where}: TLS failed: {self.mask(_short(exc))}",
-                                         channel=self.channel) from None
+            raise ChannelFaultError(f"{where}: TLS failed: {self.mask(_short(exc))} (check "
+                                    "the URL and the server's certificate)",
+                                    channel=self.channel) from None
         except requests.ConnectionError as exc:
             text = f"{where}: connection failed: {self.mask(_short(exc))}"
             if retry_safe or _never_connected(exc):
@@ -248,14 +254,25 @@ class HttpClient:
             special = on_error(response)
             if special is not None:
                 raise special
-        raise self.error_for(response, where)
+        raise self.error_for(response, where, retry_safe=retry_safe)
 
-    def error_for(self, response: requests.Response, where: str = "") -> DeliveryError:
-        """The typed, masked error for a failed response."""
+    def error_for(self, response: requests.Response, where: str = "", *,
+                  retry_safe: bool = True) -> DeliveryError:
+        """The typed, masked error for a failed response.
+
+        A gateway error (502, 504) to a request that is not ``retry_safe`` is
+        :class:`UncertainDeliveryError`: the proxy lost the upstream's answer, and the
+        upstream may have created the post.
+        """
         status = response.status_code
         wait = retry_after(response, self.clock(), resets=status == 429) \
             if status == 429 or status >= 500 else None
         message = self.mask(error_detail(response)) + (f" ({where})" if where else "")
+        if status in GATEWAY_ERRORS and not retry_safe:
+            return UncertainDeliveryError(
+                f"HTTP {status}: {message}; the gateway lost the answer and the post may "
+                "exist: check the account before publishing again", channel=self.channel,
+                status=status)
         return classify_status(response.status_code, message, channel=self.channel,
                                retry_after_s=wait)
 
@@ -292,7 +309,8 @@ class HttpClient:
                 text = f"the answer has no {shown}: {self.mask(json.dumps(data)[:120])}"
                 if retry_safe:
                     raise TransientDeliveryError(text, channel=self.channel)
-                raise PermanentDeliveryError(
+                # a 2xx: the network accepted the request, so the post most likely exists
+                raise UncertainDeliveryError(
                     f"{text}; the post may exist: check the account before publishing again",
                     channel=self.channel)
         return node

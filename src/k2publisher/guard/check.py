@@ -208,7 +208,7 @@ def check(rendering: Rendering, item: Item | Sequence[Item], rules: DisclaimerRu
     for unit in units:
         problems += [f"{where} {unit.label}: {p}"
                      for p in _unit_problems(unit, rendering.family, items, rules)]
-    problems += _length_problems(rendering, where)
+    problems += length_problems(rendering, where)
     if rendering.family == "social" and len(items) == 1 and rendering.parts:
         problems += [f"{where}: {p}" for p in coverage.problems(
             rendering.texts, items[0], rendering.profile, rules, prose)]
@@ -303,7 +303,8 @@ def _claims_outcome(rendering: Rendering, units: Sequence[Unit], items: Sequence
     return problems, notes
 
 
-def _length_problems(rendering: Rendering, where: str) -> list[str]:
+def length_problems(rendering: Rendering, where: str) -> list[str]:
+    """Each part over the rendering's limit (by its counter), and an email over Gmail's clip."""
     problems: list[str] = []
     total = len(rendering.parts)
     if rendering.family == "email" and rendering.html:

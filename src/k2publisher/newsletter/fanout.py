@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import fcntl
 import hashlib
 import logging
-import os
 import queue
 import threading
 import time
@@ -35,6 +33,7 @@ from k2publisher.errors import (
     RecipientRejectedError,
     TransientDeliveryError,
 )
+from k2publisher.locks import hold
 from k2publisher.newsletter.issues import Issue, Issues, Recipient
 from k2publisher.newsletter.message import Identity, IssueTemplate
 from k2publisher.newsletter.store import NewsletterStore
@@ -164,7 +163,8 @@ class Summary:
         return {"issue": self.issue_id, "state": self.state, "counts": self.counts,
                 "elapsed_seconds": round(self.elapsed, 3), "sent_this_run": self.sent_now,
                 "messages_per_second": round(self.rate, 1), "requeued_after_crash":
-                self.requeued, "assumed_after_crash": self.assumed_now, "note": self.note}
+                self.requeued, "possible_duplicates_after_crash": self.assumed_now,
+                "note": self.note}
 
 
 @dataclass
@@ -176,6 +176,7 @@ class _Run:
     gone: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     sent: int = 0
+    lost: int = 0  # connections lost in a row without a message accepted in between
     note: str = ""
     #: a channel error no retry fixes (credentials, TLS settings): the run stops, then raises
     fatal: DeliveryError | None = None
@@ -200,6 +201,8 @@ class FanOut:
         self.page_size = page_size
         self.retry_delays = tuple(retry_delays)
         self.reconnect_delays = tuple(reconnect_delays)
+        #: connection losses in a row (no message accepted between) before the run pauses
+        self.max_lost_in_a_row = 3 * self.connections + len(self.reconnect_delays)
         #: held for CPU-bound steps and for the awaiting-commit + final-dot pair
         self._critical = threading.Lock()
 
@@ -223,14 +226,8 @@ class FanOut:
         """
         digest = hashlib.sha256(self.template.issue_id.encode()).hexdigest()[:16]
         path = self.issues.store.path.parent / f"newsletter-{digest}.lock"
-        with open(path, "w", encoding="ascii") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise IssueBusyError(f"issue {self.template.issue_id!r} is being sent by "
-                                     f"another process (lock {path})") from None
-            fh.write(f"{os.getpid()}\n")
-            fh.flush()
+        with hold(path, what=f"sending newsletter issue {self.template.issue_id!r}",
+                  error=IssueBusyError):
             yield
 
     def _run(self, stop: threading.Event | None) -> Summary:
@@ -238,8 +235,8 @@ class FanOut:
         started = time.monotonic()
         requeued, assumed = self.issues.recover(issue_id)
         if requeued or assumed:
-            log.info("issue %s: resumed; %d claimed rows requeued, %d in-flight rows counted "
-                     "as sent", issue_id, requeued, assumed)
+            log.info("issue %s: resumed; %d claimed rows requeued, %d in-flight rows sent "
+                     "again (possible duplicates)", issue_id, requeued, assumed)
         self.issues.set_state(issue_id, "sending")
         counts = self.issues.counts(issue_id)
         finished = sum(counts[s] for s in ("sent", "bounced", "failed", "skipped"))
@@ -368,11 +365,19 @@ class FanOut:
             self.issues.bounce(issue_id, sid, str(exc))
             return "bounced"
         except ConnectionLostError as exc:
-            # The server hung up. Even after the final dot it most likely did not take the
-            # message (RFC 1047): send it again later, with the same Message-ID.
+            # The connection failed, not the recipient: the row is due again and no attempt
+            # is charged to it (the run pauses when the server stays away). After the final
+            # dot the server may have taken it (RFC 1047): sent again with the same
+            # Message-ID, counted as a possible duplicate.
             if exc.dot_sent:
                 log.warning("issue %s: %s; the message will be sent again", issue_id, exc)
-            self.issues.defer(issue_id, sid, str(exc), self.retry_delays)
+            self.issues.requeue(issue_id, sid, str(exc), maybe_accepted=exc.dot_sent)
+            with run.lock:
+                run.lost += 1
+                if run.lost > self.max_lost_in_a_row:
+                    run.note = (f"the server dropped {run.lost} connections in a row without "
+                                "accepting a message")
+                    run.gone.set()
             return "reconnect"
         except TransientDeliveryError as exc:
             return self.issues.defer(issue_id, sid, str(exc), self.retry_delays)
@@ -382,6 +387,7 @@ class FanOut:
         self.issues.sent(issue_id, sid)
         with run.lock:
             run.sent += 1
+            run.lost = 0
         return "sent"
 
     def _stop_for(self, run: _Run, exc: DeliveryError, unsent: list[int]) -> None:

@@ -107,21 +107,28 @@ class Issues:
                            "WHERE id = ?", (state, note, now_iso(), issue_id))
 
     def counts(self, issue_id: str) -> dict[str, int]:
-        """Delivery rows per state (every state present), plus ``assumed`` and ``total``."""
+        """Delivery rows per state (every state present), plus ``possible_duplicates`` (rows
+        sent again after a crash or a hang-up that may have followed the server's
+        acceptance; also under its old name ``assumed``) and ``total``."""
         found = dict(self.store.query("SELECT state, count(*) FROM newsletter_deliveries "
                                       "WHERE issue_id = ? GROUP BY state", (issue_id,)))
         out = {s: int(found.get(s, 0)) for s in DELIVERY_STATES}
         out["assumed"] = int(self.store.query(
             "SELECT count(*) FROM newsletter_deliveries WHERE issue_id = ? AND assumed = 1",
             (issue_id,))[0][0])
+        out["possible_duplicates"] = out["assumed"]
         out["total"] = sum(out[s] for s in DELIVERY_STATES)
         return out
 
     def recover(self, issue_id: str) -> tuple[int, int]:
-        """Before a run: ``sending`` rows back to ``pending``, ``awaiting`` rows to ``sent``.
+        """Before a run: ``sending`` and ``awaiting`` rows back to ``pending``.
 
-        Deferred rows become due at once (a new run is the editor saying "try again").
-        Returns ``(requeued, assumed)``.
+        A ``sending`` row never had its final dot written, so the server discarded it. An
+        ``awaiting`` row was at its final dot when the process died: the server may or may
+        not have accepted it, so it is sent again (never lost) and counted as a possible
+        duplicate (``assumed = 1``, same Message-ID). Deferred rows become due at once (a
+        new run is the editor saying "try again"). Returns ``(requeued, possible
+        duplicates)``.
         """
         stamp = now_iso()
         with self.store.transaction() as conn:
@@ -129,9 +136,10 @@ class Issues:
                 "UPDATE newsletter_deliveries SET state = 'pending', updated_at = ? "
                 "WHERE issue_id = ? AND state = 'sending'", (stamp, issue_id)).rowcount
             assumed = conn.execute(
-                "UPDATE newsletter_deliveries SET state = 'sent', assumed = 1, updated_at = ?, "
-                "error = 'in flight at a crash: assumed accepted' "
-                "WHERE issue_id = ? AND state = 'awaiting'", (stamp, issue_id)).rowcount
+                "UPDATE newsletter_deliveries SET state = 'pending', assumed = 1, "
+                "updated_at = ?, error = 'in flight at a crash: sent again (a second copy "
+                "is possible)' WHERE issue_id = ? AND state = 'awaiting'",
+                (stamp, issue_id)).rowcount
             conn.execute("UPDATE newsletter_deliveries SET next_attempt = 0 "
                          "WHERE issue_id = ? AND state = 'deferred'", (issue_id,))
         return requeued, assumed
@@ -183,12 +191,24 @@ class Issues:
                            "updated_at = ? WHERE issue_id = ? AND subscriber_id = ?",
                            (state, error, now_iso(), issue_id, subscriber_id))
 
-    def sent(self, issue_id: str, subscriber_id: int, *, assumed: bool = False) -> None:
-        """The server accepted the message (or, ``assumed``, may have)."""
+    def sent(self, issue_id: str, subscriber_id: int) -> None:
+        """The server accepted the message (a possible-duplicate mark stays)."""
         self.store.execute("UPDATE newsletter_deliveries SET state = 'sent', "
-                           "attempts = attempts + 1, assumed = ?, updated_at = ? "
+                           "attempts = attempts + 1, updated_at = ? "
                            "WHERE issue_id = ? AND subscriber_id = ?",
-                           (int(assumed), now_iso(), issue_id, subscriber_id))
+                           (now_iso(), issue_id, subscriber_id))
+
+    def requeue(self, issue_id: str, subscriber_id: int, error: str, *,
+                maybe_accepted: bool) -> None:
+        """The connection failed under this row: due again now, no attempt charged to it.
+
+        ``maybe_accepted`` (the final dot had gone out) marks it a possible duplicate.
+        """
+        self.store.execute("UPDATE newsletter_deliveries SET state = 'deferred', error = ?, "
+                           "next_attempt = ?, assumed = MAX(assumed, ?), updated_at = ? "
+                           "WHERE issue_id = ? AND subscriber_id = ?",
+                           (error, time.time(), int(maybe_accepted), now_iso(), issue_id,
+                            subscriber_id))
 
     def defer(self, issue_id: str, subscriber_id: int, error: str,
               delays: Sequence[float]) -> str:

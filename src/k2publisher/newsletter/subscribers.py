@@ -31,6 +31,10 @@ class State(StrEnum):
     COMPLAINED = "complained"      # marked an issue as spam
 
 
+#: states nothing but a new, explicitly requested consent lifts (see Subscribers.subscribe)
+SUPPRESSED = frozenset({State.BOUNCED, State.COMPLAINED})
+
+
 class Source(StrEnum):
     """Where a change came from (consent evidence)."""
 
@@ -175,13 +179,19 @@ class Subscribers:
             self._event(subscriber_id, event, old.state.value, state.value, source, detail)
         return self.get(subscriber_id)
 
-    def subscribe(self, address: str, source: Source | str, *, detail: str = ""
-                  ) -> tuple[Subscriber, str | None]:
+    def subscribe(self, address: str, source: Source | str, *, detail: str = "",
+                  reconsent: bool = False) -> tuple[Subscriber, str | None]:
         """Ask to subscribe ``address``: returns the subscriber and the confirm nonce to mail.
 
-        A new, unsubscribed or bounced address becomes ``pending`` with a nonce; a pending
-        one keeps its nonce (earlier links stay valid); a confirmed one gets None (nothing
-        to send). Raises :class:`AddressError` for an invalid address.
+        A new or unsubscribed address becomes ``pending`` with a nonce; a pending one keeps
+        its nonce (earlier links stay valid); a confirmed one gets None (nothing to send).
+
+        A bounced or complained address stays suppressed: a plain request is recorded as
+        ``subscribe-suppressed`` and gets None (nothing is mailed to it). With ``reconsent``
+        (an editor acting on the person's own request) it keeps its state but gets a nonce,
+        recorded as ``reconsent-requested``; only the confirmation link then lifts the
+        suppression, recorded as ``reconsent``. Raises :class:`AddressError` for an invalid
+        address.
         """
         email = normalise(address)
         with self.store.transaction() as conn:
@@ -198,6 +208,16 @@ class Subscribers:
                 subscriber_id = int(cur.lastrowid or 0)
             elif row["state"] == State.CONFIRMED:
                 return _row(row), None
+            elif row["state"] in SUPPRESSED:
+                subscriber_id = row["id"]
+                nonce = None
+                if reconsent:
+                    nonce = row["confirm_nonce"] or secrets.token_urlsafe(12)
+                    conn.execute("UPDATE newsletter_subscribers SET confirm_nonce = ?, "
+                                 "updated_at = ? WHERE id = ?", (nonce, now_iso(), subscriber_id))
+                self._event(subscriber_id,
+                            "reconsent-requested" if reconsent else "subscribe-suppressed",
+                            row["state"], row["state"], source, detail)
             else:
                 subscriber_id = row["id"]
                 nonce = row["confirm_nonce"] or secrets.token_urlsafe(12)
@@ -223,8 +243,12 @@ class Subscribers:
             conn.execute("UPDATE newsletter_subscribers SET state = 'confirmed', "
                          "confirm_nonce = NULL, updated_at = ? WHERE id = ?",
                          (now_iso(), subscriber_id))
-            self._event(subscriber_id, "confirm", row["state"], "confirmed", source,
-                        "double opt-in link")
+            if row["state"] in SUPPRESSED:
+                self._event(subscriber_id, "reconsent", row["state"], "confirmed", source,
+                            f"new consent after {row['state']}: double opt-in link")
+            else:
+                self._event(subscriber_id, "confirm", row["state"], "confirmed", source,
+                            "double opt-in link")
         return self.get(subscriber_id)
 
     def add(self, address: str, source: Source | str, *, confirmed: bool = False,

@@ -75,10 +75,11 @@ class WelcomeMailer:
         :class:`~k2publisher.errors.ItemNotFoundError` when the chosen item is gone.
         """
         from k2publisher.guard.check import claims_policy, enforce
-        from k2publisher.pipeline import Pipeline
+        from k2publisher.guard.disclaimers import DisclaimerRules
+        from k2publisher.render.renderer import Renderer
 
         chosen = list(self.items() if items is None else items)
-        renderer = Pipeline(self.settings).renderer
+        renderer = Renderer(self.settings, DisclaimerRules.from_settings(self.settings))
         rendering = renderer.render_issue(chosen, channel=self.channel, welcome=True)
         enforce(rendering, chosen, renderer.rules,
                 claims_policy=claims_policy(self.settings, self.channel))

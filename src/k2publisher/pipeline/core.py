@@ -131,6 +131,8 @@ class Pipeline:
         self._context = context
         self._clock = clock
         self._channels: dict[str, Channel] = {}
+        #: the guard's verdicts on site documents, by content (see pipeline/site.py)
+        self._document_verdicts: dict[str, Verdict] = {}
 
     # -- what the pipeline owns ---------------------------------------------------------------
 
@@ -229,9 +231,12 @@ class Pipeline:
         published = site.entries(self._sent_on(name), items, self.now(), self.queue.get)
         documents = site.build(self.renderer, published)
         policy = self.claims_policy(name)
+        if len(self._document_verdicts) > 20_000:  # a long-lived service: keep it bounded
+            self._document_verdicts.clear()
         problems, notes = site.problems(
             documents, [item for item, _ in published], name,
-            lambda r, shown: check(r, list(shown), self.rules, claims_policy=policy))
+            lambda r, shown: check(r, list(shown), self.rules, claims_policy=policy),
+            self._document_verdicts)
         return (replace(rendering, documents=tuple(documents)),
                 Verdict(ok=verdict.ok and not problems, problems=(*verdict.problems, *problems),
                         notes=(*verdict.notes, *notes)))
@@ -288,9 +293,38 @@ class Pipeline:
             raise PublicationRefused(ids, target.name, list(review.verdict.problems),
                                      rendering=review.rendering, verdict=review.verdict)
         who = approved_by or (f"forced by {_user()}" if gate else "guard")
+        return self._mint(found, target, review.rendering, review.verdict, who,
+                          forced=bool(gate), reason=reason.strip())
+
+    def prepare_notice(self, channel: Channel | str, rendering: Rendering) -> Publication:
+        """An operator notice (an alert) approved for ``channel``: a Publication of no item.
+
+        It carries no item content, so no disclaimer is due; the claims scan still runs on
+        every part (any finding at level ``block`` refuses it, whatever the channel's
+        policy), as do the channel's length limits. Raises
+        :class:`~k2publisher.errors.PublicationRefused`.
+        """
+        from k2publisher.guard.check import length_problems
+        from k2publisher.guard.claims import scan
+
+        target = self.channel(channel)
+        problems = [str(f) for part in rendering.parts
+                    for f in scan(part.html or part.text, self.rules) if f.level == "block"]
+        problems += length_problems(rendering, f"notice on {target.name}")
+        verdict = Verdict(ok=not problems, problems=tuple(problems),
+                          notes=("operator notice: no item content, no disclaimer due",))
+        if problems:
+            raise PublicationRefused([], target.name, problems, rendering=rendering,
+                                     verdict=verdict)
+        return self._mint((), target, rendering, verdict, "notice check")
+
+    def _mint(self, items: tuple[Item, ...], channel: Channel, rendering: Rendering,
+              verdict: Verdict, approved_by: str, *, forced: bool = False, reason: str = ""
+              ) -> Publication:
+        """The one place a Publication is made (for :meth:`prepare` and notices)."""
         with _minting():
-            publication = Publication(found, target, review.rendering, review.verdict, who,
-                                      self.now(), forced=bool(gate), reason=reason.strip())
+            publication = Publication(items, channel, rendering, verdict, approved_by,
+                                      self.now(), forced=forced, reason=reason)
         _MINTED.add(publication)
         return publication
 

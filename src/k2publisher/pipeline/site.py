@@ -12,6 +12,7 @@ only writes the files it is handed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import xml.etree.ElementTree as ET
@@ -78,22 +79,37 @@ def build(renderer: object, published: Sequence[Entry]) -> list[Document]:
 
 
 def problems(documents: Sequence[Document], items: Sequence[Item], channel: str,
-             judge: Judge) -> tuple[list[str], list[str]]:
-    """``(problems, notes)`` of the guard on every document; each names the file."""
+             judge: Judge, memo: dict[str, Verdict] | None = None
+             ) -> tuple[list[str], list[str]]:
+    """``(problems, notes)`` of the guard on every document; each names the file.
+
+    ``memo`` keeps verdicts by what was judged (the same entry in RSS and Atom, the pages
+    of a long-lived process that did not change since its last publish are judged once).
+    """
+    memo = {} if memo is None else memo
     by_id = {item.id: item for item in items}
     found: list[str] = []
     notes: list[str] = []
     for doc in documents:
-        where = f"{channel} {doc.path}"
         if doc.family == "feed":
-            found += [f"{where}: {p}" for p in xml_problems(doc.content)]
+            found += [f"{doc.path}: {p}" for p in xml_problems(doc.content)]
         elif doc.family == "json":
-            found += [f"{where}: {p}" for p in json_problems(doc.content)]
-        for rendering, shown in _units(doc, by_id, where):
-            verdict = judge(rendering, shown)
-            found += verdict.problems
-            notes += verdict.notes
+            found += [f"{doc.path}: {p}" for p in json_problems(doc.content)]
+        for rendering, shown in _units(doc, by_id, channel):
+            key = _key(rendering, shown)
+            verdict = memo.get(key)
+            if verdict is None:
+                verdict = memo[key] = judge(rendering, shown)
+            found += [f"{doc.path}: {p}" for p in verdict.problems]
+            notes += [f"{doc.path}: {n}" for n in verdict.notes]
     return found, notes
+
+
+def _key(rendering: Rendering, shown: Sequence[Item]) -> str:
+    """What a verdict depends on: the channel, the visible text and the items it shows."""
+    data = "\x1f".join([rendering.channel, rendering.family, rendering.html or "",
+                        str(rendering.extra.get("summary", "")), repr(tuple(shown))])
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _units(doc: Document, by_id: dict[str, Item], where: str

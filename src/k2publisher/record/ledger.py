@@ -14,11 +14,19 @@ Every write is its own committed transaction, so a process killed at any instant
 file telling exactly which parts may have reached the network (``sending``). On the next
 start :meth:`Ledger.recover` keeps those rows for idempotent channels (the same key is
 reused) and turns the others into ``unconfirmed`` for an editor to :meth:`Ledger.resolve`.
+
+Claiming a part is a conditional state transition (:meth:`Ledger.sending`): a part moves to
+``sending`` only from ``pending`` or ``failed``, or from ``sending`` when the process that
+claimed it (the row's ``owner``, ``<pid>:<token>``) is gone. Two processes delivering the
+same publication at once therefore never both send one part: the loser gets
+:class:`~k2publisher.errors.PartBusyError` and leaves the publication to the winner.
+Recovery likewise leaves alone the rows a live process is sending.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
@@ -27,7 +35,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from k2publisher.database import DB_NAME, connect, db_path
-from k2publisher.errors import UncertainDeliveryError
+from k2publisher.errors import PartBusyError, UncertainDeliveryError
 from k2publisher.models import PartReceipt
 from k2publisher.record.migrations import migrate
 from k2publisher.record.rows import (
@@ -63,6 +71,27 @@ __all__ = [
 KEY_TTL = timedelta(minutes=50)
 
 
+#: the owner tokens of the ledgers open in this process
+_OPEN_OWNERS: set[str] = set()
+
+
+def owner_alive(owner: str) -> bool:
+    """Whether the process (and, in this process, the open ledger) behind ``owner`` lives."""
+    pid_text, _, _token = owner.partition(":")
+    if not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return owner in _OPEN_OWNERS
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
 class Ledger:
     """The SQLite ledger; thread-safe (one connection behind a lock), WAL, autocommit.
 
@@ -76,11 +105,15 @@ class Ledger:
         self._lock = self.db.lock
         self._conn = self.db.conn
         migrate(self.db)
+        #: written into the rows this ledger claims (see :meth:`sending`)
+        self.owner = f"{os.getpid()}:{secrets.token_hex(6)}"
+        _OPEN_OWNERS.add(self.owner)
 
     # -- plumbing --------------------------------------------------------------------------
 
     def close(self) -> None:
         """Close the connection (the WAL is checkpointed by SQLite)."""
+        _OPEN_OWNERS.discard(self.owner)
         self.db.close()
 
     def __enter__(self) -> Ledger:
@@ -131,13 +164,32 @@ class Ledger:
         return None
 
     def sending(self, item_id: str, channel: str, index: int, key: str) -> None:
-        """Committed just before the network call for one part."""
+        """Claim one part, committed just before its network call.
+
+        The claim is a conditional transition inside one write transaction: from
+        ``pending`` or ``failed``, or from ``sending`` when its owner is this ledger or a
+        process that is gone (a crash). Raises :class:`PartBusyError` when another live
+        process holds the part or has already sent it, and :class:`LedgerError` when it is
+        unconfirmed.
+        """
         with self._tx() as conn:
             row = self._ensure(conn, item_id, channel, index)
+            where = f"part {index} of {item_id!r} on {channel!r} (row {row['id']})"
+            state, owner = row["state"], row["owner"]
+            if state == DeliveryState.SENT:
+                raise PartBusyError(f"{where} was sent meanwhile by another process")
+            if state == DeliveryState.UNCONFIRMED:
+                raise LedgerError(f"{where} is unconfirmed: run `k2publisher resolve "
+                                  f"{row['id']} --sent|--retry` first")
+            if state == DeliveryState.SENDING and owner not in ("", self.owner) \
+                    and owner_alive(owner):
+                raise PartBusyError(f"{where} is being sent by process "
+                                    f"{owner.partition(':')[0]}")
             now = self._now()
-            conn.execute("UPDATE deliveries SET state = 'sending', key = ?, attempts = "
-                         "attempts + 1, sending_at = ?, updated_at = ?, error = '' WHERE id = ?",
-                         (key, now, now, row["id"]))
+            conn.execute("UPDATE deliveries SET state = 'sending', key = ?, owner = ?, "
+                         "attempts = attempts + 1, sending_at = ?, updated_at = ?, error = '' "
+                         "WHERE id = ? AND state = ?",
+                         (key, self.owner, now, now, row["id"], state))
 
     def sent(self, item_id: str, channel: str, index: int, receipt: PartReceipt) -> None:
         """Committed as soon as the network accepted the part."""
@@ -184,6 +236,8 @@ class Ledger:
             now = self._now()
             changed = []
             for row in rows:
+                if row["owner"] not in ("", self.owner) and owner_alive(row["owner"]):
+                    continue  # in flight in another live process, not interrupted
                 if row["channel"] in keep and (row["sending_at"] or now) >= expired_before:
                     continue
                 why = ("interrupted during the network call: the part may or may not have "
@@ -202,12 +256,15 @@ class Ledger:
                      (self._now(), f"part {row['part']} unconfirmed (delivery row {row['id']})",
                       row["item_id"], row["channel"], row["round"]))
 
-    def resolve(self, row_id: int, outcome: Literal["sent", "retry"]) -> Delivery:
+    def resolve(self, row_id: int, outcome: Literal["sent", "retry"], *,
+                receipt: PartReceipt | None = None) -> Delivery:
         """An editor's decision on an unconfirmed part: it did go out, or send it again.
 
-        Either way its publication goes back to ``pending`` so the remaining parts (if any)
-        are delivered at the next tick. Raises :class:`LedgerError` for an unknown row or one
-        that is not unconfirmed.
+        With ``sent``, ``receipt`` (from the post's remote id or URL) is recorded so the
+        rest of a thread replies to that post; it may also be given later for a row already
+        marked ``sent`` without one. Either way the publication goes back to ``pending`` so
+        the remaining parts (if any) are delivered at the next tick. Raises
+        :class:`LedgerError` for an unknown row or one that is not unconfirmed.
         """
         if outcome not in ("sent", "retry"):
             raise ValueError("outcome must be 'sent' or 'retry'")
@@ -215,14 +272,19 @@ class Ledger:
             row = conn.execute("SELECT * FROM deliveries WHERE id = ?", (row_id,)).fetchone()
             if row is None:
                 raise LedgerError(f"no delivery row {row_id} (see `k2publisher status`)")
-            if row["state"] != DeliveryState.UNCONFIRMED:
+            amend = outcome == "sent" and receipt is not None and \
+                row["state"] == DeliveryState.SENT and not row["remote_id"]
+            if row["state"] != DeliveryState.UNCONFIRMED and not amend:
                 raise LedgerError(f"delivery row {row_id} is {row['state']}, not unconfirmed")
             now = self._now()
             state = "sent" if outcome == "sent" else "pending"
             note = "marked sent by an editor" if outcome == "sent" else "retry asked by an editor"
+            remote_id = receipt.remote_id if receipt else row["remote_id"]
+            url = receipt.url if receipt else row["url"]
             conn.execute("UPDATE deliveries SET state = ?, error = ?, updated_at = ?, "
-                         "finished_at = ? WHERE id = ?",
-                         (state, note, now, now if outcome == "sent" else None, row_id))
+                         "finished_at = ?, remote_id = ?, url = ? WHERE id = ?",
+                         (state, note, now, now if outcome == "sent" else None, remote_id, url,
+                          row_id))
             left = conn.execute("SELECT COUNT(*) FROM deliveries WHERE item_id = ? AND channel "
                                 "= ? AND round = ? AND state = 'unconfirmed'",
                                 (row["item_id"], row["channel"], row["round"])).fetchone()[0]
@@ -330,9 +392,11 @@ class Ledger:
                                            "LIMIT ?", (limit,))]
 
     def pending_publications(self) -> list[PublicationRow]:
-        """Publications still to deliver (new, interrupted, resolved or transiently failed)."""
+        """Publications due now (new, interrupted, resolved or transiently failed); those a
+        rate limit holds back until a later ``not_before`` wait for it."""
         return [publication_from(r) for r in self._all(
-            "SELECT * FROM publications WHERE state = 'pending' ORDER BY id")]
+            "SELECT * FROM publications WHERE state = 'pending' AND (not_before = '' OR "
+            "not_before <= ?) ORDER BY id", (self._now(),))]
 
     def publication(self, pub_id: int) -> PublicationRow:
         """One publication by id."""
@@ -432,8 +496,24 @@ class Ledger:
                          (state.value, url, mask(error)[:2000], self._now(), item_at_fault,
                           pub_id))
 
-    def retry_later(self, pub_id: int, error: str, max_attempts: int) -> PublicationRow:
-        """A transient failure: keep it pending for the next tick, or fail after many tries."""
+    def retry_later(self, pub_id: int, error: str, max_attempts: int, *,
+                    not_before: datetime | None = None) -> PublicationRow:
+        """A transient failure: keep it pending for the next tick, or fail after many tries.
+
+        ``not_before`` (a network's Retry-After or rate-limit reset) is a wait, not a
+        failure: no attempt is counted, and neither this publication nor any other pending
+        one on the same channel (the limit is the account's) is tried before that time.
+        """
+        if not_before is not None:
+            with self._tx() as conn:
+                channel = conn.execute("SELECT channel FROM publications WHERE id = ?",
+                                       (pub_id,)).fetchone()[0]
+                conn.execute("UPDATE publications SET error = CASE WHEN id = ? THEN ? ELSE "
+                             "error END, updated_at = ?, not_before = MAX(not_before, ?) "
+                             "WHERE channel = ? AND state = 'pending'",
+                             (pub_id, mask(error)[:2000], self._now(), iso(not_before),
+                              channel))
+            return self.publication(pub_id)
         with self._tx() as conn:
             # after too many tries it fails; the item may be picked again at a later slot
             conn.execute("UPDATE publications SET attempts = attempts + 1, error = ?, "
@@ -452,6 +532,26 @@ class Ledger:
             return None
         items = rows[0]["items"].split()
         return items[-1] if items else rows[0]["item_id"]
+
+    def latest_outcomes(self) -> list[PublicationRow]:
+        """The newest finished publication of each (campaign, channel), oldest first."""
+        return [publication_from(r) for r in self._all(
+            "SELECT * FROM publications WHERE id IN (SELECT MAX(id) FROM publications WHERE "
+            "state != 'pending' GROUP BY campaign, channel) ORDER BY id")]
+
+    def failed_since(self, since: datetime) -> list[PublicationRow]:
+        """Publications that ended ``failed`` or ``blocked`` at or after ``since``."""
+        return [publication_from(r) for r in self._all(
+            "SELECT * FROM publications WHERE state IN ('failed', 'blocked') AND updated_at "
+            ">= ? ORDER BY id", (iso(since),))]
+
+    def paused_issues(self) -> list[tuple[str, str]]:
+        """``(issue id, note)`` of newsletter issues left ``paused`` (none without the tables)."""
+        try:
+            return [(r["id"], r["note"]) for r in self._all(
+                "SELECT id, note FROM newsletter_issues WHERE state = 'paused' ORDER BY id")]
+        except sqlite3.OperationalError:  # the newsletter never ran on this site
+            return []
 
     def channel_history(self, channel: str) -> list[PublicationRow]:
         """Every publication on ``channel``, oldest first (selection reads it)."""

@@ -96,6 +96,15 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         CREATE INDEX decisions_item ON decisions (item_id, id);
     """),
+    (4, """
+        -- which process claimed a part it is sending: "<pid>:<token>" (see Ledger.sending)
+        ALTER TABLE deliveries ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+    """),
+    (5, """
+        -- a network's rate limit (Retry-After, a reset time): not tried again before this
+        -- UTC ISO time ('' = due now)
+        ALTER TABLE publications ADD COLUMN not_before TEXT NOT NULL DEFAULT '';
+    """),
 )
 
 LATEST = MIGRATIONS[-1][0]

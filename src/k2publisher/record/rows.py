@@ -66,6 +66,8 @@ class Delivery:
     updated_at: str
     sending_at: str | None
     finished_at: str | None
+    #: ``<pid>:<token>`` of the ledger that last claimed the part ('' before any claim)
+    owner: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class PublicationRow:
     updated_at: str
     forced: bool = False
     reason: str = ""
+    #: UTC ISO time before which a rate-limited publication is not tried again ('' = now)
+    not_before: str = ""
 
 
 #: the campaign name of publications made by hand (`k2publisher publish`)

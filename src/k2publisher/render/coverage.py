@@ -64,8 +64,8 @@ def subjects(item: Item, profile: str) -> list[str]:
 
 
 def words(text: str) -> list[str]:
-    """``text`` as lower-case words: entities decoded, a network's backslash escapes and all
-    punctuation ignored, so a summary and its escaped rendering read the same."""
+    """``text`` as lower-case words: NFC, entities decoded, a network's backslash escapes and
+    all punctuation ignored, so a summary and its escaped rendering read the same."""
     text = unicodedata.normalize("NFC", html.unescape(text))
     return _WORD.findall(_ESCAPED.sub("", text).lower())
 

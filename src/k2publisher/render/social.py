@@ -36,6 +36,13 @@ _SPACES = re.compile(r"[ \t]+\n")
 _BLANKS = re.compile(r"\n{3,}")
 
 
+def _overlaps(sentence: str, excerpt: str) -> bool:
+    """Whether ``excerpt`` (a claims finding) is made of words from ``sentence``."""
+    said = set(sentence.lower().split())
+    found = excerpt.lower().strip("\u201c\u201d\u2026. ").split()
+    return bool(found) and sum(w in said for w in found) >= len(found) // 2 + 1
+
+
 def hashtags(tags: Sequence[str], limit: int) -> list[str]:
     """``#CamelCase`` hashtags from tags (``vitamin-k2`` -> ``#VitaminK2``), at most ``limit``."""
     out: list[str] = []
@@ -79,6 +86,7 @@ class SocialComposer:
     tags: list[str]
     _required: dict[tuple[str, int, bool], list[Any]] = field(default_factory=dict,
                                                              repr=False)
+    _whole: set[str] = field(default_factory=set, repr=False)   # sentences never cut
 
     @property
     def template(self) -> str:
@@ -87,6 +95,10 @@ class SocialComposer:
 
     def _title(self) -> str:
         return " ".join(strip_illegal_xml(self.item.title).split())
+
+    def body(self) -> str:
+        """The whole body of a single post: the units below, joined."""
+        return " ".join(self.units())
 
     def units(self) -> list[str]:
         """The body's sentences (variant or summary, plus the summary's safety sentences)."""
@@ -119,7 +131,7 @@ class SocialComposer:
     def compose(self) -> Posts:
         """The posts, following the order of sacrifices in the module docstring."""
         units = self.units()
-        whole = [" ".join(units)] if units else []
+        whole = [self.body()] if units else []
         single = self.post(whole, 0, 1, link=True, tags=self.tags)
         if fits(single.text, self.profile):
             return Posts((single,))
@@ -130,6 +142,37 @@ class SocialComposer:
         return self.thread(units)
 
     def thread(self, body: Sequence[str]) -> Posts:
+        """:meth:`packed`, again with a sentence kept whole (given up) whenever cutting it
+        made a post read as a claim the whole sentence does not make ("... studied in ..."
+        in one post, "... improved anaemia" alone in the next)."""
+        while True:
+            posts = self.packed(body)
+            culprit = self._claim_fragment(posts, body)
+            if culprit is None:
+                return posts
+            self._whole.add(culprit)
+
+    def _claim_fragment(self, posts: Posts, body: Sequence[str]) -> str | None:
+        """A cut sentence whose pieces block as claims in some post, or None."""
+        from k2publisher.guard.claims import scan  # the guard's own reading
+
+        cut = [u for u in body if u not in self._whole and not self._is_safety(u)
+               and not any(u in p.text for p in posts.parts)]
+        if not cut:
+            return None
+        blocked = {f.excerpt for p in posts.parts for f in scan(p.text, self.rules)
+                   if f.level == "block"}
+        for unit in cut:
+            whole = {f.excerpt for f in scan(unit, self.rules) if f.level == "block"}
+            if blocked - whole and any(_overlaps(unit, e) for e in blocked - whole):
+                return unit
+        return None
+
+    def _is_safety(self, unit: str) -> bool:
+        catalogue = getattr(self.rules, "catalogue", None)
+        return catalogue is not None and catalogue.is_safety(unit)
+
+    def packed(self, body: Sequence[str]) -> Posts:
         """The body packed into a numbered thread, the link in the last post.
 
         Post 1 opens with the item's title (a neutral headline) beside the thread's safety
@@ -151,7 +194,7 @@ class SocialComposer:
             def fit(us: Sequence[str], index: int, total: int = guess) -> bool:
                 return fits(self.post(us, index, total, link=False, tags=()).text, self.profile)
 
-            groups, dropped = pack(units, fit, cut=words)
+            groups, dropped = pack(units, fit, cut=self._cut)
             groups = self._place_link(groups or [[]], guess)
             if len(groups) <= guess:
                 break
@@ -159,6 +202,11 @@ class SocialComposer:
         n = len(groups)
         parts = tuple(self.post(g, i, n, link=i == n - 1, tags=()) for i, g in enumerate(groups))
         return Posts(parts, threaded=n > 1, dropped_hashtags=bool(self.tags), dropped=dropped)
+
+    def _cut(self, unit: str) -> list[str]:
+        """A sentence too long for any post flows on word by word, unless it must stay
+        whole (see :meth:`thread`); a safety sentence always flows on."""
+        return [unit] if unit in self._whole and not self._is_safety(unit) else words(unit)
 
     def _opening(self, title: str, body: list[str]) -> list[str] | None:
         """The units in order, the subject first: title, else the first sentence; None if

@@ -20,7 +20,7 @@ from typing import Any
 from k2publisher import __version__
 from k2publisher.errors import K2Error
 from k2publisher.scaffold import toml_writer
-from k2publisher.settings import DEFAULTS, SECRET_KEYS
+from k2publisher.settings import DEFAULTS, DEMO_CAMPAIGN, SECRET_KEYS
 from k2publisher.settings_docs import doc_for
 
 SKELETON = "skeleton"
@@ -48,8 +48,14 @@ class Answers:
 
 
 def site_data(answers: Answers) -> dict[str, Any]:
-    """The settings a new site starts with: the defaults plus the answers."""
+    """The settings a new site starts with: the defaults plus the answers.
+
+    The embedded ``demo`` campaign is left out: it is there so that a first run without any
+    config publishes within seconds, but on a real site it would publish again at every
+    restart after its grace period.
+    """
     data = copy.deepcopy(DEFAULTS)
+    data["campaigns"].pop(DEMO_CAMPAIGN, None)
     site = data["site"]
     if answers.name != site["name"]:
         site["publisher"] = answers.name

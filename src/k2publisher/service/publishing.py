@@ -13,24 +13,32 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from k2publisher.content.queue import Queue
 from k2publisher.errors import (
-    AuthDeliveryError,
+    ChannelFaultError,
     ChannelLookupError,
     ConfigError,
-    DeliveryConfigError,
     GuardRefusal,
     K2Error,
     NotReadyRefusal,
+    PartBusyError,
     PermanentDeliveryError,
     TransientDeliveryError,
     UncertainDeliveryError,
 )
 from k2publisher.models import Item, PartReceipt, Receipt
 from k2publisher.pipeline import Publication
-from k2publisher.record.ledger import Ledger, LedgerError, PublicationRow, PublicationState
+from k2publisher.record.ledger import (
+    Ledger,
+    LedgerError,
+    PublicationRow,
+    PublicationState,
+    iso,
+)
+from k2publisher.service.alerts import Alerts
 from k2publisher.service.logs import event
 from k2publisher.settings import Settings
 
@@ -79,7 +87,7 @@ def publish_now(publisher: Any, ledger: Ledger, publication: Publication) -> Rec
     except (LedgerError, UncertainDeliveryError) as exc:
         ledger.finish_publication(row.id, PublicationState.UNCONFIRMED, error=str(exc))
         raise
-    except (TransientDeliveryError, AuthDeliveryError, DeliveryConfigError, ConfigError) as exc:
+    except (TransientDeliveryError, ChannelFaultError, ConfigError, PartBusyError) as exc:
         ledger.finish_publication(row.id, PublicationState.FAILED, error=str(exc),
                                   item_at_fault=False)
         raise
@@ -99,10 +107,13 @@ class Publishing:
 
     def __init__(self, settings: Settings, ledger: Ledger, queue: Queue, *,
                  publisher_factory: Callable[[Settings, Queue, Ledger], Any] = default_publisher,
-                 should_stop: Callable[[], bool] = lambda: False):
+                 should_stop: Callable[[], bool] = lambda: False,
+                 alerts: Alerts | None = None):
         self.settings = settings
         self.ledger = ledger
         self.queue = queue
+        #: told of every publication that ends failed, blocked or unconfirmed
+        self.alerts = alerts or Alerts(settings, ledger, clock=ledger.clock)
         self._factory = publisher_factory
         self._publisher: Any = None
         self.should_stop = should_stop
@@ -117,7 +128,8 @@ class Publishing:
         return self._publisher
 
     def close(self) -> None:
-        """Close the publisher's channels."""
+        """Close the publisher's and the alerts' channels."""
+        self.alerts.close()
         if self._publisher is not None:
             self._publisher.close()
             self._publisher = None
@@ -131,9 +143,13 @@ class Publishing:
         if pending:
             self.queue.load()
         done = 0
-        for pub in pending:
+        for listed in pending:
             if self.should_stop():
                 break
+            pub = self.ledger.publication(listed.id)  # a rate limit met on the way may hold it
+            if pub.state is not PublicationState.PENDING or \
+                    (pub.not_before and pub.not_before > iso(self.ledger.clock())):
+                continue
             self.deliver(pub)
             done += 1
         self.ledger.finish_runs()
@@ -154,16 +170,25 @@ class Publishing:
             return self._finish(pub, PublicationState.FAILED, error=str(exc))
         except GuardRefusal as exc:
             return self._finish(pub, PublicationState.BLOCKED, error=str(exc))
+        except PartBusyError as exc:  # another process is delivering it: leave it to that one
+            event("busy", campaign=pub.campaign, item=pub.item_id, channel=pub.channel,
+                  level=logging.WARNING, note=str(exc))
+            return PublicationState.PENDING
         except TransientDeliveryError as exc:
-            after = self.ledger.retry_later(pub.id, str(exc), MAX_ATTEMPTS)
+            until = None if exc.retry_after is None else \
+                self.ledger.clock() + timedelta(seconds=exc.retry_after)
+            after = self.ledger.retry_later(pub.id, str(exc), MAX_ATTEMPTS, not_before=until)
             self.outcomes[after.state] += 1
             event("retry-later" if after.state is PublicationState.PENDING else "failed",
                   campaign=pub.campaign, item=pub.item_id, channel=pub.channel,
-                  level=logging.WARNING, error=str(exc), attempts=after.attempts)
+                  level=logging.WARNING, error=str(exc), attempts=after.attempts,
+                  not_before=after.not_before or None)
+            if after.state is not PublicationState.PENDING:
+                self.alerts.publication(after, after.state.value, str(exc))
             return after.state
         except (LedgerError, UncertainDeliveryError) as exc:  # waits for `resolve`
             return self._finish(pub, PublicationState.UNCONFIRMED, error=str(exc))
-        except (AuthDeliveryError, DeliveryConfigError, ConfigError, ChannelLookupError) as exc:
+        except (ChannelFaultError, ConfigError, ChannelLookupError) as exc:
             # the channel is at fault, not the item: it may go out once that is fixed
             return self._finish(pub, PublicationState.FAILED, error=str(exc),
                                 item_at_fault=False)
@@ -173,6 +198,8 @@ class Publishing:
             log.exception("unexpected error delivering %s on %s", pub.item_id, pub.channel)
             after = self.ledger.retry_later(pub.id, f"{type(exc).__name__}: {exc}",
                                             MAX_ATTEMPTS)
+            if after.state is not PublicationState.PENDING:
+                self.alerts.publication(after, after.state.value, after.error)
             return after.state
         return self._finish(pub, PublicationState.SENT, url=receipt.url)
 
@@ -184,6 +211,8 @@ class Publishing:
         level = logging.INFO if state is PublicationState.SENT else logging.WARNING
         event(state.value, campaign=pub.campaign, item=pub.item_id, channel=pub.channel,
               url=url, level=level, error=error)
+        if state is not PublicationState.SENT:
+            self.alerts.publication(pub, state.value, error)
         return state
 
     def _to_subscribers(self, campaign: str) -> bool:
@@ -213,6 +242,8 @@ class Publishing:
             summary = build_fanout(self.settings, store, issue_id).run()
         finally:
             store.close()
+        if summary.state == "paused":
+            self.alerts.newsletter_paused(issue_id, summary.note or str(summary.counts))
         if summary.state != "done":
             raise TransientDeliveryError(f"newsletter issue {issue_id} {summary.state}: "
                                          f"{summary.note or summary.counts}",

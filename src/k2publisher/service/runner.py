@@ -5,15 +5,22 @@ logs the upcoming schedule and the feed URL, then lets APScheduler fire the slot
 SIGTERM or SIGINT. Stopping lets the delivery in flight finish (its parts are recorded as
 they stand) before the process exits. ``once=True`` does the start-up work only: whatever
 is due now is published, then it returns (for cron and tests).
+
+One process at a time runs the service on a state folder: :func:`run` holds the instance
+lock ``<state>/service.lock`` (:mod:`k2publisher.locks`) for its whole life. A second
+``run`` exits 3 naming the pid that holds it; ``run --once`` first waits ``lock_wait``
+seconds for it (an overlapping cron run), then exits 3 the same way.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+from pathlib import Path
 from types import FrameType
 
 from k2publisher.errors import ConfigError, DeliveryError
+from k2publisher.locks import hold
 from k2publisher.record.ledger import PublicationState
 from k2publisher.service.logs import event
 from k2publisher.service.scheduler import Service
@@ -37,13 +44,33 @@ def log_schedule(service: Service, per_campaign: int = 2) -> None:
                   slot=f"{local:%a %Y-%m-%d %H:%M} {campaign.timezone}")
 
 
+#: how long ``run --once`` waits for another instance to finish by default (seconds)
+ONCE_LOCK_WAIT = 10.0
+
+
+def lock_path(settings: Settings) -> Path:
+    """The instance lock of the service on this site's state folder."""
+    return settings.path("state") / "service.lock"
+
+
 def run(settings: Settings, *, once: bool = False, host: str | None = None,
-        port: int | None = None, service: Service | None = None) -> int:
+        port: int | None = None, service: Service | None = None,
+        lock_wait: float | None = None) -> int:
     """Run the service until a signal (or, with ``once``, until what is due has gone out).
 
     Returns the process exit code: 0, or with ``once`` 4 when a publication of this run
-    failed or was blocked by the guard (``k2publisher status`` says why).
+    failed or was blocked by the guard (``k2publisher status`` says why). Raises
+    :class:`~k2publisher.errors.LockHeldError` (exit 3) when another process runs the
+    service on the same state folder.
     """
+    wait = (ONCE_LOCK_WAIT if once else 0.0) if lock_wait is None else lock_wait
+    with hold(lock_path(settings), wait=wait,
+              what=f"the state folder {settings.path('state')} (k2publisher run)"):
+        return _run_locked(settings, once, host, port, service)
+
+
+def _run_locked(settings: Settings, once: bool, host: str | None, port: int | None,
+                service: Service | None) -> int:
     service = service or Service(settings)
     stop = threading.Event()
 
@@ -67,12 +94,28 @@ def run(settings: Settings, *, once: bool = False, host: str | None = None,
 def _once(service: Service) -> int:
     try:
         service.start_up()
+        outcomes = service.publishing.outcomes
+        if sum(outcomes.values()):
+            event("once-done", note=", ".join(f"{n} {state.value}" for state, n in
+                                              sorted(outcomes.items()) if n))
+        else:
+            event("nothing-due", note="nothing was due now", next=next_slot(service))
     finally:
         service.stop()
         service.close()
-    bad = service.publishing.outcomes[PublicationState.FAILED] + \
-        service.publishing.outcomes[PublicationState.BLOCKED]
+    bad = outcomes[PublicationState.FAILED] + outcomes[PublicationState.BLOCKED]
     return DeliveryError.exit_code if bad else 0
+
+
+def next_slot(service: Service) -> str:
+    """The earliest coming slot of any campaign, as ``campaign at local time zone``."""
+    coming = [(when, name) for name, when in service.next_runs().items() if when]
+    if not coming:
+        return "no campaign has a slot ahead"
+    when, name = min(coming)
+    zone = next(c.zone for c in service.campaigns if c.name == name)
+    local = when.astimezone(zone)
+    return f"{name} at {local:%a %Y-%m-%d %H:%M} {zone}"
 
 
 def _serve(settings: Settings, service: Service, stop: threading.Event, host: str | None,
@@ -80,7 +123,8 @@ def _serve(settings: Settings, service: Service, stop: threading.Event, host: st
     host = host or settings.typed.server.host
     port = port if port is not None else settings.typed.server.port
     try:
-        web = Server(make_app(settings, health=service.health), host=host, port=port)
+        web = Server(make_app(settings, health=service.health), host=host, port=port,
+                     trusted_proxy=settings.typed.server.trusted_proxy)
     except OSError as exc:
         service.close()
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror} (is another "

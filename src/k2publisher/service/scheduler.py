@@ -134,10 +134,17 @@ class Service:
 
     def recover(self) -> None:
         """Turn parts interrupted mid-send on non-idempotent channels into ``unconfirmed``."""
+        told: set[tuple[str, str]] = set()
         for row in self.ledger.recover(idempotent_channels(self.settings)):
+            note = (f"interrupted mid-send: check the channel, then "
+                    f"`k2publisher resolve {row.id} --sent` or `--retry`")
             event("unconfirmed", item=row.item_id, channel=row.channel, level=logging.WARNING,
-                  row=row.id, note=f"interrupted mid-send: check the channel, then "
-                                   f"`k2publisher resolve {row.id} --sent` or `--retry`")
+                  row=row.id, note=note)
+            for pub in self.ledger.publications(states=["unconfirmed"], channel=row.channel):
+                if pub.item_id == row.item_id and (pub.item_id, pub.channel) not in told:
+                    told.add((pub.item_id, pub.channel))
+                    self.publishing.alerts.publication(pub, "unconfirmed", f"part {row.part + 1}"
+                                                       f" (row {row.id}) {note}")
 
     def start_up(self) -> list[StartPlan]:
         """Recover, plan every campaign's missed slots, run what is due, deliver what pends."""
@@ -305,11 +312,17 @@ class Service:
         return out
 
     def health(self) -> dict[str, Any]:
-        """What ``/healthz`` reports: scheduler state, last tick, ledger counts."""
+        """What ``/healthz`` reports: scheduler state, last tick, ledger counts, channel states,
+        queue problems, and ``status: degraded`` with the reasons while
+        :func:`~k2publisher.service.health.problems` finds any."""
         from k2publisher.deliver.registry import channel_states
+        from k2publisher.service.health import problems
 
         running = bool(self.scheduler and self.scheduler.running)
+        found = problems(self.ledger, now=self.clock())
         return {
+            **({"status": "degraded"} if found else {}),
+            "problems": [p.as_dict() for p in found],
             "scheduler": {
                 "running": running,
                 "last_tick": iso(self.last_tick) if self.last_tick else None,

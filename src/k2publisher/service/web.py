@@ -214,19 +214,21 @@ class Server:
     """A waitress server for the app, running in a background thread."""
 
     def __init__(self, app: WSGIApp, host: str = "127.0.0.1", port: int = 8025,
-                 threads: int = 4):
+                 threads: int = 4, trusted_proxy: str = ""):
         from waitress.server import create_server
 
-        # behind nginx on the same host, trust its X-Forwarded-For/-Proto (and nobody else's)
+        # only the configured proxy's X-Forwarded-For/-Proto is believed; from any other
+        # peer (and when none is configured) waitress drops those headers
+        proxy: dict[str, Any] = {"trusted_proxy": trusted_proxy, "trusted_proxy_count": 1,
+                                 "trusted_proxy_headers": {"x-forwarded-for",
+                                                           "x-forwarded-proto"}} \
+            if trusted_proxy else {}
         self._server = create_server(app, host=host, port=port, threads=threads,
-                                     ident="k2publisher", trusted_proxy="127.0.0.1",
-                                     trusted_proxy_count=1,
-                                     trusted_proxy_headers={"x-forwarded-for",
-                                                            "x-forwarded-proto"},
-                                     clear_untrusted_proxy_headers=True,
+                                     ident="k2publisher", clear_untrusted_proxy_headers=True,
                                      # waitress reads this with int(): whole seconds only
                                      # (0.2 became 0, a busy loop); stop() wakes it anyway
-                                     asyncore_loop_timeout=IDLE_LOOP_SECONDS)
+                                     asyncore_loop_timeout=IDLE_LOOP_SECONDS,
+                                     **proxy)
         self.host = host
         self.port = int(getattr(self._server, "effective_port", port))
         self._thread: threading.Thread | None = None

@@ -9,6 +9,7 @@ created, so a retry after a lost answer never posts twice.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -73,6 +74,17 @@ class MastodonChannel(HttpChannel):
         status = self.http.json(response, retry_safe=True)
         remote_id = self.http.field(status, "id", retry_safe=True)
         return PartReceipt(index=index, remote_id=str(remote_id), url=status.get("url") or "")
+
+    def receipt_for(self, index: int, value: str) -> PartReceipt:
+        """A status id, or its URL (``https://host/@user/ID`` or ``.../statuses/ID``)."""
+        value = value.strip()
+        found = re.fullmatch(r"https?://[^/]+/(?:@[^/]+|users/[^/]+/statuses)/(\d+)/?", value)
+        if found:
+            return PartReceipt(index=index, remote_id=found.group(1), url=value)
+        if value.isdigit():
+            return PartReceipt(index=index, remote_id=value)
+        raise ValueError(f"{value!r} is neither a Mastodon status id nor a status URL "
+                         "(https://HOST/@USER/ID)")
 
     def describe(self, rendering: Rendering, index: int, previous: PartReceipt | None,
                  idempotency_key: str) -> str:

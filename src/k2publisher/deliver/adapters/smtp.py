@@ -27,6 +27,7 @@ from k2publisher.deliver.core import RetryPolicy
 from k2publisher.deliver.message import EMAIL_SETTINGS, channel_message
 from k2publisher.errors import (
     AuthDeliveryError,
+    ChannelFaultError,
     ConfigError,
     ConnectionLostError,
     DeliveryConfigError,
@@ -34,6 +35,7 @@ from k2publisher.errors import (
     PermanentDeliveryError,
     RecipientRejectedError,
     TransientDeliveryError,
+    UncertainDeliveryError,
 )
 from k2publisher.models import PartReceipt, Rendering
 from k2publisher.redact import mask
@@ -195,8 +197,26 @@ class SmtpChannel(Channel):
 
     def send_part(self, rendering: Rendering, index: int, previous: PartReceipt | None,
                   idempotency_key: str) -> PartReceipt:
-        """Send the rendering as one message; the receipt holds its Message-ID."""
-        return PartReceipt(index=index, remote_id=self.send_message(self.message(rendering)))
+        """Send the rendering as one message; the receipt holds its Message-ID.
+
+        A connection lost after the final dot (a hang-up or silence where the 250 should
+        be) is :class:`UncertainDeliveryError`: the server may have the message, so it is
+        never sent again blindly. A 5xx refusing this channel's own ``to`` is the
+        channel's configuration, not the item (:class:`ChannelFaultError`).
+        """
+        try:
+            return PartReceipt(index=index,
+                               remote_id=self.send_message(self.message(rendering)))
+        except ConnectionLostError as exc:
+            if not exc.dot_sent:
+                raise
+            raise UncertainDeliveryError(f"{exc}; after the final dot, so the server may "
+                                         "have the message: check the mailbox before sending "
+                                         "again", channel=self.name, status=exc.status) from None
+        except RecipientRejectedError as exc:
+            raise ChannelFaultError(f"{exc} (the channel's own recipient `to` was refused: "
+                                    f"fix [channels.{self.name}] to)", channel=self.name,
+                                    status=exc.status) from None
 
     def describe(self, rendering: Rendering, index: int, previous: PartReceipt | None,
                  idempotency_key: str) -> str:
