@@ -26,7 +26,6 @@ from k2publisher.record.ledger import (
     Ledger,
     LedgerError,
     PublicationState,
-    db_path,
     iso,
     utcnow,
 )
@@ -178,7 +177,7 @@ def _describe(picks: list[dict[str, Any]]) -> str:
 
 
 def _ledger(app: App) -> Ledger:
-    return Ledger(db_path(app.settings.path("state")))
+    return Ledger.from_settings(app.settings)
 
 
 @click.command("status", epilog="\b\nExamples:\n  k2publisher status\n"
@@ -371,7 +370,7 @@ def backup_cmd(app: App, path: str) -> None:
     """Copy the ledger (and newsletter tables) safely, even while the service runs."""
     with _ledger(app) as ledger:
         target = ledger.backup(path)
-    console().print(f"backed up {ledger.path} to {target}", markup=False)
+    console().print(f"backed up {ledger.where} to {target}", markup=False)
 
 
 COMMANDS = [run_cmd, schedule_cmd, status_cmd, resolve_cmd, backup_cmd]

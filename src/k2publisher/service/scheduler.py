@@ -39,7 +39,6 @@ from k2publisher.record.ledger import (
     PlanAction,
     RunState,
     SlotPlan,
-    db_path,
     iso,
     utcnow,
 )
@@ -118,7 +117,7 @@ class Service:
         self.settings = settings
         self.clock = clock
         self.campaigns = list(campaigns) if campaigns is not None else load_campaigns(settings)
-        self.ledger = ledger or Ledger(db_path(settings.path("state")), clock=clock)
+        self.ledger = ledger or Ledger.from_settings(settings, clock=clock)
         self.queue = queue or make_queue(settings)
         self._stop = threading.Event()
         kwargs: dict[str, Any] = {"should_stop": self._stop.is_set}
