@@ -18,6 +18,8 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import re
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,7 +110,8 @@ class StoreLock:
         import psycopg
 
         conn = psycopg.connect(self._url, autocommit=True, connect_timeout=10,
-                               application_name=f"k2publisher pid {os.getpid()} {self.name}",
+                               application_name=f"k2publisher {socket.gethostname()[:30]} "
+                                                f"pid {os.getpid()} {self.name}"[:63],
                                **KEEPALIVE)
         try:
             got = conn.execute("SELECT pg_try_advisory_lock(%s)",
@@ -151,10 +154,10 @@ class StoreLock:
             return False
 
     def holder(self) -> str:
-        """Who holds the lock, as far as can be told (``"process 123"``, or ``""``)."""
+        """Who holds the lock, as far as can be told (``"host pid 123"``, or ``""``)."""
         if self._path is not None:
             pid = holder(self._path)
-            return f"process {pid}" if pid else ""
+            return f"pid {pid}" if pid else ""
         import psycopg
 
         try:
@@ -190,6 +193,12 @@ class StoreLock:
                 self._conn = None
 
 
+def holder_pid(who: str) -> int | None:
+    """The pid in a :meth:`StoreLock.holder` answer (None when it names none)."""
+    found = re.search(r"\bpid (\d+)", who)
+    return int(found.group(1)) if found else None
+
+
 @contextlib.contextmanager
 def hold_in_store(db: Any, name: str, *, what: str, wait: float = 0.0,
                   error: type[LockHeldError] = LockHeldError) -> Iterator[StoreLock]:
@@ -202,11 +211,8 @@ def hold_in_store(db: Any, name: str, *, what: str, wait: float = 0.0,
     deadline = time.monotonic() + max(0.0, wait)
     while not lock.try_acquire():
         if time.monotonic() >= deadline:
-            who = lock.holder()
-            pid = int(who.split()[1]) if who.startswith("process ") and \
-                who.split()[1].isdigit() else None
-            raise error(what, lock._path or f"{lock.where} (advisory lock {name!r})", pid,
-                        wait)
+            raise error(what, lock._path or f"{lock.where} (advisory lock {name!r})",
+                        holder_pid(lock.holder()), wait)
         time.sleep(POLL_SECONDS)
     try:
         yield lock

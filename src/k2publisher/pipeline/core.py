@@ -252,7 +252,8 @@ class Pipeline:
 
     def _sent_on(self, channel: str) -> list[tuple[str, datetime]]:
         """``(item id, when)`` of every item the ledger holds as sent on ``channel``."""
-        from k2publisher.record.ledger import Ledger, is_postgres, store_location
+        from k2publisher.database import is_postgres, store_location
+        from k2publisher.record.ledger import Ledger
 
         if self.ledger is not None:
             return self.ledger.sent_items(channel)

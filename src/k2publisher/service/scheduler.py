@@ -128,6 +128,8 @@ class Service:
         self.last_tick: datetime | None = None
         self.started_at: datetime | None = None
         self._lock = threading.Lock()
+        #: the leader election on a PostgreSQL store (None: this process alone fires slots)
+        self.election: Any = None
 
     # -- start-up and catch-up ---------------------------------------------------------------
 
@@ -321,6 +323,8 @@ class Service:
         found = problems(self.ledger, now=self.clock())
         return {
             **({"status": "degraded"} if found else {}),
+            # "leader" fires the slots; a "follower" serves the web endpoints only
+            "role": self.election.role if self.election is not None else "leader",
             "problems": [p.as_dict() for p in found],
             "scheduler": {
                 "running": running,
