@@ -437,6 +437,13 @@ class PostgresDatabase(Database):
             if settings:
                 conn.execute(settings)
 
+        try:  # one plain connection first: a wrong URL or a server down says why, at once
+            psycopg.connect(url, connect_timeout=int(CONNECT_TIMEOUT)).close()
+        except psycopg.Error as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ConfigError(f"cannot connect to the PostgreSQL store {self.where}: {reason} "
+                              "(check [store] url, that the server runs and that the user may "
+                              "log in)") from None
         self.pool = psycopg_pool.ConnectionPool(
             url, min_size=1, max_size=pool_size, open=False, configure=configure,
             kwargs={"autocommit": True, "row_factory": _pg_rows},
@@ -447,7 +454,7 @@ class PostgresDatabase(Database):
             self.pool.close()
             raise ConfigError(f"cannot connect to the PostgreSQL store {self.where} within "
                               f"{CONNECT_TIMEOUT:.0f}s: check [store] url, that the server "
-                              "runs and that the user may log in", self.where) from None
+                              "runs and that the user may log in") from None
 
     @contextmanager
     def transaction(self, *, exclusive: bool = True) -> Iterator[Session]:

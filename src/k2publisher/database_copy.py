@@ -25,9 +25,11 @@ BATCH = 5_000
 
 
 class StoreCopyError(K2Error, RuntimeError):
-    """The target already holds other rows, or the copy did not verify: nothing was lost."""
+    """The target already holds other rows, or the copy did not verify: nothing was written.
 
-    exit_code = 5
+    Exit code 1, as a failed check (``k2publisher store --help``)."""
+
+    exit_code = 1
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ services are real subprocesses on a real PostgreSQL server (``pg_url``).
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import requests
 
 from k2publisher.record.ledger import Ledger, PublicationState
 
+from .support import wait_for_log as _wait_for
 from .test_crash import FakeNetwork, item_of, network, write_site
 
 __all__ = ["network"]  # the fixture, re-exported for pytest
@@ -34,19 +34,6 @@ def _start(config: Path, root: Path, log: Path, *args: str) -> subprocess.Popen[
         return subprocess.Popen([sys.executable, "-m", "k2publisher", "--config", str(config),
                                  "run", "--port", "0", *args], cwd=root, env=env,
                                 stdout=out, stderr=out)
-
-
-def _wait_for(log: Path, pattern: str, proc: subprocess.Popen[bytes], timeout: float = 60
-              ) -> re.Match[str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = re.search(pattern, log.read_text(encoding="utf-8", errors="replace")
-                          if log.exists() else "")
-        if found:
-            return found
-        assert proc.poll() is None, log.read_text()
-        time.sleep(0.05)
-    raise AssertionError(f"{pattern!r} not logged within {timeout}s: {log.read_text()}")
 
 
 def _health(log: Path, proc: subprocess.Popen[bytes]) -> dict:
