@@ -165,7 +165,8 @@ class StoreLock:
                 row = conn.execute(
                     "SELECT a.application_name, a.client_addr FROM pg_locks l JOIN "
                     "pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND "
-                    "l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = %s",
+                    "l.granted AND l.objsubid = 1 AND "
+                    "((l.classid::bigint << 32) | l.objid::bigint) = %s",
                     (lock_key(self.name),)).fetchone()
         except psycopg.Error:
             return ""
@@ -191,6 +192,12 @@ class StoreLock:
                 self._conn.close()
             finally:
                 self._conn = None
+
+
+#: the ``pg_locks`` test of whether a session holds the advisory lock ``%s`` (a
+#: :func:`lock_key`): PostgreSQL splits a bigint key into ``classid`` (high) and ``objid``
+HELD_SQL = ("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = ?)")
 
 
 def holder_pid(who: str) -> int | None:

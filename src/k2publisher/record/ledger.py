@@ -47,6 +47,7 @@ from k2publisher.database import (
     store_location,
 )
 from k2publisher.errors import PartBusyError, UncertainDeliveryError
+from k2publisher.locks import HELD_SQL, StoreLock, lock_key
 from k2publisher.models import PartReceipt
 from k2publisher.record.migrations import migrate
 from k2publisher.record.rows import (
@@ -85,12 +86,21 @@ __all__ = [
 KEY_TTL = timedelta(minutes=50)
 
 
+def owner_lock(owner: str) -> str:
+    """The store lock a ledger holds while it is open (PostgreSQL), by its owner token."""
+    return f"ledger-owner-{owner}"
+
+
 #: the owner tokens of the ledgers open in this process
 _OPEN_OWNERS: set[str] = set()
 
 
 def owner_alive(owner: str) -> bool:
-    """Whether the process (and, in this process, the open ledger) behind ``owner`` lives."""
+    """Whether the process (and, in this process, the open ledger) behind ``owner`` lives.
+
+    A pid is only meaningful on this machine: on a PostgreSQL store, which processes on
+    other machines share, :meth:`Ledger.owner_alive` asks the store instead.
+    """
     pid_text, _, _token = owner.partition(":")
     if not pid_text.isdigit():
         return False
@@ -127,6 +137,11 @@ class Ledger:
         #: written into the rows this ledger claims (see :meth:`sending`)
         self.owner = f"{os.getpid()}:{secrets.token_hex(6)}"
         _OPEN_OWNERS.add(self.owner)
+        #: on PostgreSQL, held for this ledger's life: how any machine tells it is alive
+        self._alive: StoreLock | None = None
+        if self.path is None:
+            self._alive = StoreLock(self.db, owner_lock(self.owner))
+            self._alive.try_acquire()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Callable[[], datetime] = utcnow
@@ -139,7 +154,19 @@ class Ledger:
     def close(self) -> None:
         """Close the connection (the WAL is checkpointed by SQLite)."""
         _OPEN_OWNERS.discard(self.owner)
+        if self._alive is not None:
+            self._alive.release()
         self.db.close()
+
+    def owner_alive(self, owner: str) -> bool:
+        """Whether the ledger that wrote ``owner`` into a row is still open somewhere.
+
+        On SQLite (one machine) its pid is checked; on PostgreSQL, whether some session
+        holds that ledger's store lock, which its server drops when the process dies.
+        """
+        if self._alive is None or owner.partition(":")[0] == str(os.getpid()):
+            return owner_alive(owner)
+        return bool(self.db.query(HELD_SQL, (lock_key(owner_lock(owner)),))[0][0])
 
     def __enter__(self) -> Ledger:
         return self
@@ -212,7 +239,7 @@ class Ledger:
                 raise LedgerError(f"{where} is unconfirmed: run `k2publisher resolve "
                                   f"{row['id']} --sent|--retry` first")
             if state == DeliveryState.SENDING and owner not in ("", self.owner):
-                if owner_alive(owner):
+                if self.owner_alive(owner):
                     raise PartBusyError(f"{where} is being sent by process "
                                         f"{owner.partition(':')[0]}")
                 if not idempotent or (row["sending_at"] or now) < iso(self.clock() - KEY_TTL):
@@ -279,7 +306,7 @@ class Ledger:
             now = self._now()
             changed = []
             for row in rows:
-                if row["owner"] not in ("", self.owner) and owner_alive(row["owner"]):
+                if row["owner"] not in ("", self.owner) and self.owner_alive(row["owner"]):
                     continue  # in flight in another live process, not interrupted
                 if row["channel"] in keep and (row["sending_at"] or now) >= expired_before:
                     continue
