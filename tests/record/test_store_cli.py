@@ -114,3 +114,12 @@ def test_an_unreachable_store_is_a_configuration_error(tmp_path: Path, cli_main)
     assert "cannot connect to the PostgreSQL store" in err
     assert "secret-pw" not in err
     assert "****@/none" in err
+
+
+def test_doctor_checks_the_postgresql_store(tmp_path: Path, pg_url: str, cli_main) -> None:
+    config = _site(tmp_path, pg_url)
+    _, out, _ = cli_main("doctor", "--config", str(config), cwd=tmp_path)
+    assert "PostgreSQL store" in out and "pending migrations" in out
+    assert cli_main("store", "migrate", "--config", str(config), cwd=tmp_path)[0] == 0
+    _, out, _ = cli_main("doctor", "--config", str(config), cwd=tmp_path)
+    assert "schemas current, writable" in out

@@ -47,6 +47,7 @@ Examples:
 @click.option("--port", type=int, help="Port to serve on [default: [server] port, 8025].")
 @click.option("--lock-wait", type=click.FloatRange(min=0), metavar="SECONDS",
               help="How long to wait for another instance on this state folder to exit "
+                   "(on PostgreSQL: with --once, for the leader lock) "
                    "[default: 10 with --once, else 0].")
 @pass_app
 def run_cmd(app: App, once: bool, log_format: str, host: str | None, port: int | None,
@@ -57,8 +58,11 @@ def run_cmd(app: App, once: bool, log_format: str, host: str | None, port: int |
     less than its grace period once, skips older ones, and logs the upcoming schedule and
     the feed URL. SIGTERM or Ctrl-C lets the delivery in flight finish, then exits.
 
-    One instance per state folder: while one runs, another `run` exits 3 naming its pid
-    (`run --once` waits --lock-wait seconds first).
+    On the SQLite store, one instance per state folder: while one runs, another `run`
+    exits 3 naming its pid (`run --once` waits --lock-wait seconds first). On a
+    PostgreSQL store ([store] url) any number may run: all serve the web endpoints, one
+    elected leader fires the slots, and another takes over when it dies (/healthz says
+    "role": leader or follower; docs/scaling.md).
     """
     from k2publisher.service.runner import run
 
