@@ -48,11 +48,11 @@ def write_config(root: Path, extra: str = "") -> Path:
     return path
 
 
-@pytest.fixture
-def store_url() -> str:
-    """The ``[store] url`` of the newsletter tests' sites: "" (SQLite) unless a module
-    overrides this fixture to run on both backends."""
-    return ""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> str:
+    """The ``[store] url`` of the newsletter tests' sites: every newsletter test runs on
+    SQLite ("") and on a fresh PostgreSQL database (``pg_url``)."""
+    return "" if request.param == "sqlite" else request.getfixturevalue("pg_url")
 
 
 @pytest.fixture

@@ -12,6 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from k2publisher.cli.output import EXIT_CHECK_FAILED
+from k2publisher.newsletter.store import NewsletterStore
+
+
+def _store(site: Path) -> NewsletterStore:
+    """The store the site's config names (SQLite, or PostgreSQL with [store] url)."""
+    from k2publisher.settings import load_settings
+
+    return NewsletterStore.from_settings(load_settings(site / "config" / "k2publisher.toml",
+                                                       environ={}))
 
 
 def maildir_count(site: Path) -> int:
@@ -77,11 +86,10 @@ def test_newsletter_send_status_and_test_copy(run_cli, site: Path, repo: Path) -
 
 def test_subscribers_add_leaves_a_complained_address_alone_unless_reconsent(
         run_cli, site: Path) -> None:
-    from k2publisher.newsletter.store import NewsletterStore
     from k2publisher.newsletter.subscribers import State, Subscribers
 
     run_cli("subscribers", "add", "spam@example.org", "--confirmed", cwd=site)
-    subs = Subscribers(NewsletterStore(site / "state" / "k2publisher.sqlite3"))
+    subs = Subscribers(_store(site))
     sub = subs.find("spam@example.org")
     subs.set_state(sub.id, State.COMPLAINED, "bounce", detail="feedback loop report")
     code, out, _ = run_cli("subscribers", "add", "spam@example.org", cwd=site)
@@ -127,7 +135,6 @@ def test_newsletter_send_defaults_to_items_no_issue_carried(run_cli, site: Path,
     import shutil
 
     from k2publisher.newsletter.issues import Issues
-    from k2publisher.newsletter.store import NewsletterStore
 
     queue = site / "queue"
     for name in ("dosage", "side-effects", "overview"):
@@ -138,7 +145,7 @@ def test_newsletter_send_defaults_to_items_no_issue_carried(run_cli, site: Path,
     assert first.returncode == 0, first.stderr
     second = _send(site, queue, "--issue", "two", "--yes")
     assert second.returncode == 0, second.stderr
-    issues = Issues(NewsletterStore(site / "state" / "k2publisher.sqlite3"))
+    issues = Issues(_store(site))
     assert issues.get("one").item_ids == ("vitamin-k2/dosage",)
     ready = {f"vitamin-k2/{n}" for n in ("side-effects", "overview")
              if "status: ready" in (queue / "vitamin-k2" / f"{n}.md").read_text("utf-8")}

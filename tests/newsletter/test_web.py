@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from werkzeug.test import Client
 
-from k2publisher.newsletter.store import NewsletterStore, db_path
+from k2publisher.newsletter.store import NewsletterStore
 from k2publisher.newsletter.subscribers import State, Subscribers
 from k2publisher.newsletter.tokens import Tokens
 from k2publisher.newsletter.web import NewsletterApp
@@ -48,7 +48,7 @@ def subscribe(client: Client, email: str, ip: str = "192.0.2.1", **extra: str):
 
 def state_of(settings: Settings, email: str) -> State | None:
     """The subscriber's state in the database."""
-    sub = Subscribers(NewsletterStore(db_path(settings))).find(email)
+    sub = Subscribers(NewsletterStore.from_settings(settings)).find(email)
     return sub.state if sub else None
 
 
@@ -69,7 +69,7 @@ def test_double_opt_in_end_to_end(settings: Settings) -> None:
     page = client.post(confirm_path(msg))
     assert page.status_code == 200 and "subscribed" in page.text
     assert state_of(settings, "reader@example.org") == State.CONFIRMED
-    subs = Subscribers(NewsletterStore(db_path(settings)))
+    subs = Subscribers(NewsletterStore.from_settings(settings))
     events = [(e["event"], e["source"]) for e in subs.events(subs.find("reader@example.org").id)]
     assert events == [("subscribe", "web"), ("confirmation_sent", "web"), ("confirm", "web"),
                       ("welcome_sent", "web")]
@@ -104,7 +104,7 @@ def test_confirm_link_is_single_use_and_cannot_reconfirm_after_leaving(settings:
     link = confirm_path(inbox(settings)[0])
     assert client.post(link).status_code == 200
     assert client.post(link).status_code == 400                    # single use
-    subs = Subscribers(NewsletterStore(db_path(settings)))
+    subs = Subscribers(NewsletterStore.from_settings(settings))
     subs.unsubscribe(subs.find("once@example.org").id, "cli")
     again = client.get(link)
     assert again.status_code == 400 and "already used" in again.text
@@ -247,7 +247,7 @@ def test_the_public_service_app_hands_the_routes_to_the_newsletter(settings: Set
     assert subscribe(client, "via-service@example.org").status_code == 200
     assert client.post(confirm_path(inbox(settings)[0])).status_code == 200
     assert state_of(settings, "via-service@example.org") == State.CONFIRMED
-    subs = Subscribers(NewsletterStore(db_path(settings)))
+    subs = Subscribers(NewsletterStore.from_settings(settings))
     token = Tokens.from_settings(settings).unsubscribe_token(
         subs.find("via-service@example.org").id)
     response = client.post(f"/unsubscribe/{token}", data="List-Unsubscribe=One-Click",
@@ -273,7 +273,7 @@ def _subscribe_through_the_service(settings: Settings, forwarded: list[str]) -> 
 
 
 def _evidence(settings: Settings, email: str) -> str:
-    subs = Subscribers(NewsletterStore(db_path(settings)))
+    subs = Subscribers(NewsletterStore.from_settings(settings))
     return subs.events(subs.find(email).id)[0]["detail"]
 
 
@@ -296,7 +296,7 @@ def test_x_forwarded_for_from_the_configured_proxy_is_believed(configure) -> Non
 @pytest.mark.parametrize("suppressed", [State.BOUNCED, State.COMPLAINED])
 def test_the_form_never_mails_a_suppressed_address(settings: Settings,
                                                    suppressed: State) -> None:
-    subs = Subscribers(NewsletterStore(db_path(settings)))
+    subs = Subscribers(NewsletterStore.from_settings(settings))
     sub, _ = subs.add("gone@example.org", "cli", confirmed=True)
     subs.set_state(sub.id, suppressed, "bounce")
     response = subscribe(Client(NewsletterApp(settings)), "gone@example.org")

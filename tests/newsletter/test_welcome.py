@@ -12,7 +12,7 @@ from werkzeug.test import Client
 from k2publisher.guard.check import check
 from k2publisher.guard.disclaimers import DisclaimerRules
 from k2publisher.newsletter.issues import Issues
-from k2publisher.newsletter.store import NewsletterStore, db_path
+from k2publisher.newsletter.store import NewsletterStore
 from k2publisher.newsletter.subscribers import State
 from k2publisher.newsletter.web import NewsletterApp
 from k2publisher.settings import Settings
@@ -40,7 +40,7 @@ def _html(msg) -> str:
 
 def test_welcome_carries_the_latest_issue_with_real_list_headers(configure) -> None:
     settings = configure_with_queue(configure, "")
-    store = NewsletterStore(db_path(settings))
+    store = NewsletterStore.from_settings(settings)
     Issues(store).create("2026-11-30", subject="Older", html="<p>x</p>", text="x",
                          item_ids=["vitamin-k2/side-effects"])
     Issues(store).create("2026-12-01", subject="Newest", html="<p>x</p>", text="x",
