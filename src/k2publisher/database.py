@@ -38,6 +38,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from k2publisher.errors import ConfigError
 from k2publisher.files import private_file
+from k2publisher.locks import lock_key
 
 DB_NAME = "k2publisher.sqlite3"
 
@@ -60,7 +61,9 @@ POSTGRES_SCHEMES = ("postgresql", "postgres")
 POOL_SIZE = 8
 #: seconds to wait for a PostgreSQL connection before reporting the server unreachable
 CONNECT_TIMEOUT = 10.0
-#: the advisory-lock key every exclusive PostgreSQL transaction takes (SQLite's one writer)
+#: the advisory-lock key exclusive PostgreSQL transactions take (SQLite's one writer); a
+#: table group named by ``writer=`` (:func:`connect`) has a key of its own, so the ledger's
+#: writers queue behind each other, not behind the newsletter's
 WRITER_LOCK = 0x6B32_0001
 #: the errors a unique or foreign-key constraint raises, on either engine
 try:
@@ -422,12 +425,14 @@ class PostgresDatabase(Database):
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, url: str, *, durability: Durability = "full",
-                 pool_size: int = POOL_SIZE):
+                 pool_size: int = POOL_SIZE, writer: str = ""):
         if psycopg is None:  # pragma: no cover
             raise ConfigError("[store] url names PostgreSQL but psycopg is not installed: "
                               "pip install 'psycopg[binary]' psycopg-pool")
         self.url = url
         self.path = None
+        #: the advisory-lock key of this store object's exclusive transactions
+        self.writer_lock = lock_key(f"writer-{writer}") if writer else WRITER_LOCK
         self.where = masked(url)
         self.lock = threading.RLock()
         self._local = threading.local()
@@ -464,7 +469,7 @@ class PostgresDatabase(Database):
         with self.pool.connection() as conn, conn.transaction():
             session = PgSession(conn)
             if exclusive:
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (self.writer_lock,))
             self._local.session = session
             try:
                 yield session
@@ -509,9 +514,15 @@ class PostgresDatabase(Database):
         self.pool.close()
 
 
-def connect(location: str | Path, *, durability: Durability = "full") -> Database:
+def connect(location: str | Path, *, durability: Durability = "full", writer: str = ""
+            ) -> Database:
     """The database at ``location`` (a SQLite path or ``sqlite:///`` URL, or a
-    ``postgresql://`` URL), opened with the one setup of its backend."""
+    ``postgresql://`` URL), opened with the one setup of its backend.
+
+    ``writer`` names the table group whose exclusive transactions exclude each other on
+    PostgreSQL (``"ledger"``, ``"newsletter"``; "" = one lock for everything, as SQLite's
+    one writer). Only give it when no transaction of that group touches another's tables.
+    """
     if is_postgres(location):
-        return PostgresDatabase(str(location), durability=durability)
+        return PostgresDatabase(str(location), durability=durability, writer=writer)
     return SQLiteDatabase(location, durability=durability)

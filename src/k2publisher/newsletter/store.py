@@ -108,7 +108,7 @@ class NewsletterStore:
     def __init__(self, location: Path | str):
         # "normal": a commit survives a killed process (the WAL write is done); "full"
         # would also survive a power cut at the cost of an fsync per recipient
-        self.db = connect(location, durability="normal")
+        self.db = connect(location, durability="normal", writer="newsletter")
         #: the SQLite file (None on PostgreSQL); :attr:`where` names either
         self.path: Path | None = getattr(self.db, "path", None)
         self.where = self.db.where

@@ -129,7 +129,8 @@ class Ledger:
 
     def __init__(self, location: Path | str, *, clock: Callable[[], datetime] = utcnow):
         self.clock = clock
-        self.db = connect(location, durability="full")
+        # its transactions write ledger tables only: they exclude each other, not others'
+        self.db = connect(location, durability="full", writer="ledger")
         #: the SQLite file (None on PostgreSQL); :attr:`where` names either
         self.path = getattr(self.db, "path", None)
         self.where = self.db.where
