@@ -175,8 +175,10 @@ class Ledger:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _tx(self) -> AbstractContextManager[Session]:
-        return self.db.transaction()
+    def _tx(self, *, exclusive: bool = True) -> AbstractContextManager[Session]:
+        """A write transaction; ``exclusive=False`` (PostgreSQL: no writer lock) only where
+        every write is conditional on the row it read, so concurrent ones stay correct."""
+        return self.db.transaction(exclusive=exclusive)
 
     def _all(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
         return self.db.query(sql, args)
@@ -206,7 +208,7 @@ class Ledger:
 
     def already_sent(self, item_id: str, channel: str, index: int) -> PartReceipt | None:
         """The receipt of a part delivered earlier (its row is created ``pending`` if new)."""
-        with self._tx() as conn:
+        with self._tx(exclusive=False) as conn:  # INSERT ... ON CONFLICT DO NOTHING
             row = self._ensure(conn, item_id, channel, index)
         if row["state"] == DeliveryState.SENT:
             return PartReceipt(index=index, remote_id=row["remote_id"], url=row["url"])
@@ -230,7 +232,9 @@ class Ledger:
         started before the crash never double-posts it.
         """
         interrupted, now = "", self._now()
-        with self._tx() as conn:
+        # every write below is conditional on the state and owner read, and checked: two
+        # claims at once (PostgreSQL needs no writer lock for it) cannot both win
+        with self._tx(exclusive=False) as conn:
             row = self._ensure(conn, item_id, channel, index)
             where = f"part {index} of {item_id!r} on {channel!r} (row {row['id']})"
             state, owner = row["state"], row["owner"]
@@ -244,8 +248,12 @@ class Ledger:
                     raise PartBusyError(f"{where} is being sent by process "
                                         f"{owner.partition(':')[0]}")
                 if not idempotent or (row["sending_at"] or now) < iso(self.clock() - KEY_TTL):
-                    conn.execute("UPDATE deliveries SET state = 'unconfirmed', updated_at = ?, "
-                                 "error = ? WHERE id = ?", (now, INTERRUPTED, row["id"]))
+                    if conn.execute("UPDATE deliveries SET state = 'unconfirmed', updated_at "
+                                    "= ?, error = ? WHERE id = ? AND state = 'sending' AND "
+                                    "owner = ?", (now, INTERRUPTED, row["id"], owner)
+                                    ).rowcount != 1:
+                        raise PartBusyError(f"{where} was claimed meanwhile by another "
+                                            "process")
                     self._mark_publication_unconfirmed(conn, row)
                     interrupted = where
             if not interrupted:
@@ -263,8 +271,8 @@ class Ledger:
                               f"run `k2publisher resolve {row['id']} --sent|--retry`")
 
     def sent(self, item_id: str, channel: str, index: int, receipt: PartReceipt) -> None:
-        """Committed as soon as the network accepted the part."""
-        with self._tx() as conn:
+        """Committed as soon as the network accepted the part (by its claimer)."""
+        with self._tx(exclusive=False) as conn:
             row = self._ensure(conn, item_id, channel, index)
             now = self._now()
             conn.execute("UPDATE deliveries SET state = 'sent', remote_id = ?, url = ?, "
@@ -279,7 +287,7 @@ class Ledger:
         answer came back) makes the part ``unconfirmed`` instead: never retried blindly.
         """
         uncertain = isinstance(error, UncertainDeliveryError)
-        with self._tx() as conn:
+        with self._tx(exclusive=False) as conn:  # the claimer's own row
             row = self._ensure(conn, item_id, channel, index)
             now = self._now()
             kind = "uncertain" if uncertain else "transient" if transient else "permanent"
@@ -314,8 +322,10 @@ class Ledger:
                 why = INTERRUPTED
                 if row["channel"] in keep:
                     why += " (its idempotency key is too old to reuse safely)"
-                conn.execute("UPDATE deliveries SET state = 'unconfirmed', updated_at = ?, "
-                             "error = ? WHERE id = ?", (now, why, row["id"]))
+                if conn.execute("UPDATE deliveries SET state = 'unconfirmed', updated_at = ?, "
+                                "error = ? WHERE id = ? AND state = 'sending' AND owner = ?",
+                                (now, why, row["id"], row["owner"])).rowcount != 1:
+                    continue  # claimed again meanwhile (a claim takes no writer lock)
                 self._mark_publication_unconfirmed(conn, row)
                 changed.append(row["id"])
         return [self.delivery(i) for i in changed]
