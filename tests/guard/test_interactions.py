@@ -57,7 +57,47 @@ def test_the_shipped_catalogue_covers_25_supplements_and_every_class() -> None:
     for entry in catalogue.supplements:
         assert entry.warnings
         for w in entry.warnings:
-            assert w.source.startswith("https://") and w.disclaimer.short
+            assert w.source.startswith(("https://", "http://")) and w.disclaimer.short
+            # a verified warning says where on the page it was read; the rest say they are not
+            assert bool(w.section) == w.verified
+
+
+def test_most_shipped_warnings_are_verified_and_every_required_supplement_has_a_source() -> None:
+    catalogue = builtin_catalogue()
+    total = len(catalogue.disclaimers())
+    unverified = catalogue.unverified()
+    assert len(unverified) <= total // 3, [f"{s.name}/{w.drug_class.name}" for s, w in unverified]
+    assert all(w.line for _, w in unverified)           # doctor names their lines
+
+
+@pytest.mark.parametrize(("extra", "verified", "words"), [
+    ('verified = true\nsection = "Interactions"\n', True, None),
+    ("", False, None),                                     # a source nobody vouched for
+    ("verified = true\n", None, "verified = true needs source"),
+    ('verified = "yes"\n', None, "verified must be true or false"),
+])
+def test_verified_needs_a_source_and_a_section(tmp_path: Path, extra, verified, words) -> None:
+    path = tmp_path / "interactions.toml"
+    path.write_text(MINIMAL + extra, encoding="utf-8")
+    if words:
+        with pytest.raises(ConfigError, match=words):
+            Catalogue.load(path)
+        return
+    (warning,) = Catalogue.load(path).supplements[0].warnings
+    assert warning.verified is verified and warning.source == "https://example.org/nettle"
+
+
+def test_an_unread_page_is_named_with_check_against(tmp_path: Path) -> None:
+    path = tmp_path / "interactions.toml"
+    path.write_text(MINIMAL.replace('source = "https://example.org/nettle"',
+                                    'verified = false\ncheck_against = "https://example.org/n"'),
+                    encoding="utf-8")
+    (warning,) = Catalogue.load(path).supplements[0].warnings
+    assert not warning.verified and warning.source == "https://example.org/n"
+    path.write_text(MINIMAL.replace('source = "https://example.org/nettle"\n', ""),
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match="needs source"):
+        Catalogue.load(path)
 
 
 def test_site_copy_equals_the_packaged_defaults() -> None:

@@ -36,8 +36,8 @@ KINDS = ("drug", "condition")
 TRIGGERS = ("mention", "dose", "always")
 _CLASS_KEYS = frozenset({"label", "kind", "pattern", "tags"})
 _SUPPLEMENT_KEYS = frozenset({"name", "aliases", "forms", "sources", "warning"})
-_WARNING_KEYS = frozenset({"class", "id", "text", "short", "source", "critical", "priority",
-                           "on"})
+_WARNING_KEYS = frozenset({"class", "id", "text", "short", "source", "section", "verified",
+                           "check_against", "critical", "priority", "on"})
 _TOP_KEYS = frozenset({"dose", "safety", "classes", "supplement"})
 
 
@@ -55,12 +55,25 @@ class DrugClass:
 
 @dataclass(frozen=True)
 class Warning:
-    """One supplement's warning about one class: the disclaimer it becomes and its source."""
+    """One supplement's warning about one class: the disclaimer it becomes and its source.
+
+    ``verified`` says someone read ``sources`` (the part named by ``section``) and the text
+    says only what they say; an unverified warning names the page to check it against
+    (``sources`` then holds that page, unread) and ``doctor`` reports it.
+    """
 
     drug_class: DrugClass
     disclaimer: Disclaimer
-    source: str
+    sources: tuple[str, ...]
     on: frozenset[str]
+    verified: bool = False
+    section: str = ""
+    line: int | None = None
+
+    @property
+    def source(self) -> str:
+        """The first page the warning names (read when verified, else to be checked)."""
+        return self.sources[0] if self.sources else ""
 
 
 @dataclass(frozen=True)
@@ -179,6 +192,10 @@ class Catalogue:
         """Any name of any supplement in the catalogue (None when it is empty)."""
         every = tuple(n for s in self.supplements for n in (s.name, *s.aliases))
         return _names_pattern(every) if every else None
+
+    def unverified(self) -> list[tuple[Supplement, Warning]]:
+        """Every warning nobody has checked against its page (``verified = false``)."""
+        return [(s, w) for s in self.supplements for w in s.warnings if not w.verified]
 
     def disclaimers(self) -> tuple[Disclaimer, ...]:
         """Every warning of every supplement, as a disclaimer."""
@@ -445,19 +462,31 @@ class _Parser:
             key = sorted(unknown)[0]
             self.fail(f"{where}: unknown key {key!r} (known: {', '.join(sorted(_WARNING_KEYS))})",
                       self.key_line(line, key))
-        for key in ("class", "text", "short", "source"):
+        for key in ("class", "text", "short"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 self.fail(f"{where} needs {key} = \"...\" (every warning has a short form "
-                          "for posts and the page it relies on)", self.key_line(line, key))
+                          "for posts)", self.key_line(line, key))
         cls = classes.get(entry["class"])
         if cls is None:
             self.fail(f"{where}: class {entry['class']!r} is not defined; add a "
                       f"[classes.{entry['class']}] table or use one of "
                       + ", ".join(sorted(classes)), self.key_line(line, "class"))
             raise AssertionError("unreachable")
-        if not re.match(r"https?://\S+$", entry["source"].strip()):
-            self.fail(f"{where}: source must be the URL of the page the text relies on",
-                      self.key_line(line, "source"))
+        verified = entry.get("verified", False)
+        if not isinstance(verified, bool):
+            self.fail(f"{where}: verified must be true or false", self.key_line(line, "verified"))
+        pages = self.urls(entry, "source", where, line) + self.urls(entry, "check_against",
+                                                                     where, line)
+        section = entry.get("section", "")
+        if verified and not (entry.get("source") and isinstance(section, str)
+                             and section.strip()):
+            self.fail(f"{where}: verified = true needs source = \"URL\" (the page you read) "
+                      "and section = \"...\" (where on it the text is said)",
+                      self.key_line(line, "verified"))
+        if not pages:
+            self.fail(f"{where} needs source = \"URL\" (the page the text relies on) or, "
+                      "when nobody has read one, check_against = \"URL\" and verified = "
+                      "false", self.key_line(line, "source"))
         ident = entry.get("id") or ("INTERACTION_" if cls.kind == "drug" else "CAUTION_") \
             + re.sub(r"\W+", "_", cls.name).upper()
         if not isinstance(ident, str) or not re.fullmatch(r"[A-Z][A-Z0-9_]*", ident):
@@ -475,4 +504,16 @@ class _Parser:
                       self.key_line(line, "on"))
         disclaimer = Disclaimer(ident, entry["text"].strip(), entry["short"].strip(), priority,
                                 "top" if critical else "beside", critical)
-        return Warning(cls, disclaimer, entry["source"].strip(), frozenset(on) | {"mention"})
+        return Warning(cls, disclaimer, tuple(pages), frozenset(on) | {"mention"}, verified,
+                       section.strip() if isinstance(section, str) else "", line)
+
+    def urls(self, entry: Mapping[str, Any], key: str, where: str,
+             line: int | None) -> list[str]:
+        """``key`` as a list of URLs (one string or a list of strings)."""
+        value = entry.get(key, [])
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not all(
+                isinstance(v, str) and re.match(r"https?://\S+$", v.strip()) for v in values):
+            self.fail(f"{where}: {key} must be the URL of the page (or a list of URLs)",
+                      self.key_line(line, key))
+        return [v.strip() for v in values]
