@@ -9,7 +9,6 @@ import pytest
 from k2publisher.errors import ConfigError
 from k2publisher.guard.disclaimers import DisclaimerRules, builtin_path
 from k2publisher.guard.interactions import (
-    COMBINED_ID,
     Catalogue,
     builtin_catalogue,
     parse_catalogue,
@@ -171,23 +170,24 @@ def test_aliases_match_whole_names_only() -> None:
     assert catalogue.entries_for(item(None, title="Magnesium and sleep"))[0].name == "Magnesium"
 
 
-def test_several_warnings_in_one_post_become_one_line(rules=None) -> None:
+def test_several_warnings_in_one_post_stay_separate_and_word_for_word() -> None:
+    """No merged one-liner that drops who must not take it or what it can cause."""
     rules = DisclaimerRules.load()
     berberine = item("Berberine", "Trials in diabetes.")
     text = "People on metformin or cyclosporine took berberine."
-    needed = rules.required_for_part(berberine, text, 1, "social", 3)
-    combined = [d for d in needed if d.id == COMBINED_ID]
-    assert len(combined) == 1 and combined[0].critical
-    assert combined[0].short.startswith("Berberine may interact with ")
-    assert "diabetes medicines" in combined[0].short and "immunosuppressants" in combined[0].short
-    assert not {"INTERACTION_ANTIDIABETICS", "INTERACTION_IMMUNOSUPPRESSANTS"} & {
-        d.id for d in needed}
-    # our own line is not read as the post mentioning more drug classes
-    post = f"{text}\n\n{combined[0].short}"
-    assert rules.required_for_part(berberine, post, 1, "social", 3) == needed
-    # long formats carry each warning in full
-    long = {d.id for d in rules.for_text(berberine, text)}
-    assert {"INTERACTION_ANTIDIABETICS", "INTERACTION_IMMUNOSUPPRESSANTS"} <= long
+    needed = {d.id: d for d in rules.required_for_part(berberine, text, 1, "social", 3)}
+    assert {"INTERACTION_ANTIDIABETICS", "INTERACTION_IMMUNOSUPPRESSANTS"} <= set(needed)
+    own = {w.disclaimer.id: w.disclaimer for e in rules.catalogue.entries_for(berberine)
+           for w in e.warnings}
+    for ident in ("INTERACTION_ANTIDIABETICS", "INTERACTION_IMMUNOSUPPRESSANTS"):
+        assert needed[ident] == own[ident]
+    # our own warnings are not read as the post mentioning more drug classes
+    post = "\n\n".join([text, *(d.short for d in needed.values())])
+    assert set(needed) == {d.id for d in rules.required_for_part(berberine, post, 1, "social",
+                                                                 3)}
+    # post 1 carries the first opening warning; the thread opens with all of them
+    opening = rules.opening(item("Berberine", "Never for newborns; 500 mg doses."))
+    assert [d.id for d in opening][:2] and all(d.critical for d in opening)
 
 
 def test_parse_catalogue_accepts_an_empty_file() -> None:

@@ -28,8 +28,8 @@ from k2publisher.errors import ConfigError
 from k2publisher.guard.rules import Disclaimer
 from k2publisher.models import Item
 
-__all__ = ["COMBINED_ID", "COMBINED_PATTERNS", "Catalogue", "DrugClass", "Supplement",
-           "Warning", "builtin_catalogue", "parse_catalogue", "subject_params"]
+__all__ = ["Catalogue", "DrugClass", "Supplement", "Warning", "builtin_catalogue",
+           "parse_catalogue", "subject_params"]
 
 _FLAGS = re.IGNORECASE
 KINDS = ("drug", "condition")
@@ -90,22 +90,6 @@ class Supplement:
     def pattern(self) -> re.Pattern[str]:
         """Any of the supplement's names as a whole word, case-insensitively."""
         return _names_pattern((self.name, *self.aliases))
-
-
-#: the id of several catalogue warnings merged into one line of a post
-COMBINED_ID = "INTERACTIONS"
-#: the combined line, whatever the supplement and classes (cut out before triggers are read)
-COMBINED_PATTERNS = (
-    ("may interact with", re.compile(
-        r"[^.\n]{1,60}? may interact with [^.;\n]{1,300}?(?:\. Ask your doctor first\.|; ask a "
-        r"doctor first about [^.\n]{1,200}?\.)", _FLAGS)),
-    ("ask a doctor first about", re.compile(
-        r"[^.\n]{1,60}?: ask a doctor first about [^.\n]{1,200}?\.", _FLAGS)),
-)
-
-
-def _join(labels: Sequence[str]) -> str:
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
 @lru_cache(maxsize=256)
@@ -219,38 +203,6 @@ class Catalogue:
                         or ("always" in warning.on and item_level)):
                     found.append(warning.disclaimer)
         return found
-
-    def combine(self, item: Item, found: Sequence[Disclaimer]) -> list[Disclaimer]:
-        """``found`` with two or more of the item's warnings merged into one for a post.
-
-        A post cannot carry six warnings of 80 characters; it can carry one line naming
-        every class: "Berberine may interact with diabetes medicines and immunosuppressants;
-        ask a doctor first about pregnancy and children." (:data:`COMBINED_ID`,
-        critical when any part is). Its full text is every warning's full text. Long formats
-        always carry the warnings one by one.
-        """
-        entries = self.entries_for(item)
-        mine = {w.disclaimer.id: w for e in entries for w in e.warnings}
-        hits = [mine[d.id] for d in found if d.id in mine and mine[d.id].disclaimer == d]
-        if len(hits) < 2:
-            return list(found)
-        hits.sort(key=lambda w: (not w.disclaimer.critical, -w.disclaimer.priority))
-        drugs = list(dict.fromkeys(w.drug_class.label for w in hits
-                                   if w.drug_class.kind == "drug"))
-        conditions = list(dict.fromkeys(w.drug_class.label for w in hits
-                                        if w.drug_class.kind == "condition"))
-        name = subject_params(item, entries)["Supplement"]
-        ask = f"ask a doctor first about {_join(conditions)}." if conditions else ""
-        if drugs:
-            short = f"{name} may interact with {_join(drugs)}" + (
-                f"; {ask}" if ask else ". Ask your doctor first.")
-        else:
-            short = f"{name}: {ask}"
-        combined = Disclaimer(
-            COMBINED_ID, " ".join(w.disclaimer.text for w in hits), short,
-            max(w.disclaimer.priority for w in hits), "top",
-            any(w.disclaimer.critical for w in hits))
-        return [d for d in found if d.id not in mine] + [combined]
 
     def is_safety(self, sentence: str) -> bool:
         """Whether ``sentence`` is safety text: a warning, an interaction, a caution.
