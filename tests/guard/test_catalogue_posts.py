@@ -16,6 +16,8 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from k2publisher.guard.check import check
 from k2publisher.guard.disclaimers import DisclaimerRules, prose
@@ -52,11 +54,9 @@ def test_the_generator_names_every_class_each_entry_warns_about() -> None:
             assert warning.drug_class.pattern.search(item.body), (entry.name, warning)
 
 
-@pytest.mark.parametrize("entry", ENTRIES, ids=[e.name for e in ENTRIES])
-def test_every_warning_survives_word_for_word_on_every_network(rules, renderer, entry) -> None:
-    item = generator.item_for(entry)
+def _assert_word_for_word(rules, renderer, entry, item, profiles) -> None:
     own = {w.disclaimer.id: w.disclaimer for w in entry.warnings}
-    for profile in SOCIAL:
+    for profile in profiles:
         rendering = renderer.render(item, profile)
         verdict = check(rendering, item, rules, claims_policy="off")
         assert verdict.ok, (profile, verdict.problems)
@@ -75,6 +75,23 @@ def test_every_warning_survives_word_for_word_on_every_network(rules, renderer, 
         # no line reads like a merged warning for this supplement's classes
         assert not any(" may interact with " in t and " ask a doctor first about " in t
                        for t in texts)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.name for e in ENTRIES])
+def test_every_warning_survives_word_for_word_on_every_network(rules, renderer, entry) -> None:
+    _assert_word_for_word(rules, renderer, entry, generator.item_for(entry), SOCIAL)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(ENTRIES).flatmap(lambda e: st.tuples(
+           st.just(e), st.sets(st.sampled_from([w.drug_class.name for w in e.warnings])))),
+       st.integers(min_value=0, max_value=6), st.sampled_from(SOCIAL))
+def test_any_mix_of_classes_and_length_keeps_every_warning(rules, renderer, case, filler,
+                                                            profile) -> None:
+    entry, only = case
+    item = generator.item_for(entry, only=only, filler=filler)
+    _assert_word_for_word(rules, renderer, entry, item, [profile])
 
 
 def test_post_one_leads_with_a_critical_warning_when_the_item_has_one(rules, renderer) -> None:
