@@ -34,11 +34,18 @@ from k2publisher.errors import (
     TransientDeliveryError,
 )
 from k2publisher.locks import hold
+from k2publisher.newsletter.batches import send_batch
 from k2publisher.newsletter.issues import Issue, Issues, Recipient
 from k2publisher.newsletter.message import Identity, IssueTemplate
 from k2publisher.newsletter.store import NewsletterStore
 from k2publisher.newsletter.tokens import Tokens
-from k2publisher.newsletter.transport import Transport, channel_options, transport_factory
+from k2publisher.newsletter.transport import (
+    BatchTransport,
+    Transport,
+    channel_options,
+    is_batch,
+    transport_factory,
+)
 from k2publisher.pipeline import Pipeline, Publication
 from k2publisher.settings import Settings
 
@@ -322,6 +329,8 @@ class FanOut:
 
     def _worker(self, run: _Run) -> None:
         transport = self.transports()
+        if is_batch(transport):
+            return self._batch_worker(run, transport)  # type: ignore[arg-type]
         issue_id = self.template.issue_id
         try:
             while True:
@@ -342,6 +351,63 @@ class FanOut:
                 except Exception as exc:  # keep draining the queue so the run can end
                     # the row stays `sending` (or `awaiting`): the next run's recover()
                     # requeues it (or counts it as sent) like after a crash
+                    log.exception("issue %s: unexpected error", issue_id)
+                    run.note = f"stopped by an unexpected error: {exc}"
+                    run.stop.set()
+        finally:
+            with contextlib.suppress(DeliveryError, OSError):
+                transport.close()
+
+    # -- one worker: an ESP's bulk API, a batch per call -----------------------------------
+
+    def _next_batch(self, run: _Run, size: int) -> tuple[list[Recipient], bool]:
+        """Up to ``size`` queued recipients (waiting only for the first); True at the end."""
+        first = run.jobs.get()
+        if first is None:
+            return [], True
+        batch = [first]
+        while len(batch) < size:
+            try:
+                item = run.jobs.get(timeout=0.05)
+            except queue.Empty:
+                break
+            if item is None:
+                return batch, True
+            batch.append(item)
+        return batch, False
+
+    def _batch_worker(self, run: _Run, transport: BatchTransport) -> None:
+        issue_id = self.template.issue_id
+        try:
+            done = False
+            while not done:
+                batch, done = self._next_batch(run, transport.batch_size)
+                if not batch:
+                    continue
+                try:
+                    if run.stop.is_set() or run.gone.is_set() or not all(
+                            self.limiter.acquire(run.stop) for _ in batch):
+                        self.issues.unclaim(issue_id, [r.subscriber_id for r in batch])
+                        continue
+                    report = send_batch(self.issues, self.tokens, self.template, transport,
+                                        batch, retry_delays=self.retry_delays)
+                    if report.fatal is not None:
+                        self._stop_for(run, report.fatal, [])
+                        continue
+                    with run.lock:
+                        run.sent += report.counts.get("sent", 0)
+                        run.lost = run.lost + 1 if report.lost else 0
+                        lost = run.lost
+                        if lost > self.max_lost_in_a_row:
+                            run.note = f"the provider failed {lost} calls in a row"
+                            run.gone.set()
+                    for state, n in report.counts.items():
+                        for _ in range(n):
+                            self.reporter.advance(state)
+                    if report.lost and self.reconnect_delays:  # back off before the next call
+                        run.stop.wait(self.reconnect_delays[
+                            min(lost, len(self.reconnect_delays)) - 1])
+                except Exception as exc:  # as in _worker: the rows stay claimed for recover()
                     log.exception("issue %s: unexpected error", issue_id)
                     run.note = f"stopped by an unexpected error: {exc}"
                     run.stop.set()
