@@ -111,3 +111,96 @@ class FakePostmark(FakeProvider):
         with self.lock:
             self.calls.append(len(messages))
         return _json(results)
+
+
+class FakeMailgun(FakeProvider):
+    """``POST /v3/<domain>/messages`` with recipient variables, as Mailgun documents it."""
+
+    domain: str = "mg.k2.example.org"
+
+    def __call__(self, request: Request) -> Response:
+        auth = request.authorization
+        if auth is None or auth.username != "api" or auth.password != self.token:
+            return Response("Forbidden", status=401)
+        if not request.path.startswith(f"/v3/{self.domain}/"):
+            return _json({"message": f"Domain not found: {request.path.split('/')[2]}"}, 404)
+        if self._take("throttle"):
+            return _json({"message": "Too many requests"}, 429, {"Retry-After": "1"})
+        if self._take("fail"):
+            return _json({"message": "Internal Server Error"}, 500)
+        form = request.form
+        tos = form.getlist("to")
+        if not form.get("from") or not tos:
+            return _json({"message": "'from' parameter is missing" if not form.get("from")
+                          else "'to' parameter is missing"}, 400)
+        if len(tos) > 1000:
+            return _json({"message": "Too many recipients"}, 400)
+        variables = json.loads(form.get("recipient-variables", "{}"))
+        remote = f"<{uuid.uuid4().hex}@{self.domain}>"
+        headers = {k[2:]: v for k, v in form.items() if k.startswith("h:")}
+        with self.lock:
+            for to in tos:
+                if to in self.refused:  # suppressed: Mailgun drops it later ("failed" event)
+                    continue
+                personal = variables.get(to, {})
+
+                def fill(text: str, personal: dict = personal) -> str:
+                    for key, value in personal.items():
+                        text = text.replace(f"%recipient.{key}%", str(value))
+                    return text
+
+                self.accepted.append(Accepted(
+                    to=to, subject=fill(form["subject"]), text=fill(form.get("text", "")),
+                    html=fill(form.get("html", "")),
+                    headers={k: fill(v) for k, v in headers.items()}, remote_id=remote))
+            self.calls.append(len(tos))
+        return _json({"id": remote, "message": "Queued. Thank you."})
+
+
+class FakeSendGrid(FakeProvider):
+    """``POST /v3/mail/send`` with personalizations, as SendGrid documents it."""
+
+    def __call__(self, request: Request) -> Response:
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return _json({"errors": [{"message": "The provided authorization grant is "
+                                      "invalid, expired, or revoked", "field": None,
+                                      "help": None}]}, 401)
+        if self._take("throttle"):
+            reset = int(datetime.now(UTC).timestamp()) + 1
+            return _json({"errors": [{"message": "too many requests", "field": None,
+                                      "help": None}]}, 429,
+                         {"X-RateLimit-Limit": "600", "X-RateLimit-Remaining": "0",
+                          "X-RateLimit-Reset": str(reset)})
+        if self._take("fail"):
+            return _json({"errors": [{"message": "internal error"}]}, 500)
+        body = request.get_json()
+        if body["from"]["email"] != self.sender:
+            return _json({"errors": [{"message": "The from address does not match a verified "
+                                      "Sender Identity. Mail cannot be sent until this error "
+                                      "is resolved.", "field": "from", "help": None}]}, 403)
+        people = body.get("personalizations", [])
+        if not 1 <= len(people) <= 1000:
+            return _json({"errors": [{"message": "The personalizations field must have at "
+                                      "least 1 and at most 1000 items.",
+                                      "field": "personalizations", "help": None}]}, 400)
+        remote = uuid.uuid4().hex[:22]
+        content = {c["type"]: c["value"] for c in body["content"]}
+        with self.lock:
+            for p in people:
+                substitutions = p.get("substitutions", {})
+
+                def fill(text: str, subs: dict = substitutions) -> str:
+                    for key, value in subs.items():
+                        text = text.replace(key, value)
+                    return text
+
+                for to in p["to"]:
+                    if to["email"] in self.refused:  # dropped later ("dropped" event)
+                        continue
+                    self.accepted.append(Accepted(
+                        to=to["email"], subject=body["subject"],
+                        text=fill(content.get("text/plain", "")),
+                        html=fill(content.get("text/html", "")),
+                        headers=dict(p.get("headers", {})), remote_id=remote))
+            self.calls.append(len(people))
+        return Response("", status=202, headers={"X-Message-Id": remote})
