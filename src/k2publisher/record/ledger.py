@@ -92,6 +92,10 @@ def owner_alive(owner: str) -> bool:
     return True
 
 
+#: why a part caught ``sending`` by a crash is ``unconfirmed``
+INTERRUPTED = "interrupted during the network call: the part may or may not have been posted"
+
+
 class Ledger:
     """The SQLite ledger; thread-safe (one connection behind a lock), WAL, autocommit.
 
@@ -163,15 +167,20 @@ class Ledger:
                               "--sent|--retry` first")
         return None
 
-    def sending(self, item_id: str, channel: str, index: int, key: str) -> None:
+    def sending(self, item_id: str, channel: str, index: int, key: str, *,
+                idempotent: bool = False) -> None:
         """Claim one part, committed just before its network call.
 
         The claim is a conditional transition inside one write transaction: from
         ``pending`` or ``failed``, or from ``sending`` when its owner is this ledger or a
         process that is gone (a crash). Raises :class:`PartBusyError` when another live
         process holds the part or has already sent it, and :class:`LedgerError` when it is
-        unconfirmed.
+        unconfirmed. A part a dead process left ``sending`` on a channel that is not
+        ``idempotent`` may have been posted: it becomes ``unconfirmed`` here (as
+        :meth:`recover` would have made it) rather than being sent again, so a process that
+        started before the crash never double-posts it.
         """
+        interrupted, now = "", self._now()
         with self._tx() as conn:
             row = self._ensure(conn, item_id, channel, index)
             where = f"part {index} of {item_id!r} on {channel!r} (row {row['id']})"
@@ -181,15 +190,25 @@ class Ledger:
             if state == DeliveryState.UNCONFIRMED:
                 raise LedgerError(f"{where} is unconfirmed: run `k2publisher resolve "
                                   f"{row['id']} --sent|--retry` first")
-            if state == DeliveryState.SENDING and owner not in ("", self.owner) \
-                    and owner_alive(owner):
-                raise PartBusyError(f"{where} is being sent by process "
-                                    f"{owner.partition(':')[0]}")
-            now = self._now()
-            conn.execute("UPDATE deliveries SET state = 'sending', key = ?, owner = ?, "
-                         "attempts = attempts + 1, sending_at = ?, updated_at = ?, error = '' "
-                         "WHERE id = ? AND state = ?",
-                         (key, self.owner, now, now, row["id"], state))
+            if state == DeliveryState.SENDING and owner not in ("", self.owner):
+                if owner_alive(owner):
+                    raise PartBusyError(f"{where} is being sent by process "
+                                        f"{owner.partition(':')[0]}")
+                if not idempotent or (row["sending_at"] or now) < iso(self.clock() - KEY_TTL):
+                    conn.execute("UPDATE deliveries SET state = 'unconfirmed', updated_at = ?, "
+                                 "error = ? WHERE id = ?", (now, INTERRUPTED, row["id"]))
+                    self._mark_publication_unconfirmed(conn, row)
+                    interrupted = where
+            if not interrupted:
+                conn.execute("UPDATE deliveries SET state = 'sending', key = ?, owner = ?, "
+                             "attempts = attempts + 1, sending_at = ?, updated_at = ?, "
+                             "error = '' WHERE id = ? AND state = ?",
+                             (key, self.owner, now, now, row["id"], state))
+        if interrupted:
+            raise LedgerError(f"{interrupted} was being sent by process "
+                              f"{owner.partition(':')[0]}, which died during the network call:"
+                              f" it may or may not have been posted; check the channel, then "
+                              f"run `k2publisher resolve {row['id']} --sent|--retry`")
 
     def sent(self, item_id: str, channel: str, index: int, receipt: PartReceipt) -> None:
         """Committed as soon as the network accepted the part."""
@@ -240,8 +259,7 @@ class Ledger:
                     continue  # in flight in another live process, not interrupted
                 if row["channel"] in keep and (row["sending_at"] or now) >= expired_before:
                     continue
-                why = ("interrupted during the network call: the part may or may not have "
-                       "been posted")
+                why = INTERRUPTED
                 if row["channel"] in keep:
                     why += " (its idempotency key is too old to reuse safely)"
                 conn.execute("UPDATE deliveries SET state = 'unconfirmed', updated_at = ?, "
