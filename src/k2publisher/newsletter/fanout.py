@@ -35,6 +35,7 @@ from k2publisher.errors import (
 )
 from k2publisher.locks import hold
 from k2publisher.newsletter.batches import send_batch
+from k2publisher.newsletter.feedback.verp import ReturnPaths
 from k2publisher.newsletter.issues import Issue, Issues, Recipient
 from k2publisher.newsletter.message import Identity, IssueTemplate
 from k2publisher.newsletter.store import NewsletterStore
@@ -197,8 +198,11 @@ class FanOut:
                  limiter: RateLimiter | None = None, reporter: Reporter | None = None,
                  page_size: int = 500,
                  retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
-                 reconnect_delays: Sequence[float] = DEFAULT_RECONNECT_DELAYS):
+                 reconnect_delays: Sequence[float] = DEFAULT_RECONNECT_DELAYS,
+                 return_paths: ReturnPaths | None = None):
         self.issues = issues
+        #: VERP envelope senders for one-at-a-time (SMTP) transports; ESPs use their own
+        self.return_paths = return_paths
         self.tokens = tokens
         self.template = template
         self.transports = transports
@@ -421,9 +425,10 @@ class FanOut:
         with self._critical:
             url = self.template.identity.unsubscribe_url(self.tokens.unsubscribe_token(sid))
             data = self.template.render(sid, item.email, url)
+        sender = self.return_paths.address_for(sid) if self.return_paths is not None \
+            else self.template.identity.envelope_from
         try:
-            transport.send(self.template.identity.envelope_from, item.email, data,
-                           final=lambda: self._final(issue_id, sid))
+            transport.send(sender, item.email, data, final=lambda: self._final(issue_id, sid))
         except (AuthDeliveryError, DeliveryConfigError) as exc:
             self._stop_for(run, exc, [sid])
             return "stopped"
@@ -546,7 +551,7 @@ def build_fanout(settings: Settings, store: NewsletterStore, issue_id: str, *,
         # defaults live in settings.DEFAULTS["newsletter"]
         "connections": int(news["connections"]),
         "limiter": RateLimiter(float(news["rate_per_second"]), int(news["rate_per_hour"])),
-        "reporter": reporter}
+        "reporter": reporter, "return_paths": ReturnPaths.from_settings(settings)}
     kwargs.update(options)
     return FanOut(issues, Tokens.from_settings(settings), template, transport_factory(settings),
                   **kwargs)

@@ -54,14 +54,13 @@ class Copy:
     """One recipient's copy of an issue: who, and what is personal in it.
 
     ``key`` is the subscriber id (the delivery row), ``unsubscribe_url`` the one-click link
-    that goes into ``List-Unsubscribe`` and both bodies, ``return_path`` the VERP envelope
-    sender for transports that set one (SMTP; ESPs use their own bounce address).
+    that goes into ``List-Unsubscribe`` and both bodies. (ESPs set their own return path
+    and report bounces by webhook; SMTP's VERP return path is the fan-out's.)
     """
 
     key: int
     email: str
     unsubscribe_url: str
-    return_path: str = ""
 
 
 #: what became of one copy: accepted, the recipient's fault (suppress the subscriber),

@@ -105,3 +105,34 @@ def test_an_unverified_sender_is_a_config_error(esp_settings, httpserver, postma
     with pytest.raises(DeliveryConfigError, match="Sender Signature"):
         build_fanout(settings, store, "2026-11-25", **FAST).run()
     assert Issues(store).counts("2026-11-25")["pending"] == 5
+
+
+def test_a_lost_answer_resends_the_batch_and_counts_possible_duplicates(esp_settings,
+                                                                         httpserver):
+    """Postmark took the batch but its answer never came (read timeout): the batch is sent
+    again, nobody is lost, and every second copy is counted, not hidden."""
+    import time as _time
+
+    fake = FakePostmark(token=TOKEN)
+    calls = {"n": 0}
+
+    def slow_first(request):
+        answer = fake(request)
+        calls["n"] += 1
+        if calls["n"] == 1:
+            _time.sleep(1.5)  # past [delivery] timeout: the client gives up on the answer
+        return answer
+
+    httpserver.expect_request("/email/batch", method="POST").respond_with_handler(slow_first)
+    settings = esp_settings(
+        'type = "postmark"\ntoken = "${POSTMARK_TOKEN}"\nfrom = "editor@k2.example.org"\n'
+        f'api_url = "{httpserver.url_for("/").rstrip("/")}"\n',
+        environ={"POSTMARK_TOKEN": TOKEN}, extra="[delivery]\ntimeout = 0.5\n")
+    store = setup_issue(settings, 30)
+    summary = build_fanout(settings, store, "2026-11-25", connections=1, **FAST).run()
+    assert summary.state == "done" and summary.counts["sent"] == 30
+    got = fake.per_recipient()
+    assert set(got) == {f"reader{i:04d}@example.org" for i in range(30)}  # nobody lost
+    again = {a for a, n in got.items() if n > 1}  # the server queued the retry behind the
+    # slow answer, so the retry's answer was late too: each reader may hold several copies
+    assert again and summary.counts["possible_duplicates"] == len(again)

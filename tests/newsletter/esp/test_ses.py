@@ -10,12 +10,12 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.server import ThreadedMotoServer
 from moto.ses.models import ses_backends
+from tests.newsletter.conftest import free_port
+from tests.newsletter.test_fanout import FAST, setup_issue
 
 from k2publisher.errors import DeliveryConfigError
 from k2publisher.newsletter.fanout import build_fanout
 from k2publisher.newsletter.issues import Issues
-from tests.newsletter.conftest import free_port
-from tests.newsletter.test_fanout import FAST, setup_issue
 
 REGION = "eu-west-1"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
