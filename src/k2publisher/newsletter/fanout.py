@@ -353,14 +353,16 @@ class FanOut:
                     if outcome != "stopped":
                         self.reporter.advance(outcome)
                 except Exception as exc:  # keep draining the queue so the run can end
-                    # the row stays `sending` (or `awaiting`): the next run's recover()
-                    # requeues it (or counts it as sent) like after a crash
-                    log.exception("issue %s: unexpected error", issue_id)
-                    run.note = f"stopped by an unexpected error: {exc}"
-                    run.stop.set()
+                    self._unexpected(run, exc)
         finally:
-            with contextlib.suppress(DeliveryError, OSError):
-                transport.close()
+            _close(transport)
+
+    def _unexpected(self, run: _Run, exc: Exception) -> None:
+        """A bug in a worker stops the run; its rows stay ``sending``/``awaiting``, and the
+        next run's ``recover()`` requeues them (or counts them) as after a crash."""
+        log.exception("issue %s: unexpected error", self.template.issue_id)
+        run.note = f"stopped by an unexpected error: {exc}"
+        run.stop.set()
 
     # -- one worker: an ESP's bulk API, a batch per call -----------------------------------
 
@@ -411,13 +413,10 @@ class FanOut:
                     if report.lost and self.reconnect_delays:  # back off before the next call
                         run.stop.wait(self.reconnect_delays[
                             min(lost, len(self.reconnect_delays)) - 1])
-                except Exception as exc:  # as in _worker: the rows stay claimed for recover()
-                    log.exception("issue %s: unexpected error", issue_id)
-                    run.note = f"stopped by an unexpected error: {exc}"
-                    run.stop.set()
+                except Exception as exc:  # keep draining the queue so the run can end
+                    self._unexpected(run, exc)
         finally:
-            with contextlib.suppress(DeliveryError, OSError):
-                transport.close()
+            _close(transport)
 
     def _send_one(self, run: _Run, transport: Transport, item: Recipient) -> str:
         issue_id = self.template.issue_id
@@ -501,6 +500,11 @@ class FanOut:
                 return fresh
         run.gone.set()
         return self.transports()
+
+
+def _close(transport: Transport | BatchTransport) -> None:
+    with contextlib.suppress(DeliveryError, OSError):
+        transport.close()
 
 
 def prepare_issue(settings: Settings, issue: Issue, *, pipeline: Pipeline | None = None

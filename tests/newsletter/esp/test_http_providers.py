@@ -100,3 +100,23 @@ def test_sendgrid_unverified_sender_is_a_config_error(httpserver, esp_settings):
     store = setup_issue(settings, 3)
     with pytest.raises(DeliveryConfigError, match="Sender Identity"):
         build_fanout(settings, store, "2026-11-25", **FAST).run()
+
+
+def test_publish_through_an_esp_channel_and_dry_run_masks_the_key(provider) -> None:
+    """The ESP is also a channel: one copy of a rendering to `to`; its preview is masked."""
+    from k2publisher.deliver.registry import load_channel
+    from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Part, Rendering
+
+    _, fake, settings, _, _ = provider
+    channel = load_channel("news", settings)
+    text = f"Vitamin K2 and bone density.\n\nUnsubscribe: {UNSUBSCRIBE_PLACEHOLDER}\n"
+    rendering = Rendering(item_id="vitamin-k2/dosage", channel="news", profile="email",
+                          family="email", parts=(Part(text=text),), subject="K2 dosage",
+                          text=text, html=f"<p>{text}</p>")
+    shown = channel.describe(rendering, 0, None, "key")
+    assert KEY not in shown and "K2 dosage" in shown
+    receipt = channel.send_part(rendering, 0, None, "key")
+    assert receipt.remote_id
+    (copy,) = fake.accepted
+    assert copy.to == "editor@k2.example.org" and copy.subject == "K2 dosage"
+    assert copy.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from k2publisher.newsletter.feedback import Feedback, Kind
-from k2publisher.newsletter.feedback.base import Hook, Verdict, WebhookRefused
+from k2publisher.newsletter.feedback.base import (
+    Hook,
+    Verdict,
+    WebhookRefused,
+    body_json,
+    fresh,
+    secret,
+)
 
 
 def signature(key: str, timestamp: str, token: str) -> str:
@@ -29,26 +35,18 @@ def signature(key: str, timestamp: str, token: str) -> str:
 def handle(hook: Hook, options: Mapping[str, Any], seen: Callable[[str, float], bool], *,
            tolerance: float = 600, now: Callable[[], float] = time.time) -> Verdict:
     """Verify the signature, the timestamp and the token, then read the event."""
-    key = str(options.get("webhook_signing_key") or "")
-    if not key:
-        raise WebhookRefused(403, "set webhook_signing_key on the channel to accept Mailgun "
-                                  "webhooks")
+    key = secret(options, "webhook_signing_key", "Mailgun")
+    body = body_json(hook, dict, "a Mailgun event object")
     try:
-        body = json.loads(hook.body)
         sig = body["signature"]
         timestamp, token, given = str(sig["timestamp"]), str(sig["token"]), str(sig["signature"])
         event = body["event-data"]
-    except (ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         raise WebhookRefused(400, "not a Mailgun event (signature and event-data)") from None
     if not hmac.compare_digest(given.encode(), signature(key, timestamp, token).encode()):
         raise WebhookRefused(401, "the Mailgun signature does not match")
-    try:
-        age = abs(now() - float(timestamp))
-    except ValueError:
-        raise WebhookRefused(400, "the timestamp is not a number") from None
-    if age > tolerance:
-        raise WebhookRefused(401, f"the timestamp is {age:.0f} s old (replay?)")
-    if seen(token, float(timestamp)):
+    when = fresh(timestamp, tolerance, now())
+    if seen(token, when):
         raise WebhookRefused(409, "this token was already used (replay)")
     name, severity = str(event.get("event", "")), str(event.get("severity", ""))
     if name == "complained":

@@ -14,12 +14,11 @@ challenge mails) are not about deliverability and are ignored.
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from k2publisher.newsletter.feedback import Feedback, Kind
-from k2publisher.newsletter.feedback.base import Hook, Verdict, WebhookRefused
+from k2publisher.newsletter.feedback.base import Hook, Verdict, WebhookRefused, body_json
 
 HARD = frozenset({"HardBounce", "BadEmailAddress", "ManuallyDeactivated"})
 SOFT = frozenset({"SoftBounce", "Transient", "DnsError", "Blocked"})
@@ -48,12 +47,7 @@ def handle(hook: Hook, options: Mapping[str, Any], seen: Callable[[str, float], 
                                   "on the channel to accept Postmark webhooks")
     if not _authorised(hook, options):
         raise WebhookRefused(401, "wrong Postmark webhook credentials")
-    try:
-        record = json.loads(hook.body)
-    except ValueError:
-        raise WebhookRefused(400, "the body is not JSON") from None
-    if not isinstance(record, dict):
-        raise WebhookRefused(400, "expected one JSON record")
+    record = body_json(hook, dict, "one JSON record")
     kind_name, record_type = str(record.get("Type", "")), str(record.get("RecordType", ""))
     email = str(record.get("Email", ""))
     if record_type == "SpamComplaint" or kind_name in COMPLAINT:

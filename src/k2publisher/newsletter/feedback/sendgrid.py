@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -25,7 +24,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from k2publisher.newsletter.feedback import Feedback, Kind
-from k2publisher.newsletter.feedback.base import Hook, Verdict, WebhookRefused
+from k2publisher.newsletter.feedback.base import (
+    Hook,
+    Verdict,
+    WebhookRefused,
+    body_json,
+    fresh,
+    secret,
+)
 
 SIGNATURE = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP = "X-Twilio-Email-Event-Webhook-Timestamp"
@@ -57,10 +63,7 @@ def _kind(event: Mapping[str, Any]) -> Kind | None:
 def handle(hook: Hook, options: Mapping[str, Any], seen: Callable[[str, float], bool], *,
            tolerance: float = 600, now: Callable[[], float] = time.time) -> Verdict:
     """Verify the ECDSA signature and the timestamp, then read every event."""
-    configured = str(options.get("webhook_public_key") or "")
-    if not configured:
-        raise WebhookRefused(403, "set webhook_public_key on the channel to accept SendGrid "
-                                  "webhooks")
+    configured = secret(options, "webhook_public_key", "SendGrid")
     try:
         key = public_key(configured)
     except (ValueError, binascii.Error) as exc:
@@ -73,18 +76,8 @@ def handle(hook: Hook, options: Mapping[str, Any], seen: Callable[[str, float], 
                    ec.ECDSA(hashes.SHA256()))
     except (InvalidSignature, binascii.Error, ValueError):
         raise WebhookRefused(401, "the SendGrid signature does not verify") from None
-    try:
-        age = abs(now() - float(timestamp))
-    except ValueError:
-        raise WebhookRefused(400, "the timestamp is not a number") from None
-    if age > tolerance:
-        raise WebhookRefused(401, f"the timestamp is {age:.0f} s old (replay?)")
-    try:
-        events = json.loads(hook.body)
-    except ValueError:
-        raise WebhookRefused(400, "the body is not JSON") from None
-    if not isinstance(events, list):
-        raise WebhookRefused(400, "expected a JSON array of events")
+    fresh(timestamp, tolerance, now())
+    events = body_json(hook, list, "a JSON array of events")
     out: list[Feedback] = []
     for event in events:
         kind = _kind(event) if isinstance(event, dict) else None

@@ -35,7 +35,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from k2publisher.newsletter.feedback import Feedback, Kind
-from k2publisher.newsletter.feedback.base import Hook, Verdict, WebhookRefused
+from k2publisher.newsletter.feedback.base import (
+    Hook,
+    Verdict,
+    WebhookRefused,
+    body_json,
+    secret,
+)
 
 AWS_HOST = re.compile(r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
 _FIELDS = {"Notification": ("Message", "MessageId", "Subject", "Timestamp", "TopicArn",
@@ -150,15 +156,8 @@ def ses_feedback(notification: Mapping[str, Any]) -> list[Feedback]:
 def handle(hook: Hook, options: Mapping[str, Any], seen: Callable[[str, float], bool], *,
            verifier: SnsVerifier) -> Verdict:
     """Check the topic and the signature, then confirm a subscription or read SES's news."""
-    topic = str(options.get("sns_topic_arn") or "")
-    if not topic:
-        raise WebhookRefused(403, "set sns_topic_arn on the channel to accept SNS posts")
-    try:
-        message = json.loads(hook.body)
-    except ValueError:
-        raise WebhookRefused(400, "the body is not JSON") from None
-    if not isinstance(message, dict):
-        raise WebhookRefused(400, "expected an SNS message object")
+    topic = secret(options, "sns_topic_arn", "SNS")
+    message = body_json(hook, dict, "an SNS message object")
     if message.get("TopicArn") != topic:
         raise WebhookRefused(403, f"topic {message.get('TopicArn')!r} is not {topic!r}")
     verifier.verify(message)

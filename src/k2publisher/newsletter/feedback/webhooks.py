@@ -45,6 +45,17 @@ class Webhooks:
             "mailgun": functools.partial(mailgun.handle, tolerance=self.tolerance, now=now),
             "sendgrid": functools.partial(sendgrid.handle, tolerance=self.tolerance, now=now),
         }
+        self._register_secrets()
+
+    def _register_secrets(self) -> None:
+        """Mask every ESP channel's secrets (a path token may reach an access log)."""
+        from k2publisher.deliver.registry import channel_configs, channel_types, secret_names
+        from k2publisher.redact import register
+
+        for options in channel_configs(self.settings).values():
+            cls = channel_types().get(str(options.get("type", "")))
+            if cls is not None and cls.type_name in self.handlers:
+                register(str(options[k]) for k in secret_names(cls) if options.get(k))
 
     def _seen(self, provider: str, nonce: str, at: float) -> bool:
         """True if ``nonce`` was used before; remembers it for the tolerance window."""
