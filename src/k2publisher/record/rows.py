@@ -6,11 +6,11 @@ Times are stored as UTC ISO strings (:func:`iso`).
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from k2publisher.database import Row
 from k2publisher.errors import K2Error
 
 
@@ -164,14 +164,14 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def delivery_from(row: sqlite3.Row) -> Delivery:
+def delivery_from(row: Row) -> Delivery:
     """A ``deliveries`` row as a :class:`Delivery`."""
     data = dict(row)
     data["state"] = DeliveryState(data["state"])
     return Delivery(**data)
 
 
-def publication_from(row: sqlite3.Row) -> PublicationRow:
+def publication_from(row: Row) -> PublicationRow:
     """A ``publications`` row as a :class:`PublicationRow`."""
     data = dict(row)
     data["state"] = PublicationState(data["state"])
@@ -180,7 +180,7 @@ def publication_from(row: sqlite3.Row) -> PublicationRow:
     return PublicationRow(**data)
 
 
-def run_from(row: sqlite3.Row) -> Run:
+def run_from(row: Row) -> Run:
     """A ``runs`` row as a :class:`Run`."""
     data = dict(row)
     data["state"] = RunState(data["state"])
@@ -188,7 +188,7 @@ def run_from(row: sqlite3.Row) -> Run:
     return Run(**data)
 
 
-def plan_from(row: sqlite3.Row) -> SlotPlan:
+def plan_from(row: Row) -> SlotPlan:
     """A ``slot_plans`` row as a :class:`SlotPlan`."""
     data = dict(row)
     data["action"] = PlanAction(data["action"])
@@ -196,6 +196,6 @@ def plan_from(row: sqlite3.Row) -> SlotPlan:
     return SlotPlan(**data)
 
 
-def decision_from(row: sqlite3.Row) -> Decision:
+def decision_from(row: Row) -> Decision:
     """A ``decisions`` row as a :class:`Decision`."""
     return Decision(**dict(row))
