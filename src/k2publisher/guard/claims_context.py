@@ -54,7 +54,12 @@ _WARNING = re.compile(
     r"\b(?:ask|talk to|talking to|consult|check with|tell|speak to|see) (?:your|a|their|the) "
     r"(?:doctor|pharmacist|clinician|prescriber|specialist|oncolog\w*|health\w*|care team|gp)\b|"
     r"\bunder (?:medical|a doctor's) supervision\b|\bshould (?:not|never|avoid|stop)\b|"
-    r"\b(?:avoid|stop) (?:it|them|taking|using)\b|\bbefore surgery\b|\bcaution\b", _F)
+    r"\b(?:avoid|stop) (?:it|them|taking|using)\b|\bbefore surgery\b|\bcaution\b|"
+    # pharmacology's word for an interaction: an additive effect is a risk, not a benefit
+    r"\badd(?:s|ed|ing)? to (?:the |their |its )?(?:[\w-]+ )?effects? of\b|"
+    # a consequence that asks for monitoring: "..., so people on X should check their levels"
+    r"\bshould (?:monitor|check|watch|measure|have (?:\w+ ){0,3}?(?:checked|monitored))\b|"
+    r"\bmonitor (?:their|your|blood|levels)\b", _F)
 
 #: a neutral report of what a study saw ("were reported", "compared with placebo")
 _REPORTED = re.compile(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from k2publisher.guard import claims_grammar as grammar
 from k2publisher.guard.claims_context import clauses, debunked, is_warning, neutral_report
 from k2publisher.guard.lexicon import Mention, diseases, therapies
 from k2publisher.guard.text import is_negated
@@ -168,12 +169,16 @@ def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset(), *,
     whose cancer the heading or sentence before names.
     """
     hits: list[Hit] = []
-    if _AUTHORISED.search(sentence) or _drug_is_subject(sentence):
+    if _AUTHORISED.search(sentence) or _drug_is_subject(sentence) or \
+            grammar.about_a_process(sentence, before):
         return hits
     for m in _TESTIMONIAL.finditer(sentence):
         hits.append(Hit("C19-disease-testimonial", m.start(), m.end()))
+    # moving a marker in an interaction warning ("may lower blood sugar, so people on
+    # diabetes drugs should check their levels") warns; it claims nothing
+    interaction = is_warning(sentence) and bool(therapies(sentence))
     for m in _MARKER.finditer(sentence):
-        if not debunked(sentence, m.start()):
+        if not interaction and not debunked(sentence, m.start()):
             hits.append(Hit("C07-implied-drug-effect", m.start(), m.end()))
     for m in _ANTI.finditer(sentence):
         if not debunked(sentence, m.start()):
@@ -188,7 +193,12 @@ def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset(), *,
         death = next((m for m in _CELL.finditer(sentence) if _DEATH.search(m.group())), None)
         if death and not debunked(sentence, death.start()):
             hits.append(Hit("C02-kills-cancer-cells", death.start(), death.end()))
-    if not targets and before and _targets(before, acronyms):
+    before_targets = _targets(before, acronyms) if before and not targets else []
+    if before_targets:
+        span = grammar.anaphoric_claim(sentence, before_targets)
+        if span:
+            hits.append(Hit("C01-disease-cure", *span))
+    if before_targets and not hits:
         for pattern, rule in ((_ELLIPTICAL, "C06-disease-prevention"),
                               (_CELL, "C02-kills-cancer-cells")):
             m = pattern.search(sentence)
@@ -222,6 +232,13 @@ def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset(), *,
             if near:
                 t = near[0]
                 hits.append(Hit(rule, min(v.start(), t.start), max(v.end(), t.end)))
+                break
+    if not any(h.rule in ("C01-disease-cure", "C06-disease-prevention") for h in hits):
+        for find in (grammar.verb_object_claim, grammar.disease_subject_claim,
+                     grammar.use_for_claim):
+            span = find(sentence, targets)
+            if span:
+                hits.append(Hit("C01-disease-cure", *span))
                 break
     return hits
 

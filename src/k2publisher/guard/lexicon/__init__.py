@@ -90,7 +90,7 @@ def _drug_stem() -> re.Pattern[str]:
 
 _DISEASE_SHAPE = re.compile(
     r"\b(?:[a-z][a-z'\u2019-]+\s+){1,2}?(?:disease|syndrome|disorder|degeneration|deficiency "
-    r"anaemia|failure)s?\b|"
+    r"anaemia|failure|poisoning|infection)s?\b|"
     r"\b[a-z]+(?:'s|\u2019s) (?:disease|syndrome)\b|"
     r"\b(?:cancer(?:s|ous)?|tumou?r(?:s|al)?|malignan(?:cy|cies|t)|carcinoma\w*|"
     r"leuka?emi\w*|lymphoma\w*|metasta\w+|neoplas\w+|oncolog\w*|anti-?tumou?r|"
