@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 
 from k2publisher.guard.claims_context import clauses, debunked, is_warning
-from k2publisher.guard.lexicon import Mention
+from k2publisher.guard.lexicon import Mention, diseases
 
 __all__ = ["about_a_process", "anaphoric_claim", "disease_subject_claim", "use_for_claim",
            "verb_object_claim"]
@@ -88,16 +88,19 @@ _BETTER = re.compile(
     r"(?:went|go|goes|gone|going) away|clear(?:s|ed)? up|relie\w*|eas(?:ed|es)|"
     r"reduc\w*|dropp?\w*|fell|fall(?:s|en)?|declin\w*|normali[sz]\w*|restor\w*|remission|"
     r"heal\w*|cured|respond\w*|revers\w*|regress\w*|lived longer|survived|kept (?:their|his|"
-    r"her) \w+|no longer|stopped|halted|slowed|lessen\w*|diminish\w*)\b", _F)
+    r"her) \w+|no longer|stopped|halted|slowed|lessen\w*|diminish\w*|regain\w*|"
+    r"(?:get|gets|got|came|come|comes) back|(?:back|return\w*) to normal|overcome)\b", _F)
 #: a link from that improvement to an agent: "once", "after taking", "in patients given"
 _AGENT_LINK = re.compile(
     r"\b(?:after|once|when|with|by|thanks to|given|taking|took|treated with|"
     r"who (?:took|take|takes|used|use|received|were given|supplemented)|on (?:a|an)? ?\w+ "
     r"(?:supplements?|regimen)|in (?:people|patients|those|subjects|participants|users) "
-    r"(?:given|taking|who)|supplementation|supplemented)\b", _F)
+    r"(?:given|taking|who)|supplementation|supplemented|respond\w* (?:\w+ )?to|"
+    r"on (?!the\b|a\b|an\b|average\b|time\b|top\b)\w+)\b", _F)
 #: the passive of any verb with an agent: "is prevented by", "can be reversed with"
 _PASSIVE = re.compile(
-    r"\b(?:is|are|was|were|be|been|being|gets?|got)\s+(?:\w+ly\s+)?(?P<verb>[a-z]+(?:ed|en|t))"
+    r"\b(?:is|are|was|were|be|been|being|gets?|got)\s+(?:\w+ly\s+)?(?P<verb>[a-z]+(?:ed|en|t)|"
+    r"overcome|undone|beaten|held|kept|cut|won|fought|brought|shrunk|struck)"
     r"\s+(?:\w+\s+){0,2}?(?:by|with|using|through|after|thanks to)\b", _F)
 #: the people a disease belongs to, as the subject: "Patients with heart failure who ..."
 _HOLDERS = re.compile(r"\b(?:people|patients|men|women|children|kids|adults|individuals|"
@@ -124,19 +127,23 @@ _ANAPHOR = re.compile(
 _BENEFIT = re.compile(
     r"\b(?:help\w*|benefi\w*|useful|valuable|worthwhile|relief|improv\w*|support\w*|"
     r"protect\w*|prevent\w*|treat\w*|ease\w*|reliev\w*|aid|answer|solution|recommended|"
-    r"difference|lifeline|game-?changer|ideal|advantage\w*|favou?rable|good choice)\b", _F)
+    r"difference|lifeline|game-?changer|ideal|advantage\w*|favou?rable|good choice|"
+    r"(?:back )?under control|in check|bring\w* (?:\w+ ){0,2}?back|brought (?:\w+ ){0,2}?back|"
+    r"natural way|fix\w*|restor\w*|revers\w*)\b", _F)
 
 #: a subject that is a bodily process: "Apoptosis", "Cell proliferation", "the immune system"
 _PROCESS = re.compile(
     r"(?:[a-z]*(?:ptosis|phagy|genesis|lysis|stasis|osmosis)|proliferation|inflammation|"
     r"differentiation|oxidation|methylation|glycation|minerali[sz]ation|coagulation|"
-    r"circulation|detoxification|respiration|regeneration|metabolism|immunity|"
+    r"circulation|detoxification|respiration|regeneration|metabolism|immunity|death|"
     r"system|body|cells?|process(?:es)?|pathways?|mechanisms?|signalling|signaling|"
     r"division|growth|repair|response)$", _F)
 #: words that make a "-ation" subject the product after all ("supplementation")
 _PRODUCT_NOUN = re.compile(r"\b(?:supplement\w*|extracts?|capsules?|tablets?|doses?|dosing|"
                            r"intake|administration|formulations?|preparations?|products?|"
-                           r"taking|treatment with|by)\b", _F)
+                           r"taking|treatment with)\b", _F)
+_AGENT_BY = re.compile(r"\b(?:is|are|was|were|be|been)\s+\w+ed\s+by\b", _F)
+_FINITE_VERB = re.compile(r"[a-z]{2,}[^\Wsiuy]s|[a-z]{3,}(?:es|ed|ied)", _F)
 _SUBJECT_END = re.compile(
     r"\s(?:is|are|was|were|has|have|had|can|could|may|might|will|would|plays?|played|"
     r"helps?|helped|remains?|becomes?|serves?|acts?|works?|seems?|appears?)\b|,", _F)
@@ -164,15 +171,34 @@ _ING_AFTER = re.compile(r"is|are|was|were|be|been|by|for|in|at|from|of|without|w
                         r"and|also|even|thus|thereby|help|helps|keep|keeps|start|stop", _F)
 
 
+_MODIFIER = re.compile(r"[a-z]+(?:ic|al|ive|ous|ar|ent|ant|ible|able|ful|less)|specific|key|new|"
+                      r"main|other|several|many|these|those|various|different|multiple|certain|"
+                      r"few|some|all|both|such|most|more|its|their|his|her|our|your|the|a|an",
+                      _F)
+
+
 def _can_be_verb(tokens: Sequence[re.Match[str]], at: int) -> bool:
     """True when the "-s"/"-ed"/"-ing" word at ``at`` can be a verb where it stands: not the
     first word of its clause (a tag list, a table row) and, for "-ing", after a word that
     takes a verb ("Metabolic reprogramming" is a noun)."""
     if at == 0 or not re.match(r"\w", tokens[at - 1].group()):
         return False
-    if tokens[at].group().lower().endswith("ing"):
-        return bool(_ING_AFTER.fullmatch(tokens[at - 1].group()))
-    return True
+    word, previous = tokens[at].group().lower(), tokens[at - 1].group()
+    if word.endswith("ing"):
+        return bool(_ING_AFTER.fullmatch(previous))
+    # after an adjective or a quantifier an "-s" word is a plural noun ("specific pathways")
+    return not (word.endswith("s") and _MODIFIER.fullmatch(previous))
+
+
+def _compound_noun(tokens: Sequence[re.Match[str]], at: int) -> bool:
+    """True when the word at ``at``, right before a disease, is a noun of its compound
+    ("prostate cancer", "knee pain"): a plain lowercase word that is no verb form there."""
+    word = tokens[at].group()
+    return bool(re.fullmatch(r"[a-z]{3,}", word)) and not (
+        _PHRASE_BREAK.fullmatch(word) or _NOT_A_CLAIM.fullmatch(word)
+        or _OBJECT_WORDS.fullmatch(word) or _TRANSPARENT.fullmatch(word)
+        or _after_modal(tokens, at) or _IRREGULAR.fullmatch(word)
+        or (_VERB_SHAPE.fullmatch(word) and _can_be_verb(tokens, at)))
 
 
 def _tokens_before(sentence: str, end: int, lo: int) -> list[re.Match[str]]:
@@ -191,21 +217,24 @@ def verb_object_claim(sentence: str, targets: Sequence[Mention]) -> tuple[int, i
                      (0, len(sentence)))
         tokens = _tokens_before(sentence, t.start, lo)
         i = len(tokens) - 1
+        if i > 0 and _compound_noun(tokens, i):
+            i -= 1  # "the rate of prostate cancer": "prostate" belongs to the disease
         while i >= 0 and _OBJECT_WORDS.fullmatch(tokens[i].group()) \
                 and not _PHRASE_BREAK.fullmatch(tokens[i].group()):
             i -= 1
         if i < 0:
             continue
         found = None
-        # one noun of a compound may stand before the disease ("the rate of prostate cancer")
+        # a noun may stand between the verb and the object's words ("cut the rate of")
         for j in (i, i - 1)[:2 if i > 0 else 1]:
             word = tokens[j].group()
+            if not word.islower():
+                break  # a name or a title word, not an open-class verb
             if _PHRASE_BREAK.fullmatch(word) or _NOT_A_CLAIM.fullmatch(word) or \
                     _TRANSPARENT.fullmatch(word):
                 break
-            bare = _after_modal(tokens, j)
-            if bare or _IRREGULAR.fullmatch(word) or (_VERB_SHAPE.fullmatch(word)
-                                                      and _can_be_verb(tokens, j)):
+            if _after_modal(tokens, j) or _IRREGULAR.fullmatch(word) or \
+                    (_VERB_SHAPE.fullmatch(word) and _can_be_verb(tokens, j)):
                 found = j
                 break
         if found is None:
@@ -217,6 +246,78 @@ def verb_object_claim(sentence: str, targets: Sequence[Mention]) -> tuple[int, i
         if debunked(sentence, tokens[i].end()):
             continue
         return tokens[i].start(), t.end
+    return None
+
+
+#: a pronoun object that stands for a disease named earlier ("..., and X fixes it")
+_PRONOUN_OBJECT = re.compile(
+    r"\b(?:it|them)\b(?!\s+(?:is|are|was|were|may|can|could|will|has|have)\b)|"
+    # "this"/"these" alone, not as a determiner ("validate these findings")
+    r"\b(?:this|these)\b(?=\s*(?:[^\w\s]|$|\s(?:at|in|on|for|with|back|away|up|down|out|"
+    r"quickly|naturally|completely|for good|and|or|but)\b))", _F)
+#: verbs whose pronoun object is the product, not the disease ("should not take it")
+_HANDLES = re.compile(r"tak\w*|took|us(?:e|es|ed|ing)|avoid\w*|combin\w*|mix\w*|buy\w*|"
+                      r"bought|tr(?:y|ies|ied|ying)|start\w*|need\w*|want\w*|recommend\w*|"
+                      r"prescrib\w*|giv\w*|gave|find\w*|found|see|saw|seen|stor\w*|add\w*|"
+                      r"swallow\w*|dissolv\w*|sell\w*|sold|choos\w*|chose|read\w*|ask\w*", _F)
+
+
+_COORDINATE = re.compile(r",\s*(?:and|so|but|yet|which|while)\b|;|\s[\u2013\u2014]\s", _F)
+
+
+def coordinate_clauses(sentence: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of ``sentence``'s coordinate clauses (cut at ", and", ", so",
+    ";" ...), so a pronoun in a later one can stand for a disease named in an earlier one."""
+    spans, start = [], 0
+    for m in _COORDINATE.finditer(sentence):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(sentence)))
+    return spans
+
+
+def pronoun_objects(sentence: str, named: Sequence[Mention],
+                    before_named: bool) -> list[Mention]:
+    """Pronouns in ``sentence`` that stand for a disease: after a clause that names one
+    (``named``), or anywhere when the sentence before names one and this one names none."""
+    first = min((m.end for m in named), default=None)
+    if first is None and not before_named:
+        return []
+    spans = coordinate_clauses(sentence)
+    named_in = {next(k for k, (s, e) in enumerate(spans) if s <= m.start < e) for m in named}
+    out = []
+    for m in _PRONOUN_OBJECT.finditer(sentence):
+        at = next(k for k, (s, e) in enumerate(spans) if s <= m.start() < e)
+        if first is not None and (m.start() <= first or at in named_in):
+            continue  # in the disease's own clause the disease is what acts ("cells exploit it")
+        tokens = _tokens_before(sentence, m.start(), 0)
+        if tokens and _HANDLES.fullmatch(tokens[-1].group()):
+            continue
+        out.append(Mention(m.start(), m.end(), m.group()))
+    return out
+
+
+#: where cancer cells are the setting of what the product does ("... in cancer cells")
+_IN_CANCER_CELLS = re.compile(
+    r"\b(?:in|on|against|of|inside)\s+(?:\w+\s+){0,2}?(?:cancer(?:ous)?|tumou?r|malignant|"
+    r"leuka?emi[ac]|lymphoma|myeloma|melanoma)\s+(?:stem\s+)?cells?\b", _F)
+
+
+def cancer_cell_claim(sentence: str) -> tuple[int, int] | None:
+    """The span of any verb the product performs on or in cancer cells ("switches this
+    process back on in cancer cells"), but those that cause, have or study."""
+    for m in _IN_CANCER_CELLS.finditer(sentence):
+        lo, _ = next(((s, e) for s, e in clauses(sentence) if s <= m.start() < e),
+                     (0, len(sentence)))
+        lo = max(lo, sentence.rfind(":", 0, m.start()) + 1)  # after a label ("News: ...")
+        tokens = _tokens_before(sentence, m.start(), lo)
+        for k, tok in enumerate(tokens):
+            word = tok.group()
+            verb = _VERB_SHAPE.fullmatch(word) or _IRREGULAR.fullmatch(word)
+            if k and word.islower() and verb \
+                    and not _NOT_A_CLAIM.fullmatch(word) and _can_be_verb(tokens, k) \
+                    and not _HANDLES.fullmatch(word) and not debunked(sentence, tok.end()):
+                return tok.start(), m.end()
     return None
 
 
@@ -256,9 +357,24 @@ def use_for_claim(sentence: str, targets: Sequence[Mention]) -> tuple[int, int] 
     return None
 
 
-def anaphoric_claim(sentence: str, before_targets: Sequence[Mention]) -> tuple[int, int] | None:
+_LOCAL_ANAPHOR = re.compile(r"\b(?:it|they|them|their)\b", _F)
+
+
+def anaphoric_claim(sentence: str, before_targets: Sequence[Mention],
+                    named: Sequence[Mention] = ()) -> tuple[int, int] | None:
     """The span of a benefit given to an anaphor ("helpful for them", "people with this
-    condition") when the sentence before names the disease it stands for."""
+    condition") when the sentence before names the disease it stands for, or when an earlier
+    coordinate clause of this one does ("... common in people with dementia, and topping it
+    up can bring their memory back")."""
+    if named and not is_warning(sentence):
+        first = min(m.end for m in named)
+        for lo, hi in coordinate_clauses(sentence):
+            if lo <= first:
+                continue
+            anaphor = _LOCAL_ANAPHOR.search(sentence, lo, hi)
+            benefit = _BENEFIT.search(sentence, lo, hi)
+            if anaphor and benefit and not debunked(sentence, benefit.start()):
+                return min(anaphor.start(), benefit.start()), max(anaphor.end(), benefit.end())
     if not before_targets:
         return None
     anaphor = _ANAPHOR.search(sentence)
@@ -271,11 +387,24 @@ def anaphoric_claim(sentence: str, before_targets: Sequence[Mention]) -> tuple[i
 
 
 def _subject_head(sentence: str) -> str:
-    m = _SUBJECT_END.search(sentence)
-    if m is None:
-        return ""
-    words = re.findall(r"[A-Za-z][\w-]*", sentence[:m.start()])
-    # a short noun phrase: a longer stretch holds a verb or a leading clause of its own
+    """The head noun of the sentence's subject: the words before its first verb, up to a
+    preposition ("Cell death by apoptosis removes ..." -> "death"); "" when that is no
+    short noun phrase (a longer stretch holds a verb or a leading clause of its own)."""
+    tokens = list(_TOKEN.finditer(sentence))
+    end = _SUBJECT_END.search(sentence)
+    stop = end.start() if end else len(sentence)
+    for k, tok in enumerate(tokens):
+        if tok.start() >= stop:
+            break
+        if k and _FINITE_VERB.fullmatch(tok.group()) and not _OBJECT_WORDS.fullmatch(tok.group()):
+            stop = tok.start()
+            break
+    if stop == len(sentence):
+        return ""  # no verb: a heading or a list item, not a statement about a subject
+    subject = re.split(r"\s(?:of|by|in|from|with|or)\s", sentence[:stop])[0]
+    if re.search(r"[()\[\]]", subject) or diseases(subject):
+        return ""  # a table row, or a disease's own cells ("Cancer cells exploit ...")
+    words = re.findall(r"[A-Za-z][\w-]*", subject)
     return words[-1] if 0 < len(words) <= 4 else ""
 
 
@@ -283,7 +412,7 @@ def about_a_process(sentence: str, before: str = "") -> bool:
     """True when the sentence's subject is a bodily process, not the product: it says how the
     body works ("Apoptosis is crucial for preventing cancer"). A pronoun subject ("This is
     vital ...") stands for the subject of the sentence before."""
-    if _PRODUCT_NOUN.search(sentence):
+    if _PRODUCT_NOUN.search(sentence) or _AGENT_BY.search(sentence):
         return False
     if _PRONOUN_SUBJECT.match(sentence):
         if not before or _PRODUCT_NOUN.search(before):
