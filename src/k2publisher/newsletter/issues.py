@@ -205,7 +205,7 @@ class Issues:
         ``maybe_accepted`` (the final dot had gone out) marks it a possible duplicate.
         """
         self.store.execute("UPDATE newsletter_deliveries SET state = 'deferred', error = ?, "
-                           "next_attempt = ?, assumed = MAX(assumed, ?), updated_at = ? "
+                           "next_attempt = ?, assumed = GREATEST(assumed, ?), updated_at = ? "
                            "WHERE issue_id = ? AND subscriber_id = ?",
                            (error, time.time(), int(maybe_accepted), now_iso(), issue_id,
                             subscriber_id))
