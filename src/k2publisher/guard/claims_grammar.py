@@ -11,9 +11,14 @@ The verb lists of :mod:`~k2publisher.guard.claims_detect` name what a claim *usu
   "Restless legs often disappear once iron stores are topped up", "Patients with heart
   failure who took it lived longer", "Asthma attacks became less frequent in patients given
   <product>", and the passive of any verb: "Rickets is prevented by <product>";
-* **a use for a disease**: "prescribed for epilepsy", "taken for arthritis";
-* **an anaphor** for what the sentence before named: "... type 2 diabetes. <product> may be
-  especially helpful for them" / "for people with this condition".
+* **a use for a disease**, or a role the product plays against it: "prescribed for
+  epilepsy", "a powerful weapon against skin cancer", "a must for anyone with IBS", and a
+  title that offers it ("Astaxanthin for arthritis: ...");
+* **any verb the product performs in cancer cells**;
+* **an anaphor** for what the sentence before, or an earlier clause, named: "... type 2
+  diabetes. <product> may be especially helpful for them", "for people with this condition",
+  "Obesity is ..., and green tea fixes it"; and a question about the reader's disease answered
+  by an offer ("Struggling with eczema? Try ...").
 
 A sentence whose subject is a bodily process ("Apoptosis is crucial for preventing cancer",
 "This is vital in the fight against cancer" right after a sentence about apoptosis) states
@@ -29,8 +34,9 @@ from collections.abc import Sequence
 from k2publisher.guard.claims_context import clauses, debunked, is_warning
 from k2publisher.guard.lexicon import Mention, diseases
 
-__all__ = ["about_a_process", "anaphoric_claim", "disease_subject_claim", "use_for_claim",
-           "verb_object_claim"]
+__all__ = ["about_a_process", "anaphoric_claim", "cancer_cell_claim", "coordinate_clauses",
+           "disease_subject_claim", "offer_claim", "pronoun_objects", "title_for_claim",
+           "use_for_claim", "verb_object_claim"]
 
 _F = re.IGNORECASE
 _TOKEN = re.compile(r"[A-Za-z0-9][\w'\u2019-]*|[^\w\s]")
@@ -214,6 +220,15 @@ def _compound_noun(tokens: Sequence[re.Match[str]], at: int) -> bool:
         or (_VERB_SHAPE.fullmatch(word) and _can_be_verb(tokens, at)))
 
 
+def _skip_object_words(tokens: Sequence[re.Match[str]], i: int) -> int:
+    """The index of the first word before ``i`` (going back) that is not part of the object's
+    noun phrase ("the early stages of")."""
+    while i >= 0 and _OBJECT_WORDS.fullmatch(tokens[i].group()) \
+            and not _PHRASE_BREAK.fullmatch(tokens[i].group()):
+        i -= 1
+    return i
+
+
 def _tokens_before(sentence: str, end: int, lo: int) -> list[re.Match[str]]:
     return list(_TOKEN.finditer(sentence, lo, end))
 
@@ -232,23 +247,17 @@ def verb_object_claim(sentence: str, targets: Sequence[Mention]) -> tuple[int, i
         i = len(tokens) - 1
         if i > 0 and _compound_noun(tokens, i):
             i -= 1  # "the rate of prostate cancer": "prostate" belongs to the disease
-        while i >= 0 and _OBJECT_WORDS.fullmatch(tokens[i].group()) \
-                and not _PHRASE_BREAK.fullmatch(tokens[i].group()):
-            i -= 1
+        i = _skip_object_words(tokens, i)
         if i > 1 and re.fullmatch(r"from|of|by", tokens[i].group(), _F) and \
                 _DAMAGE.fullmatch(tokens[i - 1].group()):
             i -= 2  # "repairs liver damage from hepatitis": the damage is the object
             if i > 0 and _compound_noun(tokens, i):
                 i -= 1
-            while i >= 0 and _OBJECT_WORDS.fullmatch(tokens[i].group()) \
-                    and not _PHRASE_BREAK.fullmatch(tokens[i].group()):
-                i -= 1
+            i = _skip_object_words(tokens, i)
         if i > 1 and tokens[i].group().lower() == "with" and \
                 _HOLDER.fullmatch(tokens[i - 1].group()):
             i -= 2  # "supports people with heart disease": the people are the object
-            while i >= 0 and _OBJECT_WORDS.fullmatch(tokens[i].group()) \
-                    and not _PHRASE_BREAK.fullmatch(tokens[i].group()):
-                i -= 1
+            i = _skip_object_words(tokens, i)
         if i < 0:
             continue
         found = None
