@@ -10,7 +10,7 @@ import re
 
 from k2publisher.guard.text import is_negated
 
-__all__ = ["attributed", "clauses", "debunked", "is_warning", "neutral_report"]
+__all__ = ["attributed", "clauses", "debunked", "is_precaution", "is_warning", "neutral_report"]
 
 _F = re.IGNORECASE
 
@@ -64,6 +64,10 @@ _WARNING = re.compile(
     r"\b(?:avoid|stop) (?:it|them|taking|using)\b|\bbefore surgery\b|\bcaution\b|"
     # pharmacology's word for an interaction: an additive effect is a risk, not a benefit
     r"\badd(?:s|ed|ing)? to (?:the |their |its )?(?:[\w-]+ )?effects? of\b|"
+    # "may increase the effect of anticoagulants": a possible interaction (NIH ODS wording);
+    # "efficacy", "effectiveness", "work better" are benefits, not this
+    r"\b(?:may|might|can|could) (?:also )?(?:increase|enhance|intensify|strengthen|potentiate|"
+    r"amplify|prolong) (?:the |their |its )?(?:[\w-]+ )?effects? of\b|"
     # a consequence that asks for monitoring: "..., so people on X should check their levels"
     r"\bshould (?:monitor|check|watch|measure|have (?:\w+ ){0,3}?(?:checked|monitored))\b|"
     r"\bmonitor (?:their|your|blood|levels)\b", _F)
@@ -115,6 +119,19 @@ def attributed(text: str) -> bool:
 def is_warning(text: str) -> bool:
     """True when ``text`` reads as a safety or interaction warning (a harm or a precaution)."""
     return bool(_WARNING.search(text))
+
+
+#: a consequence that asks for monitoring, whoever does it: "..., so I check mine"
+_PRECAUTION = re.compile(
+    r"\bso (?:i|you|we|they|people|patients|anyone|users) (?:\w+ ){0,3}?(?:should |must |need "
+    r"to )?(?:check|monitor|watch|measure|test)\b|\bshould (?:monitor|check|watch|measure)\b",
+    _F)
+
+
+def is_precaution(text: str) -> bool:
+    """True when ``text`` follows an effect with the monitoring it calls for ("may lower blood
+    sugar, so people on insulin should check their levels"): a precaution, not a claim."""
+    return bool(_PRECAUTION.search(text))
 
 
 def neutral_report(text: str) -> bool:

@@ -12,7 +12,13 @@ import re
 from dataclasses import dataclass
 
 from k2publisher.guard import claims_grammar as grammar
-from k2publisher.guard.claims_context import clauses, debunked, is_warning, neutral_report
+from k2publisher.guard.claims_context import (
+    clauses,
+    debunked,
+    is_precaution,
+    is_warning,
+    neutral_report,
+)
 from k2publisher.guard.lexicon import Mention, diseases, therapies
 from k2publisher.guard.text import is_negated
 
@@ -41,7 +47,8 @@ _CURE = _rx(
     r"revers(?:e|es|ed|ing|al)|fight(?:s|ing)?|fought|combat(?:s|ed|ing|ting|ted)?|"
     r"beat(?:s|ing|en)?|defeat\w*|eradicat\w*|eliminat\w*|alleviat\w*|reliev\w*|relief|"
     r"eas(?:e|es|ed|ing)|improv\w*|remission|regress\w*|normali[sz]\w*|restor\w*|"
-    r"regenerat\w*|counteract\w*|"
+    r"regenerat\w*|counteract\w*|(?:say|said|says|saying) goodbye to|goodbye to|farewell to|"
+    r"no more|banish\w*|(?:put|puts|putting) an end to|freedom from|free (?:\w+ )?from|"
     r"respond(?:s|ed)? to|remed(?:y|ies)|resolv\w*|ended|ends (?:my|your|their)|"
     r"got rid of|get rid of|slow(?:s|ed|ing)?|shr(?:ink|inks|ank|unk|inking)|"
     r"reduc(?:e|es|ed|ing|tions?)|lower(?:s|ed|ing)?|decreas\w*|lessen\w*|mitigat\w*|"
@@ -111,7 +118,12 @@ _MARKER = re.compile(
     r"(?:ldl|cholesterol|triglycerides?|blood pressure|blood sugar|blood glucose|glucose|"
     r"hba1c|a1c|insulin resistance|inr|platelet aggregation|cortisol|uric acid|homocysteine|"
     r"c-reactive protein|crp)\b|"
-    r"\b(?:ldl|cholesterol|blood pressure|blood sugar|glucose)[- ](?:lowering|reduction)\b", _F)
+    r"\b(?:ldl|cholesterol|blood pressure|blood sugar|glucose)[- ](?:lowering|reduction)\b|"
+    # the marker as subject: "saw their HbA1c fall", "cholesterol dropped by 20%"
+    r"\b(?:ldl|cholesterol|triglycerides|blood pressure|blood sugar|blood glucose|hba1c|a1c|"
+    r"crp|homocysteine|uric acid)\s+(?:levels?\s+|readings?\s+)?(?:fell|fall|falls|dropped|drop|"
+    r"drops|declined|decreased|went down|came down|normali[sz]ed|improved|(?:is|are|was|were) "
+    r"(?:\w+ )?(?:normal|lower|down|under control|back to normal))\b", _F)
 _TESTIMONIAL = re.compile(r"\b(?:cured|healed|fixed|ended|reversed|got rid of|cleared)\s+(?:my|"
                           r"our|his|her)\b", _F)
 #: a noun after a disease name that makes the disease a modifier ("seizure thresholds")
@@ -178,7 +190,8 @@ def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset(), *,
         hits.append(Hit("C19-disease-testimonial", m.start(), m.end()))
     # moving a marker in an interaction warning ("may lower blood sugar, so people on
     # diabetes drugs should check their levels") warns; it claims nothing
-    interaction = is_warning(sentence) and bool(therapies(sentence))
+    interaction = (is_warning(sentence) and bool(therapies(sentence))) or \
+        is_precaution(sentence)
     for m in _MARKER.finditer(sentence):
         if not interaction and not debunked(sentence, m.start()):
             hits.append(Hit("C07-implied-drug-effect", m.start(), m.end()))
@@ -200,6 +213,8 @@ def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset(), *,
         span = grammar.anaphoric_claim(sentence, before_targets)
         if span:
             hits.append(Hit("C01-disease-cure", *span))
+        elif grammar.offer_claim(sentence, before, before_targets):
+            hits.append(Hit("C01-disease-cure", 0, len(sentence)))
     if before_targets and not hits:
         for pattern, rule in ((_ELLIPTICAL, "C06-disease-prevention"),
                               (_CELL, "C02-kills-cancer-cells")):
@@ -254,7 +269,7 @@ def _grammar_claims(sentence: str, targets: list[Mention], before_targets: list[
             hits.append(Hit("C01-disease-cure", *span))
             return
     for find in (grammar.verb_object_claim, grammar.disease_subject_claim,
-                 grammar.use_for_claim):
+                 grammar.use_for_claim, grammar.title_for_claim):
         span = find(sentence, objects if find is grammar.verb_object_claim else targets)
         if span:
             hits.append(Hit("C01-disease-cure", *span))
@@ -279,8 +294,11 @@ _AUGMENT = _rx(
     r"(?:better|improved|stronger|greater) (?:results|outcomes|responses?) (?:with|when|from|on)|"
     r"(?:work|act)\w* (?:more \w+ly|harder)")
 #: the product named as a natural version of a drug: "nature's antibiotic", "natural Prozac"
-_NATURAL_DRUG = re.compile(r"\b(?:nature['\u2019]s|natural|herbal|plant-based|drug-free)\s+$",
-                           _F)
+_NATURAL_DRUG = re.compile(
+    r"\b(?:nature['\u2019]s|natural|herbal|plant-based|drug-free)\s+(?:(?:answer|alternative|"
+    r"option|substitute|replacement|swap|version|equivalent|rival)\s+(?:to|for|of)\s+)?$", _F)
+_GENERIC_THERAPY = re.compile(r"medicines?|medications?|drugs?|treatments?|therap(?:y|ies)|"
+                              r"remed(?:y|ies)|pills|prescriptions?", _F)
 #: a harm a therapy did, right before the therapy: "the immune cells destroyed by chemotherapy"
 _HARMED_BY = re.compile(
     r"\b(?:destroyed|damaged|depleted|killed|lost|harmed|caused|induced|brought on|triggered|"
@@ -299,7 +317,8 @@ _COMBINED = _rx(r"combin\w* with|in combination|co-treatment|alongside|together 
                 r"combination (?:therapy|therapies|treatments?)")
 _SUBSTITUTE = _rx(
     r"instead of|in place of|alternatives? (?:to|for|in)|substitutes? for|replacements? for|"
-    r"replac(?:e|es|ed|ing)|swap(?:s|ped|ping)?|come off|coming off|get off|wean\w* off|"
+    r"replac(?:e|es|ed|ing)|swap(?:s|ped|ping)?|trad(?:e|es|ed|ing)|exchang\w*|"
+    r"come off|coming off|get off|wean\w* off|"
     r"no longer need\w*|"
     r"(?:may|might|will|won't|do not|don't) (?:\w+ )?need|"
     r"eliminat\w* (?:\w+ ){0,2}?need for|without (?:the )?need for|"
@@ -309,11 +328,13 @@ _SUBSTITUTE = _rx(
     r"(?:reduc(?:e|es|ed|ing)|lower\w*|cut\w*) (?:the |your |their )?(?:doses? of|dosage of)")
 #: giving up a drug, with the drug right after: "would rather not take statins"
 _GIVE_UP = re.compile(
-    r"\b(?:would rather not|prefer(?:s)? not to|(?:do|does|don't|doesn't|do not|does not) "
+    r"\b(?:(?:get|got|gets|getting) (?:me|you|him|her|them|people|patients|us) off|"
+    r"would rather not|prefer(?:s)? not to|(?:do|does|don't|doesn't|do not|does not) "
     r"(?:want|wish) to|want(?:s|ed)? to (?:stop|avoid|quit|come off|get off|ditch)|"
     r"(?:stop|quit|ditch|give up|come off|get off|wean\w* off|cut out|avoid|skip)"
     r"(?:ping|ped|s)?)"
-    r"(?:\s+(?:take|use|taking|using|their|your|the|all|on|off|of|prescription))*\s+$", _F)
+    r"(?:\s+(?:take|use|taking|using|their|your|my|his|her|our|the|all|on|off|of|"
+    r"prescription))*\s+$", _F)
 _SUBSTITUTE_ALONE = _rx(
     r"alternative (?:cancer )?(?:therap(?:y|ies)|treatments?|medicine)|"
     r"(?:stand-?alone|alternative) (?:or|and) (?:adjunct\w*|alternative)|"
@@ -322,7 +343,7 @@ _EASE = _rx(
     r"reduc(?:e|es|ed|ing|tions?)|eas(?:e|es|ed|ing)|mitigat\w*|lessen\w*|alleviat\w*|reliev\w*|prevent\w*|"
     r"protect\w*|counter\w*|fight\w*|minimi[sz]\w*|lower\w*|fewer|less|recover\w* from|"
     r"without the|help\w*|spar(?:e|es|ed|ing)|shield\w*|sooth\w*|revers\w*|undo\w*|"
-    r"restor\w*|rebuild\w*|rebuilt|replenish\w*|repair\w*")
+    r"restor\w*|rebuild\w*|rebuilt|replenish\w*|repair\w*|settl\w*|calm\w*")
 _HARM = _rx(
     r"side[- ]effects?|toxicit(?:y|ies)|toxic effects|adverse (?:effects?|events?|reactions?)|"
     r"nerve damage|neuropathy|nausea|fatigue|mouth sores|hair loss|weight loss|muscle wasting|"
@@ -359,8 +380,11 @@ def therapy_claims(sentence: str) -> list[Hit]:
         return hits
     if not warning:
         for d in drugs:
-            give_up = _GIVE_UP.search(sentence[:d.start]) or \
-                _NATURAL_DRUG.search(sentence[:d.start])
+            natural = _NATURAL_DRUG.search(sentence[:d.start])
+            if natural and not natural.group().rstrip().endswith(("to", "for", "of")) and \
+                    _GENERIC_THERAPY.fullmatch(d.text):
+                natural = None  # "herbal medicine" is a practice, not a natural drug
+            give_up = _GIVE_UP.search(sentence[:d.start]) or natural
             if give_up and not debunked(sentence, give_up.start()):
                 hits.append(Hit("C05-replaces-treatment", give_up.start(), d.end))
                 break
@@ -430,7 +454,8 @@ _NO_HARM = re.compile(
     r"\b(?:minimal|negligible|few if any) (?:\w+ )?(?:side[- ]effects?|toxicity|adverse)\b|"
     r"\b(?:not|never|n't)\b (?:\w+ ){0,3}?(?:associated with|linked to|cause[sd]?|induce[sd]?|"
     r"introduce[sd]?|impair\w*|produce[sd]?) (?:\w+ ){0,4}?(?:any )?(?:significant |serious |"
-    r"notable )?(?:side[- ]effects?|adverse|toxicity|hypercoagula\w*|harm)\b|"
+    r"notable )?(?:side[- ]effects?|adverse|toxicity|hypercoagula\w*|harm|problems|issues|"
+    r"trouble|complications)\b|"
     r"\bside effects:? (?:minimal|none|nil)\b", _F)
 _NO_EVIDENCE_OF = re.compile(r"\bno (?:evidence|reports?|data|signs?) of\b|\bwithout reports\b",
                              _F)
@@ -440,6 +465,10 @@ _AMPLIFIER = re.compile(
     r"(?:everyone|anyone|all|most patients)\b|\bconsistently\b|\blong-term\b|\bexcellent\b|"
     r"\bremarkabl\w*|\bmaking (?:it|them)\b|\bsupport\w* (?:its|the)\b|\bideal\b|\bsafer\b|"
     r"\bcompletely\b|\btotally\b|\bperfectly\b|\b100\s?%|\bnatural\b", _F)
+
+
+#: "..., which is harmless": the relative clause describes the effect before it, not the product
+_OF_AN_EFFECT = re.compile(r",\s*(?:which|that) (?:is|are|was|were) (?:\w+ )?$", _F)
 
 
 def _negated_here(sentence: str, start: int) -> bool:
@@ -459,7 +488,8 @@ def safety_claims(sentence: str) -> list[Hit]:
         hits.append(Hit("C08-safe-with-anticoagulants", m.start(), m.end()))
         break
     absolute = next((m for m in _ABSOLUTE.finditer(sentence)
-                     if not _negated_here(sentence, m.start())), None)
+                     if not _negated_here(sentence, m.start())
+                     and not _OF_AN_EFFECT.search(sentence, 0, m.start())), None)
     if absolute is None:
         no_harm = next((m for m in _NO_HARM.finditer(sentence)
                         if not _NO_EVIDENCE_OF.search(sentence, max(0, m.start() - 3),
@@ -481,12 +511,13 @@ _NOOTROPIC_ALONE = re.compile(
 _COGNITIVE_VERB = _rx(
     r"enhanc\w*|improv\w*|boost\w*|sharpen\w*|optimi[sz]\w*|supercharg\w*|support\w*|"
     r"promot\w*|protect\w*|increas\w*|maximi[sz]\w*|strengthen\w*|keeps? (?:\w+ ){0,3}?sharp|"
-    r"positively impact\w*|benefit\w*|positive effects? on")
+    r"positively impact\w*|benefit\w*|positive effects? on|revers\w*|slow\w*|halt\w*|"
+    r"prevent\w*|fight\w*|turn\w* back")
 _COGNITIVE = _rx(
     r"memory|focus|concentration|cognition|cognitive (?:function|functioning|processing|"
     r"performance|health)|learning|attention|brain health|brain function|brain cells|"
     r"mental (?:clarity|performance|focus|energy)|neuronal function|neurons|your brain|the brain|"
-    r"synaptic plasticity|intelligence|iq")
+    r"synaptic plasticity|intelligence|iq|brain ag(?:e)?ing|(?:brain|cognitive) decline")
 
 
 def nootropic_claims(sentence: str) -> list[Hit]:

@@ -11,9 +11,14 @@ The verb lists of :mod:`~k2publisher.guard.claims_detect` name what a claim *usu
   "Restless legs often disappear once iron stores are topped up", "Patients with heart
   failure who took it lived longer", "Asthma attacks became less frequent in patients given
   <product>", and the passive of any verb: "Rickets is prevented by <product>";
-* **a use for a disease**: "prescribed for epilepsy", "taken for arthritis";
-* **an anaphor** for what the sentence before named: "... type 2 diabetes. <product> may be
-  especially helpful for them" / "for people with this condition".
+* **a use for a disease**, or a role the product plays against it: "prescribed for
+  epilepsy", "a powerful weapon against skin cancer", "a must for anyone with IBS", and a
+  title that offers it ("Astaxanthin for arthritis: ...");
+* **any verb the product performs in cancer cells**;
+* **an anaphor** for what the sentence before, or an earlier clause, named: "... type 2
+  diabetes. <product> may be especially helpful for them", "for people with this condition",
+  "Obesity is ..., and green tea fixes it"; and a question about the reader's disease answered
+  by an offer ("Struggling with eczema? Try ...").
 
 A sentence whose subject is a bodily process ("Apoptosis is crucial for preventing cancer",
 "This is vital in the fight against cancer" right after a sentence about apoptosis) states
@@ -29,8 +34,9 @@ from collections.abc import Sequence
 from k2publisher.guard.claims_context import clauses, debunked, is_warning
 from k2publisher.guard.lexicon import Mention, diseases
 
-__all__ = ["about_a_process", "anaphoric_claim", "disease_subject_claim", "use_for_claim",
-           "verb_object_claim"]
+__all__ = ["about_a_process", "anaphoric_claim", "cancer_cell_claim", "coordinate_clauses",
+           "disease_subject_claim", "offer_claim", "pronoun_objects", "title_for_claim",
+           "use_for_claim", "verb_object_claim"]
 
 _F = re.IGNORECASE
 _TOKEN = re.compile(r"[A-Za-z0-9][\w'\u2019-]*|[^\w\s]")
@@ -49,7 +55,7 @@ _NOT_A_CLAIM = re.compile(
     r"follow\w*|complicat\w*|is|are|was|were|be|been|being|am|risk\w*|fear\w*|know\w*|"
     r"understand\w*|explain\w*|spread\w*|caught|catch\w*|contract\w*|carr(?:y|ies|ied)|"
     r"imitat\w*|simulat\w*|predict\w*|model\w*|monitor\w*|track\w*|confirm\w*|rul\w*|"
-    r"exclud\w*|during|according|regarding|concerning|notwithstanding|like|unlike|such|"
+    r"exclud\w*|warn\w*|advis\w*|tell\w*|told|caution\w*|urg\w*|ask\w*|during|according|regarding|concerning|notwithstanding|like|unlike|such|"
     r"as|plus|versus|vs|especially|particularly|notably|namely|than|including|excluding|"
     r"among|amongst|amid|despite|given|per|via|toward|towards|into|onto|upon|within|"
     r"without|throughout|thus|hence|also|even|only|just|serious|severe|advanced|existing|"
@@ -89,7 +95,8 @@ _BETTER = re.compile(
     r"reduc\w*|dropp?\w*|fell|fall(?:s|en)?|declin\w*|normali[sz]\w*|restor\w*|remission|"
     r"heal\w*|cured|respond\w*|revers\w*|regress\w*|lived longer|survived|kept (?:their|his|"
     r"her) \w+|no longer|stopped|halted|slowed|lessen\w*|diminish\w*|regain\w*|"
-    r"(?:get|gets|got|came|come|comes) back|(?:back|return\w*) to normal|overcome)\b", _F)
+    r"(?:get|gets|got|came|come|comes) back|(?:back|return\w*) to normal|overcome|"
+    r"without (?:pain|symptoms|attacks|flare-ups|relapses?)|(?:pain|symptom|attack)-free)\b", _F)
 #: a link from that improvement to an agent: "once", "after taking", "in patients given"
 _AGENT_LINK = re.compile(
     r"\b(?:after|once|when|with|by|thanks to|given|taking|took|treated with|"
@@ -112,8 +119,12 @@ _HOLDERS = re.compile(r"\b(?:people|patients|men|women|children|kids|adults|indi
 _USE_FOR = re.compile(
     r"\b(?:used|uses?|using|prescrib\w*|given|gives?|taken|takes?|taking|recommend\w*|"
     r"administ\w*|indicated|employed|appl(?:y|ied|ies)|utili[sz]\w*|remed(?:y|ies)|"
-    r"go-to|tonic|medicine|answer|solution|help)\s+(?:\w+\s+){0,2}?(?:for|against|in the "
-    r"treatment of|to (?:treat|manage|fight|combat|ease|relieve|control))\s+(?:\w+\s+){0,3}?$",
+    r"go-to|tonic|medicine|answer|solution|help|weapon|shield|ally|key|choice|must|secret|"
+    r"tool|hope|antidote|defen[cs]e|protection|cure|fix|aid|lifeline|saviou?r|"
+    r"breakthrough|(?:a|an|natural|nature's)\s+(?:\w+\s+)?[a-z]{3,}ers?)\s+(?:\w+\s+){0,2}?"
+    r"(?:for|against|in the treatment of|to (?:beating|"
+    r"treat|treating|manage|managing|fight|fighting|combat|ease|relieve|control|"
+    r"overcoming|preventing|reversing))\s+(?:\w+\s+){0,3}?$",
     _F)
 
 #: an anaphor for what the sentence before named: people, a condition, a group
@@ -171,10 +182,11 @@ _ING_AFTER = re.compile(r"is|are|was|were|be|been|by|for|in|at|from|of|without|w
                         r"and|also|even|thus|thereby|help|helps|keep|keeps|start|stop", _F)
 
 
-_MODIFIER = re.compile(r"[a-z]+(?:ic|al|ive|ous|ar|ent|ant|ible|able|ful|less)|specific|key|new|"
-                      r"main|other|several|many|these|those|various|different|multiple|certain|"
-                      r"few|some|all|both|such|most|more|its|their|his|her|our|your|the|a|an",
-                      _F)
+#: adjectives by their ending (lowercase: "Garlic" at the start of a sentence is a name)
+_ADJECTIVE = re.compile(r"[a-z]+(?:ic|al|ive|ous|ar|ent|ant|ible|able|ful|less)")
+_QUANTIFIER = re.compile(r"specific|key|new|main|other|several|many|these|those|various|"
+                         r"different|multiple|certain|few|some|all|both|such|most|more|its|"
+                         r"their|his|her|our|your|the|a|an", _F)
 
 
 def _can_be_verb(tokens: Sequence[re.Match[str]], at: int) -> bool:
@@ -187,7 +199,14 @@ def _can_be_verb(tokens: Sequence[re.Match[str]], at: int) -> bool:
     if word.endswith("ing"):
         return bool(_ING_AFTER.fullmatch(previous))
     # after an adjective or a quantifier an "-s" word is a plural noun ("specific pathways")
-    return not (word.endswith("s") and _MODIFIER.fullmatch(previous))
+    return not (word.endswith("s") and (_ADJECTIVE.fullmatch(previous)
+                                        or _QUANTIFIER.fullmatch(previous)))
+
+
+_DAMAGE = re.compile(r"damage|complications?|scarring|pain|problems|harm|injury|"
+                     r"consequences|after-effects", _F)
+_HOLDER = re.compile(r"people|patients|anyone|those|adults|children|kids|women|men|"
+                     r"individuals|sufferers|everyone|folks", _F)
 
 
 def _compound_noun(tokens: Sequence[re.Match[str]], at: int) -> bool:
@@ -199,6 +218,15 @@ def _compound_noun(tokens: Sequence[re.Match[str]], at: int) -> bool:
         or _OBJECT_WORDS.fullmatch(word) or _TRANSPARENT.fullmatch(word)
         or _after_modal(tokens, at) or _IRREGULAR.fullmatch(word)
         or (_VERB_SHAPE.fullmatch(word) and _can_be_verb(tokens, at)))
+
+
+def _skip_object_words(tokens: Sequence[re.Match[str]], i: int) -> int:
+    """The index of the first word before ``i`` (going back) that is not part of the object's
+    noun phrase ("the early stages of")."""
+    while i >= 0 and _OBJECT_WORDS.fullmatch(tokens[i].group()) \
+            and not _PHRASE_BREAK.fullmatch(tokens[i].group()):
+        i -= 1
+    return i
 
 
 def _tokens_before(sentence: str, end: int, lo: int) -> list[re.Match[str]]:
@@ -219,9 +247,17 @@ def verb_object_claim(sentence: str, targets: Sequence[Mention]) -> tuple[int, i
         i = len(tokens) - 1
         if i > 0 and _compound_noun(tokens, i):
             i -= 1  # "the rate of prostate cancer": "prostate" belongs to the disease
-        while i >= 0 and _OBJECT_WORDS.fullmatch(tokens[i].group()) \
-                and not _PHRASE_BREAK.fullmatch(tokens[i].group()):
-            i -= 1
+        i = _skip_object_words(tokens, i)
+        if i > 1 and re.fullmatch(r"from|of|by", tokens[i].group(), _F) and \
+                _DAMAGE.fullmatch(tokens[i - 1].group()):
+            i -= 2  # "repairs liver damage from hepatitis": the damage is the object
+            if i > 0 and _compound_noun(tokens, i):
+                i -= 1
+            i = _skip_object_words(tokens, i)
+        if i > 1 and tokens[i].group().lower() == "with" and \
+                _HOLDER.fullmatch(tokens[i - 1].group()):
+            i -= 2  # "supports people with heart disease": the people are the object
+            i = _skip_object_words(tokens, i)
         if i < 0:
             continue
         found = None
@@ -358,6 +394,40 @@ def use_for_claim(sentence: str, targets: Sequence[Mention]) -> tuple[int, int] 
 
 
 _LOCAL_ANAPHOR = re.compile(r"\b(?:it|they|them|their)\b", _F)
+
+
+#: a title that offers the product for a disease: "Magnesium for migraines", "X for arthritis:"
+_TITLE_FOR = re.compile(r"^\s*(?P<head>(?:[\w'\u2019-]+\s+){1,3}?)for\s+(?:\w+\s+){0,2}?$", _F)
+_NOT_A_PRODUCT = re.compile(
+    r"\b(?:risks?|tests?|testing|screening|diet|diets|exercises?|care|support|guidelines?|"
+    r"advice|resources|help|treatments?|drugs|medicines?|medications?|options|what|how|why|"
+    r"when|foods?|recipes|tips|news|research|trials?|studies|clinics?|charities|"
+    r"questions|looking|searching|signs|symptoms|causes|living|caring)\b", _F)
+
+
+def title_for_claim(sentence: str, targets: Sequence[Mention]) -> tuple[int, int] | None:
+    """The span of a title that offers a product for a disease ("Astaxanthin for arthritis:
+    why thousands swear by it"); "Tests for diabetes" or "Living with gout" offer none."""
+    for t in targets[:1]:
+        m = _TITLE_FOR.match(sentence[:t.start])
+        if m and m.group("head")[:1].isupper() and not _NOT_A_PRODUCT.search(m.group("head")):
+            return 0, t.end
+    return None
+
+
+#: the reader's problem as a question, then an offer: "Struggling with eczema? Try kefir."
+_PROBLEM_QUESTION = re.compile(r"\b(?:struggling|suffering|living|dealing|battling|coping) "
+                               r"with\b|\b(?:do|are) you (?:have|suffer|get|struggl)\w*|"
+                               r"\?\s*$", _F)
+_OFFER = re.compile(r"^\s*(?:try|take|use|reach for|add|start|grab|give|choose|switch to|"
+                    r"consider|discover|meet)\b", _F)
+
+
+def offer_claim(sentence: str, before: str, before_targets: Sequence[Mention]) -> bool:
+    """True when the sentence before asks about a disease and this one offers something
+    for it ("Struggling with eczema? Try kefir every morning.")."""
+    return bool(before_targets) and before.rstrip().endswith("?") and \
+        bool(_PROBLEM_QUESTION.search(before)) and bool(_OFFER.match(sentence))
 
 
 def anaphoric_claim(sentence: str, before_targets: Sequence[Mention],

@@ -90,7 +90,7 @@ def _drug_stem() -> re.Pattern[str]:
 
 _DISEASE_SHAPE = re.compile(
     r"\b(?:[a-z][a-z'\u2019-]+\s+){1,2}?(?:disease|syndrome|disorder|degeneration|deficiency "
-    r"anaemia|failure|poisoning|infection)s?\b|"
+    r"anaemia|failure|poisoning|infection|insufficiency)s?\b|"
     r"\b[a-z]+(?:'s|\u2019s) (?:disease|syndrome)\b|"
     # diseases in general, counted: "treats over 300 diseases", "every illness"
     r"\b(?:all|every|many|most|countless|numerous|dozens of|hundreds of|(?:over|more than) "
