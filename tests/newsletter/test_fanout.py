@@ -17,7 +17,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from werkzeug.test import Client
 
-from k2publisher.errors import DeliveryConfigError, GuardRefusal, TransientDeliveryError
+from k2publisher.errors import (
+    DeliveryConfigError,
+    GuardRefusal,
+    LeaseLostError,
+    TransientDeliveryError,
+)
 from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER
 from k2publisher.newsletter.fanout import build_fanout
 from k2publisher.newsletter.issues import Issues
@@ -179,9 +184,8 @@ def test_recipients_are_claimed_a_page_at_a_time_and_a_dead_workers_come_back(
         claim = issues.claim("2026-11-25", first.id, 15)
         assert len(claim.recipients) == 15 and claim.seen == 15
         assert issues.counts("2026-11-25")["sending"] == 15
-        held = issues.mark_awaiting("2026-11-25", first.id,
-                                    [r.subscriber_id for r in claim.recipients[:2]])
-        assert len(held) == 2
+        issues.mark_awaiting("2026-11-25", first.id,
+                             [r.subscriber_id for r in claim.recipients[:2]])
         with WorkerLease(store) as second:  # the first is alive: its rows stay its own
             other = issues.claim("2026-11-25", second.id, 100)
             assert len(other.recipients) == 25 and not other.requeued
@@ -193,9 +197,12 @@ def test_recipients_are_claimed_a_page_at_a_time_and_a_dead_workers_come_back(
         assert (back.requeued, back.assumed) == (13, 2)
         assert {r.subscriber_id for r in back.recipients} == \
             {r.subscriber_id for r in claim.recipients}
-        # the first worker cannot commit the dot of a row it no longer owns
-        assert issues.mark_awaiting("2026-11-25", first.id,
-                                    [claim.recipients[5].subscriber_id]) == []
+        # the first worker cannot commit the dot of a row (or a batch) it no longer owns
+        for lost in ([claim.recipients[5].subscriber_id],
+                     [r.subscriber_id for r in claim.recipients[5:9]]):
+            with pytest.raises(LeaseLostError):
+                issues.mark_awaiting("2026-11-25", first.id, lost)
+        assert issues.counts("2026-11-25")["awaiting"] == 0
     assert issues.counts("2026-11-25")["possible_duplicates"] == 2
 
 
@@ -338,7 +345,7 @@ def test_a_crash_at_the_final_dot_sends_again_and_counts_a_possible_duplicate(
     # the process died with reader0001 at its final dot (the server may have it or not)
     ids = [r[0] for r in store.query("SELECT subscriber_id FROM newsletter_deliveries "
                                      "ORDER BY subscriber_id")]
-    assert issues.mark_awaiting("2026-11-25", "a-worker-that-died", [ids[1]]) == [ids[1]]
+    issues.mark_awaiting("2026-11-25", "a-worker-that-died", [ids[1]])
     summary = build_fanout(settings, store, "2026-11-25", **FAST).run()
     assert summary.state == "done" and summary.counts["sent"] == 3
     assert summary.assumed_now == 1 and summary.counts["possible_duplicates"] == 1

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from k2publisher.errors import (
@@ -32,7 +33,7 @@ from k2publisher.errors import (
     TransientDeliveryError,
 )
 from k2publisher.newsletter.issues import Issue, Issues, Recipient
-from k2publisher.newsletter.leases import DEFAULT_LEASE, WorkerLease
+from k2publisher.newsletter.leases import DEFAULT_LEASE, LOCK_DIR, WorkerLease
 from k2publisher.newsletter.message import Identity, IssueTemplate
 from k2publisher.newsletter.ratelimit import RateLimiter
 from k2publisher.newsletter.store import NewsletterStore
@@ -140,7 +141,7 @@ class FanOut:
                  retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
                  reconnect_delays: Sequence[float] = DEFAULT_RECONNECT_DELAYS,
                  lease: float = DEFAULT_LEASE, once: bool = False, resume: bool = True,
-                 pause_on_stop: bool = True):
+                 pause_on_stop: bool = True, lock_dir: Path | None = None):
         self.issues = issues
         self.tokens = tokens
         self.template = template
@@ -153,6 +154,8 @@ class FanOut:
         self.reconnect_delays = tuple(reconnect_delays)
         #: seconds a claim survives this worker's death on another machine
         self.lease = lease
+        #: where this machine's workers keep their liveness locks (see leases.py)
+        self.lock_dir = lock_dir
         #: one sweep over what is due now, then return (rows others hold are left to them)
         self.once = once
         #: make deferred rows due at once and the issue ``sending`` when the run starts
@@ -173,7 +176,7 @@ class FanOut:
         went away (or ``stop`` was set and :attr:`pause_on_stop`): running again picks up
         where this run stopped. Other workers may send the same issue meanwhile.
         """
-        with WorkerLease(self.issues.store, lease=self.lease) as worker:
+        with WorkerLease(self.issues.store, lease=self.lease, lock_dir=self.lock_dir) as worker:
             return self._run(stop, worker)
 
     def _run(self, stop: threading.Event | None, worker: WorkerLease) -> Summary:
@@ -401,10 +404,7 @@ class FanOut:
         """
         with self._critical:
             issue_id = self.template.issue_id
-            if not self.issues.mark_awaiting(issue_id, run.worker.id, [subscriber_id]):
-                raise LeaseLostError(f"issue {issue_id}: subscriber {subscriber_id} was taken "
-                                     f"back from worker {run.worker.id} (lease lapsed); not "
-                                     "sent from here")
+            self.issues.mark_awaiting(issue_id, run.worker.id, [subscriber_id])
             yield
 
     def _reconnect(self, run: _Run, transport: Transport) -> Transport:
@@ -477,7 +477,7 @@ def build_fanout(settings: Settings, store: NewsletterStore, issue_id: str, *,
         "connections": int(news["connections"]),
         "limiter": RateLimiter(store, channel_options(settings)[0],
                                float(news["rate_per_second"]), int(news["rate_per_hour"])),
-        "reporter": reporter}
+        "reporter": reporter, "lock_dir": settings.path("state") / LOCK_DIR}
     kwargs.update(options)
     return FanOut(issues, Tokens.from_settings(settings), template, transport_factory(settings),
                   **kwargs)

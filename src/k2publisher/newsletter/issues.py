@@ -19,10 +19,12 @@ sent again and counted as a possible duplicate (``assumed``). See docs/newslette
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from k2publisher.errors import LeaseLostError
 from k2publisher.newsletter.leases import due_rows_sql, orphaned_rows_sql
 from k2publisher.newsletter.store import NewsletterStore, now_iso
 from k2publisher.newsletter.subscribers import Source
@@ -54,6 +56,10 @@ class Recipient:
 
     subscriber_id: int
     email: str
+
+
+class _Rollback(Exception):
+    """Undo a transaction on purpose."""
 
 
 @dataclass(frozen=True)
@@ -201,24 +207,30 @@ class Issues:
                              "AND state = 'sending'",
                              [(issue_id, s, owner) for s in subscriber_ids])
 
-    def mark_awaiting(self, issue_id: str, owner: str, subscriber_ids: Sequence[int]
-                      ) -> list[int]:
-        """Commit ``awaiting`` on the rows ``owner`` still holds; the ids it still holds.
+    def mark_awaiting(self, issue_id: str, owner: str, subscriber_ids: Sequence[int]) -> None:
+        """Commit ``awaiting`` on rows ``owner`` holds: all of them, or none.
 
-        Called right before the final dot (or a batch call). A row missing from the answer
-        was taken back by another worker after this one's lease lapsed (a worker stopped
-        for longer than its lease): it must not be sent from here.
+        Called right before the final dot (or the one call that hands a batch over). Raises
+        :class:`~k2publisher.errors.LeaseLostError` (committing nothing) when another
+        worker took any of them back after this one's lease lapsed (it stalled for longer
+        than its lease): then nothing of it may be sent from here.
         """
+        sql = ("UPDATE newsletter_deliveries SET state = 'awaiting', updated_at = ? "
+               "WHERE issue_id = ? AND subscriber_id = ? AND owner = ? AND state = 'sending'")
         stamp = now_iso()
-        held: list[int] = []
-        with self.store.transaction() as conn:
-            for sid in subscriber_ids:
-                if conn.execute("UPDATE newsletter_deliveries SET state = 'awaiting', "
-                                "updated_at = ? WHERE issue_id = ? AND subscriber_id = ? AND "
-                                "owner = ? AND state = 'sending'",
-                                (stamp, issue_id, sid, owner)).rowcount:
-                    held.append(sid)
-        return held
+        if len(subscriber_ids) == 1:  # one SMTP copy: one statement, its own commit
+            held = self.store.execute(sql, (stamp, issue_id, subscriber_ids[0], owner)
+                                      ).rowcount
+        else:
+            with contextlib.suppress(_Rollback), self.store.transaction() as conn:
+                held = sum(conn.execute(sql, (stamp, issue_id, sid, owner)).rowcount
+                           for sid in subscriber_ids)
+                if held != len(subscriber_ids):
+                    raise _Rollback
+        if held != len(subscriber_ids):
+            raise LeaseLostError(f"issue {issue_id}: {len(subscriber_ids) - held} of "
+                                 f"{len(subscriber_ids)} row(s) were taken back from worker "
+                                 f"{owner} (its lease lapsed); not sent from here")
 
     # -- one row's outcome (each its own transaction, committed at once) -------------------
 

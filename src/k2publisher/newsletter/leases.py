@@ -36,7 +36,6 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -104,22 +103,27 @@ class WorkerLease:
 
     def __init__(self, store: Any, *, lease: float = DEFAULT_LEASE,
                  lock_dir: Path | None = None):
+        """Register on ``store`` for ``lease`` seconds at a time; ``lock_dir`` holds the
+        per-worker lock files (default: ``newsletter-workers`` beside a SQLite store)."""
         self.store = store
         self.lease = float(lease)
         self.host = machine_id()
         self.id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-        self.lock_dir = lock_dir or Path(store.path).parent / LOCK_DIR
+        path = getattr(store, "path", None)
+        self.lock_dir = lock_dir or (Path(path).parent / LOCK_DIR if path else None)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._fd: int | None = None
 
     def _lock_path(self, worker_id: str) -> Path:
+        assert self.lock_dir is not None
         return self.lock_dir / (worker_id.replace("/", "_") + ".lock")
 
     def __enter__(self) -> WorkerLease:
-        self.lock_dir.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(self._lock_path(self.id), os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(self._fd, fcntl.LOCK_EX)  # a fresh file: nobody else can hold it
+        if self.lock_dir is not None:
+            self.lock_dir.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self._lock_path(self.id), os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)  # a fresh file: nobody else can hold it
         self.store.execute("INSERT INTO newsletter_workers (id, host, pid, started_at, "
                            "lease_until) VALUES (?, ?, ?, ?, ?)",
                            (self.id, self.host, os.getpid(), now_iso(),
@@ -160,6 +164,8 @@ class WorkerLease:
         A lock file that exists and that nobody holds belongs to a dead process. A worker
         of another machine has no lock file here and is left to its lease.
         """
+        if self.lock_dir is None:
+            return []
         rows = self.store.query("SELECT id FROM newsletter_workers WHERE host = ? AND id != ? "
                                 "AND lease_until > ?", (self.host, self.id, time.time()))
         dead = [str(r[0]) for r in rows if self._is_dead(str(r[0]))]
@@ -185,9 +191,3 @@ class WorkerLease:
             os.close(fd)
         return True
 
-
-@contextlib.contextmanager
-def held(store: Any, lease: float = DEFAULT_LEASE) -> Iterator[WorkerLease]:
-    """A registered :class:`WorkerLease` for the ``with`` block."""
-    with WorkerLease(store, lease=lease) as worker:
-        yield worker
