@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import smtplib
 import socket
@@ -75,8 +76,6 @@ def peak_rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
-    import resource
-
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -126,8 +125,10 @@ class PostmarkHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         """How many messages were accepted, in how many calls."""
+        usage = resource.getrusage(resource.RUSAGE_SELF)
         self._answer(200, json.dumps({"accepted": PostmarkHandler.accepted,
-                                      "calls": PostmarkHandler.calls}).encode())
+                                      "calls": PostmarkHandler.calls,
+                                      "cpu": usage.ru_utime + usage.ru_stime}).encode())
 
     def do_POST(self) -> None:
         """Postmark's batch answer: a list in request order, ``ErrorCode`` 0 each."""
@@ -215,12 +216,15 @@ def child_worker(config: str, issue_id: str, batch: int) -> dict[str, float]:
 
     settings = load_settings(config, environ={})
     store = NewsletterStore.from_settings(settings)
+    cpu = os.times()
     summaries = run_worker(settings, store, issue_id=issue_id, page_size=batch)
     ended = time.time()
+    after = os.times()
     # the sending itself: from the run's start (after the issue was prepared and guarded)
     started = ended - sum(s.elapsed for s in summaries)
     return {"sent": sum(s.sent_now for s in summaries), "started": started, "ended": ended,
             "state": summaries[-1].state if summaries else "none",
+            "cpu": after.user + after.system - cpu.user - cpu.system,
             "peak_rss_mb": peak_rss_mb()}
 
 
@@ -238,7 +242,7 @@ def run_workers(config: Path, issue_id: str, workers: int, batch: int) -> dict[s
     sent = sum(int(r["sent"]) for r in results)
     seconds = max(r["ended"] for r in results) - min(r["started"] for r in results)
     return {"workers": workers, "sent": sent, "seconds": seconds, "rate": sent / seconds,
-            "rss": [r["peak_rss_mb"] for r in results],
+            "rss": [r["peak_rss_mb"] for r in results], "cpu": sum(r["cpu"] for r in results),
             "split": [int(r["sent"]) for r in results]}
 
 
@@ -307,10 +311,15 @@ def bench_postmark(tmp: Path, size: int, small: int, connections: int, batch: in
     try:
         big = make_site(tmp / "postmark-big", postmark_channel(port), connections)
         seeded = seed(big, size)
+        load_before = os.getloadavg()[0]
         new_issue(big, "one-worker")
+        fake_start = postmark_count(port)["cpu"]
         one = run_workers(big, "one-worker", 1, batch)
         new_issue(big, "two-workers")
+        fake_mid = postmark_count(port)["cpu"]
         two = run_workers(big, "two-workers", 2, batch)
+        fake_cpu = (postmark_count(port)["cpu"] - fake_mid, fake_mid - fake_start)
+        load_after = os.getloadavg()[0]
         little = make_site(tmp / "postmark-small", postmark_channel(port), connections)
         seed(little, small)
         new_issue(little, "two-workers-small")
@@ -335,6 +344,14 @@ def bench_postmark(tmp: Path, size: int, small: int, connections: int, batch: in
               f"{r['rate']:>9,.0f} {rss:>22}")
     print(f"  two workers / one worker: {two['rate'] / one['rate']:.2f}x "
           f"(split {two['split'][0]:,} / {two['split'][1]:,})")
+    worker_us = two["cpu"] / size * 1e6
+    fake_us = fake_cpu[0] / size * 1e6
+    cores = os.cpu_count() or 1
+    print(f"  CPU per message (two-worker run): workers {worker_us:.0f} us, fake endpoint "
+          f"{fake_us:.0f} us; {cores} cores all ours would bound the run at "
+          f"{cores * 1e6 / (worker_us + fake_us):,.0f} msg/s")
+    print(f"  load average (1 min) {load_before:.1f} before, {load_after:.1f} after: the "
+          f"machine's other jobs share these cores")
     print(f"  peak RSS per worker, {size:,} / {small:,} subscribers: "
           f"{max(two['rss']) / max(two_small['rss']):.2f}")
 
