@@ -98,8 +98,13 @@ class Recorder(Protocol):
     def already_sent(self, item_id: str, channel: str, index: int) -> PartReceipt | None:
         """The receipt of a part delivered earlier, so it is never sent twice."""
 
-    def sending(self, item_id: str, channel: str, index: int, key: str) -> None:
-        """Written (and committed) just before the network call for one part."""
+    def sending(self, item_id: str, channel: str, index: int, key: str, *,
+                idempotent: bool = False) -> None:
+        """Written (and committed) just before the network call for one part.
+
+        ``idempotent``: the channel posts a part once however often ``key`` is sent, so a
+        part a crashed process left in flight may be sent again with it.
+        """
 
     def sent(self, item_id: str, channel: str, index: int, receipt: PartReceipt) -> None:
         """Written (and committed) as soon as the network accepted the part."""

@@ -118,6 +118,9 @@ DEFAULTS: dict[str, Any] = {
         "confirmations_per_day": 3,  # confirmation mails per address per 24 hours
         "welcome": "latest",         # on confirming: latest | an item id | "" (no welcome)
     },
+    "store": {
+        "url": "",                   # "" = the SQLite file in [paths] state; or postgresql://...
+    },
     "alerts": {
         "channels": [],              # channel names told of failures, e.g. ["ops-slack"]
         "per_hour": 6,               # at most this many alerts an hour; the rest are counted

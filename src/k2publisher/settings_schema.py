@@ -129,6 +129,13 @@ class NewsletterSettings(_Section):
     welcome: Annotated[str, Meta(max_length=200)]
 
 
+class StoreSettings(_Section):
+    """``[store]``: where the ledger and the newsletter keep their tables."""
+
+    #: "" = the SQLite file in the state folder; else a PostgreSQL URL
+    url: Annotated[str, Meta(pattern=r"^((postgresql|postgres)://\S*)?$", max_length=2000)]
+
+
 class AlertSettings(_Section):
     """``[alerts]``: which channels are told when something fails, and how often."""
 
@@ -141,7 +148,7 @@ SECTIONS: dict[str, type[_Section]] = {
     "site": SiteSettings, "paths": PathSettings, "render": RenderSettings,
     "feeds": FeedSettings, "guard": GuardSettings, "server": ServerSettings,
     "desk": DeskSettings, "delivery": DeliverySettings, "newsletter": NewsletterSettings,
-    "alerts": AlertSettings,
+    "store": StoreSettings, "alerts": AlertSettings,
 }
 FREE_TABLES = ("channels", "campaigns")
 #: TOML values a channel option may hold (each channel type reads its own)
@@ -160,6 +167,7 @@ class TypedSettings(Struct, frozen=True):
     desk: DeskSettings
     delivery: DeliverySettings
     newsletter: NewsletterSettings
+    store: StoreSettings
     alerts: AlertSettings
 
 

@@ -24,7 +24,7 @@ from k2publisher.models import Part, Rendering
 
 FIXED_NOW = datetime(2026, 11, 23, 12, 34, 56, tzinfo=UTC)
 POLICY = RetryPolicy(max_attempts=3, backoff_base=0.5, backoff_max=4.0, max_wait=60.0,
-                     connect_timeout=1.0, timeout=0.3)
+                     connect_timeout=2.0, timeout=3.0)  # loopback, but a loaded machine
 
 
 @dataclass

@@ -137,7 +137,8 @@ class MemoryRecorder:
     def already_sent(self, item_id: str, channel: str, index: int) -> PartReceipt | None:
         return self.done.get(index)
 
-    def sending(self, item_id: str, channel: str, index: int, key: str) -> None:
+    def sending(self, item_id: str, channel: str, index: int, key: str, *,
+                idempotent: bool = False) -> None:
         self.calls.append(("sending", index, key))
 
     def sent(self, item_id: str, channel: str, index: int, receipt: PartReceipt) -> None:

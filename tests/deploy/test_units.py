@@ -16,7 +16,8 @@ UNITS = sorted((Path(__file__).resolve().parents[2] / "deploy").glob("*.service"
 def exec_start(unit: Path) -> list[str]:
     """The argv after ``k2publisher`` of the unit's ``ExecStart=``."""
     line = next(x for x in unit.read_text().splitlines() if x.startswith("ExecStart="))
-    argv = shlex.split(line.removeprefix("ExecStart="))
+    # a template's instance name (%i) is the port of k2publisher-run@8025
+    argv = shlex.split(line.removeprefix("ExecStart=").replace("%i", "8025"))
     assert Path(argv[0]).name == "k2publisher", line
     return argv[1:]
 

@@ -38,6 +38,12 @@ HTML = f'<p>Vitamin K2 news. <a href="{UNSUBSCRIBE_PLACEHOLDER}">Unsubscribe</a>
 FAST = {"retry_delays": (0.05, 0.1, 0.2), "reconnect_delays": (0.05, 0.1)}
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> str:
+    """This module's store tests run on SQLite ("") and on a fresh PostgreSQL database."""
+    return "" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
 def setup_issue(settings: Settings, n: int, issue_id: str = "2026-11-25") -> NewsletterStore:
     """``n`` confirmed subscribers and a stored issue for them."""
     store = NewsletterStore.from_settings(settings)

@@ -29,10 +29,10 @@ KILLS = 6
 ISSUE = "2026-12-02"
 
 
-@pytest.fixture(params=["sqlite"])
-def store_kind(request: pytest.FixtureRequest) -> str:
-    """The store the workers share (PostgreSQL joins once the store layer speaks it)."""
-    return request.param
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> str:
+    """The workers share a SQLite file, then a fresh PostgreSQL database."""
+    return "" if request.param == "sqlite" else request.getfixturevalue("pg_url")
 
 
 def _worker(config: Path, log: Path) -> subprocess.Popen[bytes]:
@@ -44,7 +44,7 @@ def _worker(config: Path, log: Path) -> subprocess.Popen[bytes]:
 
 @pytest.mark.slow
 def test_workers_killed_at_random_leave_every_recipient_one_counted_copy(
-        smtp_settings, smtp_server, store_kind, tmp_path: Path) -> None:
+        smtp_settings, smtp_server, tmp_path: Path) -> None:
     # a shared 300 msg/s: slow enough that kills land mid-issue, fast enough for CI
     settings = smtp_settings("rate_per_second = 300\n")
     store = NewsletterStore.from_settings(settings)

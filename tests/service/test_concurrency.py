@@ -8,7 +8,6 @@ services run as real subprocesses.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -22,7 +21,9 @@ from k2publisher.errors import PartBusyError
 from k2publisher.locks import hold
 from k2publisher.models import PartReceipt
 from k2publisher.record.ledger import DeliveryState, Ledger, PublicationState, db_path
+from k2publisher.record.rows import LedgerError
 
+from .support import wait_for_log as _wait_for
 from .test_crash import FakeNetwork, item_of, network, run_service, write_site
 
 __all__ = ["network"]  # the fixture, re-exported for pytest
@@ -35,19 +36,6 @@ UNLOCKED = ("import sys; from k2publisher.settings import load_settings; "
 
 def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("K2PUBLISHER")}
-
-
-def _wait_for(path: Path, pattern: str, proc: subprocess.Popen[bytes], timeout: float = 30
-              ) -> re.Match[str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = re.search(pattern, path.read_text(encoding="utf-8", errors="replace")
-                          if path.exists() else "")
-        if found:
-            return found
-        assert proc.poll() is None, path.read_text()
-        time.sleep(0.05)
-    raise AssertionError(f"{pattern!r} not logged: {path.read_text()}")
 
 
 def test_a_second_claim_of_a_part_in_flight_is_refused(tmp_path: Path) -> None:
@@ -71,10 +59,32 @@ def test_a_part_claimed_by_a_dead_process_can_be_claimed_again(tmp_path: Path) -
         crashed.sending("k2/a", "masto", 0, "key")
     with Ledger(db_path(tmp_path)) as later:  # the first ledger is gone, as after a crash
         assert later.recover(["masto"]) == []  # idempotent: kept for a resend with its key
-        later.sending("k2/a", "masto", 0, "key")
+        later.sending("k2/a", "masto", 0, "key", idempotent=True)
         row = later.deliveries()[0]
         assert row.state is DeliveryState.SENDING and row.owner == later.owner
         assert row.attempts == 2
+
+
+def test_a_part_a_dead_process_left_in_flight_on_a_webhook_is_never_sent_again(
+        tmp_path: Path) -> None:
+    # the second process opened its ledger (and ran its recovery) before the first died
+    later = Ledger(db_path(tmp_path))
+    try:
+        assert later.recover([]) == []
+        with Ledger(db_path(tmp_path)) as crashed:
+            crashed.sending("k2/a", "hook", 0, "key")
+            crashed.sending("k2/a", "masto", 0, "key")
+        with pytest.raises(LedgerError, match="died during the network call"):
+            later.sending("k2/a", "hook", 0, "key")
+        hook = later.deliveries(channel="hook")[0]
+        assert hook.state is DeliveryState.UNCONFIRMED and hook.attempts == 1
+        with pytest.raises(LedgerError, match="unconfirmed"):
+            later.already_sent("k2/a", "hook", 0)
+        later.sending("k2/a", "masto", 0, "key", idempotent=True)  # its key makes it safe
+        masto = later.deliveries(channel="masto")[0]
+        assert masto.state is DeliveryState.SENDING and masto.attempts == 2
+    finally:
+        later.close()
 
 
 def _receipt() -> PartReceipt:

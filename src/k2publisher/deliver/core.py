@@ -190,7 +190,7 @@ def deliver(publication: Publication, *, recorder: Recorder | None = None,
                               "is in `k2publisher status`)")
         key = idempotency_key(item, name, index)
         if recorder:
-            recorder.sending(item, name, index, key)
+            recorder.sending(item, name, index, key, idempotent=channel.idempotent)
         prior = previous
         try:
             receipt = send_with_retries(

@@ -177,7 +177,8 @@ class Issues:
         ``BEGIN IMMEDIATE`` on SQLite, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL.
         """
         stamp, now = now_iso(), time.time()
-        with self.store.transaction() as conn:
+        # row locks, not the store's one-writer lock: workers claim side by side
+        with self.store.transaction(exclusive=False) as conn:
             rows = conn.execute(orphaned_rows_sql(self.store),
                                 (issue_id, owner, now, limit)).fetchall()
             if len(rows) < limit:
@@ -222,7 +223,8 @@ class Issues:
             held = self.store.execute(sql, (stamp, issue_id, subscriber_ids[0], owner)
                                       ).rowcount
         else:
-            with contextlib.suppress(_Rollback), self.store.transaction() as conn:
+            with contextlib.suppress(_Rollback), \
+                    self.store.transaction(exclusive=False) as conn:
                 held = sum(conn.execute(sql, (stamp, issue_id, sid, owner)).rowcount
                            for sid in subscriber_ids)
                 if held != len(subscriber_ids):
@@ -254,7 +256,7 @@ class Issues:
         ``maybe_accepted`` (the final dot had gone out) marks it a possible duplicate.
         """
         self.store.execute("UPDATE newsletter_deliveries SET state = 'deferred', error = ?, "
-                           "next_attempt = ?, assumed = MAX(assumed, ?), updated_at = ? "
+                           "next_attempt = ?, assumed = GREATEST(assumed, ?), updated_at = ? "
                            "WHERE issue_id = ? AND subscriber_id = ?",
                            (error, time.time(), int(maybe_accepted), now_iso(), issue_id,
                             subscriber_id))
