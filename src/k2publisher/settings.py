@@ -117,6 +117,9 @@ DEFAULTS: dict[str, Any] = {
         "per_address_per_hour": 3,   # /subscribe requests per address per hour
         "confirmations_per_day": 3,  # confirmation mails per address per 24 hours
         "welcome": "latest",         # on confirming: latest | an item id | "" (no welcome)
+        "soft_bounce_limit": 3,      # soft bounces that make an address bounced (suppressed)
+        "bounce_address": "",        # SMTP VERP: "bounces@host" -> bounces+TOKEN@host; "" = off
+        "webhook_tolerance": 600,    # seconds a signed webhook's timestamp may be old
     },
     "store": {
         "url": "",                   # "" = the SQLite file in [paths] state; or postgresql://...

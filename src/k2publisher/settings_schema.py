@@ -127,6 +127,9 @@ class NewsletterSettings(_Section):
     per_address_per_hour: Count
     confirmations_per_day: Count
     welcome: Annotated[str, Meta(max_length=200)]
+    soft_bounce_limit: Annotated[int, Meta(ge=1, le=100)]
+    bounce_address: Text
+    webhook_tolerance: Annotated[int, Meta(ge=30, le=86_400)]
 
 
 class StoreSettings(_Section):

@@ -76,6 +76,8 @@ class Recording:
     """What a recording SMTP server accepted, and how to make it misbehave."""
 
     messages: list[tuple[str, bytes]] = field(default_factory=list)
+    #: the envelope sender (MAIL FROM) of each accepted recipient, in order
+    senders: list[tuple[str, str]] = field(default_factory=list)
     #: address -> list of replies to give to RCPT TO, consumed one per attempt
     rcpt_replies: dict[str, list[str]] = field(default_factory=dict)
     #: addresses for which the server drops the connection in the middle of DATA (once each)
@@ -132,6 +134,7 @@ class RecordingHandler:
         with self.recording.lock:
             for r in envelope.rcpt_tos:
                 self.recording.messages.append((r, envelope.original_content))
+                self.recording.senders.append((r, envelope.mail_from))
             drop = rcpt in self.recording.drop_after_accept
             self.recording.drop_after_accept.discard(rcpt)
         if drop:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from pathlib import Path
@@ -453,6 +454,60 @@ def status_cmd(app: App, issue_id: str | None, as_json: bool) -> None:
     print_table(["", "count"], [(k, data[k]) for k in ("total", "sent", "pending", "failed",
                                                       "bounced", "skipped")],
                 title=f"issue {issue.id} ({issue.state}): {issue.subject}")
+
+
+@newsletter.command("bounces", epilog="\b\nExamples:\n"
+                    "  k2publisher newsletter bounces --maildir state/bounces\n"
+                    "  K2_IMAP_PASSWORD=secret k2publisher newsletter bounces "
+                    "--imap imaps://bounces@mail.example.org/INBOX --json")
+@click.option("--maildir", type=click.Path(path_type=Path, file_okay=False),
+              help="Read the bounce mailbox from this Maildir folder.")
+@click.option("--imap", "imap_url", metavar="URL",
+              help="Read it over IMAP: imaps://USER@HOST[:PORT]/FOLDER (imap:// only on "
+                   "loopback).")
+@click.option("--password-env", default="K2_IMAP_PASSWORD", show_default=True, metavar="VAR",
+              help="Environment variable holding the IMAP password (never on the command "
+                   "line).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def bounces_cmd(app: App, maildir: Path | None, imap_url: str | None, password_env: str,
+                as_json: bool) -> int:
+    """Read DSN bounces and ARF complaints from the SMTP bounce mailbox; suppress addresses.
+
+    Each unseen message is parsed (flufl.bounce for who bounced, the DSN status for hard or
+    soft, RFC 5965 for complaints; a VERP return path names the subscriber), recorded, and
+    marked seen. Hard bounces and complaints suppress at once; soft bounces count toward
+    ``[newsletter] soft_bounce_limit``. Reading the same message again records nothing.
+    """
+    from k2publisher.newsletter.feedback import FeedbackRecorder
+    from k2publisher.newsletter.feedback.mailbox import imap_source, read_maildir
+    from k2publisher.newsletter.feedback.verp import ReturnPaths
+
+    if (maildir is None) == (imap_url is None):
+        raise click.UsageError("give exactly one of --maildir PATH or --imap URL")
+    if maildir is not None and not (maildir / "cur").is_dir():
+        raise click.BadParameter(f"{maildir} is not a Maildir (no cur/ folder in it)",
+                                 param_hint="--maildir")
+    recorder = FeedbackRecorder.from_settings(app.settings, _store(app))
+    paths = ReturnPaths.from_settings(app.settings)
+    reports = read_maildir(maildir, paths) if maildir is not None else \
+        imap_source(str(imap_url), os.environ.get(password_env, ""), paths,
+                    password_env=password_env)
+    rows: list[dict[str, object]] = []
+    read = 0
+    for report in reports:
+        read += 1
+        for fb in report.feedback:
+            rows.append({"message": report.where, "email": fb.email, "kind": fb.kind.value,
+                         "outcome": recorder.record(fb), "detail": fb.detail})
+    if as_json:
+        print_json({"messages_read": read, "feedback": rows})
+        return 0
+    print_table(["message", "address", "kind", "outcome", "detail"],
+                ([r["message"], r["email"], r["kind"], r["outcome"], r["detail"]] for r in rows),
+                title=f"bounce mailbox: {read} message(s) read, {len(rows)} bounce(s) or "
+                      "complaint(s)")
+    return 0
 
 
 COMMANDS = [subscribers, newsletter]

@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 from k2publisher.errors import (
@@ -32,13 +31,21 @@ from k2publisher.errors import (
     RecipientRejectedError,
     TransientDeliveryError,
 )
+from k2publisher.newsletter.batches import send_batch
+from k2publisher.newsletter.feedback.verp import ReturnPaths
 from k2publisher.newsletter.issues import Issue, Issues, Recipient
-from k2publisher.newsletter.leases import DEFAULT_LEASE, LOCK_DIR, WorkerLease
+from k2publisher.newsletter.leases import DEFAULT_LEASE, WorkerLease
 from k2publisher.newsletter.message import Identity, IssueTemplate
 from k2publisher.newsletter.ratelimit import RateLimiter
 from k2publisher.newsletter.store import NewsletterStore
 from k2publisher.newsletter.tokens import Tokens
-from k2publisher.newsletter.transport import Transport, channel_options, transport_factory
+from k2publisher.newsletter.transport import (
+    BatchTransport,
+    Transport,
+    channel_options,
+    is_batch,
+    transport_factory,
+)
 from k2publisher.pipeline import Pipeline, Publication
 from k2publisher.settings import Settings
 
@@ -141,8 +148,10 @@ class FanOut:
                  retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
                  reconnect_delays: Sequence[float] = DEFAULT_RECONNECT_DELAYS,
                  lease: float = DEFAULT_LEASE, once: bool = False, resume: bool = True,
-                 pause_on_stop: bool = True, lock_dir: Path | None = None):
+                 pause_on_stop: bool = True, return_paths: ReturnPaths | None = None):
         self.issues = issues
+        #: VERP envelope senders for one-at-a-time (SMTP) transports; ESPs use their own
+        self.return_paths = return_paths
         self.tokens = tokens
         self.template = template
         self.transports = transports
@@ -154,8 +163,6 @@ class FanOut:
         self.reconnect_delays = tuple(reconnect_delays)
         #: seconds a claim survives this worker's death on another machine
         self.lease = lease
-        #: where this machine's workers keep their liveness locks (see leases.py)
-        self.lock_dir = lock_dir
         #: one sweep over what is due now, then return (rows others hold are left to them)
         self.once = once
         #: make deferred rows due at once and the issue ``sending`` when the run starts
@@ -176,7 +183,7 @@ class FanOut:
         went away (or ``stop`` was set and :attr:`pause_on_stop`): running again picks up
         where this run stopped. Other workers may send the same issue meanwhile.
         """
-        with WorkerLease(self.issues.store, lease=self.lease, lock_dir=self.lock_dir) as worker:
+        with WorkerLease(self.issues.store, lease=self.lease) as worker:
             return self._run(stop, worker)
 
     def _run(self, stop: threading.Event | None, worker: WorkerLease) -> Summary:
@@ -269,7 +276,7 @@ class FanOut:
                     run.note = "paused by another worker"
                     run.stop.set()
                     break
-                run.worker.expire_dead_neighbours()
+                run.worker.expire_dead_workers()
                 with self._critical:
                     claim = self.issues.claim(issue_id, owner, self.page_size)
                 run.requeued += claim.requeued
@@ -310,6 +317,8 @@ class FanOut:
 
     def _worker(self, run: _Run) -> None:
         transport = self.transports()
+        if is_batch(transport):
+            return self._batch_worker(run, transport)  # type: ignore[arg-type]
         issue_id = self.template.issue_id
         try:
             while True:
@@ -328,14 +337,71 @@ class FanOut:
                     if outcome != "stopped":
                         self.reporter.advance(outcome)
                 except Exception as exc:  # keep draining the queue so the run can end
-                    # the row stays `sending` (or `awaiting`) under this worker: once it has
-                    # gone, the next claim takes it back like after a crash
-                    log.exception("issue %s: unexpected error", issue_id)
-                    run.note = f"stopped by an unexpected error: {exc}"
-                    run.stop.set()
+                    self._unexpected(run, exc)
         finally:
-            with contextlib.suppress(DeliveryError, OSError):
-                transport.close()
+            _close(transport)
+
+    def _unexpected(self, run: _Run, exc: Exception) -> None:
+        """A bug in a worker stops the run; its rows stay ``sending``/``awaiting`` under this
+        worker, and once it has gone the next claim takes them back as after a crash."""
+        log.exception("issue %s: unexpected error", self.template.issue_id)
+        run.note = f"stopped by an unexpected error: {exc}"
+        run.stop.set()
+
+    # -- one worker: an ESP's bulk API, a batch per call -----------------------------------
+
+    def _next_batch(self, run: _Run, size: int) -> tuple[list[Recipient], bool]:
+        """Up to ``size`` queued recipients (waiting only for the first); True at the end."""
+        first = run.jobs.get()
+        if first is None:
+            return [], True
+        batch = [first]
+        while len(batch) < size:
+            try:
+                item = run.jobs.get(timeout=0.05)
+            except queue.Empty:
+                break
+            if item is None:
+                return batch, True
+            batch.append(item)
+        return batch, False
+
+    def _batch_worker(self, run: _Run, transport: BatchTransport) -> None:
+        issue_id = self.template.issue_id
+        try:
+            done = False
+            while not done:
+                batch, done = self._next_batch(run, transport.batch_size)
+                if not batch:
+                    continue
+                try:
+                    if run.over or not self.limiter.acquire(run.stop, n=len(batch)):
+                        self.issues.unclaim(issue_id, run.worker.id,
+                                            [r.subscriber_id for r in batch])
+                        continue
+                    report = send_batch(self.issues, self.tokens, self.template, transport,
+                                        batch, owner=run.worker.id,
+                                        retry_delays=self.retry_delays)
+                    if report.fatal is not None:
+                        self._stop_for(run, report.fatal, [])
+                        continue
+                    with run.lock:
+                        run.sent += report.counts.get("sent", 0)
+                        run.lost = run.lost + 1 if report.lost else 0
+                        lost = run.lost
+                        if lost > self.max_lost_in_a_row:
+                            run.note = f"the provider failed {lost} calls in a row"
+                            run.gone.set()
+                    for state, n in report.counts.items():
+                        for _ in range(n):
+                            self.reporter.advance(state)
+                    if report.lost and self.reconnect_delays:  # back off before the next call
+                        run.stop.wait(self.reconnect_delays[
+                            min(lost, len(self.reconnect_delays)) - 1])
+                except Exception as exc:  # keep draining the queue so the run can end
+                    self._unexpected(run, exc)
+        finally:
+            _close(transport)
 
     def _send_one(self, run: _Run, transport: Transport, item: Recipient) -> str:
         issue_id = self.template.issue_id
@@ -343,9 +409,10 @@ class FanOut:
         with self._critical:
             url = self.template.identity.unsubscribe_url(self.tokens.unsubscribe_token(sid))
             data = self.template.render(sid, item.email, url)
+        sender = self.return_paths.address_for(sid) if self.return_paths is not None \
+            else self.template.identity.envelope_from
         try:
-            transport.send(self.template.identity.envelope_from, item.email, data,
-                           final=lambda: self._final(run, sid))
+            transport.send(sender, item.email, data, final=lambda: self._final(run, sid))
         except (AuthDeliveryError, DeliveryConfigError) as exc:
             self._stop_for(run, exc, [sid])
             return "stopped"
@@ -428,6 +495,11 @@ class FanOut:
         return self.transports()
 
 
+def _close(transport: Transport | BatchTransport) -> None:
+    with contextlib.suppress(DeliveryError, OSError):
+        transport.close()
+
+
 def prepare_issue(settings: Settings, issue: Issue, *, pipeline: Pipeline | None = None
                   ) -> Publication:
     """The stored ``issue`` approved again by ``Pipeline.prepare``, right before sending.
@@ -477,7 +549,7 @@ def build_fanout(settings: Settings, store: NewsletterStore, issue_id: str, *,
         "connections": int(news["connections"]),
         "limiter": RateLimiter(store, channel_options(settings)[0],
                                float(news["rate_per_second"]), int(news["rate_per_hour"])),
-        "reporter": reporter, "lock_dir": settings.path("state") / LOCK_DIR}
+        "reporter": reporter, "return_paths": ReturnPaths.from_settings(settings)}
     kwargs.update(options)
     return FanOut(issues, Tokens.from_settings(settings), template, transport_factory(settings),
                   **kwargs)

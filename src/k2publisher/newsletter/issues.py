@@ -28,6 +28,7 @@ from k2publisher.errors import LeaseLostError
 from k2publisher.newsletter.leases import due_rows_sql, orphaned_rows_sql
 from k2publisher.newsletter.store import NewsletterStore, now_iso
 from k2publisher.newsletter.subscribers import Source
+from k2publisher.newsletter.transport import Outcome
 
 DELIVERY_STATES = ("pending", "sending", "awaiting", "sent", "deferred", "bounced", "failed",
                    "skipped")
@@ -291,3 +292,62 @@ class Issues:
                          "new_state, source, detail) VALUES (?, ?, 'bounce', ?, 'bounced', ?, "
                          "?)", (subscriber_id, stamp, old, Source.BOUNCE.value,
                                 f"issue {issue_id}: {error}"[:500]))
+
+    # -- a batch's outcomes (ESP transports: one transaction per call) ---------------------
+
+    def requeue_many(self, issue_id: str, subscriber_ids: Sequence[int], error: str, *,
+                     maybe_accepted: bool) -> None:
+        """:meth:`requeue` for every row of a batch whose call failed as a whole."""
+        stamp, now = now_iso(), time.time()
+        with self.store.transaction() as conn:
+            conn.executemany("UPDATE newsletter_deliveries SET state = 'deferred', error = ?, "
+                             "next_attempt = ?, assumed = MAX(assumed, ?), updated_at = ? "
+                             "WHERE issue_id = ? AND subscriber_id = ?",
+                             [(error, now, int(maybe_accepted), stamp, issue_id, s)
+                              for s in subscriber_ids])
+
+    def record_outcomes(self, issue_id: str, outcomes: Sequence[Outcome],
+                        delays: Sequence[float]) -> dict[str, int]:
+        """Commit every outcome of one batch call in one transaction; counts by final state.
+
+        ``sent``, ``failed`` as is; ``bounced`` also suppresses the subscriber (event
+        ``bounce``, source ``bounce``); ``deferred`` waits the next of ``delays`` (or the
+        provider's ``retry_after`` when longer) and becomes ``failed`` once they are used up.
+        """
+        stamp, now = now_iso(), time.time()
+        counts: dict[str, int] = {}
+        with self.store.transaction() as conn:
+            sent = [(stamp, o.remote_id, issue_id, o.key) for o in outcomes if o.status == "sent"]
+            conn.executemany("UPDATE newsletter_deliveries SET state = 'sent', "
+                             "attempts = attempts + 1, updated_at = ?, error = ? "
+                             "WHERE issue_id = ? AND subscriber_id = ?", sent)
+            counts["sent"] = len(sent)
+            for o in outcomes:
+                if o.status == "sent":
+                    continue
+                state = o.status
+                attempts = int(conn.execute(
+                    "SELECT attempts FROM newsletter_deliveries WHERE issue_id = ? AND "
+                    "subscriber_id = ?", (issue_id, o.key)).fetchone()[0]) + 1
+                due = now
+                if state == "deferred":
+                    if attempts > len(delays):
+                        state = "failed"
+                    else:
+                        due = now + max(delays[attempts - 1], o.retry_after or 0.0)
+                conn.execute("UPDATE newsletter_deliveries SET state = ?, attempts = ?, "
+                             "next_attempt = ?, error = ?, updated_at = ? WHERE issue_id = ? "
+                             "AND subscriber_id = ?", (state, attempts, due, o.error[:500],
+                                                       stamp, issue_id, o.key))
+                if state == "bounced":
+                    old = conn.execute("SELECT state FROM newsletter_subscribers WHERE id = ?",
+                                       (o.key,)).fetchone()[0]
+                    conn.execute("UPDATE newsletter_subscribers SET state = 'bounced', "
+                                 "updated_at = ? WHERE id = ?", (stamp, o.key))
+                    conn.execute("INSERT INTO newsletter_events (subscriber_id, at, event, "
+                                 "old_state, new_state, source, detail) VALUES (?, ?, "
+                                 "'bounce', ?, 'bounced', ?, ?)",
+                                 (o.key, stamp, old, Source.BOUNCE.value,
+                                  f"issue {issue_id}: {o.error}"[:500]))
+                counts[state] = counts.get(state, 0) + 1
+        return counts

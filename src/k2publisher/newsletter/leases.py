@@ -12,13 +12,13 @@ Two ways a lease ends early, so a killed worker's rows come back at once rather 
 after the lease lapses:
 
 - a worker that stops normally deletes its row;
-- each worker also holds an ``flock`` on ``<state>/newsletter-workers/<id>.lock`` for its
-  whole life; a worker on the same machine that can take that lock knows the holder is
-  dead (the kernel drops the lock however the process ended) and expires its lease.
-
-Workers on other machines (a PostgreSQL store) wait for the lease to lapse: its length
-bounds how long a dead worker's batch waits. Machines' clocks must agree to well under a
-lease (NTP).
+- each worker also holds a store lock (:class:`~k2publisher.locks.StoreLock`) named after
+  its id for its whole life: a file lock beside a SQLite store, a session advisory lock on
+  PostgreSQL. Any worker that can take a live-looking worker's lock knows that worker is
+  dead (the kernel, or the database server, dropped the lock with its process or its
+  session) and ends its lease. On PostgreSQL this works across machines: a killed
+  process's session closes at once; a vanished machine's within about 20 seconds (TCP
+  keepalives), or when its lease lapses, whichever comes first.
 
 The claim statement is built here, once, for both stores: on SQLite the claiming
 transaction is ``BEGIN IMMEDIATE`` (one writer at a time); on PostgreSQL the candidate
@@ -29,16 +29,15 @@ other's candidates.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import secrets
 import socket
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
+from k2publisher.locks import StoreLock
 from k2publisher.newsletter.store import now_iso
 
 log = logging.getLogger("k2publisher.newsletter")
@@ -46,8 +45,8 @@ log = logging.getLogger("k2publisher.newsletter")
 #: seconds a worker's claim survives without a heartbeat (bounds how long a batch of a
 #: worker that died on another machine waits before another worker takes it)
 DEFAULT_LEASE = 30.0
-#: where the per-worker lock files live, under the state folder
-LOCK_DIR = "newsletter-workers"
+#: seconds between two looks for dead workers (each look probes every live-looking one)
+PROBE_SECONDS = 1.0
 
 
 def dialect(store: Any) -> str:
@@ -88,11 +87,10 @@ def orphaned_rows_sql(store: Any) -> str:
             f"AND d.owner NOT IN ({LIVE_OWNERS}) LIMIT ?" + locking(store))
 
 
-def machine_id() -> str:
-    """This machine's boot: the same for every process on it, different elsewhere."""
-    with contextlib.suppress(OSError):
-        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-    return socket.gethostname()
+def lock_name(worker_id: str) -> str:
+    """The store lock a worker holds while it lives."""
+    return "newsletter-worker-" + "".join(c if c.isalnum() or c in "-." else "_"
+                                          for c in worker_id)
 
 
 class WorkerLease:
@@ -101,32 +99,23 @@ class WorkerLease:
     Use it as a context manager; while it is held, :attr:`id` owns the rows it claims.
     """
 
-    def __init__(self, store: Any, *, lease: float = DEFAULT_LEASE,
-                 lock_dir: Path | None = None):
-        """Register on ``store`` for ``lease`` seconds at a time; ``lock_dir`` holds the
-        per-worker lock files (default: ``newsletter-workers`` beside a SQLite store)."""
+    def __init__(self, store: Any, *, lease: float = DEFAULT_LEASE):
+        """Register on ``store`` (a :class:`NewsletterStore`) for ``lease`` seconds at a
+        time, renewed by a heartbeat."""
         self.store = store
         self.lease = float(lease)
-        self.host = machine_id()
         self.id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-        path = getattr(store, "path", None)
-        self.lock_dir = lock_dir or (Path(path).parent / LOCK_DIR if path else None)
+        self._lock = StoreLock(store.db, lock_name(self.id))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._fd: int | None = None
-
-    def _lock_path(self, worker_id: str) -> Path:
-        assert self.lock_dir is not None
-        return self.lock_dir / (worker_id.replace("/", "_") + ".lock")
+        self._probed = 0.0
 
     def __enter__(self) -> WorkerLease:
-        if self.lock_dir is not None:
-            self.lock_dir.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(self._lock_path(self.id), os.O_RDWR | os.O_CREAT, 0o600)
-            fcntl.flock(self._fd, fcntl.LOCK_EX)  # a fresh file: nobody else can hold it
+        if not self._lock.try_acquire():  # a fresh name: nobody else can hold it
+            raise RuntimeError(f"worker {self.id}: its store lock is taken")
         self.store.execute("INSERT INTO newsletter_workers (id, host, pid, started_at, "
                            "lease_until) VALUES (?, ?, ?, ?, ?)",
-                           (self.id, self.host, os.getpid(), now_iso(),
+                           (self.id, socket.gethostname(), os.getpid(), now_iso(),
                             time.time() + self.lease))
         self._thread = threading.Thread(target=self._beat, daemon=True,
                                         name="newsletter-heartbeat")
@@ -140,11 +129,7 @@ class WorkerLease:
             self._thread.join()
         with contextlib.suppress(Exception):  # a closed store: the lease simply lapses
             self.store.execute("DELETE FROM newsletter_workers WHERE id = ?", (self.id,))
-        if self._fd is not None:
-            os.close(self._fd)
-            with contextlib.suppress(OSError):
-                self._lock_path(self.id).unlink()
-            self._fd = None
+        self._lock.discard()
 
     def _beat(self) -> None:
         while not self._stop.wait(self.lease / 3):
@@ -158,36 +143,29 @@ class WorkerLease:
         self.store.execute("UPDATE newsletter_workers SET lease_until = ? WHERE id = ?",
                            (time.time() + self.lease, self.id))
 
-    def expire_dead_neighbours(self) -> list[str]:
-        """End the leases of workers on this machine whose process is gone; their ids.
+    def expire_dead_workers(self) -> list[str]:
+        """End the leases of workers whose process is gone; their ids.
 
-        A lock file that exists and that nobody holds belongs to a dead process. A worker
-        of another machine has no lock file here and is left to its lease.
+        A live-looking worker whose store lock this worker can take is dead. Looked at
+        at most every :data:`PROBE_SECONDS` (a probe is a connection on PostgreSQL).
         """
-        if self.lock_dir is None:
+        now = time.time()
+        if now - self._probed < PROBE_SECONDS:
             return []
-        rows = self.store.query("SELECT id FROM newsletter_workers WHERE host = ? AND id != ? "
-                                "AND lease_until > ?", (self.host, self.id, time.time()))
+        self._probed = now
+        rows = self.store.query("SELECT id FROM newsletter_workers WHERE id != ? AND "
+                                "lease_until > ?", (self.id, now))
         dead = [str(r[0]) for r in rows if self._is_dead(str(r[0]))]
         for worker_id in dead:
             log.warning("worker %s: worker %s died; its claimed rows are taken back",
                         self.id, worker_id)
             self.store.execute("UPDATE newsletter_workers SET lease_until = 0 WHERE id = ?",
                                (worker_id,))
-            with contextlib.suppress(OSError):
-                self._lock_path(worker_id).unlink()
         return dead
 
     def _is_dead(self, worker_id: str) -> bool:
-        try:
-            fd = os.open(self._lock_path(worker_id), os.O_RDWR)
-        except FileNotFoundError:
+        probe = StoreLock(self.store.db, lock_name(worker_id))
+        if not probe.try_acquire():
             return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        finally:
-            os.close(fd)
+        probe.discard()
         return True
-

@@ -88,11 +88,15 @@ class IssueTemplate:
                  identity: Identity):
         self.issue_id = issue_id
         self.identity = identity
+        self.subject = subject
+        self.text = text
+        self.html = html_body
         self.domain = domain_of(identity.envelope_from)
         self._id_prefix = "k2." + hashlib.sha256(issue_id.encode()).hexdigest()[:16]
         mailto = identity.mailto if identity.mailto.startswith("mailto:") \
             else f"mailto:{identity.mailto}"
-        self._mailto = f"<{mailto}?subject=unsubscribe>".encode()
+        self.mailto_uri = f"{mailto}?subject=unsubscribe"
+        self._mailto = f"<{self.mailto_uri}>".encode()
         boundary = f"=_k2_{secrets.token_hex(12)}"
         self._head = _headers([("From", identity.sender), ("Subject", subject),
                                ("List-Id", identity.list_id),
@@ -122,6 +126,31 @@ class IssueTemplate:
     def message_id(self, key: int | str) -> str:
         """The deterministic Message-ID of this issue's copy for subscriber ``key``."""
         return f"<{self._id_prefix}.{key}@{self.domain}>"
+
+    # -- the same copy as parts, for ESP APIs that take subject, bodies and headers ---------
+
+    def text_for(self, unsubscribe_url: str) -> str:
+        """The plain-text body with this recipient's unsubscribe link."""
+        return self.text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url)
+
+    def html_for(self, unsubscribe_url: str) -> str:
+        """The HTML body with this recipient's unsubscribe link (escaped for HTML)."""
+        return self.html.replace(UNSUBSCRIBE_PLACEHOLDER, html.escape(unsubscribe_url))
+
+    def list_unsubscribe(self, unsubscribe_url: str) -> str:
+        """The ``List-Unsubscribe`` value: the https one-click link, then the mailto."""
+        return f"<{unsubscribe_url}>, <{self.mailto_uri}>"
+
+    def list_headers(self, key: int | str, unsubscribe_url: str) -> list[tuple[str, str]]:
+        """The per-recipient headers every copy carries, as (name, value) pairs.
+
+        ``List-Unsubscribe`` and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``
+        (RFC 8058), ``List-Id`` and the deterministic ``Message-ID``: the same values
+        :meth:`render` writes into the raw message.
+        """
+        return [("List-Unsubscribe", self.list_unsubscribe(unsubscribe_url)),
+                ("List-Unsubscribe-Post", ONE_CLICK), ("List-Id", self.identity.list_id),
+                ("Message-ID", self.message_id(key))]
 
     def _now(self) -> bytes:
         second = int(time.time())

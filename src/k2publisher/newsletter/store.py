@@ -84,8 +84,28 @@ MIGRATIONS: tuple[Migration, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX newsletter_deliveries_state ON newsletter_deliveries (issue_id, state);
     """),
-    # several fan-out workers: who holds each claimed row, who is alive, the shared rate
+    # bounces and complaints from ESP webhooks and the bounce mailbox (newsletter/feedback)
     (2, """
+    ALTER TABLE newsletter_subscribers ADD COLUMN soft_bounces INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE newsletter_feedback (
+        provider TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        email TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('hard', 'soft', 'complaint')),
+        outcome TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (provider, event_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE newsletter_webhook_nonces (
+        provider TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        at REAL NOT NULL,
+        PRIMARY KEY (provider, nonce)
+    ) WITHOUT ROWID;
+    """),
+    # several fan-out workers: who holds each claimed row, who is alive, the shared rate
+    (3, """
     ALTER TABLE newsletter_deliveries ADD COLUMN owner TEXT NOT NULL DEFAULT '';
     CREATE TABLE newsletter_workers (
         id TEXT PRIMARY KEY,

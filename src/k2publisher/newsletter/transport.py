@@ -12,15 +12,20 @@ secret masking are the channel's, written once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from k2publisher.deliver.adapters.smtp import smtp_data
 from k2publisher.errors import ConfigError
 from k2publisher.settings import Settings
 
-__all__ = ["FinalGuard", "Transport", "channel_options", "smtp_data", "transport_factory"]
+if TYPE_CHECKING:
+    from k2publisher.newsletter.message import IssueTemplate
+
+__all__ = ["BatchTransport", "Copy", "FinalGuard", "Outcome", "Transport", "channel_options",
+           "is_batch", "smtp_data", "transport_factory"]
 
 #: a context manager factory wrapped around the one step that commits a message
 FinalGuard = Callable[[], AbstractContextManager[None]]
@@ -42,6 +47,71 @@ class Transport(Protocol):
 
     def close(self) -> None:
         """Release the connection."""
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One recipient's copy of an issue: who, and what is personal in it.
+
+    ``key`` is the subscriber id (the delivery row), ``unsubscribe_url`` the one-click link
+    that goes into ``List-Unsubscribe`` and both bodies. (ESPs set their own return path
+    and report bounces by webhook; SMTP's VERP return path is the fan-out's.)
+    """
+
+    key: int
+    email: str
+    unsubscribe_url: str
+
+
+#: what became of one copy: accepted, the recipient's fault (suppress the subscriber),
+#: refused for this copy only, or try again later
+OutcomeStatus = Literal["sent", "bounced", "failed", "deferred"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The provider's answer for one :class:`Copy` of a batch."""
+
+    key: int
+    status: OutcomeStatus
+    remote_id: str = ""           # the provider's message id, when it gave one
+    error: str = ""               # masked, human-readable reason (not for ``sent``)
+    retry_after: float | None = None  # seconds the provider asked us to wait (``deferred``)
+
+
+class BatchTransport(Protocol):
+    """Sends one issue to many recipients per call, each copy personalised (ESP bulk APIs).
+
+    The fan-out hands :meth:`send_batch` up to :attr:`batch_size` copies of one approved
+    :class:`~k2publisher.newsletter.message.IssueTemplate` (the text ``Pipeline.prepare``
+    approved; the transport only adds what :class:`Copy` holds) and commits the outcomes.
+    """
+
+    #: the most copies one call may carry (SES 50, Postmark 500, Mailgun and SendGrid 1,000)
+    batch_size: ClassVar[int]
+    name: str
+
+    def send_batch(self, template: IssueTemplate, copies: Sequence[Copy],
+                   final: FinalGuard | None = None) -> list[Outcome]:
+        """Send ``copies``; return one :class:`Outcome` per copy, in the same order.
+
+        The request that hands the batch to the provider runs inside ``final()`` (the
+        fan-out commits the rows ``awaiting`` there, as before SMTP's final dot). Per-copy
+        refusals inside a successful answer are outcomes, not exceptions. A failure of the
+        whole call raises: :class:`TransientDeliveryError` (429, 5xx before acceptance;
+        ``retry_after`` set when the provider said), :class:`ConnectionLostError`
+        (``dot_sent`` True when the provider may have accepted the batch: its answer was
+        lost), :class:`AuthDeliveryError` or :class:`DeliveryConfigError` (fix the channel),
+        :class:`PermanentDeliveryError` (the request itself was refused).
+        """
+
+    def close(self) -> None:
+        """Release the connection pool."""
+
+
+def is_batch(transport: object) -> bool:
+    """True when ``transport`` is a :class:`BatchTransport` (an ESP), not one-at-a-time."""
+    return callable(getattr(transport, "send_batch", None))
 
 
 def channel_options(settings: Settings, name: str | None = None) -> tuple[str, dict[str, Any]]:
@@ -68,6 +138,7 @@ def transport_factory(settings: Settings, name: str | None = None
     opener = getattr(channel, "transport", None)
     if opener is None:
         raise ConfigError(f"the newsletter sends through [channels.{name}] of type "
-                          f"{options.get('type')!r}; it needs type = \"smtp\" or \"maildir\"",
+                          f"{options.get('type')!r}; it needs type = \"smtp\", \"maildir\", "
+                          "\"ses\", \"postmark\", \"mailgun\" or \"sendgrid\"",
                           settings.config_path)
     return opener

@@ -33,6 +33,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from k2publisher.errors import AddressError, DeliveryError, SubscriberLookupError, TokenError
+from k2publisher.newsletter.feedback.webhooks import Webhooks
 from k2publisher.newsletter.message import PREVIEW_TOKEN
 from k2publisher.newsletter.send import ConfirmationMailer
 from k2publisher.newsletter.store import NewsletterStore
@@ -100,6 +101,7 @@ class NewsletterApp:
     def __init__(self, settings: Settings, *, store: NewsletterStore | None = None,
                  mailer: ConfirmationMailer | None = None,
                  welcome: WelcomeMailer | None = None,
+                 webhooks: Webhooks | None = None,
                  clock: Callable[[], float] = time.time):
         self.settings = settings
         self.store = store or NewsletterStore.from_settings(settings)
@@ -118,7 +120,10 @@ class NewsletterApp:
             Rule("/confirm/<token>", endpoint="confirm", methods=["GET", "POST"]),
             Rule("/resend-confirmation", endpoint="resend", methods=["GET", "POST"]),
             Rule("/unsubscribe/<token>", endpoint="unsubscribe", methods=["GET", "POST"]),
+            Rule("/webhooks/<channel>", endpoint="webhook", methods=["POST"]),
+            Rule("/webhooks/<channel>/<token>", endpoint="webhook", methods=["POST"]),
         ], strict_slashes=False)
+        self.webhooks = webhooks or Webhooks(settings, self.store)
 
     # -- WSGI ----------------------------------------------------------------------------
 
@@ -135,6 +140,10 @@ class NewsletterApp:
         except HTTPException as exc:
             response = exc.get_response(environ)
         return response(environ, start_response)
+
+    def on_webhook(self, request: Request, channel: str, token: str = "") -> Response:
+        """An ESP's bounce/complaint notification (see :mod:`.feedback.webhooks`)."""
+        return self.webhooks(request, channel, token)
 
     def _page(self, title: str, body: Markup, status: int = 200,
               headers: dict[str, str] | None = None) -> Response:

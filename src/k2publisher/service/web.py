@@ -40,7 +40,8 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 FEED_TYPES = {"feed.xml": "application/rss+xml; charset=utf-8",
               "atom.xml": "application/atom+xml; charset=utf-8",
               "feed.json": "application/feed+json; charset=utf-8"}
-NEWSLETTER_PREFIXES = ("/subscribe", "/resend-confirmation", "/confirm/", "/unsubscribe/")
+NEWSLETTER_PREFIXES = ("/subscribe", "/resend-confirmation", "/confirm/", "/unsubscribe/",
+                       "/webhooks/")
 #: seconds waitress's select() sleeps when idle (an int: waitress parses it with int())
 IDLE_LOOP_SECONDS = 1
 
