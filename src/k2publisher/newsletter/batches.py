@@ -92,7 +92,7 @@ def send_batch(issues: Issues, tokens: Tokens, template: IssueTemplate,
         issues.unclaim(issue_id, owner, ids)
         return report
     except ChannelFaultError as exc:
-        issues.unclaim(issue_id, owner, ids)
+        issues.unclaim(issue_id, owner, ids, refused=True)
         report.fatal = exc
         return report
     except ConnectionLostError as exc:

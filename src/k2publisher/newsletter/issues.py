@@ -201,12 +201,18 @@ class Issues:
         return Claim(claimed, seen=len(rows), requeued=sum(1 for r in rows if r[3] == "sending"),
                      assumed=len(awaiting))
 
-    def unclaim(self, issue_id: str, owner: str, subscriber_ids: Sequence[int]) -> None:
-        """Give ``owner``'s claimed rows back (``sending`` -> ``pending``) when it stops early."""
+    def unclaim(self, issue_id: str, owner: str, subscriber_ids: Sequence[int], *,
+                refused: bool = False) -> None:
+        """Give ``owner``'s claimed rows back (``sending`` -> ``pending``) when it stops early.
+
+        ``refused``: the server refused the whole call for sure (a wrong key), so rows
+        already ``awaiting`` go back too.
+        """
+        states = "('sending', 'awaiting')" if refused else "('sending')"
         with self.store.transaction() as conn:
             conn.executemany("UPDATE newsletter_deliveries SET state = 'pending' "
                              "WHERE issue_id = ? AND subscriber_id = ? AND owner = ? "
-                             "AND state = 'sending'",
+                             f"AND state IN {states}",
                              [(issue_id, s, owner) for s in subscriber_ids])
 
     def mark_awaiting(self, issue_id: str, owner: str, subscriber_ids: Sequence[int]) -> None:
