@@ -1,19 +1,31 @@
-"""Benchmark: the newsletter fan-out against Postfix's ``smtp-sink`` on loopback.
+"""Benchmark: one newsletter worker against two, to an ESP batch API and over SMTP.
 
-Prints, in one run, for 10,000 and 100,000 confirmed subscribers (generated into a
-temporary SQLite file): messages per second of k2publisher's fan-out, messages per second
-of a baseline (a bare smtplib loop over one connection sending one pre-rendered message
-of the same size), their ratio, and the peak RSS of each list size. Every measurement runs
-in its own subprocess so the RSS figures do not mix.
+Prints, in one run:
+
+1. **Postmark batch API** (a minimal local fake of ``POST /email/batch`` in its own
+   process: it parses every call's JSON and answers one result per message): an issue to
+   ``--subscribers`` confirmed subscribers (default 1,000,000) sent by one ``newsletter
+   worker`` process, then by two at once; messages per second of each, the ratio two/one,
+   and each worker's peak RSS; then two workers on a list ten times smaller, so the peak
+   RSS of a worker at two list sizes can be compared (it should not grow with the list).
+2. **SMTP** to Postfix's ``smtp-sink`` on loopback: an issue to ``--smtp-subscribers``
+   (default 50,000) sent by one worker and by two, against a bare ``smtplib`` loop over
+   one connection sending one pre-rendered message of the same size.
+
+Every worker is a real ``k2publisher newsletter worker`` run (:func:`run_worker`) in its
+own process, claiming batches with its lease and committing every outcome, so the RSS
+figures do not mix. A run's time is from the first worker's start of sending to the last
+worker's end. Subscribers are seeded by one ``executemany`` in one transaction.
 
 Usage::
 
-    python bench/fanout.py                      # 10,000 and 100,000
-    python bench/fanout.py --sizes 10000        # just one size
-    python bench/fanout.py --connections 4 --baseline-messages 20000
+    python bench/fanout.py                            # 1,000,000 (Postmark), 50,000 (SMTP)
+    python bench/fanout.py --subscribers 200000 --smtp-subscribers 20000
+    python bench/fanout.py --parts smtp               # only the SMTP comparison
 
-Targets (2-core machine): >= 2,000 personalised messages/s, >= 0.8 x baseline, and peak
-RSS at 100k <= 1.3 x peak RSS at 10k. Needs ``/usr/sbin/smtp-sink`` (Debian ``postfix``).
+Targets (2-core machine): >= 10,000 messages/s with two workers to the batch API, two
+workers >= 1.8 x one; peak RSS per worker flat in list size; the SMTP worker >= 0.9 x the
+raw smtplib loop. Needs ``/usr/sbin/smtp-sink`` (Debian ``postfix``) for the SMTP part.
 """
 
 from __future__ import annotations
@@ -21,17 +33,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import smtplib
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 SMTP_SINK = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
-ISSUE_ID = "bench-issue"
+TOKEN = "bench-server-token"
+SENDER = "news@k2.example.org"
 
 
 def free_port() -> int:
@@ -41,21 +58,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_sink(port: int) -> subprocess.Popen[bytes]:
-    """``smtp-sink -u nobody 127.0.0.1:PORT 256``, waiting until it answers."""
-    cmd = [SMTP_SINK, "-u", "nobody", f"127.0.0.1:{port}", "256"]
-    if os.geteuid() != 0:
-        cmd = [SMTP_SINK, f"127.0.0.1:{port}", "256"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+def wait_for_port(port: int, proc: subprocess.Popen[Any], what: str) -> None:
+    """Until something answers on ``port`` (or ``proc`` died)."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return proc
+                return
         except OSError:
             time.sleep(0.05)
     proc.kill()
-    raise SystemExit(f"smtp-sink did not start on port {port}")
+    raise SystemExit(f"{what} did not start on port {port}")
 
 
 def peak_rss_mb() -> float:
@@ -63,8 +76,6 @@ def peak_rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
-    import resource
-
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -91,58 +102,157 @@ def issue_content() -> tuple[str, str, str]:
         return "K2 Notes: this week", text, html
 
 
-def make_site(root: Path, port: int, connections: int) -> Path:
-    """A site folder whose newsletter sends to the sink, unthrottled."""
-    (root / "config").mkdir(parents=True)
+# -- the fake Postmark batch endpoint (its own process) ------------------------------------
+
+
+class PostmarkHandler(BaseHTTPRequestHandler):
+    """``POST /email/batch``: parse the messages, answer one result each; ``GET /count``."""
+
+    protocol_version = "HTTP/1.1"
+    accepted = 0
+    calls = 0
+    lock = threading.Lock()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+    def _answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        """How many messages were accepted, in how many calls."""
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        self._answer(200, json.dumps({"accepted": PostmarkHandler.accepted,
+                                      "calls": PostmarkHandler.calls,
+                                      "cpu": usage.ru_utime + usage.ru_stime}).encode())
+
+    def do_POST(self) -> None:
+        """Postmark's batch answer: a list in request order, ``ErrorCode`` 0 each."""
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.headers.get("X-Postmark-Server-Token") != TOKEN:
+            self._answer(401, b'{"ErrorCode": 10, "Message": "Bad token"}')
+            return
+        messages = json.loads(body)
+        if not isinstance(messages, list) or len(messages) > 500:
+            self._answer(422, b'{"ErrorCode": 410, "Message": "Too many batch messages"}')
+            return
+        with PostmarkHandler.lock:
+            call = PostmarkHandler.calls
+            PostmarkHandler.accepted += len(messages)
+            PostmarkHandler.calls += 1
+        results = ",".join(
+            f'{{"ErrorCode":0,"Message":"OK","MessageID":"{call}-{n}","To":{json.dumps(m["To"])}}}'
+            for n, m in enumerate(messages))
+        self._answer(200, f"[{results}]".encode())
+
+
+def child_postmark(port: int) -> None:
+    """Serve the fake until killed."""
+    ThreadingHTTPServer(("127.0.0.1", port), PostmarkHandler).serve_forever()
+
+
+def postmark_count(port: int) -> dict[str, int]:
+    """What the fake accepted so far."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/count", timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+# -- sites, subscribers, issues ------------------------------------------------------------
+
+
+def make_site(root: Path, channel: str, connections: int) -> Path:
+    """A site folder whose newsletter sends through ``channel`` (TOML lines), unthrottled."""
+    (root / "config").mkdir(parents=True, exist_ok=True)
     config = root / "config" / "k2publisher.toml"
     config.write_text(
         '[site]\nname = "K2 Notes"\nbase_url = "https://k2.example.org"\n'
-        'contact_email = "news@k2.example.org"\n'
-        f'[channels.bench]\ntype = "smtp"\nhost = "127.0.0.1"\nport = {port}\n'
-        'security = "none"\n'
+        f'contact_email = "{SENDER}"\n[channels.bench]\n{channel}\n'
         f'[newsletter]\nchannel = "bench"\nconnections = {connections}\n'
         'rate_per_second = 0\nrate_per_hour = 0\nsecret_key = "bench-key-0123456789abcdef"\n',
         encoding="utf-8")
     return config
 
 
-def child_fanout(size: int, port: int, connections: int) -> dict[str, float]:
-    """Generate ``size`` subscribers, store an issue, send it; measure the send only."""
-    from k2publisher.newsletter.fanout import build_fanout
-    from k2publisher.newsletter.issues import Issues
+def seed(config: Path, size: int) -> float:
+    """``size`` confirmed subscribers in one transaction; seconds it took."""
     from k2publisher.newsletter.store import NewsletterStore, now_iso
     from k2publisher.settings import load_settings
 
-    with tempfile.TemporaryDirectory(prefix="k2bench-") as tmp:
-        settings = load_settings(make_site(Path(tmp), port, connections), environ={})
-        store = NewsletterStore.from_settings(settings)
-        stamp = now_iso()
-        with store.transaction() as conn:
-            conn.executemany(
-                "INSERT INTO newsletter_subscribers (email, state, created_at, updated_at) "
-                "VALUES (?, 'confirmed', ?, ?)",
-                ((f"reader{n:07d}@example.org", stamp, stamp) for n in range(size)))
-        subject, text, html = issue_content()
-        Issues(store).create(ISSUE_ID, subject=subject, text=text, html=html)
-        fanout = build_fanout(settings, store, ISSUE_ID)
-        probe = fanout.template.render(1, "reader0000001@example.org",
-                                       fanout.template.identity.unsubscribe_url("x" * 40))
-        started = time.perf_counter()
-        summary = fanout.run()
-        elapsed = time.perf_counter() - started
-        assert summary.counts["sent"] == size, summary.as_dict()
-        return {"size": size, "sent": summary.counts["sent"], "seconds": elapsed,
-                "rate": size / elapsed, "message_bytes": len(probe),
-                "peak_rss_mb": peak_rss_mb()}
+    store = NewsletterStore.from_settings(load_settings(config, environ={}))
+    started = time.perf_counter()
+    stamp = now_iso()
+    with store.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO newsletter_subscribers (email, state, created_at, updated_at) "
+            "VALUES (?, 'confirmed', ?, ?)",
+            ((f"reader{n:07d}@example.org", stamp, stamp) for n in range(size)))
+    store.close()
+    return time.perf_counter() - started
 
 
-def child_baseline(messages: int, port: int, message_bytes: int) -> dict[str, float]:
+def new_issue(config: Path, issue_id: str) -> None:
+    """Store an issue for every confirmed subscriber."""
+    from k2publisher.newsletter.issues import Issues
+    from k2publisher.newsletter.store import NewsletterStore
+    from k2publisher.settings import load_settings
+
+    store = NewsletterStore.from_settings(load_settings(config, environ={}))
+    subject, text, html = issue_content()
+    Issues(store).create(issue_id, subject=subject, text=text, html=html)
+    store.close()
+
+
+def child_worker(config: str, issue_id: str, batch: int) -> dict[str, float]:
+    """One ``newsletter worker --issue ID`` run; its sent count, times and peak RSS."""
+    from k2publisher.newsletter.store import NewsletterStore
+    from k2publisher.newsletter.worker import run_worker
+    from k2publisher.settings import load_settings
+
+    settings = load_settings(config, environ={})
+    store = NewsletterStore.from_settings(settings)
+    cpu = os.times()
+    summaries = run_worker(settings, store, issue_id=issue_id, page_size=batch)
+    ended = time.time()
+    after = os.times()
+    # the sending itself: from the run's start (after the issue was prepared and guarded)
+    started = ended - sum(s.elapsed for s in summaries)
+    return {"sent": sum(s.sent_now for s in summaries), "started": started, "ended": ended,
+            "state": summaries[-1].state if summaries else "none",
+            "cpu": after.user + after.system - cpu.user - cpu.system,
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def run_workers(config: Path, issue_id: str, workers: int, batch: int) -> dict[str, Any]:
+    """``workers`` worker processes on one issue at once; the run's figures."""
+    procs = [subprocess.Popen([sys.executable, __file__, "--child", "worker", str(config),
+                               issue_id, str(batch)], stdout=subprocess.PIPE, text=True)
+             for _ in range(workers)]
+    results = []
+    for proc in procs:
+        out, _ = proc.communicate()
+        if proc.returncode != 0:
+            raise SystemExit(f"a worker failed (exit {proc.returncode})")
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    sent = sum(int(r["sent"]) for r in results)
+    seconds = max(r["ended"] for r in results) - min(r["started"] for r in results)
+    return {"workers": workers, "sent": sent, "seconds": seconds, "rate": sent / seconds,
+            "rss": [r["peak_rss_mb"] for r in results], "cpu": sum(r["cpu"] for r in results),
+            "split": [int(r["sent"]) for r in results]}
+
+
+def child_raw(port: int, messages: int) -> dict[str, float]:
     """A bare smtplib loop over one connection sending one pre-rendered message."""
     from k2publisher.newsletter.message import Identity, IssueTemplate
     from k2publisher.settings import load_settings
 
     with tempfile.TemporaryDirectory(prefix="k2bench-") as tmp:
-        settings = load_settings(make_site(Path(tmp), port, 1), environ={})
+        settings = load_settings(make_site(Path(tmp), smtp_channel(port), 1), environ={})
         subject, text, html = issue_content()
         template = IssueTemplate("baseline", subject, text, html,
                                  Identity.from_settings(settings, {}))
@@ -152,61 +262,164 @@ def child_baseline(messages: int, port: int, message_bytes: int) -> dict[str, fl
     smtp.ehlo()
     started = time.perf_counter()
     for n in range(messages):
-        smtp.sendmail("news@k2.example.org", [f"reader{n:07d}@example.org"], data)
+        smtp.sendmail(SENDER, [f"reader{n:07d}@example.org"], data)
     elapsed = time.perf_counter() - started
     smtp.quit()
     return {"messages": messages, "seconds": elapsed, "rate": messages / elapsed,
             "message_bytes": len(data), "peak_rss_mb": peak_rss_mb()}
 
 
-def run_child(*args: str) -> dict[str, float]:
+def child(*args: str) -> dict[str, Any]:
     """Run this script as a child measurement; return its JSON result."""
     out = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
                          stdout=subprocess.PIPE, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# -- the two comparisons ---------------------------------------------------------------------
+
+
+def postmark_channel(port: int) -> str:
+    """The ``[channels.bench]`` lines of a Postmark channel on the fake."""
+    return (f'type = "postmark"\ntoken = "{TOKEN}"\nfrom = "K2 Notes <{SENDER}>"\n'
+            f'api_url = "http://127.0.0.1:{port}"')
+
+
+def smtp_channel(port: int) -> str:
+    """The ``[channels.bench]`` lines of an SMTP channel on the sink."""
+    return (f'type = "smtp"\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+            f'from = "K2 Notes <{SENDER}>"')
+
+
+def has_postmark() -> bool:
+    """Whether this checkout has the Postmark batch transport."""
+    try:
+        import k2publisher.deliver.adapters.postmark  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def bench_postmark(tmp: Path, size: int, small: int, connections: int, batch: int) -> None:
+    """One worker vs two to the fake Postmark; peak RSS at two list sizes."""
+    if not has_postmark():
+        print("Postmark batch API: not measured (no Postmark transport in this checkout)")
+        return
+    port = free_port()
+    fake = subprocess.Popen([sys.executable, __file__, "--child", "postmark", str(port)])
+    wait_for_port(port, fake, "the fake Postmark")
+    try:
+        big = make_site(tmp / "postmark-big", postmark_channel(port), connections)
+        seeded = seed(big, size)
+        load_before = os.getloadavg()[0]
+        new_issue(big, "one-worker")
+        fake_start = postmark_count(port)["cpu"]
+        one = run_workers(big, "one-worker", 1, batch)
+        new_issue(big, "two-workers")
+        fake_mid = postmark_count(port)["cpu"]
+        two = run_workers(big, "two-workers", 2, batch)
+        fake_cpu = (postmark_count(port)["cpu"] - fake_mid, fake_mid - fake_start)
+        load_after = os.getloadavg()[0]
+        little = make_site(tmp / "postmark-small", postmark_channel(port), connections)
+        seed(little, small)
+        new_issue(little, "two-workers-small")
+        two_small = run_workers(little, "two-workers-small", 2, batch)
+        fake_counts = postmark_count(port)
+    finally:
+        fake.terminate()
+        fake.wait()
+    expected = 2 * size + small
+    print(f"Postmark batch API (local fake, {batch} messages a call), SQLite store, "
+          f"{os.cpu_count()} CPUs, {connections} connection(s) per worker")
+    print(f"  seeded {size:,} subscribers in {seeded:.1f} s "
+          f"({size / seeded:,.0f} rows/s, one transaction)")
+    print(f"  the fake accepted {fake_counts['accepted']:,} messages in "
+          f"{fake_counts['calls']:,} calls (expected {expected:,})")
+    print(f"  {'run':<28} {'sent':>10} {'seconds':>8} {'msg/s':>9} {'peak RSS MiB/worker':>22}")
+    for label, r, n in (("one worker", one, size), ("two workers", two, size),
+                        ("two workers, small list", two_small, small)):
+        assert r["sent"] == n, (label, r)
+        rss = " / ".join(f"{x:.1f}" for x in r["rss"])
+        print(f"  {label + f' ({n:,})':<28} {r['sent']:>10,} {r['seconds']:>8.1f} "
+              f"{r['rate']:>9,.0f} {rss:>22}")
+    print(f"  two workers / one worker: {two['rate'] / one['rate']:.2f}x "
+          f"(split {two['split'][0]:,} / {two['split'][1]:,})")
+    worker_us = two["cpu"] / size * 1e6
+    fake_us = fake_cpu[0] / size * 1e6
+    cores = os.cpu_count() or 1
+    print(f"  CPU per message (two-worker run): workers {worker_us:.0f} us, fake endpoint "
+          f"{fake_us:.0f} us; {cores} cores all ours would bound the run at "
+          f"{cores * 1e6 / (worker_us + fake_us):,.0f} msg/s")
+    print(f"  load average (1 min) {load_before:.1f} before, {load_after:.1f} after: the "
+          f"machine's other jobs share these cores")
+    print(f"  peak RSS per worker, {size:,} / {small:,} subscribers: "
+          f"{max(two['rss']) / max(two_small['rss']):.2f}")
+
+
+def bench_smtp(tmp: Path, size: int, connections: int, batch: int) -> None:
+    """One worker vs two over SMTP to smtp-sink, against a raw smtplib loop."""
+    if not Path(SMTP_SINK).exists():
+        print("SMTP: not measured (no smtp-sink: apt-get install postfix)")
+        return
+    port = free_port()
+    cmd = [SMTP_SINK, "-u", "nobody", f"127.0.0.1:{port}", "256"] if os.geteuid() == 0 \
+        else [SMTP_SINK, f"127.0.0.1:{port}", "256"]
+    sink = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port, sink, "smtp-sink")
+    try:
+        config = make_site(tmp / "smtp", smtp_channel(port), connections)
+        seed(config, size)
+        new_issue(config, "smtp-one")
+        one = run_workers(config, "smtp-one", 1, batch)
+        new_issue(config, "smtp-two")
+        two = run_workers(config, "smtp-two", 2, batch)
+        raw = child("raw", str(port), str(size))
+    finally:
+        sink.terminate()
+        sink.wait()
+    print(f"SMTP to smtp-sink on 127.0.0.1:{port}, SQLite store, message "
+          f"{int(raw['message_bytes']):,} bytes, {connections} connections per worker")
+    print(f"  raw smtplib loop, 1 connection, {size:,} msgs: {raw['rate']:,.0f} msg/s")
+    for label, r in (("one worker", one), ("two workers", two)):
+        assert r["sent"] == size, (label, r)
+        rss = " / ".join(f"{x:.1f}" for x in r["rss"])
+        print(f"  {label:<12} {r['sent']:>9,} in {r['seconds']:>6.1f} s: {r['rate']:>7,.0f} "
+              f"msg/s, {r['rate'] / raw['rate']:.2f}x raw smtplib, peak RSS {rss} MiB")
+    print(f"  two workers / one worker: {two['rate'] / one['rate']:.2f}x")
+
+
 def main() -> None:
-    """Parse options, start smtp-sink, run every measurement, print the table."""
+    """Parse options, run the comparisons, print their figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10000,100000")
-    parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--baseline-messages", type=int, default=20000)
+    parser.add_argument("--subscribers", type=int, default=1_000_000,
+                        help="list size of the batch-API runs (default 1,000,000)")
+    parser.add_argument("--small", type=int, default=0,
+                        help="the smaller list for the RSS comparison (default 1/10)")
+    parser.add_argument("--smtp-subscribers", type=int, default=50_000)
+    parser.add_argument("--parts", default="postmark,smtp")
+    parser.add_argument("--batch", type=int, default=500, help="rows claimed at a time")
+    parser.add_argument("--connections", type=int, default=2,
+                        help="connections per worker to the batch API")
+    parser.add_argument("--smtp-connections", type=int, default=4)
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
-        values = [int(v) for v in rest]
-        result = child_fanout(*values) if kind == "fanout" else child_baseline(*values)
-        print(json.dumps(result))
+        if kind == "postmark":
+            child_postmark(int(rest[0]))
+        elif kind == "worker":
+            print(json.dumps(child_worker(rest[0], rest[1], int(rest[2]))))
+        else:
+            print(json.dumps(child_raw(int(rest[0]), int(rest[1]))))
         return
-
-    port = free_port()
-    sink = start_sink(port)
-    try:
-        sizes = [int(s) for s in args.sizes.split(",")]
-        fan = {size: run_child("fanout", str(size), str(port), str(args.connections))
-               for size in sizes}
-        base = run_child("baseline", str(args.baseline_messages), str(port),
-                         str(int(fan[sizes[0]]["message_bytes"])))
-    finally:
-        sink.terminate()
-        sink.wait()
-
-    print(f"smtp-sink on 127.0.0.1:{port}, {args.connections} connections, "
-          f"{os.cpu_count()} CPUs, message {int(base['message_bytes']):,} bytes")
-    print(f"baseline (smtplib, 1 connection, {args.baseline_messages:,} msgs): "
-          f"{base['rate']:,.0f} msg/s, peak RSS {base['peak_rss_mb']:.1f} MiB")
-    print(f"{'subscribers':>12} {'seconds':>8} {'msg/s':>8} {'x baseline':>11} "
-          f"{'peak RSS MiB':>13}")
-    for size in sizes:
-        r = fan[size]
-        print(f"{size:>12,} {r['seconds']:>8.1f} {r['rate']:>8,.0f} "
-              f"{r['rate'] / base['rate']:>11.2f} {r['peak_rss_mb']:>13.1f}")
-    if len(sizes) > 1:
-        small, large = fan[sizes[0]], fan[sizes[-1]]
-        print(f"peak RSS {sizes[-1]:,} / {sizes[0]:,}: "
-              f"{large['peak_rss_mb'] / small['peak_rss_mb']:.2f}")
+    parts = set(args.parts.split(","))
+    with tempfile.TemporaryDirectory(prefix="k2bench-") as name:
+        tmp = Path(name)
+        if "postmark" in parts:
+            bench_postmark(tmp, args.subscribers, args.small or max(1, args.subscribers // 10),
+                           args.connections, args.batch)
+        if "smtp" in parts:
+            bench_smtp(tmp, args.smtp_subscribers, args.smtp_connections, args.batch)
 
 
 if __name__ == "__main__":

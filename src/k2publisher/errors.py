@@ -241,7 +241,7 @@ class PartBusyError(K2Error, RuntimeError):
     """
 
 
-class IssueBusyError(LockHeldError):
-    """Another process is sending this newsletter issue right now."""
+class LeaseLostError(K2Error):
+    """A fan-out worker no longer owns a delivery row: its lease lapsed and another worker
+    took the row back, so this one must not send it."""
 
-    exit_code = 4

@@ -182,6 +182,15 @@ class StoreLock:
                 self._conn.execute("SELECT pg_advisory_unlock(%s)", (lock_key(self.name),))
         self._drop()
 
+    def discard(self) -> None:
+        """Release the lock and remove its file (for a lock whose name is not used again;
+        on PostgreSQL the same as :meth:`release`)."""
+        path = self._path
+        self.release()
+        if path is not None:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
     def _drop(self) -> None:
         if self._fd is not None:
             os.ftruncate(self._fd, 0)

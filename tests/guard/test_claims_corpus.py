@@ -1,6 +1,8 @@
-"""The claims guard measured on the labelled corpus (tests/guard/corpus): floors below the
-targets (recall >= 95% disease and therapy, >= 90% absolute safety; <= 3% harmless blocked),
-so a regression fails while `bench/claims.py` reports the exact figures."""
+"""The claims guard measured on the labelled corpus (tests/guard/corpus): per part, floors a
+few points below the figures reached (the issue's targets are recall >= 95% disease and therapy,
+>= 90% absolute safety, <= 3% harmless blocked), so a regression fails while
+`bench/claims.py` reports the exact figures. The held-out parts are below the targets; their
+floors record that honestly rather than pretend otherwise."""
 
 from __future__ import annotations
 
@@ -9,23 +11,29 @@ from pathlib import Path
 import pytest
 
 from k2publisher.guard.claims import CLASSES
-from k2publisher.guard.claims_corpus import Labelled, Score, evaluate, load
+from k2publisher.guard.claims_corpus import Score, evaluate, load
 
 CORPUS = Path(__file__).parent / "corpus"
-#: class -> the lowest recall a part may show (the targets are 0.95 / 0.95 / 0.90)
-FLOORS = {"disease": 0.80, "therapy": 0.75, "safety": 0.85}
-HARMLESS_BLOCKED_CEILING = 0.04
+PARTS = ("tuned", "heldout", "heldout2")
+#: part -> class -> the lowest recall it may show (reached at wave 2: tuned 95.6 / 100 / 95.7,
+#: held-out 89.1 / 82.6 / 100, held-out 2 75.0 / 87.5 / 100)
+FLOORS = {
+    "tuned": {"disease": 0.93, "therapy": 0.96, "safety": 0.92},
+    "heldout": {"disease": 0.85, "therapy": 0.78, "safety": 0.90},
+    "heldout2": {"disease": 0.70, "therapy": 0.82, "safety": 0.90},
+}
+HARMLESS_BLOCKED_CEILING = 0.03
 
 
-Scored = tuple[list[Labelled], dict[str, Score], Score]
+Scored = tuple[str, dict[str, Score], Score]
 
 
-@pytest.fixture(scope="module", params=["tuned", "heldout"])
+@pytest.fixture(scope="module", params=PARTS)
 def part(request: pytest.FixtureRequest) -> Scored:
     """One part of the corpus with the guard's scores on it (computed once per part)."""
     rows = load(CORPUS / request.param)
     scores, harmless = evaluate(rows)
-    return rows, scores, harmless
+    return request.param, scores, harmless
 
 
 def test_the_corpus_holds_every_seed_claim_and_pages_of_other_supplements() -> None:
@@ -38,24 +46,32 @@ def test_the_corpus_holds_every_seed_claim_and_pages_of_other_supplements() -> N
     assert sum(1 for r in rows if not r.labels) > 150
 
 
-def test_held_out_and_tuned_parts_share_no_sentence() -> None:
-    tuned = {r.sentence for r in load(CORPUS / "tuned")}
-    held = {r.sentence for r in load(CORPUS / "heldout")}
-    assert held and tuned and not tuned & held
+def test_the_parts_share_no_sentence_and_no_supplement_page() -> None:
+    parts = {name: load(CORPUS / name) for name in PARTS}
+    sentences = {name: {r.sentence for r in rows} for name, rows in parts.items()}
+    pages = {name: {r.where.split(":")[0] for r in rows if not r.where.startswith("seed-")}
+             for name, rows in parts.items()}
+    for a, b in [("tuned", "heldout"), ("tuned", "heldout2"), ("heldout", "heldout2")]:
+        assert sentences[a] and sentences[b] and not sentences[a] & sentences[b]
+        assert not pages[a] & pages[b]
 
 
-@pytest.mark.parametrize("cls", list(FLOORS))
+@pytest.mark.parametrize("cls", ["disease", "therapy", "safety"])
 def test_recall_per_class_stays_above_its_floor(part: Scored, cls: str) -> None:
-    _, scores, _ = part
+    name, scores, _ = part
     assert scores[cls].labelled >= 10
-    assert scores[cls].recall >= FLOORS[cls], [r.sentence for r in scores[cls].missed]
+    # the held-out parts' misses are not printed: reading them would make them tuning data
+    missed = [r.sentence for r in scores[cls].missed] if name == "tuned" else \
+        f"{len(scores[cls].missed)} missed"
+    assert scores[cls].recall >= FLOORS[name][cls], missed
 
 
 def test_few_harmless_sentences_are_blocked(part: Scored) -> None:
-    _, _, harmless = part
+    name, _, harmless = part
     assert harmless.labelled >= 60
-    assert harmless.hits / harmless.labelled <= HARMLESS_BLOCKED_CEILING, \
-        [r.sentence for r in harmless.missed]
+    blocked = [r.sentence for r in harmless.missed] if name == "tuned" else \
+        f"{harmless.hits} blocked"
+    assert harmless.hits / harmless.labelled <= HARMLESS_BLOCKED_CEILING, blocked
 
 
 def test_precision_of_the_blocking_classes_is_useful(part: Scored) -> None:

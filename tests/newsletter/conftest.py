@@ -93,6 +93,18 @@ class Recording:
         with self.lock:
             return Counter(rcpt for rcpt, _ in self.messages)
 
+    def against_rows(self, store: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Recipients of ``store``'s delivery rows without a copy here (lost), and those with
+        more than one (``(copies, row)``); a row holds ``state``, ``assumed`` (counted as a
+        possible duplicate), ``attempts`` and ``error``."""
+        counts = self.per_recipient()
+        rows = {r["email"]: dict(r) for r in store.query(
+            "SELECT s.email, d.state, d.assumed, d.attempts, d.error FROM "
+            "newsletter_deliveries d JOIN newsletter_subscribers s ON s.id = d.subscriber_id")}
+        lost = {r: row for r, row in rows.items() if not counts.get(r)}
+        extra = {r: (counts[r], row) for r, row in rows.items() if counts[r] > 1}
+        return lost, extra
+
 
 class RecordingHandler:
     """An aiosmtpd handler that records every accepted message per recipient."""
@@ -228,3 +240,4 @@ def configure(site: Path) -> Callable[[str], Settings]:
         return load_settings(write_config(site, extra), environ={})
 
     return make
+

@@ -11,7 +11,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from k2publisher.cli.output import EXIT_CHECK_FAILED
+from k2publisher.errors import IssueLookupError
 from k2publisher.newsletter.store import NewsletterStore
 
 
@@ -150,3 +153,30 @@ def test_newsletter_send_defaults_to_items_no_issue_carried(run_cli, site: Path,
     ready = {f"vitamin-k2/{n}" for n in ("side-effects", "overview")
              if "status: ready" in (queue / "vitamin-k2" / f"{n}.md").read_text("utf-8")}
     assert ready and set(issues.get("two").item_ids) == ready
+
+
+def test_newsletter_worker_sends_open_issues_then_finds_none(run_cli, site: Path,
+                                                              repo: Path) -> None:
+    from k2publisher.newsletter.issues import Issues
+
+    for n in range(4):
+        run_cli("subscribers", "add", f"r{n}@example.org", "--confirmed", cwd=site)
+    store = _store(site)
+    issues = Issues(store)
+    for issue_id in ("first", "second"):
+        issues.create(issue_id, subject=f"K2 {issue_id}", html="<p>K2 <a href="
+                      "'%%UNSUBSCRIBE_URL%%'>Unsubscribe</a></p>",
+                      text="K2\nUnsubscribe: %%UNSUBSCRIBE_URL%%\n")
+    store.close()
+    with pytest.raises(IssueLookupError, match="no newsletter issue 'missing'"):
+        run_cli("newsletter", "worker", "--issue", "missing", cwd=site)
+    code, out, err = run_cli("--queue", str(repo / "queue"), "newsletter", "worker",
+                             "--batch", "3", "--concurrency", "2", "--json", cwd=site)
+    assert code == 0, err
+    summaries = json.loads(out)
+    assert [(s["issue"], s["state"], s["sent_this_run"]) for s in summaries] == [
+        ("first", "done", 4), ("second", "done", 4)]
+    assert maildir_count(site) == 8
+    code, out, err = run_cli("--queue", str(repo / "queue"), "newsletter", "worker", cwd=site)
+    assert code == 0 and "no open newsletter issue" in err
+    assert maildir_count(site) == 8

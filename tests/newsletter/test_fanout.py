@@ -17,10 +17,17 @@ import pytest
 from aiosmtpd.controller import Controller
 from werkzeug.test import Client
 
-from k2publisher.errors import DeliveryConfigError, GuardRefusal, TransientDeliveryError
+from k2publisher.errors import (
+    DeliveryConfigError,
+    GuardRefusal,
+    LeaseLostError,
+    TransientDeliveryError,
+)
 from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER
-from k2publisher.newsletter.fanout import RateLimiter, build_fanout
+from k2publisher.newsletter.fanout import build_fanout
 from k2publisher.newsletter.issues import Issues
+from k2publisher.newsletter.leases import WorkerLease
+from k2publisher.newsletter.ratelimit import RateLimiter
 from k2publisher.newsletter.store import NewsletterStore
 from k2publisher.newsletter.subscribers import State, Subscribers
 from k2publisher.newsletter.web import NewsletterApp
@@ -168,15 +175,35 @@ def test_server_gone_pauses_the_issue_and_a_new_run_finishes_it(smtp_settings,
     assert len(counts) == 150 and set(counts.values()) == {1}
 
 
-def test_recipients_are_claimed_a_page_at_a_time(smtp_settings, smtp_server) -> None:
+def test_recipients_are_claimed_a_page_at_a_time_and_a_dead_workers_come_back(
+        smtp_settings, smtp_server) -> None:
     settings = smtp_settings()
     store = setup_issue(settings, 40)
     issues = Issues(store)
-    page, last = issues.claim("2026-11-25", 0, 15)
-    assert len(page) == 15 and last == page[-1].subscriber_id
-    assert issues.counts("2026-11-25")["sending"] == 15
-    issues.recover("2026-11-25")
-    assert issues.counts("2026-11-25")["pending"] == 40
+    with WorkerLease(store) as first:
+        claim = issues.claim("2026-11-25", first.id, 15)
+        assert len(claim.recipients) == 15 and claim.seen == 15
+        assert issues.counts("2026-11-25")["sending"] == 15
+        issues.mark_awaiting("2026-11-25", first.id,
+                             [r.subscriber_id for r in claim.recipients[:2]])
+        with WorkerLease(store) as second:  # the first is alive: its rows stay its own
+            other = issues.claim("2026-11-25", second.id, 100)
+            assert len(other.recipients) == 25 and not other.requeued
+            issues.unclaim("2026-11-25", second.id, [r.subscriber_id for r in
+                                                      other.recipients])
+    # the first worker is gone: a new worker takes its 13 sending and 2 awaiting rows back
+    with WorkerLease(store) as third:
+        back = issues.claim("2026-11-25", third.id, 15)
+        assert (back.requeued, back.assumed) == (13, 2)
+        assert {r.subscriber_id for r in back.recipients} == \
+            {r.subscriber_id for r in claim.recipients}
+        # the first worker cannot commit the dot of a row (or a batch) it no longer owns
+        for lost in ([claim.recipients[5].subscriber_id],
+                     [r.subscriber_id for r in claim.recipients[5:9]]):
+            with pytest.raises(LeaseLostError):
+                issues.mark_awaiting("2026-11-25", first.id, lost)
+        assert issues.counts("2026-11-25")["awaiting"] == 0
+    assert issues.counts("2026-11-25")["possible_duplicates"] == 2
 
 
 class FakeClock:
@@ -192,23 +219,31 @@ class FakeClock:
         self.now += seconds
 
 
-def test_rate_limiter_per_second() -> None:
+def test_rate_limiter_per_second_is_shared_by_every_limiter_on_the_store(settings) -> None:
     clock = FakeClock()
-    limiter = RateLimiter(per_second=10, clock=clock, sleep=clock.sleep)
-    for _ in range(50):
-        limiter.acquire()
+    store = NewsletterStore.from_settings(settings)
+    one, two = (RateLimiter(store, "email", per_second=10, clock=clock, sleep=clock.sleep)
+                for _ in range(2))
+    for n in range(50):
+        (one if n % 2 else two).acquire()
     assert 4.85 <= clock.now - 1000 <= 4.95  # evenly spaced: the first at once, then 0.1 s
+    RateLimiter(store, "email", per_second=10, clock=clock, sleep=clock.sleep).acquire(n=20)
+    before = clock.now
+    one.acquire()  # a batch of 20 reserved two seconds
+    assert 1.9 <= clock.now - before <= 2.1
 
 
-def test_rate_limiter_sliding_hour() -> None:
+def test_rate_limiter_sliding_hour(settings) -> None:
     clock = FakeClock()
-    limiter = RateLimiter(per_hour=100, clock=clock, sleep=clock.sleep)
+    store = NewsletterStore.from_settings(settings)
+    limiter = RateLimiter(store, "email", per_hour=100, clock=clock, sleep=clock.sleep)
     for _ in range(100):
         limiter.acquire()
     assert clock.now == 1000.0
     limiter.acquire()
-    assert 3599 <= clock.now - 1000 <= 3601
-    assert len(limiter._window) <= 3600
+    assert 3600 <= clock.now - 1000 <= 3661  # never early; at most a minute late
+    rows = store.query("SELECT count(*) FROM newsletter_rate_minutes")[0][0]
+    assert rows <= 61
 
 
 def test_an_unexpected_error_pauses_and_the_next_run_finishes(smtp_settings,
@@ -243,26 +278,28 @@ def test_an_unexpected_error_pauses_and_the_next_run_finishes(smtp_settings,
     assert len(counts) == 20 and set(counts.values()) == {1}
 
 
-def test_one_sending_process_per_issue(smtp_settings, smtp_server) -> None:
-    import hashlib
-
-    import pytest
-
-    from k2publisher.errors import IssueBusyError
-    from k2publisher.locks import StoreLock
-
+def test_two_fanouts_on_one_issue_share_it_and_send_each_copy_once(smtp_settings,
+                                                                    smtp_server) -> None:
     settings = smtp_settings()
-    store = setup_issue(settings, 3)
-    digest = hashlib.sha256(b"2026-11-25").hexdigest()[:16]
-    held = StoreLock(store.db, f"newsletter-{digest}")  # as another process's run would
-    assert held.try_acquire()
-    try:
-        with pytest.raises(IssueBusyError):
-            build_fanout(settings, store, "2026-11-25", **FAST).run()
-    finally:
-        held.release()
-    assert smtp_server.recording.messages == []
-    assert build_fanout(settings, store, "2026-11-25", **FAST).run().state == "done"
+    store = setup_issue(settings, 120)
+    results = []
+
+    def worker() -> None:
+        own = NewsletterStore.from_settings(settings)
+        results.append(build_fanout(settings, own, "2026-11-25", page_size=10,
+                                    connections=2, **FAST).run())
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {r.state for r in results} == {"done"}
+    assert sum(r.sent_now for r in results) == 120
+    assert all(r.sent_now > 0 for r in results), [r.sent_now for r in results]
+    counts = smtp_server.recording.per_recipient()
+    assert len(counts) == 120 and set(counts.values()) == {1}
+    assert store.query("SELECT count(*) FROM newsletter_workers")[0][0] == 0
 
 
 def test_the_fanout_guards_the_stored_issue_right_before_sending(site, settings, repo) -> None:
@@ -304,11 +341,11 @@ def test_a_crash_at_the_final_dot_sends_again_and_counts_a_possible_duplicate(
     settings = smtp_settings()
     store = setup_issue(settings, 3)
     issues = Issues(store)
-    issues.claim("2026-11-25", 0, 10)
+    issues.claim("2026-11-25", "a-worker-that-died", 10)
     # the process died with reader0001 at its final dot (the server may have it or not)
     ids = [r[0] for r in store.query("SELECT subscriber_id FROM newsletter_deliveries "
                                      "ORDER BY subscriber_id")]
-    issues.mark("2026-11-25", ids[1], "awaiting")
+    issues.mark_awaiting("2026-11-25", "a-worker-that-died", [ids[1]])
     summary = build_fanout(settings, store, "2026-11-25", **FAST).run()
     assert summary.state == "done" and summary.counts["sent"] == 3
     assert summary.assumed_now == 1 and summary.counts["possible_duplicates"] == 1
@@ -424,3 +461,39 @@ def test_the_fanout_honours_the_delivery_timeout(tmp_path, silent_server) -> Non
     elapsed = time.monotonic() - started
     assert summary.state == "paused" and summary.counts["sent"] == 0
     assert elapsed < 5, f"took {elapsed:.1f}s: the 0.3 s [delivery] timeout was not used"
+
+
+def test_a_worker_stalled_past_its_lease_never_sends_a_row_taken_from_it(smtp_settings,
+                                                                          smtp_server) -> None:
+    settings = smtp_settings()
+    store = setup_issue(settings, 30)
+    fanout = build_fanout(settings, store, "2026-11-25", page_size=10, connections=1, **FAST)
+    real = fanout.transports
+    stalled = []
+
+    class Stalling:
+        """The first send finds its worker's lease lapsed and its rows taken by another."""
+
+        def __init__(self) -> None:
+            self.inner = real()
+
+        def send(self, *args, **kwargs) -> None:
+            if not stalled:
+                stalled.append(args[1])
+                thief = NewsletterStore.from_settings(settings)
+                thief.execute("UPDATE newsletter_workers SET lease_until = 0")
+                taken = Issues(thief).claim("2026-11-25", "another-worker", 100)
+                assert args[1] in {r.email for r in taken.recipients}  # the row in flight
+                stalled.append(len(taken.recipients))
+            self.inner.send(*args, **kwargs)
+
+        def close(self) -> None:
+            self.inner.close()
+
+    fanout.transports = Stalling
+    summary = fanout.run()
+    assert summary.state == "done" and summary.counts["sent"] == 30
+    assert summary.requeued == stalled[1]  # the other worker's rows, once it had gone
+    counts = smtp_server.recording.per_recipient()
+    assert len(counts) == 30 and set(counts.values()) == {1}, counts
+    assert summary.counts["possible_duplicates"] == 0

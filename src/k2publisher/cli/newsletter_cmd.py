@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -32,6 +33,7 @@ from k2publisher.models import Status
 from k2publisher.newsletter.compose import compose, new_issue_id, start_issue
 from k2publisher.newsletter.fanout import Summary, build_fanout, prepare_issue
 from k2publisher.newsletter.issues import Issues
+from k2publisher.newsletter.leases import DEFAULT_LEASE
 from k2publisher.newsletter.message import Identity, IssueTemplate
 from k2publisher.newsletter.send import ConfirmationMailer
 from k2publisher.newsletter.store import NewsletterStore
@@ -44,6 +46,7 @@ from k2publisher.newsletter.subscribers import (
 )
 from k2publisher.newsletter.tokens import Tokens
 from k2publisher.newsletter.transport import channel_options, transport_factory
+from k2publisher.newsletter.worker import run_worker, stop_on_signals
 
 
 def _store(app: App) -> NewsletterStore:
@@ -313,6 +316,59 @@ def send_cmd(app: App, issue_id: str | None, item_ids: str | None, test_to: str 
     reporter = None if as_json else ProgressReporter(existing.id)
     summary = build_fanout(settings, store, existing.id, reporter=reporter).run()
     return _print_summary(summary, as_json)
+
+
+@newsletter.command("worker", epilog="\b\nExamples:\n"
+                    "  k2publisher newsletter worker                 # every open issue, "
+                    "until done\n"
+                    "  k2publisher newsletter worker --issue 2026-11-25 --concurrency 8\n"
+                    "  k2publisher newsletter worker --poll 10       # a service: wait for "
+                    "new issues")
+@click.option("--issue", "issue_id", metavar="ID",
+              help="Send this issue (resuming it if paused) [default: every open issue].")
+@click.option("--batch", "batch", type=click.IntRange(1, 100_000), default=500,
+              show_default=True, help="Recipients claimed at a time.")
+@click.option("--concurrency", type=click.IntRange(1, 64), metavar="N",
+              help="Connections of this worker [default: newsletter.connections].")
+@click.option("--once", is_flag=True,
+              help="One sweep over the recipients due now, then exit (leave the rest to "
+                   "other workers) [default: until the issues are done].")
+@click.option("--poll", type=click.FloatRange(0), default=0, metavar="SECONDS",
+              help="Keep running and look for new open issues every SECONDS (for a "
+                   "service) [default: exit when no issue is open].")
+@click.option("--lease", type=click.FloatRange(3), default=DEFAULT_LEASE, show_default=True,
+              metavar="SECONDS", help="How long this worker's claims outlive it if it "
+                                      "dies on another machine.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summaries as JSON.")
+@pass_app
+def worker_cmd(app: App, issue_id: str | None, batch: int, concurrency: int | None,
+               once: bool, poll: float, lease: float, as_json: bool) -> int:
+    """Send open issues as one of any number of workers, on one machine or many.
+
+    Workers claim recipients a batch at a time with a lease; a worker that dies (even
+    SIGKILL) has its batch taken back by the others, the message it had at the final dot
+    counted as a possible duplicate. Rate limits are shared by every worker on the store.
+    SIGTERM gives this worker's claimed recipients back and exits 0.
+    """
+    settings = app.settings
+    store = _store(app)
+    options: dict[str, object] = {"page_size": batch, "lease": lease}
+    if concurrency:
+        options["connections"] = concurrency
+    if issue_id is not None and Issues(store).get(issue_id) is None:
+        raise IssueLookupError(f"no newsletter issue {issue_id!r} (see `k2publisher newsletter "
+                               f"status`)")
+    with stop_on_signals(threading.Event()) as stop:
+        summaries = run_worker(settings, store, issue_id=issue_id, once=once, poll=poll,
+                               stop=stop, reporter=None if as_json else ProgressReporter,
+                               **options)
+    if as_json:
+        print_json([s.as_dict() for s in summaries])
+        return EXIT_DELIVERY if any(s.state == "paused" for s in summaries) else 0
+    if not summaries:
+        console(stderr=True).print("no open newsletter issue", markup=False)
+    codes = [_print_summary(s, False) for s in summaries]
+    return max(codes, default=0)
 
 
 def _items(app: App, item_ids: str | None, issues: Issues | None = None) -> list:

@@ -138,7 +138,9 @@ _STUDY_CERTAINTY = (
     r"\b(?:it is|it's) (?:\w+ )?proven\b|\bscience-backed\b|\bworks? for everyone\b|"
     r"\bdemonstrat\w* (?:\w+ )?(?:significant|broad|clear|strong|remarkable|positive)\b|"
     r"\bhighlight\w* (?:\w+ ){0,2}?(?:clinical )?potential\b|\bnow validates?\b|"
-    r"\bsupports? (?:its|the) (?:use|potential|role)\b")
+    r"\bsupports? (?:its|the) (?:use|potential|role)\b|"
+    r"\b(?:backed|supported|proven) by (?:\w+ ){0,3}?(?:studies|research|science|trials|"
+    r"evidence|data)\b|\bthe science is (?:settled|clear|in)\b|\bbeyond (?:any |all )?doubt\b")
 _FEAR = (
     r"\b(?:everyone|everybody|most people|almost everyone|most of us|you|\d+ ?(?:%|percent) of "
     r"(?:people|adults|us|americans))\b(?: \w+){0,4}? (?:deficient|can'?t get enough|lacking)\b|"
@@ -150,7 +152,17 @@ _FEAR = (
     r"\bevery day without\b|\bout of control\b|\bstart(?:s)? dying\b|"
     r"\bsub-?optimal\b[^.]{0,40}\bcommon\b|\bdeficiency risks?\b|"
     r"\b(?:poor|low|inadequate) (?:dietary )?(?:\w+ ){0,3}?(?:intake|status)\b[^.]{0,40}"
-    r"\bbenefit\w* (?:\w+ )?from supplement")
+    r"\bbenefit\w* (?:\w+ )?from supplement|"
+    # the reader's body in danger: "your thyroid is starving", "your body falls behind"
+    r"\byour (?:\w+ )?(?:body|brain|heart|bones|thyroid|liver|gut|cells|immune system|energy|"
+    r"skin|joints|arteries|hormones|microbiome)\b (?:\w+ )?(?:is|are|keeps|will)? ?(?:starving|"
+    r"drained|being drained|depleted|failing|dying|at risk|paying the price|suffering|crying out|"
+    r"falls? behind|running (?:on empty|dry)|run dry|breaking down)\b|"
+    r"\b(?:every|each) (?:day|meal|year|week) without\b|"
+    r"\b(?:quietly|silently|slowly|secretly) (?:ruin|destroy|damag|starv|kill|drain|rob)\w*|"
+    r"\b(?:soil|food|farmland|crops?) (?:is|are) (?:now )?(?:depleted|stripped|empty)\b|"
+    r"\bno longer (?:gives|provides|supplies|contains) (?:you )?(?:the |enough )?(?:nutrients|"
+    r"vitamins|minerals)\b")
 
 #: the rules, in the order of reference §6 (C01-C20); C01-C09, C14 and C19 are structural
 RULES: tuple[ClaimRule, ...] = (

@@ -7,7 +7,8 @@ commits them ``awaiting`` inside the transport's ``final()`` (right before the o
 that hands the batch over), and commits every :class:`Outcome` in one transaction.
 
 A crash between the ``awaiting`` commit and the outcomes leaves the rows ``awaiting``;
-``Issues.recover`` sends them again and counts them as possible duplicates, as for SMTP.
+the next claim of any worker (once this one has gone) sends them again and counts them
+as possible duplicates, as for SMTP.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from k2publisher.errors import (
     ChannelFaultError,
     ConnectionLostError,
     DeliveryError,
+    LeaseLostError,
     PermanentDeliveryError,
     TransientDeliveryError,
     UncertainDeliveryError,
@@ -58,7 +60,7 @@ def copies_for(tokens: Tokens, template: IssueTemplate, recipients: Sequence[Rec
 
 
 def send_batch(issues: Issues, tokens: Tokens, template: IssueTemplate,
-               transport: BatchTransport, recipients: Sequence[Recipient], *,
+               transport: BatchTransport, recipients: Sequence[Recipient], *, owner: str,
                retry_delays: Sequence[float]) -> BatchReport:
     """Send claimed ``recipients`` (``sending`` rows) in one call and commit the outcomes.
 
@@ -75,7 +77,7 @@ def send_batch(issues: Issues, tokens: Tokens, template: IssueTemplate,
 
     @contextlib.contextmanager
     def final() -> Iterator[None]:
-        issues.mark_many(issue_id, ids, "awaiting")
+        issues.mark_awaiting(issue_id, owner, ids)  # LeaseLostError: nothing is sent
         yield
 
     try:
@@ -85,8 +87,12 @@ def send_batch(issues: Issues, tokens: Tokens, template: IssueTemplate,
         report.lost = True
         report.count("deferred", len(ids))
         return report
+    except LeaseLostError as exc:  # another worker took the rows back: they are its own now
+        log.warning("%s", exc)
+        issues.unclaim(issue_id, owner, ids)
+        return report
     except ChannelFaultError as exc:
-        issues.mark_many(issue_id, ids, "pending")
+        issues.unclaim(issue_id, owner, ids, refused=True)
         report.fatal = exc
         return report
     except ConnectionLostError as exc:

@@ -11,9 +11,7 @@ docs/newsletter.md, "Crash safety").
 
 from __future__ import annotations
 
-import collections
 import contextlib
-import hashlib
 import logging
 import queue
 import threading
@@ -27,17 +25,18 @@ from k2publisher.errors import (
     ConnectionLostError,
     DeliveryConfigError,
     DeliveryError,
-    IssueBusyError,
     IssueLookupError,
+    LeaseLostError,
     PermanentDeliveryError,
     RecipientRejectedError,
     TransientDeliveryError,
 )
-from k2publisher.locks import hold_in_store
 from k2publisher.newsletter.batches import send_batch
 from k2publisher.newsletter.feedback.verp import ReturnPaths
 from k2publisher.newsletter.issues import Issue, Issues, Recipient
+from k2publisher.newsletter.leases import DEFAULT_LEASE, WorkerLease
 from k2publisher.newsletter.message import Identity, IssueTemplate
+from k2publisher.newsletter.ratelimit import RateLimiter
 from k2publisher.newsletter.store import NewsletterStore
 from k2publisher.newsletter.tokens import Tokens
 from k2publisher.newsletter.transport import (
@@ -56,70 +55,6 @@ log = logging.getLogger("k2publisher.newsletter")
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (30, 120, 600, 1800)
 #: waits between attempts to reach a server that went away, before the issue pauses
 DEFAULT_RECONNECT_DELAYS: tuple[float, ...] = (1, 5, 15)
-
-
-class RateLimiter:
-    """Blocks callers to stay under ``per_second`` and a sliding-hour ``per_hour`` (0 = off).
-
-    Messages are spaced evenly, ``1 / per_second`` apart (a token bucket holding one
-    token), so no one-second window ever sees more than ``per_second``; the hour is
-    counted in one-second buckets, so memory stays constant whatever the limit.
-    """
-
-    def __init__(self, per_second: float = 0, per_hour: int = 0, *,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
-        self.per_second = float(per_second or 0)
-        self.per_hour = int(per_hour or 0)
-        self.clock = clock
-        self.sleep = sleep
-        self._lock = threading.Lock()
-        self._tokens = 1.0
-        self._last = clock()
-        self._window: collections.deque[list[int]] = collections.deque()
-        self._in_window = 0
-
-    def _wait(self, now: float) -> float:
-        """Seconds to wait before one more message may go (0 = take it now)."""
-        if self.per_second:
-            self._tokens = min(1.0, self._tokens + (now - self._last) * self.per_second)
-            self._last = now
-            if self._tokens < 1 - 1e-9:  # float dust must not make a 0-second wait loop
-                return (1 - self._tokens) / self.per_second
-        if self.per_hour:
-            second = int(now)
-            while self._window and self._window[0][0] <= second - 3600:
-                self._in_window -= self._window.popleft()[1]
-            if self._in_window >= self.per_hour:
-                return self._window[0][0] + 3600 - now
-        return 0.0
-
-    def _take(self, now: float) -> None:
-        if self.per_second:
-            self._tokens -= 1
-        if self.per_hour:
-            second = int(now)
-            if self._window and self._window[-1][0] == second:
-                self._window[-1][1] += 1
-            else:
-                self._window.append([second, 1])
-            self._in_window += 1
-
-    def acquire(self, stop: threading.Event | None = None) -> bool:
-        """Wait for a slot and take it; False if ``stop`` was set while waiting."""
-        if not (self.per_second or self.per_hour):
-            return True
-        while True:
-            with self._lock:
-                now = self.clock()
-                wait = self._wait(now)
-                if wait <= 0:
-                    self._take(now)
-                    return True
-            if stop is not None and stop.wait(min(wait, 1.0)):
-                return False
-            if stop is None:
-                self.sleep(wait)
 
 
 class Reporter(Protocol):
@@ -180,18 +115,31 @@ class _Run:
     """State shared by the producer and the workers of one run."""
 
     jobs: queue.Queue[Recipient | None]
+    worker: WorkerLease
     stop: threading.Event = field(default_factory=threading.Event)
     gone: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     sent: int = 0
     lost: int = 0  # connections lost in a row without a message accepted in between
+    requeued: int = 0
+    assumed: int = 0
     note: str = ""
     #: a channel error no retry fixes (credentials, TLS settings): the run stops, then raises
     fatal: DeliveryError | None = None
 
+    @property
+    def over(self) -> bool:
+        """Whether the run was told to stop or lost its server."""
+        return self.stop.is_set() or self.gone.is_set()
+
 
 class FanOut:
-    """Sends one stored issue to its recipients; run it again to resume."""
+    """One worker sending one stored issue; any number may run at once, on any machine.
+
+    Each run registers a :class:`~k2publisher.newsletter.leases.WorkerLease` and claims
+    rows a page at a time for it, so several processes share an issue and a dead one's
+    rows come back to the others (see :mod:`k2publisher.newsletter.leases`).
+    """
 
     def __init__(self, issues: Issues, tokens: Tokens, template: IssueTemplate,
                  transports: Callable[[], Transport], *, connections: int = 4,
@@ -199,7 +147,8 @@ class FanOut:
                  page_size: int = 500,
                  retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
                  reconnect_delays: Sequence[float] = DEFAULT_RECONNECT_DELAYS,
-                 return_paths: ReturnPaths | None = None):
+                 lease: float = DEFAULT_LEASE, once: bool = False, resume: bool = True,
+                 pause_on_stop: bool = True, return_paths: ReturnPaths | None = None):
         self.issues = issues
         #: VERP envelope senders for one-at-a-time (SMTP) transports; ESPs use their own
         self.return_paths = return_paths
@@ -212,6 +161,14 @@ class FanOut:
         self.page_size = page_size
         self.retry_delays = tuple(retry_delays)
         self.reconnect_delays = tuple(reconnect_delays)
+        #: seconds a claim survives this worker's death on another machine
+        self.lease = lease
+        #: one sweep over what is due now, then return (rows others hold are left to them)
+        self.once = once
+        #: make deferred rows due at once and the issue ``sending`` when the run starts
+        self.resume = resume
+        #: a stop (Ctrl-C) pauses the issue for every worker, rather than only this one
+        self.pause_on_stop = pause_on_stop
         #: connection losses in a row (no message accepted between) before the run pauses
         self.max_lost_in_a_row = 3 * self.connections + len(self.reconnect_delays)
         #: held for CPU-bound steps and for the awaiting-commit + final-dot pair
@@ -223,89 +180,114 @@ class FanOut:
         """Send to every recipient without a finished row; return how it went.
 
         The issue ends ``done`` when no row is left to try, or ``paused`` when the server
-        went away (or ``stop`` was set): running again picks up where this run stopped.
+        went away (or ``stop`` was set and :attr:`pause_on_stop`): running again picks up
+        where this run stopped. Other workers may send the same issue meanwhile.
         """
-        with self._exclusive():
-            return self._run(stop)
+        with WorkerLease(self.issues.store, lease=self.lease) as worker:
+            return self._run(stop, worker)
 
-    @contextlib.contextmanager
-    def _exclusive(self) -> Iterator[None]:
-        """Hold the store lock ``newsletter-<hash>``: one sending process per issue.
-
-        A second ``newsletter send`` would otherwise requeue the first one's rows in
-        flight. On SQLite it is ``<state>/newsletter-<hash>.lock``, which the kernel drops
-        when its process dies, however it dies; on PostgreSQL an advisory lock that the
-        server drops with the session (see :mod:`k2publisher.locks`).
-        """
-        digest = hashlib.sha256(self.template.issue_id.encode()).hexdigest()[:16]
-        with hold_in_store(self.issues.store.db, f"newsletter-{digest}",
-                           what=f"sending newsletter issue {self.template.issue_id!r}",
-                           error=IssueBusyError):
-            yield
-
-    def _run(self, stop: threading.Event | None) -> Summary:
+    def _run(self, stop: threading.Event | None, worker: WorkerLease) -> Summary:
         issue_id = self.template.issue_id
         started = time.monotonic()
-        requeued, assumed = self.issues.recover(issue_id)
-        if requeued or assumed:
-            log.info("issue %s: resumed; %d claimed rows requeued, %d in-flight rows sent "
-                     "again (possible duplicates)", issue_id, requeued, assumed)
-        self.issues.set_state(issue_id, "sending")
+        if self.resume:
+            self.issues.resume(issue_id)
+            self.issues.set_state(issue_id, "sending")
         counts = self.issues.counts(issue_id)
         finished = sum(counts[s] for s in ("sent", "bounced", "failed", "skipped"))
         self.reporter.start(counts["total"], finished)
-        run = _Run(jobs=queue.Queue(maxsize=self.page_size * 2), stop=stop or threading.Event())
+        run = _Run(jobs=queue.Queue(maxsize=self.page_size * 2), worker=worker,
+                   stop=stop or threading.Event())
         # A commit that checkpoints does so *after* it is durable, so an automatic
         # checkpoint (an fsync, milliseconds) would sit between a worker's ``awaiting``
         # commit and its final dot, exactly where a crash must not find it. The producer
         # checkpoints from its own connection between pages instead.
         self.issues.store.set_autocheckpoint(0)
         try:
-            while not (run.stop.is_set() or run.gone.is_set()):
+            while not run.over:
                 self._pass(run)
-                if run.stop.is_set() or run.gone.is_set():
+                if run.over or self.once:
                     break
-                due = self.issues.next_retry(issue_id)
-                if due is None:
+                wait = self._idle_wait(issue_id)
+                if wait is None:
                     break
                 try:
-                    run.stop.wait(max(0.0, due - time.time()))
+                    run.stop.wait(wait)
                 except KeyboardInterrupt:
                     run.note = "interrupted"
                     run.stop.set()
         finally:
             self.reporter.stop()
             self.issues.store.set_autocheckpoint(1000)
-        paused = run.gone.is_set() or run.stop.is_set()
-        note = run.note or ("the server went away" if run.gone.is_set() else "")
-        state = "paused" if paused else "done"
-        self.issues.set_state(issue_id, state, note)
+        if run.requeued or run.assumed:
+            log.info("issue %s: %d rows of a dead worker sent again, %d of them in flight at "
+                     "its death (possible duplicates)", issue_id, run.requeued + run.assumed,
+                     run.assumed)
+        state, note = self._end_state(run)
+        if state != self.issues.state(issue_id) or note:
+            self.issues.set_state(issue_id, state, note)
         if run.fatal is not None:
             raise run.fatal
         return Summary(issue_id=issue_id, state=state, counts=self.issues.counts(issue_id),
                        elapsed=time.monotonic() - started, sent_now=run.sent,
-                       requeued=requeued, assumed_now=assumed, note=note)
+                       requeued=run.requeued, assumed_now=run.assumed, note=note)
+
+    def _idle_wait(self, issue_id: str) -> float | None:
+        """Nothing due now: seconds until something may be (None: the issue is finished).
+
+        Deferred rows are due at their retry time; rows other workers hold are looked at
+        again every third of a lease, at most a second apart (they finish, or their worker
+        dies and they come back).
+        """
+        due = self.issues.next_retry(issue_id)
+        others = self.issues.in_flight(issue_id)
+        if due is None and not others:
+            return None
+        waits = [max(0.0, due - time.time())] if due is not None else []
+        if others:
+            waits.append(min(1.0, self.lease / 3))
+        return min(waits)
+
+    def _end_state(self, run: _Run) -> tuple[str, str]:
+        """The issue's state after this run, and why."""
+        issue_id = self.template.issue_id
+        if run.gone.is_set() or run.fatal is not None or \
+                (run.stop.is_set() and self.pause_on_stop):
+            return "paused", run.note or ("the server went away" if run.gone.is_set() else "")
+        issue = self.issues.get(issue_id)
+        if issue is not None and issue.state == "paused":
+            return "paused", issue.note
+        counts = self.issues.counts(issue_id)
+        if not any(counts[s] for s in ("pending", "sending", "awaiting", "deferred")):
+            return "done", ""
+        return "sending", ""
 
     def _pass(self, run: _Run) -> None:
         """One sweep over the due rows: a producer (this thread) and the worker pool."""
+        issue_id = self.template.issue_id
+        owner = run.worker.id
         workers = [threading.Thread(target=self._worker, args=(run,), daemon=True,
                                     name=f"newsletter-worker-{n}")
                    for n in range(self.connections)]
         for w in workers:
             w.start()
-        after = 0
         try:
-            while not (run.stop.is_set() or run.gone.is_set()):
-                with self._critical:
-                    page, after_next = self.issues.claim(self.template.issue_id, after,
-                                                         self.page_size)
-                if after_next == after:
+            while not run.over:
+                if self.issues.state(issue_id) == "paused":
+                    run.note = "paused by another worker"
+                    run.stop.set()
                     break
-                after = after_next
+                run.worker.expire_dead_workers()
+                with self._critical:
+                    claim = self.issues.claim(issue_id, owner, self.page_size)
+                run.requeued += claim.requeued
+                run.assumed += claim.assumed
+                page = claim.recipients
+                if not claim.seen:
+                    break
                 self.issues.store.checkpoint()
                 for n, recipient in enumerate(page):
-                    if run.stop.is_set() or run.gone.is_set():
-                        self.issues.unclaim(self.template.issue_id,
+                    if run.over:
+                        self.issues.unclaim(issue_id, owner,
                                             [r.subscriber_id for r in page[n:]])
                         break
                     run.jobs.put(recipient)
@@ -329,7 +311,7 @@ class FanOut:
             if item is not None:
                 left.append(item.subscriber_id)
         if left:
-            self.issues.unclaim(self.template.issue_id, left)
+            self.issues.unclaim(self.template.issue_id, run.worker.id, left)
 
     # -- one worker: one connection -------------------------------------------------------
 
@@ -346,7 +328,7 @@ class FanOut:
                 try:
                     if run.stop.is_set() or run.gone.is_set() or \
                             not self.limiter.acquire(run.stop):
-                        self.issues.unclaim(issue_id, [item.subscriber_id])
+                        self.issues.unclaim(issue_id, run.worker.id, [item.subscriber_id])
                         continue
                     outcome = self._send_one(run, transport, item)
                     if outcome == "reconnect":
@@ -360,8 +342,8 @@ class FanOut:
             _close(transport)
 
     def _unexpected(self, run: _Run, exc: Exception) -> None:
-        """A bug in a worker stops the run; its rows stay ``sending``/``awaiting``, and the
-        next run's ``recover()`` requeues them (or counts them) as after a crash."""
+        """A bug in a worker stops the run; its rows stay ``sending``/``awaiting`` under this
+        worker, and once it has gone the next claim takes them back as after a crash."""
         log.exception("issue %s: unexpected error", self.template.issue_id)
         run.note = f"stopped by an unexpected error: {exc}"
         run.stop.set()
@@ -393,12 +375,13 @@ class FanOut:
                 if not batch:
                     continue
                 try:
-                    if run.stop.is_set() or run.gone.is_set() or not all(
-                            self.limiter.acquire(run.stop) for _ in batch):
-                        self.issues.unclaim(issue_id, [r.subscriber_id for r in batch])
+                    if run.over or not self.limiter.acquire(run.stop, n=len(batch)):
+                        self.issues.unclaim(issue_id, run.worker.id,
+                                            [r.subscriber_id for r in batch])
                         continue
                     report = send_batch(self.issues, self.tokens, self.template, transport,
-                                        batch, retry_delays=self.retry_delays)
+                                        batch, owner=run.worker.id,
+                                        retry_delays=self.retry_delays)
                     if report.fatal is not None:
                         self._stop_for(run, report.fatal, [])
                         continue
@@ -429,10 +412,14 @@ class FanOut:
         sender = self.return_paths.address_for(sid) if self.return_paths is not None \
             else self.template.identity.envelope_from
         try:
-            transport.send(sender, item.email, data, final=lambda: self._final(issue_id, sid))
+            transport.send(sender, item.email, data, final=lambda: self._final(run, sid))
         except (AuthDeliveryError, DeliveryConfigError) as exc:
             self._stop_for(run, exc, [sid])
             return "stopped"
+        except LeaseLostError as exc:
+            # this worker stalled past its lease and another took the row: it sends it
+            log.warning("issue %s: %s", issue_id, exc)
+            return "reconnect"
         except RecipientRejectedError as exc:
             self.issues.bounce(issue_id, sid, str(exc))
             return "bounced"
@@ -464,7 +451,7 @@ class FanOut:
 
     def _stop_for(self, run: _Run, exc: DeliveryError, unsent: list[int]) -> None:
         """The channel itself is wrong: put the recipients back and stop the whole run."""
-        self.issues.unclaim(self.template.issue_id, unsent)
+        self.issues.unclaim(self.template.issue_id, run.worker.id, unsent)
         with run.lock:
             if run.fatal is None:
                 run.fatal = exc
@@ -472,15 +459,19 @@ class FanOut:
         run.stop.set()
 
     @contextlib.contextmanager
-    def _final(self, issue_id: str, subscriber_id: int) -> Iterator[None]:
+    def _final(self, run: _Run, subscriber_id: int) -> Iterator[None]:
         """Commit ``awaiting``, then let the transport write the final dot, in one breath.
 
-        Between the two, this thread must get the GIL back the moment SQLite returns, so
+        The commit only succeeds while this worker still owns the row; if another worker
+        took it back (this one stalled past its lease), :class:`LeaseLostError` stops the
+        dot from being written and the transport drops the transaction. Between the commit
+        and the dot, this thread must get the GIL back the moment the database returns, so
         the other threads' CPU work (building copies, claiming pages) waits on
         ``_critical`` instead of holding the GIL for a switch interval.
         """
         with self._critical:
-            self.issues.mark(issue_id, subscriber_id, "awaiting")
+            issue_id = self.template.issue_id
+            self.issues.mark_awaiting(issue_id, run.worker.id, [subscriber_id])
             yield
 
     def _reconnect(self, run: _Run, transport: Transport) -> Transport:
@@ -556,7 +547,8 @@ def build_fanout(settings: Settings, store: NewsletterStore, issue_id: str, *,
     kwargs: dict[str, Any] = {
         # defaults live in settings.DEFAULTS["newsletter"]
         "connections": int(news["connections"]),
-        "limiter": RateLimiter(float(news["rate_per_second"]), int(news["rate_per_hour"])),
+        "limiter": RateLimiter(store, channel_options(settings)[0],
+                               float(news["rate_per_second"]), int(news["rate_per_hour"])),
         "reporter": reporter, "return_paths": ReturnPaths.from_settings(settings)}
     kwargs.update(options)
     return FanOut(issues, Tokens.from_settings(settings), template, transport_factory(settings),

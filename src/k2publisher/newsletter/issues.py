@@ -10,17 +10,22 @@ Delivery states::
                                        skipped  (no longer confirmed when its turn came)
 
 ``sending`` means claimed by a worker, the final dot not yet written: safe to send again.
-``awaiting`` is committed right before the final dot and means "the server may have it":
-a resume counts it as sent (``assumed``) rather than risk a duplicate. See
-docs/newsletter.md, "Crash safety".
+``awaiting`` is committed right before the final dot and means "the server may have it".
+Each claimed row names its worker (``owner``); when that worker dies, the next claim of
+any worker takes the row back: a ``sending`` row is sent again, an ``awaiting`` row is
+sent again and counted as a possible duplicate (``assumed``). See docs/newsletter.md,
+"Crash safety", and :mod:`k2publisher.newsletter.leases`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from k2publisher.errors import LeaseLostError
+from k2publisher.newsletter.leases import due_rows_sql, orphaned_rows_sql
 from k2publisher.newsletter.store import NewsletterStore, now_iso
 from k2publisher.newsletter.subscribers import Source
 from k2publisher.newsletter.transport import Outcome
@@ -54,6 +59,20 @@ class Recipient:
     email: str
 
 
+class _Rollback(Exception):
+    """Undo a transaction on purpose."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What one claim took: the recipients, and how many were a dead worker's rows."""
+
+    recipients: list[Recipient]
+    seen: int = 0       # rows taken, skipped ones (no longer confirmed) included
+    requeued: int = 0   # ``sending`` rows of a dead worker: sent again, no duplicate
+    assumed: int = 0    # ``awaiting`` rows of a dead worker: sent again, possible duplicates
+
+
 def _issue(row) -> Issue:
     return Issue(id=row["id"], state=row["state"], subject=row["subject"], html=row["html"],
                  text=row["text"], item_ids=tuple(filter(None, row["item_ids"].split(","))),
@@ -81,6 +100,16 @@ class Issues:
         rows = self.store.query("SELECT * FROM newsletter_issues WHERE state IN "
                                 "('sending', 'paused') ORDER BY created_at DESC LIMIT 1")
         return _issue(rows[0]) if rows else None
+
+    def open(self) -> list[Issue]:
+        """The issues workers send (state ``sending``), oldest first."""
+        return [_issue(r) for r in self.store.query(
+            "SELECT * FROM newsletter_issues WHERE state = 'sending' ORDER BY created_at")]
+
+    def state(self, issue_id: str) -> str | None:
+        """The issue's state alone (cheap enough to ask before every claim)."""
+        rows = self.store.query("SELECT state FROM newsletter_issues WHERE id = ?", (issue_id,))
+        return str(rows[0][0]) if rows else None
 
     def create(self, issue_id: str, *, subject: str, html: str, text: str,
                item_ids: Sequence[str] = ()) -> Issue:
@@ -121,29 +150,11 @@ class Issues:
         out["total"] = sum(out[s] for s in DELIVERY_STATES)
         return out
 
-    def recover(self, issue_id: str) -> tuple[int, int]:
-        """Before a run: ``sending`` and ``awaiting`` rows back to ``pending``.
-
-        A ``sending`` row never had its final dot written, so the server discarded it. An
-        ``awaiting`` row was at its final dot when the process died: the server may or may
-        not have accepted it, so it is sent again (never lost) and counted as a possible
-        duplicate (``assumed = 1``, same Message-ID). Deferred rows become due at once (a
-        new run is the editor saying "try again"). Returns ``(requeued, possible
-        duplicates)``.
-        """
-        stamp = now_iso()
-        with self.store.transaction() as conn:
-            requeued = conn.execute(
-                "UPDATE newsletter_deliveries SET state = 'pending', updated_at = ? "
-                "WHERE issue_id = ? AND state = 'sending'", (stamp, issue_id)).rowcount
-            assumed = conn.execute(
-                "UPDATE newsletter_deliveries SET state = 'pending', assumed = 1, "
-                "updated_at = ?, error = 'in flight at a crash: sent again (a second copy "
-                "is possible)' WHERE issue_id = ? AND state = 'awaiting'",
-                (stamp, issue_id)).rowcount
-            conn.execute("UPDATE newsletter_deliveries SET next_attempt = 0 "
-                         "WHERE issue_id = ? AND state = 'deferred'", (issue_id,))
-        return requeued, assumed
+    def resume(self, issue_id: str) -> None:
+        """Make deferred rows due at once (a new ``send`` or ``worker --issue`` is the editor
+        saying "try again now")."""
+        self.store.execute("UPDATE newsletter_deliveries SET next_attempt = 0 "
+                           "WHERE issue_id = ? AND state = 'deferred'", (issue_id,))
 
     def next_retry(self, issue_id: str) -> float | None:
         """When the earliest deferred row may be tried again (epoch seconds), or None."""
@@ -151,38 +162,84 @@ class Issues:
                                "WHERE issue_id = ? AND state = 'deferred'", (issue_id,))
         return None if row[0][0] is None else float(row[0][0])
 
-    def claim(self, issue_id: str, after: int, limit: int) -> tuple[list[Recipient], int]:
-        """Claim the next page of due rows (by subscriber id after ``after``) as ``sending``.
+    def in_flight(self, issue_id: str) -> int:
+        """Rows claimed (``sending`` or ``awaiting``) by any worker, live or not."""
+        return int(self.store.query(
+            "SELECT count(*) FROM newsletter_deliveries WHERE issue_id = ? AND state IN "
+            "('sending', 'awaiting')", (issue_id,))[0][0])
 
-        Returns the claimed recipients and the last subscriber id looked at (``after``
-        when the page was empty). Rows whose subscriber is no longer confirmed become
-        ``skipped``.
+    def claim(self, issue_id: str, owner: str, limit: int) -> Claim:
+        """Claim up to ``limit`` rows for the worker ``owner`` (``sending``, owned by it).
+
+        First the rows a dead worker held (its lease lapsed; see
+        :mod:`k2publisher.newsletter.leases`): a ``sending`` one is sent again, an
+        ``awaiting`` one too and it is counted as a possible duplicate. Then due rows.
+        Rows whose subscriber is no longer confirmed become ``skipped``. One transaction:
+        ``BEGIN IMMEDIATE`` on SQLite, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL.
         """
-        stamp = now_iso()
-        with self.store.transaction() as conn:
-            rows = conn.execute(
-                "SELECT d.subscriber_id, s.email, s.state FROM newsletter_deliveries d "
-                "JOIN newsletter_subscribers s ON s.id = d.subscriber_id "
-                "WHERE d.issue_id = ? AND d.subscriber_id > ? "
-                "AND d.state IN ('pending', 'deferred') AND d.next_attempt <= ? "
-                "ORDER BY d.subscriber_id LIMIT ?", (issue_id, after, time.time(), limit)
-            ).fetchall()
+        stamp, now = now_iso(), time.time()
+        # row locks, not the store's one-writer lock: workers claim side by side
+        with self.store.transaction(exclusive=False) as conn:
+            rows = conn.execute(orphaned_rows_sql(self.store),
+                                (issue_id, owner, now, limit)).fetchall()
+            if len(rows) < limit:
+                rows += conn.execute(due_rows_sql(self.store),
+                                     (issue_id, now, limit - len(rows))).fetchall()
             claimed = [Recipient(r[0], r[1]) for r in rows if r[2] == "confirmed"]
             gone = [(stamp, issue_id, r[0]) for r in rows if r[2] != "confirmed"]
-            conn.executemany("UPDATE newsletter_deliveries SET state = 'sending', "
+            conn.executemany("UPDATE newsletter_deliveries SET state = 'sending', owner = ?, "
                              "updated_at = ? WHERE issue_id = ? AND subscriber_id = ?",
-                             [(stamp, issue_id, r.subscriber_id) for r in claimed])
+                             [(owner, stamp, issue_id, r.subscriber_id) for r in claimed])
+            awaiting = [r[0] for r in rows if r[3] == "awaiting"]
+            conn.executemany("UPDATE newsletter_deliveries SET assumed = 1, error = 'in "
+                             "flight when its worker died: sent again (a second copy is "
+                             "possible)' WHERE issue_id = ? AND subscriber_id = ?",
+                             [(issue_id, sid) for sid in awaiting])
             conn.executemany("UPDATE newsletter_deliveries SET state = 'skipped', "
                              "updated_at = ?, error = 'no longer confirmed' "
                              "WHERE issue_id = ? AND subscriber_id = ?", gone)
-        return claimed, (rows[-1][0] if rows else after)
+        return Claim(claimed, seen=len(rows), requeued=sum(1 for r in rows if r[3] == "sending"),
+                     assumed=len(awaiting))
 
-    def unclaim(self, issue_id: str, subscriber_ids: Sequence[int]) -> None:
-        """Give claimed rows back (``sending`` -> ``pending``) when a send stops early."""
+    def unclaim(self, issue_id: str, owner: str, subscriber_ids: Sequence[int], *,
+                refused: bool = False) -> None:
+        """Give ``owner``'s claimed rows back (``sending`` -> ``pending``) when it stops early.
+
+        ``refused``: the server refused the whole call for sure (a wrong key), so rows
+        already ``awaiting`` go back too.
+        """
+        states = "('sending', 'awaiting')" if refused else "('sending')"
         with self.store.transaction() as conn:
             conn.executemany("UPDATE newsletter_deliveries SET state = 'pending' "
-                             "WHERE issue_id = ? AND subscriber_id = ? AND state = 'sending'",
-                             [(issue_id, s) for s in subscriber_ids])
+                             "WHERE issue_id = ? AND subscriber_id = ? AND owner = ? "
+                             f"AND state IN {states}",
+                             [(issue_id, s, owner) for s in subscriber_ids])
+
+    def mark_awaiting(self, issue_id: str, owner: str, subscriber_ids: Sequence[int]) -> None:
+        """Commit ``awaiting`` on rows ``owner`` holds: all of them, or none.
+
+        Called right before the final dot (or the one call that hands a batch over). Raises
+        :class:`~k2publisher.errors.LeaseLostError` (committing nothing) when another
+        worker took any of them back after this one's lease lapsed (it stalled for longer
+        than its lease): then nothing of it may be sent from here.
+        """
+        sql = ("UPDATE newsletter_deliveries SET state = 'awaiting', updated_at = ? "
+               "WHERE issue_id = ? AND subscriber_id = ? AND owner = ? AND state = 'sending'")
+        stamp = now_iso()
+        if len(subscriber_ids) == 1:  # one SMTP copy: one statement, its own commit
+            held = self.store.execute(sql, (stamp, issue_id, subscriber_ids[0], owner)
+                                      ).rowcount
+        else:
+            with contextlib.suppress(_Rollback), \
+                    self.store.transaction(exclusive=False) as conn:
+                held = sum(conn.execute(sql, (stamp, issue_id, sid, owner)).rowcount
+                           for sid in subscriber_ids)
+                if held != len(subscriber_ids):
+                    raise _Rollback
+        if held != len(subscriber_ids):
+            raise LeaseLostError(f"issue {issue_id}: {len(subscriber_ids) - held} of "
+                                 f"{len(subscriber_ids)} row(s) were taken back from worker "
+                                 f"{owner} (its lease lapsed); not sent from here")
 
     # -- one row's outcome (each its own transaction, committed at once) -------------------
 
@@ -243,14 +300,6 @@ class Issues:
                                 f"issue {issue_id}: {error}"[:500]))
 
     # -- a batch's outcomes (ESP transports: one transaction per call) ---------------------
-
-    def mark_many(self, issue_id: str, subscriber_ids: Sequence[int], state: str) -> None:
-        """Set many rows' state in one transaction (``awaiting`` before a batch call)."""
-        stamp = now_iso()
-        with self.store.transaction() as conn:
-            conn.executemany("UPDATE newsletter_deliveries SET state = ?, updated_at = ? "
-                             "WHERE issue_id = ? AND subscriber_id = ?",
-                             [(state, stamp, issue_id, s) for s in subscriber_ids])
 
     def requeue_many(self, issue_id: str, subscriber_ids: Sequence[int], error: str, *,
                      maybe_accepted: bool) -> None:

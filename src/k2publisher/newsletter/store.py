@@ -104,6 +104,27 @@ MIGRATIONS: tuple[Migration, ...] = (
         PRIMARY KEY (provider, nonce)
     ) WITHOUT ROWID;
     """),
+    # several fan-out workers: who holds each claimed row, who is alive, the shared rate
+    (3, """
+    ALTER TABLE newsletter_deliveries ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+    CREATE TABLE newsletter_workers (
+        id TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        started_at TEXT NOT NULL,
+        lease_until REAL NOT NULL
+    );
+    CREATE TABLE newsletter_rate (
+        name TEXT PRIMARY KEY,
+        next_free REAL NOT NULL DEFAULT 0
+    );
+    CREATE TABLE newsletter_rate_minutes (
+        name TEXT NOT NULL,
+        minute INTEGER NOT NULL,
+        sent INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (name, minute)
+    );
+    """),
 )
 LATEST = MIGRATIONS[-1][0]
 

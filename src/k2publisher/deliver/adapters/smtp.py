@@ -293,6 +293,7 @@ class SmtpTransport:
                 raise self._reply(stage, code, text, recipient)
             stage = "message"
             smtp.send(data if data.endswith(b"\r\n") else data + b"\r\n")
+            stage = "final guard"
             with final() if final is not None else contextlib.nullcontext():
                 stage = "final dot"
                 smtp.send(b".\r\n")
@@ -301,6 +302,11 @@ class SmtpTransport:
             self.close_quietly()
             raise self.channel.error(exc, dot_sent=stage == "final dot",
                                      what=f"connection lost at {stage}") from None
+        except BaseException:
+            if stage == "final guard":
+                # the caller refused the dot: hang up mid-DATA so the server discards it
+                self.close_quietly()
+            raise
         if code != 250:
             if code in (-1, 421):
                 self.close_quietly()
