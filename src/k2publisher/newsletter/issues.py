@@ -307,7 +307,7 @@ class Issues:
         stamp, now = now_iso(), time.time()
         with self.store.transaction() as conn:
             conn.executemany("UPDATE newsletter_deliveries SET state = 'deferred', error = ?, "
-                             "next_attempt = ?, assumed = MAX(assumed, ?), updated_at = ? "
+                             "next_attempt = ?, assumed = GREATEST(assumed, ?), updated_at = ? "
                              "WHERE issue_id = ? AND subscriber_id = ?",
                              [(error, now, int(maybe_accepted), stamp, issue_id, s)
                               for s in subscriber_ids])
