@@ -89,3 +89,41 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
     return cert, key
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A private PostgreSQL server for the session (see ``tests/pg_server.py``).
+
+    Skipped when Debian's ``postgresql`` is not installed, except under ``CI=true``, where
+    its absence fails the test: CI must not pass with the PostgreSQL store untested.
+    """
+    import pg_server as server_module
+
+    try:
+        server = server_module.start(fsync=False)
+    except RuntimeError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and the PostgreSQL tests cannot run: {exc}")
+        pytest.skip(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh, empty PostgreSQL database for one test: its URL (dropped afterwards)."""
+    url = pg_server.create_database()
+    yield url
+    pg_server.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Where a test's store lives: a SQLite file, then a fresh PostgreSQL database.
+
+    The store tests take this instead of a path, so each runs on both backends.
+    """
+    if request.param == "sqlite":
+        return tmp_path / "state" / "k2publisher.sqlite3"
+    return request.getfixturevalue("pg_url")

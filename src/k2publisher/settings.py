@@ -121,6 +121,9 @@ DEFAULTS: dict[str, Any] = {
         "bounce_address": "",        # SMTP VERP: "bounces@host" -> bounces+TOKEN@host; "" = off
         "webhook_tolerance": 600,    # seconds a signed webhook's timestamp may be old
     },
+    "store": {
+        "url": "",                   # "" = the SQLite file in [paths] state; or postgresql://...
+    },
     "alerts": {
         "channels": [],              # channel names told of failures, e.g. ["ops-slack"]
         "per_hour": 6,               # at most this many alerts an hour; the rest are counted

@@ -70,6 +70,12 @@ DOCS: dict[str, str] = {
                 "with a `type`\n(`k2publisher channels list --types` lists them). Put secrets in "
                 ".env and refer to them as \"${VAR}\".",
     "newsletter": "Subscribers and newsletter issues (double opt-in, one-click unsubscribe).",
+    "store": "Where the ledger, subscribers and newsletter issues are kept (see "
+             "docs/scaling.md, \"The store\").",
+    "store.url": "\"\" = the SQLite file in [paths] state (nothing to install); or a "
+                 "PostgreSQL URL such as postgresql://k2@db.internal/k2publisher (a password "
+                 "via ${PGPASSWORD} or ~/.pgpass), for several `run` processes or workers. "
+                 "Move an existing site with `k2publisher store copy --to URL`.",
     "alerts": "Who is told when a publication fails, is blocked or unconfirmed, or a "
               "newsletter pauses.",
     "alerts.channels": "Channel names from [channels] (a Slack, Discord or Telegram channel, "

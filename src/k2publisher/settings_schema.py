@@ -132,6 +132,13 @@ class NewsletterSettings(_Section):
     webhook_tolerance: Annotated[int, Meta(ge=30, le=86_400)]
 
 
+class StoreSettings(_Section):
+    """``[store]``: where the ledger and the newsletter keep their tables."""
+
+    #: "" = the SQLite file in the state folder; else a PostgreSQL URL
+    url: Annotated[str, Meta(pattern=r"^((postgresql|postgres)://\S*)?$", max_length=2000)]
+
+
 class AlertSettings(_Section):
     """``[alerts]``: which channels are told when something fails, and how often."""
 
@@ -144,7 +151,7 @@ SECTIONS: dict[str, type[_Section]] = {
     "site": SiteSettings, "paths": PathSettings, "render": RenderSettings,
     "feeds": FeedSettings, "guard": GuardSettings, "server": ServerSettings,
     "desk": DeskSettings, "delivery": DeliverySettings, "newsletter": NewsletterSettings,
-    "alerts": AlertSettings,
+    "store": StoreSettings, "alerts": AlertSettings,
 }
 FREE_TABLES = ("channels", "campaigns")
 #: TOML values a channel option may hold (each channel type reads its own)
@@ -163,6 +170,7 @@ class TypedSettings(Struct, frozen=True):
     desk: DeskSettings
     delivery: DeliverySettings
     newsletter: NewsletterSettings
+    store: StoreSettings
     alerts: AlertSettings
 
 

@@ -26,7 +26,8 @@ START = re.compile(r"^(?:\$ +)?(?:sudo +-u +\S+ +)?(?:ExecStart=)?(?:\S*/)?k2pub
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 #: commands that only read: they really run in a copy of the shipped site
 READ_ONLY = {("queue", "list"), ("queue", "validate"), ("queue", "show"), ("schedule",),
-             ("status",), ("channels", "list"), ("preview",), ("doctor",)}
+             ("status",), ("channels", "list"), ("preview",), ("doctor",),
+             ("store", "status")}
 
 
 def command_lines() -> list[tuple[str, int, list[str]]]:

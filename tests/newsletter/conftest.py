@@ -26,20 +26,41 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def store_table(url: str) -> str:
+    """The ``[store]`` table of a config for ``url`` ("" = none: the SQLite default)."""
+    return f'[store]\nurl = "{url}"\n' if url else ""
+
+
 def write_config(root: Path, extra: str = "") -> Path:
-    """A site config under ``root/config`` sending through the Maildir channel."""
+    """A site config under ``root/config`` sending through the Maildir channel.
+
+    A ``[store]`` table written in ``root/config/store.url`` (by the ``store_url``
+    fixture) is kept, so a test rewriting its config stays on its backend.
+    """
     (root / "config").mkdir(parents=True, exist_ok=True)
     path = root / "config" / "k2publisher.toml"
+    marker = root / "config" / "store.url"
+    url = marker.read_text(encoding="utf-8") if marker.exists() else ""
     path.write_text(
         '[site]\nname = "K2 Notes"\nbase_url = "https://k2.example.org"\n'
-        'contact_email = "editor@k2.example.org"\n'
+        'contact_email = "editor@k2.example.org"\n' + store_table(url) +
         '[newsletter]\nrate_per_second = 0\n' + extra, encoding="utf-8")
     return path
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
-    """A site folder with a config (Maildir channel, no rate limit)."""
+def store_url() -> str:
+    """The ``[store] url`` of the newsletter tests' sites: "" (SQLite) unless a module
+    overrides this fixture to run on both backends."""
+    return ""
+
+
+@pytest.fixture
+def site(tmp_path: Path, store_url: str) -> Path:
+    """A site folder with a config (Maildir channel, no rate limit) on ``store_url``."""
+    (tmp_path / "config").mkdir(parents=True, exist_ok=True)
+    if store_url:
+        (tmp_path / "config" / "store.url").write_text(store_url, encoding="utf-8")
     write_config(tmp_path)
     return tmp_path
 
@@ -184,14 +205,15 @@ def smtp_config(server: SmtpServer, extra: str = "") -> str:
 
 
 @pytest.fixture
-def smtp_settings(tmp_path: Path, smtp_server: SmtpServer) -> Callable[..., Settings]:
+def smtp_settings(tmp_path: Path, smtp_server: SmtpServer, store_url: str
+                  ) -> Callable[..., Settings]:
     """Settings for a site sending through ``smtp_server`` (extra [newsletter] lines allowed)."""
 
     def make(extra: str = "") -> Settings:
         (tmp_path / "config").mkdir(exist_ok=True)
         path = tmp_path / "config" / "k2publisher.toml"
         path.write_text('[site]\nname = "K2 Notes"\nbase_url = "https://k2.example.org"\n'
-                        'contact_email = "editor@k2.example.org"\n'
+                        'contact_email = "editor@k2.example.org"\n' + store_table(store_url)
                         + smtp_config(smtp_server, extra), encoding="utf-8")
         return load_settings(path, environ={})
 

@@ -31,6 +31,12 @@ HTML = f'<p>Vitamin K2 news. <a href="{UNSUBSCRIBE_PLACEHOLDER}">Unsubscribe</a>
 FAST = {"retry_delays": (0.05, 0.1, 0.2), "reconnect_delays": (0.05, 0.1)}
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> str:
+    """This module's store tests run on SQLite ("") and on a fresh PostgreSQL database."""
+    return "" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
 def setup_issue(settings: Settings, n: int, issue_id: str = "2026-11-25") -> NewsletterStore:
     """``n`` confirmed subscribers and a stored issue for them."""
     store = NewsletterStore.from_settings(settings)
@@ -244,20 +250,23 @@ def test_an_unexpected_error_pauses_and_the_next_run_finishes(smtp_settings,
 
 
 def test_one_sending_process_per_issue(smtp_settings, smtp_server) -> None:
-    import fcntl
     import hashlib
 
     import pytest
 
     from k2publisher.errors import IssueBusyError
+    from k2publisher.locks import StoreLock
 
     settings = smtp_settings()
     store = setup_issue(settings, 3)
     digest = hashlib.sha256(b"2026-11-25").hexdigest()[:16]
-    with open(store.path.parent / f"newsletter-{digest}.lock", "w") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)  # as another process's run would
+    held = StoreLock(store.db, f"newsletter-{digest}")  # as another process's run would
+    assert held.try_acquire()
+    try:
         with pytest.raises(IssueBusyError):
             build_fanout(settings, store, "2026-11-25", **FAST).run()
+    finally:
+        held.release()
     assert smtp_server.recording.messages == []
     assert build_fanout(settings, store, "2026-11-25", **FAST).run().state == "done"
 

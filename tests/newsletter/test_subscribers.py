@@ -14,8 +14,8 @@ from k2publisher.newsletter.subscribers import State, Subscribers, normalise
 
 
 @pytest.fixture
-def subs(tmp_path: Path) -> Subscribers:
-    return Subscribers(NewsletterStore(tmp_path / "state" / "k2publisher.sqlite3"))
+def subs(store_location: str | Path) -> Subscribers:
+    return Subscribers(NewsletterStore(store_location))
 
 
 def test_addresses_are_normalised_and_validated() -> None:
@@ -31,9 +31,9 @@ def test_duplicates_are_impossible_whatever_the_spelling(subs: Subscribers) -> N
     again, created_again = subs.add("reader@EXAMPLE.ORG", "cli")
     assert created and not created_again and first.id == again.id
     assert subs.counts()["pending"] == 1
-    import sqlite3
+    from k2publisher.database import IntegrityError
 
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         subs.store.execute("INSERT INTO newsletter_subscribers (email, state, created_at, "
                            "updated_at) VALUES ('reader@example.org', 'pending', '', '')")
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -142,3 +145,17 @@ def _value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
     return json.dumps(value)
+
+
+def wait_for_log(path: Path, pattern: str, proc: subprocess.Popen[bytes], timeout: float = 30
+                 ) -> re.Match[str]:
+    """Until ``pattern`` shows in the log file ``path`` (fails if ``proc`` ended first)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.search(pattern, path.read_text(encoding="utf-8", errors="replace")
+                          if path.exists() else "")
+        if found:
+            return found
+        assert proc.poll() is None, path.read_text()
+        time.sleep(0.05)
+    raise AssertionError(f"{pattern!r} not logged: {path.read_text()}")

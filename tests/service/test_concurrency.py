@@ -8,7 +8,6 @@ services run as real subprocesses.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from k2publisher.models import PartReceipt
 from k2publisher.record.ledger import DeliveryState, Ledger, PublicationState, db_path
 from k2publisher.record.rows import LedgerError
 
+from .support import wait_for_log as _wait_for
 from .test_crash import FakeNetwork, item_of, network, run_service, write_site
 
 __all__ = ["network"]  # the fixture, re-exported for pytest
@@ -36,19 +36,6 @@ UNLOCKED = ("import sys; from k2publisher.settings import load_settings; "
 
 def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("K2PUBLISHER")}
-
-
-def _wait_for(path: Path, pattern: str, proc: subprocess.Popen[bytes], timeout: float = 30
-              ) -> re.Match[str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = re.search(pattern, path.read_text(encoding="utf-8", errors="replace")
-                          if path.exists() else "")
-        if found:
-            return found
-        assert proc.poll() is None, path.read_text()
-        time.sleep(0.05)
-    raise AssertionError(f"{pattern!r} not logged: {path.read_text()}")
 
 
 def test_a_second_claim_of_a_part_in_flight_is_refused(tmp_path: Path) -> None:

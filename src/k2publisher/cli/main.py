@@ -99,10 +99,11 @@ def _register() -> None:
         publish_cmd,
         queue_cmd,
         service_cmd,
+        store_cmd,
     )
 
     for module in (queue_cmd, init_cmd, doctor_cmd, preview_cmd, service_cmd, import_cmd,
-                   channels_cmd, publish_cmd, newsletter_cmd, desk_cmd):
+                   channels_cmd, publish_cmd, newsletter_cmd, desk_cmd, store_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
 

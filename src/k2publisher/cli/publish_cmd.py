@@ -49,7 +49,7 @@ def publish(app: App, item_id: str, channel_name: str, dry_run: bool, force: boo
     shows it and `k2publisher run` does not send it again. Parts already delivered are not
     sent again.
     """
-    from k2publisher.record.ledger import DB_NAME, Ledger
+    from k2publisher.record.ledger import Ledger
     from k2publisher.service.publishing import publish_now
 
     if force and not reason.strip():
@@ -73,8 +73,7 @@ def publish(app: App, item_id: str, channel_name: str, dry_run: bool, force: boo
                       markup=False)
             out.print(text, markup=False)
         return EXIT_OK
-    state = settings.path("state")
-    with Ledger(state / DB_NAME) as ledger, publisher:
+    with Ledger.from_settings(settings) as ledger, publisher:
         publisher.recorder = ledger
         receipt = publish_now(publisher, ledger, publication)
     if as_json:

@@ -26,7 +26,6 @@ from k2publisher.record.ledger import (
     Ledger,
     LedgerError,
     PublicationState,
-    db_path,
     iso,
     utcnow,
 )
@@ -48,6 +47,7 @@ Examples:
 @click.option("--port", type=int, help="Port to serve on [default: [server] port, 8025].")
 @click.option("--lock-wait", type=click.FloatRange(min=0), metavar="SECONDS",
               help="How long to wait for another instance on this state folder to exit "
+                   "(on PostgreSQL: with --once, for the leader lock) "
                    "[default: 10 with --once, else 0].")
 @pass_app
 def run_cmd(app: App, once: bool, log_format: str, host: str | None, port: int | None,
@@ -58,8 +58,11 @@ def run_cmd(app: App, once: bool, log_format: str, host: str | None, port: int |
     less than its grace period once, skips older ones, and logs the upcoming schedule and
     the feed URL. SIGTERM or Ctrl-C lets the delivery in flight finish, then exits.
 
-    One instance per state folder: while one runs, another `run` exits 3 naming its pid
-    (`run --once` waits --lock-wait seconds first).
+    On the SQLite store, one instance per state folder: while one runs, another `run`
+    exits 3 naming its pid (`run --once` waits --lock-wait seconds first). On a
+    PostgreSQL store ([store] url) any number may run: all serve the web endpoints, one
+    elected leader fires the slots, and another takes over when it dies (/healthz says
+    "role": leader or follower; docs/scaling.md).
     """
     from k2publisher.service.runner import run
 
@@ -178,7 +181,7 @@ def _describe(picks: list[dict[str, Any]]) -> str:
 
 
 def _ledger(app: App) -> Ledger:
-    return Ledger(db_path(app.settings.path("state")))
+    return Ledger.from_settings(app.settings)
 
 
 @click.command("status", epilog="\b\nExamples:\n  k2publisher status\n"
@@ -371,7 +374,7 @@ def backup_cmd(app: App, path: str) -> None:
     """Copy the ledger (and newsletter tables) safely, even while the service runs."""
     with _ledger(app) as ledger:
         target = ledger.backup(path)
-    console().print(f"backed up {ledger.path} to {target}", markup=False)
+    console().print(f"backed up {ledger.where} to {target}", markup=False)
 
 
 COMMANDS = [run_cmd, schedule_cmd, status_cmd, resolve_cmd, backup_cmd]

@@ -193,7 +193,5 @@ class Editorial:
 
 
 def open_ledger(settings: Settings) -> Ledger:
-    """The site's ledger (``[paths] state``), where plans and decisions are recorded."""
-    from k2publisher.record.ledger import db_path
-
-    return Ledger(db_path(settings.path("state")))
+    """The site's ledger (the configured store), where plans and decisions are recorded."""
+    return Ledger.from_settings(settings)

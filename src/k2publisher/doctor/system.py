@@ -38,10 +38,47 @@ def _versions(path: Path, tables: Iterable[str]) -> dict[str, int]:
         conn.close()
 
 
+def check_postgres(url: str) -> list[Check]:
+    """The PostgreSQL store answers, its schemas are not newer than this k2publisher, and a
+    write transaction can be opened."""
+    from k2publisher.database import connect, masked
+    from k2publisher.errors import ConfigError
+
+    where = masked(url)
+    try:
+        db = connect(url)
+    except ConfigError as exc:
+        return [Check("database", False, exc.message,
+                      "fix [store] url, or start the PostgreSQL server it names")]
+    try:
+        latest = _schemas()
+        versions = {t: db.schema_version(t) for t in latest}
+        with db.transaction():
+            pass
+    except Exception as exc:  # the server answered, then refused: say what it said
+        return [Check("database", False, f"{where}: {exc}",
+                      "give the [store] url user the right to create tables in its database")]
+    finally:
+        db.close()
+    newer = [f"{t} is {versions[t]} (this k2publisher knows {latest[t]})"
+             for t in latest if versions[t] > latest[t]]
+    if newer:
+        return [Check("database", False, f"{where} was written by a newer k2publisher: "
+                      + "; ".join(newer), "upgrade k2publisher")]
+    behind = [f"{t} {versions[t]} -> {latest[t]}" for t in latest if versions[t] < latest[t]]
+    state = "schemas current" if not behind else \
+        "pending migrations (`k2publisher store migrate`): " + ", ".join(behind)
+    return [Check("database", True, f"PostgreSQL store {where}: {state}, writable")]
+
+
 def check_database(site: Site) -> list[Check]:
-    """Every schema in the ledger file is current, and the file and its folder are writable."""
+    """Every schema in the store is current, and the store (file and folder) is writable."""
+    from k2publisher.database import is_postgres, store_location
     from k2publisher.record.ledger import db_path
 
+    location = store_location(site.settings)
+    if is_postgres(location):
+        return check_postgres(str(location))
     path = db_path(site.settings.path("state"))
     if not path.exists():
         ok, where = writable_dir(path.parent)

@@ -33,7 +33,7 @@ from k2publisher.errors import (
     RecipientRejectedError,
     TransientDeliveryError,
 )
-from k2publisher.locks import hold
+from k2publisher.locks import hold_in_store
 from k2publisher.newsletter.batches import send_batch
 from k2publisher.newsletter.feedback.verp import ReturnPaths
 from k2publisher.newsletter.issues import Issue, Issues, Recipient
@@ -230,15 +230,17 @@ class FanOut:
 
     @contextlib.contextmanager
     def _exclusive(self) -> Iterator[None]:
-        """Hold ``<state>/newsletter-<hash>.lock``: one sending process per issue.
+        """Hold the store lock ``newsletter-<hash>``: one sending process per issue.
 
         A second ``newsletter send`` would otherwise requeue the first one's rows in
-        flight. The kernel drops the lock when its process dies, however it dies.
+        flight. On SQLite it is ``<state>/newsletter-<hash>.lock``, which the kernel drops
+        when its process dies, however it dies; on PostgreSQL an advisory lock that the
+        server drops with the session (see :mod:`k2publisher.locks`).
         """
         digest = hashlib.sha256(self.template.issue_id.encode()).hexdigest()[:16]
-        path = self.issues.store.path.parent / f"newsletter-{digest}.lock"
-        with hold(path, what=f"sending newsletter issue {self.template.issue_id!r}",
-                  error=IssueBusyError):
+        with hold_in_store(self.issues.store.db, f"newsletter-{digest}",
+                           what=f"sending newsletter issue {self.template.issue_id!r}",
+                           error=IssueBusyError):
             yield
 
     def _run(self, stop: threading.Event | None) -> Summary:

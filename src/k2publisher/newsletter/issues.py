@@ -206,7 +206,7 @@ class Issues:
         ``maybe_accepted`` (the final dot had gone out) marks it a possible duplicate.
         """
         self.store.execute("UPDATE newsletter_deliveries SET state = 'deferred', error = ?, "
-                           "next_attempt = ?, assumed = MAX(assumed, ?), updated_at = ? "
+                           "next_attempt = ?, assumed = GREATEST(assumed, ?), updated_at = ? "
                            "WHERE issue_id = ? AND subscriber_id = ?",
                            (error, time.time(), int(maybe_accepted), now_iso(), issue_id,
                             subscriber_id))
@@ -258,7 +258,7 @@ class Issues:
         stamp, now = now_iso(), time.time()
         with self.store.transaction() as conn:
             conn.executemany("UPDATE newsletter_deliveries SET state = 'deferred', error = ?, "
-                             "next_attempt = ?, assumed = MAX(assumed, ?), updated_at = ? "
+                             "next_attempt = ?, assumed = GREATEST(assumed, ?), updated_at = ? "
                              "WHERE issue_id = ? AND subscriber_id = ?",
                              [(error, now, int(maybe_accepted), stamp, issue_id, s)
                               for s in subscriber_ids])
@@ -278,8 +278,8 @@ class Issues:
         with self.store.transaction() as conn:
             sent = [(stamp, o.remote_id, issue_id, o.key) for o in outcomes if o.status == "sent"]
             conn.executemany("UPDATE newsletter_deliveries SET state = 'sent', "
-                             "attempts = attempts + 1, updated_at = ?, error = ? "
-                             "WHERE issue_id = ? AND subscriber_id = ?", sent)
+                             "attempts = attempts + 1, updated_at = ?, remote_id = ?, "
+                             "error = '' WHERE issue_id = ? AND subscriber_id = ?", sent)
             counts["sent"] = len(sent)
             for o in outcomes:
                 if o.status == "sent":
@@ -298,7 +298,7 @@ class Issues:
                         due = now + max(delays[attempts - 1], o.retry_after or 0.0)
                 conn.execute("UPDATE newsletter_deliveries SET state = ?, attempts = ?, "
                              "next_attempt = ?, error = ?, updated_at = ?, "
-                             "assumed = MAX(assumed, ?) WHERE issue_id = ? "
+                             "assumed = GREATEST(assumed, ?) WHERE issue_id = ? "
                              "AND subscriber_id = ?", (state, attempts, due, o.error[:500],
                                                        stamp, int(o.maybe_accepted),
                                                        issue_id, o.key))

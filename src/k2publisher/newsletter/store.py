@@ -1,20 +1,31 @@
 """The newsletter's tables in the shared database, with their own schema version.
 
-The ledger and the newsletter live in one database (``state/k2publisher.sqlite3``) opened
-and migrated by the one database layer (:mod:`k2publisher.database`), but their histories
-are independent: this module only touches tables named ``newsletter_*`` and keeps its
-version in ``newsletter_schema_version``. WAL mode lets the web service, the CLI and a
-fan-out use the file at the same time; one connection is shared by the threads of a process
-behind :attr:`NewsletterStore.lock`.
+The ledger and the newsletter live in one database (``state/k2publisher.sqlite3``, or the
+PostgreSQL database of ``[store] url``) opened and migrated by the one database layer
+(:mod:`k2publisher.database`), but their histories are independent: this module only touches
+tables named ``newsletter_*`` and keeps its version in ``newsletter_schema_version``. WAL mode
+(or PostgreSQL's MVCC) lets the web service, the CLI and a fan-out use it at the same time;
+a process's threads share one :class:`NewsletterStore`.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from k2publisher.database import DB_NAME, Database, Migration
+from k2publisher.database import (
+    DB_NAME,
+    Cursor,
+    Migration,
+    Session,
+    SQLiteDatabase,
+    connect,
+    store_location,
+)
 from k2publisher.database import db_path as state_db_path
 from k2publisher.settings import Settings
 
@@ -93,6 +104,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         PRIMARY KEY (provider, nonce)
     ) WITHOUT ROWID;
     """),
+    # the provider's message id of a copy an ESP accepted (what its support and logs name)
+    (3, """
+    ALTER TABLE newsletter_deliveries ADD COLUMN remote_id TEXT NOT NULL DEFAULT '';
+    """),
 )
 LATEST = MIGRATIONS[-1][0]
 
@@ -103,48 +118,89 @@ def now_iso() -> str:
 
 
 def db_path(settings: Settings) -> Path:
-    """The shared database file: ``<state>/k2publisher.sqlite3``."""
+    """The SQLite database file of the state folder: ``<state>/k2publisher.sqlite3``."""
     return state_db_path(settings.path("state"))
 
 
-class NewsletterStore(Database):
+class NewsletterStore:
     """An open connection to the newsletter tables, migrated to the newest version.
 
-    Every method that writes takes :attr:`lock`, so threads may share one store.
+    ``location`` is a SQLite file or a ``postgresql://`` URL (see
+    :func:`k2publisher.database.connect`); threads may share one store.
     """
 
-    def __init__(self, path: Path | str):
+    def __init__(self, location: Path | str):
         # "normal": a commit survives a killed process (the WAL write is done); "full"
         # would also survive a power cut at the cost of an fsync per recipient
-        super().__init__(path, durability="normal")
+        self.db = connect(location, durability="normal")
+        #: the SQLite file (None on PostgreSQL); :attr:`where` names either
+        self.path: Path | None = getattr(self.db, "path", None)
+        self.where = self.db.where
+        self.lock = self.db.lock
         self.migrate()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> NewsletterStore:
-        """The store in the configured state folder."""
-        return cls(db_path(settings))
+        """The configured store (``[store] url``, else the state folder's SQLite file)."""
+        return cls(store_location(settings))
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self.db.dialect
+
+    @property
+    def skip_locked(self) -> str:
+        """What a claim query appends to skip rows other claimers hold (PostgreSQL)."""
+        return self.db.skip_locked
+
+    @contextmanager
+    def transaction(self, *, exclusive: bool = True) -> Iterator[Session]:
+        """One transaction (see :meth:`k2publisher.database.Database.transaction`)."""
+        with self.db.transaction(exclusive=exclusive) as conn:
+            yield conn
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Cursor:
+        """Run one statement (in this thread's open transaction, else on its own)."""
+        return self.db.execute(sql, params)
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+        """Run a query and return every row."""
+        return self.db.query(sql, params)
 
     @property
     def version(self) -> int:
-        """The schema version the file is at."""
-        return self.schema_version(VERSION_TABLE)
+        """The schema version the store is at."""
+        return self.db.schema_version(VERSION_TABLE)
 
     def migrate(self) -> list[int]:
-        """Apply every migration the file has not seen (refusing a newer file)."""
-        return self.apply_migrations(MIGRATIONS, table=VERSION_TABLE, what="newsletter store")
+        """Apply every migration the store has not seen (refusing a newer one)."""
+        return self.db.apply_migrations(MIGRATIONS, table=VERSION_TABLE,
+                                        what="newsletter store")
 
     def set_autocheckpoint(self, pages: int) -> None:
-        """Let a commit checkpoint the WAL after ``pages`` pages (0 = never; see FanOut)."""
-        with self.lock:
-            self.conn.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
+        """Let a commit checkpoint the WAL after ``pages`` pages (0 = never; see FanOut).
+
+        PostgreSQL checkpoints on its own: nothing to do there.
+        """
+        if isinstance(self.db, SQLiteDatabase):
+            with self.lock:
+                self.db.conn.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
 
     def checkpoint(self) -> None:
         """Copy the WAL back into the database from a separate connection (PASSIVE).
 
-        Writers on :attr:`conn` carry on meanwhile; none of them pays for the copy.
+        Writers on the store's connection carry on meanwhile; none of them pays for the
+        copy. PostgreSQL checkpoints on its own: nothing to do there.
         """
+        if self.path is None:
+            return
         conn = sqlite3.connect(self.path, timeout=30)
         try:
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         finally:
             conn.close()
+
+    def close(self) -> None:
+        """Close the connection(s)."""
+        self.db.close()

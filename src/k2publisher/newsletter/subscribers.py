@@ -157,7 +157,7 @@ class Subscribers:
 
     def _event(self, subscriber_id: int, event: str, old: str | None, new: str | None,
                source: Source | str, detail: str = "") -> None:
-        self.store.conn.execute(
+        self.store.execute(
             "INSERT INTO newsletter_events (subscriber_id, at, event, old_state, new_state, "
             "source, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (subscriber_id, now_iso(), event, old, new, Source(source).value, detail))
@@ -200,12 +200,11 @@ class Subscribers:
             if row is None:
                 nonce = secrets.token_urlsafe(12)
                 stamp = now_iso()
-                cur = conn.execute(
+                subscriber_id = int(conn.execute(
                     "INSERT INTO newsletter_subscribers (email, state, created_at, updated_at, "
-                    "confirm_nonce) VALUES (?, 'pending', ?, ?, ?)", (email, stamp, stamp, nonce))
-                self._event(int(cur.lastrowid or 0), "subscribe", None, "pending", source,
-                            detail)
-                subscriber_id = int(cur.lastrowid or 0)
+                    "confirm_nonce) VALUES (?, 'pending', ?, ?, ?) RETURNING id",
+                    (email, stamp, stamp, nonce)).fetchone()[0])
+                self._event(subscriber_id, "subscribe", None, "pending", source, detail)
             elif row["state"] == State.CONFIRMED:
                 return _row(row), None
             elif row["state"] in SUPPRESSED:
@@ -265,18 +264,18 @@ class Subscribers:
         state = State.CONFIRMED if confirmed else State.PENDING
         stamp = now_iso()
         with self.store.transaction() as conn:
-            cur = conn.execute(
-                "INSERT OR IGNORE INTO newsletter_subscribers (email, state, created_at, "
-                "updated_at, confirm_nonce) VALUES (?, ?, ?, ?, ?)",
-                (email, state.value, stamp, stamp,
-                 None if confirmed else secrets.token_urlsafe(12)))
-            if cur.rowcount:
-                self._event(int(cur.lastrowid or 0), "add", None, state.value, source, detail)
-        if not cur.rowcount:  # another process added it a moment ago
+            inserted = conn.execute(
+                "INSERT INTO newsletter_subscribers (email, state, created_at, "
+                "updated_at, confirm_nonce) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
+                "RETURNING id", (email, state.value, stamp, stamp,
+                                 None if confirmed else secrets.token_urlsafe(12))).fetchone()
+            if inserted is not None:
+                self._event(int(inserted[0]), "add", None, state.value, source, detail)
+        if inserted is None:  # another process added it a moment ago
             found = self.find(email)
             assert found is not None
             return found, False
-        return self.get(int(cur.lastrowid or 0)), True
+        return self.get(int(inserted[0])), True
 
     def unsubscribe(self, subscriber_id: int, source: Source | str, detail: str = ""
                     ) -> Subscriber:
@@ -305,15 +304,16 @@ class Subscribers:
                     continue
                 seen.add(email)
                 stamp = now_iso()
-                cur = conn.execute(
-                    "INSERT OR IGNORE INTO newsletter_subscribers (email, state, created_at, "
-                    "updated_at, confirm_nonce) VALUES (?, ?, ?, ?, ?)",
-                    (email, state.value, stamp, stamp,
-                     None if confirmed else secrets.token_urlsafe(12)))
-                if cur.rowcount == 0:
+                inserted = conn.execute(
+                    "INSERT INTO newsletter_subscribers (email, state, created_at, "
+                    "updated_at, confirm_nonce) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
+                    "RETURNING id", (email, state.value, stamp, stamp,
+                                     None if confirmed else secrets.token_urlsafe(12))
+                ).fetchone()
+                if inserted is None:
                     report.duplicates.append((line, email))
                     continue
-                self._event(int(cur.lastrowid or 0), "add", None, state.value, source, detail)
+                self._event(int(inserted[0]), "add", None, state.value, source, detail)
                 report.accepted += 1
         return report
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from k2publisher.abc import Channel
@@ -251,14 +252,15 @@ class Pipeline:
 
     def _sent_on(self, channel: str) -> list[tuple[str, datetime]]:
         """``(item id, when)`` of every item the ledger holds as sent on ``channel``."""
-        from k2publisher.record.ledger import Ledger, db_path
+        from k2publisher.database import is_postgres, store_location
+        from k2publisher.record.ledger import Ledger
 
         if self.ledger is not None:
             return self.ledger.sent_items(channel)
-        path = db_path(self.settings.path("state"))
-        if not path.is_file():
+        location = store_location(self.settings)
+        if not is_postgres(location) and not Path(location).is_file():
             return []
-        with Ledger(path) as ledger:
+        with Ledger(location) as ledger:
             return ledger.sent_items(channel)
 
     def now(self) -> datetime:

@@ -1,4 +1,4 @@
-"""The ledger: one SQLite file (WAL) recording every schedule run, publication and part.
+"""The ledger: the store's tables recording every schedule run, publication and part.
 
 Three levels, each a table:
 
@@ -20,7 +20,10 @@ Claiming a part is a conditional state transition (:meth:`Ledger.sending`): a pa
 claimed it (the row's ``owner``, ``<pid>:<token>``) is gone. Two processes delivering the
 same publication at once therefore never both send one part: the loser gets
 :class:`~k2publisher.errors.PartBusyError` and leaves the publication to the winner.
-Recovery likewise leaves alone the rows a live process is sending.
+Recovery likewise leaves alone the rows a live process is sending. The ledger runs on either
+backend of :mod:`k2publisher.database` (SQLite by default, PostgreSQL with ``[store] url``):
+its writes are exclusive transactions there, and the claim also checks that its conditional
+``UPDATE`` changed the row, so it stays exactly-once on both.
 """
 
 from __future__ import annotations
@@ -32,10 +35,19 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from k2publisher.database import DB_NAME, connect, db_path
+from k2publisher.database import (
+    DB_NAME,
+    Row,
+    Session,
+    SQLiteDatabase,
+    connect,
+    db_path,
+    store_location,
+)
 from k2publisher.errors import PartBusyError, UncertainDeliveryError
+from k2publisher.locks import HELD_SQL, StoreLock, lock_key
 from k2publisher.models import PartReceipt
 from k2publisher.record.migrations import migrate
 from k2publisher.record.rows import (
@@ -61,6 +73,9 @@ from k2publisher.record.rows import (
 )
 from k2publisher.redact import mask
 
+if TYPE_CHECKING:
+    from k2publisher.settings import Settings
+
 __all__ = [
     "DB_NAME", "KEY_TTL", "MANUAL", "Decision", "Delivery", "DeliveryState", "Ledger",
     "LedgerError", "Pick", "PlanAction", "PublicationRow", "PublicationState", "Run", "RunState",
@@ -71,12 +86,21 @@ __all__ = [
 KEY_TTL = timedelta(minutes=50)
 
 
+def owner_lock(owner: str) -> str:
+    """The store lock a ledger holds while it is open (PostgreSQL), by its owner token."""
+    return f"ledger-owner-{owner}"
+
+
 #: the owner tokens of the ledgers open in this process
 _OPEN_OWNERS: set[str] = set()
 
 
 def owner_alive(owner: str) -> bool:
-    """Whether the process (and, in this process, the open ledger) behind ``owner`` lives."""
+    """Whether the process (and, in this process, the open ledger) behind ``owner`` lives.
+
+    A pid is only meaningful on this machine: on a PostgreSQL store, which processes on
+    other machines share, :meth:`Ledger.owner_alive` asks the store instead.
+    """
     pid_text, _, _token = owner.partition(":")
     if not pid_text.isdigit():
         return False
@@ -97,28 +121,52 @@ INTERRUPTED = "interrupted during the network call: the part may or may not have
 
 
 class Ledger:
-    """The SQLite ledger; thread-safe (one connection behind a lock), WAL, autocommit.
+    """The ledger on the store at ``location`` (a SQLite file or a ``postgresql://`` URL);
+    thread-safe, autocommit outside its transactions.
 
     Implements :class:`k2publisher.abc.Recorder` for the delivery core.
     """
 
-    def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utcnow):
-        self.path = Path(path)
+    def __init__(self, location: Path | str, *, clock: Callable[[], datetime] = utcnow):
         self.clock = clock
-        self.db = connect(self.path, durability="full")
-        self._lock = self.db.lock
-        self._conn = self.db.conn
+        self.db = connect(location, durability="full")
+        #: the SQLite file (None on PostgreSQL); :attr:`where` names either
+        self.path = getattr(self.db, "path", None)
+        self.where = self.db.where
         migrate(self.db)
         #: written into the rows this ledger claims (see :meth:`sending`)
         self.owner = f"{os.getpid()}:{secrets.token_hex(6)}"
         _OPEN_OWNERS.add(self.owner)
+        #: on PostgreSQL, held for this ledger's life: how any machine tells it is alive
+        self._alive: StoreLock | None = None
+        if self.path is None:
+            self._alive = StoreLock(self.db, owner_lock(self.owner))
+            self._alive.try_acquire()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, clock: Callable[[], datetime] = utcnow
+                      ) -> Ledger:
+        """The ledger of the configured store (``[store] url``, else the state folder)."""
+        return cls(store_location(settings), clock=clock)
 
     # -- plumbing --------------------------------------------------------------------------
 
     def close(self) -> None:
         """Close the connection (the WAL is checkpointed by SQLite)."""
         _OPEN_OWNERS.discard(self.owner)
+        if self._alive is not None:
+            self._alive.release()
         self.db.close()
+
+    def owner_alive(self, owner: str) -> bool:
+        """Whether the ledger that wrote ``owner`` into a row is still open somewhere.
+
+        On SQLite (one machine) its pid is checked; on PostgreSQL, whether some session
+        holds that ledger's store lock, which its server drops when the process dies.
+        """
+        if self._alive is None or owner.partition(":")[0] == str(os.getpid()):
+            return owner_alive(owner)
+        return bool(self.db.query(HELD_SQL, (lock_key(owner_lock(owner)),))[0][0])
 
     def __enter__(self) -> Ledger:
         return self
@@ -126,10 +174,10 @@ class Ledger:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+    def _tx(self) -> AbstractContextManager[Session]:
         return self.db.transaction()
 
-    def _all(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def _all(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
         return self.db.query(sql, args)
 
     def _now(self) -> str:
@@ -137,7 +185,7 @@ class Ledger:
 
     # -- Recorder (called by the delivery core) ----------------------------------------------
 
-    def _round(self, conn: sqlite3.Connection, item_id: str, channel: str) -> int:
+    def _round(self, conn: Session, item_id: str, channel: str) -> int:
         row = conn.execute("SELECT MAX(round) FROM publications WHERE item_id = ? AND channel = ?"
                            " AND state = 'pending'", (item_id, channel)).fetchone()
         if row[0] is None:
@@ -145,12 +193,12 @@ class Ledger:
                                "channel = ?", (item_id, channel)).fetchone()
         return int(row[0] or 1)
 
-    def _ensure(self, conn: sqlite3.Connection, item_id: str, channel: str, index: int
-                ) -> sqlite3.Row:
+    def _ensure(self, conn: Session, item_id: str, channel: str, index: int) -> Row:
         rnd = self._round(conn, item_id, channel)
         now = self._now()
-        conn.execute("INSERT OR IGNORE INTO deliveries (item_id, channel, part, round, state, "
-                     "created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+        conn.execute("INSERT INTO deliveries (item_id, channel, part, round, state, "
+                     "created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?) "
+                     "ON CONFLICT DO NOTHING",
                      (item_id, channel, index, rnd, now, now))
         return conn.execute("SELECT * FROM deliveries WHERE item_id = ? AND channel = ? AND "
                             "part = ? AND round = ?", (item_id, channel, index, rnd)).fetchone()
@@ -191,7 +239,7 @@ class Ledger:
                 raise LedgerError(f"{where} is unconfirmed: run `k2publisher resolve "
                                   f"{row['id']} --sent|--retry` first")
             if state == DeliveryState.SENDING and owner not in ("", self.owner):
-                if owner_alive(owner):
+                if self.owner_alive(owner):
                     raise PartBusyError(f"{where} is being sent by process "
                                         f"{owner.partition(':')[0]}")
                 if not idempotent or (row["sending_at"] or now) < iso(self.clock() - KEY_TTL):
@@ -200,10 +248,13 @@ class Ledger:
                     self._mark_publication_unconfirmed(conn, row)
                     interrupted = where
             if not interrupted:
-                conn.execute("UPDATE deliveries SET state = 'sending', key = ?, owner = ?, "
-                             "attempts = attempts + 1, sending_at = ?, updated_at = ?, "
-                             "error = '' WHERE id = ? AND state = ?",
-                             (key, self.owner, now, now, row["id"], state))
+                claimed = conn.execute(
+                    "UPDATE deliveries SET state = 'sending', key = ?, owner = ?, "
+                    "attempts = attempts + 1, sending_at = ?, updated_at = ?, error = '' "
+                    "WHERE id = ? AND state = ? AND owner = ?",
+                    (key, self.owner, now, now, row["id"], state, owner)).rowcount
+                if claimed != 1:  # the row moved since it was read: another claim won
+                    raise PartBusyError(f"{where} was claimed meanwhile by another process")
         if interrupted:
             raise LedgerError(f"{interrupted} was being sent by process "
                               f"{owner.partition(':')[0]}, which died during the network call:"
@@ -255,7 +306,7 @@ class Ledger:
             now = self._now()
             changed = []
             for row in rows:
-                if row["owner"] not in ("", self.owner) and owner_alive(row["owner"]):
+                if row["owner"] not in ("", self.owner) and self.owner_alive(row["owner"]):
                     continue  # in flight in another live process, not interrupted
                 if row["channel"] in keep and (row["sending_at"] or now) >= expired_before:
                     continue
@@ -268,7 +319,7 @@ class Ledger:
                 changed.append(row["id"])
         return [self.delivery(i) for i in changed]
 
-    def _mark_publication_unconfirmed(self, conn: sqlite3.Connection, row: sqlite3.Row) -> None:
+    def _mark_publication_unconfirmed(self, conn: Session, row: Row) -> None:
         conn.execute("UPDATE publications SET state = 'unconfirmed', updated_at = ?, error = ? "
                      "WHERE item_id = ? AND channel = ? AND round = ? AND state = 'pending'",
                      (self._now(), f"part {row['part']} unconfirmed (delivery row {row['id']})",
@@ -331,8 +382,9 @@ class Ledger:
         """Record a slot the scheduler did not publish at (skipped, baseline); False if known."""
         now = self._now()
         with self._tx() as conn:
-            cur = conn.execute("INSERT OR IGNORE INTO runs (campaign, slot, state, note, "
-                               "started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?)",
+            cur = conn.execute("INSERT INTO runs (campaign, slot, state, note, "
+                               "started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?) "
+                               "ON CONFLICT DO NOTHING",
                                (campaign, iso(slot), state.value, note, now, now))
             return cur.rowcount == 1
 
@@ -344,13 +396,12 @@ class Ledger:
         """
         now = self._now()
         with self._tx() as conn:
-            try:
-                cur = conn.execute("INSERT INTO runs (campaign, slot, state, note, started_at) "
-                                   "VALUES (?, ?, 'running', ?, ?)",
-                                   (campaign, iso(slot), note, now))
-            except sqlite3.IntegrityError:
-                raise LedgerError(f"campaign {campaign!r} already ran at {iso(slot)}") from None
-            run_id = int(cur.lastrowid or 0)
+            inserted = conn.execute("INSERT INTO runs (campaign, slot, state, note, started_at) "
+                                    "VALUES (?, ?, 'running', ?, ?) ON CONFLICT DO NOTHING "
+                                    "RETURNING id", (campaign, iso(slot), note, now)).fetchone()
+            if inserted is None:
+                raise LedgerError(f"campaign {campaign!r} already ran at {iso(slot)}")
+            run_id = int(inserted[0])
             for pick in picks:
                 for channel in pick.channels:
                     conn.execute("INSERT INTO publications (run_id, campaign, item_id, items, "
@@ -372,8 +423,9 @@ class Ledger:
         ids = list(item_ids)
         item_id = ids[0] if len(ids) == 1 else "+".join(ids)
         with self._tx() as conn:
-            conn.execute("INSERT OR IGNORE INTO runs (campaign, slot, state, note, started_at) "
-                         "VALUES (?, ?, 'running', 'k2publisher publish', ?)",
+            conn.execute("INSERT INTO runs (campaign, slot, state, note, started_at) "
+                         "VALUES (?, ?, 'running', 'k2publisher publish', ?) "
+                         "ON CONFLICT DO NOTHING",
                          (MANUAL, now, now))
             run_id = conn.execute("SELECT id FROM runs WHERE campaign = ? AND slot = ?",
                                   (MANUAL, now)).fetchone()[0]
@@ -382,11 +434,11 @@ class Ledger:
             cur = conn.execute(
                 "INSERT INTO publications (run_id, campaign, item_id, items, channel, round, "
                 "state, fingerprint, created_at, updated_at, forced, reason) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?) RETURNING id",
                 (run_id, MANUAL, item_id, " ".join(ids) if len(ids) > 1 else "", channel,
                  self._round(conn, item_id, channel), fingerprint, now, now, int(forced),
                  mask(reason)[:2000]))
-            pub_id = int(cur.lastrowid or 0)
+            pub_id = int(cur.fetchone()[0])
         return self.publication(pub_id)
 
     def finish_runs(self) -> int:
@@ -488,11 +540,10 @@ class Ledger:
                         actor: str = "") -> Decision:
         """Record an editorial decision on an item (kept forever, for the item's history)."""
         with self._tx() as conn:
-            cur = conn.execute("INSERT INTO decisions (item_id, action, reason, actor, at) "
-                               "VALUES (?, ?, ?, ?, ?)",
-                               (item_id, action, mask(reason)[:2000], actor, self._now()))
-            row = conn.execute("SELECT * FROM decisions WHERE id = ?",
-                               (cur.lastrowid,)).fetchone()
+            row = conn.execute("INSERT INTO decisions (item_id, action, reason, actor, at) "
+                               "VALUES (?, ?, ?, ?, ?) RETURNING *",
+                               (item_id, action, mask(reason)[:2000], actor, self._now())
+                               ).fetchone()
         return decision_from(row)
 
     def decisions(self, item_id: str) -> list[Decision]:
@@ -527,7 +578,7 @@ class Ledger:
                 channel = conn.execute("SELECT channel FROM publications WHERE id = ?",
                                        (pub_id,)).fetchone()[0]
                 conn.execute("UPDATE publications SET error = CASE WHEN id = ? THEN ? ELSE "
-                             "error END, updated_at = ?, not_before = MAX(not_before, ?) "
+                             "error END, updated_at = ?, not_before = GREATEST(not_before, ?) "
                              "WHERE channel = ? AND state = 'pending'",
                              (pub_id, mask(error)[:2000], self._now(), iso(not_before),
                               channel))
@@ -565,11 +616,10 @@ class Ledger:
 
     def paused_issues(self) -> list[tuple[str, str]]:
         """``(issue id, note)`` of newsletter issues left ``paused`` (none without the tables)."""
-        try:
-            return [(r["id"], r["note"]) for r in self._all(
-                "SELECT id, note FROM newsletter_issues WHERE state = 'paused' ORDER BY id")]
-        except sqlite3.OperationalError:  # the newsletter never ran on this site
+        if not self.db.has_table("newsletter_issues"):  # the newsletter never ran here
             return []
+        return [(r["id"], r["note"]) for r in self._all(
+            "SELECT id, note FROM newsletter_issues WHERE state = 'paused' ORDER BY id")]
 
     def channel_history(self, channel: str) -> list[PublicationRow]:
         """Every publication on ``channel``, oldest first (selection reads it)."""
@@ -602,7 +652,7 @@ class Ledger:
     def _newest(self, table: Literal["publications", "deliveries"],
                 states: Iterable[str] | None, limit: int | None, **equal: str | None) -> list:
         """Rows of ``table``, newest first, filtered by state and by the non-None columns."""
-        sql, args = f"SELECT * FROM {table} WHERE 1", []
+        sql, args = f"SELECT * FROM {table} WHERE TRUE", []
         if states is not None:
             wanted = list(states)
             sql += f" AND state IN ({','.join('?' * len(wanted)) or chr(39) * 2})"
@@ -641,21 +691,29 @@ class Ledger:
     # -- backup --------------------------------------------------------------------------------
 
     def backup(self, dest: Path | str) -> Path:
-        """Copy the live database to ``dest`` with SQLite's online backup (safe while running).
+        """Copy the live database to the SQLite file ``dest`` (safe while running).
 
-        ``dest`` may be a file, or a folder (existing, or written with a trailing slash) that
-        receives a timestamped copy. Returns the file written.
+        SQLite's online backup copies a SQLite store; a PostgreSQL store is copied table by
+        table into a new SQLite file (:func:`k2publisher.database_copy.copy_store`, one
+        snapshot). ``dest`` may be a file, or a folder (existing, or written with a trailing
+        slash) that receives a timestamped copy. Returns the file written.
         """
         target = Path(dest)
         if target.is_dir() or str(dest).endswith(("/", os.sep)):
             target = target / f"k2publisher-{self.clock().strftime('%Y%m%dT%H%M%SZ')}.sqlite3"
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.partial")
-        out = sqlite3.connect(tmp)
-        try:
-            with self._lock:
-                self._conn.backup(out)
-        finally:
-            out.close()
+        tmp.unlink(missing_ok=True)
+        if isinstance(self.db, SQLiteDatabase):
+            out = sqlite3.connect(tmp)
+            try:
+                with self.db.lock:
+                    self.db.conn.backup(out)
+            finally:
+                out.close()
+        else:
+            from k2publisher.database_copy import copy_store
+
+            copy_store(self.db, tmp)
         tmp.replace(target)
         return target

@@ -6,22 +6,31 @@ SIGTERM or SIGINT. Stopping lets the delivery in flight finish (its parts are re
 they stand) before the process exits. ``once=True`` does the start-up work only: whatever
 is due now is published, then it returns (for cron and tests).
 
-One process at a time runs the service on a state folder: :func:`run` holds the instance
-lock ``<state>/service.lock`` (:mod:`k2publisher.locks`) for its whole life. A second
-``run`` exits 3 naming the pid that holds it; ``run --once`` first waits ``lock_wait``
-seconds for it (an overlapping cron run), then exits 3 the same way.
+On SQLite one process at a time runs the service on a state folder: :func:`run` holds the
+instance lock ``<state>/service.lock`` (:mod:`k2publisher.locks`) for its whole life. A
+second ``run`` exits 3 naming the pid that holds it; ``run --once`` first waits
+``lock_wait`` seconds for it (an overlapping cron run), then exits 3 the same way.
+
+On a PostgreSQL store (``[store] url``) any number of ``run`` processes may share it, on
+one machine or many: all serve the web endpoints, and one leader, elected by
+:mod:`k2publisher.service.leader`, recovers, catches up and fires the slots; another takes
+over when it dies. ``run --once`` waits ``lock_wait`` seconds for the leader lock, then does
+its start-up work as the leader, or exits 3 naming the leader.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 
-from k2publisher.errors import ConfigError, DeliveryError
-from k2publisher.locks import hold
+from k2publisher.database import is_postgres, store_location
+from k2publisher.errors import ConfigError, DeliveryError, LockHeldError
+from k2publisher.locks import hold, holder_pid
 from k2publisher.record.ledger import PublicationState
+from k2publisher.service.leader import POLL_SECONDS, Election
 from k2publisher.service.logs import event
 from k2publisher.service.scheduler import Service
 from k2publisher.service.web import Server, make_app
@@ -61,17 +70,22 @@ def run(settings: Settings, *, once: bool = False, host: str | None = None,
     Returns the process exit code: 0, or with ``once`` 4 when a publication of this run
     failed or was blocked by the guard (``k2publisher status`` says why). Raises
     :class:`~k2publisher.errors.LockHeldError` (exit 3) when another process runs the
-    service on the same state folder.
+    service on the same state folder (SQLite), or, with ``once``, leads the PostgreSQL
+    store for longer than ``lock_wait``. A leader whose lock broke returns 3.
     """
     wait = (ONCE_LOCK_WAIT if once else 0.0) if lock_wait is None else lock_wait
+    if is_postgres(store_location(settings)):
+        return _run_locked(settings, once, host, port, service, elect=wait)
     with hold(lock_path(settings), wait=wait,
               what=f"the state folder {settings.path('state')} (k2publisher run)"):
         return _run_locked(settings, once, host, port, service)
 
 
 def _run_locked(settings: Settings, once: bool, host: str | None, port: int | None,
-                service: Service | None) -> int:
+                service: Service | None, elect: float | None = None) -> int:
     service = service or Service(settings)
+    election = Election(service.ledger.db) if elect is not None else None
+    service.election = election
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -83,12 +97,29 @@ def _run_locked(settings: Settings, once: bool, host: str | None, port: int | No
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         if once:
+            if election is not None:
+                _lead_within(election, elect or 0.0, service)
             return _once(service)
-        _serve(settings, service, stop, host, port)
-        return 0
+        return _serve(settings, service, stop, host, port, election)
     finally:
+        if election is not None:
+            election.release()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _lead_within(election: Election, wait: float, service: Service) -> None:
+    """Take the leader lock within ``wait`` seconds, or raise LockHeldError (exit 3)."""
+    deadline = time.monotonic() + wait
+    while not election.try_lead():
+        if time.monotonic() >= deadline:
+            who = election.who_leads()
+            service.close()
+            led = f", led by {who}" if who else ""
+            raise LockHeldError(f"the scheduler of {election.lock.where} (k2publisher "
+                                f"run{led})", f"advisory lock {election.lock.name!r}",
+                                holder_pid(who), wait)
+        time.sleep(min(1.0, POLL_SECONDS))
 
 
 def _once(service: Service) -> int:
@@ -119,7 +150,7 @@ def next_slot(service: Service) -> str:
 
 
 def _serve(settings: Settings, service: Service, stop: threading.Event, host: str | None,
-           port: int | None) -> None:
+           port: int | None, election: Election | None) -> int:
     host = host or settings.typed.server.host
     port = port if port is not None else settings.typed.server.port
     try:
@@ -134,17 +165,42 @@ def _serve(settings: Settings, service: Service, stop: threading.Event, host: st
         base = str(settings.site.get("base_url", web.url)).rstrip("/")
         event("listening", url=web.url, feed=f"{base}/feed.xml", atom=f"{base}/atom.xml",
               archive=f"{base}/archive/", health=f"{web.url}/healthz")
-        # the scheduler starts first so no slot falls between catch-up and its first tick;
-        # its jobs wait for the start-up work (one lock), then see what it recorded
-        service.start_scheduler()
-        if not stop.is_set():
-            service.start_up()
-        if not stop.is_set():
-            log_schedule(service)
-        while not stop.wait(1.0):
-            pass
+        if election is None:
+            _lead(service, stop)
+            while not stop.wait(1.0):
+                pass
+            return 0
+        return _follow(service, stop, election)
     finally:
         service.stop(wait=True)
         web.stop()
         service.close()
         event("stopped")
+
+
+def _lead(service: Service, stop: threading.Event) -> None:
+    """Start firing slots: the scheduler, then the start-up work (recover, catch up)."""
+    # the scheduler starts first so no slot falls between catch-up and its first tick;
+    # its jobs wait for the start-up work (one lock), then see what it recorded
+    service.start_scheduler()
+    if not stop.is_set():
+        service.start_up()
+    if not stop.is_set():
+        log_schedule(service)
+
+
+def _follow(service: Service, stop: threading.Event, election: Election) -> int:
+    """Serve as a follower, leading once the lock is free; 3 when the lock is lost."""
+    if not election.try_lead():
+        who = election.who_leads()
+        event("follower", note=f"{election.identity} serves the web endpoints; "
+                               f"{who or 'another process'} fires the slots")
+    elif not stop.is_set():
+        _lead(service, stop)
+    while not stop.wait(POLL_SECONDS):
+        if election.role == "leader":
+            if not election.still_leading():
+                return LockHeldError.exit_code
+        elif election.try_lead() and not stop.is_set():
+            _lead(service, stop)
+    return 0

@@ -39,7 +39,6 @@ from k2publisher.record.ledger import (
     PlanAction,
     RunState,
     SlotPlan,
-    db_path,
     iso,
     utcnow,
 )
@@ -118,7 +117,7 @@ class Service:
         self.settings = settings
         self.clock = clock
         self.campaigns = list(campaigns) if campaigns is not None else load_campaigns(settings)
-        self.ledger = ledger or Ledger(db_path(settings.path("state")), clock=clock)
+        self.ledger = ledger or Ledger.from_settings(settings, clock=clock)
         self.queue = queue or make_queue(settings)
         self._stop = threading.Event()
         kwargs: dict[str, Any] = {"should_stop": self._stop.is_set}
@@ -129,6 +128,8 @@ class Service:
         self.last_tick: datetime | None = None
         self.started_at: datetime | None = None
         self._lock = threading.Lock()
+        #: the leader election on a PostgreSQL store (None: this process alone fires slots)
+        self.election: Any = None
 
     # -- start-up and catch-up ---------------------------------------------------------------
 
@@ -322,6 +323,8 @@ class Service:
         found = problems(self.ledger, now=self.clock())
         return {
             **({"status": "degraded"} if found else {}),
+            # "leader" fires the slots; a "follower" serves the web endpoints only
+            "role": self.election.role if self.election is not None else "leader",
             "problems": [p.as_dict() for p in found],
             "scheduler": {
                 "running": running,

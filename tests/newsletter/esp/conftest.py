@@ -6,20 +6,27 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.newsletter.conftest import store_table
 
 from k2publisher.settings import Settings, load_settings
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> str:
+    """The ESP fan-outs run on SQLite ("") and on a fresh PostgreSQL database."""
+    return "" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
 @pytest.fixture
-def esp_settings(tmp_path: Path) -> Callable[..., Settings]:
+def esp_settings(tmp_path: Path, store_url: str) -> Callable[..., Settings]:
     """Settings whose newsletter goes through ``[channels.news]`` (the given table body)."""
 
     def make(channel: str, environ: dict[str, str] | None = None, extra: str = "") -> Settings:
         (tmp_path / "config").mkdir(exist_ok=True)
         path = tmp_path / "config" / "k2publisher.toml"
         path.write_text('[site]\nname = "K2 Notes"\nbase_url = "https://k2.example.org"\n'
-                        'contact_email = "editor@k2.example.org"\n'
-                        f'[channels.news]\n{channel}\n'
+                        'contact_email = "editor@k2.example.org"\n' + store_table(store_url)
+                        + f'[channels.news]\n{channel}\n'
                         '[newsletter]\nchannel = "news"\nrate_per_second = 0\n'
                         'connections = 2\n' + extra, encoding="utf-8")
         return load_settings(path, environ=environ or {})

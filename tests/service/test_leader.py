@@ -1,0 +1,116 @@
+"""Several ``run`` processes on one PostgreSQL store: one leader fires the slots.
+
+The fake network of :mod:`tests.service.test_crash` (a Discord webhook without idempotency
+and a Mastodon honouring ``Idempotency-Key``) runs in this process on 127.0.0.1; the
+services are real subprocesses on a real PostgreSQL server (``pg_url``).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import requests
+
+from k2publisher.record.ledger import Ledger, PublicationState
+
+from .support import wait_for_log as _wait_for
+from .test_crash import FakeNetwork, item_of, network, write_site
+
+__all__ = ["network"]  # the fixture, re-exported for pytest
+
+ITEMS = 8
+
+
+def _start(config: Path, root: Path, log: Path, *args: str) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("K2PUBLISHER")}
+    with log.open("ab") as out:
+        return subprocess.Popen([sys.executable, "-m", "k2publisher", "--config", str(config),
+                                 "run", "--port", "0", *args], cwd=root, env=env,
+                                stdout=out, stderr=out)
+
+
+def _health(log: Path, proc: subprocess.Popen[bytes]) -> dict:
+    url = _wait_for(log, r"outcome=listening url=(\S+)", proc).group(1)
+    return requests.get(f"{url}/healthz", timeout=10).json()
+
+
+def _site(root: Path, base: str, pg_url: str) -> Path:
+    config = write_site(root, base, items=ITEMS, channels=("hook", "masto"))
+    with config.open("a", encoding="utf-8") as fh:
+        fh.write(f'\n[store]\nurl = "{pg_url}"\n')
+    return config
+
+
+@pytest.mark.slow
+def test_killing_the_leader_hands_the_slots_to_a_follower_and_nothing_fires_twice(
+        tmp_path: Path, network: tuple[FakeNetwork, str], pg_url: str) -> None:
+    fake, base = network
+    fake.delay = (0.05, 0.1)  # a delivery takes long enough to be killed in the middle
+    config = _site(tmp_path, base, pg_url)
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    first = _start(config, tmp_path, logs[0])
+    second = None
+    try:
+        _wait_for(logs[0], r"outcome=leader ", first)
+        second = _start(config, tmp_path, logs[1])
+        _wait_for(logs[1], r"outcome=follower ", second)
+        assert _health(logs[1], second)["role"] == "follower"
+        assert _health(logs[0], first)["role"] == "leader"
+        assert fake.wait_for(3, first, timeout=60), logs[0].read_text()
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+        killed_at = time.monotonic()
+        _wait_for(logs[1], r"outcome=leader ", second, timeout=60)
+        took_over = time.monotonic() - killed_at
+        assert took_over < 60, took_over
+        assert _health(logs[1], second)["role"] == "leader"
+        with Ledger(pg_url) as ledger:
+            deadline = time.monotonic() + 120
+            while ledger.publications(states=["pending"]) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            pubs = ledger.publications()
+            runs = [r for r in ledger.runs() if r.campaign == "burst"]
+        text = "\n".join(p.read_text() for p in logs)
+        assert len(runs) == 1, (runs, text)  # the start-up slot fired once, by one leader
+        assert {p.state for p in pubs} <= {PublicationState.SENT, PublicationState.UNCONFIRMED}
+        assert Counter(item_of(t) for t in fake.created).most_common(1)[0][1] == 1, text
+        assert Counter(item_of(t) for t in fake.messages).most_common(1)[0][1] == 1, text
+        sent = {(p.item_id, p.channel) for p in pubs if p.state is PublicationState.SENT}
+        assert len(sent) + sum(p.state is PublicationState.UNCONFIRMED for p in pubs) == \
+            2 * ITEMS
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=60)
+    assert second is not None and second.returncode == 0, logs[1].read_text()
+
+
+def test_run_once_on_a_led_store_waits_then_exits_3_naming_the_leader(
+        tmp_path: Path, network: tuple[FakeNetwork, str], pg_url: str) -> None:
+    _, base = network
+    config = _site(tmp_path, base, pg_url)
+    log = tmp_path / "leader.log"
+    leader = _start(config, tmp_path, log)
+    try:
+        _wait_for(log, r"outcome=leader ", leader)
+        once = subprocess.run([sys.executable, "-m", "k2publisher", "--config", str(config),
+                               "run", "--once", "--lock-wait", "1"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)
+        assert once.returncode == 3, once.stderr
+        assert f"pid {leader.pid}" in once.stderr and "waited 1s" in once.stderr
+    finally:
+        leader.send_signal(signal.SIGTERM)
+        assert leader.wait(timeout=60) == 0, log.read_text()
+    # the leader stepped down at exit: a run --once now leads at once
+    once = subprocess.run([sys.executable, "-m", "k2publisher", "--config", str(config),
+                           "run", "--once", "--lock-wait", "0"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert once.returncode == 0, once.stderr
