@@ -159,5 +159,8 @@ class DisclaimerSource(Protocol):
                           family: str) -> Sequence[DisclaimerText]:
         """The disclaimers one reader-visible part must carry."""
 
+    def opening(self, item: Item) -> Sequence[DisclaimerText]:
+        """The critical warnings a thread about ``item`` opens with (each word for word)."""
+
     def structure_function_claims(self, item: Item | None, text: str) -> int:
         """How many structure/function claims ``text`` makes."""

@@ -327,3 +327,20 @@ def test_base_url_must_be_a_public_https_domain(url: str, problem: str) -> None:
 
     found = base_url_problem(url)
     assert (problem in found) if problem else found == ""
+
+
+def test_unverified_interaction_warnings_are_a_warning_naming_their_lines(run_cli,
+                                                                          site: Path) -> None:
+    """A warning nobody checked against its page is listed (WARN, exit code unchanged)."""
+    catalogue = site / "config" / "interactions.toml"
+    text = catalogue.read_text(encoding="utf-8")
+    rows = text.splitlines()
+    first = next(n for n, row in enumerate(rows, 1) if row == "verified = false")
+    head = max(n for n, row in enumerate(rows[:first], 1) if row == "[[supplement.warning]]")
+
+    _, out, _ = run_cli("doctor", cwd=site)
+
+    line = lines(out)["interaction sources"]
+    assert line.startswith("WARN") and "not verified against their source" in line
+    assert f"config/interactions.toml:{head})" in line and "check_against" in line
+    assert lines(out)["disclaimers"].startswith("PASS")

@@ -183,8 +183,10 @@ def test_email_feed_web_need_everything_the_item_triggers(rules, make_item):
 def test_social_first_post_carries_item_critical_warnings(rules, make_item):
     item = make_item(body="Trials in leukaemia used 45 mg a day.")
     first = ids(rules.required_for_part(item, "Where K2 comes from.", 0, "social"))
-    assert first[:2] == ["WARFARIN_VKA", "ONCOLOGY"]
+    assert first[:1] == ["WARFARIN_VKA"] and "ONCOLOGY" not in first
     assert "NOT_MEDICAL_ADVICE" in first
+    # all of them open the thread (post 1 and the warning-only posts after it)
+    assert ids(rules.opening(item))[:2] == ["WARFARIN_VKA", "ONCOLOGY"]
 
 
 def test_social_posts_ignore_item_tags_but_not_their_own_dosage_text(rules, make_item):

@@ -18,7 +18,7 @@ from k2publisher.guard.check import (
     xml_problems,
 )
 from k2publisher.guard.disclaimers import DisclaimerRules
-from k2publisher.models import GuardOverride, Item, Part, Rendering, Status
+from k2publisher.models import GuardOverride, Item, Kind, Part, Rendering, Status
 from k2publisher.render.counting import count
 from k2publisher.render.profiles import PROFILES, get_profile
 from k2publisher.render.renderer import Renderer
@@ -83,8 +83,9 @@ def test_removing_a_disclaimer_from_a_post_is_refused(rules, dosage):
                   total=len(THREAD)) for i, b in enumerate(THREAD)]
     verdict = check(social(dosage, parts), dosage, rules)
     assert not verdict.ok
-    assert verdict.problems == (
-        "item vitamin-k2/dosage on mastodon part 1/3: missing disclaimer WARFARIN_VKA",)
+    assert verdict.problems[0] == (
+        "item vitamin-k2/dosage on mastodon part 1/3: missing disclaimer WARFARIN_VKA")
+    assert all("WARFARIN_VKA" in p for p in verdict.problems)
 
 
 def test_later_post_with_a_claim_needs_its_own_caveat(rules, dosage):
@@ -376,7 +377,10 @@ def test_removing_a_rendered_disclaimer_is_refused(shipped, profile):
                      if "summary" in rendering.extra else rendering.extra)
     verdict = check(broken, item, rules)
     assert not verdict.ok
-    assert all(f"missing disclaimer {victim.id}" in p for p in verdict.problems)
+    assert any(f"missing disclaimer {victim.id}" in p for p in verdict.problems)
+    assert all(f"missing disclaimer {victim.id}" in p
+               or f"critical warning {victim.id} is not in the thread's opening" in p
+               for p in verdict.problems), verdict.problems
 
 
 def test_claims_policy_per_channel(tmp_path):
@@ -464,3 +468,15 @@ def test_every_shipped_item_keeps_its_subject_and_safety_sentences_on_every_netw
             lost += [f"{item.id} on {profile}: could not fit {d!r}" for d in r.extra["dropped"]
                      if rules.catalogue.is_safety(d)]
     assert lost == []
+
+
+def test_a_catalogue_name_with_digits_is_not_a_glued_citation(rules) -> None:
+    """CoQ10 (a tag link on a web page) is a supplement's name, not "CoQ" + citation 10."""
+    from k2publisher.guard.check import Unit, _unit_problems
+
+    item = Item(id="coq10/x", kind=Kind.SUPPLEMENT_SECTION, title="CoQ10", summary="s",
+                body="b", supplement="Coenzyme Q10")
+    assert not any("glued" in p for p in _unit_problems(
+        Unit("html", "<p>Tags: coq10, MK-7, 5-MTHF.</p>", html=True), "web", [item], rules))
+    assert any("glued" in p for p in _unit_problems(
+        Unit("html", "<p>Seen in cancers157.</p>", html=True), "web", [item], rules))

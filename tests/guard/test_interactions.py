@@ -9,7 +9,6 @@ import pytest
 from k2publisher.errors import ConfigError
 from k2publisher.guard.disclaimers import DisclaimerRules, builtin_path
 from k2publisher.guard.interactions import (
-    COMBINED_ID,
     Catalogue,
     builtin_catalogue,
     parse_catalogue,
@@ -57,7 +56,47 @@ def test_the_shipped_catalogue_covers_25_supplements_and_every_class() -> None:
     for entry in catalogue.supplements:
         assert entry.warnings
         for w in entry.warnings:
-            assert w.source.startswith("https://") and w.disclaimer.short
+            assert w.source.startswith(("https://", "http://")) and w.disclaimer.short
+            # a verified warning says where on the page it was read; the rest say they are not
+            assert bool(w.section) == w.verified
+
+
+def test_most_shipped_warnings_are_verified_and_every_required_supplement_has_a_source() -> None:
+    catalogue = builtin_catalogue()
+    total = len(catalogue.disclaimers())
+    unverified = catalogue.unverified()
+    assert len(unverified) <= total // 3, [f"{s.name}/{w.drug_class.name}" for s, w in unverified]
+    assert all(w.line for _, w in unverified)           # doctor names their lines
+
+
+@pytest.mark.parametrize(("extra", "verified", "words"), [
+    ('verified = true\nsection = "Interactions"\n', True, None),
+    ("", False, None),                                     # a source nobody vouched for
+    ("verified = true\n", None, "verified = true needs source"),
+    ('verified = "yes"\n', None, "verified must be true or false"),
+])
+def test_verified_needs_a_source_and_a_section(tmp_path: Path, extra, verified, words) -> None:
+    path = tmp_path / "interactions.toml"
+    path.write_text(MINIMAL + extra, encoding="utf-8")
+    if words:
+        with pytest.raises(ConfigError, match=words):
+            Catalogue.load(path)
+        return
+    (warning,) = Catalogue.load(path).supplements[0].warnings
+    assert warning.verified is verified and warning.source == "https://example.org/nettle"
+
+
+def test_an_unread_page_is_named_with_check_against(tmp_path: Path) -> None:
+    path = tmp_path / "interactions.toml"
+    path.write_text(MINIMAL.replace('source = "https://example.org/nettle"',
+                                    'verified = false\ncheck_against = "https://example.org/n"'),
+                    encoding="utf-8")
+    (warning,) = Catalogue.load(path).supplements[0].warnings
+    assert not warning.verified and warning.source == "https://example.org/n"
+    path.write_text(MINIMAL.replace('source = "https://example.org/nettle"\n', ""),
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match="needs source"):
+        Catalogue.load(path)
 
 
 def test_site_copy_equals_the_packaged_defaults() -> None:
@@ -131,23 +170,24 @@ def test_aliases_match_whole_names_only() -> None:
     assert catalogue.entries_for(item(None, title="Magnesium and sleep"))[0].name == "Magnesium"
 
 
-def test_several_warnings_in_one_post_become_one_line(rules=None) -> None:
+def test_several_warnings_in_one_post_stay_separate_and_word_for_word() -> None:
+    """No merged one-liner that drops who must not take it or what it can cause."""
     rules = DisclaimerRules.load()
     berberine = item("Berberine", "Trials in diabetes.")
     text = "People on metformin or cyclosporine took berberine."
-    needed = rules.required_for_part(berberine, text, 1, "social", 3)
-    combined = [d for d in needed if d.id == COMBINED_ID]
-    assert len(combined) == 1 and combined[0].critical
-    assert combined[0].short.startswith("Berberine may interact with ")
-    assert "diabetes medicines" in combined[0].short and "immunosuppressants" in combined[0].short
-    assert not {"INTERACTION_ANTIDIABETICS", "INTERACTION_IMMUNOSUPPRESSANTS"} & {
-        d.id for d in needed}
-    # our own line is not read as the post mentioning more drug classes
-    post = f"{text}\n\n{combined[0].short}"
-    assert rules.required_for_part(berberine, post, 1, "social", 3) == needed
-    # long formats carry each warning in full
-    long = {d.id for d in rules.for_text(berberine, text)}
-    assert {"INTERACTION_ANTIDIABETICS", "INTERACTION_IMMUNOSUPPRESSANTS"} <= long
+    needed = {d.id: d for d in rules.required_for_part(berberine, text, 1, "social", 3)}
+    assert {"INTERACTION_ANTIDIABETICS", "INTERACTION_IMMUNOSUPPRESSANTS"} <= set(needed)
+    own = {w.disclaimer.id: w.disclaimer for e in rules.catalogue.entries_for(berberine)
+           for w in e.warnings}
+    for ident in ("INTERACTION_ANTIDIABETICS", "INTERACTION_IMMUNOSUPPRESSANTS"):
+        assert needed[ident] == own[ident]
+    # our own warnings are not read as the post mentioning more drug classes
+    post = "\n\n".join([text, *(d.short for d in needed.values())])
+    assert set(needed) == {d.id for d in rules.required_for_part(berberine, post, 1, "social",
+                                                                 3)}
+    # post 1 carries the first opening warning; the thread opens with all of them
+    opening = rules.opening(item("Berberine", "Never for newborns; 500 mg doses."))
+    assert [d.id for d in opening][:2] and all(d.critical for d in opening)
 
 
 def test_parse_catalogue_accepts_an_empty_file() -> None:

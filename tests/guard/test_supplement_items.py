@@ -44,7 +44,7 @@ def rules() -> DisclaimerRules:
 
 def test_every_fixture_has_an_expectation_and_both_splits_exist() -> None:
     assert sorted(IDS) == sorted(EXPECTED)
-    assert {split for split, _ in ITEMS} == {"tuned", "held_out"}
+    assert {split for split, _ in ITEMS} == {"tuned", "held_out", "unseen"}
     assert all(EXPECTED[item.id]["split"] == split for split, item in ITEMS)
 
 
@@ -85,26 +85,17 @@ def test_warfarin_in_a_curcumin_body_gets_the_anticoagulant_warning(rules) -> No
     assert not any("bleed" in d.text for d in rules.for_item(magnesium))
 
 
-#: why a post may be refused for lack of room (never a lost warning)
-SPACE = ("lacks the item's subject", "dropped for space", "over the limit")
-
-
 @pytest.mark.parametrize(("split", "item"), ITEMS, ids=IDS)
 def test_every_channel_carries_the_subject_and_every_safety_sentence(tmp_path, rules, split,
                                                                       item) -> None:
-    """Long formats always pass. A post passes with its subject in part 1 and every safety
-    sentence, or (held-out items only) is refused for lack of room, never sent without a
-    warning."""
+    """Every format passes, held-out items too: a post that cannot hold every warning
+    becomes a thread (the warnings word for word), never a refusal for lack of room."""
     renderer = Renderer(Settings(data=copy.deepcopy(DEFAULTS), root=tmp_path), rules)
     for profile in PROFILES:
         rendering = renderer.render(item, profile)
         verdict = check(rendering, item, rules, claims_policy="off")
-        if rendering.family != "social" or split == "tuned":
-            assert verdict.ok, verdict.problems
-        else:
-            assert verdict.ok or all(any(s in p for s in SPACE) for p in verdict.problems), (
-                verdict.problems)
-        if verdict.ok and rendering.family == "social":
+        assert verdict.ok, (split, profile, verdict.problems)
+        if rendering.family == "social":
             assert coverage.problems(rendering.texts, item, profile, rules, prose) == []
             assert not [d for d in rendering.extra["dropped"]
                         if rules.catalogue.is_safety(d)], rendering.extra["dropped"]

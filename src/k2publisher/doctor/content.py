@@ -133,7 +133,20 @@ def check_disclaimers(site: Site) -> list[Check]:
                       "write {supplement} (or {Supplement}, {forms}) where the text names the "
                       "supplement, or gate the rule with when.subject; supplement-specific "
                       "warnings belong in the interaction catalogue")]
-    return [Check("disclaimers", True, detail)]
+    checks = [Check("disclaimers", True, detail)]
+    unchecked = catalogue.unverified()
+    if unchecked:
+        named = [f"{s.name}/{w.drug_class.name} ({catalogue.source}:{w.line})" if w.line
+                 else f"{s.name}/{w.drug_class.name}" for s, w in unchecked]
+        checks.append(Check(
+            "interaction sources", True,
+            f"{len(unchecked)} of {len(catalogue.disclaimers())} warning(s) not verified "
+            "against their source: " + ", ".join(named[:4]) + (" ..." if len(named) > 4
+                                                               else ""),
+            "read the page in check_against (or another health authority's), make the text "
+            "say only what it says, then set verified = true with source and section",
+            warn=True))
+    return checks
 
 
 def misnamed_supplements(rules: Any, items: list[Item]) -> list[str]:

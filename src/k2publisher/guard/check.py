@@ -208,7 +208,7 @@ def check(rendering: Rendering, item: Item | Sequence[Item], rules: DisclaimerRu
     for unit in units:
         problems += [f"{where} {unit.label}: {p}"
                      for p in _unit_problems(unit, rendering.family, items, rules)]
-    problems += length_problems(rendering, where)
+    problems += length_problems(rendering, where, rules)
     if rendering.family == "social" and len(items) == 1 and rendering.parts:
         problems += [f"{where}: {p}" for p in coverage.problems(
             rendering.texts, items[0], rendering.profile, rules, prose)]
@@ -237,7 +237,9 @@ def _unit_problems(unit: Unit, family: str, items: Sequence[Item],
     if family == "feed" and unit.label == "summary":
         problems += _warnings_first(unit.text, items, rules)
     problems += template_leftovers(unit.text)
-    glued = glued_citations(prose(unit.text, rules))
+    names = rules.catalogue.names      # a catalogue name with digits is a name (CoQ10, MK-7)
+    glued = [g for g in glued_citations(prose(unit.text, rules))
+             if not (names and names.fullmatch(g))]
     if glued:
         problems.append(f"raw citation digits glued to a word: {', '.join(glued)}")
     if unit.html:
@@ -303,8 +305,13 @@ def _claims_outcome(rendering: Rendering, units: Sequence[Unit], items: Sequence
     return problems, notes
 
 
-def length_problems(rendering: Rendering, where: str) -> list[str]:
-    """Each part over the rendering's limit (by its counter), and an email over Gmail's clip."""
+def length_problems(rendering: Rendering, where: str,
+                    rules: DisclaimerRules | None = None) -> list[str]:
+    """Each part over the rendering's limit (by its counter), and an email over Gmail's clip.
+
+    A post on a network that cannot thread says what to write instead: the most the post's
+    own words may count beside the disclaimers it keeps.
+    """
     problems: list[str] = []
     total = len(rendering.parts)
     if rendering.family == "email" and rendering.html:
@@ -319,11 +326,26 @@ def length_problems(rendering: Rendering, where: str) -> list[str]:
         length = count(part.text, rendering.counter)
         if length > rendering.limit:
             problems.append(f"{where} part {i + 1}/{total}: {length} ({rendering.counter}) "
-                            f"over the limit of {rendering.limit}")
+                            f"over the limit of {rendering.limit}"
+                            + _what_to_write(part.text, length, rendering, profile, rules))
         elif profile and profile.counter == rendering.counter and not fits(part.text, profile):
             problems.append(f"{where} part {i + 1}/{total}: does not fit {profile.name} "
                             f"(byte cap)")
     return problems
+
+
+def _what_to_write(text: str, length: int, rendering: Rendering, profile: object,
+                   rules: DisclaimerRules | None) -> str:
+    """For a network without threads: how long the post's own words may be."""
+    if rules is None or rendering.family != "social" or getattr(profile, "threads", True):
+        return ""
+    words = prose(text, rules)
+    room = count(words, rendering.counter) - (length - rendering.limit)
+    if room <= 0:
+        return (f"; {rendering.profile} cannot thread and its required disclaimers alone "
+                "do not fit: do not publish this item there")
+    return (f"; {rendering.profile} cannot thread: write variants.{rendering.profile} of at "
+            f"most {room} ({rendering.counter}), the disclaimers stay beside it")
 
 
 def enforce(rendering: Rendering, item: Item | Sequence[Item], rules: DisclaimerRules, *,

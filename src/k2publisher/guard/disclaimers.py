@@ -25,12 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from k2publisher.errors import ConfigError
-from k2publisher.guard.interactions import (
-    COMBINED_PATTERNS,
-    Catalogue,
-    builtin_catalogue,
-    subject_params,
-)
+from k2publisher.guard.interactions import Catalogue, builtin_catalogue, subject_params
 from k2publisher.guard.rules import (
     PLACEMENTS,
     Disclaimer,
@@ -112,7 +107,6 @@ def _forms_patterns(forms: Sequence[str]) -> tuple[_Form, ...]:
         pattern = r"[^.;:!?\n]{1,80}?".join(re.escape(p) for p in pieces)
         anchor = max(pieces, key=len).lower()
         out.append(_Form(anchor, re.compile(pattern, re.IGNORECASE)))
-    out += [_Form(anchor, pattern) for anchor, pattern in COMBINED_PATTERNS]
     return tuple(out)
 
 
@@ -255,20 +249,30 @@ class DisclaimerRules:
             found = self._item_cache[key] = self.for_text(item, text)
         return list(found)
 
+    def opening(self, item: Item) -> list[Disclaimer]:
+        """The warnings a thread (or a single post) about ``item`` opens with: every critical
+        warning the whole item triggers, most important first.
+
+        The first goes in post 1 beside the subject (:meth:`required_for_part`); the rest
+        follow it there or in the posts right after it, before the body goes on (the guard
+        checks that in :mod:`k2publisher.render.coverage`). Each is shown in its own short
+        form, never merged with another.
+        """
+        return [d for d in self.for_item(item) if d.critical]
+
     def required_for_part(self, item: Item, part_text: str, index: int,
                           family: str, total: int = 1) -> list[Disclaimer]:
         """THE policy: the disclaimers one reader-visible part must carry.
 
         * ``email``, ``feed``, ``web``: everything :meth:`for_item` triggers (one unit).
-        * ``social``: what the post's own text triggers; when it triggers anything (the post
-          makes a claim), the item's evidence caveats too, since each post travels alone.
-          Post 1 also carries the critical warnings the whole item triggers (a thread's
-          safety warnings go first). The ``always`` rules (NOT_MEDICAL_ADVICE) go once per
-          thread: in post 1, or, when their placement is ``footer``, in the last post (of
-          ``total``), beside the link. Two or more interaction warnings become one line
-          (:meth:`Catalogue.combine`). The item's kind and tags alone do not require
-          anything in a post: on X the short forms of every item-level rule would not fit
-          beside the critical ones.
+        * ``social``: what the post's own text triggers, each warning in its own short form;
+          when it triggers anything (the post makes a claim), the item's evidence caveats
+          too, since each post travels alone. Post 1 also carries the first of the item's
+          :meth:`opening` warnings (all of them lead the thread). The ``always`` rules
+          (NOT_MEDICAL_ADVICE) go once per thread: in post 1, or, when their placement is
+          ``footer``, in the last post (of ``total``), beside the link. The item's kind and
+          tags alone do not require anything in a post: on X the short forms of every
+          item-level rule would not fit beside the critical ones.
         """
         if family not in FAMILIES:
             raise ConfigError(f"unknown format family {family!r}: use one of "
@@ -284,8 +288,8 @@ class DisclaimerRules:
         chosen += [r.disclaimer.resolve(params) for r in self.rules if r.when.always and (
             last if r.disclaimer.placement == "footer" else index == 0)]
         if index == 0:
-            chosen += [d for d in self.for_item(item) if d.critical]
-        return _order(self.catalogue.combine(item, _order(chosen)))
+            chosen += self.opening(item)[:1]
+        return _order(chosen)
 
     def _triggered(self, item: Item, text: str, *, item_level: bool) -> list[Disclaimer]:
         clean = prose(text, self)

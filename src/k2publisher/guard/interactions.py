@@ -28,16 +28,16 @@ from k2publisher.errors import ConfigError
 from k2publisher.guard.rules import Disclaimer
 from k2publisher.models import Item
 
-__all__ = ["COMBINED_ID", "COMBINED_PATTERNS", "Catalogue", "DrugClass", "Supplement",
-           "Warning", "builtin_catalogue", "parse_catalogue", "subject_params"]
+__all__ = ["Catalogue", "DrugClass", "Supplement", "Warning", "builtin_catalogue",
+           "parse_catalogue", "subject_params"]
 
 _FLAGS = re.IGNORECASE
 KINDS = ("drug", "condition")
 TRIGGERS = ("mention", "dose", "always")
 _CLASS_KEYS = frozenset({"label", "kind", "pattern", "tags"})
 _SUPPLEMENT_KEYS = frozenset({"name", "aliases", "forms", "sources", "warning"})
-_WARNING_KEYS = frozenset({"class", "id", "text", "short", "source", "critical", "priority",
-                           "on"})
+_WARNING_KEYS = frozenset({"class", "id", "text", "short", "source", "section", "verified",
+                           "check_against", "critical", "priority", "on"})
 _TOP_KEYS = frozenset({"dose", "safety", "classes", "supplement"})
 
 
@@ -55,12 +55,25 @@ class DrugClass:
 
 @dataclass(frozen=True)
 class Warning:
-    """One supplement's warning about one class: the disclaimer it becomes and its source."""
+    """One supplement's warning about one class: the disclaimer it becomes and its source.
+
+    ``verified`` says someone read ``sources`` (the part named by ``section``) and the text
+    says only what they say; an unverified warning names the page to check it against
+    (``sources`` then holds that page, unread) and ``doctor`` reports it.
+    """
 
     drug_class: DrugClass
     disclaimer: Disclaimer
-    source: str
+    sources: tuple[str, ...]
     on: frozenset[str]
+    verified: bool = False
+    section: str = ""
+    line: int | None = None
+
+    @property
+    def source(self) -> str:
+        """The first page the warning names (read when verified, else to be checked)."""
+        return self.sources[0] if self.sources else ""
 
 
 @dataclass(frozen=True)
@@ -77,22 +90,6 @@ class Supplement:
     def pattern(self) -> re.Pattern[str]:
         """Any of the supplement's names as a whole word, case-insensitively."""
         return _names_pattern((self.name, *self.aliases))
-
-
-#: the id of several catalogue warnings merged into one line of a post
-COMBINED_ID = "INTERACTIONS"
-#: the combined line, whatever the supplement and classes (cut out before triggers are read)
-COMBINED_PATTERNS = (
-    ("may interact with", re.compile(
-        r"[^.\n]{1,60}? may interact with [^.;\n]{1,300}?(?:\. Ask your doctor first\.|; ask a "
-        r"doctor first about [^.\n]{1,200}?\.)", _FLAGS)),
-    ("ask a doctor first about", re.compile(
-        r"[^.\n]{1,60}?: ask a doctor first about [^.\n]{1,200}?\.", _FLAGS)),
-)
-
-
-def _join(labels: Sequence[str]) -> str:
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
 @lru_cache(maxsize=256)
@@ -180,6 +177,10 @@ class Catalogue:
         every = tuple(n for s in self.supplements for n in (s.name, *s.aliases))
         return _names_pattern(every) if every else None
 
+    def unverified(self) -> list[tuple[Supplement, Warning]]:
+        """Every warning nobody has checked against its page (``verified = false``)."""
+        return [(s, w) for s in self.supplements for w in s.warnings if not w.verified]
+
     def disclaimers(self) -> tuple[Disclaimer, ...]:
         """Every warning of every supplement, as a disclaimer."""
         return tuple(w.disclaimer for s in self.supplements for w in s.warnings)
@@ -202,38 +203,6 @@ class Catalogue:
                         or ("always" in warning.on and item_level)):
                     found.append(warning.disclaimer)
         return found
-
-    def combine(self, item: Item, found: Sequence[Disclaimer]) -> list[Disclaimer]:
-        """``found`` with two or more of the item's warnings merged into one for a post.
-
-        A post cannot carry six warnings of 80 characters; it can carry one line naming
-        every class: "Berberine may interact with diabetes medicines and immunosuppressants;
-        ask a doctor first about pregnancy and children." (:data:`COMBINED_ID`,
-        critical when any part is). Its full text is every warning's full text. Long formats
-        always carry the warnings one by one.
-        """
-        entries = self.entries_for(item)
-        mine = {w.disclaimer.id: w for e in entries for w in e.warnings}
-        hits = [mine[d.id] for d in found if d.id in mine and mine[d.id].disclaimer == d]
-        if len(hits) < 2:
-            return list(found)
-        hits.sort(key=lambda w: (not w.disclaimer.critical, -w.disclaimer.priority))
-        drugs = list(dict.fromkeys(w.drug_class.label for w in hits
-                                   if w.drug_class.kind == "drug"))
-        conditions = list(dict.fromkeys(w.drug_class.label for w in hits
-                                        if w.drug_class.kind == "condition"))
-        name = subject_params(item, entries)["Supplement"]
-        ask = f"ask a doctor first about {_join(conditions)}." if conditions else ""
-        if drugs:
-            short = f"{name} may interact with {_join(drugs)}" + (
-                f"; {ask}" if ask else ". Ask your doctor first.")
-        else:
-            short = f"{name}: {ask}"
-        combined = Disclaimer(
-            COMBINED_ID, " ".join(w.disclaimer.text for w in hits), short,
-            max(w.disclaimer.priority for w in hits), "top",
-            any(w.disclaimer.critical for w in hits))
-        return [d for d in found if d.id not in mine] + [combined]
 
     def is_safety(self, sentence: str) -> bool:
         """Whether ``sentence`` is safety text: a warning, an interaction, a caution.
@@ -445,19 +414,31 @@ class _Parser:
             key = sorted(unknown)[0]
             self.fail(f"{where}: unknown key {key!r} (known: {', '.join(sorted(_WARNING_KEYS))})",
                       self.key_line(line, key))
-        for key in ("class", "text", "short", "source"):
+        for key in ("class", "text", "short"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 self.fail(f"{where} needs {key} = \"...\" (every warning has a short form "
-                          "for posts and the page it relies on)", self.key_line(line, key))
+                          "for posts)", self.key_line(line, key))
         cls = classes.get(entry["class"])
         if cls is None:
             self.fail(f"{where}: class {entry['class']!r} is not defined; add a "
                       f"[classes.{entry['class']}] table or use one of "
                       + ", ".join(sorted(classes)), self.key_line(line, "class"))
             raise AssertionError("unreachable")
-        if not re.match(r"https?://\S+$", entry["source"].strip()):
-            self.fail(f"{where}: source must be the URL of the page the text relies on",
-                      self.key_line(line, "source"))
+        verified = entry.get("verified", False)
+        if not isinstance(verified, bool):
+            self.fail(f"{where}: verified must be true or false", self.key_line(line, "verified"))
+        pages = self.urls(entry, "source", where, line) + self.urls(entry, "check_against",
+                                                                     where, line)
+        section = entry.get("section", "")
+        if verified and not (entry.get("source") and isinstance(section, str)
+                             and section.strip()):
+            self.fail(f"{where}: verified = true needs source = \"URL\" (the page you read) "
+                      "and section = \"...\" (where on it the text is said)",
+                      self.key_line(line, "verified"))
+        if not pages:
+            self.fail(f"{where} needs source = \"URL\" (the page the text relies on) or, "
+                      "when nobody has read one, check_against = \"URL\" and verified = "
+                      "false", self.key_line(line, "source"))
         ident = entry.get("id") or ("INTERACTION_" if cls.kind == "drug" else "CAUTION_") \
             + re.sub(r"\W+", "_", cls.name).upper()
         if not isinstance(ident, str) or not re.fullmatch(r"[A-Z][A-Z0-9_]*", ident):
@@ -475,4 +456,16 @@ class _Parser:
                       self.key_line(line, "on"))
         disclaimer = Disclaimer(ident, entry["text"].strip(), entry["short"].strip(), priority,
                                 "top" if critical else "beside", critical)
-        return Warning(cls, disclaimer, entry["source"].strip(), frozenset(on) | {"mention"})
+        return Warning(cls, disclaimer, tuple(pages), frozenset(on) | {"mention"}, verified,
+                       section.strip() if isinstance(section, str) else "", line)
+
+    def urls(self, entry: Mapping[str, Any], key: str, where: str,
+             line: int | None) -> list[str]:
+        """``key`` as a list of URLs (one string or a list of strings)."""
+        value = entry.get(key, [])
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not all(
+                isinstance(v, str) and re.match(r"https?://\S+$", v.strip()) for v in values):
+            self.fail(f"{where}: {key} must be the URL of the page (or a list of URLs)",
+                      self.key_line(line, key))
+        return [v.strip() for v in values]

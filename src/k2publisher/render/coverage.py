@@ -1,11 +1,14 @@
-"""What a social rendering must carry of its item: the subject in part 1, every safety sentence.
+"""What a social rendering must carry of its item: the subject in part 1, the opening warnings,
+every safety sentence.
 
 One place for that promise, used twice: the composer (:mod:`k2publisher.render.social`) packs
 posts so it holds, and the guard (:mod:`k2publisher.guard.check`) refuses a rendering where
 it does not. A post's *body* is the item's hand-written variant for the network, or its
 summary; the summary's safety sentences (warnings, interactions, "ask your doctor") are
 added to a variant that left them out. Whether a sentence is safety text is the interaction
-catalogue's call (``[safety]`` and the drug-class patterns), so it is data, not code.
+catalogue's call (``[safety]`` and the drug-class patterns), so it is data, not code. The
+item's critical warnings (``rules.opening``) lead the thread: each, word for word (its short
+form or its full text), in post 1 or in the posts right after it that carry nothing else.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from k2publisher.models import Item
 from k2publisher.render.splitting import sentences
 from k2publisher.render.xml import strip_illegal_xml
 
-__all__ = ["body", "body_units", "covers", "problems", "safety_sentences", "subjects",
-           "words"]
+__all__ = ["body", "body_units", "covers", "opening_problems", "problems", "safety_sentences",
+           "subjects", "words"]
 
 # letters and digits; not modifier letters or "_" (networks' escaping uses lookalikes: ˍ, ∗)
 _WORD = regex.compile(r"[[\p{L}\p{N}]--[\p{Lm}]]+", regex.V1)
@@ -105,9 +108,25 @@ def problems(parts: Sequence[str], item: Item, profile: str, rules: Any,
     if not any(carried(True, s) for s in subjects(item, profile)):
         out.append("part 1 lacks the item's subject (its title or the first sentence of its "
                    "summary or variant)")
+    out += opening_problems(parts, read, item, rules)
     catalogue = getattr(rules, "catalogue", None)
     for sentence in body_units(item, profile, rules):
         if catalogue is not None and catalogue.is_safety(sentence) and not carried(False,
                                                                                     sentence):
             out.append(f"safety sentence dropped for space: \u201c{sentence}\u201d")
     return out
+
+
+def opening_problems(parts: Sequence[str], read: Sequence[Sequence[str]], item: Item,
+                     rules: Any) -> list[str]:
+    """The item's opening warnings missing from the thread's opening: post 1 and the posts
+    after it that hold only warnings (``read`` is each post's words without disclaimers)."""
+    opening = getattr(rules, "opening", None)
+    if opening is None:
+        return []
+    end = next((i for i in range(1, len(parts)) if read[i]), len(parts))
+    lead = parts[:end]
+    return [f"critical warning {d.id} is not in the thread's opening (part 1 or the "
+            f"warning-only parts after it); write it word for word: \u201c{d.short or d.text}"
+            "\u201d" for d in opening(item)
+            if not any(d.present_in(p, True) for p in lead)]

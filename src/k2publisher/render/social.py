@@ -2,15 +2,18 @@
 
 The order of sacrifices when a post is too long: hashtags first; then, where the profile
 allows threads, the body is split at sentence boundaries into a numbered thread whose every
-post carries what :meth:`DisclaimerRules.required_for_part` says it must (critical warnings in
-post 1, footer notes beside the link in the last). Post 1 opens with the item's title (or,
-when the title cannot fit beside its warnings, the body's first sentence). A sentence that
-cannot fit alone beside its disclaimers flows on, word by word, into more posts: nothing is
-dropped for space, and never a warning. What still could not fit is reported in
-:attr:`Posts.dropped` (``preview`` shows it; the guard refuses lost subjects and safety
-sentences, see :mod:`k2publisher.render.coverage`). On a profile without threads an over-long
-post is returned as it is, and the guard refuses it; so is a first post whose required
-warnings leave no room for the subject.
+post carries what :meth:`DisclaimerRules.required_for_part` says it must (footer notes beside
+the link in the last). The thread opens with the item's title (or, when the title cannot fit
+beside the first warning, the body's first sentence) and the item's critical warnings
+(:meth:`DisclaimerRules.opening`), each in its own short form, word for word: as many as fit
+beside the subject in post 1, the rest in the posts right after it, before the body goes on.
+Warnings are never merged or reworded to save room: more posts are made. Where a sentence may
+be cut is :mod:`k2publisher.render.splitting`'s call; here a sentence that is not safety text
+is never cut (one too long for any post is given up), and a safety sentence flows on clause
+by clause. What could not fit is reported in :attr:`Posts.dropped` (``preview`` shows it; the
+guard refuses lost subjects, warnings and safety sentences, see
+:mod:`k2publisher.render.coverage`). On a profile without threads an over-long post is
+returned as it is, and the guard refuses it, saying how much to cut.
 """
 
 from __future__ import annotations
@@ -29,18 +32,11 @@ from k2publisher.render.counting import fits
 from k2publisher.render.environment import render_template
 from k2publisher.render.facets import facets
 from k2publisher.render.profiles import Profile
-from k2publisher.render.splitting import numbering, pack, words
+from k2publisher.render.splitting import cut, numbering, pack
 from k2publisher.render.xml import strip_illegal_xml
 
 _SPACES = re.compile(r"[ \t]+\n")
 _BLANKS = re.compile(r"\n{3,}")
-
-
-def _overlaps(sentence: str, excerpt: str) -> bool:
-    """Whether ``excerpt`` (a claims finding) is made of words from ``sentence``."""
-    said = set(sentence.lower().split())
-    found = excerpt.lower().strip("\u201c\u201d\u2026. ").split()
-    return bool(found) and sum(w in said for w in found) >= len(found) // 2 + 1
 
 
 def hashtags(tags: Sequence[str], limit: int) -> list[str]:
@@ -86,7 +82,7 @@ class SocialComposer:
     tags: list[str]
     _required: dict[tuple[str, int, bool], list[Any]] = field(default_factory=dict,
                                                              repr=False)
-    _whole: set[str] = field(default_factory=set, repr=False)   # sentences never cut
+    _flowing: set[str] = field(default_factory=set, repr=False)  # pieces of safety text
 
     @property
     def template(self) -> str:
@@ -105,9 +101,10 @@ class SocialComposer:
         return coverage.body_units(self.item, self.profile.name, self.rules)
 
     def post(self, units: Sequence[str], index: int, total: int, *, link: bool,
-             tags: Sequence[str]) -> Part:
+             tags: Sequence[str], pinned: Sequence[Any] = ()) -> Part:
         """Render one post: its body units, marker, disclaimers, link and hashtags.
 
+        ``pinned`` are opening warnings this post carries besides what its own text needs.
         The post with the link is the last one: it carries the footer notes. The title, when
         it opens the post, stands on its own line.
         """
@@ -119,7 +116,8 @@ class SocialComposer:
         if key not in self._required:          # packing asks the same question many times
             self._required[key] = self.rules.required_for_part(
                 self.item, body, index, "social", total=index + 1 if link else index + 2)
-        required = self._required[key]
+        required = list(pinned) + [d for d in self._required[key]
+                                   if d.id not in {p.id for p in pinned}]
         views = [DisclaimerView.of(d, short=True) for d in required]
         text = nfc(tidy(render_template(
             self.env, self.template, item=self.item, profile=self.profile, body=body,
@@ -128,45 +126,24 @@ class SocialComposer:
         return Part(text=text, disclaimers=tuple(v.id for v in views),
                     facets=facets(text) if self.profile.name == "bluesky" else ())
 
+    def opening(self) -> list[Any]:
+        """The item's critical warnings: every one leads the thread (or the single post)."""
+        opening = getattr(self.rules, "opening", None)
+        return list(opening(self.item)) if opening else []
+
     def compose(self) -> Posts:
         """The posts, following the order of sacrifices in the module docstring."""
         units = self.units()
         whole = [self.body()] if units else []
-        single = self.post(whole, 0, 1, link=True, tags=self.tags)
+        pins = self.opening()
+        single = self.post(whole, 0, 1, link=True, tags=self.tags, pinned=pins)
         if fits(single.text, self.profile):
             return Posts((single,))
-        bare = self.post(whole, 0, 1, link=True, tags=())
+        bare = self.post(whole, 0, 1, link=True, tags=(), pinned=pins)
         if fits(bare.text, self.profile) or not self.profile.threads:
             return Posts((bare,), dropped_hashtags=bool(self.tags),
                          over_limit=not fits(bare.text, self.profile))
-        return self.thread(units)
-
-    def thread(self, body: Sequence[str]) -> Posts:
-        """:meth:`packed`, again with a sentence kept whole (given up) whenever cutting it
-        made a post read as a claim the whole sentence does not make ("... studied in ..."
-        in one post, "... improved anaemia" alone in the next)."""
-        while True:
-            posts = self.packed(body)
-            culprit = self._claim_fragment(posts, body)
-            if culprit is None:
-                return posts
-            self._whole.add(culprit)
-
-    def _claim_fragment(self, posts: Posts, body: Sequence[str]) -> str | None:
-        """A cut sentence whose pieces block as claims in some post, or None."""
-        from k2publisher.guard.claims import scan  # the guard's own reading
-
-        cut = [u for u in body if u not in self._whole and not self._is_safety(u)
-               and not any(u in p.text for p in posts.parts)]
-        if not cut:
-            return None
-        blocked = {f.excerpt for p in posts.parts for f in scan(p.text, self.rules)
-                   if f.level == "block"}
-        for unit in cut:
-            whole = {f.excerpt for f in scan(unit, self.rules) if f.level == "block"}
-            if blocked - whole and any(_overlaps(unit, e) for e in blocked - whole):
-                return unit
-        return None
+        return self.packed(units)
 
     def _is_safety(self, unit: str) -> bool:
         catalogue = getattr(self.rules, "catalogue", None)
@@ -175,44 +152,76 @@ class SocialComposer:
     def packed(self, body: Sequence[str]) -> Posts:
         """The body packed into a numbered thread, the link in the last post.
 
-        Post 1 opens with the item's title (a neutral headline) beside the thread's safety
-        warnings, or with the body's first sentence when the title cannot fit there; whole
-        sentences follow, and one too long for any post flows on word by word. Posts are
-        packed without the link; the last one takes it, or hands its last sentence to a new
-        final post.
+        Post 1 opens with the subject beside as many of the opening warnings as fit; the
+        rest open the posts after it (:meth:`_pinned`); whole sentences follow, a safety
+        sentence too long for any post flowing on clause by clause. Posts are packed without
+        the link; the last one takes it, or hands its last sentence to a new final post.
         """
         title = self._title()
         alone = self.post([], 0, 1, link=True, tags=())
         units = self._opening(title, list(body))
         if units is None:
-            # the first post's required warnings leave no room for the subject: this network
-            # cannot carry the item; say so (the guard refuses) rather than drop a warning
+            # the first warning leaves no room for the subject: this network cannot carry
+            # the item; say so (the guard refuses) rather than drop a warning
             return Posts((alone,), dropped_hashtags=bool(self.tags),
                          dropped=[u for u in (title, *body) if u], over_limit=True)
         guess = 9
         while True:
-            def fit(us: Sequence[str], index: int, total: int = guess) -> bool:
-                return fits(self.post(us, index, total, link=False, tags=()).text, self.profile)
+            pins = self._pinned(units[0], guess)
+            lead = len(pins) - 1            # posts that only carry the warnings after post 1
+
+            def fit(us: Sequence[str], index: int, total: int = guess,
+                    pins: list[list[Any]] = pins, lead: int = lead) -> bool:
+                at = index + lead if index else 0
+                pinned = pins[0] if index == 0 else []
+                return fits(self.post(us, at, total, link=False, tags=(),
+                                      pinned=pinned).text, self.profile)
 
             groups, dropped = pack(units, fit, cut=self._cut)
-            groups = self._place_link(groups or [[]], guess)
+            groups = groups or [[]]
+            groups = [groups[0], *([] for _ in range(lead)), *groups[1:]]
+            groups = self._place_link(groups, guess, pins)
             if len(groups) <= guess:
                 break
             guess = 10 ** len(str(len(groups))) - 1
         n = len(groups)
-        parts = tuple(self.post(g, i, n, link=i == n - 1, tags=()) for i, g in enumerate(groups))
+        parts = tuple(self.post(g, i, n, link=i == n - 1, tags=(),
+                                pinned=pins[i] if i < len(pins) else ())
+                      for i, g in enumerate(groups))
         return Posts(parts, threaded=n > 1, dropped_hashtags=bool(self.tags), dropped=dropped)
 
+    def _pinned(self, subject: str, total: int) -> list[list[Any]]:
+        """The opening warnings per post: post 1 (beside ``subject``) takes as many as fit,
+        in order, then each next post as many as fit on their own."""
+        pins: list[list[Any]] = [[]]
+        for warning in self.opening():
+            index = len(pins) - 1
+            units = [subject] if index == 0 else []
+            trial = [*pins[-1], warning]
+            if fits(self.post(units, index, total, link=False, tags=(), pinned=trial).text,
+                    self.profile) or not pins[-1]:
+                pins[-1] = trial
+            else:
+                pins.append([warning])
+        return pins
+
     def _cut(self, unit: str) -> list[str]:
-        """A sentence too long for any post flows on word by word, unless it must stay
-        whole (see :meth:`thread`); a safety sentence always flows on."""
-        return [unit] if unit in self._whole and not self._is_safety(unit) else words(unit)
+        """A safety sentence too long for any post flows on as :func:`cut` says; any other
+        sentence stays whole (given up when it fits no post)."""
+        if not (unit in self._flowing or self._is_safety(unit)):
+            return [unit]
+        pieces = cut(unit)
+        self._flowing.update(pieces)       # a piece of safety text flows on too
+        return pieces
 
     def _opening(self, title: str, body: list[str]) -> list[str] | None:
         """The units in order, the subject first: title, else the first sentence; None if
-        neither fits in post 1 beside its warnings."""
+        neither fits in post 1 beside the first opening warning."""
+        first = self.opening()[:1]
+
         def fit_first(unit: str) -> bool:
-            return fits(self.post([unit], 0, 9, link=False, tags=()).text, self.profile)
+            return fits(self.post([unit], 0, 9, link=False, tags=(), pinned=first).text,
+                        self.profile)
 
         if title and fit_first(title):
             return [title, *body]
@@ -220,15 +229,18 @@ class SocialComposer:
             return body
         return None
 
-    def _place_link(self, groups: list[list[str]], total: int) -> list[list[str]]:
+    def _place_link(self, groups: list[list[str]], total: int,
+                    pins: list[list[Any]]) -> list[list[str]]:
         """``groups`` arranged so the last post has room for the link."""
         def fits_with_link(units: Sequence[str], index: int) -> bool:
-            part = self.post(units, index, total, link=True, tags=())
+            pinned = pins[index] if index < len(pins) else ()
+            part = self.post(units, index, total, link=True, tags=(), pinned=pinned)
             return fits(part.text, self.profile)
 
         last = len(groups) - 1
         if fits_with_link(groups[last], last):
             return groups
-        if len(groups[last]) > 1 and fits_with_link(groups[last][-1:], last + 1):
+        if len(groups[last]) > 1 and last >= len(pins) - 1 and fits_with_link(
+                groups[last][-1:], last + 1):
             return [*groups[:last], groups[last][:-1], groups[last][-1:]]
         return [*groups, []]

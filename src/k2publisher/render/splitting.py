@@ -1,9 +1,16 @@
-"""Splitting text into a numbered thread: sentence boundaries first, words only as a fallback.
+"""Splitting text into a numbered thread: the one place that decides where text may be cut.
 
-A boundary is never placed inside a URL, a decimal number (``45.5 mg``), an abbreviation
-(``e.g.``, ``Dr. Smith``) or an initial (``J. Smith``). :func:`pack` is the one greedy packer,
-used both by :func:`split_text` and by the social renderer, which packs sentences into posts
-whose disclaimers depend on the sentences they carry.
+The policy, in order: a sentence is never cut when it fits a part on its own; one that does
+not fit is cut at clause boundaries (after ``,`` ``;`` ``:`` or before a dash), and only a
+clause still too long is cut between words (:func:`cut`). A sentence that opens with an
+attribution ("A 2019 review found that ...", "According to the NIH, ...", "In a mouse
+study, ...") is never cut at a clause boundary, so no part begins with its claim alone; the
+social composer goes further and never cuts a sentence that is not safety text (it is given
+up and reported instead, :mod:`k2publisher.render.social`). A boundary is never placed inside
+a URL, a decimal number (``45.5 mg``), an abbreviation (``e.g.``, ``Dr. Smith``) or an
+initial (``J. Smith``). :func:`pack` is the one greedy packer, used both by
+:func:`split_text` and by the social renderer, which packs sentences into posts whose
+disclaimers depend on the sentences they carry.
 """
 
 from __future__ import annotations
@@ -87,6 +94,51 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD_GAP.split(text.strip()) if w]
 
 
+#: the opening of a sentence that says who found or said what: "A 2019 review found that",
+#: "Researchers reported", "According to the NIH,", "In a mouse study,"
+ATTRIBUTION = regex.compile(
+    r"^(?:(?:according to|as reported by|per|in|among)\b(?:[^,;:.!?]|(?<=\d)[,.](?=\d)){1,80},"
+    r"|(?:[^,;:.!?]|(?<=\d)[,.](?=\d)){1,80}?\b(?:found|find|finds|showed|shows|show|reported|reports|report"
+    r"|suggest(?:s|ed)?|concluded|conclude[sd]?|noted|observed|observes?|says|said|states?"
+    r"|stated|indicated?|indicates|demonstrated?|demonstrates)\b(?:\s+that)?)",
+    regex.IGNORECASE)
+# a clause ends after , ; : (then a space) or before a spaced dash
+_CLAUSE_END = regex.compile(r"(?<=[,;:])\s+(?=\S)|\s+(?=[\u2014\u2013-]\s)")
+
+
+def attribution(sentence: str) -> str:
+    """The attribution that opens ``sentence`` ("A 2019 review found that"), or ""."""
+    m = ATTRIBUTION.match(sentence.strip())
+    return m.group() if m else ""
+
+
+def clauses(sentence: str) -> list[str]:
+    """``sentence`` cut at clause boundaries; an attributed sentence stays whole.
+
+    The pieces joined with single spaces give the sentence back (whitespace normalised).
+    """
+    text = " ".join(sentence.split())
+    if attribution(text):
+        return [text]
+    protected = _protected(text)
+    pieces, start = [], 0
+    for m in _CLAUSE_END.finditer(text):
+        if any(a < m.start() < b for a, b in protected) or m.start() <= start:
+            continue
+        pieces.append(text[start:m.start()])
+        start = m.end()
+    pieces.append(text[start:])
+    return [p for p in pieces if p]
+
+
+def cut(unit: str) -> list[str]:
+    """The next finer pieces of ``unit``: its clauses, or its words when it is one clause
+    (a single word is its own only piece). :func:`pack` cuts a unit this way, again and
+    again, only while a piece does not fit a part on its own."""
+    pieces = clauses(unit)
+    return pieces if len(pieces) > 1 else words(unit)
+
+
 Fits = Callable[[Sequence[str], int], bool]
 
 
@@ -95,23 +147,24 @@ def pack(units: Sequence[str], fits: Fits,
     """Greedily fill parts with ``units``; ``fits(units_in_part, part_index)`` decides.
 
     A unit that does not fit even alone in a fresh part is cut into pieces by ``cut`` (e.g.
-    :func:`words`) that flow on into as many parts as they need; without ``cut``, or for a
-    piece that still does not fit alone, it is given up. Returns the parts and the units
-    (or pieces) that fit nowhere.
+    :func:`cut`: clauses, then words) that flow on into as many parts as they need; a piece
+    that still does not fit alone is cut again. Without ``cut``, or for a piece ``cut``
+    cannot make smaller, it is given up. Returns the parts and the units (or pieces) that
+    fit nowhere.
     """
     parts: list[list[str]] = []
     dropped: list[str] = []
     current: list[str] = []
 
-    def place(unit: str, may_cut: bool) -> None:
+    def place(unit: str, top: bool) -> None:
         nonlocal current
         if fits([*current, unit], len(parts)):
             current.append(unit)
         elif current and fits([unit], len(parts) + 1):
             parts.append(current)
             current = [unit]
-        elif may_cut and cut is not None and len(pieces := cut(unit)) > 1:
-            if current:                 # a cut sentence starts its own part
+        elif cut is not None and len(pieces := cut(unit)) > 1:
+            if current and top:         # a cut sentence starts its own part
                 parts.append(current)
                 current = []
             for piece in pieces:
@@ -140,7 +193,8 @@ def split_text(text: str, limit: int, counter: str, *, numbered: bool = True) ->
     """``text`` as parts each within ``limit`` by ``counter``, cut at sentence boundaries.
 
     With ``numbered`` each part starts with ``i/n``. A sentence longer than a part is cut
-    at spaces; a single word longer than a part (never a URL in practice) is cut hard.
+    as :func:`cut` says (clauses, then spaces); a single word longer than a part (never a
+    URL in practice) is cut hard.
     Returns ``[text]`` unchanged when it fits as it is.
     """
     if count(text, counter) <= limit:
@@ -149,15 +203,14 @@ def split_text(text: str, limit: int, counter: str, *, numbered: bool = True) ->
     while True:
         marker = numbering(total - 1, total) + " " if numbered else ""
         room = limit - count(marker, counter)
-        units: list[str] = []
-        for sentence in sentences(text):
-            if count(sentence, counter) <= room:
-                units.append(sentence)
-                continue
-            for word in words(sentence):
-                units.extend([word] if count(word, counter) <= room
-                             else _hard_cut(word, room, counter))
-        parts, _ = pack(units, lambda us, _i, room=room: count(" ".join(us), counter) <= room)
+        def finer(unit: str, room: int = room) -> list[str]:
+            pieces = cut(unit)
+            if len(pieces) > 1:
+                return pieces
+            return _hard_cut(unit, room, counter) if count(unit, counter) > room else [unit]
+
+        parts, _ = pack(sentences(text),
+                        lambda us, _i, room=room: count(" ".join(us), counter) <= room, finer)
         if not numbered or len(parts) <= total:
             break
         total = 10 ** len(str(len(parts))) - 1
