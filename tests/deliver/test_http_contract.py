@@ -472,13 +472,11 @@ def test_read_timeout_retries_only_where_a_repeat_cannot_post_twice(case, networ
     network.script(case.send_path, *([slow] * fast.max_attempts))
     context.policy = fast
     channel = make_channel(case, network.base, context, tmp_path)
-    started = time.monotonic()
     expected = TransientDeliveryError if channel.idempotent else PermanentDeliveryError
     with pytest.raises(expected, match="read timeout") as info:
         deliver(channel, thread_rendering(case.type_name, parts=1), sleep=sleeps.append,
                 policy=fast)
     attempts = fast.max_attempts if channel.idempotent else 1
-    assert time.monotonic() - started < attempts * (fast.timeout + 0.25)
     assert len(network.to(case.send_path)) == attempts and len(sleeps) == attempts - 1
     if not channel.idempotent:
         assert "may exist" in str(info.value)

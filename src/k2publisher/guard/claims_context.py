@@ -24,7 +24,12 @@ _DEBUNK = re.compile(
     r"(?:treatment|cure|therapy|remedy|substitute|replacement)\b|"
     r"\b(?:none|nothing)\b(?: of (?:this|these|them|it|the \w+))? (?:shows?|proves?|means|"
     r"suggests?)\b|\b(?:not|cannot|can't|never) (?:show|prove)s?\b|"
-    r"\bmyth\b|\bunproven\b|\bdebunk\w*\b|\bno substitute\b|\bdoes not replace\b", _F)
+    r"\bmyth\b|\bunproven\b|"
+    # what is under "whether" is asked, not asserted ("disagree on whether it lowers ...")
+    r"\bwhether\b|"
+    # what is under study is not asserted ("are studied for their ability to block it")
+    r"\b(?:studied|investigated|tested|researched|explored|examined|being studied) "
+    r"(?:\w+ ){0,3}?(?:for|as|to see)\b|\bdebunk\w*\b|\bno substitute\b|\bdoes not replace\b", _F)
 
 #: the source of a statement is named, with an evidence level (FTC: attribute and qualify)
 _ATTRIBUTION = re.compile(
@@ -54,7 +59,14 @@ _WARNING = re.compile(
     r"\b(?:ask|talk to|talking to|consult|check with|tell|speak to|see) (?:your|a|their|the) "
     r"(?:doctor|pharmacist|clinician|prescriber|specialist|oncolog\w*|health\w*|care team|gp)\b|"
     r"\bunder (?:medical|a doctor's) supervision\b|\bshould (?:not|never|avoid|stop)\b|"
-    r"\b(?:avoid|stop) (?:it|them|taking|using)\b|\bbefore surgery\b|\bcaution\b", _F)
+    # an instruction to stop, not a wish to ("for anyone who wants to stop taking ...")
+    r"(?<!wants to )(?<!want to )(?<!wish to )(?<!trying to )"
+    r"\b(?:avoid|stop) (?:it|them|taking|using)\b|\bbefore surgery\b|\bcaution\b|"
+    # pharmacology's word for an interaction: an additive effect is a risk, not a benefit
+    r"\badd(?:s|ed|ing)? to (?:the |their |its )?(?:[\w-]+ )?effects? of\b|"
+    # a consequence that asks for monitoring: "..., so people on X should check their levels"
+    r"\bshould (?:monitor|check|watch|measure|have (?:\w+ ){0,3}?(?:checked|monitored))\b|"
+    r"\bmonitor (?:their|your|blood|levels)\b", _F)
 
 #: a neutral report of what a study saw ("were reported", "compared with placebo")
 _REPORTED = re.compile(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from k2publisher.guard import claims_grammar as grammar
 from k2publisher.guard.claims_context import clauses, debunked, is_warning, neutral_report
 from k2publisher.guard.lexicon import Mention, diseases, therapies
 from k2publisher.guard.text import is_negated
@@ -64,6 +65,7 @@ _OUTCOME = re.compile(
     r"\b(?:complete |led to |achieved |induced |in )?remission\b|\bdisease control\b", _F)
 #: a claim whose disease is named only in the sentence before ("... prostate cancer. This
 #: suggests a possible preventive effect.")
+_DISEASE_HITS = ("C01-disease-cure", "C02-kills-cancer-cells", "C06-disease-prevention")
 _ELLIPTICAL = _rx(
     r"prevent(?:ive|ative) (?:\w+ )?(?:effects?|benefits?|role|potential|properties)|"
     r"(?:especially |particularly )?beneficial (?:for|in) (?:these|this|such|those)|"
@@ -104,7 +106,8 @@ _ANTI = re.compile(
 #: implied disease claims: moving a risk marker (FDA S/F guide, 2002)
 _MARKER = re.compile(
     r"\b(?:lower\w*|reduc(?:e|es|ed|ing|tions?)|decreas\w*|normali[sz]\w*|control\w*|balanc\w*|regulat\w*|"
-    r"stabili[sz]\w*|drops?|cut\w*|improv\w*|inhibit\w*)\b (?:[\w-]+ ){0,4}?"
+    r"stabili[sz]\w*|drops?|cut\w*|improv\w*|inhibit\w*|(?:bring\w*|brought|push\w*) down|"
+    r"keeps? (?:\w+ )?(?:down|in check|under control))\b (?:[\w-]+ ){0,4}?"
     r"(?:ldl|cholesterol|triglycerides?|blood pressure|blood sugar|blood glucose|glucose|"
     r"hba1c|a1c|insulin resistance|inr|platelet aggregation|cortisol|uric acid|homocysteine|"
     r"c-reactive protein|crp)\b|"
@@ -168,12 +171,16 @@ def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset(), *,
     whose cancer the heading or sentence before names.
     """
     hits: list[Hit] = []
-    if _AUTHORISED.search(sentence) or _drug_is_subject(sentence):
+    if _AUTHORISED.search(sentence) or _drug_is_subject(sentence) or \
+            (not headline and grammar.about_a_process(sentence, before)):
         return hits
     for m in _TESTIMONIAL.finditer(sentence):
         hits.append(Hit("C19-disease-testimonial", m.start(), m.end()))
+    # moving a marker in an interaction warning ("may lower blood sugar, so people on
+    # diabetes drugs should check their levels") warns; it claims nothing
+    interaction = is_warning(sentence) and bool(therapies(sentence))
     for m in _MARKER.finditer(sentence):
-        if not debunked(sentence, m.start()):
+        if not interaction and not debunked(sentence, m.start()):
             hits.append(Hit("C07-implied-drug-effect", m.start(), m.end()))
     for m in _ANTI.finditer(sentence):
         if not debunked(sentence, m.start()):
@@ -188,7 +195,12 @@ def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset(), *,
         death = next((m for m in _CELL.finditer(sentence) if _DEATH.search(m.group())), None)
         if death and not debunked(sentence, death.start()):
             hits.append(Hit("C02-kills-cancer-cells", death.start(), death.end()))
-    if not targets and before and _targets(before, acronyms):
+    before_targets = _targets(before, acronyms) if before and not targets else []
+    if before_targets:
+        span = grammar.anaphoric_claim(sentence, before_targets)
+        if span:
+            hits.append(Hit("C01-disease-cure", *span))
+    if before_targets and not hits:
         for pattern, rule in ((_ELLIPTICAL, "C06-disease-prevention"),
                               (_CELL, "C02-kills-cancer-cells")):
             m = pattern.search(sentence)
@@ -197,6 +209,7 @@ def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset(), *,
                 hits.append(Hit(rule, m.start(), m.end()))
                 break
     if not targets:
+        _grammar_claims(sentence, targets, before_targets, hits)
         return hits
     lack = _LACK.search(sentence)
     if lack and _LEADS_TO.search(sentence, lack.end()) and \
@@ -223,7 +236,32 @@ def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset(), *,
                 t = near[0]
                 hits.append(Hit(rule, min(v.start(), t.start), max(v.end(), t.end)))
                 break
+    _grammar_claims(sentence, targets, before_targets, hits)
     return hits
+
+
+def _grammar_claims(sentence: str, targets: list[Mention], before_targets: list[Mention],
+                    hits: list[Hit]) -> None:
+    """Add what :mod:`~k2publisher.guard.claims_grammar` finds when the verb lists found
+    no disease claim: any verb on a disease (or a pronoun standing for one), a disease that
+    gets better, a use for a disease, any verb in cancer cells."""
+    if any(h.rule in _DISEASE_HITS for h in hits):
+        return
+    objects = targets + grammar.pronoun_objects(sentence, targets, bool(before_targets))
+    if targets:
+        span = grammar.anaphoric_claim(sentence, [], targets)
+        if span:
+            hits.append(Hit("C01-disease-cure", *span))
+            return
+    for find in (grammar.verb_object_claim, grammar.disease_subject_claim,
+                 grammar.use_for_claim):
+        span = find(sentence, objects if find is grammar.verb_object_claim else targets)
+        if span:
+            hits.append(Hit("C01-disease-cure", *span))
+            return
+    span = grammar.cancer_cell_claim(sentence)
+    if span:
+        hits.append(Hit("C02-kills-cancer-cells", *span))
 
 
 # --- therapy: augment, substitute, ease its adverse effects ((g)(2)(vi), (vii), (ix)) -------
@@ -235,7 +273,19 @@ _AUGMENT = _rx(
     r"makes? (?:\w+ ){0,4}?(?:work better|more effective|more sensitive|more susceptible)|"
     r"more (?:susceptible|sensitive|responsive) to|add(?:s|ed|ing)? to (?:\w+ ){0,3}?effects?|"
     r"(?:overcom|revers|mitigat|counter)\w* (?:\w+ ){0,2}?resistance|resistance reversal|"
-    r"adjunct\w*|adjuvant|allow(?:s|ed)? for lower doses")
+    r"adjunct\w*|adjuvant|allow(?:s|ed)? for lower doses|"
+    r"(?:work|act|respond)\w* (?:better|faster|quicker|more quickly|more strongly)|"
+    r"more (?:toxic|lethal|deadly|potent|powerful) (?:to|against)|"
+    r"(?:better|improved|stronger|greater) (?:results|outcomes|responses?) (?:with|when|from|on)|"
+    r"(?:work|act)\w* (?:more \w+ly|harder)")
+#: the product named as a natural version of a drug: "nature's antibiotic", "natural Prozac"
+_NATURAL_DRUG = re.compile(r"\b(?:nature['\u2019]s|natural|herbal|plant-based|drug-free)\s+$",
+                           _F)
+#: a harm a therapy did, right before the therapy: "the immune cells destroyed by chemotherapy"
+_HARMED_BY = re.compile(
+    r"\b(?:destroyed|damaged|depleted|killed|lost|harmed|caused|induced|brought on|triggered|"
+    r"wiped out|weakened|suppressed|drained|left behind)\s+(?:by|from|during)\s+"
+    r"(?:\w+\s+)?$", _F)
 #: augmenting that needs no drug named: "adjunct", "the effect of X", "drug resistance"
 _AUGMENT_ALONE = _rx(
     r"adjunct\w*|adjuvant|synerg\w*|sensiti[sz]\w* (?:\w+ )?to|"
@@ -257,6 +307,13 @@ _SUBSTITUTE = _rx(
     r"as (?:effective|effectively|good|well) as|better than|stand-?alone|"
     r"more effective (?:\w+ ){0,8}?(?:than|compared (?:to|with))|outperform\w*|rival(?:s|led|ing)?|"
     r"(?:reduc(?:e|es|ed|ing)|lower\w*|cut\w*) (?:the |your |their )?(?:doses? of|dosage of)")
+#: giving up a drug, with the drug right after: "would rather not take statins"
+_GIVE_UP = re.compile(
+    r"\b(?:would rather not|prefer(?:s)? not to|(?:do|does|don't|doesn't|do not|does not) "
+    r"(?:want|wish) to|want(?:s|ed)? to (?:stop|avoid|quit|come off|get off|ditch)|"
+    r"(?:stop|quit|ditch|give up|come off|get off|wean\w* off|cut out|avoid|skip)"
+    r"(?:ping|ped|s)?)"
+    r"(?:\s+(?:take|use|taking|using|their|your|the|all|on|off|of|prescription))*\s+$", _F)
 _SUBSTITUTE_ALONE = _rx(
     r"alternative (?:cancer )?(?:therap(?:y|ies)|treatments?|medicine)|"
     r"(?:stand-?alone|alternative) (?:or|and) (?:adjunct\w*|alternative)|"
@@ -264,11 +321,18 @@ _SUBSTITUTE_ALONE = _rx(
 _EASE = _rx(
     r"reduc(?:e|es|ed|ing|tions?)|eas(?:e|es|ed|ing)|mitigat\w*|lessen\w*|alleviat\w*|reliev\w*|prevent\w*|"
     r"protect\w*|counter\w*|fight\w*|minimi[sz]\w*|lower\w*|fewer|less|recover\w* from|"
-    r"without the|help\w*|spar(?:e|es|ed|ing)|shield\w*|sooth\w*|revers\w*|undo\w*")
+    r"without the|help\w*|spar(?:e|es|ed|ing)|shield\w*|sooth\w*|revers\w*|undo\w*|"
+    r"restor\w*|rebuild\w*|rebuilt|replenish\w*|repair\w*")
 _HARM = _rx(
     r"side[- ]effects?|toxicit(?:y|ies)|toxic effects|adverse (?:effects?|events?|reactions?)|"
     r"nerve damage|neuropathy|nausea|fatigue|mouth sores|hair loss|weight loss|muscle wasting|"
-    r"burns?|white blood cells?|white blood cell counts?|damage|burden")
+    r"burns?|white blood cells?|white blood cell counts?|damage|burden|withdrawal")
+#: symptoms that are a therapy's adverse effects only when a therapy is named beside them
+_SYMPTOM = _rx(
+    r"(?:muscle|joint|nerve|stomach) (?:pain|aches?|cramps?)|cramps|constipation|diarrh(?:o)?ea|"
+    r"insomnia|weight gain|dry mouth|sexual (?:side effects|dysfunction)|hot (?:flushes|flashes)|"
+    r"mucositis|[a-z]*toxicity|[\w-]+-(?:induced|related|associated) [\w-]+|wasting|"
+    r"(?:liver|kidney|heart|nerve|hearing) (?:damage|injury)")
 
 
 def therapy_claims(sentence: str) -> list[Hit]:
@@ -293,6 +357,20 @@ def therapy_claims(sentence: str) -> list[Hit]:
                 hits.append(Hit("C03-boosts-therapy", m.start(), m.end()))
     if not drugs:
         return hits
+    if not warning:
+        for d in drugs:
+            give_up = _GIVE_UP.search(sentence[:d.start]) or \
+                _NATURAL_DRUG.search(sentence[:d.start])
+            if give_up and not debunked(sentence, give_up.start()):
+                hits.append(Hit("C05-replaces-treatment", give_up.start(), d.end))
+                break
+        for d in drugs:
+            harmed = _HARMED_BY.search(sentence[:d.start])
+            ease = harmed and next((v for v in _EASE.finditer(sentence, 0, harmed.start())
+                                    if not debunked(sentence, v.start())), None)
+            if ease and not any(h.rule == "C04-therapy-side-effects" for h in hits):
+                hits.append(Hit("C04-therapy-side-effects", ease.start(), d.end))
+                break
     for rule, verbs in (("C03-boosts-therapy", _AUGMENT), ("C05-replaces-treatment", _SUBSTITUTE)):
         if warning and rule == "C03-boosts-therapy":
             continue
@@ -306,7 +384,9 @@ def therapy_claims(sentence: str) -> list[Hit]:
                 hits.append(Hit(rule, min(v.start(), near[0].start), max(v.end(), near[0].end)))
                 break
     for v in _EASE.finditer(sentence):
-        harm = _HARM.search(sentence, v.end(), min(len(sentence), v.end() + 45))
+        harm = _HARM.search(sentence, v.end(), min(len(sentence), v.end() + 45)) or \
+            (_SYMPTOM.search(sentence, v.end(), min(len(sentence), v.end() + 45))
+             if any(d.start > v.end() for d in drugs) else None)
         if harm and not debunked(sentence, v.start()) and not warning:
             hits.append(Hit("C04-therapy-side-effects", v.start(), harm.end()))
             break
@@ -326,7 +406,15 @@ _ABSOLUTE = re.compile(
     r"adverse|harm|risks?)\b|\b(?:can ?not|can't|impossible to|never) overdose\b|"
     r"\bsafe (?:at|in) any (?:dose|amount|quantity|age)\b|"
     r"\bsafe (?:for|to) (?:everyone|anyone|all|children|kids|babies|everybody|daily use|"
-    r"long-term use)\b|\bsafe across\b|\bsafe (?:at|in) (?:both|all|high|higher|large|much|"
+    r"long-term use)\b|"
+    r"\bsafe (?:\w+ )?(?:for|in|during) (?:the whole family|all ages|every age|toddlers|infants|"
+    r"newborns|pregnant women|pregnancy|breastfeeding|the elderly|seniors|life|years)\b|"
+    r"\b(?:can ?not|can't|impossible to|never) (?:\w+ )?(?:take too much|overdo it|harm|hurt)\b|"
+    r"\b(?:zero|no) (?:\w+ )?risks?\b|\brisk-free\b|"
+    # a degree with its result: "so safe that it can be given to babies"
+    r"\bso (?:safe|gentle|mild|harmless) (?:that|it)\b|"
+    r"\b(?:safe|gentle|mild|harmless) enough (?:to|for)\b|"
+    r"\bsafe across\b|\bsafe (?:at|in) (?:both|all|high|higher|large|much|"
     r"therapeutic)\b|\bsafe and (?:effective|non-toxic|natural)\b|"
     r"\b(?:excellent|strong|remarkable|outstanding|exceptional|favou?rable|impeccable|perfect|"
     r"proven) safety (?:profile|margin|record)\b|\bsupport\w* (?:its|the) safety\b|"
@@ -354,6 +442,13 @@ _AMPLIFIER = re.compile(
     r"\bcompletely\b|\btotally\b|\bperfectly\b|\b100\s?%|\bnatural\b", _F)
 
 
+def _negated_here(sentence: str, start: int) -> bool:
+    """A negation of the statement at ``start``, not of the one before an "and" ("causes no
+    upset and is safe for everyone" is not negated)."""
+    head = re.split(r"\b(?:and|or)\b", sentence[:start])[-1]
+    return is_negated(head, len(head))
+
+
 def safety_claims(sentence: str) -> list[Hit]:
     """Absolute safety claims: no side effects, non-toxic, safe at any dose, safe with a drug."""
     hits: list[Hit] = []
@@ -364,7 +459,7 @@ def safety_claims(sentence: str) -> list[Hit]:
         hits.append(Hit("C08-safe-with-anticoagulants", m.start(), m.end()))
         break
     absolute = next((m for m in _ABSOLUTE.finditer(sentence)
-                     if not is_negated(sentence, m.start())), None)
+                     if not _negated_here(sentence, m.start())), None)
     if absolute is None:
         no_harm = next((m for m in _NO_HARM.finditer(sentence)
                         if not _NO_EVIDENCE_OF.search(sentence, max(0, m.start() - 3),

@@ -90,8 +90,11 @@ def _drug_stem() -> re.Pattern[str]:
 
 _DISEASE_SHAPE = re.compile(
     r"\b(?:[a-z][a-z'\u2019-]+\s+){1,2}?(?:disease|syndrome|disorder|degeneration|deficiency "
-    r"anaemia|failure)s?\b|"
+    r"anaemia|failure|poisoning|infection)s?\b|"
     r"\b[a-z]+(?:'s|\u2019s) (?:disease|syndrome)\b|"
+    # diseases in general, counted: "treats over 300 diseases", "every illness"
+    r"\b(?:all|every|many|most|countless|numerous|dozens of|hundreds of|(?:over|more than) "
+    r"\d+|\d+) (?:\w+ )?(?:diseases?|illness(?:es)?|ailments?|disorders?)\b|"
     r"\b(?:cancer(?:s|ous)?|tumou?r(?:s|al)?|malignan(?:cy|cies|t)|carcinoma\w*|"
     r"leuka?emi\w*|lymphoma\w*|metasta\w+|neoplas\w+|oncolog\w*|anti-?tumou?r|"
     r"anti-?cancer|anti-?diabet\w*|anti-?viral)\b|"
