@@ -53,6 +53,8 @@ log = logging.getLogger("k2publisher.newsletter")
 
 #: waits before each retry of a deferred (4xx / disconnected) recipient, in seconds
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (30, 120, 600, 1800)
+#: seconds a batch worker waits for the next queued reader before sending a partial batch
+BATCH_FILL_WAIT = 1.0
 #: waits between attempts to reach a server that went away, before the issue pauses
 DEFAULT_RECONNECT_DELAYS: tuple[float, ...] = (1, 5, 15)
 
@@ -358,7 +360,10 @@ class FanOut:
         batch = [first]
         while len(batch) < size:
             try:
-                item = run.jobs.get(timeout=0.05)
+                # the producer claims the next page meanwhile; waiting for it keeps a
+                # provider's batch whole across page boundaries (fewer calls). The end of the
+                # run comes as a None at once, so only a stalled producer costs this wait.
+                item = run.jobs.get(timeout=BATCH_FILL_WAIT)
             except queue.Empty:
                 break
             if item is None:

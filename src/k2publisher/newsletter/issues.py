@@ -318,15 +318,17 @@ class Issues:
 
         ``sent``, ``failed`` as is; ``bounced`` also suppresses the subscriber (event
         ``bounce``, source ``bounce``); ``deferred`` waits the next of ``delays`` (or the
-        provider's ``retry_after`` when longer) and becomes ``failed`` once they are used up.
+        provider's ``retry_after`` when longer) and becomes ``failed`` once they are used up,
+        unless it is not ``charged`` (a lost connection: due again now, no attempt counted).
+        ``maybe_accepted`` marks the row a possible duplicate.
         """
         stamp, now = now_iso(), time.time()
         counts: dict[str, int] = {}
         with self.store.transaction() as conn:
             sent = [(stamp, o.remote_id, issue_id, o.key) for o in outcomes if o.status == "sent"]
             conn.executemany("UPDATE newsletter_deliveries SET state = 'sent', "
-                             "attempts = attempts + 1, updated_at = ?, error = ? "
-                             "WHERE issue_id = ? AND subscriber_id = ?", sent)
+                             "attempts = attempts + 1, updated_at = ?, remote_id = ?, "
+                             "error = '' WHERE issue_id = ? AND subscriber_id = ?", sent)
             counts["sent"] = len(sent)
             for o in outcomes:
                 if o.status == "sent":
@@ -336,15 +338,19 @@ class Issues:
                     "SELECT attempts FROM newsletter_deliveries WHERE issue_id = ? AND "
                     "subscriber_id = ?", (issue_id, o.key)).fetchone()[0]) + 1
                 due = now
-                if state == "deferred":
+                if state == "deferred" and not o.charged:
+                    attempts -= 1  # the connection failed, not the recipient: due now
+                elif state == "deferred":
                     if attempts > len(delays):
                         state = "failed"
                     else:
                         due = now + max(delays[attempts - 1], o.retry_after or 0.0)
                 conn.execute("UPDATE newsletter_deliveries SET state = ?, attempts = ?, "
-                             "next_attempt = ?, error = ?, updated_at = ? WHERE issue_id = ? "
+                             "next_attempt = ?, error = ?, updated_at = ?, "
+                             "assumed = GREATEST(assumed, ?) WHERE issue_id = ? "
                              "AND subscriber_id = ?", (state, attempts, due, o.error[:500],
-                                                       stamp, issue_id, o.key))
+                                                       stamp, int(o.maybe_accepted),
+                                                       issue_id, o.key))
                 if state == "bounced":
                     old = conn.execute("SELECT state FROM newsletter_subscribers WHERE id = ?",
                                        (o.key,)).fetchone()[0]

@@ -125,6 +125,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         PRIMARY KEY (name, minute)
     );
     """),
+    # the provider's message id of a copy an ESP accepted (what its support and logs name)
+    (4, """
+    ALTER TABLE newsletter_deliveries ADD COLUMN remote_id TEXT NOT NULL DEFAULT '';
+    """),
 )
 LATEST = MIGRATIONS[-1][0]
 

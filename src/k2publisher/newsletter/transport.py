@@ -77,6 +77,11 @@ class Outcome:
     remote_id: str = ""           # the provider's message id, when it gave one
     error: str = ""               # masked, human-readable reason (not for ``sent``)
     retry_after: float | None = None  # seconds the provider asked us to wait (``deferred``)
+    #: ``deferred`` although the provider may have taken it (its answer was lost): the
+    #: copy is sent again and counted as a possible duplicate
+    maybe_accepted: bool = False
+    #: False when the connection failed, not the recipient: retried at once, no attempt used
+    charged: bool = True
 
 
 class BatchTransport(Protocol):

@@ -120,3 +120,30 @@ def test_publish_through_an_esp_channel_and_dry_run_masks_the_key(provider) -> N
     (copy,) = fake.accepted
     assert copy.to == "editor@k2.example.org" and copy.subject == "K2 dosage"
     assert copy.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("Studies used 45 mg of menaquinone-7 a day.", "missing disclaimer NOT_MEDICAL_ADVICE"),
+    ("Menaquinone-7 cures osteoporosis and reverses arterial calcification.",
+     "claim C01-disease-cure (block)"),
+])
+def test_the_guard_runs_before_any_esp_call(provider, repo, text, why) -> None:
+    """An ESP transport only sends what Pipeline.prepare approved: an issue whose stored
+    text lost its disclaimers, or makes a disease claim, never reaches the provider."""
+    import shutil
+
+    from k2publisher.errors import GuardRefusal
+    from k2publisher.newsletter.store import NewsletterStore
+    from k2publisher.newsletter.subscribers import Subscribers
+
+    _, fake, settings, _, _ = provider
+    shutil.copytree(repo / "queue" / "vitamin-k2", settings.path("queue") / "vitamin-k2")
+    store = NewsletterStore.from_settings(settings)
+    Subscribers(store).add("ann@example.org", "cli", confirmed=True)
+    Issues(store).create("bare", subject="Vitamin K2 dosage", html=f"<p>{text}</p>",
+                         text=text, item_ids=["vitamin-k2/dosage"])
+    with pytest.raises(GuardRefusal) as refused:
+        build_fanout(settings, store, "bare").run()
+    assert why in str(refused.value)
+    assert fake.calls == [] and fake.accepted == []
+    assert Issues(store).counts("bare")["sent"] == 0

@@ -42,6 +42,10 @@ def test_each_reader_gets_one_personalised_copy_in_batches_of_at_most_500(settin
     assert len(postmark.calls) == 3  # ceil(1203 / 500) with one worker
 
     copy = postmark.accepted[0]
+    stored = store.query("SELECT d.remote_id FROM newsletter_deliveries d JOIN "
+                         "newsletter_subscribers s ON s.id = d.subscriber_id WHERE s.email = ?",
+                         (copy.to,))
+    assert stored[0][0] == copy.remote_id  # Postmark's MessageID, kept for its support
     url = copy.headers["List-Unsubscribe"].split(",")[0].strip().strip("<>")
     assert url.startswith("https://k2.example.org/unsubscribe/")
     assert copy.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

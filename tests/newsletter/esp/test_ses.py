@@ -86,3 +86,71 @@ def test_a_server_that_is_gone_pauses_the_issue(esp_settings):
     assert summary.state == "paused"
     counts = Issues(store).counts("2026-11-25")
     assert counts["sent"] == 0 and counts["failed"] == 0 and counts["possible_duplicates"] == 0
+
+
+@pytest.fixture
+def threaded_server():
+    """A local HTTP server answering requests in parallel (a slow answer blocks nobody)."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def test_a_lost_answer_mid_batch_and_throttling(esp_settings, threaded_server):
+    """A local server with SES v2's REST shapes: one answer arrives too late (read timeout)
+    and one call is throttled (429 TooManyRequestsException). Every reader gets the issue,
+    the late one is counted as a possible duplicate, and no retry is charged to a reader
+    for the lost connection."""
+    import json as _json
+    import threading
+    import time as _time
+
+    from werkzeug.wrappers import Response
+
+    seen: list[str] = []
+    lock = threading.Lock()
+
+    def ses_v2(request):
+        body = _json.loads(request.data)
+        with lock:
+            n = len(seen)
+            if n == 3:  # the fourth call is throttled, nothing recorded
+                seen.append("throttled")
+                return Response(_json.dumps({"message": "Maximum sending rate exceeded."}),
+                                status=429, content_type="application/json",
+                                headers={"x-amzn-ErrorType": "TooManyRequestsException"})
+            seen.append(body["Destination"]["ToAddresses"][0])
+        if n == 1:
+            _time.sleep(1.5)  # accepted, but the answer comes after the client gave up
+        return Response(_json.dumps({"MessageId": f"0100018c-{n:04d}"}),
+                        content_type="application/json")
+
+    httpserver = threaded_server
+    httpserver.expect_request("/v2/email/outbound-emails", method="POST") \
+        .respond_with_handler(ses_v2)
+    settings = esp_settings(
+        f'type = "ses"\nregion = "{REGION}"\nendpoint_url = "{httpserver.url_for("/")}"\n'
+        'from = "K2 Notes <editor@k2.example.org>"\naws_access_key_id = "AKIAIOSFODNN7EXAMPLE"\n'
+        'aws_secret_access_key = "${AWS_SECRET}"\n', environ={"AWS_SECRET": SECRET},
+        extra="[delivery]\ntimeout = 0.5\n")
+    store = setup_issue(settings, 5)
+    summary = build_fanout(settings, store, "2026-11-25", connections=1, **FAST).run()
+    assert summary.state == "done" and summary.counts["sent"] == 5
+    readers = [s for s in seen if s != "throttled"]
+    assert set(readers) == {f"reader{i:04d}@example.org" for i in range(5)}
+    twice = {r for r in readers if readers.count(r) > 1}
+    assert twice == {"reader0001@example.org"}
+
+    assert summary.counts["possible_duplicates"] == 1
+    rows = dict(store.query("SELECT s.email, d.attempts FROM newsletter_deliveries d JOIN "
+                            "newsletter_subscribers s ON s.id = d.subscriber_id"))
+    assert seen[3] == "throttled" and seen[:3] == ["reader0000@example.org",
+                                                   "reader0001@example.org",
+                                                   "reader0001@example.org"]
+    assert rows["reader0001@example.org"] == 1  # the lost answer cost the reader nothing
+    assert rows["reader0002@example.org"] == 2  # the throttled call counts one attempt
+    assert rows["reader0004@example.org"] == 2  # deferred with it, in the same batch

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 from pytest_httpserver import HTTPServer
+from tests.newsletter.conftest import store_table
 from tests.newsletter.feedback import examples
 from werkzeug.test import Client
 
@@ -40,14 +41,26 @@ MAILGUN_KEY = "key-7f3a9c1e5b2d4f6a8c0e1b3d5f7a9c1e"
 POSTMARK_TOKEN = "pm-hook-5b8d2f4a6c0e1a3b"
 
 
-def _settings(root: Path, extra: str = "", environ: dict[str, str] | None = None):
-    (root / "config").mkdir(exist_ok=True)
-    path = root / "config" / "k2publisher.toml"
-    channel = extra.split("[channels.", 1)[1].split("]", 1)[0]  # the ESP sends the newsletter
-    path.write_text('[site]\nname = "K2 Notes"\nbase_url = "https://k2.example.org"\n'
-                    'contact_email = "editor@k2.example.org"\n'
-                    f'[newsletter]\nchannel = "{channel}"\n' + extra, encoding="utf-8")
-    return load_settings(path, environ=environ or {})
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> str:
+    """The webhooks record on SQLite ("") and on a fresh PostgreSQL database."""
+    return "" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, store_url: str):
+    """Settings of a site whose newsletter channel is the ESP table given, on ``store_url``."""
+
+    def make(extra: str, environ: dict[str, str] | None = None):
+        (tmp_path / "config").mkdir(exist_ok=True)
+        path = tmp_path / "config" / "k2publisher.toml"
+        channel = extra.split("[channels.", 1)[1].split("]", 1)[0]  # the ESP sends the issues
+        path.write_text('[site]\nname = "K2 Notes"\nbase_url = "https://k2.example.org"\n'
+                        'contact_email = "editor@k2.example.org"\n' + store_table(store_url)
+                        + f'[newsletter]\nchannel = "{channel}"\n' + extra, encoding="utf-8")
+        return load_settings(path, environ=environ or {})
+
+    return make
 
 
 def _subscribe(store, *emails):
@@ -58,8 +71,8 @@ def _subscribe(store, *emails):
 # -- Postmark -------------------------------------------------------------------------------
 
 @pytest.fixture
-def postmark_app(tmp_path):
-    settings = _settings(tmp_path, '[channels.pm]\ntype = "postmark"\ntoken = "x"\n'
+def postmark_app(make_settings):
+    settings = make_settings('[channels.pm]\ntype = "postmark"\ntoken = "x"\n'
                          'from = "editor@k2.example.org"\nwebhook_token = "${PM_HOOK}"\n'
                          'webhook_username = "postmark"\nwebhook_password = "${PM_HOOK}"\n',
                          {"PM_HOOK": POSTMARK_TOKEN})
@@ -99,8 +112,8 @@ def test_postmark_refuses_wrong_credentials(postmark_app):
 # -- Mailgun --------------------------------------------------------------------------------
 
 @pytest.fixture
-def mailgun_app(tmp_path):
-    settings = _settings(tmp_path, '[channels.mg]\ntype = "mailgun"\napi_key = "k"\n'
+def mailgun_app(make_settings):
+    settings = make_settings('[channels.mg]\ntype = "mailgun"\napi_key = "k"\n'
                          'domain = "mg.k2.example.org"\nfrom = "editor@k2.example.org"\n'
                          'webhook_signing_key = "${MG_HOOK}"\n', {"MG_HOOK": MAILGUN_KEY})
     store = NewsletterStore.from_settings(settings)
@@ -149,10 +162,10 @@ def sendgrid_key():
 
 
 @pytest.fixture
-def sendgrid_app(tmp_path, sendgrid_key):
+def sendgrid_app(make_settings, sendgrid_key):
     public = base64.b64encode(sendgrid_key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
-    settings = _settings(tmp_path, '[channels.sg]\ntype = "sendgrid"\napi_key = "k"\n'
+    settings = make_settings('[channels.sg]\ntype = "sendgrid"\napi_key = "k"\n'
                          'from = "editor@k2.example.org"\n'
                          f'webhook_public_key = "{public}"\n')
     store = NewsletterStore.from_settings(settings)
@@ -255,11 +268,11 @@ def _sns(key, message: dict, *, version: str = "1") -> dict:
 
 
 @pytest.fixture
-def ses_app(tmp_path, sns_server):
+def ses_app(make_settings, sns_server):
     from k2publisher.newsletter.feedback.webhooks import Webhooks
 
     fetch, fetched = sns_server
-    settings = _settings(tmp_path, '[channels.ses]\ntype = "ses"\nregion = "us-west-2"\n'
+    settings = make_settings('[channels.ses]\ntype = "ses"\nregion = "us-west-2"\n'
                          'from = "editor@k2.example.org"\n'
                          f'sns_topic_arn = "{examples.TOPIC}"\n')
     store = NewsletterStore.from_settings(settings)

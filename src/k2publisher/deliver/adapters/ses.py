@@ -10,8 +10,9 @@ both per recipient (``MaxSendRate`` counts recipients, not calls), so bulk calls
 sending speed; a worker keeps one pooled HTTPS connection, and ``connections`` workers
 send in parallel. A batch is 50 copies (one ``final()`` commit, then 50 calls).
 
-boto3's own retries are off (``max_attempts = 1``): a retried ``SendEmail`` after a read
-timeout could mail twice, and the fan-out owns retries. Errors: throttling and quota
+boto3's own retries are off (``total_max_attempts = 1``: its ``max_attempts`` counts
+retries, so 1 still retried once): a retried ``SendEmail`` after a read timeout could mail
+twice, and the fan-out owns retries. Errors: throttling and quota
 (``TooManyRequestsException``, ``LimitExceededException``, ``Throttling``) -> try later;
 an unverified sender, a paused or suspended account, a missing configuration set -> fix
 the channel (the run stops); ``MessageRejected``/``BadRequestException`` for one address
@@ -85,7 +86,7 @@ class SesChannel(EspChannel):
             for key in ("endpoint_url", "aws_access_key_id", "aws_secret_access_key"):
                 if self.options.get(key):
                     kwargs[key] = str(self.options[key])
-            config = Config(retries={"max_attempts": 1, "mode": "standard"},
+            config = Config(retries={"total_max_attempts": 1, "mode": "standard"},
                             connect_timeout=self.connect_timeout, read_timeout=self.timeout)
             self._client = boto3.session.Session().client("sesv2", config=config, **kwargs)
         return self._client
@@ -105,7 +106,12 @@ class SesChannel(EspChannel):
                 except (ChannelFaultError, ConnectionLostError) as exc:
                     if n == 0:
                         raise  # nothing of this batch went out: the caller decides
-                    out += [Outcome(c.key, "deferred", error=str(exc)) for c in copies[n:]]
+                    # this copy's answer may be what was lost; the rest never left
+                    gone = isinstance(exc, ConnectionLostError)
+                    out.append(Outcome(copy.key, "deferred", error=str(exc), charged=not gone,
+                                       maybe_accepted=gone and exc.dot_sent))
+                    out += [Outcome(c.key, "deferred", error=str(exc), charged=not gone)
+                            for c in copies[n + 1:]]
                     break
                 except TransientDeliveryError as exc:
                     out += [Outcome(c.key, "deferred", error=str(exc),

@@ -62,8 +62,9 @@ class Webhooks:
         with self.store.transaction() as conn:
             conn.execute("DELETE FROM newsletter_webhook_nonces WHERE at < ?",
                          (self.now() - 2 * self.tolerance,))
-            added = conn.execute("INSERT OR IGNORE INTO newsletter_webhook_nonces (provider, "
-                                 "nonce, at) VALUES (?, ?, ?)", (provider, nonce, at)).rowcount
+            added = conn.execute("INSERT INTO newsletter_webhook_nonces (provider, nonce, at) "
+                                 "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                                 (provider, nonce, at)).rowcount
         return added == 0
 
     def _options(self, channel: str) -> Mapping[str, Any] | None:
