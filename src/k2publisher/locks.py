@@ -213,24 +213,3 @@ def holder_pid(who: str) -> int | None:
     """The pid in a :meth:`StoreLock.holder` answer (None when it names none)."""
     found = re.search(r"\bpid (\d+)", who)
     return int(found.group(1)) if found else None
-
-
-@contextlib.contextmanager
-def hold_in_store(db: Any, name: str, *, what: str, wait: float = 0.0,
-                  error: type[LockHeldError] = LockHeldError) -> Iterator[StoreLock]:
-    """Hold the store lock ``name`` of ``db`` for the ``with`` block.
-
-    Waits up to ``wait`` seconds, then raises ``error`` naming what is locked and who
-    holds it.
-    """
-    lock = StoreLock(db, name)
-    deadline = time.monotonic() + max(0.0, wait)
-    while not lock.try_acquire():
-        if time.monotonic() >= deadline:
-            raise error(what, lock._path or f"{lock.where} (advisory lock {name!r})",
-                        holder_pid(lock.holder()), wait)
-        time.sleep(POLL_SECONDS)
-    try:
-        yield lock
-    finally:
-        lock.release()
