@@ -7,6 +7,11 @@ structure once (``multipart/alternative``, text/plain first, text/html last, UTF
 base64 bodies so nothing needs dot-stuffing) and each recipient's copy only fills in
 ``To``, ``Date``, ``Message-ID``, ``List-Unsubscribe`` and the unsubscribe URL in both
 bodies. ``tests/newsletter/test_message.py`` checks the two produce the same headers.
+
+ESP APIs take the bodies as JSON strings: :meth:`IssueTemplate.json_bodies` JSON-encodes
+each approved body once, split at the placeholder, so a copy costs the encoding of its
+URL and a join instead of re-encoding kilobytes of approved text (JSON escapes character
+by character, so the joined fragments are exactly the encoding of the whole).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import html
 import secrets
 import time
 from dataclasses import dataclass
+from functools import cached_property
+from json.encoder import encode_basestring_ascii
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -67,6 +74,22 @@ class Identity:
     def confirm_url(self, token: str) -> str:
         """The confirmation URL for a token."""
         return f"{self.base_url}/confirm/{token}"
+
+
+def json_string(value: str) -> bytes:
+    """``value`` as a JSON string literal (quoted, ASCII-only, as ``json.dumps`` writes it)."""
+    return encode_basestring_ascii(value).encode("ascii")
+
+
+class JsonSlots:
+    """A text with unsubscribe placeholders, JSON-encoded once; :meth:`fill` per copy."""
+
+    def __init__(self, text: str):
+        self._parts = [json_string(part)[1:-1] for part in text.split(UNSUBSCRIBE_PLACEHOLDER)]
+
+    def fill(self, value: str) -> bytes:
+        """The JSON string literal of the text with every placeholder replaced by ``value``."""
+        return b'"' + json_string(value)[1:-1].join(self._parts) + b'"'
 
 
 def _b64(data: bytes) -> bytes:
@@ -136,6 +159,21 @@ class IssueTemplate:
     def html_for(self, unsubscribe_url: str) -> str:
         """The HTML body with this recipient's unsubscribe link (escaped for HTML)."""
         return self.html.replace(UNSUBSCRIBE_PLACEHOLDER, html.escape(unsubscribe_url))
+
+    @cached_property
+    def _json_text(self) -> JsonSlots:
+        return JsonSlots(self.text)
+
+    @cached_property
+    def _json_html(self) -> JsonSlots:
+        return JsonSlots(self.html)
+
+    def json_bodies(self, unsubscribe_url: str) -> tuple[bytes, bytes | None]:
+        """:meth:`text_for` and :meth:`html_for` as JSON string literals (None: no HTML)."""
+        text = self._json_text.fill(unsubscribe_url)
+        if not self.html:
+            return text, None
+        return text, self._json_html.fill(html.escape(unsubscribe_url))
 
     def list_unsubscribe(self, unsubscribe_url: str) -> str:
         """The ``List-Unsubscribe`` value: the https one-click link, then the mailto."""
