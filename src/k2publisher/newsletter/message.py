@@ -22,12 +22,12 @@ import html
 import secrets
 import time
 from dataclasses import dataclass
-from functools import cached_property
-from json.encoder import encode_basestring_ascii
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
+from functools import cached_property
+from json.encoder import encode_basestring_ascii
 from urllib.parse import urlsplit
 
 from k2publisher.deliver.message import ONE_CLICK, build_message, domain_of
@@ -82,14 +82,29 @@ def json_string(value: str) -> bytes:
 
 
 class JsonSlots:
-    """A text with unsubscribe placeholders, JSON-encoded once; :meth:`fill` per copy."""
+    """A text with unsubscribe placeholders, JSON-encoded once; filled in per copy."""
 
     def __init__(self, text: str):
-        self._parts = [json_string(part)[1:-1] for part in text.split(UNSUBSCRIBE_PLACEHOLDER)]
+        parts = [json_string(part)[1:-1] for part in text.split(UNSUBSCRIBE_PLACEHOLDER)]
+        parts[0] = b'"' + parts[0]
+        parts[-1] += b'"'
+        self._first, self._rest = parts[0], parts[1:]
+
+    def fill_into(self, out: list[bytes], value: str) -> None:
+        """Append the JSON string literal of the text, ``value`` in every placeholder, to
+        ``out`` as fragments (for one ``b"".join`` of a whole request)."""
+        out.append(self._first)
+        if self._rest:
+            encoded = json_string(value)[1:-1]
+            for part in self._rest:
+                out.append(encoded)
+                out.append(part)
 
     def fill(self, value: str) -> bytes:
         """The JSON string literal of the text with every placeholder replaced by ``value``."""
-        return b'"' + json_string(value)[1:-1].join(self._parts) + b'"'
+        out: list[bytes] = []
+        self.fill_into(out, value)
+        return b"".join(out)
 
 
 def _b64(data: bytes) -> bytes:
@@ -161,19 +176,15 @@ class IssueTemplate:
         return self.html.replace(UNSUBSCRIBE_PLACEHOLDER, html.escape(unsubscribe_url))
 
     @cached_property
-    def _json_text(self) -> JsonSlots:
+    def json_text(self) -> JsonSlots:
+        """The text body JSON-encoded once (:meth:`text_for` per copy, as JSON)."""
         return JsonSlots(self.text)
 
     @cached_property
-    def _json_html(self) -> JsonSlots:
-        return JsonSlots(self.html)
-
-    def json_bodies(self, unsubscribe_url: str) -> tuple[bytes, bytes | None]:
-        """:meth:`text_for` and :meth:`html_for` as JSON string literals (None: no HTML)."""
-        text = self._json_text.fill(unsubscribe_url)
-        if not self.html:
-            return text, None
-        return text, self._json_html.fill(html.escape(unsubscribe_url))
+    def json_html(self) -> JsonSlots | None:
+        """The HTML body JSON-encoded once, or None when there is none; fill it with the
+        HTML-escaped link (:meth:`html_for` per copy, as JSON)."""
+        return JsonSlots(self.html) if self.html else None
 
     def list_unsubscribe(self, unsubscribe_url: str) -> str:
         """The ``List-Unsubscribe`` value: the https one-click link, then the mailto."""
@@ -184,11 +195,17 @@ class IssueTemplate:
 
         ``List-Unsubscribe`` and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``
         (RFC 8058), ``List-Id`` and the deterministic ``Message-ID``: the same values
-        :meth:`render` writes into the raw message.
+        :meth:`render` writes into the raw message. The copy's own ones come first, then
+        :attr:`fixed_headers`.
         """
         return [("List-Unsubscribe", self.list_unsubscribe(unsubscribe_url)),
-                ("List-Unsubscribe-Post", ONE_CLICK), ("List-Id", self.identity.list_id),
-                ("Message-ID", self.message_id(key))]
+                ("Message-ID", self.message_id(key)), *self.fixed_headers]
+
+    @property
+    def fixed_headers(self) -> list[tuple[str, str]]:
+        """The list headers that are the same in every copy of the issue (the last ones of
+        :meth:`list_headers`)."""
+        return [("List-Unsubscribe-Post", ONE_CLICK), ("List-Id", self.identity.list_id)]
 
     def _now(self) -> bytes:
         second = int(time.time())
