@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from k2publisher.errors import LeaseLostError
-from k2publisher.newsletter.leases import due_rows_sql, orphaned_rows_sql
+from k2publisher.newsletter.leases import deliveries_by_state, due_rows_sql, orphaned_rows_sql
 from k2publisher.newsletter.store import NewsletterStore, now_iso
 from k2publisher.newsletter.subscribers import Source
 from k2publisher.newsletter.transport import Outcome
@@ -158,15 +158,15 @@ class Issues:
 
     def next_retry(self, issue_id: str) -> float | None:
         """When the earliest deferred row may be tried again (epoch seconds), or None."""
-        row = self.store.query("SELECT min(next_attempt) FROM newsletter_deliveries "
-                               "WHERE issue_id = ? AND state = 'deferred'", (issue_id,))
+        row = self.store.query(f"SELECT min(d.next_attempt) FROM {deliveries_by_state(self.store)} "
+                               "WHERE d.issue_id = ? AND d.state = 'deferred'", (issue_id,))
         return None if row[0][0] is None else float(row[0][0])
 
     def in_flight(self, issue_id: str) -> int:
         """Rows claimed (``sending`` or ``awaiting``) by any worker, live or not."""
         return int(self.store.query(
-            "SELECT count(*) FROM newsletter_deliveries WHERE issue_id = ? AND state IN "
-            "('sending', 'awaiting')", (issue_id,))[0][0])
+            f"SELECT count(*) FROM {deliveries_by_state(self.store)} WHERE d.issue_id = ? "
+            "AND d.state IN ('sending', 'awaiting')", (issue_id,))[0][0])
 
     def claim(self, issue_id: str, owner: str, limit: int) -> Claim:
         """Claim up to ``limit`` rows for the worker ``owner`` (``sending``, owned by it).
@@ -229,11 +229,11 @@ class Issues:
         if len(subscriber_ids) == 1:  # one SMTP copy: one statement, its own commit
             held = self.store.execute(sql, (stamp, issue_id, subscriber_ids[0], owner)
                                       ).rowcount
-        else:
+        else:  # one prepared statement for the batch; its rowcount is the sum
             with contextlib.suppress(_Rollback), \
                     self.store.transaction(exclusive=False) as conn:
-                held = sum(conn.execute(sql, (stamp, issue_id, sid, owner)).rowcount
-                           for sid in subscriber_ids)
+                held = conn.executemany(sql, [(stamp, issue_id, sid, owner)
+                                              for sid in subscriber_ids]).rowcount
                 if held != len(subscriber_ids):
                     raise _Rollback
         if held != len(subscriber_ids):
@@ -324,7 +324,9 @@ class Issues:
         """
         stamp, now = now_iso(), time.time()
         counts: dict[str, int] = {}
-        with self.store.transaction() as conn:
+        # row locks, not the one-writer lock: these rows are this worker's (two workers'
+        # outcome commits need not queue behind each other on PostgreSQL)
+        with self.store.transaction(exclusive=False) as conn:
             sent = [(stamp, o.remote_id, issue_id, o.key) for o in outcomes if o.status == "sent"]
             conn.executemany("UPDATE newsletter_deliveries SET state = 'sent', "
                              "attempts = attempts + 1, updated_at = ?, remote_id = ?, "
