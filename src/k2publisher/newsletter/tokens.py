@@ -5,10 +5,14 @@ their purpose); they expire (``newsletter.confirm_max_age``) and carry a nonce t
 subscriber row holds until the link is used, which makes them single-use.
 
 Unsubscribe tokens are made for every copy of every issue, so they are one HMAC-SHA256
-each: ``<subscriber id>.<first 128 bits of HMAC(unsubscribe key, "u1:<id>")>`` in
-base64url, where the unsubscribe key is HMAC(secret, "k2publisher.newsletter.unsubscribe
-.v2") (a key of its own, so no other signature of the site verifies as one). About 2 µs
-each, against about 40 µs for an itsdangerous signature. They do not expire (an old issue's
+each: ``<subscriber id>.<first 128 bits of HMAC(unsubscribe key, "u1:<id>")>``, the MAC
+written as 39 decimal digits, where the unsubscribe key is HMAC(secret,
+"k2publisher.newsletter.unsubscribe.v2") (a key of its own, so no other signature of the
+site verifies as one). About 2 µs each, against about 40 µs for an itsdangerous
+signature. Digits and a dot only: the link a copy adds has nothing to escape in HTML or
+JSON and no letter that could spell a word, so the guard's verdict on the copy with the
+longest link (:data:`LONGEST_UNSUBSCRIBE_TOKEN`) is every copy's verdict
+(``tests/newsletter/test_copy_guard.py``). They do not expire (an old issue's
 link must keep working), and the itsdangerous unsubscribe tokens of earlier releases still
 verify. Neither kind is ever accepted as the other: the forms differ and each is checked
 with its own key.
@@ -20,7 +24,6 @@ empty a random key is generated once and kept in ``<state>/newsletter-secret.key
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import os
@@ -44,8 +47,12 @@ DEFAULT_CONFIRM_MAX_AGE: int = DEFAULTS["newsletter"]["confirm_max_age"]
 UNSUBSCRIBE_KEY_LABEL = b"k2publisher.newsletter.unsubscribe.v2"
 #: bytes of the HMAC kept in an unsubscribe token (128 bits: not guessable)
 UNSUBSCRIBE_MAC_BYTES = 16
-#: the form of an unsubscribe token: only URL-unreserved characters, nothing to escape
-UNSUBSCRIBE_TOKEN = re.compile(r"([1-9][0-9]{0,17})\.([A-Za-z0-9_-]{22})")
+#: decimal digits of a 128-bit MAC
+UNSUBSCRIBE_MAC_DIGITS = 39
+#: the form of an unsubscribe token: digits and a dot (nothing to escape, no word)
+UNSUBSCRIBE_TOKEN = re.compile(rf"([1-9][0-9]{{0,17}})\.([0-9]{{{UNSUBSCRIBE_MAC_DIGITS}}})")
+#: a token as long as any can be (the guard checks the copy that carries it)
+LONGEST_UNSUBSCRIBE_TOKEN = "9" * 18 + "." + "9" * UNSUBSCRIBE_MAC_DIGITS
 
 
 def load_secret(settings: Settings) -> str:
@@ -111,12 +118,13 @@ class Tokens:
 
     def _unsubscribe_mac(self, subscriber_id: int) -> str:
         mac = hmac.digest(self._unsubscribe_key, b"u1:%d" % subscriber_id, hashlib.sha256)
-        return base64.urlsafe_b64encode(mac[:UNSUBSCRIBE_MAC_BYTES]).rstrip(b"=").decode()
+        return str(int.from_bytes(mac[:UNSUBSCRIBE_MAC_BYTES], "big")).zfill(
+            UNSUBSCRIBE_MAC_DIGITS)
 
     def unsubscribe_token(self, subscriber_id: int) -> str:
         """A token for ``/unsubscribe/<token>`` (does not expire; see the module doc)."""
         if isinstance(subscriber_id, bool) or not isinstance(subscriber_id, int) \
-                or subscriber_id < 1:
+                or not 0 < subscriber_id < 10**18:
             raise ValueError(f"a subscriber id is a positive integer, not {subscriber_id!r}")
         return f"{subscriber_id}.{self._unsubscribe_mac(subscriber_id)}"
 
