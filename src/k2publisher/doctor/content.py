@@ -146,7 +146,31 @@ def check_disclaimers(site: Site) -> list[Check]:
             "read the page in check_against (or another health authority's), make the text "
             "say only what it says, then set verified = true with source and section",
             warn=True))
+    unlisted = unlisted_supplements(catalogue, site.queue.items())
+    if unlisted:
+        named = [f"{name} ({', '.join(ids[:2])}{' ...' if len(ids) > 2 else ''})"
+                 for name, ids in unlisted.items()]
+        checks.append(Check(
+            "unlisted supplements", True,
+            f"{sum(len(i) for i in unlisted.values())} queue item(s) about {len(unlisted)} "
+            "supplement(s) the interaction catalogue does not list: " + "; ".join(named[:4])
+            + (" ..." if len(named) > 4 else "") + "; they get only 'ask your doctor or "
+            "pharmacist' notes for the drugs and conditions they mention, no interaction "
+            "warnings",
+            f"add a [[supplement]] table for each to {catalogue.source} (name, aliases, one "
+            "[[supplement.warning]] per drug class with a source), or correct the item's "
+            "supplement field if it misspells a listed one",
+            warn=True))
     return checks
+
+
+def unlisted_supplements(catalogue: Any, items: list[Item]) -> dict[str, list[str]]:
+    """The supplements queue items name that ``catalogue`` does not list, with the item ids."""
+    found: dict[str, list[str]] = {}
+    for item in items:
+        if catalogue.is_unlisted(item):
+            found.setdefault(" ".join(item.supplement.split()), []).append(item.id)
+    return found
 
 
 def misnamed_supplements(rules: Any, items: list[Item]) -> list[str]:
