@@ -66,7 +66,11 @@ def test_clauses_never_separate_an_attribution_from_its_claim(lead: str, claim: 
 @given(st.lists(CLAIM, min_size=2, max_size=6), st.integers(min_value=120, max_value=400))
 def test_split_text_cuts_at_clauses_before_words(claims: list[str], limit: int) -> None:
     text = " ".join(c[:1].upper() + c[1:] for c in claims)
-    parts = split_text(text, limit, "x_weighted")
+    try:
+        parts = split_text(text, limit, "x_weighted")
+    except SentenceTooLong as exc:        # only an attributed sentence may refuse to be cut
+        assert attribution(exc.sentence), exc.sentence
+        return
     body = " ".join(re.sub(r"^\d+/\d+ ", "", p) for p in parts)
     assert body.split() == text.split()
     for part in parts[1:]:
