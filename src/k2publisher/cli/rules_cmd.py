@@ -65,20 +65,6 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def summary(p: Plan) -> str:
-    """One line per file: what changes and what is kept."""
-    parts = []
-    for action, words in (("upgraded", "upgraded to today's built-in text"),
-                          ("added", "added (new in the built-ins)"),
-                          ("retired", "removed (the built-ins dropped them)"),
-                          ("kept", "kept as you edited them")):
-        keys = [c.key for c in p.changes if c.action == action]
-        if keys:
-            shown = ", ".join(keys[:5]) + (" ..." if len(keys) > 5 else "")
-            parts.append(f"{len(keys)} {words}: {shown}")
-    return "; ".join(parts) if parts else "up to date"
-
-
 @rules.command("upgrade", epilog=UPGRADE_EPILOG)
 @click.option("--yes", "assume_yes", is_flag=True, help="Write without asking.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when an upgrade is pending.")
@@ -101,7 +87,7 @@ def upgrade_cmd(app: App, assume_yes: bool, check: bool, json_out: bool) -> int:
                 out.print(f"{path}: not in this site; the built-in one is used (nothing to "
                           "upgrade)", markup=False)
                 continue
-            out.print(f"{path}: {summary(p)}", markup=False, soft_wrap=True)
+            out.print(f"{path}: {p.summary()}", markup=False, soft_wrap=True)
         for path, p in pending:
             diff = difflib.unified_diff(p.old.splitlines(keepends=True),
                                         p.new.splitlines(keepends=True),

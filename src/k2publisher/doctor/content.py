@@ -169,7 +169,6 @@ def check_disclaimers(site: Site) -> list[Check]:
 
 def stale_copies(site: Site) -> list[Check]:
     """A WARN per rules or catalogue copy with entries as an older built-in wrote them."""
-    from k2publisher.cli.rules_cmd import summary
     from k2publisher.guard.upgrade import KINDS, plan
 
     out = []
@@ -184,7 +183,7 @@ def stale_copies(site: Site) -> list[Check]:
         if found.pending:
             out.append(Check(
                 f"{kind} copy", True,
-                f"{path} is older than the built-in {kind}: {summary(found)}",
+                f"{path} is older than the built-in {kind}: {found.summary()}",
                 "run `k2publisher rules upgrade` to see the diff and write it (entries you "
                 "edited are kept; `--yes` skips the question, `--check` only looks)",
                 warn=True))

@@ -72,6 +72,19 @@ class Plan:
         """How many entries meet ``action``."""
         return sum(1 for c in self.changes if c.action == action)
 
+    def summary(self) -> str:
+        """What changes and what is kept, in one line."""
+        parts = []
+        for action, words in (("upgraded", "upgraded to today's built-in text"),
+                              ("added", "added (new in the built-ins)"),
+                              ("retired", "removed (the built-ins dropped them)"),
+                              ("kept", "kept as you edited them")):
+            keys = [c.key for c in self.changes if c.action == action]
+            if keys:
+                shown = ", ".join(keys[:5]) + (" ..." if len(keys) > 5 else "")
+                parts.append(f"{len(keys)} {words}: {shown}")
+        return "; ".join(parts) if parts else "up to date"
+
 
 def _digest(value: Any) -> str:
     blob = json.dumps(_plain(value), sort_keys=True, ensure_ascii=False)
