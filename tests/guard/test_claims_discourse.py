@@ -160,3 +160,37 @@ def test_more_therapy_and_disease_claims_by_their_grammar(sentence: str, cls: st
 ])
 def test_interactions_advice_and_reports_block_nothing(sentence: str) -> None:
     assert "block" not in kinds(sentence).values(), kinds(sentence)
+
+
+@pytest.mark.parametrize(("sentence", "cls"), [
+    # a therapy claim found by the company it keeps: a therapy, a benefit, no warning
+    ("Yarrow gives your diabetes medication an extra boost.", "therapy:augment"),
+    ("Yarrow helps statins lower cholesterol even more.", "therapy:augment"),
+    ("Yarrow lets patients stay on full-dose chemotherapy.", "therapy:adverse"),
+    ("Users on insulin find they need far less of it with yarrow.", "therapy:substitute"),
+    ("Yarrow: the Alpine statin.", "therapy:substitute"),
+    # a disease that answers a bare question, an anti- compound, one's own disease gone
+    ("Asthma? Yarrow opens up the airways.", "disease"),
+    ("The ultimate anti-acne drink.", "disease"),
+    ("This tea is the reason my asthma is gone.", "disease"),
+    ("Sufferers of chronic fatigue report a new lease of life on yarrow.", "disease"),
+])
+def test_claims_found_by_the_company_they_keep(sentence: str, cls: str) -> None:
+    assert kinds(sentence).get(cls) == "block", kinds(sentence)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Statins work better when taken in the evening.",
+    "Your body absorbs levothyroxine better on an empty stomach.",
+    "Grapefruit makes some statins stronger, which can cause muscle damage.",
+    "Some people feel better on their antidepressant after four to six weeks.",
+    "Newer blood thinners need less monitoring than warfarin.",
+    "Yarrow can stop medicines from working, so take it two hours apart from them.",
+    "Colds usually clear up on their own within a week or two.",
+    "Eczema in children often improves with age.",
+    "Parkinson's disease is treated with levodopa prescribed by a neurologist.",
+    "The idea that oxygen-rich blood cures cancer is a myth.",
+    "Asthma? See your doctor about an inhaler.",
+])
+def test_drug_facts_natural_courses_and_denied_ideas_block_nothing(sentence: str) -> None:
+    assert "block" not in kinds(sentence).values(), kinds(sentence)

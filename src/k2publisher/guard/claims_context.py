@@ -67,10 +67,16 @@ _WARNING = re.compile(
     r"(?:effects?|effectiveness|efficacy|absorption|levels?) of|(?:its|their) (?:effects?|"
     r"absorption|levels?))\b|\b(?:raise|raises|increase|increases) "
     r"(?:its|their|the) (?:blood )?levels\b|\b(?:risk|risks) of\b|"
-    r"\b(?:ask|talk to|talking to|consult|check with|tell|speak to|see) (?:your|a|their|the) "
+    r"\b(?:ask|talk to|talking to|consult|consult with|consulting(?: with)?|check with|tell|"
+    r"speak to|speak with|see) (?:your|a|their|the) "
     r"(?:doctor|pharmacist|clinician|prescriber|specialist|oncolog\w*|health\w*|care team|gp)\b|"
     r"\bunder (?:medical|a doctor's) supervision\b|\bshould (?:not|never|avoid|stop)\b|"
     r"\b(?:should|must|need to) (?:be careful|take care|use caution|be cautious)\b|"
+    r"\btoo (?:much|low|far|strongly|quickly)\b|\b(?:dangerously|excessively)\b|"
+    r"\b(?:stop|stops|keep|keeps|prevent|prevents)\s+(?:\w+\s+){0,3}?from (?:working|being "
+    r"absorbed)\b|"
+    r"\b(?:which|that|and|so) (?:can|may|could|might) (?:\w+ )?(?:cause|lead to|trigger|"
+    r"result in)\b|"
     r"^\W*(?:do not|don't|never) (?:take|use|combine|give|start|stop|mix)\b|"
     r"\b(?:ask|asking|tell|telling|consult|consulting|check with|checking with) (?:your|a|their|"
     r"the) (?:\w+ )?(?:team|nurse|midwife|dietitian|consultant)\b|"
@@ -123,10 +129,19 @@ def clauses(sentence: str) -> list[tuple[int, int]]:
 _EITHER_WAY = re.compile(r"\bwith(?:/| or )without\b", _F)
 
 
+#: an idea named, then denied after it: "The idea that ... cures cancer is a myth"
+_DENIED_IDEA = re.compile(
+    r"^\W*(?:the |this |that )?(?:idea|claim|belief|notion|suggestion|story|rumou?r|myth|"
+    r"promise)s? that\b.*\b(?:is|are|was|were|remains?) (?:\w+ )?(?:a myth|false|untrue|not "
+    r"true|unproven|nonsense|wrong|misleading|a fantasy|baseless|unfounded)\b", _F)
+
+
 def debunked(sentence: str, at: int) -> bool:
-    """True when the statement at ``at`` is negated in its clause or debunked before it."""
+    """True when the statement at ``at`` is negated in its clause or debunked before it, or the
+    sentence names it as an idea and then denies it."""
     sentence = _EITHER_WAY.sub(lambda m: " " * len(m.group()), sentence)
-    return is_negated(sentence, at) or bool(_DEBUNK.search(sentence[:at]))
+    return is_negated(sentence, at) or bool(_DEBUNK.search(sentence[:at])) or \
+        bool(_DENIED_IDEA.match(sentence))
 
 
 def attributed(text: str) -> bool:

@@ -61,7 +61,8 @@ _CURE = _rx(
     r"help(?:s|ed|ing)? (?:with|against)|good for|"
     r"promising (?:results|outcomes|effects|activity|responses)|"
     r"(?:agent|adjunct|candidate|role|efficacy|effectiveness|promise|benefits?) "
-    r"(?:in|for|as|against)|(?:adjunct\w*|alternative|stand-?alone) (?:\w+ )?therap(?:y|ies) "
+    r"(?:in|for|as|against)|(?:power|powers|properties|action|activity|effects?|strength) "
+    r"against|(?:adjunct\w*|alternative|stand-?alone) (?:\w+ )?therap(?:y|ies) "
     r"(?:in|for|against)")
 #: verbs that claim only with the disease as their object, right after them ("stops X")
 _CURE_OBJECT = _rx(
@@ -91,8 +92,9 @@ _LEADS_TO = re.compile(r"\b(?:risks?|lead\w* to|linked to|caus\w*|contribut\w* t
 _NEGATION_WORD = re.compile(r"\b(?:not|no|never|nor|without)\b", _F)
 #: lowering the risk of a disease
 _PREVENT = _rx(
-    r"prevent(?:s|ed|ing|ion|ive|ative)?|protect(?:s|ed|ing|ion|ive)? (?:\w+ ){0,3}?"
-    r"(?:against|from)|wards? off|warded off|keeps? (?:\w+ ){0,2}away|avert\w*|"
+    r"prevent(?:s|ed|ing|ion|ive|ative)?|(?:protect|shield|guard|defend|safeguard)(?:s|ed|ing|"
+    r"ion|ive)? (?:\w+ ){0,3}?(?:against|from)|wards? off|warded off|"
+    r"keeps? (?:\w+ ){0,2}away|avert\w*|"
     r"(?:keeps?|kept|keeping) (?:[\w-]+ ){0,3}?at bay|"
     r"(?:reduc(?:e|es|ed|ing|tions?)|lower\w*|decreas\w*|cut\w*|slash\w*|halv\w*|lessen\w*|"
     r"minimi[sz]\w*|drop\w*|(?:bring\w*|brought) down) (?:\w+ ){0,3}?risks?|"
@@ -137,6 +139,11 @@ _MARKER = re.compile(
     r"falls|dropped|drop|drops|declined|decreased|went down|came down|came back normal|"
     r"normali[sz]ed|improved|(?:is|are|was|were) (?:\w+ )?(?:normal|lower|down|under control|"
     r"back to normal))\b", _F)
+#: the reader's or writer's own disease, gone: "the reason my asthma is gone"
+_GONE = re.compile(r"\s+(?:is|are|was|were|has|have)\s+(?:\w+\s+)?(?:gone|cured|healed|clear|"
+                   r"under control|in remission|history|a thing of the past|no more|vanished|"
+                   r"disappeared)\b", _F)
+_OWNER = re.compile(r"\b(?:my|his|her|our|their|your)\s+(?:\w+\s+)?$", _F)
 _TESTIMONIAL = re.compile(r"\b(?:cured|healed|fixed|ended|reversed|got rid of|cleared)\s+(?:my|"
                           r"our|his|her)\b", _F)
 #: a noun after a disease name that makes the disease a modifier ("seizure thresholds")
@@ -185,8 +192,9 @@ _CARE_SUBJECT = re.compile(
     r"^\W*(?:(?:a|an|the|regular|daily|good|healthy|balanced|[\w]+-healthy|low-[\w]+|most|"
     r"many|some|your)\s+){0,2}(?:(?:diets?|exercise|physiotherapy|surgery|rehabilitation|"
     r"weight loss|losing weight|quitting smoking)\b|(?:doctors?|gps?|physicians?|specialists?|"
-    r"surgeons?)\s+(?:\w+\s+)?(?:use|prescribe|treat|manage|give|inject|operate)\b"
-    r"(?!\s+(?:it|them|this)\b))", _F)
+    r"surgeons?|pharmacists?|nurses?)\s+(?:(?:may|might|can|will|often|usually|should)\s+)?"
+    r"(?:use|prescribe|treat|manage|give|inject|operate|lower|reduce|adjust|change|stop|check|"
+    r"monitor|test|tell|advise|explain)\b(?!\s+(?:it|them|this)\b))", _F)
 
 
 def _care_is_the_agent(sentence: str) -> bool:
@@ -213,8 +221,15 @@ _NAMED_FOR_IT = re.compile(
     r"fix|formula|gumm(?:y|ies)|superfood|miracle|secret|support|protocol|diet)s?\b", _F)
 
 
+_ANTI_ANY = re.compile(r"\banti-(?P<disease>[a-z'\u2019]+)\b", _F)
+
+
 def _compound_claims(sentence: str, targets: list[Mention]) -> list[Hit]:
     hits = []
+    for m in _ANTI_ANY.finditer(sentence):
+        if diseases(m.group("disease")) and not debunked(sentence, m.start()):
+            hits.append(Hit("C01-disease-cure", m.start(), m.end()))
+            return hits
     for m in _COMPOUND.finditer(sentence):
         if diseases(m.group("disease")) and not debunked(sentence, m.start()):
             hits.append(Hit("C01-disease-cure", m.start(), m.end()))
@@ -240,7 +255,10 @@ def _drug_is_subject(sentence: str) -> bool:
     offset = len(sentence) - len(rest)
     head = rest[:40]
     first = next(iter(therapies(head)), None)
-    return first is not None and first.start <= 4 and \
+    # the drug first, or after one adjective ("Newer blood thinners ...")
+    lead = head[:first.start] if first is not None else ""
+    return first is not None and (first.start <= 4 or re.fullmatch(r"[A-Za-z-]+ ", lead)
+                                  is not None) and \
         not re.search(r"\bsupplements?\b", sentence[offset:offset + 60], _F)
 
 
@@ -286,7 +304,14 @@ def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset(), *,
             hits.append(Hit("C01-disease-cure", m.start(), m.end()))
             break
     targets = _targets(sentence, acronyms)
+    if grammar.runs_its_own_course(sentence, targets):
+        return hits
     hits += _compound_claims(sentence, targets)
+    for t in targets:
+        if _OWNER.search(sentence[:t.start]) and _GONE.match(sentence, t.end) and \
+                not debunked(sentence, t.start):
+            hits.append(Hit("C19-disease-testimonial", t.start, _GONE.match(sentence, t.end).end()))
+            break
     if headline and not targets:
         death = next((m for m in _CELL.finditer(sentence) if _DEATH.search(m.group())), None)
         if death and not debunked(sentence, death.start()):
@@ -405,7 +430,7 @@ _SUBSTITUTE = _rx(
     r"no longer need\w*|"
     # "may not need statins"; not the precaution "doses may need adjusting"
     r"(?:may|might|will|won't|do not|don't) (?:\w+ )?need(?! (?:to be )?(?:adjust|chang|"
-    r"monitor|check|watch|lower|reduc|review)\w*)|"
+    r"monitor|check|watch|lower|reduc|review|more|extra|frequent|regular|closer|to)\w*)|"
     r"(?:haven't|have not|hasn't|has not|never|no longer|didn't|did not) (?:\w+ )?needed|"
     r"(?:threw|throw|thrown|binned|ditched|tossed|flushed) (?:\w+ ){0,3}?(?:away|out)?|"
     r"eliminat\w* (?:\w+ ){0,2}?need for|without (?:the )?need for|"
@@ -468,7 +493,7 @@ _PARTNER = _rx(
     r"combin\w*|pair(?:s|ed|ing)? (?:\w+ )?with|team(?:s|ed|ing)? up|partner(?:s|ed|ing)?|"
     r"alongside|together with|hand in hand|in tandem|on top of|as well as|"
     r"add(?:s|ed|ing)? (?:\w+ ){0,3}?to|added|complement\w*|plus|back(?:s|ed|ing)? up|"
-    r"with (?:\w+ ){1,3}on board|in addition to|besides")
+    r"with (?:\w+ ){1,3}on board|in addition to|besides|(?:taken|used|given) (?:\w+ )?with")
 #: what gets better when it is paired: the therapy does more, faster, at a lower dose
 _MORE = _rx(
     r"more|better|faster|quicker|sooner|further|stronger|harder|extra|greater|higher|"
@@ -611,6 +636,67 @@ def _eases_its_harm(sentence: str, drugs: list[Mention]) -> tuple[int, int] | No
     return None
 
 
+#: what a product does for a therapy, in general: a benefit word anywhere in the sentence
+_STRONGER = re.compile(
+    r"\b(?:more|better|faster|quicker|sooner|further|stronger|harder|extra|double[sd]?|"
+    r"boost\w*|amplif\w*|power|improv\w*|speed\w*)\b", _F)
+#: easing what a therapy does to the body
+_EASING = re.compile(
+    r"\b(?:eas(?:e|es|ed|ier)|calm\w*|sooth\w*|relie\w*|soften\w*|protect\w*|preserv\w*|"
+    r"repair\w*|rebuil\w*|restor\w*|heal\w*|fight\w*|under control|in check|goodbye|"
+    r"farewell|stay on|full-dose)\b", _F)
+#: ... which, with a harm named, is easing the therapy's adverse effects
+_ADVERSE_CUE = re.compile(
+    r"\b(?:side[- ]effects?|nausea|fatigue|ulcers?|sores?|damage|muscle|liver|kidneys?|"
+    r"immune system|hair|stay on|full-dose|stop (?:\w+ ){0,2}?early|had to stop|tolerat\w*|"
+    r"exhaust\w*|recover\w* from)\b", _F)
+#: ... or, with less of the therapy or none, substituting for it
+_SUBSTITUTE_CUE = re.compile(
+    r"\bneeds? (?:\w+ )?less\b|\bneeded (?:\w+ )?less\b|\bwho needs\b|\bhaven't (?:touched|"
+    r"used|needed)\b|\bhave not (?:touched|used|needed)\b|\bnot (?:touched|used|needed)\b|"
+    r"\bsince (?:starting|taking|switching)\b|\binstead\b|\bswap\w*|\bwithout (?:the )?need\b",
+    _F)
+_APPOSITIVE = re.compile(r"^\W*[\w' -]{2,40}:\s+(?:the|a|an|your)\s+(?:[\w-]+\s+){0,2}?$", _F)
+
+
+#: the product doing something to or for the therapy ("gives ... an extra boost", "helps ...")
+_GIVES = _rx(r"help\w*|giv(?:e|es|ing)|gave|mak(?:e|es|ing)|made|lets?|allows?|prim\w*|"
+             r"amplif\w*|boost\w*|doubl\w*|supercharg\w*|strengthen\w*")
+_THERAPY_RULES = frozenset({"C03-boosts-therapy", "C04-therapy-side-effects",
+                            "C05-replaces-treatment"})
+
+
+def _any_therapy_claim(sentence: str, drugs: list[Mention]) -> Hit | None:
+    """A therapy claim found by the company it keeps: a therapy named, a benefit said, and
+    no warning, precaution, negation or debunk around them ("Amla gives your diabetes
+    medication an extra boost", "Guggul: the Ayurvedic statin"); the cues then tell an
+    adverse-effect claim and a substitution from an augmentation."""
+    if not drugs or is_precaution(sentence) or _care_is_the_agent(sentence):
+        return None
+    for d in drugs:
+        # a label naming the product as the drug: "Guggul: the Ayurvedic statin"
+        if _APPOSITIVE.match(sentence[:d.start]):
+            return Hit("C05-replaces-treatment", 0, d.end)
+    if _drug_is_subject(sentence):
+        return None
+    d = drugs[0]
+    cue = _SUBSTITUTE_CUE.search(sentence)
+    if cue and not debunked(sentence, cue.start()):
+        return Hit("C05-replaces-treatment", min(cue.start(), d.start), max(cue.end(), d.end))
+    if _ADVERSE_CUE.search(sentence):
+        easing = next((m for m in _EASING.finditer(sentence)
+                       if not debunked(sentence, m.start())), None)
+        if easing:
+            return Hit("C04-therapy-side-effects", min(easing.start(), d.start),
+                       max(easing.end(), d.end))
+    stronger = next((m for m in _STRONGER.finditer(sentence)
+                     if not debunked(sentence, m.start())), None)
+    if stronger and (_PARTNER.search(sentence) or _GIVES.search(sentence)):
+        return Hit("C03-boosts-therapy", min(stronger.start(), d.start),
+                   max(stronger.end(), d.end))
+    return None
+
+
 def _across(sentence: str, before: str, drugs_here: list[Mention]) -> list[Hit]:
     """Therapy claims whose therapy is named only in the sentence before."""
     if drugs_here or not before or is_warning(sentence) or is_warning(before):
@@ -629,6 +715,16 @@ def _across(sentence: str, before: str, drugs_here: list[Mention]) -> list[Hit]:
     return hits
 
 
+#: how a drug is taken or absorbed, which a supplement page reports without claiming anything
+_TAKING_A_DRUG = re.compile(
+    r"\b(?:absorb\w*|absorption|on an empty stomach|with (?:food|meals)|in the (?:evening|"
+    r"morning)|at (?:night|bedtime)|finish the course)\b", _F)
+#: an agent besides the drug, when a drug is the subject: "Chemo works better when the body is
+#: primed with royal jelly"
+_AGENT_BESIDE = _rx(r"primed|combined|added|paired|on board|thanks to|together with|alongside|"
+                    r"when (?:\w+ ){0,3}?(?:takes?|taken|given|adds?|uses?)|with (?:the )?help")
+
+
 def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
     """Claims that the product augments a therapy, replaces one or eases its adverse effects.
 
@@ -637,6 +733,8 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
     energy back").
     """
     drugs = therapies(sentence)
+    if _care_is_the_agent(sentence) or _TAKING_A_DRUG.search(sentence):
+        return []
     hits: list[Hit] = _across(sentence, before, drugs)
     for m in _SUBSTITUTE_ALONE.finditer(sentence):
         if not debunked(sentence, m.start()):
@@ -700,6 +798,12 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
         span = _eases_its_harm(sentence, drugs)
         if span:
             hits.append(Hit("C04-therapy-side-effects", *span))
+    if not warning and not any(h.rule in _THERAPY_RULES for h in hits):
+        hit = _any_therapy_claim(sentence, drugs)
+        if hit:
+            hits.append(hit)
+    if _drug_is_subject(sentence) and not _AGENT_BESIDE.search(sentence):
+        hits = [h for h in hits if h.rule != "C03-boosts-therapy"]  # the drug's own effect
     for v in _EASE.finditer(sentence):
         if any(h.rule == "C04-therapy-side-effects" for h in hits):
             break

@@ -32,10 +32,11 @@ import re
 from collections.abc import Sequence
 
 from k2publisher.guard.claims_context import clauses, debunked, is_warning
-from k2publisher.guard.lexicon import Mention, diseases
+from k2publisher.guard.lexicon import Mention, diseases, therapies
 
 __all__ = ["about_a_process", "anaphoric_claim", "cancer_cell_claim", "coordinate_clauses",
            "disease_subject_claim", "holder_claim", "offer_claim", "pronoun_objects",
+           "runs_its_own_course",
            "title_for_claim",
            "use_for_claim", "verb_object_claim"]
 
@@ -91,7 +92,10 @@ _IRREGULAR = re.compile(r"cut|beat|kept|keep|brought|bring|fought|won|held|put|s
 
 #: a subject that gets better: words after the disease that say so
 _BETTER = re.compile(
-    r"\b(?:better|improv\w*|fewer|less (?:frequent|severe|often|intense|common|painful|pain|"
+    r"\b(?:better|easier|freer|looser|calmer|clearer|calms? down|settles? down|retreat\w*|"
+    r"(?:a )?new lease of life|(?:feel|feels|felt) (?:like )?(?:new|themselves|normal|human)|"
+    r"self-destruct\w*|shrivel\w*|wither\w*|melt\w* away|"
+    r"improv\w*|fewer|less (?:frequent|severe|often|intense|common|painful|pain|"
     r"stiff|tired)|"
     r"milder|shorter|longer|recover\w*|disappear\w*|vanish\w*|resolv\w*|subsid\w*|"
     r"(?:went|go|goes|gone|going) away|clear(?:s|ed)? up|relie\w*|eas(?:ed|es)|"
@@ -102,7 +106,7 @@ _BETTER = re.compile(
     r"without (?:pain|symptoms|attacks|flare-ups|relapses?)|(?:pain|symptom|attack)-free)\b", _F)
 #: a link from that improvement to an agent: "once", "after taking", "in patients given"
 _AGENT_LINK = re.compile(
-    r"\b(?:after|once|when|with|by|thanks to|given|taking|took|treated with|"
+    r"\b(?:after|once|when|with|by|thanks to|given|taking|took|treated with|using|exposed to|"
     r"who (?:took|take|takes|used|use|received|were given|supplemented)|on (?:a|an)? ?\w+ "
     r"(?:supplements?|regimen)|in (?:people|patients|those|subjects|participants|users) "
     r"(?:given|taking|who)|supplementation|supplemented|respond\w* (?:\w+ )?to|"
@@ -112,14 +116,43 @@ _PASSIVE = re.compile(
     r"\b(?:is|are|was|were|be|been|being|gets?|got)\s+(?:\w+ly\s+)?(?P<verb>[a-z]+(?:ed|en|t)|"
     r"overcome|undone|beaten|held|kept|cut|won|fought|brought|shrunk|struck)"
     r"\s+(?:\w+\s+){0,2}?(?:by|with|using|through|after|thanks to)\b", _F)
+_NATURAL_COURSE = re.compile(
+    r"\b(?:with (?:age|time)|on (?:its|their) own|by (?:itself|themselves)|over time|in time|"
+    r"without treatment|untreated|as (?:children|kids|they) (?:grow|get older))\b", _F)
+
+
+_TREATED_WITH = re.compile(r"\b(?:is|are|was|were|be|been|being|gets?|got)\s+(?:\w+ly\s+)?"
+                           r"(?:treated|managed|controlled|relieved|eased|prevented|cured)\s+"
+                           r"(?:\w+\s+)?(?:with|by|using|through)\s+", _F)
+
+
+def runs_its_own_course(sentence: str, targets: Sequence[Mention]) -> bool:
+    """True when the disease that opens the sentence gets better by itself or by a therapy:
+    "Colds usually clear up on their own", "Parkinson's disease is treated with levodopa"."""
+    first = targets[0] if targets else None
+    if first is None or len(sentence[:first.start].split()) > 3:
+        return False
+    rest = sentence[first.end:]
+    if _NATURAL_COURSE.search(rest):
+        return True
+    treated = _TREATED_WITH.search(rest)
+    return bool(treated) and (_therapy_first(rest[treated.end():])
+                              or bool(_BY_A_PROFESSIONAL.match(rest, treated.end())))
+
+
+def _therapy_first(text: str) -> bool:
+    first = next(iter(therapies(text)), None)
+    return first is not None and first.start <= 12
+
+
 _BY_A_PROFESSIONAL = re.compile(r"\s*(?:a|an|your|the|their)?\s*(?:doctor|gp|physician|"
                                 r"pharmacist|specialist|nurse|clinician|health professional|"
                                 r"dermatologist|dentist|professional)s?\b", _F)
 #: the people a disease belongs to, as the subject: "Patients with heart failure who ..."
-_HOLDERS = re.compile(r"\b(?:people|patients|men|women|children|kids|adults|individuals|"
+_HOLDERS = re.compile(r"\b(?:(?:people|patients|men|women|children|kids|adults|individuals|"
                       r"subjects|participants|those|users|infants|babies|smokers)\s+"
-                      r"(?:\w+\s+){0,2}?(?:with|who have|who had|suffering from|living with)\s*$",
-                      _F)
+                      r"(?:\w+\s+){0,2}?(?:with|who have|who had|suffering from|living with)|"
+                      r"(?:sufferers|victims) of)\s*$", _F)
 
 #: the people a disease belongs to, after it: "Fibromyalgia patients felt less pain"
 _HOLDERS_AFTER = re.compile(r"\s+(?:patients|sufferers|people|adults|children|women|men)\b",
@@ -131,7 +164,7 @@ _OFFERED = re.compile(
     r"^\s*(?:\w+\s+){0,2}?(?:swear by|swore by|rave about|love|loved|rely on|trust|"
     r"(?:have|has|had|get|got|found|find) (?:a |an |their |the )?(?:\w+ )?(?:option|answer|"
     r"solution|alternative|remedy|hope|relief|lifeline|way out))\b", _F)
-_HOLDER_WORD = re.compile(r"(?:ics|tics|sufferers)$", _F)
+_HOLDER_WORD = re.compile(r"(?:ics|tics|sufferers|itic|atic|ous)$", _F)
 
 #: a benefit for the people who have a disease: "soothes itchy skin in people with eczema",
 #: "helps you sleep if you suffer from insomnia"
@@ -149,7 +182,9 @@ _HELPS = re.compile(
     r"reduc\w*|lower\w*|tam(?:e|es|ed|ing)|quiet\w*|steady\w*|stead(?:ies|ied)|"
     r"(?:sleep|breathe|walk|move|feel) (?:\w+ ){0,3}?(?:better|through|easier|again|normally)|"
     r"benefit\w*|(?:work|works|worked) wonders|a blessing|a godsend|swear by|swears by|"
-    r"swore by|rave about|raves about|love|loves|rely on|relies on|trust|trusts|"
+    r"swore by|rave about|raves about|love|loves|rely on|relies on|trust|trusts|great|good|"
+    r"ideal|perfect|wonderful|brilliant|excellent|recommended|normali[sz]\w*|regulat\w*|"
+    r"balanc\w*|"
     r"(?:pain|symptom|itch|flare|attack)-free|(?:are|is) back)\b", _F)
 
 
@@ -197,7 +232,7 @@ _USE_FOR = re.compile(
     r"tool|hope|antidote|defen[cs]e|protection|cure|fix|aid|lifeline|saviou?r|"
     r"breakthrough|made|formulated|designed|created|developed|crafted|tailored|perfect|ideal|"
     r"must-have|essential|staple|"
-    r"(?:a|an|natural|nature's)\s+(?:\w+\s+)?[a-z]{3,}ers?)\s+(?:\w+\s+){0,2}?"
+    r"(?:a|an|natural|nature's)\s+(?:\w+\s+)?[a-z]{3,}ers?)\s+(?:\w+\s+){0,3}?"
     r"(?:for|against|in the treatment of|(?<=must-have )in|(?<=essential )in|(?<=staple )in|"
     r"(?<=answer )to|(?<=answers )to|(?<=solution )to|"
     r"(?<=antidote )to|(?<=cure )to|(?<=key )to|to (?:beating|"
@@ -212,6 +247,7 @@ _ANAPHOR = re.compile(
     r"sufferers|adults|women|men|children|risks?|complaints?|symptoms?)\b|"
     r"\b(?:for|to|in|help|helps|helping|benefit|benefits|protect|protects)\s+them\b|"
     r"\bpeople like (?:this|that|them)\b|\bthe condition\b|\bsuch cases\b|"
+    r"^\W*(?:not any ?more|no more|gone|never again|not for long)\b|\bthanks to\b|"
     # what the disease is measured by, as theirs: "brings their numbers down"
     r"\b(?:their|your|his|her|my) (?:numbers|readings|levels|results|symptoms|attacks|"
     r"flare-ups|condition|pain)\b", _F)
@@ -288,7 +324,7 @@ def _can_be_verb(tokens: Sequence[re.Match[str]], at: int) -> bool:
 
 _DAMAGE = re.compile(r"damage|complications?|scarring|pain|problems|harm|injury|"
                      r"consequences|after-effects|inflammation|swelling|triggers?|causes?|"
-                     r"roots?|itch|itching|flares?", _F)
+                     r"roots?|itch|itching|flares?|toxins|bacteria|viruses|germs", _F)
 _HOLDER = re.compile(r"people|patients|anyone|those|adults|children|kids|women|men|"
                      r"individuals|sufferers|everyone|folks", _F)
 
@@ -460,9 +496,12 @@ def disease_subject_claim(sentence: str, targets: Sequence[Mention]) -> tuple[in
         if not subject:
             continue
         rest = sentence[t.end:hi]
+        if _NATURAL_COURSE.search(rest):
+            continue  # "Colds clear up on their own", "Eczema often improves with age"
         passive = _PASSIVE.search(rest)
-        if passive and _BY_A_PROFESSIONAL.match(rest, passive.end()):
-            passive = None  # "should be checked by a doctor": care, not a product
+        if passive and (_BY_A_PROFESSIONAL.match(rest, passive.end()) or
+                        _therapy_first(rest[passive.end():])):
+            passive = None  # "should be checked by a doctor", "is treated with levodopa"
         if passive and not _NOT_A_CLAIM.fullmatch(passive.group("verb")) \
                 and not debunked(sentence, t.end + passive.start()):
             return t.start, t.end + passive.end()
@@ -522,11 +561,24 @@ _OFFER = re.compile(r"^\s*(?:try|take|use|reach for|add|start|grab|give|choose|s
                     r"consider|discover|meet|then|if so|good news|here'?s|say hello)\b", _F)
 
 
+#: a question that is only a disease: "Asthma?", "Got eczema?", "Psoriasis flaring?"
+_BARE_QUESTION = re.compile(r"^\W*(?:got |have |suffer from |struggling with )?"
+                            r"(?:[\w'\u2019-]+\s+){0,3}?[\w'\u2019-]+\s*\?\s*$", _F)
+#: an answer that sends the reader elsewhere: "Asthma? See your doctor."
+_DISMISSES = re.compile(r"^\W*(?:see|ask|call|visit|consult|talk|it depends|no\b)", _F)
+
+
 def offer_claim(sentence: str, before: str, before_targets: Sequence[Mention]) -> bool:
     """True when the sentence before asks about a disease and this one offers something
-    for it ("Struggling with eczema? Try kefir every morning.")."""
-    return bool(before_targets) and before.rstrip().endswith("?") and \
-        bool(_PROBLEM_QUESTION.search(before)) and bool(_OFFER.match(sentence))
+    for it ("Struggling with eczema? Try kefir every morning."); after a question that is only
+    the disease ("Asthma?"), any answer that is no warning makes the claim ("Eleuthero opens up
+    the airways", "Not anymore, thanks to kombucha")."""
+    if not before_targets or not before.rstrip().endswith("?"):
+        return False
+    if _PROBLEM_QUESTION.search(before) and _OFFER.match(sentence):
+        return True
+    bare = _BARE_QUESTION.match(before)
+    return bool(bare) and not is_warning(sentence) and not _DISMISSES.match(sentence)
 
 
 def anaphoric_claim(sentence: str, before_targets: Sequence[Mention],
