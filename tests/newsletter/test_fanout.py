@@ -497,3 +497,24 @@ def test_a_worker_stalled_past_its_lease_never_sends_a_row_taken_from_it(smtp_se
     counts = smtp_server.recording.per_recipient()
     assert len(counts) == 30 and set(counts.values()) == {1}, counts
     assert summary.counts["possible_duplicates"] == 0
+
+
+def test_a_claim_goes_on_from_its_cursor_and_starts_a_new_lap_for_rows_behind_it(
+        settings) -> None:
+    """Claims read due rows in subscriber order from the claimer's cursor; rows that became
+    due behind it (deferred, given back) are taken on a new lap, none twice, none lost."""
+    store = setup_issue(settings, 30)
+    issues = Issues(store)
+    with WorkerLease(store) as worker:
+        first = issues.claim("2026-11-25", worker.id, 10)
+        ids = [r.subscriber_id for r in first.recipients]
+        assert ids == sorted(ids) and first.cursor == ids[-1]
+        issues.unclaim("2026-11-25", worker.id, ids[:3])  # behind the cursor again
+        second = issues.claim("2026-11-25", worker.id, 10, after=first.cursor)
+        assert min(r.subscriber_id for r in second.recipients) > first.cursor
+        rest = issues.claim("2026-11-25", worker.id, 100, after=second.cursor)
+        taken = [r.subscriber_id for r in rest.recipients]
+        assert set(ids[:3]) <= set(taken)  # the lap came back for them
+        everyone = ids[3:] + [r.subscriber_id for r in second.recipients] + taken
+        assert sorted(everyone) == sorted(set(everyone)) and len(everyone) == 30
+        assert not issues.claim("2026-11-25", worker.id, 10, after=rest.cursor).seen
