@@ -200,10 +200,11 @@ class Issues:
         with self.store.transaction(exclusive=False) as conn:
             rows = conn.execute(orphaned_rows_sql(self.store),
                                 (issue_id, owner, now, limit)).fetchall()
-            fresh = conn.execute(due, (issue_id, now, after, MAX_ID, limit - len(rows))
+            fresh = conn.execute(due, (issue_id, now, after, MAX_ID, after, MAX_ID,
+                                       limit - len(rows))
                                  ).fetchall() if len(rows) < limit else []
             if len(rows) + len(fresh) < limit and after > 0:  # a new lap: earlier ids
-                fresh += conn.execute(due, (issue_id, now, 0, after,
+                fresh += conn.execute(due, (issue_id, now, 0, after, 0, after,
                                             limit - len(rows) - len(fresh))).fetchall()
             cursor = fresh[-1][0] if fresh else 0  # where the lap goes on
             rows += fresh
