@@ -283,13 +283,17 @@ def test_two_fanouts_on_one_issue_share_it_and_send_each_copy_once(smtp_settings
     settings = smtp_settings()
     store = setup_issue(settings, 120)
     results = []
+    # both start sending together (building one prepares and guards the issue: seconds on
+    # a loaded machine, enough for the first to send all 120 alone)
+    fanouts = [build_fanout(settings, NewsletterStore.from_settings(settings), "2026-11-25",
+                            page_size=10, connections=2, **FAST) for _ in range(2)]
+    start = threading.Barrier(2)
 
-    def worker() -> None:
-        own = NewsletterStore.from_settings(settings)
-        results.append(build_fanout(settings, own, "2026-11-25", page_size=10,
-                                    connections=2, **FAST).run())
+    def worker(fanout) -> None:
+        start.wait()
+        results.append(fanout.run())
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
+    threads = [threading.Thread(target=worker, args=(f,)) for f in fanouts]
     for t in threads:
         t.start()
     for t in threads:
