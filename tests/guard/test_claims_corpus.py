@@ -17,14 +17,14 @@ from k2publisher.guard.claims_corpus import Score, evaluate, load
 CORPUS = Path(__file__).parent / "corpus"
 PARTS = ("tuned", "heldout", "heldout2", "heldout3")
 #: part -> class -> the lowest recall it may show (disease / therapy / safety reached at wave 3:
-#: tuned 95.4 / 97.8 / 96.0, held-out 89.1 / 87.0 / 100, held-out 2 78.8 / 87.5 / 100,
-#: held-out 3 62.5 / 41.7 / 100 -- written before wave 3's rules, where it stood at
+#: tuned 94.2 / 95.2 / 96.0, held-out 87.0 / 87.0 / 100, held-out 2 78.8 / 91.7 / 100,
+#: held-out 3 64.3 / 54.2 / 100 -- written before wave 3's rules, where it stood at
 #: 55.4 / 25.0 / 100)
 FLOORS = {
-    "tuned": {"disease": 0.93, "therapy": 0.94, "safety": 0.92},
-    "heldout": {"disease": 0.85, "therapy": 0.82, "safety": 0.90},
-    "heldout2": {"disease": 0.74, "therapy": 0.82, "safety": 0.90},
-    "heldout3": {"disease": 0.58, "therapy": 0.37, "safety": 0.90},
+    "tuned": {"disease": 0.91, "therapy": 0.92, "safety": 0.92},
+    "heldout": {"disease": 0.83, "therapy": 0.82, "safety": 0.90},
+    "heldout2": {"disease": 0.74, "therapy": 0.86, "safety": 0.90},
+    "heldout3": {"disease": 0.60, "therapy": 0.50, "safety": 0.90},
 }
 HARMLESS_BLOCKED_CEILING = 0.03
 
