@@ -283,13 +283,17 @@ def test_two_fanouts_on_one_issue_share_it_and_send_each_copy_once(smtp_settings
     settings = smtp_settings()
     store = setup_issue(settings, 120)
     results = []
+    # both start sending together (building one prepares and guards the issue: seconds on
+    # a loaded machine, enough for the first to send all 120 alone)
+    fanouts = [build_fanout(settings, NewsletterStore.from_settings(settings), "2026-11-25",
+                            page_size=10, connections=2, **FAST) for _ in range(2)]
+    start = threading.Barrier(2)
 
-    def worker() -> None:
-        own = NewsletterStore.from_settings(settings)
-        results.append(build_fanout(settings, own, "2026-11-25", page_size=10,
-                                    connections=2, **FAST).run())
+    def worker(fanout) -> None:
+        start.wait()
+        results.append(fanout.run())
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
+    threads = [threading.Thread(target=worker, args=(f,)) for f in fanouts]
     for t in threads:
         t.start()
     for t in threads:
@@ -497,3 +501,24 @@ def test_a_worker_stalled_past_its_lease_never_sends_a_row_taken_from_it(smtp_se
     counts = smtp_server.recording.per_recipient()
     assert len(counts) == 30 and set(counts.values()) == {1}, counts
     assert summary.counts["possible_duplicates"] == 0
+
+
+def test_a_claim_goes_on_from_its_cursor_and_starts_a_new_lap_for_rows_behind_it(
+        settings) -> None:
+    """Claims read due rows in subscriber order from the claimer's cursor; rows that became
+    due behind it (deferred, given back) are taken on a new lap, none twice, none lost."""
+    store = setup_issue(settings, 30)
+    issues = Issues(store)
+    with WorkerLease(store) as worker:
+        first = issues.claim("2026-11-25", worker.id, 10)
+        ids = [r.subscriber_id for r in first.recipients]
+        assert ids == sorted(ids) and first.cursor == ids[-1]
+        issues.unclaim("2026-11-25", worker.id, ids[:3])  # behind the cursor again
+        second = issues.claim("2026-11-25", worker.id, 10, after=first.cursor)
+        assert min(r.subscriber_id for r in second.recipients) > first.cursor
+        rest = issues.claim("2026-11-25", worker.id, 100, after=second.cursor)
+        taken = [r.subscriber_id for r in rest.recipients]
+        assert set(ids[:3]) <= set(taken)  # the lap came back for them
+        everyone = ids[3:] + [r.subscriber_id for r in second.recipients] + taken
+        assert sorted(everyone) == sorted(set(everyone)) and len(everyone) == 30
+        assert not issues.claim("2026-11-25", worker.id, 10, after=rest.cursor).seen

@@ -94,3 +94,14 @@ def test_unsubscribe_tokens_of_earlier_releases_still_verify() -> None:
         Tokens(secret).read_unsubscribe(confirm_signed_as_old)
     with pytest.raises(TokenError):
         Tokens("another-key-0123456789").read_unsubscribe(old)
+
+
+def test_workers_starting_at_once_on_a_fresh_site_share_one_generated_key(
+        settings: Settings) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: load_secret(settings), range(16)))
+    assert len(keys) == 1 and len(keys.pop()) >= 32
+    assert [p.name for p in (settings.path("state")).iterdir()
+            if p.name.startswith(".")] == []  # no draft left behind

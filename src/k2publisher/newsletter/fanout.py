@@ -127,6 +127,8 @@ class _Run:
     lost: int = 0  # connections lost in a row without a message accepted in between
     requeued: int = 0
     assumed: int = 0
+    #: where this worker's next claim starts (the highest subscriber id it claimed)
+    cursor: int = 0
     note: str = ""
     #: a channel error no retry fixes (credentials, TLS settings): the run stops, then raises
     fatal: DeliveryError | None = None
@@ -282,7 +284,9 @@ class FanOut:
                     break
                 run.worker.expire_dead_workers()
                 with self._critical:
-                    claim = self.issues.claim(issue_id, owner, self.page_size)
+                    claim = self.issues.claim(issue_id, owner, self.page_size,
+                                              after=run.cursor)
+                run.cursor = claim.cursor
                 run.requeued += claim.requeued
                 run.assumed += claim.assumed
                 page = claim.recipients

@@ -34,6 +34,8 @@ DELIVERY_STATES = ("pending", "sending", "awaiting", "sent", "deferred", "bounce
                    "skipped")
 #: states in which a delivery is finished for this issue
 FINAL_STATES = ("sent", "bounced", "failed", "skipped")
+#: above every subscriber id (both stores' integer keys are 64-bit)
+MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class Claim:
 
     recipients: list[Recipient]
     seen: int = 0       # rows taken, skipped ones (no longer confirmed) included
+    #: the highest subscriber id this claim took among due rows: the next claim's ``after``
+    cursor: int = 0
     requeued: int = 0   # ``sending`` rows of a dead worker: sent again, no duplicate
     assumed: int = 0    # ``awaiting`` rows of a dead worker: sent again, possible duplicates
 
@@ -178,23 +182,32 @@ class Issues:
             f"SELECT count(*) FROM {deliveries_by_state(self.store)} WHERE d.issue_id = ? "
             "AND d.state IN ('sending', 'awaiting')", (issue_id,))[0][0])
 
-    def claim(self, issue_id: str, owner: str, limit: int) -> Claim:
+    def claim(self, issue_id: str, owner: str, limit: int, *, after: int = 0) -> Claim:
         """Claim up to ``limit`` rows for the worker ``owner`` (``sending``, owned by it).
 
         First the rows a dead worker held (its lease lapsed; see
         :mod:`k2publisher.newsletter.leases`): a ``sending`` one is sent again, an
-        ``awaiting`` one too and it is counted as a possible duplicate. Then due rows.
-        Rows whose subscriber is no longer confirmed become ``skipped``. One transaction:
-        ``BEGIN IMMEDIATE`` on SQLite, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL.
+        ``awaiting`` one too and it is counted as a possible duplicate. Then due rows in
+        subscriber order from ``after`` (the previous claim's :attr:`Claim.cursor`) on,
+        and when those run out, from the start again up to ``after`` (rows deferred
+        meanwhile, rows another worker gave back). Rows whose subscriber is no longer
+        confirmed become ``skipped``. One transaction: ``BEGIN IMMEDIATE`` on SQLite,
+        ``FOR UPDATE SKIP LOCKED`` on PostgreSQL.
         """
         stamp, now = now_iso(), time.time()
+        due = due_rows_sql(self.store)
         # row locks, not the store's one-writer lock: workers claim side by side
         with self.store.transaction(exclusive=False) as conn:
             rows = conn.execute(orphaned_rows_sql(self.store),
                                 (issue_id, owner, now, limit)).fetchall()
-            if len(rows) < limit:
-                rows += conn.execute(due_rows_sql(self.store),
-                                     (issue_id, now, limit - len(rows))).fetchall()
+            fresh = conn.execute(due, (issue_id, now, after, MAX_ID, after, MAX_ID,
+                                       limit - len(rows))
+                                 ).fetchall() if len(rows) < limit else []
+            if len(rows) + len(fresh) < limit and after > 0:  # a new lap: earlier ids
+                fresh += conn.execute(due, (issue_id, now, 0, after, 0, after,
+                                            limit - len(rows) - len(fresh))).fetchall()
+            cursor = fresh[-1][0] if fresh else 0  # where the lap goes on
+            rows += fresh
             claimed = [Recipient(r[0], r[1]) for r in rows if r[2] == "confirmed"]
             gone = [(stamp, issue_id, r[0]) for r in rows if r[2] != "confirmed"]
             if claimed:
@@ -211,7 +224,7 @@ class Issues:
                              "updated_at = ?, error = 'no longer confirmed' "
                              "WHERE issue_id = ? AND subscriber_id = ?", gone)
         return Claim(claimed, seen=len(rows), requeued=sum(1 for r in rows if r[3] == "sending"),
-                     assumed=len(awaiting))
+                     assumed=len(awaiting), cursor=cursor)
 
     def unclaim(self, issue_id: str, owner: str, subscriber_ids: Sequence[int], *,
                 refused: bool = False) -> None:

@@ -71,19 +71,31 @@ def load_secret(settings: Settings) -> str:
     return key
 
 
+def _read_existing(path: Path) -> str:
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 16:
+        raise ConfigError("the generated newsletter key file is empty or damaged: delete "
+                          "it to generate a new one (old links stop working)", path)
+    return key
+
+
 def _read_or_create(path: Path) -> str:
     private_dir(path.parent)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = path.read_text(encoding="ascii").strip()
-        if len(key) < 16:
-            raise ConfigError("the generated newsletter key file is empty or damaged: delete "
-                              "it to generate a new one (old links stop working)", path) from None
-        return key
+    if path.exists():
+        return _read_existing(path)
     key = secrets.token_urlsafe(32)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(key + "\n")
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key + "\n")
+        # the key appears whole or not at all: two processes starting at once (two
+        # workers) never read a half-written file, and the first one's key wins
+        os.link(draft, path)
+    except FileExistsError:
+        key = _read_existing(path)
+    finally:
+        draft.unlink(missing_ok=True)
     return key
 
 
