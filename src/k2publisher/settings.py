@@ -118,6 +118,7 @@ DEFAULTS: dict[str, Any] = {
         "confirmations_per_day": 3,  # confirmation mails per address per 24 hours
         "welcome": "latest",         # on confirming: latest | an item id | "" (no welcome)
         "soft_bounce_limit": 3,      # soft bounces that make an address bounced (suppressed)
+        "soft_bounce_window_days": 30,  # a soft bounce older than this no longer counts
         "bounce_address": "",        # SMTP VERP: "bounces@host" -> bounces+TOKEN@host; "" = off
         "webhook_tolerance": 600,    # seconds a signed webhook's timestamp may be old
     },

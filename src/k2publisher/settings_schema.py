@@ -128,6 +128,7 @@ class NewsletterSettings(_Section):
     confirmations_per_day: Count
     welcome: Annotated[str, Meta(max_length=200)]
     soft_bounce_limit: Annotated[int, Meta(ge=1, le=100)]
+    soft_bounce_window_days: Annotated[int, Meta(ge=1, le=3650)]
     bounce_address: Text
     webhook_tolerance: Annotated[int, Meta(ge=30, le=86_400)]
 
