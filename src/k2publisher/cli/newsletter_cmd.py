@@ -459,19 +459,24 @@ def status_cmd(app: App, issue_id: str | None, as_json: bool) -> None:
 @newsletter.command("bounces", epilog="\b\nExamples:\n"
                     "  k2publisher newsletter bounces --maildir state/bounces\n"
                     "  K2_IMAP_PASSWORD=secret k2publisher newsletter bounces "
-                    "--imap imaps://bounces@mail.example.org/INBOX --json")
+                    "--imap imaps://bounces@mail.example.org/INBOX --json\n"
+                    "  K2_IMAP_PASSWORD=secret k2publisher newsletter bounces "
+                    "--imap imap://bounces@mail.internal/INBOX --ca-file /etc/k2/mail-ca.pem")
 @click.option("--maildir", type=click.Path(path_type=Path, file_okay=False),
               help="Read the bounce mailbox from this Maildir folder.")
 @click.option("--imap", "imap_url", metavar="URL",
-              help="Read it over IMAP: imaps://USER@HOST[:PORT]/FOLDER (imap:// only on "
-                   "loopback).")
+              help="Read it over IMAP: imaps://USER@HOST[:PORT]/FOLDER (TLS), or imap://... "
+                   "(STARTTLS, required except on loopback).")
+@click.option("--ca-file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Trust this CA (or the server's self-signed certificate) for --imap, "
+                   "instead of the system's trust store.")
 @click.option("--password-env", default="K2_IMAP_PASSWORD", show_default=True, metavar="VAR",
               help="Environment variable holding the IMAP password (never on the command "
                    "line).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
-def bounces_cmd(app: App, maildir: Path | None, imap_url: str | None, password_env: str,
-                as_json: bool) -> int:
+def bounces_cmd(app: App, maildir: Path | None, imap_url: str | None, ca_file: Path | None,
+                password_env: str, as_json: bool) -> int:
     """Read DSN bounces and ARF complaints from the SMTP bounce mailbox; suppress addresses.
 
     Each unseen message is parsed (flufl.bounce for who bounced, the DSN status for hard or
@@ -492,7 +497,7 @@ def bounces_cmd(app: App, maildir: Path | None, imap_url: str | None, password_e
     paths = ReturnPaths.from_settings(app.settings)
     reports = read_maildir(maildir, paths) if maildir is not None else \
         imap_source(str(imap_url), os.environ.get(password_env, ""), paths,
-                    password_env=password_env)
+                    password_env=password_env, ca_file=ca_file)
     rows: list[dict[str, object]] = []
     read = 0
     for report in reports:
