@@ -111,6 +111,24 @@ def pg_server():
 
 
 @pytest.fixture
+def own_pg_server():
+    """A PostgreSQL server of one test's own, which it may stop or restart (slower than
+    ``pg_server``: only for tests that take the database away)."""
+    import pg_server as server_module
+
+    try:
+        server = server_module.start(fsync=False)
+    except RuntimeError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and the PostgreSQL tests cannot run: {exc}")
+        pytest.skip(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def pg_url(pg_server):
     """A fresh, empty PostgreSQL database for one test: its URL (dropped afterwards)."""
     url = pg_server.create_database()

@@ -124,6 +124,7 @@ DEFAULTS: dict[str, Any] = {
     },
     "store": {
         "url": "",                   # "" = the SQLite file in [paths] state; or postgresql://...
+        "pool_size": 8,              # PostgreSQL connections per store per process
     },
     "alerts": {
         "channels": [],              # channel names told of failures, e.g. ["ops-slack"]

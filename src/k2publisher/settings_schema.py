@@ -138,6 +138,9 @@ class StoreSettings(_Section):
 
     #: "" = the SQLite file in the state folder; else a PostgreSQL URL
     url: Annotated[str, Meta(pattern=r"^((postgresql|postgres)://\S*)?$", max_length=2000)]
+    #: PostgreSQL connections each store object of a process keeps (the ledger's, the
+    #: newsletter's); more when a statement waits for a free one
+    pool_size: Annotated[int, Meta(ge=1, le=100)]
 
 
 class AlertSettings(_Section):
