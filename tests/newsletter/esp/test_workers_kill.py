@@ -1,9 +1,10 @@
 """Several ``newsletter worker`` processes sending through an ESP, SIGKILLed at random.
 
-A local server plays Postmark's batch API and Mailgun's batch sending (the documented
-request and answer shapes of ``tests/newsletter/esp/fakes.py``) and records every copy it
-accepts. Three workers share one issue on SQLite, then on PostgreSQL; again and again one
-of them is SIGKILLed and a new one started in its place:
+A local server plays Postmark's batch API, Mailgun's batch sending and SendGrid's
+personalizations (the documented request and answer shapes of
+``tests/newsletter/esp/fakes.py``) and records every copy it accepts. Three workers share
+one issue on SQLite, then on PostgreSQL; again and again one of them is SIGKILLed and a
+new one started in its place:
 
 - half of the kills land in the middle of an HTTP call: the server accepts a batch, holds
   its answer, the test finds the worker that made the call (by its TCP port) and kills it,
@@ -28,7 +29,13 @@ from pathlib import Path
 
 import pytest
 from tests.newsletter.conftest import store_table
-from tests.newsletter.esp.fakes import FakeMailgun, FakePostmark, ServedFake, pid_of_client
+from tests.newsletter.esp.fakes import (
+    FakeMailgun,
+    FakePostmark,
+    FakeSendGrid,
+    ServedFake,
+    pid_of_client,
+)
 
 from k2publisher.newsletter.issues import Issues
 from k2publisher.newsletter.store import NewsletterStore
@@ -47,6 +54,7 @@ PROVIDERS = {
                  f'type = "postmark"\ntoken = "{KEY}"\n'),
     "mailgun": (FakeMailgun, "/v3/mg.k2.example.org/messages",
                 f'type = "mailgun"\napi_key = "{KEY}"\ndomain = "mg.k2.example.org"\n'),
+    "sendgrid": (FakeSendGrid, "/v3/mail/send", f'type = "sendgrid"\napi_key = "{KEY}"\n'),
 }
 
 
