@@ -98,16 +98,21 @@ def pg_server():
     Skipped when Debian's ``postgresql`` is not installed, except under ``CI=true``, where
     its absence fails the test: CI must not pass with the PostgreSQL store untested.
     """
+    server = _start_pg()
+    yield server
+    server.stop()
+
+
+def _start_pg():
+    """A private PostgreSQL server, or the skip (the failure under ``CI=true``) saying why."""
     import pg_server as server_module
 
     try:
-        server = server_module.start(fsync=False)
+        return server_module.start(fsync=False)
     except RuntimeError as exc:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true and the PostgreSQL tests cannot run: {exc}")
         pytest.skip(str(exc))
-    yield server
-    server.stop()
 
 
 #: PostgreSQL stores opened during the current test (see ``close_open_stores``)
@@ -144,14 +149,7 @@ def close_open_stores(monkeypatch: pytest.MonkeyPatch):
 def own_pg_server():
     """A PostgreSQL server of one test's own, which it may stop or restart (slower than
     ``pg_server``: only for tests that take the database away)."""
-    import pg_server as server_module
-
-    try:
-        server = server_module.start(fsync=False)
-    except RuntimeError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and the PostgreSQL tests cannot run: {exc}")
-        pytest.skip(str(exc))
+    server = _start_pg()
     try:
         yield server
     finally:

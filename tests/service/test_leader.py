@@ -36,6 +36,13 @@ def _start(config: Path, root: Path, log: Path, *args: str) -> subprocess.Popen[
                                 stdout=out, stderr=out)
 
 
+def _follower(config: Path, root: Path, log: Path) -> subprocess.Popen[bytes]:
+    """Another ``run`` process, once it says it follows."""
+    proc = _start(config, root, log)
+    _wait_for(log, r"outcome=follower ", proc)
+    return proc
+
+
 def _health(log: Path, proc: subprocess.Popen[bytes]) -> dict:
     url = _wait_for(log, r"outcome=listening url=(\S+)", proc).group(1)
     return requests.get(f"{url}/healthz", timeout=10).json()
@@ -59,8 +66,7 @@ def test_killing_the_leader_hands_the_slots_to_a_follower_and_nothing_fires_twic
     second = None
     try:
         _wait_for(logs[0], r"outcome=leader ", first)
-        second = _start(config, tmp_path, logs[1])
-        _wait_for(logs[1], r"outcome=follower ", second)
+        second = _follower(config, tmp_path, logs[1])
         assert _health(logs[1], second)["role"] == "follower"
         assert _health(logs[0], first)["role"] == "leader"
         assert fake.wait_for(3, first, timeout=60), logs[0].read_text()
@@ -138,8 +144,7 @@ def test_a_leader_whose_lock_session_is_killed_steps_down_in_place_and_leads_aga
     second = None
     try:
         _wait_for(logs[0], r"outcome=leader ", first)
-        second = _start(config, tmp_path, logs[1])
-        _wait_for(logs[1], r"outcome=follower ", second)
+        second = _follower(config, tmp_path, logs[1])
         assert fake.wait_for(3, first, timeout=60), logs[0].read_text()
         assert _kill_lock_session(pg_url, first.pid) == 1
         killed_at = time.monotonic()

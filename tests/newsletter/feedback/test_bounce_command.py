@@ -275,7 +275,10 @@ def _fill(port: int, host: str = "127.0.0.1", *, tls: bool = False) -> None:
     client.logout()
 
 
-def _readers(site: Path) -> Subscribers:
+def _readers(site: Path, monkeypatch, port: int, *, tls: bool = True) -> Subscribers:
+    """Two subscribers, their DSN and ARF report in the mailbox, the password set."""
+    _fill(port, tls=tls)
+    monkeypatch.setenv("K2_IMAP_PASSWORD", "imap-pass-4f9a")
     store = NewsletterStore.from_settings(
         load_settings(site / "config" / "k2publisher.toml", environ={}))
     subs = Subscribers(store)
@@ -286,9 +289,7 @@ def _readers(site: Path) -> Subscribers:
 
 def test_imaps_with_a_self_signed_certificate_needs_it_as_ca_file(site, dovecot_tls, run,
                                                                     monkeypatch):
-    subs = _readers(site)
-    _fill(dovecot_tls.imaps, tls=True)
-    monkeypatch.setenv("K2_IMAP_PASSWORD", "imap-pass-4f9a")
+    subs = _readers(site, monkeypatch, dovecot_tls.imaps)
     url = f"imaps://bounces@127.0.0.1:{dovecot_tls.imaps}/INBOX"
     # the system's trust store does not know this certificate: refused before the login
     code, _, err = run(site, "newsletter", "bounces", "--imap", url)
@@ -307,9 +308,7 @@ def test_imaps_with_a_self_signed_certificate_needs_it_as_ca_file(site, dovecot_
 
 def test_imap_upgrades_with_starttls_and_verifies_the_certificate(site, dovecot_tls, run,
                                                                   monkeypatch):
-    subs = _readers(site)
-    _fill(dovecot_tls.imaps, tls=True)
-    monkeypatch.setenv("K2_IMAP_PASSWORD", "imap-pass-4f9a")
+    subs = _readers(site, monkeypatch, dovecot_tls.imaps)
     # 127.0.0.2 is not one of the loopback names plain imap:// may use: STARTTLS is required
     url = f"imap://bounces@127.0.0.2:{dovecot_tls.starttls}/INBOX"
     code, _, err = run(site, "newsletter", "bounces", "--imap", url)
@@ -323,8 +322,7 @@ def test_imap_upgrades_with_starttls_and_verifies_the_certificate(site, dovecot_
 
 def test_imap_to_a_server_without_starttls_is_refused_off_loopback(site, dovecot, run,
                                                                    monkeypatch):
-    _fill(dovecot)
-    monkeypatch.setenv("K2_IMAP_PASSWORD", "imap-pass-4f9a")
+    _readers(site, monkeypatch, dovecot, tls=False)
     code, _, err = run(site, "newsletter", "bounces", "--imap",
                        f"imap://bounces@127.0.0.2:{dovecot}/INBOX")
     assert code == 3 and "does not offer STARTTLS" in err and "imaps://" in err
