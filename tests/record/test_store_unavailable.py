@@ -84,3 +84,31 @@ def test_pool_size_is_a_typed_setting(tmp_path):
         load_settings(config, environ={})
     config.write_text("[store]\npool_size = 3\n", encoding="utf-8")
     assert load_settings(config, environ={}).typed.store.pool_size == 3
+
+
+def test_the_web_answers_503_while_the_store_is_away_and_serves_again_after(
+        own_pg_server, tmp_path, monkeypatch):
+    from werkzeug.test import Client
+
+    from k2publisher.service.web import make_app
+    from k2publisher.settings import load_settings
+
+    monkeypatch.setattr(database, "CONNECT_TIMEOUT", 2.0)
+    url = _with_password(own_pg_server.create_database())
+    (tmp_path / "config").mkdir()
+    config = tmp_path / "config" / "k2publisher.toml"
+    config.write_text('[site]\nname = "K2 Notes"\nbase_url = "https://k2.example.org"\n'
+                      f'contact_email = "editor@k2.example.org"\n[store]\nurl = "{url}"\n',
+                      encoding="utf-8")
+    client = Client(make_app(load_settings(config, environ={})))
+    page = client.post("/subscribe", data={"email": "reader@example.org"})
+    assert page.status_code in (200, 303), page.get_data(as_text=True)[:300]
+    own_pg_server._run(str(own_pg_server.bindir / "pg_ctl"), "-D",
+                       str(own_pg_server.root / "data"), "-m", "fast", "-w", "stop")
+    away = client.post("/subscribe", data={"email": "second@example.org"})
+    assert away.status_code == 503 and away.headers["Retry-After"] == "60"
+    assert "Try again" in away.get_data(as_text=True)
+    assert SECRET not in away.get_data(as_text=True)
+    own_pg_server.restart(down=0)
+    again = client.post("/subscribe", data={"email": "second@example.org"})
+    assert again.status_code in (200, 303)

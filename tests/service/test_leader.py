@@ -154,6 +154,9 @@ def test_a_leader_whose_lock_session_is_killed_steps_down_in_place_and_leads_aga
         print(f"the follower led {time.monotonic() - killed_at:.1f}s after the session kill")
         assert first.poll() is None, "the old leader must keep serving, not exit"
         assert _health(logs[0], first)["role"] == "follower"
+        # a follower is healthy: a load balancer keeps sending it requests
+        url = _wait_for(logs[0], r"outcome=listening url=(\S+)", first).group(1)
+        assert requests.get(f"{url}/healthz", timeout=10).status_code == 200
         assert _health(logs[1], second)["role"] == "leader"
         with Ledger(pg_url) as ledger:
             deadline = time.monotonic() + 120
