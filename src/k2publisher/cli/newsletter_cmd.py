@@ -480,7 +480,7 @@ def status_cmd(app: App, issue_id: str | None, as_json: bool) -> None:
 @click.option("--imap", "imap_url", metavar="URL",
               help="Read it over IMAP: imaps://USER@HOST[:PORT]/FOLDER (TLS), or imap://... "
                    "(STARTTLS, required except on loopback).")
-@click.option("--ca-file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+@click.option("--ca-file", type=click.Path(path_type=Path, dir_okay=False),
               help="Trust this CA (or the server's self-signed certificate) for --imap, "
                    "instead of the system's trust store.")
 @click.option("--password-env", default="K2_IMAP_PASSWORD", show_default=True, metavar="VAR",

@@ -331,3 +331,10 @@ def test_imap_to_a_server_without_starttls_is_refused_off_loopback(site, dovecot
     code, out, err = run(site, "newsletter", "bounces", "--imap",
                          f"imap://bounces@127.0.0.1:{dovecot}/INBOX", "--json")
     assert code == 0 and json.loads(out)["messages_read"] == 2, err
+
+
+def test_a_missing_ca_file_is_a_configuration_error_naming_it(site, run, monkeypatch):
+    monkeypatch.setenv("K2_IMAP_PASSWORD", "imap-pass-4f9a")
+    code, _, err = run(site, "newsletter", "bounces", "--imap",
+                       "imaps://bounces@127.0.0.1:1/INBOX", "--ca-file", str(site / "no.pem"))
+    assert code == 3 and "no.pem" in err and "PEM" in err, err

@@ -226,7 +226,12 @@ def read_imap(host: str, port: int, user: str, password: str, folder: str,
     from k2publisher.errors import ConfigError, TransientDeliveryError
 
     where = f"IMAP {user}@{host}:{port}"
-    context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    try:
+        context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"--ca-file {ca_file}: {getattr(exc, 'strerror', None) or exc}: "
+                          "give the PEM file of the CA (or of the server's certificate)"
+                          ) from None
     untrusted = (f"{where}: its TLS certificate is not trusted ({{}}): pass --ca-file with "
                  "the CA that signed it (or the server's self-signed certificate)")
     try:
