@@ -112,7 +112,8 @@ def test_run_once_on_a_led_store_waits_then_exits_3_naming_the_leader(
                                "run", "--once", "--lock-wait", "1"], cwd=tmp_path,
                               capture_output=True, text=True, timeout=60)
         assert once.returncode == 3, once.stderr
-        assert f"pid {leader.pid}" in once.stderr and "waited 1s" in once.stderr
+        said = " ".join(once.stderr.split())  # the console wraps long lines
+        assert f"pid {leader.pid}" in said and "waited 1s" in said
     finally:
         leader.send_signal(signal.SIGTERM)
         assert leader.wait(timeout=60) == 0, log.read_text()
@@ -198,10 +199,9 @@ def test_a_database_restart_makes_the_leader_step_down_then_lead_again(
     proc = _start(config, tmp_path, log)
     try:
         _wait_for(log, r"outcome=leader ", proc)
-        with Ledger(url) as ledger:
-            deadline = time.monotonic() + 120
-            while ledger.publications(states=["pending"]) and time.monotonic() < deadline:
-                time.sleep(0.2)
+        # the start-up work is done (a restart in the middle of it is covered too: the
+        # leader steps down with outcome=store-unreachable and does it again when it leads)
+        _wait_for(log, r"outcome=scheduled ", proc, timeout=120)
         own_pg_server.restart(down=6.0)  # longer than a poll: the store is away for a while
         _wait_for(log, r"outcome=leader-lost ", proc, timeout=30)
         deadline = time.monotonic() + 60

@@ -123,8 +123,10 @@ class Service:
         self._stop = threading.Event()
         #: set while a leader that lost its lock steps down: the delivery loop stops early
         self._stepping_down = threading.Event()
+        # asked before each publication: a leader that lost its lock starts none more
         kwargs: dict[str, Any] = {
-            "should_stop": lambda: self._stop.is_set() or self._stepping_down.is_set()}
+            "should_stop": lambda: self._stop.is_set() or self._stepping_down.is_set()
+            or not self.leading()}
         if publisher_factory is not None:
             kwargs["publisher_factory"] = publisher_factory
         self.publishing = Publishing(settings, self.ledger, self.queue, **kwargs)
