@@ -1,6 +1,6 @@
 """Benchmark: precision and recall of the claims guard per claim class, on the labelled corpus.
 
-Run ``.venv/bin/python bench/claims.py``. For the tuned part and the two held-out parts of
+Run ``.venv/bin/python bench/claims.py``. For the tuned part and the three held-out parts of
 ``tests/guard/corpus`` (see its README) it prints, per class, recall (labelled sentences the
 guard flags with that class, at any level) and precision, then the share of harmless sentences
 the guard blocks (and flags at any level). The baseline, scored in the same run, is the 20
@@ -104,7 +104,7 @@ def _misses(rows: list[Labelled]) -> None:
 
 
 def main() -> None:
-    """Print the figures for both parts of the corpus (and the tuned misses on request)."""
+    """Print the figures for every part of the corpus (and the tuned misses on request)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--misses", action="store_true",
                         help="list the tuned part's misses and blocked harmless sentences")
@@ -117,6 +117,8 @@ def main() -> None:
     _table("held-out (never tuned on)", load(CORPUS / "heldout"))
     _table("held-out 2 (written before wave 2's rule changes, never tuned on)",
            load(CORPUS / "heldout2"))
+    _table("held-out 3 (written before wave 3's rule changes, never tuned on)",
+           load(CORPUS / "heldout3"))
 
 
 if __name__ == "__main__":

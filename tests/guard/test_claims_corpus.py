@@ -6,6 +6,7 @@ floors record that honestly rather than pretend otherwise."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -14,13 +15,16 @@ from k2publisher.guard.claims import CLASSES
 from k2publisher.guard.claims_corpus import Score, evaluate, load
 
 CORPUS = Path(__file__).parent / "corpus"
-PARTS = ("tuned", "heldout", "heldout2")
-#: part -> class -> the lowest recall it may show (reached at wave 2: tuned 95.6 / 100 / 95.7,
-#: held-out 89.1 / 82.6 / 100, held-out 2 75.0 / 87.5 / 100)
+PARTS = ("tuned", "heldout", "heldout2", "heldout3")
+#: part -> class -> the lowest recall it may show (disease / therapy / safety reached at wave 3:
+#: tuned 95.4 / 97.8 / 96.0, held-out 89.1 / 87.0 / 100, held-out 2 78.8 / 87.5 / 100,
+#: held-out 3 62.5 / 41.7 / 100 -- written before wave 3's rules, where it stood at
+#: 55.4 / 25.0 / 100)
 FLOORS = {
-    "tuned": {"disease": 0.93, "therapy": 0.96, "safety": 0.92},
-    "heldout": {"disease": 0.85, "therapy": 0.78, "safety": 0.90},
-    "heldout2": {"disease": 0.70, "therapy": 0.82, "safety": 0.90},
+    "tuned": {"disease": 0.93, "therapy": 0.94, "safety": 0.92},
+    "heldout": {"disease": 0.85, "therapy": 0.82, "safety": 0.90},
+    "heldout2": {"disease": 0.74, "therapy": 0.82, "safety": 0.90},
+    "heldout3": {"disease": 0.58, "therapy": 0.37, "safety": 0.90},
 }
 HARMLESS_BLOCKED_CEILING = 0.03
 
@@ -51,7 +55,7 @@ def test_the_parts_share_no_sentence_and_no_supplement_page() -> None:
     sentences = {name: {r.sentence for r in rows} for name, rows in parts.items()}
     pages = {name: {r.where.split(":")[0] for r in rows if not r.where.startswith("seed-")}
              for name, rows in parts.items()}
-    for a, b in [("tuned", "heldout"), ("tuned", "heldout2"), ("heldout", "heldout2")]:
+    for a, b in itertools.combinations(PARTS, 2):
         assert sentences[a] and sentences[b] and not sentences[a] & sentences[b]
         assert not pages[a] & pages[b]
 

@@ -28,17 +28,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from k2publisher.guard import claims_detect as detect
-from k2publisher.guard.claims_context import attributed, debunked
+from k2publisher.guard import claims_discourse as discourse
+from k2publisher.guard.claims_context import (
+    attributed,
+    debunked,
+    is_precaution,
+    is_warning,
+    reported_then_denied,
+)
 from k2publisher.guard.disclaimers import (
     DisclaimerRules,
     builtin_rules,
     prose,
     strip_disclaimers,
 )
-from k2publisher.guard.lexicon import defined_acronyms
+from k2publisher.guard.lexicon import defined_acronyms, therapies
 from k2publisher.guard.text import is_negated, sentences
 
 __all__ = ["CLASSES", "LEVELS", "RULES", "ClaimRule", "Finding", "by_class", "get_rule", "scan",
@@ -283,8 +290,87 @@ def _with_caption(parts: list[str], at: int) -> str:
 def _structural(sentence: str, acronyms: frozenset[str], headline: bool,
                 before: str) -> list[detect.Hit]:
     return (detect.disease_claims(sentence, acronyms, headline=headline, before=before)
-            + detect.therapy_claims(sentence)
+            + detect.therapy_claims(sentence, before)
             + detect.safety_claims(sentence) + detect.nootropic_claims(sentence))
+
+
+def _sentence_findings(parts: list[str], at: int, acronyms: frozenset[str],
+                       headline: bool) -> list[Finding]:
+    """The findings of ``parts[at]`` on its own (with the sentence before it as context)."""
+    sentence = parts[at]
+    # a qualifier counts when it is in the same sentence or the one right after it
+    beside = " ".join(parts[at:at + 2])
+    if at + 1 < len(parts) and reported_then_denied(sentence, parts[at + 1]):
+        return []
+    spans: dict[str, tuple[int, int]] = {}
+    for hit in _structural(sentence, acronyms, headline, parts[at - 1] if at else ""):
+        spans.setdefault(hit.rule, (hit.start, hit.end))
+    findings: list[Finding] = []
+    for rule in RULES:
+        if rule.pattern is None:
+            span = spans.get(rule.id)
+        else:
+            match = next((m for m in rule.pattern.finditer(sentence)
+                          if not (rule.negatable and (is_negated(sentence, m.start())
+                                                      or debunked(sentence, m.start())))),
+                         None)
+            span = match.span() if match else None
+        if span is None:
+            continue
+        if rule.requires and not rule.requires.search(sentence):
+            continue
+        if rule.unless and rule.unless.search(beside):
+            continue
+        if rule.id == "C07-implied-drug-effect" and at + 1 < len(parts) and \
+                _precaution_follows(sentence, parts[at + 1]):
+            continue
+        level = rule.level_for(sentence, headline=headline, around=_with_caption(parts, at))
+        findings.append(Finding(rule.id, level, _excerpt(sentence, *span),
+                                rule.suggestion, rule.basis, rule.kind))
+    return findings
+
+
+def _precaution_follows(sentence: str, after: str) -> bool:
+    """True when ``sentence`` ends in ";" and the clause after it is the precaution its effect
+    calls for ("Fenugreek can lower blood sugar; people on insulin should monitor ...")."""
+    return sentence.rstrip().endswith(";") and (
+        is_precaution(after) or (is_warning(after) and bool(therapies(after))))
+
+
+#: what a yes/no question in running text asks is only asserted by its answer
+_ASKED = frozenset({"disease", "therapy:augment", "therapy:substitute", "therapy:adverse",
+                    "safety", "certainty", "nootropic"})
+
+
+def _in_discourse(parts: list[str], at: int, acronyms: frozenset[str], headline: bool,
+                  own: list[Finding]) -> list[Finding]:
+    """``own`` (the findings of ``parts[at]``) as the text around it changes them: a question
+    asks (``review``), its affirmative answer asserts what it asked, a list heading that
+    frames a claim ("Conditions X helps with:") makes an item naming a disease a claim."""
+    sentence = parts[at]
+    out = own
+    if not headline and discourse.is_yes_no_question(sentence):
+        out = [replace(f, level="review") if f.kind in _ASKED and f.level != "review" else f
+               for f in own]
+    if at and discourse.answers(parts[at - 1], sentence):
+        have = {f.rule for f in out}
+        for f in _sentence_findings(parts, at - 1, acronyms, headline):
+            if f.kind in _ASKED and f.rule not in have:
+                rule = get_rule(f.rule)
+                level = rule.level_for(sentence, headline=headline, around=sentence)
+                if f.kind == "safety" and is_warning(sentence):
+                    continue  # "Yes, but only under your doctor's eye": a precaution
+                out.append(replace(f, level=level,
+                                   excerpt=_excerpt(sentence, 0, min(len(sentence), 60))))
+    heading = discourse.list_heading(parts, at)
+    if heading and discourse.frames_a_claim(heading) and \
+            not any(f.kind == "disease" for f in out) and \
+            detect.names_a_disease(sentence, acronyms) and not is_negated(sentence, len(sentence)):
+        rule = get_rule("C01-disease-cure")
+        out.append(Finding(rule.id, rule.level_for(heading + " " + sentence, headline=headline),
+                           _excerpt(f"{heading} {sentence}", 0, len(heading) + len(sentence) + 1),
+                           rule.suggestion, rule.basis, rule.kind))
+    return out
 
 
 def scan(text: str, rules: DisclaimerRules | None = None, *,
@@ -295,35 +381,17 @@ def scan(text: str, rules: DisclaimerRules | None = None, *,
     cut out first. ``headline`` marks a subject line or title, where even an attributed
     disease statement blocks. ``context`` is the page ``text`` comes from, when it is only a
     part: the disease acronyms the page defines ("hepatocellular carcinoma (HCC)") count.
-    ``before`` is the sentence that comes before ``text`` on that page, which a claim that
-    names no disease ("This suggests a preventive effect") refers to.
+    ``before`` is the text that comes right before ``text`` on that page (one sentence or
+    more): a claim that names no disease ("This suggests a preventive effect") refers to the
+    sentence before, an answer to the question before it, a list item to its heading.
     """
-    clean = prose(text, rules or builtin_rules())
+    rules = rules or builtin_rules()
+    clean = prose(text, rules)
     acronyms = defined_acronyms(clean + " " + context)
+    lead = sentences(prose(before, rules)) if before else []
+    parts = lead + sentences(clean)
     findings: list[Finding] = []
-    parts = sentences(clean)
-    for at, sentence in enumerate(parts):
-        # a qualifier counts when it is in the same sentence or the one right after it
-        beside = " ".join(parts[at:at + 2])
-        spans: dict[str, tuple[int, int]] = {}
-        for hit in _structural(sentence, acronyms, headline, parts[at - 1] if at else before):
-            spans.setdefault(hit.rule, (hit.start, hit.end))
-        for rule in RULES:
-            if rule.pattern is None:
-                span = spans.get(rule.id)
-            else:
-                match = next((m for m in rule.pattern.finditer(sentence)
-                              if not (rule.negatable and (is_negated(sentence, m.start())
-                                                          or debunked(sentence, m.start())))),
-                             None)
-                span = match.span() if match else None
-            if span is None:
-                continue
-            if rule.requires and not rule.requires.search(sentence):
-                continue
-            if rule.unless and rule.unless.search(beside):
-                continue
-            level = rule.level_for(sentence, headline=headline, around=_with_caption(parts, at))
-            findings.append(Finding(rule.id, level, _excerpt(sentence, *span),
-                                    rule.suggestion, rule.basis, rule.kind))
+    for at in range(len(lead), len(parts)):
+        own = _sentence_findings(parts, at, acronyms, headline)
+        findings += _in_discourse(parts, at, acronyms, headline, own)
     return findings

@@ -10,7 +10,8 @@ import re
 
 from k2publisher.guard.text import is_negated
 
-__all__ = ["attributed", "clauses", "debunked", "is_precaution", "is_warning", "neutral_report"]
+__all__ = ["attributed", "clauses", "debunked", "is_precaution", "is_warning", "neutral_report",
+           "reported_then_denied"]
 
 _F = re.IGNORECASE
 
@@ -70,7 +71,10 @@ _WARNING = re.compile(
     r"amplify|prolong) (?:the |their |its )?(?:[\w-]+ )?effects? of\b|"
     # a consequence that asks for monitoring: "..., so people on X should check their levels"
     r"\bshould (?:monitor|check|watch|measure|have (?:\w+ ){0,3}?(?:checked|monitored))\b|"
-    r"\bmonitor (?:their|your|blood|levels)\b", _F)
+    r"\bmonitor (?:their|your|blood|levels)\b|"
+    # a dose to adjust is an interaction's consequence: "so doses may need adjusting"
+    r"\b(?:doses?|dosage|dosing) (?:\w+ )?(?:may|might|could|will|can) (?:\w+ )?need (?:to be )?"
+    r"(?:adjust|chang|lower|reduc|review)\w*", _F)
 
 #: a neutral report of what a study saw ("were reported", "compared with placebo")
 _REPORTED = re.compile(
@@ -124,7 +128,9 @@ def is_warning(text: str) -> bool:
 #: a consequence that asks for monitoring, whoever does it: "..., so I check mine"
 _PRECAUTION = re.compile(
     r"\bso (?:i|you|we|they|people|patients|anyone|users) (?:\w+ ){0,3}?(?:should |must |need "
-    r"to )?(?:check|monitor|watch|measure|test)\b|\bshould (?:monitor|check|watch|measure)\b",
+    r"to )?(?:check|monitor|watch|measure|test)\b|\bshould (?:monitor|check|watch|measure)\b|"
+    r"\b(?:doses?|dosage) (?:\w+ )?(?:may|might|could|will) (?:\w+ )?need (?:to be )?(?:adjust|"
+    r"chang|lower|reduc)\w*",
     _F)
 
 
@@ -132,6 +138,24 @@ def is_precaution(text: str) -> bool:
     """True when ``text`` follows an effect with the monitoring it calls for ("may lower blood
     sugar, so people on insulin should check their levels"): a precaution, not a claim."""
     return bool(_PRECAUTION.search(text))
+
+
+#: a claim reported as someone else's: "The source page says that ...", "Some sites claim ..."
+_REPORTED_CLAIM = re.compile(
+    r"^\W*(?:[\w'-]+ ){0,5}?(?:says?|said|claims?|claimed|argues?|argued|writes?|wrote|"
+    r"promis\w*|insists?|asserts?|tells? (?:you|readers|us))\b(?: that)?", _F)
+#: the next sentence distances itself from it
+_DISTANCED = re.compile(
+    r"\b(?:leave|left|leaves) (?:that|it|this|those|these) out\b|\bnot (?:true|so|supported|"
+    r"correct)\b|\bfalse\b|\bmisleading\b|\bwrong\b", _F)
+
+
+def reported_then_denied(sentence: str, after: str) -> bool:
+    """True when ``sentence`` reports someone else's claim ("The source page says that ...")
+    and the sentence after it distances itself from it or debunks it ("We leave that out: no
+    supplement is shown to ...")."""
+    return bool(_REPORTED_CLAIM.match(sentence)) and bool(
+        _DISTANCED.search(after) or _DEBUNK.search(after))
 
 
 def neutral_report(text: str) -> bool:

@@ -20,6 +20,7 @@ from k2publisher.guard.claims import CLASSES, by_class, scan
 __all__ = ["Labelled", "Score", "evaluate", "guard_classes", "load"]
 
 HARMLESS = "harmless"
+_BEFORE = 6  # rows of the page before a sentence that the guard sees as its context
 #: the families reported together besides each class
 FAMILIES = {"therapy": ("therapy:augment", "therapy:substitute", "therapy:adverse")}
 
@@ -32,7 +33,7 @@ class Labelled:
     labels: frozenset[str]
     where: str
     page: str = ""
-    before: str = ""
+    before: str = ""  # the rows before it on its page
 
 
 @dataclass
@@ -74,7 +75,9 @@ def load(folder: Path) -> list[Labelled]:
             # as a reader sees it after import: citation digits glued to words removed
             found.append((clean_citations(sentence.strip()).text, names, f"{path.name}:{number}"))
         page = " ".join(s for s, _, _ in found)
-        rows += [Labelled(s, names, where, page, found[n - 1][0] if n else "")
+        # the rows before, as paragraphs: a question's answer, a list heading's items
+        rows += [Labelled(s, names, where, page,
+                          "\n\n".join(f[0] for f in found[max(0, n - _BEFORE):n]))
                  for n, (s, names, where) in enumerate(found)]
     return rows
 

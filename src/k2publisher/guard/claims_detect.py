@@ -22,7 +22,8 @@ from k2publisher.guard.claims_context import (
 from k2publisher.guard.lexicon import Mention, diseases, therapies
 from k2publisher.guard.text import is_negated
 
-__all__ = ["Hit", "disease_claims", "nootropic_claims", "safety_claims", "therapy_claims"]
+__all__ = ["Hit", "disease_claims", "names_a_disease", "nootropic_claims", "safety_claims",
+           "therapy_claims"]
 
 _F = re.IGNORECASE
 _NEAR = 90  # characters between a claim verb and what it acts on
@@ -53,6 +54,8 @@ _CURE = _rx(
     r"got rid of|get rid of|slow(?:s|ed|ing)?|shr(?:ink|inks|ank|unk|inking)|"
     r"reduc(?:e|es|ed|ing|tions?)|lower(?:s|ed|ing)?|decreas\w*|lessen\w*|mitigat\w*|"
     r"prolong\w*|extend(?:s|ed|ing)? survival|works? (?:for|against)|"
+    r"(?:faster|quicker|speedier|speedy|rapid|full|complete) recover\w* (?:from|after)|"
+    r"(?:drops?|falls?|declines?|cuts?|shrinkage|improvements?) (?:\w+ )?in|shrinkage of|"
     r"help(?:s|ed|ing)? (?:with|against)|good for|"
     r"promising (?:results|outcomes|effects|activity|responses)|"
     r"(?:agent|adjunct|candidate|role|efficacy|effectiveness|promise|benefits?) "
@@ -119,11 +122,14 @@ _MARKER = re.compile(
     r"hba1c|a1c|insulin resistance|inr|platelet aggregation|cortisol|uric acid|homocysteine|"
     r"c-reactive protein|crp)\b|"
     r"\b(?:ldl|cholesterol|blood pressure|blood sugar|glucose)[- ](?:lowering|reduction)\b|"
+    r"\b(?:better|improved|tighter|lower|healthier) (?:blood sugar|blood glucose|glucose|"
+    r"cholesterol|blood pressure|hba1c) (?:control|levels|readings|numbers)\b|"
     # the marker as subject: "saw their HbA1c fall", "cholesterol dropped by 20%"
     r"\b(?:ldl|cholesterol|triglycerides|blood pressure|blood sugar|blood glucose|hba1c|a1c|"
-    r"crp|homocysteine|uric acid)\s+(?:levels?\s+|readings?\s+)?(?:fell|fall|falls|dropped|drop|"
-    r"drops|declined|decreased|went down|came down|normali[sz]ed|improved|(?:is|are|was|were) "
-    r"(?:\w+ )?(?:normal|lower|down|under control|back to normal))\b", _F)
+    r"crp|homocysteine|uric acid|liver enzymes)\s+(?:levels?\s+|readings?\s+)?(?:fell|fall|"
+    r"falls|dropped|drop|drops|declined|decreased|went down|came down|came back normal|"
+    r"normali[sz]ed|improved|(?:is|are|was|were) (?:\w+ )?(?:normal|lower|down|under control|"
+    r"back to normal))\b", _F)
 _TESTIMONIAL = re.compile(r"\b(?:cured|healed|fixed|ended|reversed|got rid of|cleared)\s+(?:my|"
                           r"our|his|her)\b", _F)
 #: a noun after a disease name that makes the disease a modifier ("seizure thresholds")
@@ -151,6 +157,33 @@ def _targets(sentence: str, acronyms: frozenset[str]) -> list[Mention]:
             continue
         found.append(m)
     return found
+
+
+#: a nominalised claim whose agent is care, not a product: "Prevention of heart disease starts
+#: with not smoking", "Relief from hay fever usually comes from antihistamines"
+_CARE_AGENT = re.compile(
+    r"^\W*(?:the )?(?:prevention|treatment|management|relief|control|cure|recovery|"
+    r"first line|mainstay)\b[^.]{0,60}?\b(?:starts?|begins?|comes?|relies|depends|is|are|"
+    r"means|involves|includes?|requires?)\b(?: (?:mainly|mostly|usually|largely|often|"
+    r"generally|typically|still|first|on|with|from|by))*\s+(?P<agent>.*)$", _F)
+_CARE = re.compile(
+    r"^(?:\w+ ){0,2}?(?:exercise|diet|weight loss|losing weight|not smoking|quitting smoking|"
+    r"stopping smoking|sleep|rest|fluids|physiotherapy|physical therapy|surgery|vaccination|"
+    r"vaccines?|screening|lifestyle|a (?:doctor|gp|pharmacist)|medical care|your doctor)\b", _F)
+
+
+def _care_is_the_agent(sentence: str) -> bool:
+    m = _CARE_AGENT.match(sentence)
+    if not m:
+        return False
+    agent = m.group("agent")
+    first = next(iter(therapies(agent)), None)
+    return bool(_CARE.match(agent)) or (first is not None and first.start <= 12)
+
+
+def names_a_disease(sentence: str, acronyms: frozenset[str] = frozenset()) -> bool:
+    """True when ``sentence`` names a disease that can be a claim's object."""
+    return bool(_targets(sentence, acronyms))
 
 
 def _drug_is_subject(sentence: str) -> bool:
@@ -184,6 +217,7 @@ def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset(), *,
     """
     hits: list[Hit] = []
     if _AUTHORISED.search(sentence) or _drug_is_subject(sentence) or \
+            _care_is_the_agent(sentence) or \
             (not headline and grammar.about_a_process(sentence, before)):
         return hits
     for m in _TESTIMONIAL.finditer(sentence):
@@ -269,7 +303,7 @@ def _grammar_claims(sentence: str, targets: list[Mention], before_targets: list[
             hits.append(Hit("C01-disease-cure", *span))
             return
     for find in (grammar.verb_object_claim, grammar.disease_subject_claim,
-                 grammar.use_for_claim, grammar.title_for_claim):
+                 grammar.use_for_claim, grammar.title_for_claim, grammar.holder_claim):
         span = find(sentence, objects if find is grammar.verb_object_claim else targets)
         if span:
             hits.append(Hit("C01-disease-cure", *span))
@@ -306,7 +340,7 @@ _HARMED_BY = re.compile(
     r"(?:\w+\s+)?$", _F)
 #: augmenting that needs no drug named: "adjunct", "the effect of X", "drug resistance"
 _AUGMENT_ALONE = _rx(
-    r"adjunct\w*|adjuvant|synerg\w*|sensiti[sz]\w* (?:\w+ )?to|"
+    r"adjunct\w*|adjuvant|synerg\w*|sensiti(?:[sz]\w*|ve|vity) (?:\w+ )?to|"
     r"(?:boost|enhanc|potentiat|augment|amplif|increas)\w* (?:the |their |its )?(?:[\w-]+ )?"
     r"(?:effects?|efficacy|effectiveness|action) of|"
     r"(?:inhibit|suppress|reduc|block|lower|overcom|revers|mitigat|counter)\w* (?:[\w-]+ ){0,6}?"
@@ -320,7 +354,11 @@ _SUBSTITUTE = _rx(
     r"replac(?:e|es|ed|ing)|swap(?:s|ped|ping)?|trad(?:e|es|ed|ing)|exchang\w*|"
     r"come off|coming off|get off|wean\w* off|"
     r"no longer need\w*|"
-    r"(?:may|might|will|won't|do not|don't) (?:\w+ )?need|"
+    # "may not need statins"; not the precaution "doses may need adjusting"
+    r"(?:may|might|will|won't|do not|don't) (?:\w+ )?need(?! (?:to be )?(?:adjust|chang|"
+    r"monitor|check|watch|lower|reduc|review)\w*)|"
+    r"(?:haven't|have not|hasn't|has not|never|no longer|didn't|did not) (?:\w+ )?needed|"
+    r"(?:threw|throw|thrown|binned|ditched|tossed|flushed) (?:\w+ ){0,3}?(?:away|out)?|"
     r"eliminat\w* (?:\w+ ){0,2}?need for|without (?:the )?need for|"
     r"(?:works?|worked|working) (?:as well as|better than|as effectively as)|"
     r"as (?:effective|effectively|good|well) as|better than|stand-?alone|"
@@ -335,6 +373,11 @@ _GIVE_UP = re.compile(
     r"(?:ping|ped|s)?)"
     r"(?:\s+(?:take|use|taking|using|their|your|my|his|her|our|the|all|on|off|of|"
     r"prescription))*\s+$", _F)
+#: the rhetorical question: "Why take statins when ...?", "Why put up with antacids if ...?"
+_WHY_TAKE = re.compile(
+    r"\bwhy (?:\w+ ){0,2}?(?:take|use|pay for|put up with|risk|bother with|reach for|swallow|"
+    r"rely on|stay on|stick with|keep taking)\s+(?:\w+\s+){0,2}?$", _F)
+_WHEN_ALTERNATIVE = re.compile(r"^[^?.]*?\b(?:when|if|while)\b", _F)
 _SUBSTITUTE_ALONE = _rx(
     r"alternative (?:cancer )?(?:therap(?:y|ies)|treatments?|medicine)|"
     r"(?:stand-?alone|alternative) (?:or|and) (?:adjunct\w*|alternative)|"
@@ -356,10 +399,116 @@ _SYMPTOM = _rx(
     r"(?:liver|kidney|heart|nerve|hearing) (?:damage|injury)")
 
 
-def therapy_claims(sentence: str) -> list[Hit]:
-    """Claims that the product augments a therapy, replaces one or eases its adverse effects."""
-    drugs = therapies(sentence)
+#: the product paired with a therapy: "taken alongside", "teams up with", "added to"
+_PARTNER = _rx(
+    r"combin\w*|pair(?:s|ed|ing)? (?:\w+ )?with|team(?:s|ed|ing)? up|partner(?:s|ed|ing)?|"
+    r"alongside|together with|hand in hand|in tandem|on top of|as well as|"
+    r"add(?:s|ed|ing)? (?:\w+ ){0,3}?to|added|complement\w*|plus|back(?:s|ed|ing)? up|"
+    r"with (?:\w+ ){1,3}on board|in addition to|besides")
+#: what gets better when it is paired: the therapy does more, faster, at a lower dose
+_MORE = _rx(
+    r"more|better|faster|quicker|sooner|further|stronger|harder|extra|greater|higher|"
+    r"improv\w*|boost\w*|enhanc\w*|in half the time|the difference|lower doses?|less of|"
+    r"smaller doses?|(?:same|full) (?:effect|benefit)|respon\w*|survival|success\w*|"
+    r"beautifully|perfectly|wonders|a treat")
+#: the therapy as the object of help: "gives metformin a helping hand", "supercharges your
+#: statin", "helps ulcer drugs heal faster", "lets the treatment do more"
+_HELPS_DRUG = re.compile(
+    r"\b(?:giv(?:e|es|ing)|gave|lend(?:s|ing)?|lent)\s+$|"
+    r"\b(?:supercharg|turbocharg|complement|support|back(?:s|ed|ing)? up|help|strengthen|"
+    r"amplif|magnif|prim)\w*\s+(?:\w+\s+){0,2}?$|\b(?:lets?|allows?|helps?|makes?)\s+$|"
+    r"\bpartner (?:for|to|of|in)\s+(?:\w+\s+){0,2}?$|\bget (?:more|the most) (?:out )?of\s+"
+    r"(?:\w+\s+){0,2}?$", _F)
+_HELPS_AFTER = re.compile(
+    r"^\s+(?:an? (?:helping hand|hand|boost|push|lift|edge|head start|kick|leg up)|"
+    r"(?:do|work|act|heal|clear|reach|fight|kill|hit|get|bring)\w* (?:[\w-]+ ){0,4}?"
+    r"(?:more|better|faster|harder|further|sooner|deeper|quicker)|"
+    r"(?:work|act|do)\w* (?:\w+ )?(?:its|their) (?:\w+ )?(?:job|work|magic))", _F)
+_GENERIC_DRUG_SUBJECT = re.compile(r"^\s*(?:the|your|their|his|her|my|our)\s+", _F)
+
+
+_OWN_REGIMEN = re.compile(r"combination|mono|co-?treatment|regimen", _F)
+_PARTNER_GAP = 45
+
+
+def _gap(span: tuple[int, int], d: Mention) -> int:
+    return d.start - span[1] if d.start >= span[1] else span[0] - d.end
+
+
+def _augments(sentence: str, drugs: list[Mention]) -> tuple[int, int] | None:
+    """The span of a therapy augmented by the product, found by its grammar: paired with it and
+    doing better ("Taken alongside your chemo, X lets the treatment do more"), or the object
+    of help ("gives metformin a helping hand", "supercharges your statin")."""
+    for d in drugs:
+        head = _HELPS_DRUG.search(sentence[:d.start])
+        if head and not _GENERIC_DRUG_SUBJECT.fullmatch(sentence[:d.start]):
+            tail = sentence[d.end:]
+            supportive = re.match(r"giv|gave|lend|lent|let|allow|help|make", head.group().strip(),
+                                  _F)
+            if not supportive or _HELPS_AFTER.match(tail):
+                return head.start(), d.end
+    # paired with another therapy, close to it: not "X plus D3 combination therapy", which
+    # names the product's own regimen
+    others = [d for d in drugs if not _OWN_REGIMEN.search(d.text)]
+    partner = next((m for m in _PARTNER.finditer(sentence)
+                    if not debunked(sentence, m.start())
+                    and any(_gap(m.span(), d) <= _PARTNER_GAP for d in others)), None)
+    if partner is None:
+        return None
+    more = _MORE.search(sentence)
+    if more and not debunked(sentence, more.start()):
+        return min(partner.start(), more.start()), max(partner.end(), more.end())
+    return None
+
+
+#: a therapy named in the sentence before, replaced in this one: "Is your doctor pushing
+#: statins? Red clover may be all you need instead."
+_INSTEAD = _rx(r"instead(?! of)|in (?:its|their) place|all (?:you|they|we) (?:need|needed)|"
+               r"no need for (?:it|them|that|those)|(?:do|does|did) the same job|"
+               r"just as well|just as good|(?:a|the) (?:natural|gentler|safer) (?:way|option|"
+               r"alternative|choice)")
+#: a harm a therapy does, in the sentence before: "Chemotherapy is exhausting."
+_THERAPY_HARM = _rx(
+    r"exhaust\w*|drain\w*|tir(?:ing|ed)|sore|sick|nause\w*|burn\w*|hair loss|weak\w*|"
+    r"toll|harsh|brutal|punishing|rough|side[- ]effects?|toxic\w*|damag\w*|sores|"
+    r"red and|wip\w* out|knock\w* (?:you |patients )?(?:out|down|flat)|leaves? (?:\w+ ){0,3}?"
+    r"(?:red|sore|weak|tired|drained|sick|raw)")
+#: easing that harm in this one: "gives patients their energy back", "calm those burns"
+_EASE_BACK = _rx(
+    r"(?:give|gives|gave|bring|brings|brought|get|gets|got) (?:\w+ ){0,2}?(?:energy|strength|"
+    r"appetite|hair|life|spark|sparkle|vitality|zest) back|bounce back|back on (?:their|your) "
+    r"feet|(?:calm|sooth|eas|reliev|heal|settl|quiet|cool|tam|lessen|lift|restor|rebuild|"
+    r"replenish|undo|counter|fight|beat)\w* (?:\w+ ){0,2}?(?:those|these|that|the|this|it|"
+    r"them|their|your)\b")
+
+
+def _across(sentence: str, before: str, drugs_here: list[Mention]) -> list[Hit]:
+    """Therapy claims whose therapy is named only in the sentence before."""
+    if drugs_here or not before or is_warning(sentence) or is_warning(before):
+        return []
+    named = therapies(before)
+    if not named:
+        return []
     hits: list[Hit] = []
+    m = _INSTEAD.search(sentence)
+    if m and not debunked(sentence, m.start()):
+        hits.append(Hit("C05-replaces-treatment", m.start(), m.end()))
+    harm = _THERAPY_HARM.search(before)
+    ease = _EASE_BACK.search(sentence)
+    if harm and ease and not debunked(sentence, ease.start()):
+        hits.append(Hit("C04-therapy-side-effects", ease.start(), ease.end()))
+    return hits
+
+
+def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
+    """Claims that the product augments a therapy, replaces one or eases its adverse effects.
+
+    ``before`` is the sentence before: a therapy it names can be what this one replaces
+    ("... instead") or whose harm this one eases ("Chemo is exhausting. X gives you your
+    energy back").
+    """
+    drugs = therapies(sentence)
+    hits: list[Hit] = _across(sentence, before, drugs)
     for m in _SUBSTITUTE_ALONE.finditer(sentence):
         if not debunked(sentence, m.start()):
             hits.append(Hit("C05-replaces-treatment", m.start(), m.end()))
@@ -376,6 +525,10 @@ def therapy_claims(sentence: str) -> list[Hit]:
             m = _AUGMENT.search(sentence)
             if m and not debunked(sentence, m.start()):
                 hits.append(Hit("C03-boosts-therapy", m.start(), m.end()))
+        span = _augments(sentence, drugs) if drugs and not any(
+            h.rule == "C03-boosts-therapy" for h in hits) else None
+        if span:
+            hits.append(Hit("C03-boosts-therapy", *span))
     if not drugs:
         return hits
     if not warning:
@@ -384,7 +537,10 @@ def therapy_claims(sentence: str) -> list[Hit]:
             if natural and not natural.group().rstrip().endswith(("to", "for", "of")) and \
                     _GENERIC_THERAPY.fullmatch(d.text):
                 natural = None  # "herbal medicine" is a practice, not a natural drug
-            give_up = _GIVE_UP.search(sentence[:d.start]) or natural
+            why = _WHY_TAKE.search(sentence[:d.start])
+            if why and not _WHEN_ALTERNATIVE.match(sentence[d.end:]):
+                why = None
+            give_up = _GIVE_UP.search(sentence[:d.start]) or natural or why
             if give_up and not debunked(sentence, give_up.start()):
                 hits.append(Hit("C05-replaces-treatment", give_up.start(), d.end))
                 break
@@ -436,7 +592,8 @@ _ABSOLUTE = re.compile(
     r"\b(?:can ?not|can't|impossible to|never) (?:\w+ )?(?:take too much|overdo it|harm|hurt)\b|"
     r"\b(?:zero|no) (?:\w+ )?risks?\b|\brisk-free\b|"
     # a degree with its result: "so safe that it can be given to babies"
-    r"\bso (?:safe|gentle|mild|harmless) (?:that|it)\b|"
+    r"\bso (?:safe|gentle|mild|harmless) (?:that|it|you|even|anyone|everyone)\b|"
+    r"\bno way to (?:overdose|take too much|overdo it)\b|"
     r"\b(?:safe|gentle|mild|harmless) enough (?:to|for)\b|"
     r"\bsafe across\b|\bsafe (?:at|in) (?:both|all|high|higher|large|much|"
     r"therapeutic)\b|\bsafe and (?:effective|non-toxic|natural)\b|"
@@ -507,17 +664,22 @@ _NOOTROPIC_ALONE = re.compile(
     r"\bnootropics?\b|\bbrain[- ](?:boost\w*|food|power)\b|\bneuroprotect\w*|"
     r"\bcognitive[- ](?:enhanc\w*|benefits?|boost\w*|well-being|wellbeing|performance)\b|"
     r"\b(?:memory|focus|brain) (?:support|enhancement|booster|boost)\b|\blaser focus\b|"
-    r"\bsharper mind\b|\bsmart drugs?\b|\bcognitive (?:[\w-]+ ){0,3}?benefits\b", _F)
+    r"\bsharper (?:mind|memory|thinking|brain|focus)\b|\bsmart drugs?\b|"
+    r"\bcognitive (?:[\w-]+ ){0,3}?benefits\b|"
+    r"\b(?:grow|grows|grew|build|builds|regrow\w*|generat\w*) (?:new )?(?:brain cells|neurons)\b",
+    _F)
 _COGNITIVE_VERB = _rx(
     r"enhanc\w*|improv\w*|boost\w*|sharpen\w*|optimi[sz]\w*|supercharg\w*|support\w*|"
     r"promot\w*|protect\w*|increas\w*|maximi[sz]\w*|strengthen\w*|keeps? (?:\w+ ){0,3}?sharp|"
     r"positively impact\w*|benefit\w*|positive effects? on|revers\w*|slow\w*|halt\w*|"
+    r"clear\w*|lift\w*|"
     r"prevent\w*|fight\w*|turn\w* back")
 _COGNITIVE = _rx(
     r"memory|focus|concentration|cognition|cognitive (?:function|functioning|processing|"
     r"performance|health)|learning|attention|brain health|brain function|brain cells|"
     r"mental (?:clarity|performance|focus|energy)|neuronal function|neurons|your brain|the brain|"
-    r"synaptic plasticity|intelligence|iq|brain ag(?:e)?ing|(?:brain|cognitive) decline")
+    r"synaptic plasticity|intelligence|iq|brain ag(?:e)?ing|(?:brain|cognitive) decline|"
+    r"brain fog")
 
 
 def nootropic_claims(sentence: str) -> list[Hit]:

@@ -35,7 +35,8 @@ from k2publisher.guard.claims_context import clauses, debunked, is_warning
 from k2publisher.guard.lexicon import Mention, diseases
 
 __all__ = ["about_a_process", "anaphoric_claim", "cancer_cell_claim", "coordinate_clauses",
-           "disease_subject_claim", "offer_claim", "pronoun_objects", "title_for_claim",
+           "disease_subject_claim", "holder_claim", "offer_claim", "pronoun_objects",
+           "title_for_claim",
            "use_for_claim", "verb_object_claim"]
 
 _F = re.IGNORECASE
@@ -89,7 +90,8 @@ _IRREGULAR = re.compile(r"cut|beat|kept|keep|brought|bring|fought|won|held|put|s
 
 #: a subject that gets better: words after the disease that say so
 _BETTER = re.compile(
-    r"\b(?:better|improv\w*|fewer|less (?:frequent|severe|often|intense|common|painful)|"
+    r"\b(?:better|improv\w*|fewer|less (?:frequent|severe|often|intense|common|painful|pain|"
+    r"stiff|tired)|"
     r"milder|shorter|longer|recover\w*|disappear\w*|vanish\w*|resolv\w*|subsid\w*|"
     r"(?:went|go|goes|gone|going) away|clear(?:s|ed)? up|relie\w*|eas(?:ed|es)|"
     r"reduc\w*|dropp?\w*|fell|fall(?:s|en)?|declin\w*|normali[sz]\w*|restor\w*|remission|"
@@ -109,11 +111,51 @@ _PASSIVE = re.compile(
     r"\b(?:is|are|was|were|be|been|being|gets?|got)\s+(?:\w+ly\s+)?(?P<verb>[a-z]+(?:ed|en|t)|"
     r"overcome|undone|beaten|held|kept|cut|won|fought|brought|shrunk|struck)"
     r"\s+(?:\w+\s+){0,2}?(?:by|with|using|through|after|thanks to)\b", _F)
+_BY_A_PROFESSIONAL = re.compile(r"\s*(?:a|an|your|the|their)?\s*(?:doctor|gp|physician|"
+                                r"pharmacist|specialist|nurse|clinician|health professional|"
+                                r"dermatologist|dentist|professional)s?\b", _F)
 #: the people a disease belongs to, as the subject: "Patients with heart failure who ..."
 _HOLDERS = re.compile(r"\b(?:people|patients|men|women|children|kids|adults|individuals|"
                       r"subjects|participants|those|users|infants|babies|smokers)\s+"
                       r"(?:\w+\s+){0,2}?(?:with|who have|who had|suffering from|living with)\s*$",
                       _F)
+
+#: the people a disease belongs to, after it: "Fibromyalgia patients felt less pain"
+_HOLDERS_AFTER = re.compile(r"\s+(?:patients|sufferers|people|adults|children|women|men)\b",
+                            _F)
+
+#: a benefit for the people who have a disease: "soothes itchy skin in people with eczema",
+#: "helps you sleep if you suffer from insomnia"
+_FOR_HOLDERS = re.compile(
+    r"\b(?:(?:in|for|of|among) (?:\w+ )?(?:people|patients|men|women|children|kids|adults|"
+    r"individuals|sufferers|those|anyone)|if you|when you|for anyone|for those) (?:who )?"
+    r"(?:with|have|has|had|suffer(?:s|ing)? from|struggl\w* with|liv\w* with|battl\w*|"
+    r"are prone to|prone to|dealing with)\s+(?:\w+\s+){0,3}?$", _F)
+_HELPS = re.compile(
+    r"\b(?:help\w*|sooth\w*|calm\w*|eas(?:e|es|ed|ing)|reliev\w*|improv\w*|restor\w*|"
+    r"heal\w*|settl\w*|clear\w*|strengthen\w*|protect\w*|rebuil\w*|repair\w*|boost\w*|"
+    r"reduc\w*|lower\w*|tam(?:e|es|ed|ing)|quiet\w*|steady\w*|stead(?:ies|ied)|"
+    r"(?:sleep|breathe|walk|move|feel) (?:\w+ ){0,3}?(?:better|through|easier|again|normally)|"
+    r"benefit\w*|(?:work|works|worked) wonders|a blessing|a godsend)\b", _F)
+
+
+def holder_claim(sentence: str, targets: Sequence[Mention]) -> tuple[int, int] | None:
+    """The span of a benefit given to the people who have a disease: "soothes itchy skin in
+    people with eczema", "helps you sleep through the night if you suffer from insomnia"."""
+    if is_warning(sentence):
+        return None
+    for t in targets:
+        lo, _ = next(((s, e) for s, e in clauses(sentence) if s <= t.start < e),
+                     (0, len(sentence)))
+        holders = _FOR_HOLDERS.search(sentence, lo, t.start)
+        if holders is None:
+            continue
+        helps = next((m for m in _HELPS.finditer(sentence, lo, holders.start())
+                      if not debunked(sentence, m.start())), None)
+        if helps:
+            return helps.start(), t.end
+    return None
+
 
 #: a use for a disease: "prescribed for", "taken for", "used against", "a remedy for"
 _USE_FOR = re.compile(
@@ -122,7 +164,8 @@ _USE_FOR = re.compile(
     r"go-to|tonic|medicine|answer|solution|help|weapon|shield|ally|key|choice|must|secret|"
     r"tool|hope|antidote|defen[cs]e|protection|cure|fix|aid|lifeline|saviou?r|"
     r"breakthrough|(?:a|an|natural|nature's)\s+(?:\w+\s+)?[a-z]{3,}ers?)\s+(?:\w+\s+){0,2}?"
-    r"(?:for|against|in the treatment of|to (?:beating|"
+    r"(?:for|against|in the treatment of|(?<=answer )to|(?<=answers )to|(?<=solution )to|"
+    r"(?<=antidote )to|(?<=cure )to|(?<=key )to|to (?:beating|"
     r"treat|treating|manage|managing|fight|fighting|combat|ease|relieve|control|"
     r"overcoming|preventing|reversing))\s+(?:\w+\s+){0,3}?$",
     _F)
@@ -133,14 +176,19 @@ _ANAPHOR = re.compile(
     r"illness(?:es)?|groups?|patients|people|individuals|populations?|cases|problems?|"
     r"sufferers|adults|women|men|children|risks?|complaints?|symptoms?)\b|"
     r"\b(?:for|to|in|help|helps|helping|benefit|benefits|protect|protects)\s+them\b|"
-    r"\bpeople like (?:this|that|them)\b|\bthe condition\b|\bsuch cases\b", _F)
+    r"\bpeople like (?:this|that|them)\b|\bthe condition\b|\bsuch cases\b|"
+    # what the disease is measured by, as theirs: "brings their numbers down"
+    r"\b(?:their|your|his|her|my) (?:numbers|readings|levels|results|symptoms|attacks|"
+    r"flare-ups|condition|pain)\b", _F)
 #: a benefit an anaphor can be given
 _BENEFIT = re.compile(
     r"\b(?:help\w*|benefi\w*|useful|valuable|worthwhile|relief|improv\w*|support\w*|"
     r"protect\w*|prevent\w*|treat\w*|ease\w*|reliev\w*|aid|answer|solution|recommended|"
     r"difference|lifeline|game-?changer|ideal|advantage\w*|favou?rable|good choice|"
     r"(?:back )?under control|in check|bring\w* (?:\w+ ){0,2}?back|brought (?:\w+ ){0,2}?back|"
-    r"natural way|fix\w*|restor\w*|revers\w*)\b", _F)
+    r"natural way|fix\w*|restor\w*|revers\w*|change (?:your|their|my|his|her) li(?:fe|ves)|"
+    r"(?:bring|brings|brought|get|gets|got|push\w*|keep\w*|kept) (?:\w+ ){0,3}?(?:down|"
+    r"under control|in check|back to normal))\b", _F)
 
 #: a subject that is a bodily process: "Apoptosis", "Cell proliferation", "the immune system"
 _PROCESS = re.compile(
@@ -367,10 +415,15 @@ def disease_subject_claim(sentence: str, targets: Sequence[Mention]) -> tuple[in
         head = sentence[lo:t.start]
         words = len(head.split())
         subject = words <= 3 or _HOLDERS.search(head)
+        holders_after = _HOLDERS_AFTER.match(sentence, t.end)
+        if holders_after and words <= 3:
+            t = Mention(t.start, holders_after.end(), sentence[t.start:holders_after.end()])
         if not subject:
             continue
         rest = sentence[t.end:hi]
         passive = _PASSIVE.search(rest)
+        if passive and _BY_A_PROFESSIONAL.match(rest, passive.end()):
+            passive = None  # "should be checked by a doctor": care, not a product
         if passive and not _NOT_A_CLAIM.fullmatch(passive.group("verb")) \
                 and not debunked(sentence, t.end + passive.start()):
             return t.start, t.end + passive.end()
@@ -420,7 +473,7 @@ _PROBLEM_QUESTION = re.compile(r"\b(?:struggling|suffering|living|dealing|battli
                                r"with\b|\b(?:do|are) you (?:have|suffer|get|struggl)\w*|"
                                r"\?\s*$", _F)
 _OFFER = re.compile(r"^\s*(?:try|take|use|reach for|add|start|grab|give|choose|switch to|"
-                    r"consider|discover|meet)\b", _F)
+                    r"consider|discover|meet|then|if so|good news|here'?s|say hello)\b", _F)
 
 
 def offer_claim(sentence: str, before: str, before_targets: Sequence[Mention]) -> bool:

@@ -10,7 +10,13 @@ disease chapters (A00-N99, and R00-R99 for single technical words):
 * the head of a description, before its first "of", "with", "due to", comma ...:
   "Type 2 diabetes mellitus" -> "type 2 diabetes", "Unspecified dementia" -> "dementia";
 * words built like disease names (``-itis``, ``-osis``, ``-oma``, ``-emia``, ``-pathy`` ...),
-  wherever they occur: "thrombocytopenia", "hepatocellular carcinoma" -> "carcinoma".
+  wherever they occur: "thrombocytopenia", "hepatocellular carcinoma" -> "carcinoma";
+* the heads of the symptoms chapter (R00-R99): "heartburn", "nasal congestion", "nocturia"
+  (a product that eases a disease's signs or symptoms makes a disease claim, 21 CFR
+  101.93(g)(2)(ii)); ``diseases-exclude.txt`` drops its ordinary words ("pain", "voice");
+* the inclusion terms of those chapters, ICD-10-CM's own synonyms, when they have two words or
+  more: "fluid retention", "panic attack", "athlete's foot" (a single-word inclusion term is
+  too often an ordinary word: "combat", "hand").
 """
 
 from __future__ import annotations
@@ -55,6 +61,11 @@ _SUFFIX_EXCEPTIONS = frozenset({
     "phagocytosis", "endocytosis", "exocytosis", "pinocytosis"})
 
 
+_NOS = re.compile(r"\bNOS\b")
+#: inclusion terms that name a finding, not a condition ("abnormal color", "any condition")
+_VAGUE_START = re.compile(r"(?:abnormal|any|acquired loss|other|unknown|unspecified)\b")
+
+
 def _heads(description: str) -> list[str]:
     text = description.lower().replace("'s", "\u2019s").replace("\u2019s", "'s")
     head = _CUT.split(text, maxsplit=1)[0].strip()
@@ -80,8 +91,11 @@ def build_lines() -> list[str]:
             continue
         letter = code[0]
         description = icd.get_description(code)
-        if "A" <= letter <= "N":
+        if "A" <= letter <= "N" or letter == "R":
             terms.update(_heads(description))
+            for term in icd.get_inclusion_term(code):
+                terms.update(h for h in _heads(_NOS.sub("", term)) if len(h.split()) > 1
+                             and not _VAGUE_START.match(h))
         if "A" <= letter <= "N" or letter == "R":
             terms.update(w for w in _SUFFIX.findall(description.lower())
                          if w not in _SUFFIX_EXCEPTIONS)

@@ -1,0 +1,122 @@
+"""Claims across sentences and inside them by their grammar (guard/claims_discourse.py and the
+therapy grammar of guard/claims_detect.py): a question asks and its answer asserts, a list
+heading carries its claim to its items, a therapy named in the sentence before is replaced or
+its harm eased in this one, a therapy is augmented without a verb from any list, and care (not
+a product) is the agent of a nominalised statement. The sentences are about yarrow, a plant
+the labelled corpus never mentions."""
+
+from __future__ import annotations
+
+import pytest
+
+from k2publisher.guard.claims import by_class, scan
+from k2publisher.guard.claims_discourse import answers, frames_a_claim, list_heading
+
+
+def kinds(text: str, **kwargs: object) -> dict[str, str]:
+    """Claim class -> worst level the guard finds in ``text``."""
+    return by_class(scan(text, **kwargs))  # type: ignore[arg-type]
+
+
+def test_a_question_asks_and_its_affirmative_answer_asserts() -> None:
+    assert kinds("Can yarrow cure eczema?") == {"disease": "review"}
+    assert kinds("Can yarrow cure eczema?", headline=True) == {"disease": "block"}
+    assert kinds("Can yarrow cure eczema? Yes, within weeks.")["disease"] == "block"
+    assert kinds("Yes, within weeks.", before="Can yarrow cure eczema?")["disease"] == "block"
+    assert kinds("Can yarrow replace metformin? For many people, the answer is yes.")[
+        "therapy:substitute"] == "block"
+    # a negative or hedged answer asserts nothing; neither does an answer to a neutral question
+    assert kinds("Can yarrow cure eczema? No: there is no evidence that it does.") == \
+        {"disease": "review"}
+    assert kinds("How do I store yarrow? Yes, keep it dry.") == {}
+    assert kinds("Is yarrow safe with blood thinners? Yes, completely.")["safety"] == "block"
+    assert kinds("Is yarrow safe with blood thinners? Yes, but only under your doctor's eye, "
+                 "because it may raise the risk of bleeding.") == {"safety": "review"}
+
+
+@pytest.mark.parametrize(("question", "answer", "expected"), [
+    ("Does it work?", "It does, and fast.", True),
+    ("Does it work?", "It does not.", False),
+    ("Does it work?", "Absolutely.", True),
+    ("Does it work?", "Not reliably.", False),
+    ("Why does it work?", "Yes.", False),            # only a yes/no question is answered yes
+])
+def test_answers_reads_yes_and_no(question: str, answer: str, expected: bool) -> None:
+    assert answers(question, answer) is expected
+
+
+def test_a_wh_question_that_asserts_keeps_its_claim() -> None:
+    assert kinds("Why take statins when yarrow does the same job?")["therapy:substitute"] == \
+        "block"
+    assert kinds("Why do people take statins?") == {}
+
+
+def test_a_list_heading_carries_its_claim_to_its_items() -> None:
+    page = "Conditions yarrow helps with:\n\n- Eczema\n\n- Gout and kidney stones"
+    assert kinds(page)["disease"] == "block"
+    assert kinds("Who should avoid yarrow:\n\n- People with gout\n\n- Anyone with kidney "
+                 "disease") == {}
+    assert frames_a_claim("What yarrow is used for:")
+    assert not frames_a_claim("Side effects of yarrow:")
+    parts = ["Benefits:", "Eczema", "Gout"]
+    assert list_heading(parts, 2) == "Benefits:"
+    assert list_heading(["Benefits:", "A long sentence. " * 10, "Gout"], 2) == ""
+
+
+def test_a_therapy_named_in_the_sentence_before_is_replaced_or_its_harm_eased() -> None:
+    assert kinds("Is your doctor pushing statins? Yarrow may be all you need instead.")[
+        "therapy:substitute"] == "block"
+    assert kinds("Chemotherapy is exhausting. Yarrow tea gives patients their energy back.")[
+        "therapy:adverse"] == "block"
+    # a warning about the therapy is no such claim
+    assert kinds("Yarrow may interact with lithium. Ask your doctor instead of guessing.") == {}
+
+
+@pytest.mark.parametrize("sentence", [
+    "Yarrow gives metformin a helping hand.",
+    "Taken alongside your chemo, yarrow lets the treatment do more.",
+    "Yarrow teams up with blood pressure pills to bring readings down further.",
+    "Our yarrow formula supercharges your statin.",
+    "Resistant tumours became sensitive to treatment again once yarrow was added.",
+])
+def test_a_therapy_augmented_by_its_grammar_blocks(sentence: str) -> None:
+    assert kinds(sentence).get("therapy:augment") == "block", kinds(sentence)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Yarrow may add to the effect of blood thinners and raise the risk of bleeding.",
+    "Yarrow may lower blood pressure further when taken with blood pressure medicines, so "
+    "doses may need adjusting.",
+    "The trial compared yarrow plus vitamin D combination therapy with yarrow alone.",
+])
+def test_interactions_and_the_products_own_regimen_augment_nothing(sentence: str) -> None:
+    assert not {k for k in kinds(sentence) if k.startswith("therapy")}, kinds(sentence)
+
+
+def test_a_marker_moved_before_a_semicolon_and_its_precaution_is_a_warning() -> None:
+    page = "Yarrow can lower blood sugar; people on insulin should monitor their levels."
+    assert "disease" not in kinds(page)
+    assert kinds("Yarrow can lower blood sugar.")["disease"] == "block"
+
+
+def test_care_as_the_agent_of_a_nominal_claim_is_no_product_claim() -> None:
+    assert kinds("Prevention of gout starts with weight loss and less alcohol.") == {}
+    assert kinds("Relief from hay fever usually comes from antihistamines.") == {}
+    assert kinds("Prevention of gout is yarrow's best-known use.")["disease"] == "block"
+    assert kinds("Faster recovery from the flu is why people buy yarrow syrup.")["disease"] == \
+        "block"
+
+
+def test_a_reported_claim_the_text_then_denies_is_not_made() -> None:
+    assert kinds("Some sites claim that yarrow boosts chemotherapy. That is not true: no "
+                 "study shows it.") == {}
+    assert kinds("Some sites claim that yarrow boosts chemotherapy.")["therapy:augment"] == \
+        "block"
+
+
+def test_symptoms_and_readers_words_for_them_are_diseases() -> None:
+    # ICD-10-CM's symptom chapter and inclusion terms, and the lay list
+    assert kinds("Yarrow tea settles heartburn.")["disease"] == "block"
+    assert kinds("Yarrow flushes out fluid retention.")["disease"] == "block"
+    assert kinds("Yarrow is the natural answer for motion sickness.")["disease"] == "block"
+    assert kinds("Heartburn that happens twice a week should be checked by a doctor.") == {}
