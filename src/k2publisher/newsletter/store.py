@@ -132,7 +132,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     # when the last soft bounce came (a streak of soft bounces ends, see newsletter/feedback)
     (5, """
     ALTER TABLE newsletter_subscribers ADD COLUMN last_soft_bounce_at TEXT NOT NULL DEFAULT '';
-    CREATE INDEX newsletter_deliveries_subscriber ON newsletter_deliveries (subscriber_id);
     """),
 )
 LATEST = MIGRATIONS[-1][0]

@@ -139,10 +139,13 @@ class FeedbackRecorder:
         if not last or datetime.fromisoformat(last) < now - self.window:
             return f"the last soft bounce is older than {self.window.days} days"
         settled = (now - DELIVERY_GRACE).isoformat(timespec="microseconds")
+        # issue by issue (a handful), each row found by its primary key, never a scan of
+        # every reader's deliveries (CROSS JOIN keeps that order on SQLite)
         delivered = conn.execute(
-            "SELECT issue_id FROM newsletter_deliveries WHERE subscriber_id = ? AND state = "
-            "'sent' AND updated_at > ? AND updated_at <= ? ORDER BY updated_at DESC LIMIT 1",
-            (sid, last, settled)).fetchone()
+            "SELECT d.issue_id FROM newsletter_issues i CROSS JOIN newsletter_deliveries d "
+            "WHERE d.issue_id = i.id AND d.subscriber_id = ? AND i.created_at <= ? AND "
+            "d.state = 'sent' AND d.updated_at > ? AND d.updated_at <= ? "
+            "ORDER BY d.updated_at DESC LIMIT 1", (sid, settled, last, settled)).fetchone()
         if delivered is not None:
             return (f"issue {delivered[0]} was delivered since the last soft bounce (no "
                     f"bounce in {DELIVERY_GRACE.days} days)")
