@@ -98,16 +98,63 @@ def pg_server():
     Skipped when Debian's ``postgresql`` is not installed, except under ``CI=true``, where
     its absence fails the test: CI must not pass with the PostgreSQL store untested.
     """
+    server = _start_pg()
+    yield server
+    server.stop()
+
+
+def _start_pg():
+    """A private PostgreSQL server, or the skip (the failure under ``CI=true``) saying why."""
     import pg_server as server_module
 
     try:
-        server = server_module.start(fsync=False)
+        return server_module.start(fsync=False)
     except RuntimeError as exc:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true and the PostgreSQL tests cannot run: {exc}")
         pytest.skip(str(exc))
-    yield server
-    server.stop()
+
+
+#: PostgreSQL stores opened during the current test (see ``close_open_stores``)
+_OPENED: list = []
+
+
+def _close_opened() -> None:
+    """Close each PostgreSQL store the test opened and left open."""
+    while _OPENED:
+        db = _OPENED.pop()
+        if not db.pool.closed:
+            db.close()
+
+
+@pytest.fixture(autouse=True)
+def close_open_stores(monkeypatch: pytest.MonkeyPatch):
+    """Every PostgreSQL store a test opens is closed when it ends (before its database is
+    dropped), so no pool is left for the garbage collector with its threads and
+    connections running (psycopg_pool's "couldn't stop thread" warnings)."""
+    from k2publisher import database
+
+    opened = database.PostgresDatabase.__init__
+
+    def tracked(self, *args, **kwargs) -> None:
+        opened(self, *args, **kwargs)
+        _OPENED.append(self)
+
+    monkeypatch.setattr(database.PostgresDatabase, "__init__", tracked)
+    yield
+    _close_opened()
+
+
+@pytest.fixture
+def own_pg_server():
+    """A PostgreSQL server of one test's own, which it may stop or restart (slower than
+    ``pg_server``: only for tests that take the database away)."""
+    server = _start_pg()
+    try:
+        yield server
+    finally:
+        _close_opened()
+        server.stop()
 
 
 @pytest.fixture
@@ -115,6 +162,7 @@ def pg_url(pg_server):
     """A fresh, empty PostgreSQL database for one test: its URL (dropped afterwards)."""
     url = pg_server.create_database()
     yield url
+    _close_opened()
     pg_server.drop_database(url)
 
 

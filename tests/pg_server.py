@@ -40,6 +40,8 @@ class PgServer:
     bindir: Path
     user_prefix: list[str]
     port: int = 5432
+    #: the server's ``-o`` options (kept for :meth:`restart`)
+    options: str = ""
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -74,6 +76,20 @@ class PgServer:
         return subprocess.run([*self.user_prefix, *args], capture_output=True, text=True,
                               check=False, timeout=120)
 
+    def restart(self, down: float = 0.0) -> None:
+        """Stop the server (fast shutdown: every session ends), wait ``down`` seconds with it
+        stopped, start it again."""
+        import time
+
+        data = str(self.root / "data")
+        self._run(str(self.bindir / "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop")
+        time.sleep(down)
+        started = self._run(str(self.bindir / "pg_ctl"), "-D", data, "-l",
+                            str(self.root / "server.log"), "-o", self.options, "-w", "-t",
+                            "60", "start")
+        if started.returncode != 0:
+            raise RuntimeError(f"pg_ctl start failed: {started.stderr.strip()}")
+
     def stop(self) -> None:
         """Stop the server (fast shutdown) and remove its folder."""
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast",
@@ -105,6 +121,7 @@ def start(*, fsync: bool = True) -> PgServer:
     options = (f"-c listen_addresses='' -c unix_socket_directories='{root}' "
                f"-c port={server.port} -c max_connections=200 -c shared_buffers=32MB"
                + ("" if fsync else " -c fsync=off -c full_page_writes=off"))
+    server.options = options
     started = server._run(str(bindir / "pg_ctl"), "-D", str(root / "data"), "-l",
                           str(root / "server.log"), "-o", options, "-w", "-t", "60", "start")
     if started.returncode != 0:

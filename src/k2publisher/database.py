@@ -36,9 +36,10 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-from k2publisher.errors import ConfigError
+from k2publisher.errors import ConfigError, StoreUnavailableError
 from k2publisher.files import private_file
 from k2publisher.locks import lock_key
+from k2publisher.settings import DEFAULTS
 
 DB_NAME = "k2publisher.sqlite3"
 
@@ -57,8 +58,9 @@ BUSY_TIMEOUT = 30
 Migration = tuple[int, str]
 #: the URL schemes that select the PostgreSQL backend
 POSTGRES_SCHEMES = ("postgresql", "postgres")
-#: connections a process keeps open to PostgreSQL per store object (threads share them)
-POOL_SIZE = 8
+#: connections a process keeps open to PostgreSQL per store object (threads share them):
+#: ``[store] pool_size``, whose default this is
+POOL_SIZE = int(DEFAULTS["store"]["pool_size"])
 #: seconds to wait for a PostgreSQL connection before reporting the server unreachable
 CONNECT_TIMEOUT = 10.0
 #: the advisory-lock key exclusive PostgreSQL transactions take (SQLite's one writer); a
@@ -425,12 +427,13 @@ class PostgresDatabase(Database):
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, url: str, *, durability: Durability = "full",
-                 pool_size: int = POOL_SIZE, writer: str = ""):
+                 pool_size: int | None = None, writer: str = ""):
         if psycopg is None:  # pragma: no cover
             raise ConfigError("[store] url names PostgreSQL but psycopg is not installed: "
                               "pip install 'psycopg[binary]' psycopg-pool")
         self.url = url
         self.path = None
+        self.pool_size = int(pool_size or POOL_SIZE)
         #: the advisory-lock key of this store object's exclusive transactions
         self.writer_lock = lock_key(f"writer-{writer}") if writer else WRITER_LOCK
         self.where = masked(url)
@@ -450,7 +453,10 @@ class PostgresDatabase(Database):
                               "(check [store] url, that the server runs and that the user may "
                               "log in)") from None
         self.pool = psycopg_pool.ConnectionPool(
-            url, min_size=1, max_size=pool_size, open=False, configure=configure,
+            url, min_size=1, max_size=self.pool_size, open=False, configure=configure,
+            # an empty round trip before a connection is lent: after a database restart
+            # the pool replaces its dead connections instead of failing a statement
+            check=psycopg_pool.ConnectionPool.check_connection,
             kwargs={"autocommit": True, "row_factory": _pg_rows},
             name=f"k2publisher {self.where}", timeout=CONNECT_TIMEOUT)
         try:
@@ -466,7 +472,7 @@ class PostgresDatabase(Database):
         """A transaction on one pooled connection (see :class:`Database`)."""
         if getattr(self._local, "session", None) is not None:
             raise RuntimeError("a transaction is already open in this thread")
-        with self.pool.connection() as conn, conn.transaction():
+        with self._connection() as conn, conn.transaction():
             session = PgSession(conn)
             if exclusive:
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (self.writer_lock,))
@@ -481,8 +487,39 @@ class PostgresDatabase(Database):
         session = getattr(self._local, "session", None)
         if session is not None:
             return session.execute(sql, params)
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             return PgSession(conn).execute(sql, params)
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        """A pooled connection; an unreachable server, a connection that broke under a
+        statement or a pool with no free connection is a :class:`StoreUnavailableError`
+        naming the store (password masked) and what to change."""
+        try:
+            with self.pool.connection() as conn:
+                try:
+                    yield conn
+                except psycopg.OperationalError as exc:
+                    if not conn.broken:  # a statement's own failure (a timeout, a cancel)
+                        raise
+                    raise StoreUnavailableError(
+                        f"the PostgreSQL store {self.where} closed the connection under a "
+                        f"statement ({_first_line(exc)}); nothing of it was committed "
+                        "(check that the server runs: [store] url)") from None
+        except psycopg_pool.PoolTimeout:
+            raise StoreUnavailableError(self._no_connection()) from None
+
+    def _no_connection(self) -> str:
+        """Why the pool lent no connection within its timeout: the server, or the pool."""
+        try:
+            psycopg.connect(self.url, connect_timeout=5).close()
+        except psycopg.Error as exc:
+            return (f"cannot reach the PostgreSQL store {self.where}: {_first_line(exc)} "
+                    "(check [store] url and that the server runs)")
+        return (f"the PostgreSQL store {self.where} answers, but all {self.pool_size} of "
+                f"this process's connections to it stayed busy for {CONNECT_TIMEOUT:.0f} s: "
+                "raise [store] pool_size, or look for a long transaction in "
+                "pg_stat_activity")
 
     def has_table(self, name: str) -> bool:
         """Whether the table ``name`` exists in the connection's schema."""
@@ -514,15 +551,22 @@ class PostgresDatabase(Database):
         self.pool.close()
 
 
-def connect(location: str | Path, *, durability: Durability = "full", writer: str = ""
-            ) -> Database:
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def connect(location: str | Path, *, durability: Durability = "full", writer: str = "",
+            pool_size: int | None = None) -> Database:
     """The database at ``location`` (a SQLite path or ``sqlite:///`` URL, or a
     ``postgresql://`` URL), opened with the one setup of its backend.
 
     ``writer`` names the table group whose exclusive transactions exclude each other on
     PostgreSQL (``"ledger"``, ``"newsletter"``; "" = one lock for everything, as SQLite's
     one writer). Only give it when no transaction of that group touches another's tables.
+    ``pool_size``: PostgreSQL connections (``[store] pool_size``; default 8).
     """
     if is_postgres(location):
-        return PostgresDatabase(str(location), durability=durability, writer=writer)
+        return PostgresDatabase(str(location), durability=durability, writer=writer,
+                                pool_size=pool_size)
     return SQLiteDatabase(location, durability=durability)

@@ -34,6 +34,12 @@ class ConfigError(K2Error, ValueError):
         super().__init__(f"{_where(path, line)}{message}")
 
 
+class StoreUnavailableError(ConfigError):
+    """The store cannot serve a statement now: its server does not answer, the connection
+    broke, or every pooled connection stayed busy. Exit 3; the service logs it and tries
+    again at its next tick (nothing is lost: the statement's transaction did not commit)."""
+
+
 class SettingsError(ConfigError):
     """One or more settings have the wrong type or value; ``problems`` lists each with its
     ``file:line`` and the fix."""

@@ -118,11 +118,13 @@ DEFAULTS: dict[str, Any] = {
         "confirmations_per_day": 3,  # confirmation mails per address per 24 hours
         "welcome": "latest",         # on confirming: latest | an item id | "" (no welcome)
         "soft_bounce_limit": 3,      # soft bounces that make an address bounced (suppressed)
+        "soft_bounce_window_days": 30,  # a soft bounce older than this no longer counts
         "bounce_address": "",        # SMTP VERP: "bounces@host" -> bounces+TOKEN@host; "" = off
         "webhook_tolerance": 600,    # seconds a signed webhook's timestamp may be old
     },
     "store": {
         "url": "",                   # "" = the SQLite file in [paths] state; or postgresql://...
+        "pool_size": 8,              # PostgreSQL connections per store per process
     },
     "alerts": {
         "channels": [],              # channel names told of failures, e.g. ["ops-slack"]

@@ -76,6 +76,8 @@ DOCS: dict[str, str] = {
                  "PostgreSQL URL such as postgresql://k2@db.internal/k2publisher (a password "
                  "via ${PGPASSWORD} or ~/.pgpass), for several `run` processes or workers. "
                  "Move an existing site with `k2publisher store copy --to URL`.",
+    "store.pool_size": "PostgreSQL connections a process keeps per table group (ledger, "
+                       "newsletter); raise it when an error says every connection was busy.",
     "alerts": "Who is told when a publication fails, is blocked or unconfirmed, or a "
               "newsletter pauses.",
     "alerts.channels": "Channel names from [channels] (a Slack, Discord or Telegram channel, "

@@ -128,6 +128,7 @@ class NewsletterSettings(_Section):
     confirmations_per_day: Count
     welcome: Annotated[str, Meta(max_length=200)]
     soft_bounce_limit: Annotated[int, Meta(ge=1, le=100)]
+    soft_bounce_window_days: Annotated[int, Meta(ge=1, le=3650)]
     bounce_address: Text
     webhook_tolerance: Annotated[int, Meta(ge=30, le=86_400)]
 
@@ -137,6 +138,9 @@ class StoreSettings(_Section):
 
     #: "" = the SQLite file in the state folder; else a PostgreSQL URL
     url: Annotated[str, Meta(pattern=r"^((postgresql|postgres)://\S*)?$", max_length=2000)]
+    #: PostgreSQL connections each store object of a process keeps (the ledger's, the
+    #: newsletter's); more when a statement waits for a free one
+    pool_size: Annotated[int, Meta(ge=1, le=100)]
 
 
 class AlertSettings(_Section):

@@ -180,3 +180,32 @@ def test_newsletter_worker_sends_open_issues_then_finds_none(run_cli, site: Path
     code, out, err = run_cli("--queue", str(repo / "queue"), "newsletter", "worker", cwd=site)
     assert code == 0 and "no open newsletter issue" in err
     assert maildir_count(site) == 8
+
+
+def test_newsletter_status_lists_each_workers_lease_and_the_rows_it_holds(run_cli,
+                                                                          site: Path) -> None:
+    from k2publisher.newsletter.issues import Issues
+    from k2publisher.newsletter.leases import WorkerLease
+    from k2publisher.newsletter.subscribers import Subscribers
+
+    store = _store(site)
+    Subscribers(store).bulk_add(((i, f"w{i}@example.org") for i in range(12)), "import",
+                                confirmed=True)
+    issues = Issues(store)
+    issues.create("held", subject="K2", html="<p>x</p>", text="x")
+    with WorkerLease(store, lease=60) as live, WorkerLease(store, lease=60) as gone:
+        assert len(issues.claim("held", live.id, 5).recipients) == 5
+        claimed = issues.claim("held", gone.id, 3).recipients
+        issues.mark_awaiting("held", gone.id, [r.subscriber_id for r in claimed])
+        store.execute("UPDATE newsletter_workers SET lease_until = 1 WHERE id = ?", (gone.id,))
+        code, out, err = run_cli("newsletter", "status", "held", "--json", cwd=site)
+        assert code == 0, err
+        status = json.loads(out)
+        assert status["in_flight"] == 8 and status["pending"] == 4 + 5
+        by_id = {w["id"]: w for w in status["workers"]}
+        assert by_id[live.id]["alive"] and by_id[live.id]["rows_held"] == 5
+        assert by_id[live.id]["pid"] == os.getpid()
+        assert not by_id[gone.id]["alive"] and by_id[gone.id]["rows_held"] == 3
+        code, out, _ = run_cli("newsletter", "status", "held", cwd=site)
+        assert "lapsed" in out and "alive" in out and "in_flight" in out
+    store.close()

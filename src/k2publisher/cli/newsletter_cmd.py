@@ -421,12 +421,18 @@ def _send_test(app: App, issue, item_ids: str | None, email: str) -> int:
 
 
 @newsletter.command("status", epilog="\b\nExamples:\n  k2publisher newsletter status\n"
-                                     "  k2publisher newsletter status 2026-11-25 --json")
+                                     "  k2publisher newsletter status 2026-11-25 --json\n\n"
+                                     "One issue's status also lists the workers registered "
+                                     "on the store: each one's lease (alive or lapsed) and "
+                                     "the rows of the issue it holds.")
 @click.argument("issue_id", required=False, metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def status_cmd(app: App, issue_id: str | None, as_json: bool) -> None:
-    """Delivery counts of one issue (sent, pending, failed, bounced), or a list of issues."""
+    """Delivery counts of one issue (sent, pending, failed, bounced) and its workers, or a
+    list of issues."""
+    from k2publisher.newsletter.leases import workers
+
     issues = Issues(_store(app))
     if issue_id is None:
         rows = [(i, issues.counts(i.id)) for i in issues.all()]
@@ -447,31 +453,43 @@ def status_cmd(app: App, issue_id: str | None, as_json: bool) -> None:
             "items": list(issue.item_ids), "note": issue.note, "total": c["total"],
             "sent": c["sent"], "pending": c["pending"] + c["sending"] + c["deferred"],
             "failed": c["failed"], "bounced": c["bounced"], "skipped": c["skipped"],
-            "possible_duplicates": c["possible_duplicates"]}
+            "possible_duplicates": c["possible_duplicates"],
+            # claimed by a worker right now: being sent, or handed over and not yet answered
+            "in_flight": c["sending"] + c["awaiting"],
+            "workers": workers(issues.store, issue_id)}
     if as_json:
         print_json(data)
         return
-    print_table(["", "count"], [(k, data[k]) for k in ("total", "sent", "pending", "failed",
-                                                      "bounced", "skipped")],
-                title=f"issue {issue.id} ({issue.state}): {issue.subject}")
+    print_table(["", "count"], [(k, data[k]) for k in (
+        "total", "sent", "pending", "in_flight", "failed", "bounced", "skipped",
+        "possible_duplicates")], title=f"issue {issue.id} ({issue.state}): {issue.subject}")
+    if data["workers"]:
+        print_table(["worker", "pid", "lease", "until", "rows held"],
+                    ([w["id"], w["pid"], "alive" if w["alive"] else "lapsed", w["lease_until"],
+                      w["rows_held"]] for w in data["workers"]), title="workers")
 
 
 @newsletter.command("bounces", epilog="\b\nExamples:\n"
                     "  k2publisher newsletter bounces --maildir state/bounces\n"
                     "  K2_IMAP_PASSWORD=secret k2publisher newsletter bounces "
-                    "--imap imaps://bounces@mail.example.org/INBOX --json")
+                    "--imap imaps://bounces@mail.example.org/INBOX --json\n"
+                    "  K2_IMAP_PASSWORD=secret k2publisher newsletter bounces "
+                    "--imap imap://bounces@mail.internal/INBOX --ca-file /etc/k2/mail-ca.pem")
 @click.option("--maildir", type=click.Path(path_type=Path, file_okay=False),
               help="Read the bounce mailbox from this Maildir folder.")
 @click.option("--imap", "imap_url", metavar="URL",
-              help="Read it over IMAP: imaps://USER@HOST[:PORT]/FOLDER (imap:// only on "
-                   "loopback).")
+              help="Read it over IMAP: imaps://USER@HOST[:PORT]/FOLDER (TLS), or imap://... "
+                   "(STARTTLS, required except on loopback).")
+@click.option("--ca-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Trust this CA (or the server's self-signed certificate) for --imap, "
+                   "instead of the system's trust store.")
 @click.option("--password-env", default="K2_IMAP_PASSWORD", show_default=True, metavar="VAR",
               help="Environment variable holding the IMAP password (never on the command "
                    "line).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
-def bounces_cmd(app: App, maildir: Path | None, imap_url: str | None, password_env: str,
-                as_json: bool) -> int:
+def bounces_cmd(app: App, maildir: Path | None, imap_url: str | None, ca_file: Path | None,
+                password_env: str, as_json: bool) -> int:
     """Read DSN bounces and ARF complaints from the SMTP bounce mailbox; suppress addresses.
 
     Each unseen message is parsed (flufl.bounce for who bounced, the DSN status for hard or
@@ -492,7 +510,7 @@ def bounces_cmd(app: App, maildir: Path | None, imap_url: str | None, password_e
     paths = ReturnPaths.from_settings(app.settings)
     reports = read_maildir(maildir, paths) if maildir is not None else \
         imap_source(str(imap_url), os.environ.get(password_env, ""), paths,
-                    password_env=password_env)
+                    password_env=password_env, ca_file=ca_file)
     rows: list[dict[str, object]] = []
     read = 0
     for report in reports:

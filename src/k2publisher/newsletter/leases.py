@@ -35,6 +35,7 @@ import secrets
 import socket
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from k2publisher.locks import StoreLock
@@ -194,3 +195,25 @@ class WorkerLease:
             return False
         probe.discard()
         return True
+
+
+def workers(store: Any, issue_id: str | None = None) -> list[dict[str, Any]]:
+    """The registered workers, newest first: id, host, pid, when it started, until when
+    its lease runs (ISO), whether that is still ahead, and the rows of ``issue_id`` it holds
+    (``sending`` and ``awaiting``; 0 without an issue)."""
+    now = time.time()
+    held: dict[str, int] = {}
+    if issue_id is not None:
+        held = {str(r[0]): int(r[1]) for r in store.query(
+            "SELECT owner, count(*) FROM newsletter_deliveries WHERE issue_id = ? AND state "
+            "IN ('sending', 'awaiting') GROUP BY owner", (issue_id,))}
+    out = []
+    for row in store.query("SELECT id, host, pid, started_at, lease_until FROM "
+                           "newsletter_workers ORDER BY started_at DESC"):
+        until = float(row[4])
+        out.append({"id": str(row[0]), "host": str(row[1]), "pid": int(row[2]),
+                    "started_at": str(row[3]),
+                    "lease_until": datetime.fromtimestamp(until, UTC).isoformat(
+                        timespec="seconds") if until else None,
+                    "alive": until > now, "rows_held": held.get(str(row[0]), 0)})
+    return out

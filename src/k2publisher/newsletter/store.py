@@ -129,6 +129,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     (4, """
     ALTER TABLE newsletter_deliveries ADD COLUMN remote_id TEXT NOT NULL DEFAULT '';
     """),
+    # when the last soft bounce came (a streak of soft bounces ends, see newsletter/feedback)
+    (5, """
+    ALTER TABLE newsletter_subscribers ADD COLUMN last_soft_bounce_at TEXT NOT NULL DEFAULT '';
+    """),
 )
 LATEST = MIGRATIONS[-1][0]
 
@@ -150,10 +154,11 @@ class NewsletterStore:
     :func:`k2publisher.database.connect`); threads may share one store.
     """
 
-    def __init__(self, location: Path | str):
+    def __init__(self, location: Path | str, *, pool_size: int | None = None):
         # "normal": a commit survives a killed process (the WAL write is done); "full"
         # would also survive a power cut at the cost of an fsync per recipient
-        self.db = connect(location, durability="normal", writer="newsletter")
+        self.db = connect(location, durability="normal", writer="newsletter",
+                          pool_size=pool_size)
         #: the SQLite file (None on PostgreSQL); :attr:`where` names either
         self.path: Path | None = getattr(self.db, "path", None)
         self.where = self.db.where
@@ -163,7 +168,7 @@ class NewsletterStore:
     @classmethod
     def from_settings(cls, settings: Settings) -> NewsletterStore:
         """The configured store (``[store] url``, else the state folder's SQLite file)."""
-        return cls(store_location(settings))
+        return cls(store_location(settings), pool_size=settings.typed.store.pool_size)
 
     @property
     def dialect(self) -> str:

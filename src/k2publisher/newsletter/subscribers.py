@@ -239,8 +239,10 @@ class Subscribers:
                     not secrets.compare_digest(row["confirm_nonce"], nonce):
                 raise TokenError("this confirmation link was already used or is no longer "
                                  "valid: subscribe again to get a new one")
+            # a new consent starts a new record: soft bounces before it no longer count
             conn.execute("UPDATE newsletter_subscribers SET state = 'confirmed', "
-                         "confirm_nonce = NULL, updated_at = ? WHERE id = ?",
+                         "confirm_nonce = NULL, soft_bounces = 0, last_soft_bounce_at = '', "
+                         "updated_at = ? WHERE id = ?",
                          (now_iso(), subscriber_id))
             if row["state"] in SUPPRESSED:
                 self._event(subscriber_id, "reconsent", row["state"], "confirmed", source,

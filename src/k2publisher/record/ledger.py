@@ -127,10 +127,11 @@ class Ledger:
     Implements :class:`k2publisher.abc.Recorder` for the delivery core.
     """
 
-    def __init__(self, location: Path | str, *, clock: Callable[[], datetime] = utcnow):
+    def __init__(self, location: Path | str, *, clock: Callable[[], datetime] = utcnow,
+                 pool_size: int | None = None):
         self.clock = clock
         # its transactions write ledger tables only: they exclude each other, not others'
-        self.db = connect(location, durability="full", writer="ledger")
+        self.db = connect(location, durability="full", writer="ledger", pool_size=pool_size)
         #: the SQLite file (None on PostgreSQL); :attr:`where` names either
         self.path = getattr(self.db, "path", None)
         self.where = self.db.where
@@ -148,7 +149,8 @@ class Ledger:
     def from_settings(cls, settings: Settings, *, clock: Callable[[], datetime] = utcnow
                       ) -> Ledger:
         """The ledger of the configured store (``[store] url``, else the state folder)."""
-        return cls(store_location(settings), clock=clock)
+        return cls(store_location(settings), clock=clock,
+                   pool_size=settings.typed.store.pool_size)
 
     # -- plumbing --------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ its start-up work as the leader, or exits 3 naming the leader.
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 import time
@@ -27,7 +28,7 @@ from pathlib import Path
 from types import FrameType
 
 from k2publisher.database import is_postgres, store_location
-from k2publisher.errors import ConfigError, DeliveryError, LockHeldError
+from k2publisher.errors import ConfigError, DeliveryError, LockHeldError, StoreUnavailableError
 from k2publisher.locks import hold, holder_pid
 from k2publisher.record.ledger import PublicationState
 from k2publisher.service.leader import POLL_SECONDS, Election
@@ -71,7 +72,8 @@ def run(settings: Settings, *, once: bool = False, host: str | None = None,
     failed or was blocked by the guard (``k2publisher status`` says why). Raises
     :class:`~k2publisher.errors.LockHeldError` (exit 3) when another process runs the
     service on the same state folder (SQLite), or, with ``once``, leads the PostgreSQL
-    store for longer than ``lock_wait``. A leader whose lock broke returns 3.
+    store for longer than ``lock_wait``. A leader whose lock broke steps down and follows
+    (see :mod:`k2publisher.service.leader`).
     """
     wait = (ONCE_LOCK_WAIT if once else 0.0) if lock_wait is None else lock_wait
     if is_postgres(store_location(settings)):
@@ -190,17 +192,31 @@ def _lead(service: Service, stop: threading.Event) -> None:
 
 
 def _follow(service: Service, stop: threading.Event, election: Election) -> int:
-    """Serve as a follower, leading once the lock is free; 3 when the lock is lost."""
+    """Serve as a follower, leading once the lock is free; a leader that loses the lock
+    steps down in place and follows again."""
     if not election.try_lead():
-        who = election.who_leads()
+        who = "" if election.unreachable else election.who_leads()
         event("follower", note=f"{election.identity} serves the web endpoints; "
                                f"{who or 'another process'} fires the slots")
     elif not stop.is_set():
-        _lead(service, stop)
+        _lead_or_step_down(service, stop, election)
     while not stop.wait(POLL_SECONDS):
-        if election.role == "leader":
-            if not election.still_leading():
-                return LockHeldError.exit_code
+        if election.role in ("leader", "lost"):
+            if not election.still_leading():  # a job may have noticed first ("lost")
+                service.stop_scheduling()
+                election.step_down()
         elif election.try_lead() and not stop.is_set():
-            _lead(service, stop)
+            _lead_or_step_down(service, stop, election)
     return 0
+
+
+def _lead_or_step_down(service: Service, stop: threading.Event, election: Election) -> None:
+    """:func:`_lead`; when the store fails under the start-up work (it restarted, it went
+    away), step down and try again at the next poll rather than end the service."""
+    try:
+        _lead(service, stop)
+    except StoreUnavailableError as exc:
+        event("store-unreachable", level=logging.WARNING,
+              note=f"{exc}; stepping down, trying to lead again in {POLL_SECONDS:g} s")
+        service.stop_scheduling()
+        election.step_down()

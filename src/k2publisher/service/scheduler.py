@@ -31,6 +31,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from k2publisher.content.queue import Queue
+from k2publisher.errors import StoreUnavailableError
 from k2publisher.models import Item
 from k2publisher.record.ledger import (
     Ledger,
@@ -120,7 +121,12 @@ class Service:
         self.ledger = ledger or Ledger.from_settings(settings, clock=clock)
         self.queue = queue or make_queue(settings)
         self._stop = threading.Event()
-        kwargs: dict[str, Any] = {"should_stop": self._stop.is_set}
+        #: set while a leader that lost its lock steps down: the delivery loop stops early
+        self._stepping_down = threading.Event()
+        # asked before each publication: a leader that lost its lock starts none more
+        kwargs: dict[str, Any] = {
+            "should_stop": lambda: self._stop.is_set() or self._stepping_down.is_set()
+            or not self.leading()}
         if publisher_factory is not None:
             kwargs["publisher_factory"] = publisher_factory
         self.publishing = Publishing(settings, self.ledger, self.queue, **kwargs)
@@ -130,6 +136,8 @@ class Service:
         self._lock = threading.Lock()
         #: the leader election on a PostgreSQL store (None: this process alone fires slots)
         self.election: Any = None
+        #: slots a store failure interrupted, tried again at each tick until recorded
+        self._retry_slots: dict[tuple[str, datetime], Campaign] = {}
 
     # -- start-up and catch-up ---------------------------------------------------------------
 
@@ -238,20 +246,53 @@ class Service:
         return [Pick("+".join(ids), campaign.channels, max(p.round for p in chosen),
                      "+".join(p.fingerprint for p in chosen), ids)]
 
+    def leading(self) -> bool:
+        """Whether this process may fire slots now (always, without an election).
+
+        Asked before every slot and tick: a leader whose lock's session broke fires nothing.
+        """
+        return self.election is None or self.election.still_leading()
+
     def run_slot(self, campaign: Campaign, slot: datetime | None = None) -> None:
-        """Run one slot now (the job APScheduler fires): select, record, deliver."""
+        """Run one slot now (the job APScheduler fires): select, record, deliver.
+
+        A store that fails under it (:class:`StoreUnavailableError`) is logged, and the slot
+        is tried again at the next tick (never twice: the ledger records each slot once).
+        """
         with self._lock:
+            if not self.leading():
+                event("not-leading", campaign=campaign.name, level=logging.WARNING,
+                      note="this process lost the leader lock: the slot is the new leader's")
+                return
             now = self.clock()
             slot = slot or campaign.previous_slot(now) or now.replace(microsecond=0)
-            self._select_and_record(campaign, slot)
-            self.publishing.deliver_pending()
-            self._touch()
+            try:
+                self._select_and_record(campaign, slot)
+                self.publishing.deliver_pending()
+                self._touch()
+            except StoreUnavailableError as exc:
+                self._retry_slots[(campaign.name, slot)] = campaign
+                self._store_failed(exc, f"slot {iso(slot)} of {campaign.name} is tried again "
+                                        f"at the next tick")
 
     def tick(self) -> None:
-        """The heartbeat: record it and deliver whatever is pending (retries, resolved rows)."""
+        """The heartbeat: record it and deliver whatever is pending (retries, resolved rows),
+        after the slots a store failure interrupted."""
         with self._lock:
-            self.publishing.deliver_pending()
-            self._touch()
+            if not self.leading():
+                return
+            try:
+                for (name, slot), campaign in list(self._retry_slots.items()):
+                    self._select_and_record(campaign, slot)
+                    del self._retry_slots[(name, slot)]
+                self.publishing.deliver_pending()
+                self._touch()
+            except StoreUnavailableError as exc:
+                self._store_failed(exc, f"tried again in {TICK_SECONDS} s")
+
+    @staticmethod
+    def _store_failed(exc: StoreUnavailableError, then: str) -> None:
+        event("store-unreachable", level=logging.ERROR, note=f"{exc}; {then}")
 
     def _touch(self) -> None:
         self.last_tick = self.clock()
@@ -341,6 +382,19 @@ class Service:
     def request_stop(self) -> None:
         """Ask the delivery loop to stop after the publication in flight (signal-safe)."""
         self._stop.set()
+
+    def stop_scheduling(self) -> None:
+        """Stop firing slots but keep serving (a leader stepping down): the scheduler stops,
+        the delivery in flight finishes its current publication, nothing is closed."""
+        self._stepping_down.set()
+        try:
+            if self.scheduler is not None and self.scheduler.running:
+                self.scheduler.shutdown(wait=True)
+            self.scheduler = None
+            with self._lock:  # a start-up or slot still running ends first
+                pass
+        finally:
+            self._stepping_down.clear()
 
     def stop(self, wait: bool = True) -> None:
         """Stop scheduling; with ``wait`` the delivery in flight completes first."""

@@ -33,6 +33,7 @@ from werkzeug.security import safe_join
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from k2publisher.errors import StoreUnavailableError
 from k2publisher.settings import Settings
 
 log = logging.getLogger("k2publisher.web")
@@ -83,6 +84,14 @@ class PublicApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
+        try:
+            return self._dispatch(environ, start_response)
+        except StoreUnavailableError as exc:  # the database is away: say so, try again soon
+            log.error("%s %s: %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"), exc)
+            return self._store_away()(environ, start_response)
+
+    def _dispatch(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                  ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path in NEWSLETTER_PREFIXES[:2] or path.startswith(NEWSLETTER_PREFIXES[2:]):
             if self.newsletter is not None:
@@ -142,7 +151,8 @@ class PublicApp:
                 data.update(status="error", error=str(exc))
                 status = 503
             scheduler = data.get("scheduler") or {}
-            if scheduler.get("running") is False:
+            # a follower runs no scheduler by design: it serves, and is healthy doing so
+            if scheduler.get("running") is False and data.get("role", "leader") == "leader":
                 data["status"] = "stopped"
                 status = 503
             disabled = [f"channel {name} {why}" for name, why in
@@ -190,6 +200,15 @@ class PublicApp:
             response.set_data(b"")
             response.headers.remove("Content-Length")
         return response
+
+    @staticmethod
+    def _store_away() -> Response:
+        body = ("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">"
+                "<title>Try again in a minute</title><h1>Try again in a minute</h1><p>The "
+                "site's database does not answer right now; nothing you sent was recorded. "
+                "Please try again shortly.</p></html>")
+        return Response(body, status=503, content_type="text/html; charset=utf-8",
+                        headers={"Retry-After": "60", "Cache-Control": "no-store"})
 
     def _no_newsletter(self) -> Response:
         body = ("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">"

@@ -8,7 +8,9 @@ fail as a whole.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
 import threading
 import uuid
 from collections import Counter
@@ -204,3 +206,89 @@ class FakeSendGrid(FakeProvider):
                         headers=dict(p.get("headers", {})), remote_id=remote))
             self.calls.append(len(people))
         return Response("", status=202, headers={"X-Message-Id": remote})
+
+
+class HeldCall:
+    """A call a :class:`ServedFake` holds after the provider accepted it, before answering."""
+
+    def __init__(self, client_port: int, readers: set[str]):
+        self.client_port = client_port
+        #: the addresses whose copies the call carried (recorded as accepted)
+        self.readers = readers
+        self.answer = threading.Event()
+
+
+class ServedFake:
+    """A fake provider on its own threaded HTTP server (several worker processes at once).
+
+    :meth:`hold_next` makes the next call be accepted and recorded, then wait before its
+    answer goes back: the test learns which client made it (its port) and may kill that
+    process while its request is in flight, so the answer is lost.
+    """
+
+    def __init__(self, fake: FakeProvider, path: str):
+        from werkzeug.serving import make_server
+
+        self.fake = fake
+        self.path = path
+        self.held: queue.Queue[HeldCall] = queue.Queue()
+        self._hold = threading.Event()
+        self._one_at_a_time = threading.Lock()  # which copies a call added, exactly
+        self.server = make_server("127.0.0.1", 0, self._app, threaded=True)
+        self.server.log = lambda *args, **kwargs: None  # type: ignore[method-assign]
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> ServedFake:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def hold_next(self) -> None:
+        """Hold the answer of the next accepted call (see :attr:`held`)."""
+        self._hold.set()
+
+    def _app(self, environ, start_response):  # type: ignore[no-untyped-def]
+        request = Request(environ)
+        hold = False
+        if request.path != self.path:
+            response = Response("Not Found", status=404)
+        else:
+            with self._one_at_a_time:
+                calls, copies = len(self.fake.calls), len(self.fake.accepted)
+                response = self.fake(request)
+                accepted = len(self.fake.calls) > calls
+                readers = {a.to for a in self.fake.accepted[copies:]}
+                hold = accepted and self._hold.is_set()
+                if hold:
+                    self._hold.clear()
+            if hold:
+                call = HeldCall(int(environ["REMOTE_PORT"]), readers)
+                self.held.put(call)
+                call.answer.wait(30)
+        return response(environ, start_response)
+
+
+def pid_of_client(port: int, pids: list[int]) -> int | None:
+    """Which of ``pids`` owns the loopback TCP connection whose local port is ``port``."""
+    import os
+    from pathlib import Path
+
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(fields[9])
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    if link.startswith("socket:[") and link[8:-1] in inodes:
+                        return pid
+    return None

@@ -6,7 +6,7 @@ import pytest
 from tests.newsletter.esp.fakes import FakeMailgun, FakePostmark, FakeSendGrid
 from tests.newsletter.test_fanout import FAST, setup_issue
 
-from k2publisher.errors import AuthDeliveryError, DeliveryConfigError
+from k2publisher.errors import AuthDeliveryError, ConfigError, DeliveryConfigError
 from k2publisher.newsletter.fanout import build_fanout
 from k2publisher.newsletter.issues import Issues
 
@@ -147,3 +147,17 @@ def test_the_guard_runs_before_any_esp_call(provider, repo, text, why) -> None:
     assert why in str(refused.value)
     assert fake.calls == [] and fake.accepted == []
     assert Issues(store).counts("bare")["sent"] == 0
+
+
+def test_batch_size_lowers_the_copies_a_call_and_refuses_more_than_the_provider_takes(
+        provider, esp_settings) -> None:
+    kind, fake, _, size, url = provider
+    settings = esp_settings(_channel(kind, url) + "batch_size = 7\n", environ={"ESP_KEY": KEY})
+    store = setup_issue(settings, 30)
+    summary = build_fanout(settings, store, "2026-11-25", connections=1, **FAST).run()
+    assert summary.counts["sent"] == 30 and set(fake.per_recipient().values()) == {1}
+    assert max(fake.calls) == 7 and len(fake.calls) == 5  # ceil(30 / 7)
+    too_big = esp_settings(_channel(kind, url) + f"batch_size = {size + 1}\n",
+                           environ={"ESP_KEY": KEY})
+    with pytest.raises(ConfigError, match=f"batch_size = {size + 1}: {kind} takes 1 to {size}"):
+        build_fanout(too_big, store, "2026-11-25")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from tests.newsletter.feedback.messages import arf_report, exim_bounce, postfix_dsn
@@ -111,3 +112,94 @@ def test_maildir_is_read_once(store, tmp_path):
     assert sorted(recorder.record(f) for r in reports for f in r.feedback) == \
         ["bounced", "complained"]
     assert list(read_maildir(tmp_path / "bounces", None)) == []  # all marked seen
+
+
+def _soft(recorder: FeedbackRecorder, address: str, n: int) -> str:
+    (fb,) = parse_report(postfix_dsn(address, PLAIN, status="4.2.2",
+                                     code="452 4.2.2 Mailbox full", message_id=f"<s{n}@mx>"))
+    return recorder.record(fb)
+
+
+def _days_ago(days: float) -> str:
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="microseconds")
+
+
+def _age_last_soft_bounce(store, sid: int, days: float) -> None:
+    store.execute("UPDATE newsletter_subscribers SET last_soft_bounce_at = ? WHERE id = ?",
+                  (_days_ago(days), sid))
+
+
+def _delivered(store, sid: int, issue: str, days_ago: float) -> None:
+    """A copy of ``issue`` the server accepted ``days_ago`` days ago."""
+    store.execute("INSERT INTO newsletter_issues (id, state, subject, html, text, created_at, "
+                  "updated_at) VALUES (?, 'done', 's', '', 't', ?, ?) ON CONFLICT DO NOTHING",
+                  (issue, _days_ago(days_ago), _days_ago(days_ago)))
+    store.execute("INSERT INTO newsletter_deliveries (issue_id, subscriber_id, state, "
+                  "updated_at) VALUES (?, ?, 'sent', ?)", (issue, sid, _days_ago(days_ago)))
+
+
+def test_a_delivered_copy_since_the_last_soft_bounce_restarts_the_count(settings):
+    store = NewsletterStore.from_settings(settings)
+    subs = Subscribers(store)
+    sub, _ = subs.add("full@example.net", "cli", confirmed=True)
+    recorder = FeedbackRecorder.from_settings(settings, store)
+    assert [_soft(recorder, sub.email, n) for n in range(2)] == ["soft 1/3", "soft 2/3"]
+    _age_last_soft_bounce(store, sub.id, 12)
+    # issue A went out 10 days ago, after that soft bounce, and never bounced: delivered
+    _delivered(store, sub.id, "2026-11-20", 10)
+    assert _soft(recorder, sub.email, 2) == "soft 1/3"
+    assert "restarted" in subs.events(sub.id)[-1]["detail"]
+    assert "2026-11-20" in subs.events(sub.id)[-1]["detail"]
+    assert subs.get(sub.id).state == State.CONFIRMED
+    store.close()
+
+
+def test_a_recent_copy_proves_nothing_so_persistent_soft_bounces_still_suppress(settings):
+    """A copy accepted yesterday may still soft-bounce: it does not end the streak, so a
+    mailbox that is full for every weekly issue is suppressed at the third."""
+    store = NewsletterStore.from_settings(settings)
+    subs = Subscribers(store)
+    sub, _ = subs.add("always-full@example.net", "cli", confirmed=True)
+    recorder = FeedbackRecorder.from_settings(settings, store)
+    outcomes = []
+    for week in range(3):  # each issue accepted, then its soft bounce a day later
+        if week:
+            _age_last_soft_bounce(store, sub.id, 6)
+        _delivered(store, sub.id, f"issue-{week}", 1)
+        outcomes.append(_soft(recorder, sub.email, week))
+    assert outcomes == ["soft 1/3", "soft 2/3", "bounced"]
+    assert subs.get(sub.id).state == State.BOUNCED
+    assert "3 soft bounces in a row" in subs.events(sub.id)[-1]["detail"]
+    store.close()
+
+
+def test_soft_bounces_older_than_the_window_no_longer_count(configure):
+    settings = configure("soft_bounce_window_days = 14\n")
+    store = NewsletterStore.from_settings(settings)
+    subs = Subscribers(store)
+    sub, _ = subs.add("flaky@example.net", "cli", confirmed=True)
+    recorder = FeedbackRecorder.from_settings(settings, store)
+    assert [_soft(recorder, sub.email, n) for n in range(2)] == ["soft 1/3", "soft 2/3"]
+    _age_last_soft_bounce(store, sub.id, 13)  # within 14 days: still counts
+    assert _soft(recorder, sub.email, 2) == "bounced"
+    other, _ = subs.add("rare@example.net", "cli", confirmed=True)
+    assert [_soft(recorder, other.email, n) for n in range(10, 12)] == ["soft 1/3",
+                                                                           "soft 2/3"]
+    _age_last_soft_bounce(store, other.id, 15)
+    assert _soft(recorder, other.email, 12) == "soft 1/3"
+    assert "older than 14 days" in subs.events(other.id)[-1]["detail"]
+    store.close()
+
+
+def test_a_new_consent_forgets_the_soft_bounces_before_it(settings):
+    store = NewsletterStore.from_settings(settings)
+    subs = Subscribers(store)
+    sub, _ = subs.add("back@example.net", "cli", confirmed=True)
+    recorder = FeedbackRecorder.from_settings(settings, store)
+    assert [_soft(recorder, sub.email, n) for n in range(3)][-1] == "bounced"
+    again, nonce = subs.subscribe("back@example.net", "cli", reconsent=True)
+    assert nonce
+    subs.confirm(again.id, nonce, "web")
+    assert subs.get(sub.id).state == State.CONFIRMED
+    assert _soft(recorder, sub.email, 3) == "soft 1/3"
+    store.close()

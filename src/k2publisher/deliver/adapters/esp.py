@@ -27,6 +27,7 @@ from k2publisher.deliver.http import HttpChannel
 from k2publisher.deliver.message import EMAIL_SETTINGS
 from k2publisher.errors import (
     ChannelFaultError,
+    ConfigError,
     ConnectionLostError,
     PermanentDeliveryError,
     TransientDeliveryError,
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from k2publisher.newsletter.transport import Copy, FinalGuard, Outcome
 
 #: settings every ESP channel accepts besides its own (webhook secrets are its own)
-ESP_SETTINGS = (*EMAIL_SETTINGS, "api_url")
+ESP_SETTINGS = (*EMAIL_SETTINGS, "api_url", "batch_size")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,23 @@ class EspChannel(HttpChannel):
     def __init__(self, name: str, options: Any, context: Any = None):
         super().__init__(name, options, context)
         self.api_url = self.base_url("api_url", self.default_api_url)
+        self.batch_size = self._batch_size()
+
+    def _batch_size(self) -> int:
+        """``batch_size`` copies a call: the provider's limit, or fewer when set (a smaller
+        batch bounds what one lost answer may double)."""
+        limit = type(self).batch_size
+        value = self.options.get("batch_size")
+        if value in (None, ""):
+            return limit
+        try:
+            size = int(value)
+        except (TypeError, ValueError):
+            size = 0
+        if not 1 <= size <= limit:
+            raise ConfigError(f"[channels.{self.name}] batch_size = {value!r}: {self.type_name} "
+                              f"takes 1 to {limit} copies a call (leave it out for {limit})")
+        return size
 
     # -- what a provider implements ------------------------------------------------------
 

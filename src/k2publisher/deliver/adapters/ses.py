@@ -67,6 +67,7 @@ class SesChannel(EspChannel):
 
     def __init__(self, name: str, options: Any, context: Any = None):
         Channel.__init__(self, name, options, context)
+        self.batch_size = self._batch_size()
         policy = getattr(context, "policy", None)
         self.timeout = float(getattr(policy, "timeout", 30.0))
         self.connect_timeout = float(getattr(policy, "connect_timeout", 10.0))

@@ -24,6 +24,7 @@ import hashlib
 import imaplib
 import logging
 import mailbox
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -31,6 +32,7 @@ from email.message import Message
 from email.parser import HeaderParser
 from email.utils import getaddresses
 from pathlib import Path
+from typing import Literal
 
 from flufl.bounce import all_failures
 
@@ -176,10 +178,21 @@ def read_maildir(path: Path, paths: ReturnPaths | None) -> Iterator[Report]:
         box[key] = message
 
 
-def imap_source(url: str, password: str, paths: ReturnPaths | None, *,
-                password_env: str = "K2_IMAP_PASSWORD") -> Iterator[Report]:
-    """:func:`read_imap` from ``imaps://USER@HOST[:PORT]/FOLDER`` (``imap://`` on loopback).
+#: hosts plain ``imap://`` may talk to without TLS (the password stays on this machine)
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+#: how an IMAP session is protected: TLS from the first byte, STARTTLS, or none (loopback)
+ImapSecurity = Literal["tls", "starttls", "none"]
 
+
+def imap_source(url: str, password: str, paths: ReturnPaths | None, *,
+                password_env: str = "K2_IMAP_PASSWORD",
+                ca_file: Path | None = None) -> Iterator[Report]:
+    """:func:`read_imap` from ``imaps://USER@HOST[:PORT]/FOLDER`` or ``imap://...``.
+
+    ``imaps://`` is TLS from the first byte (port 993); ``imap://`` (port 143) upgrades
+    with STARTTLS, and a server that does not offer it is refused, except on loopback
+    (:data:`LOOPBACK`), where ``imap://`` stays plain. Certificates are verified against
+    the system's trust store, or ``ca_file`` (a private CA or a self-signed certificate).
     Raises :class:`ConfigError` for a URL it cannot use or an unset password.
     """
     from urllib.parse import unquote, urlsplit
@@ -191,37 +204,63 @@ def imap_source(url: str, password: str, paths: ReturnPaths | None, *,
         raise ConfigError(f"--imap: put the password in ${password_env}, not in the URL")
     if parts.scheme not in ("imap", "imaps") or not parts.hostname or not parts.username:
         raise ConfigError(f"--imap {parts.scheme}://{parts.hostname}: write it as "
-                          "imaps://USER@HOST[:PORT]/FOLDER")
-    if parts.scheme == "imap" and parts.hostname not in ("127.0.0.1", "::1", "localhost"):
-        raise ConfigError(f"--imap {parts.hostname}: plain imap:// would send the password "
-                          "in clear; use imaps://")
+                          "imaps://USER@HOST[:PORT]/FOLDER (or imap:// for STARTTLS)")
     if not password:
         raise ConfigError(f"--imap: set ${password_env} to the mailbox password")
-    ssl = parts.scheme == "imaps"
-    return read_imap(parts.hostname, parts.port or (993 if ssl else 143),
+    security: ImapSecurity = "tls" if parts.scheme == "imaps" else \
+        "none" if parts.hostname in LOOPBACK else "starttls"
+    return read_imap(parts.hostname, parts.port or (993 if security == "tls" else 143),
                      unquote(parts.username), password,
-                     unquote(parts.path.lstrip("/")) or "INBOX", paths, ssl=ssl)
+                     unquote(parts.path.lstrip("/")) or "INBOX", paths, security=security,
+                     ca_file=ca_file)
 
 
 def read_imap(host: str, port: int, user: str, password: str, folder: str,
-              paths: ReturnPaths | None, *, ssl: bool = True,
-              timeout: float = 30.0) -> Iterator[Report]:
-    """Every unseen message of ``folder`` over IMAP (TLS unless ``ssl`` is False);
-    each is marked ``\\Seen`` once read."""
+              paths: ReturnPaths | None, *, security: ImapSecurity = "tls",
+              ca_file: Path | None = None, timeout: float = 30.0) -> Iterator[Report]:
+    """Every unseen message of ``folder`` over IMAP; each is marked ``\\Seen`` once read.
+
+    ``security`` as :func:`imap_source` chose it; the certificate is verified (the host
+    name included) against the system's trust store, or ``ca_file``.
+    """
     from k2publisher.errors import ConfigError, TransientDeliveryError
 
     where = f"IMAP {user}@{host}:{port}"
     try:
-        client = imaplib.IMAP4_SSL(host, port, timeout=timeout) if ssl \
-            else imaplib.IMAP4(host, port, timeout=timeout)
+        context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"--ca-file {ca_file}: {getattr(exc, 'strerror', None) or exc}: "
+                          "give the PEM file of the CA (or of the server's certificate)"
+                          ) from None
+    untrusted = (f"{where}: its TLS certificate is not trusted ({{}}): pass --ca-file with "
+                 "the CA that signed it (or the server's self-signed certificate)")
+    try:
+        client = imaplib.IMAP4_SSL(host, port, ssl_context=context, timeout=timeout) \
+            if security == "tls" else imaplib.IMAP4(host, port, timeout=timeout)
+    except ssl.SSLCertVerificationError as exc:
+        raise ConfigError(untrusted.format(exc.verify_message)) from None
     except (OSError, imaplib.IMAP4.error) as exc:
         raise TransientDeliveryError(f"{where}: cannot connect: {exc}") from None
     try:
-        client.login(user, password)
-    except imaplib.IMAP4.error as exc:
-        client.shutdown()
-        raise ConfigError(f"{where}: login refused ({exc}): check the user and the "
-                          "password variable") from None
+        if security == "starttls":
+            if "STARTTLS" not in client.capabilities:
+                raise ConfigError(f"{where}: the server does not offer STARTTLS, so the "
+                                  "password would travel in clear: use imaps://")
+            try:
+                client.starttls(context)
+            except ssl.SSLCertVerificationError as exc:
+                raise ConfigError(untrusted.format(exc.verify_message)) from None
+            except (OSError, imaplib.IMAP4.error) as exc:
+                raise TransientDeliveryError(f"{where}: STARTTLS failed: {exc}") from None
+        try:
+            client.login(user, password)
+        except imaplib.IMAP4.error as exc:
+            raise ConfigError(f"{where}: login refused ({exc}): check the user and the "
+                              "password variable") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            client.shutdown()
+        raise
     try:
         client.select(folder)
         _, data = client.uid("SEARCH", None, "UNSEEN")
