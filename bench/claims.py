@@ -1,12 +1,13 @@
 """Benchmark: precision and recall of the claims guard per claim class, on the labelled corpus.
 
-Run ``.venv/bin/python bench/claims.py``. For the tuned part and the three held-out parts of
+Run ``.venv/bin/python bench/claims.py``. For the tuned part and the four held-out parts of
 ``tests/guard/corpus`` (see its README) it prints, per class, recall where it counts -- labelled
 sentences the guard *blocks* with that class, since only a block stops publication -- and
-beside it recall at any level (a ``review`` or ``qualify`` note included), and precision, then the share of harmless sentences
-the guard blocks (and flags at any level). The baseline, scored in the same run, is the 20
-regular-expression sketches of the reference's claims table (``health-disclaimers.md`` §6),
-matched without any context; the last column is the guard's recall over the baseline's.
+beside it recall at any level (a ``review`` or ``qualify`` note included), and precision,
+then the share of harmless sentences the guard blocks (and flags at any level). The baseline,
+scored in the same run, is the 20 regular-expression sketches of the reference's claims table
+(``health-disclaimers.md`` §6), matched without any context;
+the last column is the guard's blocking recall over the baseline's.
 
 ``--misses`` lists the tuned part's misses and blocked harmless sentences (never the held-out
 parts': looking at those would turn them into tuning data).
