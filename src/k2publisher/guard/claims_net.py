@@ -38,6 +38,9 @@ _F = re.IGNORECASE
 _MOLECULAR = re.compile(
     r"\w*\s+(?:[\w-]+\s+){0,3}?(?:genes?|pathways?|enzymes?|receptors?|expression|markers?|"
     r"proteins?|signall?ing|kinases?)\b", re.IGNORECASE)
+_MOLECULE_BEFORE = re.compile(
+    r"\b(?:[Gg]enes?|[Pp]athways?|[Ee]nzymes?|[Rr]eceptors?|[Ee]xpression|[Mm]arkers?|"
+    r"[Pp]roteins?|[Kk]inases?|[Cc]ycle|[A-Z][A-Za-z0-9/-]*[A-Z0-9][A-Za-z0-9/-]*)\s+$")
 _REACH = 70  # characters between a disease and the effect that acts on it
 
 #: a change or an effect, as a verb in any tense or voice or as its noun
@@ -48,14 +51,24 @@ _EFFECT = re.compile(
     r"control|alleviat|tackl|defeat|banish|rid\b|gone\b|goodbye|disappear|vanish|recover|fewer|"
     r"less(?:en)?\b|decreas|drop|fell\b|falls?\b|cut(?:s|ting)?\b|slow|delay|halt|block|inhibit|"
     r"suppress|shorten|loosen|flush|detox|(?<!up)(?<!down)regulat|normali|bounce|weapon|shield|defen[cs]|"
-    r"ward(?:s|ed|ing)? off|keep\w* \w+ (?:away|at bay)|at bay|knock\w* out|shake\w* off|"
+    r"ward(?:s|ed|ing)? off|keep\w* (?:\w+ ){1,3}?(?:away|at bay|free)|at bay|free (?:of|from)\b|"
+    r"(?:is|are|was|were) history\b|(?:has|have|got) you covered|"
+    r"tak\w* (?:the |your )?\w+ out of|brought (?:\w+ ){0,3}?down|knock\w* out|shake\w* off|"
     r"kick\w*|no more\b|never (?:again|had|got)|remission|effective|efficac|against|"
     r"good for|used (?:for|to|against)|use (?:it )?(?:for|to|against)|solution|rescue|repair|"
     r"rebuild|regrow|grew back|come back|came back|bounce\w* back|opens? up|brings? \w+ down|"
     r"bring\w* (?:\w+ )?down|settl\w*|overc[oa]m\w*|"
     r"switch\w* (?:\w+ ){0,2}?(?:back )?(?:on|off)\b|went (?:from|down)|go(?:es)? away|went away|"
     r"disappear|resolv|soften|"
-    r"nature's (?:answer|cure|remedy)|natural (?:fix|cure|remedy|answer|solution|alternative))",
+    r"nature's (?:answer|cure|remedy)|natural (?:fix|cure|remedy|answer|solution|alternative)|"
+    # easing, as verbs and comparatives: "their side effects fade", "breathed easier"
+    r"fad(?:e|es|ed|ing)\b|subsid|relax|quiet|tam(?:e|es|ed|ing)\b|lift|comfort|soothe|"
+    r"easier|calmer|lighter|clearer|freer|no longer|thing of the past|"
+    # a testimonial's time: "since I started", "haven't had one since"
+    r"since (?:i |we |you )?(?:started|starting|began|beginning|taking|switching|using)|"
+    # a recommendation for the condition: "the first thing I reach for", "a lifeline"
+    r"reach for|go-to|lifeline|best friend|must-have|swear by|godsend|saviou?r|does the trick|"
+    r"secret weapon|staple)",
     _F)
 #: "for <condition>", "sufferers", "a must-have for kids with ..."
 _FOR = re.compile(r"\b(?:for|against)\s+(?:\w+\s+){0,3}$", _F)
@@ -66,7 +79,8 @@ _MINE = re.compile(r"\b(?:my|our|your) (?:\w+ ){0,2}$", _F)
 
 #: what a therapy claim does with the therapy: pairs with it, replaces it, eases its harm
 _SUBSTITUTE = re.compile(
-    r"\binstead of\b|\balternative\b|\breplac\w*|\bin place of\b|\bskip\b|\bditch\b|"
+    r"\binstead of\b|\bforget (?:about )?(?:the |your )?|\bwho needs\b|\balternative\b|"
+    r"\breplac\w*|\bin place of\b|\bskip\b|\bditch\b|"
     r"\bthrow (?:away|out)\b|\bno (?:more )?need\b|\bnever (?:need|take|use)\b|"
     r"\bwhy (?:reach for|take|get|use|pay for|bother with)\b|\bsame (?:job|thing|effect|as)\b|"
     r"\bdoes the same\b|\bas (?:well|good|effective|strong) as\b|\bbetter than\b|\bswap\w*|"
@@ -74,7 +88,10 @@ _SUBSTITUTE = re.compile(
     r"\bstop(?:ped)? (?:taking|using|needing)\b|\bdone (?:exactly )?that\b|\blooked back\b|"
     r"\bgets the job done\b|\bwithout (?:the|your|any) ", _F)
 _ADVERSE = re.compile(
-    r"\bside[- ]effects?\b|\btoxicit\w*|\bdamage\b|\bwhile (?:you(?:'re| are) )?(?:on|taking|"
+    r"\bside[- ]effects?\b|\bcomes? with (?:the |their |your )?(?:treatment|therapy|drugs?|"
+    r"medication)s?\b|\b(?:having|undergoing|receiving|getting|on) (?:\w+ )?(?=\w*(?:therap|"
+    r"chemo|radiat|dialysis|surgery|transplant))|\btoxicit\w*|\bdamage\b|"
+    r"\bwhile (?:you(?:'re| are) )?(?:on|taking|"
     r"having|undergoing)\b|\bduring (?:\w+ )?(?:treatment|therapy|chemo\w*|radiation)\b|"
     r"\b(?:the )?(?:drug|treatment|therapy|medication|medicine)(?:'s)? (?:causes?|brings?)\b|"
     r"\bcaused by\b|\bfrom (?:the |your |my |their )?(?:drug|treatment|chemo\w*|medication)s?\b|"
@@ -85,10 +102,11 @@ _AUGMENT = re.compile(
     r"\bwork\w* (?:better|harder|faster|more)\b|\bgo(?:es)? further\b|\bmore effective\b|"
     r"\bbigger\b|\bstronger\b|\bfaster\b|\bmakes? (?:\w+ ){0,3}?work\b|\bhelps? (?:the|your) "
     r"(?:drug|medicine|medication|treatment|therapy)\b|\bboost\w*|\benhanc\w*|\bpotentiat\w*|"
-    r"\bsynerg\w*|\bsensiti[sz]\w*|\bamplif\w*|\bprimes?\b", _F)
+    r"\bsynerg\w*|\bsensiti[sz]\w*|\bamplif\w*|\bprimes?\b|"
+    r"\b(?:an? )?(?:extra |helping |little )?(?:push|hand|kick|edge|lift)\b", _F)
 
 #: doing better: "so they need a lower dose", "twice as fast", "go further"
-_BETTER = re.compile(r"\b(?:better|faster|further|harder|bigger|stronger|sooner|more|lower "
+_BETTER = re.compile(r"\b(?:better|faster|further|harder|bigger|stronger|sooner|more|extra|lower "
                      r"dose|twice|double)\b", _F)
 #: what a harmless sentence about a drug says: an interaction, a risk, a precaution
 _INTERACTION = re.compile(
@@ -111,7 +129,7 @@ _DEFINES = re.compile(
 #: the product, a dose of it, or the reader doing something with it
 _PRODUCT_ACTS = re.compile(
     r"\b(?:it|its|this|these|our|supplement\w*|capsules?|tablets?|extract|formula|drops|tea|"
-    r"powder|gumm\w*|dose|product|taking|took|takes|users?|customers?|readers?)\b", _F)
+    r"powder|gumm\w*|dose|product|taking|took|users?|customers?|readers?)\b", _F)
 _STUDY_ONLY = re.compile(
     r"\b(?:studied|tested|investigated|examined|compared|enrolled|recruited|randomi[sz]ed|"
     r"measured|is being|are being|under study|ongoing|will test|to see whether|to find out)\b",
@@ -127,7 +145,8 @@ _OBLIGATION = re.compile(r"\b(?:should|must|needs? to|ought to|have to)\b", _F)
 #: a caveat that takes the result back: "but the trials were of low quality"
 _CAVEAT = re.compile(
     r"\b(?:but|though|although|however)\b[^.]{0,60}\b(?:low|poor|weak) quality\b|"
-    r"\b(?:too small|not (?:been )?repeated|inconsistent|conflicting|mixed results)\b", _F)
+    r"\b(?:too small|not (?:been )?repeated|inconsistent|conflicting|mixed results)\b|"
+    r"\b(?:nobody|no one) knows\b|\b(?:it is|it's) (?:not |un)clear\b", _F)
 #: who acts when it is not the product: a therapy or the body itself
 _OTHER_AGENT = re.compile(
     r"^\W*(?:the |your |our |a )?(?:body|immune system|immune cells|liver|kidneys|doctors?|"
@@ -140,6 +159,21 @@ _NAMES_A_TREATMENT = re.compile(
 
 #: a sentence whose subject is a negation: "No group has been shown to benefit from ..."
 _NO_SUBJECT = re.compile(r"^\W*(?:no|none|nothing|neither|nobody|no one)\b", _F)
+
+
+#: the course of care, with no product: "Recovery from flu usually takes a week"
+_CARE_COURSE = re.compile(
+    r"^\W*(?:the )?(?:prevention|recovery|treatment|relief|management|care|cure|healing|"
+    r"remission|control) (?:of|from|for)\b", _F)
+#: a question that asserts a substitution: "Who needs a prescription when ...?"
+_RHETORICAL = re.compile(r"^\W*(?:who needs|why (?:reach for|take|pay for|bother with|use|get|"
+                         r"risk))\b", _F)
+#: a sentence about a study's design: "A 2000 trial of X for Y had 69 participants"
+_A_STUDY = re.compile(
+    r"^\W*(?:a|an|the|one|this|that|each)?\s*(?:[\w-]+\s+){0,3}?(?:trial|study|review|"
+    r"analysis|meta-analysis)\s+(?:of|in|on|with)\b(?:(?!\b(?:found|showed|reported|helped|"
+    r"worked)\b).)*\b(?:had|lasted|enrolled|included|ran|used|gave|involved|recruited|took)\b",
+    _F)
 
 
 def _clause_negated(sentence: str, at: int) -> bool:
@@ -165,21 +199,23 @@ def _disease_linked(sentence: str, mention: Mention) -> bool:
     # about a gene, a pathway or another study)
     lo, hi = max(start, mention.start - _REACH), min(end, mention.end + _REACH)
     for m in _EFFECT.finditer(sentence, lo, hi):
-        if _MOLECULAR.match(sentence, m.end()):
+        if _MOLECULAR.match(sentence, m.end()) or _MOLECULE_BEFORE.search(sentence, 0, m.start()):
             continue
         if not (mention.start <= m.start() < mention.end) and \
                 not _clause_negated(sentence, m.start()):
             return True
-    after = sentence[mention.end:mention.end + 12]
-    return bool(re.match(r"\s*(?:sufferers?|patients?)\b", after, _F)) and \
-        bool(_PRODUCT_ACTS.search(sentence))
+    after = sentence[mention.end:mention.end + 14]
+    if re.match(r"\s*sufferers?(?:'s|\u2019s)?\b", after, _F):
+        return True
+    return bool(re.match(r"\s*patients?\b", after, _F)) and bool(_PRODUCT_ACTS.search(sentence))
 
 
 def _harmless(sentence: str) -> bool:
     """True when ``sentence`` is one of the harmless kinds: a question, a warning or
     precaution, a result taken back by its caveat, a bare study design, a statement whose
     agent is a therapy or the body."""
-    if sentence.rstrip().endswith("?") or discourse.is_yes_no_question(sentence):
+    if (sentence.rstrip().endswith("?") or discourse.is_yes_no_question(sentence)) and \
+            not _RHETORICAL.match(sentence):
         return True
     if is_precaution(sentence) or _CONSULT.search(sentence) or _CAVEAT.search(sentence):
         return True
@@ -189,7 +225,14 @@ def _harmless(sentence: str) -> bool:
     if obligation and not _EFFECT.search(sentence, obligation.end()):
         return True
     lead = next(iter(therapies(sentence[:40])), None)
-    if _OTHER_AGENT.match(sentence) or (lead is not None and lead.start <= 10):
+    if _OTHER_AGENT.match(sentence) or (
+            lead is not None and lead.start <= 10 and
+            re.fullmatch(r"\W*(?:(?:the|a|an|some|most|many|these|those|such)\s+)?",
+                         sentence[:lead.start], _F) is not None and
+            not re.match(r"\s*(?:patients?|users?|people|sufferers?)\b", sentence[lead.end:], _F)):
+        return True
+    if _A_STUDY.match(sentence) or (_CARE_COURSE.match(sentence) and
+                                    not _PRODUCT_ACTS.search(sentence)):
         return True
     return bool(_STUDY_ONLY.search(sentence)) and not re.search(
         r"\b(?:found|showed|reported|saw|had|led|improv|reduc|lower|fewer|less)\w*", sentence, _F)
@@ -206,8 +249,29 @@ def _defines(sentence: str, mention: Mention) -> bool:
         not re.match(r"\s*(?:\w+ )?(?:by|with)\b", rest[verb.end():], _F)
 
 
+#: a symptom by its shape when no list names it: a body part with how it feels ("swollen
+#: ankles", "tickly coughs"), an episode of a condition ("flare-ups", "outbreaks"), the adjective
+#: of a condition ("colicky", "asthmatic")
+_SYMPTOM_SHAPE = re.compile(
+    r"\b(?:sore|swollen|puffy|painful|stiff|aching|achy|itchy|irritated|inflamed|upset|weak|"
+    r"brittle|thinning|blocked|runny|stuffy|tickly|hacking|congested|racing|pounding|burning|"
+    r"nervous|bloated|cramping|restless|foggy|creaky|leaky) (?:[\w-]+ )?(?:throats?|joints?|"
+    r"knees?|backs?|skin|eyes?|nose|stomach|tummy|gut|bones?|muscles?|legs?|feet|ankles?|chest|"
+    r"lungs?|bladder|head|coughs?|heart|hair|mind|brain|thoughts|bowels?|sinuses)\b|"
+    r"\b(?:flare-?ups?|outbreaks?|breakouts?|attacks?|crises|relapses?|bone loss|hair loss|"
+    r"memory loss|hearing loss|muscle loss)\b|"
+    r"\b(?:colicky|asthmatic|arthritic|diabetic|anxious|depressed|allergic|feverish|"
+    r"nauseous|insomniac|eczema-prone|acne-prone)\b", _F)
+
+
+def _mentions(sentence: str, acronyms: frozenset[str]) -> list[Mention]:
+    found = diseases(sentence, acronyms)
+    found += [Mention(m.start(), m.end(), m.group()) for m in _SYMPTOM_SHAPE.finditer(sentence)]
+    return sorted(set(found), key=lambda x: (x.start, -x.end))
+
+
 def _disease_hit(sentence: str, acronyms: frozenset[str]) -> Mention | None:
-    for mention in diseases(sentence, acronyms):
+    for mention in _mentions(sentence, acronyms):
         if _NAMES_A_TREATMENT.match(sentence, mention.end) or _defines(sentence, mention):
             continue
         if _disease_linked(sentence, mention):
@@ -215,9 +279,23 @@ def _disease_hit(sentence: str, acronyms: frozenset[str]) -> Mention | None:
     return None
 
 
+#: a therapy by its shape when no list names it: "your little blue pill", "prescription
+#: antivirals", "an antiviral cream"
+_THERAPY_SHAPE = re.compile(
+    r"\b(?:your|the|their|my|his|her|a|an) (?:[\w-]+ ){0,2}?(?:pills?|prescriptions?|meds|jabs?|"
+    r"shots|injections?|inhalers?)\b|\bprescription (?:[\w-]+ )?\w+|"
+    r"\banti-?[a-z]{4,} (?:cream|pill|tablet|drug|medicine|medication)s?\b", _F)
+
+
+def _therapy_mentions(sentence: str) -> list[Mention]:
+    found = therapies(sentence)
+    found += [Mention(m.start(), m.end(), m.group()) for m in _THERAPY_SHAPE.finditer(sentence)]
+    return sorted(set(found), key=lambda x: (x.start, -x.end))
+
+
 def _therapy_kind(sentence: str) -> tuple[str, Mention] | None:
     """The therapy claim class ``sentence`` makes about a therapy it names, if any."""
-    found = therapies(sentence)
+    found = _therapy_mentions(sentence)
     if not found or _INTERACTION.search(sentence):
         return None
     inside = [range(t.start, t.end) for t in found]
@@ -225,7 +303,10 @@ def _therapy_kind(sentence: str) -> tuple[str, Mention] | None:
     outcome = any(not any(m.start() in r for r in inside) and
                   not m.group().lower().startswith(("result", "work"))
                   for m in _EFFECT.finditer(sentence)) or bool(_BETTER.search(sentence))
-    paired = any(re.search(r"\bwith (?:\w+ ){0,2}$", sentence[:t.start], _F) for t in found)
+    # "with your statin" pairs; "treated with medicines" is care, not the product
+    paired = any(re.search(r"\bwith (?:\w+ ){0,2}$", sentence[:t.start], _F) and
+                 not re.search(r"\b(?:treated|managed|controlled|prescribed) with (?:\w+ ){0,2}$",
+                               sentence[:t.start], _F) for t in found)
     for kind, pattern in (("therapy:substitute", _SUBSTITUTE), ("therapy:adverse", _ADVERSE),
                           ("therapy:augment", _AUGMENT)):
         if kind != "therapy:substitute" and not outcome:
@@ -240,6 +321,26 @@ def _therapy_kind(sentence: str) -> tuple[str, Mention] | None:
     return None
 
 
+#: an answer that says no or not really
+_DENIES = re.compile(r"^\W*(?:no|not|nope|never|none|unlikely|sadly|unfortunately|there is no)\b",
+                     _F)
+
+
+def _question_before(parts: Sequence[str], at: int) -> str:
+    """The question(s) ``parts[at]`` answers ("What is X good for?", "Gout? Arthritis?"), or ""
+    when it answers none, says no, or the question is a precaution ("Who should avoid X?")."""
+    asked: list[str] = []
+    i = at - 1
+    while i >= 0 and parts[i].rstrip().endswith("?") and (not asked or len(parts[i]) <= 40):
+        asked.insert(0, parts[i])
+        i -= 1
+    question = " ".join(asked)
+    if not question or _DENIES.match(parts[at]) or _OBLIGATION.search(question) or \
+            is_warning(question) or _CONSULT.search(question):
+        return ""
+    return question
+
+
 def catch(parts: Sequence[str], at: int, acronyms: frozenset[str],
           blocked: frozenset[str]) -> list[tuple[str, str, int, int]]:
     """What the net catches in ``parts[at]`` that the grammar did not block.
@@ -251,16 +352,14 @@ def catch(parts: Sequence[str], at: int, acronyms: frozenset[str],
     sentence = parts[at]
     if _harmless(sentence):
         return []
-    frame = ""
-    if at and discourse.answers(parts[at - 1], sentence):
-        frame = parts[at - 1]
-    else:
-        frame = discourse.list_heading(parts, at) or ""
+    frame = _question_before(parts, at) or discourse.list_heading(parts, at) or ""
+    if frame and _harmless(frame.rstrip().rstrip("?")):
+        frame = ""  # "X has been tested against these cancers:", "Who should avoid X?"
     out: list[tuple[str, str, int, int]] = []
     if "disease" not in blocked:
         hit = _disease_hit(sentence, acronyms)
-        if hit is None and frame and _EFFECT.search(sentence) and \
-                not _clause_negated(sentence, len(sentence)):
+        if hit is None and frame and (_EFFECT.search(sentence) or _mentions(sentence, acronyms)) \
+                and not _clause_negated(sentence, len(sentence)):
             framed = _disease_hit(f"{frame} {sentence}", acronyms)
             if framed is not None:
                 out.append((DISEASE_RULE, "disease", 0, len(sentence)))
