@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from email import policy
 from email.parser import BytesParser
 
+import pytest
+
 from k2publisher.deliver.message import build_message
 from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Rendering
-from k2publisher.newsletter.message import Identity, IssueTemplate
+from k2publisher.newsletter.message import Identity, IssueTemplate, JsonSlots
 from k2publisher.settings import Settings
 
 TEXT = f"Grüße aus dem Labor: K₂ und Menachinon-7.\n\nAbmelden: {UNSUBSCRIBE_PLACEHOLDER}\n"
@@ -54,3 +57,11 @@ def test_message_ids_are_per_issue_and_subscriber(settings: Settings) -> None:
     assert len({one.message_id(1), one.message_id(2), two.message_id(1)}) == 3
     assert parse(one.render(1, "a@example.org", "https://x/u/1"))["Message-ID"] == \
         one.message_id(1)
+
+
+@pytest.mark.parametrize("text", ["", "no link at all", "%%UNSUBSCRIBE_URL%%",
+                                  'a "q" \\ µ 🧪 %%UNSUBSCRIBE_URL%%\n%%UNSUBSCRIBE_URL%% end'])
+def test_json_slots_encode_exactly_what_json_dumps_writes(text: str) -> None:
+    url = 'https://k2.example.org/unsubscribe/7.x?"&<>'
+    filled = JsonSlots(text).fill(url)
+    assert filled == json.dumps(text.replace(UNSUBSCRIBE_PLACEHOLDER, url)).encode()

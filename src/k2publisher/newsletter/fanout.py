@@ -12,6 +12,7 @@ docs/newsletter.md, "Crash safety").
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
 import queue
 import threading
@@ -31,6 +32,7 @@ from k2publisher.errors import (
     RecipientRejectedError,
     TransientDeliveryError,
 )
+from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Part, Rendering
 from k2publisher.newsletter.batches import send_batch
 from k2publisher.newsletter.feedback.verp import ReturnPaths
 from k2publisher.newsletter.issues import Issue, Issues, Recipient
@@ -38,7 +40,7 @@ from k2publisher.newsletter.leases import DEFAULT_LEASE, WorkerLease
 from k2publisher.newsletter.message import Identity, IssueTemplate
 from k2publisher.newsletter.ratelimit import RateLimiter
 from k2publisher.newsletter.store import NewsletterStore
-from k2publisher.newsletter.tokens import Tokens
+from k2publisher.newsletter.tokens import LONGEST_UNSUBSCRIBE_TOKEN, Tokens
 from k2publisher.newsletter.transport import (
     BatchTransport,
     Transport,
@@ -505,27 +507,50 @@ def _close(transport: Transport | BatchTransport) -> None:
         transport.close()
 
 
+def _stored_rendering(settings: Settings, issue: Issue, link: str | None = None
+                      ) -> Rendering:
+    """The stored issue as a rendering of the newsletter channel (``link`` in its slots)."""
+    name, _ = channel_options(settings)
+    text, body = issue.text, issue.html
+    if link is not None:
+        text = text.replace(UNSUBSCRIBE_PLACEHOLDER, link)
+        body = body.replace(UNSUBSCRIBE_PLACEHOLDER, html.escape(link))
+    return Rendering(item_id=issue.id, channel=name, profile="email", family="email",
+                     parts=(Part(text=text, html=body),), subject=issue.subject, html=body,
+                     text=text)
+
+
+def longest_copy(settings: Settings, issue: Issue) -> Rendering:
+    """The copy of ``issue`` with the longest unsubscribe link any reader gets.
+
+    Every other copy differs from it only by the digits of its link (fewer or other ones;
+    see :mod:`k2publisher.newsletter.tokens`), so its verdict is theirs.
+    """
+    _, options = channel_options(settings)
+    link = Identity.from_settings(settings, options).unsubscribe_url(LONGEST_UNSUBSCRIBE_TOKEN)
+    return _stored_rendering(settings, issue, link)
+
+
 def prepare_issue(settings: Settings, issue: Issue, *, pipeline: Pipeline | None = None
                   ) -> Publication:
     """The stored ``issue`` approved again by ``Pipeline.prepare``, right before sending.
 
     The issue was prepared when it was composed; this repeats the status gate and the guard
-    on the stored text at the last step before sending (a resumed issue, an edited rules
-    file). Each recipient's copy only adds an unsubscribe link and headers, so approving the
-    stored text covers every copy. Items gone from the queue since are left out of the
-    requirements (they were checked when the issue was composed). Raises
+    at the last step before sending (a resumed issue, an edited rules file), on the stored
+    text and on :func:`longest_copy`. A recipient's copy only adds its address (``To``) and
+    its unsubscribe link (digits in fixed slots: ``tests/newsletter/test_copy_guard.py``
+    shows no link changes a verdict), so approving these covers every copy. Items gone
+    from the queue since are left out of the requirements (they were checked when the
+    issue was composed). Returns the approval of the stored text; raises
     :class:`~k2publisher.errors.PublicationRefused`.
     """
-    from k2publisher.models import Part, Rendering
-
     pipeline = pipeline or Pipeline(settings)
     known = {item.id: item for item in pipeline.queue.items()}
     items = [known[i] for i in issue.item_ids if i in known]
     name, _ = channel_options(settings)
-    rendering = Rendering(item_id=issue.id, channel=name, profile="email", family="email",
-                          parts=(Part(text=issue.text, html=issue.html),), subject=issue.subject,
-                          html=issue.html, text=issue.text)
-    return pipeline.prepare(items, name, rendering=rendering)
+    publication = pipeline.prepare(items, name, rendering=_stored_rendering(settings, issue))
+    pipeline.prepare(items, name, rendering=longest_copy(settings, issue))
+    return publication
 
 
 def build_fanout(settings: Settings, store: NewsletterStore, issue_id: str, *,

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from k2publisher.errors import LeaseLostError
-from k2publisher.newsletter.leases import due_rows_sql, orphaned_rows_sql
+from k2publisher.newsletter.leases import deliveries_by_state, due_rows_sql, orphaned_rows_sql
 from k2publisher.newsletter.store import NewsletterStore, now_iso
 from k2publisher.newsletter.subscribers import Source
 from k2publisher.newsletter.transport import Outcome
@@ -61,6 +61,16 @@ class Recipient:
 
 class _Rollback(Exception):
     """Undo a transaction on purpose."""
+
+
+def placeholders(n: int) -> str:
+    """``(?, ?, ...)`` with ``n`` marks: one statement for a whole batch of rows.
+
+    One statement per batch, not one per row: on PostgreSQL a per-row ``UPDATE ... AND
+    state = 'sending'`` is planned through the ``(issue_id, state)`` index (the
+    statistics see few such rows) and walks every claimed row each time (1 ms a row).
+    """
+    return "(" + ", ".join("?" * n) + ")"
 
 
 @dataclass(frozen=True)
@@ -158,15 +168,15 @@ class Issues:
 
     def next_retry(self, issue_id: str) -> float | None:
         """When the earliest deferred row may be tried again (epoch seconds), or None."""
-        row = self.store.query("SELECT min(next_attempt) FROM newsletter_deliveries "
-                               "WHERE issue_id = ? AND state = 'deferred'", (issue_id,))
+        row = self.store.query(f"SELECT min(d.next_attempt) FROM {deliveries_by_state(self.store)} "
+                               "WHERE d.issue_id = ? AND d.state = 'deferred'", (issue_id,))
         return None if row[0][0] is None else float(row[0][0])
 
     def in_flight(self, issue_id: str) -> int:
         """Rows claimed (``sending`` or ``awaiting``) by any worker, live or not."""
         return int(self.store.query(
-            "SELECT count(*) FROM newsletter_deliveries WHERE issue_id = ? AND state IN "
-            "('sending', 'awaiting')", (issue_id,))[0][0])
+            f"SELECT count(*) FROM {deliveries_by_state(self.store)} WHERE d.issue_id = ? "
+            "AND d.state IN ('sending', 'awaiting')", (issue_id,))[0][0])
 
     def claim(self, issue_id: str, owner: str, limit: int) -> Claim:
         """Claim up to ``limit`` rows for the worker ``owner`` (``sending``, owned by it).
@@ -187,9 +197,11 @@ class Issues:
                                      (issue_id, now, limit - len(rows))).fetchall()
             claimed = [Recipient(r[0], r[1]) for r in rows if r[2] == "confirmed"]
             gone = [(stamp, issue_id, r[0]) for r in rows if r[2] != "confirmed"]
-            conn.executemany("UPDATE newsletter_deliveries SET state = 'sending', owner = ?, "
-                             "updated_at = ? WHERE issue_id = ? AND subscriber_id = ?",
-                             [(owner, stamp, issue_id, r.subscriber_id) for r in claimed])
+            if claimed:
+                conn.execute("UPDATE newsletter_deliveries SET state = 'sending', owner = ?, "
+                             "updated_at = ? WHERE issue_id = ? AND subscriber_id IN "
+                             f"{placeholders(len(claimed))}",
+                             (owner, stamp, issue_id, *(r.subscriber_id for r in claimed)))
             awaiting = [r[0] for r in rows if r[3] == "awaiting"]
             conn.executemany("UPDATE newsletter_deliveries SET assumed = 1, error = 'in "
                              "flight when its worker died: sent again (a second copy is "
@@ -223,17 +235,20 @@ class Issues:
         worker took any of them back after this one's lease lapsed (it stalled for longer
         than its lease): then nothing of it may be sent from here.
         """
-        sql = ("UPDATE newsletter_deliveries SET state = 'awaiting', updated_at = ? "
-               "WHERE issue_id = ? AND subscriber_id = ? AND owner = ? AND state = 'sending'")
         stamp = now_iso()
         if len(subscriber_ids) == 1:  # one SMTP copy: one statement, its own commit
-            held = self.store.execute(sql, (stamp, issue_id, subscriber_ids[0], owner)
-                                      ).rowcount
-        else:
+            held = self.store.execute(
+                "UPDATE newsletter_deliveries SET state = 'awaiting', updated_at = ? WHERE "
+                "issue_id = ? AND subscriber_id = ? AND owner = ? AND state = 'sending'",
+                (stamp, issue_id, subscriber_ids[0], owner)).rowcount
+        else:  # one statement for the batch (see placeholders)
             with contextlib.suppress(_Rollback), \
                     self.store.transaction(exclusive=False) as conn:
-                held = sum(conn.execute(sql, (stamp, issue_id, sid, owner)).rowcount
-                           for sid in subscriber_ids)
+                held = conn.execute(
+                    "UPDATE newsletter_deliveries SET state = 'awaiting', updated_at = ? "
+                    "WHERE issue_id = ? AND owner = ? AND state = 'sending' AND subscriber_id "
+                    f"IN {placeholders(len(subscriber_ids))}",
+                    (stamp, issue_id, owner, *subscriber_ids)).rowcount
                 if held != len(subscriber_ids):
                     raise _Rollback
         if held != len(subscriber_ids):
@@ -324,11 +339,18 @@ class Issues:
         """
         stamp, now = now_iso(), time.time()
         counts: dict[str, int] = {}
-        with self.store.transaction() as conn:
-            sent = [(stamp, o.remote_id, issue_id, o.key) for o in outcomes if o.status == "sent"]
-            conn.executemany("UPDATE newsletter_deliveries SET state = 'sent', "
-                             "attempts = attempts + 1, updated_at = ?, remote_id = ?, "
-                             "error = '' WHERE issue_id = ? AND subscriber_id = ?", sent)
+        # row locks, not the one-writer lock: these rows are this worker's (two workers'
+        # outcome commits need not queue behind each other on PostgreSQL)
+        with self.store.transaction(exclusive=False) as conn:
+            sent = [(o.key, o.remote_id) for o in outcomes if o.status == "sent"]
+            if sent:  # one statement for the batch (see placeholders), each its remote id
+                rows = ", ".join(["(CAST(? AS INTEGER), CAST(? AS TEXT))"] * len(sent))
+                conn.execute(f"WITH v (subscriber_id, remote_id) AS (VALUES {rows}) "
+                             "UPDATE newsletter_deliveries SET state = 'sent', attempts = "
+                             "attempts + 1, updated_at = ?, remote_id = v.remote_id, error = '' "
+                             "FROM v WHERE newsletter_deliveries.issue_id = ? AND "
+                             "newsletter_deliveries.subscriber_id = v.subscriber_id",
+                             (*(x for pair in sent for x in pair), stamp, issue_id))
             counts["sent"] = len(sent)
             for o in outcomes:
                 if o.status == "sent":

@@ -62,6 +62,20 @@ def locking(store: Any, table: str = "d") -> str:
     return f" FOR UPDATE OF {table} SKIP LOCKED" if dialect(store) == "postgresql" else ""
 
 
+def deliveries_by_state(store: Any) -> str:
+    """``newsletter_deliveries d``, read through its ``(issue_id, state)`` index.
+
+    SQLite's planner (without ``ANALYZE`` statistics) prefers the primary key
+    ``(issue_id, subscriber_id)`` for ``issue_id = ? AND state IN (...)``: it walks every
+    row of the issue, sent ones included, so each claim cost grew with the rows sent
+    (67 ms a claim at 40,000 rows, against 0.1 ms through the index). PostgreSQL plans
+    from its statistics.
+    """
+    if dialect(store) == "postgresql":
+        return "newsletter_deliveries d"
+    return "newsletter_deliveries d INDEXED BY newsletter_deliveries_state"
+
+
 def row_lock(store: Any) -> str:
     """The clause that locks one row read in a transaction before it is updated."""
     return " FOR UPDATE" if dialect(store) == "postgresql" else ""
@@ -73,7 +87,7 @@ LIVE_OWNERS = "SELECT id FROM newsletter_workers WHERE lease_until > ?"
 
 def due_rows_sql(store: Any) -> str:
     """Rows ready to send: ``pending``, or ``deferred`` and due. Params: issue, now, limit."""
-    return ("SELECT d.subscriber_id, s.email, s.state, d.state FROM newsletter_deliveries d "
+    return (f"SELECT d.subscriber_id, s.email, s.state, d.state FROM {deliveries_by_state(store)} "
             "JOIN newsletter_subscribers s ON s.id = d.subscriber_id "
             "WHERE d.issue_id = ? AND d.state IN ('pending', 'deferred') "
             "AND d.next_attempt <= ? LIMIT ?" + locking(store))
@@ -81,7 +95,7 @@ def due_rows_sql(store: Any) -> str:
 
 def orphaned_rows_sql(store: Any) -> str:
     """Claimed rows of other workers without a live lease. Params: issue, me, now, limit."""
-    return ("SELECT d.subscriber_id, s.email, s.state, d.state FROM newsletter_deliveries d "
+    return (f"SELECT d.subscriber_id, s.email, s.state, d.state FROM {deliveries_by_state(store)} "
             "JOIN newsletter_subscribers s ON s.id = d.subscriber_id "
             "WHERE d.issue_id = ? AND d.state IN ('sending', 'awaiting') AND d.owner != ? "
             f"AND d.owner NOT IN ({LIVE_OWNERS}) LIMIT ?" + locking(store))

@@ -7,6 +7,11 @@ structure once (``multipart/alternative``, text/plain first, text/html last, UTF
 base64 bodies so nothing needs dot-stuffing) and each recipient's copy only fills in
 ``To``, ``Date``, ``Message-ID``, ``List-Unsubscribe`` and the unsubscribe URL in both
 bodies. ``tests/newsletter/test_message.py`` checks the two produce the same headers.
+
+ESP APIs take the bodies as JSON strings: :meth:`IssueTemplate.json_bodies` JSON-encodes
+each approved body once, split at the placeholder, so a copy costs the encoding of its
+URL and a join instead of re-encoding kilobytes of approved text (JSON escapes character
+by character, so the joined fragments are exactly the encoding of the whole).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
+from functools import cached_property
+from json.encoder import encode_basestring_ascii
 from urllib.parse import urlsplit
 
 from k2publisher.deliver.message import ONE_CLICK, build_message, domain_of
@@ -67,6 +74,37 @@ class Identity:
     def confirm_url(self, token: str) -> str:
         """The confirmation URL for a token."""
         return f"{self.base_url}/confirm/{token}"
+
+
+def json_string(value: str) -> bytes:
+    """``value`` as a JSON string literal (quoted, ASCII-only, as ``json.dumps`` writes it)."""
+    return encode_basestring_ascii(value).encode("ascii")
+
+
+class JsonSlots:
+    """A text with unsubscribe placeholders, JSON-encoded once; filled in per copy."""
+
+    def __init__(self, text: str):
+        parts = [json_string(part)[1:-1] for part in text.split(UNSUBSCRIBE_PLACEHOLDER)]
+        parts[0] = b'"' + parts[0]
+        parts[-1] += b'"'
+        self._first, self._rest = parts[0], parts[1:]
+
+    def fill_into(self, out: list[bytes], value: str) -> None:
+        """Append the JSON string literal of the text, ``value`` in every placeholder, to
+        ``out`` as fragments (for one ``b"".join`` of a whole request)."""
+        out.append(self._first)
+        if self._rest:
+            encoded = json_string(value)[1:-1]
+            for part in self._rest:
+                out.append(encoded)
+                out.append(part)
+
+    def fill(self, value: str) -> bytes:
+        """The JSON string literal of the text with every placeholder replaced by ``value``."""
+        out: list[bytes] = []
+        self.fill_into(out, value)
+        return b"".join(out)
 
 
 def _b64(data: bytes) -> bytes:
@@ -137,6 +175,17 @@ class IssueTemplate:
         """The HTML body with this recipient's unsubscribe link (escaped for HTML)."""
         return self.html.replace(UNSUBSCRIBE_PLACEHOLDER, html.escape(unsubscribe_url))
 
+    @cached_property
+    def json_text(self) -> JsonSlots:
+        """The text body JSON-encoded once (:meth:`text_for` per copy, as JSON)."""
+        return JsonSlots(self.text)
+
+    @cached_property
+    def json_html(self) -> JsonSlots | None:
+        """The HTML body JSON-encoded once, or None when there is none; fill it with the
+        HTML-escaped link (:meth:`html_for` per copy, as JSON)."""
+        return JsonSlots(self.html) if self.html else None
+
     def list_unsubscribe(self, unsubscribe_url: str) -> str:
         """The ``List-Unsubscribe`` value: the https one-click link, then the mailto."""
         return f"<{unsubscribe_url}>, <{self.mailto_uri}>"
@@ -146,11 +195,17 @@ class IssueTemplate:
 
         ``List-Unsubscribe`` and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``
         (RFC 8058), ``List-Id`` and the deterministic ``Message-ID``: the same values
-        :meth:`render` writes into the raw message.
+        :meth:`render` writes into the raw message. The copy's own ones come first, then
+        :attr:`fixed_headers`.
         """
         return [("List-Unsubscribe", self.list_unsubscribe(unsubscribe_url)),
-                ("List-Unsubscribe-Post", ONE_CLICK), ("List-Id", self.identity.list_id),
-                ("Message-ID", self.message_id(key))]
+                ("Message-ID", self.message_id(key)), *self.fixed_headers]
+
+    @property
+    def fixed_headers(self) -> list[tuple[str, str]]:
+        """The list headers that are the same in every copy of the issue (the last ones of
+        :meth:`list_headers`)."""
+        return [("List-Unsubscribe-Post", ONE_CLICK), ("List-Id", self.identity.list_id)]
 
     def _now(self) -> bytes:
         second = int(time.time())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import json
+
 import pytest
 from tests.newsletter.esp.fakes import FakePostmark
 from tests.newsletter.test_fanout import FAST, setup_issue
@@ -140,3 +143,41 @@ def test_a_lost_answer_resends_the_batch_and_counts_possible_duplicates(esp_sett
     again = {a for a, n in got.items() if n > 1}  # the server queued the retry behind the
     # slow answer, so the retry's answer was late too: each reader may hold several copies
     assert again and summary.counts["possible_duplicates"] == len(again)
+
+
+AWKWARD_TEXT = ('Vitamin K2 "MK-7" \\ 100 µg — naïve ✓ 🧪\n\ttab\x01 end\n'
+                'Unsubscribe: %%UNSUBSCRIBE_URL%% (or again: %%UNSUBSCRIBE_URL%%)\n')
+AWKWARD_HTML = ('<p>K2 &amp; D3 "quoted" </script> µg — ✓ 🧪 \\</p>'
+                '<a href="%%UNSUBSCRIBE_URL%%">Unsubscribe</a>')
+
+
+@pytest.mark.parametrize("html_body", [AWKWARD_HTML, ""])
+def test_the_pre_encoded_batch_is_exactly_postmarks_documented_messages(settings, html_body):
+    """The body written from fragments encoded once per issue decodes to the messages
+    Postmark documents, built here field by field from the approved template."""
+    from k2publisher.deliver.registry import load_channel
+    from k2publisher.newsletter.message import Identity, IssueTemplate
+    from k2publisher.newsletter.transport import Copy, channel_options
+
+    _, options = channel_options(settings)
+    identity = Identity.from_settings(settings, options)
+    template = IssueTemplate("2026-11-25", 'K2 "notes" — µg', AWKWARD_TEXT, html_body,
+                             identity)
+    copies = [Copy(7, "reader+tag@example.org", identity.unsubscribe_url("7.abc-DEF_123")),
+              Copy(8, 'o"dd\\@example.org', "https://k2.example.org/u?a=1&b=<2>")]
+    call = load_channel("news", settings).build(template, copies)
+    assert call.kwargs["headers"]["Content-Type"] == "application/json"
+    expected = []
+    for c in copies:
+        message = {"From": identity.sender, "To": c.email, "Subject": template.subject,
+                   "TextBody": AWKWARD_TEXT.replace("%%UNSUBSCRIBE_URL%%", c.unsubscribe_url),
+                   "Headers": [{"Name": n, "Value": v}
+                               for n, v in template.list_headers(c.key, c.unsubscribe_url)],
+                   "MessageStream": "broadcast",
+                   "Metadata": {"k2_issue": "2026-11-25", "k2_subscriber": str(c.key)}}
+        if html_body:
+            message["HtmlBody"] = html_body.replace("%%UNSUBSCRIBE_URL%%",
+                                                    html.escape(c.unsubscribe_url))
+        expected.append(message)
+    assert json.loads(call.kwargs["data"]) == expected
+    assert call.kwargs["data"].isascii()  # no raw control or non-ASCII byte on the wire

@@ -16,6 +16,7 @@ with only the reader's unsubscribe link, ``List-Unsubscribe``, ``List-Unsubscrib
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -158,4 +159,7 @@ class EspChannel(HttpChannel):
         to = str(self.options.get("to") or template.identity.envelope_from)
         call = self.build(template, [Copy(0, to, template.identity.unsubscribe_url("preview"))])
         body = call.kwargs.get("json", call.kwargs.get("data"))
+        if isinstance(body, bytes) and call.kwargs.get("headers", {}).get(
+                "Content-Type") == "application/json":
+            body = json.loads(body)  # shown as the JSON a reader can check
         return self.preview(call.method, call.url, call.kwargs.get("headers"), body)
