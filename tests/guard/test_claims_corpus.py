@@ -40,7 +40,7 @@ BLOCK_FLOORS = {
     "heldout4": {"disease": 0.61, "therapy": 0.71, "safety": 0.87},
 }
 HARMLESS_BLOCKED_CEILING = 0.03
-#: parts above the target, honestly: held-out blocks 3 of its 69 harmless sentences (4.3%, one
+#: parts above the target, honestly: held-out blocks 3 of its 69 harmless sentences (4.3%, two
 #: more than before the net), held-out 4 blocks 4 of 121 (3.3%); neither is tuned on
 HARMLESS_BLOCKED_CEILINGS = {"heldout": 0.045, "heldout4": 0.035}
 

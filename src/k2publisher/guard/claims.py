@@ -417,6 +417,8 @@ def _caught(parts: list[str], at: int, acronyms: frozenset[str],
     # what the grammar classified (at any level: an attributed study note is its ``qualify``)
     # is the grammar's to rate; the net covers what it did not see
     blocked = frozenset(f.kind for f in found)
+    if at + 1 < len(parts) and reported_then_denied(parts[at], parts[at + 1]):
+        return []  # someone else's claim, denied right after: not made
     out = []
     for rule_id, kind, start, end in net.catch(parts, at, acronyms, blocked):
         rule = get_rule(rule_id)
