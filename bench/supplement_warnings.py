@@ -3,10 +3,13 @@ than vitamin K2, measured three ways, each printed with its figures:
 
 1. the fixture items of ``tests/fixtures/supplements`` by split (``tuned`` was used while
    writing the rules, ``held_out`` was not, ``unseen`` was written after everything was
-   finished and never used to change anything): catalogue warnings found of those expected
-   (``expected.toml``), rule texts naming another supplement (should be 0), renderings on
-   every channel passing the guard (claims scan off: this measures disclaimers and coverage)
-   with no supplement named but the item's;
+   finished and never used to change anything; ``unlisted-probe`` and ``unlisted-sealed`` are
+   supplements the catalogue does not list, the probe run while writing the ``[unlisted]``
+   notes, the sealed ones written afterwards and run once): catalogue warnings (or notes)
+   found of those expected (``expected.toml``), rule texts naming another supplement (should
+   be 0), renderings on every channel passing the guard (claims scan off: this measures
+   disclaimers and coverage: subject in part 1, no safety sentence dropped or split) with no
+   supplement named but the item's;
 2. the catalogue matrix: one generated item per catalogue supplement
    (``tests/fixtures/supplements/generator.py``, its body naming every class the entry warns
    about) on every social channel, without a hand-written variant: passes, or refused with

@@ -344,3 +344,23 @@ def test_unverified_interaction_warnings_are_a_warning_naming_their_lines(run_cl
     assert line.startswith("WARN") and "not verified against their source" in line
     assert f"config/interactions.toml:{head})" in line and "check_against" in line
     assert lines(out)["disclaimers"].startswith("PASS")
+
+
+def test_items_about_unlisted_supplements_are_a_warning_saying_what_to_add(run_cli,
+                                                                           site: Path) -> None:
+    """A supplement the catalogue does not list gets only 'ask your doctor' notes; doctor
+    names it, its items, and the table to add (WARN, exit code unchanged)."""
+    item = site / "queue" / "boswellia" / "joints.md"
+    item.parent.mkdir(parents=True, exist_ok=True)
+    item.write_text("---\nid: boswellia/joints\nkind: supplement_section\nsupplement: Boswellia"
+                    "\ntitle: Boswellia and stiff joints\nsummary: Small trials gave adults "
+                    "boswellia extract for eight weeks.\nstatus: draft\n---\n\nPeople taking "
+                    "warfarin should ask a pharmacist first.\n", encoding="utf-8")
+
+    code, out, _ = run_cli("doctor", cwd=site)
+
+    line = lines(out)["unlisted supplements"]
+    assert line.startswith("WARN"), line
+    assert "Boswellia (boswellia/joints)" in line and "does not list" in line
+    assert "[[supplement]] table" in out and "interactions.toml" in out
+    assert code == 0, out

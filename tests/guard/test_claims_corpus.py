@@ -17,27 +17,27 @@ from k2publisher.guard.claims_corpus import Score, evaluate, load
 CORPUS = Path(__file__).parent / "corpus"
 PARTS = ("tuned", "heldout", "heldout2", "heldout3", "heldout4")
 #: part -> class -> the lowest recall at any level (a note included) it may show; reached with
-#: the safety net (disease / therapy / safety): tuned 95.9 / 99.1 / 96.5, held-out 91.3 / 95.7 /
-#: 100, held-out 2 88.5 / 91.7 / 100, held-out 3 78.6 / 75.0 / 100, held-out 4 80.0 / 76.2 /
-#: 91.7 (held-out 4 was written before the net; before it, the guard stood there at
-#: 54.0 / 28.6 / 91.7)
+#: the safety net and wave 3's grammar (disease / therapy / safety): tuned 95.4 / 96.4 / 96.5,
+#: held-out 89.1 / 95.7 / 100, held-out 2 88.5 / 95.8 / 100, held-out 3 80.4 / 79.2 / 100,
+#: held-out 4 80.0 / 81.0 / 91.7 (held-out 4 was written before the net; before it, the guard
+#: stood there at 54.0 / 28.6 / 91.7)
 FLOORS = {
-    "tuned": {"disease": 0.93, "therapy": 0.96, "safety": 0.93},
-    "heldout": {"disease": 0.87, "therapy": 0.91, "safety": 0.90},
-    "heldout2": {"disease": 0.84, "therapy": 0.87, "safety": 0.90},
-    "heldout3": {"disease": 0.74, "therapy": 0.70, "safety": 0.90},
-    "heldout4": {"disease": 0.75, "therapy": 0.71, "safety": 0.87},
+    "tuned": {"disease": 0.93, "therapy": 0.93, "safety": 0.93},
+    "heldout": {"disease": 0.86, "therapy": 0.91, "safety": 0.90},
+    "heldout2": {"disease": 0.84, "therapy": 0.91, "safety": 0.90},
+    "heldout3": {"disease": 0.76, "therapy": 0.74, "safety": 0.90},
+    "heldout4": {"disease": 0.75, "therapy": 0.76, "safety": 0.87},
 }
-#: the same where it counts: blocked, i.e. publication stopped (reached: tuned 74.5 / 99.1 /
-#: 94.7, held-out 67.4 / 95.7 / 100, held-out 2 73.1 / 91.7 / 100, held-out 3 62.5 / 75.0 / 100,
-#: held-out 4 66.0 / 76.2 / 91.7; held-out 4 before the net: 40.0 / 28.6 / 91.7). Disease is
+#: the same where it counts: blocked, i.e. publication stopped (reached: tuned 75.8 / 96.4 /
+#: 94.7, held-out 65.2 / 95.7 / 100, held-out 2 73.1 / 95.8 / 100, held-out 3 64.3 / 79.2 / 100,
+#: held-out 4 66.0 / 81.0 / 91.7; held-out 4 before the net: 40.0 / 28.6 / 91.7). Disease is
 #: lower because a disease statement attributed to a study is the grammar's ``qualify``.
 BLOCK_FLOORS = {
-    "tuned": {"disease": 0.70, "therapy": 0.96, "safety": 0.90},
-    "heldout": {"disease": 0.63, "therapy": 0.91, "safety": 0.90},
-    "heldout2": {"disease": 0.68, "therapy": 0.87, "safety": 0.90},
-    "heldout3": {"disease": 0.58, "therapy": 0.70, "safety": 0.90},
-    "heldout4": {"disease": 0.61, "therapy": 0.71, "safety": 0.87},
+    "tuned": {"disease": 0.72, "therapy": 0.93, "safety": 0.90},
+    "heldout": {"disease": 0.62, "therapy": 0.91, "safety": 0.90},
+    "heldout2": {"disease": 0.68, "therapy": 0.91, "safety": 0.90},
+    "heldout3": {"disease": 0.60, "therapy": 0.74, "safety": 0.90},
+    "heldout4": {"disease": 0.61, "therapy": 0.76, "safety": 0.87},
 }
 HARMLESS_BLOCKED_CEILING = 0.03
 #: parts above the target, honestly: held-out blocks 3 of its 69 harmless sentences (4.3%, two

@@ -120,3 +120,43 @@ def test_symptoms_and_readers_words_for_them_are_diseases() -> None:
     assert kinds("Yarrow flushes out fluid retention.")["disease"] == "block"
     assert kinds("Yarrow is the natural answer for motion sickness.")["disease"] == "block"
     assert kinds("Heartburn that happens twice a week should be checked by a doctor.") == {}
+
+
+@pytest.mark.parametrize(("sentence", "cls"), [
+    # a therapy's harm, tied to it by "of", "that ... cause", "during", eased or spared
+    ("Yarrow heals the mouth sores of chemotherapy.", "therapy:adverse"),
+    ("Yarrow ends the muscle pain that comes with statins.", "therapy:adverse"),
+    ("Yarrow takes away the joint aches the drugs cause.", "therapy:adverse"),
+    ("Patients taking yarrow during radiation kept their sense of taste.", "therapy:adverse"),
+    ("Yarrow makes chemotherapy easier to tolerate.", "therapy:adverse"),
+    # choosing the product over a therapy, delaying it, doing what it does
+    ("Thousands have chosen yarrow over chemotherapy.", "therapy:substitute"),
+    ("Before you agree to surgery, give yarrow three months.", "therapy:substitute"),
+    ("Yarrow works like a natural beta-blocker.", "therapy:substitute"),
+    ("Kick the antacids for good with yarrow tea.", "therapy:substitute"),
+    # a disease in a compound or naming the product, a holder's endorsement
+    ("Yarrow is packed with flu-fighting compounds.", "disease"),
+    ("Yarrow is the gout herb of the Alps.", "disease"),
+    ("Our customers with lupus swear by yarrow.", "disease"),
+    ("Migraine sufferers finally have a natural option.", "disease"),
+    ("Yarrow slashes the risk of type 2 diabetes by 40%.", "disease"),
+    ("Yarrow addresses the root cause of IBS.", "disease"),
+])
+def test_more_therapy_and_disease_claims_by_their_grammar(sentence: str, cls: str) -> None:
+    assert kinds(sentence).get(cls) == "block", kinds(sentence)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Yarrow can reduce the blood levels of some HIV drugs, such as saquinavir.",
+    "Taking antioxidants during chemotherapy may reduce how well some drugs work.",
+    "Because yarrow acts like a statin, it can cause the same muscle pain.",
+    "Antibiotics kill good gut bacteria as well as bad ones.",
+    "It is essential for people with diabetes to check their feet every day.",
+    "A heart-healthy diet is ideal for people with high cholesterol.",
+    "Doctors use several drugs to keep gout flare-ups at bay.",
+    "People taking diabetes medicines should be careful, because yarrow may lower blood sugar.",
+    "Yarrow is sold online as an alternative cancer remedy.",
+    "No herbal remedy has been shown to cure cancer.",
+])
+def test_interactions_advice_and_reports_block_nothing(sentence: str) -> None:
+    assert "block" not in kinds(sentence).values(), kinds(sentence)

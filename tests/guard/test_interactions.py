@@ -203,3 +203,64 @@ def test_our_own_warnings_are_never_read_as_the_items_claims_or_triggers() -> No
         for text in (d.text, d.short):
             assert scan(text, rules) == [], (d.id, text)
             assert prose(f"Natto. {text}", rules) == "Natto.", (d.id, text)
+
+
+# -- supplements the catalogue does not list ------------------------------------------------
+
+def _unlisted_item(supplement: str, text: str) -> Item:
+    return Item(id=f"t/{supplement.lower().replace(' ', '-')}", kind=Kind.SUPPLEMENT_SECTION,
+                title=f"{supplement}: what small trials report", summary=text, body=text,
+                supplement=supplement)
+
+
+def test_an_unlisted_supplement_gets_ask_first_notes_for_what_its_text_names() -> None:
+    rules = DisclaimerRules.load()
+    item = _unlisted_item("Butterbur", "Small trials used 75 mg twice a day. People taking "
+                          "warfarin or planning surgery should ask first.")
+    assert rules.catalogue.is_unlisted(item)
+    found = {d.id: d for d in rules.for_item(item)}
+    assert {"CHECK_ANTICOAGULANTS", "CHECK_SURGERY"} <= set(found)
+    assert not any(i.startswith(("INTERACTION_", "CAUTION_", "WARFARIN")) for i in found)
+    note = found["CHECK_ANTICOAGULANTS"]
+    assert note.short == ("On blood thinners? Ask your doctor or pharmacist before starting "
+                          "butterbur.")
+    assert "butterbur" in note.text and "no checked interaction data" in note.text
+    assert found["CHECK_SURGERY"].short == ("Surgery? Ask a health professional before "
+                                            "starting butterbur.")
+    # they never name another supplement, and a post naming warfarin must carry its note
+    assert not any(rules.catalogue.names_other(d.text, item) for d in found.values())
+    post = rules.required_for_part(item, "People taking warfarin should ask first.", 1,
+                                   "social")
+    assert "CHECK_ANTICOAGULANTS" in {d.id for d in post}
+
+
+def test_a_listed_supplement_never_gets_the_unlisted_notes() -> None:
+    rules = DisclaimerRules.load()
+    for supplement in ("Magnesium", "magnesium glycinate", ""):
+        item = _unlisted_item(supplement or "none", "People taking warfarin should ask first.")
+        item = Item(**{**item.__dict__, "supplement": supplement or None})
+        assert not rules.catalogue.is_unlisted(item)
+        assert not any(d.id.startswith("CHECK_") for d in rules.for_item(item))
+
+
+def test_our_own_unlisted_notes_are_not_read_as_the_posts_text() -> None:
+    from k2publisher.guard.disclaimers import prose
+
+    rules = DisclaimerRules.load()
+    item = _unlisted_item("Butterbur", "People taking warfarin should ask first.")
+    note = next(d for d in rules.for_item(item) if d.id == "CHECK_ANTICOAGULANTS")
+    assert prose(f"Butterbur and migraine.\n\n{note.short}", rules).split() == \
+        ["Butterbur", "and", "migraine."]
+
+
+@pytest.mark.parametrize(("table", "words"), [
+    ('[unlisted.drugs]\ntext = "x {supplement}"\nshort = "y"\n', "[unlisted.drug] or"),
+    ('[unlisted.drug]\ntext = "x {supplement}"\n', "needs short"),
+    ('[unlisted.drug]\ntext = "x"\nshort = "y"\ncolour = "red"\n', "unknown key 'colour'"),
+])
+def test_a_broken_unlisted_table_names_its_line(tmp_path: Path, table: str, words: str) -> None:
+    path = tmp_path / "interactions.toml"
+    path.write_text(MINIMAL + "\n" + table, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        Catalogue.load(path)
+    assert words in str(info.value) and "interactions.toml:" in str(info.value)

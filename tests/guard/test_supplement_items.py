@@ -44,7 +44,8 @@ def rules() -> DisclaimerRules:
 
 def test_every_fixture_has_an_expectation_and_both_splits_exist() -> None:
     assert sorted(IDS) == sorted(EXPECTED)
-    assert {split for split, _ in ITEMS} == {"tuned", "held_out", "unseen"}
+    assert {split for split, _ in ITEMS} == {"tuned", "held_out", "unseen", "unlisted-probe",
+                                             "unlisted-sealed"}
     assert all(EXPECTED[item.id]["split"] == split for split, item in ITEMS)
 
 

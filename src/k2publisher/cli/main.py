@@ -98,12 +98,13 @@ def _register() -> None:
         preview_cmd,
         publish_cmd,
         queue_cmd,
+        rules_cmd,
         service_cmd,
         store_cmd,
     )
 
     for module in (queue_cmd, init_cmd, doctor_cmd, preview_cmd, service_cmd, import_cmd,
-                   channels_cmd, publish_cmd, newsletter_cmd, desk_cmd, store_cmd):
+                   channels_cmd, publish_cmd, newsletter_cmd, desk_cmd, store_cmd, rules_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -125,6 +125,9 @@ def check_disclaimers(site: Site) -> list[Check]:
                       "fix the file and line named; delete the file to use the built-in one")]
     wrong = misnamed_supplements(rules, site.queue.items())
     catalogue = rules.catalogue
+    stale = stale_copies(site)
+    upgrade = ("; this is an older init's copy: run `k2publisher rules upgrade` (it shows "
+               "the diff and keeps your own edits)") if stale else ""
     detail = (f"{len(rules.rules)} rule(s); {len(catalogue.supplements)} supplement(s) with "
               f"{len(catalogue.disclaimers())} interaction warning(s)")
     if wrong:
@@ -132,8 +135,8 @@ def check_disclaimers(site: Site) -> list[Check]:
                       "supplement: " + "; ".join(wrong[:3]) + (" ..." if len(wrong) > 3 else ""),
                       "write {supplement} (or {Supplement}, {forms}) where the text names the "
                       "supplement, or gate the rule with when.subject; supplement-specific "
-                      "warnings belong in the interaction catalogue")]
-    checks = [Check("disclaimers", True, detail)]
+                      "warnings belong in the interaction catalogue" + upgrade), *stale]
+    checks = [Check("disclaimers", True, detail), *stale]
     unchecked = catalogue.unverified()
     if unchecked:
         named = [f"{s.name}/{w.drug_class.name} ({catalogue.source}:{w.line})" if w.line
@@ -144,9 +147,57 @@ def check_disclaimers(site: Site) -> list[Check]:
             "against their source: " + ", ".join(named[:4]) + (" ..." if len(named) > 4
                                                                else ""),
             "read the page in check_against (or another health authority's), make the text "
-            "say only what it says, then set verified = true with source and section",
+            "say only what it says, then set verified = true with source and section"
+            + upgrade, warn=True))
+    unlisted = unlisted_supplements(catalogue, site.queue.items())
+    if unlisted:
+        named = [f"{name} ({', '.join(ids[:2])}{' ...' if len(ids) > 2 else ''})"
+                 for name, ids in unlisted.items()]
+        checks.append(Check(
+            "unlisted supplements", True,
+            f"{sum(len(i) for i in unlisted.values())} queue item(s) about {len(unlisted)} "
+            "supplement(s) the interaction catalogue does not list: " + "; ".join(named[:4])
+            + (" ..." if len(named) > 4 else "") + "; they get only 'ask your doctor or "
+            "pharmacist' notes for the drugs and conditions they mention, no interaction "
+            "warnings",
+            f"add a [[supplement]] table for each to {catalogue.source} (name, aliases, one "
+            "[[supplement.warning]] per drug class with a source), or correct the item's "
+            "supplement field if it misspells a listed one",
             warn=True))
     return checks
+
+
+def stale_copies(site: Site) -> list[Check]:
+    """A WARN per rules or catalogue copy with entries as an older built-in wrote them."""
+    from k2publisher.cli.rules_cmd import summary
+    from k2publisher.guard.upgrade import KINDS, plan
+
+    out = []
+    for kind in KINDS:
+        path = site.settings.path(kind)
+        if not path.is_file():
+            continue
+        try:
+            found = plan(kind, path.read_text(encoding="utf-8"), name=path)
+        except (OSError, ConfigError):
+            continue                        # the loader's own check reports it
+        if found.pending:
+            out.append(Check(
+                f"{kind} copy", True,
+                f"{path} is older than the built-in {kind}: {summary(found)}",
+                "run `k2publisher rules upgrade` to see the diff and write it (entries you "
+                "edited are kept; `--yes` skips the question, `--check` only looks)",
+                warn=True))
+    return out
+
+
+def unlisted_supplements(catalogue: Any, items: list[Item]) -> dict[str, list[str]]:
+    """The supplements queue items name that ``catalogue`` does not list, with the item ids."""
+    found: dict[str, list[str]] = {}
+    for item in items:
+        if catalogue.is_unlisted(item):
+            found.setdefault(" ".join(item.supplement.split()), []).append(item.id)
+    return found
 
 
 def misnamed_supplements(rules: Any, items: list[Item]) -> list[str]:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from k2publisher.content.cleaning.citations import classify
@@ -69,6 +69,9 @@ class Unit:
     index: int = 0
     html: bool = False
     total: int = 1
+    #: a post's warning-only successors, where its safety sentence's other warnings are
+    #: (:func:`k2publisher.render.coverage.continuation`)
+    continued: str = ""
 
 
 # ---------------------------------------------------------------------------------------
@@ -204,6 +207,10 @@ def check(rendering: Rendering, item: Item | Sequence[Item], rules: DisclaimerRu
     items = [item] if isinstance(item, Item) else list(item)
     where = f"item {rendering.item_id} on {rendering.channel}"
     units, shape = _units(rendering)
+    if rendering.family == "social":
+        texts = rendering.texts
+        units = [replace(u, continued=coverage.continuation(texts, u.index, rules, prose))
+                 if u.label == f"part {u.index + 1}/{u.total}" else u for u in units]
     problems = [f"{where}: {p}" for p in shape]
     for unit in units:
         problems += [f"{where} {unit.label}: {p}"
@@ -232,7 +239,8 @@ def _unit_problems(unit: Unit, family: str, items: Sequence[Item],
     required = {(d.id, d.text): d for it in items
                 for d in rules.required_for_part(it, unit.text, unit.index, family, unit.total)}
     problems = [f"missing disclaimer {d.id}" for d in required.values()
-                if not d.present_in(unit.text, allow_short)]
+                if not d.present_in(unit.text, allow_short)
+                and not (unit.continued and d.present_in(unit.continued, allow_short))]
     problems += _fda_pair(unit.text, family, items, rules, allow_short)
     if family == "feed" and unit.label == "summary":
         problems += _warnings_first(unit.text, items, rules)

@@ -26,6 +26,11 @@ _DEBUNK = re.compile(
     r"\b(?:none|nothing)\b(?: of (?:this|these|them|it|the \w+))? (?:shows?|proves?|means|"
     r"suggests?)\b|\b(?:not|cannot|can't|never) (?:show|prove)s?\b|"
     r"\bmyth\b|\bunproven\b|"
+    r"^\W*no (?:[\w-]+ ){0,4}?(?:has|have|is|are|was|were|can|will) (?:\w+ )?(?:been )?"
+    r"(?:shown|proven|found|demonstrated)\b|"
+    # how a product is marketed is reported, not asserted ("sold online as a cancer remedy")
+    r"\b(?:sold|marketed|promoted|touted|advertised|billed|pitched|hyped|branded) "
+    r"(?:\w+ ){0,2}?as\b|"
     # what is under "whether" is asked, not asserted ("disagree on whether it lowers ...")
     r"\bwhether\b|"
     # what is under study is not asserted ("are studied for their ability to block it")
@@ -55,11 +60,20 @@ _ATTRIBUTION = re.compile(
 _WARNING = re.compile(
     r"\bbleed\w*|\bbruis\w*|\bhypoglyc\w*|\blow blood (?:sugar|glucose|pressure)\b|"
     r"\bdrows\w*|\bsleepiness\b|\bserotonin syndrome\b|\bseizures?\b|\bdangerous\w*|"
-    r"\binteract\w*|\binterfer\w*|\bless effective\b|\b(?:raise|raises|increase|increases) "
+    r"\binteract\w*|\binterfer\w*|\bless effective\b|"
+    # weakening a drug is an interaction: "may reduce how well some drugs work"
+    r"\b(?:reduc|lower|lessen|weaken|decreas|cut|block|impair)\w* (?:how well|the "
+    r"(?:(?!side\b|adverse\b|toxic\b)\w+ )?"
+    r"(?:effects?|effectiveness|efficacy|absorption|levels?) of|(?:its|their) (?:effects?|"
+    r"absorption|levels?))\b|\b(?:raise|raises|increase|increases) "
     r"(?:its|their|the) (?:blood )?levels\b|\b(?:risk|risks) of\b|"
     r"\b(?:ask|talk to|talking to|consult|check with|tell|speak to|see) (?:your|a|their|the) "
     r"(?:doctor|pharmacist|clinician|prescriber|specialist|oncolog\w*|health\w*|care team|gp)\b|"
     r"\bunder (?:medical|a doctor's) supervision\b|\bshould (?:not|never|avoid|stop)\b|"
+    r"\b(?:should|must|need to) (?:be careful|take care|use caution|be cautious)\b|"
+    r"^\W*(?:do not|don't|never) (?:take|use|combine|give|start|stop|mix)\b|"
+    r"\b(?:ask|asking|tell|telling|consult|consulting|check with|checking with) (?:your|a|their|"
+    r"the) (?:\w+ )?(?:team|nurse|midwife|dietitian|consultant)\b|"
     # an instruction to stop, not a wish to ("for anyone who wants to stop taking ...")
     r"(?<!wants to )(?<!want to )(?<!wish to )(?<!trying to )"
     r"\b(?:avoid|stop) (?:it|them|taking|using)\b|\bbefore surgery\b|\bcaution\b|"

@@ -55,6 +55,8 @@ _CURE = _rx(
     r"reduc(?:e|es|ed|ing|tions?)|lower(?:s|ed|ing)?|decreas\w*|lessen\w*|mitigat\w*|"
     r"prolong\w*|extend(?:s|ed|ing)? survival|works? (?:for|against)|"
     r"(?:faster|quicker|speedier|speedy|rapid|full|complete) recover\w* (?:from|after)|"
+    r"(?:support\w*|speed\w*(?: up)?|aid\w*|boost\w*|hasten\w*|accelerat\w*) (?:\w+ )?"
+    r"recovery (?:after|from)|"
     r"(?:drops?|falls?|declines?|cuts?|shrinkage|improvements?) (?:\w+ )?in|shrinkage of|"
     r"help(?:s|ed|ing)? (?:with|against)|good for|"
     r"promising (?:results|outcomes|effects|activity|responses)|"
@@ -91,7 +93,9 @@ _NEGATION_WORD = re.compile(r"\b(?:not|no|never|nor|without)\b", _F)
 _PREVENT = _rx(
     r"prevent(?:s|ed|ing|ion|ive|ative)?|protect(?:s|ed|ing|ion|ive)? (?:\w+ ){0,3}?"
     r"(?:against|from)|wards? off|warded off|keeps? (?:\w+ ){0,2}away|avert\w*|"
-    r"(?:reduc(?:e|es|ed|ing|tions?)|lower\w*|decreas\w*|cut\w*) (?:\w+ ){0,3}?risks?|"
+    r"(?:keeps?|kept|keeping) (?:[\w-]+ ){0,3}?at bay|"
+    r"(?:reduc(?:e|es|ed|ing|tions?)|lower\w*|decreas\w*|cut\w*|slash\w*|halv\w*|lessen\w*|"
+    r"minimi[sz]\w*|drop\w*|(?:bring\w*|brought) down) (?:\w+ ){0,3}?risks?|"
     r"risk reduction|"
     r"less likely to (?:die|develop|get)")
 #: acting on cancer cells or tumours
@@ -118,10 +122,13 @@ _MARKER = re.compile(
     r"\b(?:lower\w*|reduc(?:e|es|ed|ing|tions?)|decreas\w*|normali[sz]\w*|control\w*|balanc\w*|regulat\w*|"
     r"stabili[sz]\w*|drops?|cut\w*|improv\w*|inhibit\w*|(?:bring\w*|brought|push\w*) down|"
     r"keeps? (?:\w+ )?(?:down|in check|under control))\b (?:[\w-]+ ){0,4}?"
-    r"(?:ldl|cholesterol|triglycerides?|blood pressure|blood sugar|blood glucose|glucose|"
-    r"hba1c|a1c|insulin resistance|inr|platelet aggregation|cortisol|uric acid|homocysteine|"
-    r"c-reactive protein|crp)\b|"
+    r"(?:ldl|cholesterol|triglycerides?|blood pressure|blood sugars?|sugar levels|"
+    r"blood glucose|glucose|hba1c|a1c|insulin resistance|inr|platelet aggregation|cortisol|"
+    r"uric acid|homocysteine|c-reactive protein|crp)\b|"
     r"\b(?:ldl|cholesterol|blood pressure|blood sugar|glucose)[- ](?:lowering|reduction)\b|"
+    r"\b(?:brought|bring\w*|got|gets?|getting|kept|keeps?|keeping) (?:my|your|their|his|her|"
+    r"the|our) (?:\w+ )?(?:blood sugars?|sugar levels|sugars|blood glucose|cholesterol|blood "
+    r"pressure|numbers|readings) (?:levels )?(?:under control|down|in check|back to normal)\b|"
     r"\b(?:better|improved|tighter|lower|healthier) (?:blood sugar|blood glucose|glucose|"
     r"cholesterol|blood pressure|hba1c) (?:control|levels|readings|numbers)\b|"
     # the marker as subject: "saw their HbA1c fall", "cholesterol dropped by 20%"
@@ -172,13 +179,54 @@ _CARE = re.compile(
     r"vaccines?|screening|lifestyle|a (?:doctor|gp|pharmacist)|medical care|your doctor)\b", _F)
 
 
+#: care as the subject of the sentence: "A heart-healthy diet is ideal for ...", "Doctors use
+#: several drugs to keep gout flare-ups at bay"
+_CARE_SUBJECT = re.compile(
+    r"^\W*(?:(?:a|an|the|regular|daily|good|healthy|balanced|[\w]+-healthy|low-[\w]+|most|"
+    r"many|some|your)\s+){0,2}(?:(?:diets?|exercise|physiotherapy|surgery|rehabilitation|"
+    r"weight loss|losing weight|quitting smoking)\b|(?:doctors?|gps?|physicians?|specialists?|"
+    r"surgeons?)\s+(?:\w+\s+)?(?:use|prescribe|treat|manage|give|inject|operate)\b"
+    r"(?!\s+(?:it|them|this)\b))", _F)
+
+
 def _care_is_the_agent(sentence: str) -> bool:
+    """True when care (a diet, a test, a doctor) or a therapy is what acts in ``sentence``,
+    as its subject or as the agent of a nominalised claim ("Prevention of X starts with ...")."""
+    if _CARE_SUBJECT.match(sentence):
+        return True
     m = _CARE_AGENT.match(sentence)
     if not m:
         return False
     agent = m.group("agent")
     first = next(iter(therapies(agent)), None)
     return bool(_CARE.match(agent)) or (first is not None and first.start <= 12)
+
+
+#: a disease in a compound adjective or naming the product: "cancer-fighting compounds",
+#: "flu-fighting flavonoids", "the diabetes herb"
+_COMPOUND = re.compile(
+    r"\b(?P<disease>[a-z'\u2019]+(?: [a-z'\u2019]+)?)-(?:fighting|busting|beating|preventing|"
+    r"protective|killing|shrinking|reversing|blocking|curing|healing|relieving|easing|reducing|"
+    r"lowering|defying|crushing|proof)\b", _F)
+_NAMED_FOR_IT = re.compile(
+    r"\s+(?:herb|remedy|supplement|tea|tonic|pill|mineral|vitamin|mushroom|plant|spice|root|"
+    r"fix|formula|gumm(?:y|ies)|superfood|miracle|secret|support|protocol|diet)s?\b", _F)
+
+
+def _compound_claims(sentence: str, targets: list[Mention]) -> list[Hit]:
+    hits = []
+    for m in _COMPOUND.finditer(sentence):
+        if diseases(m.group("disease")) and not debunked(sentence, m.start()):
+            hits.append(Hit("C01-disease-cure", m.start(), m.end()))
+            return hits
+    if is_warning(sentence):
+        return hits
+    for t in targets:
+        if _NAMED_FOR_IT.match(sentence, t.end) and not debunked(sentence, t.start):
+            named = _NAMED_FOR_IT.match(sentence, t.end)
+            hits.append(Hit("C01-disease-cure", t.start, named.end() if named else t.end))
+            break
+    return hits
 
 
 def names_a_disease(sentence: str, acronyms: frozenset[str] = frozenset()) -> bool:
@@ -238,6 +286,7 @@ def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset(), *,
             hits.append(Hit("C01-disease-cure", m.start(), m.end()))
             break
     targets = _targets(sentence, acronyms)
+    hits += _compound_claims(sentence, targets)
     if headline and not targets:
         death = next((m for m in _CELL.finditer(sentence) if _DEATH.search(m.group())), None)
         if death and not debunked(sentence, death.start()):
@@ -361,7 +410,8 @@ _SUBSTITUTE = _rx(
     r"(?:threw|throw|thrown|binned|ditched|tossed|flushed) (?:\w+ ){0,3}?(?:away|out)?|"
     r"eliminat\w* (?:\w+ ){0,2}?need for|without (?:the )?need for|"
     r"(?:works?|worked|working) (?:as well as|better than|as effectively as)|"
-    r"as (?:effective|effectively|good|well) as|better than|stand-?alone|"
+    r"as (?:effective|effectively|good) as|(?:works?|worked|working|does|did|performs?|"
+    r"performed) (?:just |every bit )?as well as|better than|stand-?alone|"
     r"more effective (?:\w+ ){0,8}?(?:than|compared (?:to|with))|outperform\w*|rival(?:s|led|ing)?|"
     r"(?:reduc(?:e|es|ed|ing)|lower\w*|cut\w*) (?:the |your |their )?(?:doses? of|dosage of)")
 #: giving up a drug, with the drug right after: "would rather not take statins"
@@ -370,9 +420,23 @@ _GIVE_UP = re.compile(
     r"would rather not|prefer(?:s)? not to|(?:do|does|don't|doesn't|do not|does not) "
     r"(?:want|wish) to|want(?:s|ed)? to (?:stop|avoid|quit|come off|get off|ditch)|"
     r"(?:stop|quit|ditch|give up|come off|get off|wean\w* off|cut out|avoid|skip)"
-    r"(?:ping|ped|s)?)"
+    r"(?:ping|ped|s)?|"
+    r"(?:step|stepp|taper|kick|put|cut|drop|dropp|bin|binn|postpon|delay|refus|reject|declin)"
+    r"(?:s|ed|ing|e|es)? ?(?:down|off|back on|down on|out|the need for)?|"
+    r"(?:said|say|saying|says) no to|turn(?:s|ed|ing)? down|"
+    r"(?:cho(?:se|sen|ose|osing)|opt(?:s|ed|ing)? for|prefer\w*|pick\w*|went with|go(?:es)? "
+    r"with) (?:[\w'-]+ ){1,4}?over)"
     r"(?:\s+(?:take|use|taking|using|their|your|my|his|her|our|the|all|on|off|of|"
     r"prescription))*\s+$", _F)
+#: the product doing what the drug does: "does what Xanax does", "works like a natural
+#: beta-blocker" (in a warning it is pharmacology: "acts like a statin, so it can cause ...")
+_DOES_WHAT = re.compile(
+    r"\b(?:does|do|did) (?:exactly |just )?what\s+$|"
+    r"\b(?:works?|acts?|worked|acted|working|acting|functions?) (?:just |much |a lot )?like "
+    r"(?:an? )?(?:natural |herbal |gentle |gentler |plant-based )?$|"
+    r"\bbefore (?:you )?(?:agree to|agreeing to|resort to|resorting to|consent to|book|start|"
+    r"go on|accept|commit to|schedule)\s+(?:\w+\s+){0,2}?$", _F)
+_A_HARM_DONE = _rx(r"caus\w*|side[- ]effects?|risks?|upset|harm\w*|toxic\w*|danger\w*")
 #: the rhetorical question: "Why take statins when ...?", "Why put up with antacids if ...?"
 _WHY_TAKE = re.compile(
     r"\bwhy (?:\w+ ){0,2}?(?:take|use|pay for|put up with|risk|bother with|reach for|swallow|"
@@ -409,7 +473,7 @@ _PARTNER = _rx(
 _MORE = _rx(
     r"more|better|faster|quicker|sooner|further|stronger|harder|extra|greater|higher|"
     r"improv\w*|boost\w*|enhanc\w*|in half the time|the difference|lower doses?|less of|"
-    r"smaller doses?|(?:same|full) (?:effect|benefit)|respon\w*|survival|success\w*|"
+    r"smaller doses?|(?:same|full) (?:effect|benefit)|respon\w*|surviv\w*|success\w*|longer|"
     r"beautifully|perfectly|wonders|a treat")
 #: the therapy as the object of help: "gives metformin a helping hand", "supercharges your
 #: statin", "helps ulcer drugs heal faster", "lets the treatment do more"
@@ -417,10 +481,12 @@ _HELPS_DRUG = re.compile(
     r"\b(?:giv(?:e|es|ing)|gave|lend(?:s|ing)?|lent)\s+$|"
     r"\b(?:supercharg|turbocharg|complement|support|back(?:s|ed|ing)? up|help|strengthen|"
     r"amplif|magnif|prim)\w*\s+(?:\w+\s+){0,2}?$|\b(?:lets?|allows?|helps?|makes?)\s+$|"
+    r"\bso (?:that )?(?:the |your |their )?$|"
     r"\bpartner (?:for|to|of|in)\s+(?:\w+\s+){0,2}?$|\bget (?:more|the most) (?:out )?of\s+"
     r"(?:\w+\s+){0,2}?$", _F)
 _HELPS_AFTER = re.compile(
-    r"^\s+(?:an? (?:helping hand|hand|boost|push|lift|edge|head start|kick|leg up)|"
+    r"^\s+(?:(?:can|could|will|would|may|might) )?(?:an? (?:helping hand|hand|boost|push|lift|"
+    r"edge|head start|kick|leg up)|"
     r"(?:do|work|act|heal|clear|reach|fight|kill|hit|get|bring)\w* (?:[\w-]+ ){0,4}?"
     r"(?:more|better|faster|harder|further|sooner|deeper|quicker)|"
     r"(?:work|act|do)\w* (?:\w+ )?(?:its|their) (?:\w+ )?(?:job|work|magic))", _F)
@@ -443,8 +509,8 @@ def _augments(sentence: str, drugs: list[Mention]) -> tuple[int, int] | None:
         head = _HELPS_DRUG.search(sentence[:d.start])
         if head and not _GENERIC_DRUG_SUBJECT.fullmatch(sentence[:d.start]):
             tail = sentence[d.end:]
-            supportive = re.match(r"giv|gave|lend|lent|let|allow|help|make", head.group().strip(),
-                                  _F)
+            supportive = re.match(r"giv|gave|lend|lent|let|allow|help|make|so\b",
+                                  head.group().strip(), _F)
             if not supportive or _HELPS_AFTER.match(tail):
                 return head.start(), d.end
     # paired with another therapy, close to it: not "X plus D3 combination therapy", which
@@ -480,6 +546,69 @@ _EASE_BACK = _rx(
     r"feet|(?:calm|sooth|eas|reliev|heal|settl|quiet|cool|tam|lessen|lift|restor|rebuild|"
     r"replenish|undo|counter|fight|beat)\w* (?:\w+ ){0,2}?(?:those|these|that|the|this|it|"
     r"them|their|your)\b")
+
+
+#: a harm tied to a therapy: "the mouth sores of chemotherapy", "the pain that comes with
+#: statins", "the gut flora that antibiotics wipe out", "during radiotherapy", "on aromatase
+#: inhibitors", "from chemo"
+_TIED_BEFORE = re.compile(
+    r"\b(?:of|from|after|during|while (?:\w+ ){0,3}?on|while (?:taking|having|receiving|"
+    r"undergoing)|through|throughout|on|with|caused by|induced by|brought on by|due to|"
+    r"(?:that|which) (?:\w+ )?(?:comes?|came|goes|go) with|receiving|undergoing|having|"
+    r"taking|on (?:their|your|his|her|a|an))\s+(?:\w+\s+){0,2}?$", _F)
+_TIED_AFTER = re.compile(
+    r"^\s*(?:[\w-]+\s+){0,2}?(?:cause[sd]?|bring|brings|brought|wipe[sd]? out|destroy\w*|"
+    r"kill[sd]?|damage[sd]?|deplete[sd]?|drain[sd]?|strip\w*|leave[sd]?|trigger\w*)\b|"
+    r"^[-\s]*(?:induced|related|associated|caused)\b", _F)
+#: what easing, sparing or restoring that harm looks like
+_SPARE = _rx(
+    r"reduc(?:e|es|ed|ing)|eas(?:e|es|ed|ing)|mitigat\w*|lessen\w*|alleviat\w*|reliev\w*|"
+    r"prevent\w*|protect\w*|counter\w*|minimi[sz]\w*|fewer|less|spar(?:e|es|ed|ing)|"
+    r"shield\w*|sooth\w*|revers\w*|undo\w*|restor\w*|rebuil\w*|replenish\w*|repair\w*|"
+    r"heal\w*|end(?:s|ed)?|tam(?:e|es|ed)|calm\w*|settl\w*|"
+    r"keep(?:s|ing)? (?:\w+ ){0,3}?(?:up|on|going|strong|intact|safe|healthy|on (?:your|their) "
+    r"head)|kept (?:\w+ ){0,3}?(?:up|on|their|your|intact)|take(?:s|n)? away|took away|"
+    r"get (?:\w+ )?through|(?:easier|better) to (?:tolerate|bear|cope)|tolerat\w*|"
+    r"(?:hold|holds|held) on to|maintain\w*|preserv\w*|guard\w*|fight\w* off|"
+    r"bounce back|recover\w*|help\w*")
+
+
+_DURING = re.compile(r"(?:during|while|through|throughout|receiving|undergoing|having|on "
+                     r"(?:their|your|his|her|a|an))\b", _F)
+_HARM_WORD = _rx(r"aches?|pains?|sores?|sickness|loss|wasting|burns?|scarring|dryness|"
+                 r"numbness|tingling|cramps?|exhaustion|tiredness")
+_MAKES_TOLERABLE = re.compile(r"\bmak(?:e|es|ing)\s+$|\bmade\s+$", _F)
+_TOLERABLE = re.compile(r"^\s+(?:\w+\s+)?(?:easier|more (?:bearable|tolerable|comfortable)|"
+                        r"gentler|kinder|less (?:harsh|toxic|brutal|punishing|draining))\b", _F)
+
+
+def _eases_its_harm(sentence: str, drugs: list[Mention]) -> tuple[int, int] | None:
+    """The span of a therapy's harm being eased, spared or undone: "L-glutamine heals the
+    mouth sores of chemotherapy", "ends the muscle pain that comes with statins", "helps you
+    keep weight on during radiotherapy", "takes away the joint aches the drugs cause"."""
+    for d in drugs:
+        if _MAKES_TOLERABLE.search(sentence[:d.start]) and \
+                _TOLERABLE.match(sentence[d.end:]):
+            return 0, d.end
+        harm_after = _TIED_AFTER.match(sentence[d.end:])
+        tied = _TIED_BEFORE.search(sentence[:d.start])
+        if not (tied or harm_after):
+            continue
+        during = tied is not None and bool(_DURING.search(tied.group()))
+        # "reduces the absorption of levothyroxine" ties no harm to the drug: a harm must be
+        # named between the verb and the drug, or said to be the drug's doing, or the time
+        # of treatment ("during radiotherapy") must frame what is kept
+        end = len(sentence) if during else d.start
+        for v in _SPARE.finditer(sentence, 0, end):
+            if debunked(sentence, v.start()):
+                continue
+            between = sentence[v.end():d.start] if v.end() <= d.start else ""
+            # a disease right before the drug names the drug ("HIV drugs"), not a harm
+            named = [m for m in diseases(between) if m.end < len(between.rstrip())]
+            if during or harm_after or _HARM.search(between) or _SYMPTOM.search(between) or \
+                    named or _HARM_WORD.search(between):
+                return min(v.start(), d.start), max(v.end(), d.end)
+    return None
 
 
 def _across(sentence: str, before: str, drugs_here: list[Mention]) -> list[Hit]:
@@ -540,7 +669,11 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
             why = _WHY_TAKE.search(sentence[:d.start])
             if why and not _WHEN_ALTERNATIVE.match(sentence[d.end:]):
                 why = None
-            give_up = _GIVE_UP.search(sentence[:d.start]) or natural or why
+            does = _DOES_WHAT.search(sentence[:d.start])
+            if does and (_HARM.search(sentence) or is_warning(sentence) or
+                         _A_HARM_DONE.search(sentence)):
+                does = None
+            give_up = _GIVE_UP.search(sentence[:d.start]) or natural or why or does
             if give_up and not debunked(sentence, give_up.start()):
                 hits.append(Hit("C05-replaces-treatment", give_up.start(), d.end))
                 break
@@ -563,7 +696,13 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
             if near:
                 hits.append(Hit(rule, min(v.start(), near[0].start), max(v.end(), near[0].end)))
                 break
+    if not warning and not any(h.rule == "C04-therapy-side-effects" for h in hits):
+        span = _eases_its_harm(sentence, drugs)
+        if span:
+            hits.append(Hit("C04-therapy-side-effects", *span))
     for v in _EASE.finditer(sentence):
+        if any(h.rule == "C04-therapy-side-effects" for h in hits):
+            break
         harm = _HARM.search(sentence, v.end(), min(len(sentence), v.end() + 45)) or \
             (_SYMPTOM.search(sentence, v.end(), min(len(sentence), v.end() + 45))
              if any(d.start > v.end() for d in drugs) else None)

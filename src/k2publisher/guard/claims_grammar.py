@@ -71,6 +71,7 @@ _NOT_A_CLAIM = re.compile(
 _OBJECT_WORDS = re.compile(
     r"the|a|an|your|their|his|her|its|our|my|this|that|these|those|such|any|all|many|most|some|"
     r"symptoms?|signs?|risk|rates?|incidence|progression|severity|onset|development|number|"
+    r"root|roots|underlying|"
     r"frequency|episodes?|attacks?|bouts?|flare-ups?|effects?|course|stages?|forms?|cases?|"
     r"types?|of|early|mild|moderate|severe|chronic|acute|existing|stubborn|painful|"
     r"recurrent|recurring|common|seasonal|everyday|nagging|persistent|[a-z]+-[a-z-]+", _F)
@@ -124,11 +125,22 @@ _HOLDERS = re.compile(r"\b(?:people|patients|men|women|children|kids|adults|indi
 _HOLDERS_AFTER = re.compile(r"\s+(?:patients|sufferers|people|adults|children|women|men)\b",
                             _F)
 
+#: what people who have a disease are given or say: "Migraine sufferers finally have a natural
+#: option", "Diabetics love our gummies"
+_OFFERED = re.compile(
+    r"^\s*(?:\w+\s+){0,2}?(?:swear by|swore by|rave about|love|loved|rely on|trust|"
+    r"(?:have|has|had|get|got|found|find) (?:a |an |their |the )?(?:\w+ )?(?:option|answer|"
+    r"solution|alternative|remedy|hope|relief|lifeline|way out))\b", _F)
+_HOLDER_WORD = re.compile(r"(?:ics|tics|sufferers)$", _F)
+
 #: a benefit for the people who have a disease: "soothes itchy skin in people with eczema",
 #: "helps you sleep if you suffer from insomnia"
 _FOR_HOLDERS = re.compile(
     r"\b(?:(?:in|for|of|among) (?:\w+ )?(?:people|patients|men|women|children|kids|adults|"
-    r"individuals|sufferers|those|anyone)|if you|when you|for anyone|for those) (?:who )?"
+    r"individuals|sufferers|those|anyone|readers|customers|users|clients)|if you|when you|"
+    r"for anyone|for those|"
+    r"(?:our|my|your) (?:\w+ )?(?:customers|readers|clients|members|users|fans|community|"
+    r"mums|moms|patients)) (?:who )?"
     r"(?:with|have|has|had|suffer(?:s|ing)? from|struggl\w* with|liv\w* with|battl\w*|"
     r"are prone to|prone to|dealing with)\s+(?:\w+\s+){0,3}?$", _F)
 _HELPS = re.compile(
@@ -136,7 +148,23 @@ _HELPS = re.compile(
     r"heal\w*|settl\w*|clear\w*|strengthen\w*|protect\w*|rebuil\w*|repair\w*|boost\w*|"
     r"reduc\w*|lower\w*|tam(?:e|es|ed|ing)|quiet\w*|steady\w*|stead(?:ies|ied)|"
     r"(?:sleep|breathe|walk|move|feel) (?:\w+ ){0,3}?(?:better|through|easier|again|normally)|"
-    r"benefit\w*|(?:work|works|worked) wonders|a blessing|a godsend)\b", _F)
+    r"benefit\w*|(?:work|works|worked) wonders|a blessing|a godsend|swear by|swears by|"
+    r"swore by|rave about|raves about|love|loves|rely on|relies on|trust|trusts|"
+    r"(?:pain|symptom|itch|flare|attack)-free|(?:are|is) back)\b", _F)
+
+
+#: what follows a disease in advice to the people who have it: "... for people with diabetes
+#: to check their feet"
+_ADVICE_AFTER = re.compile(r"\s+to\s+(?!the\b|a\b|an\b|their\b|normal\b)[a-z]+", _F)
+_IMPORTANT = re.compile(r"\b(?:essential|important|vital|crucial|necessary|wise|advisable|"
+                        r"a good idea|best|safest)\b", _F)
+
+
+def _advice(sentence: str, target: Mention) -> bool:
+    """True when what the sentence says the people with a disease should do is advice ("It is
+    important for people with diabetes to check their feet"), not a product's use."""
+    return bool(_ADVICE_AFTER.match(sentence, target.end)) and \
+        bool(_IMPORTANT.search(sentence, 0, target.start))
 
 
 def holder_claim(sentence: str, targets: Sequence[Mention]) -> tuple[int, int] | None:
@@ -148,10 +176,14 @@ def holder_claim(sentence: str, targets: Sequence[Mention]) -> tuple[int, int] |
         lo, _ = next(((s, e) for s, e in clauses(sentence) if s <= t.start < e),
                      (0, len(sentence)))
         holders = _FOR_HOLDERS.search(sentence, lo, t.start)
-        if holders is None:
+        if holders is None or _advice(sentence, t):
             continue
+        _, hi = next(((s, e) for s, e in clauses(sentence) if s <= t.start < e),
+                     (0, len(sentence)))
         helps = next((m for m in _HELPS.finditer(sentence, lo, holders.start())
-                      if not debunked(sentence, m.start())), None)
+                      if not debunked(sentence, m.start())), None) or \
+            next((m for m in _HELPS.finditer(sentence, t.end, hi)
+                  if not debunked(sentence, m.start())), None)
         if helps:
             return helps.start(), t.end
     return None
@@ -163,8 +195,11 @@ _USE_FOR = re.compile(
     r"administ\w*|indicated|employed|appl(?:y|ied|ies)|utili[sz]\w*|remed(?:y|ies)|"
     r"go-to|tonic|medicine|answer|solution|help|weapon|shield|ally|key|choice|must|secret|"
     r"tool|hope|antidote|defen[cs]e|protection|cure|fix|aid|lifeline|saviou?r|"
-    r"breakthrough|(?:a|an|natural|nature's)\s+(?:\w+\s+)?[a-z]{3,}ers?)\s+(?:\w+\s+){0,2}?"
-    r"(?:for|against|in the treatment of|(?<=answer )to|(?<=answers )to|(?<=solution )to|"
+    r"breakthrough|made|formulated|designed|created|developed|crafted|tailored|perfect|ideal|"
+    r"must-have|essential|staple|"
+    r"(?:a|an|natural|nature's)\s+(?:\w+\s+)?[a-z]{3,}ers?)\s+(?:\w+\s+){0,2}?"
+    r"(?:for|against|in the treatment of|(?<=must-have )in|(?<=essential )in|(?<=staple )in|"
+    r"(?<=answer )to|(?<=answers )to|(?<=solution )to|"
     r"(?<=antidote )to|(?<=cure )to|(?<=key )to|to (?:beating|"
     r"treat|treating|manage|managing|fight|fighting|combat|ease|relieve|control|"
     r"overcoming|preventing|reversing))\s+(?:\w+\s+){0,3}?$",
@@ -252,7 +287,8 @@ def _can_be_verb(tokens: Sequence[re.Match[str]], at: int) -> bool:
 
 
 _DAMAGE = re.compile(r"damage|complications?|scarring|pain|problems|harm|injury|"
-                     r"consequences|after-effects", _F)
+                     r"consequences|after-effects|inflammation|swelling|triggers?|causes?|"
+                     r"roots?|itch|itching|flares?", _F)
 _HOLDER = re.compile(r"people|patients|anyone|those|adults|children|kids|women|men|"
                      r"individuals|sufferers|everyone|folks", _F)
 
@@ -296,12 +332,15 @@ def verb_object_claim(sentence: str, targets: Sequence[Mention]) -> tuple[int, i
         if i > 0 and _compound_noun(tokens, i):
             i -= 1  # "the rate of prostate cancer": "prostate" belongs to the disease
         i = _skip_object_words(tokens, i)
-        if i > 1 and re.fullmatch(r"from|of|by", tokens[i].group(), _F) and \
+        if i > 1 and re.fullmatch(r"from|of|by|behind|underlying", tokens[i].group(), _F) and \
                 _DAMAGE.fullmatch(tokens[i - 1].group()):
             i -= 2  # "repairs liver damage from hepatitis": the damage is the object
             if i > 0 and _compound_noun(tokens, i):
                 i -= 1
             i = _skip_object_words(tokens, i)
+        if 0 < i < len(tokens) - 1 and _DAMAGE.fullmatch(tokens[i].group()) and \
+                tokens[i + 1].group().lower() == "of":
+            i = _skip_object_words(tokens, i - 1)  # "addresses the root cause of IBS"
         if i > 1 and tokens[i].group().lower() == "with" and \
                 _HOLDER.fullmatch(tokens[i - 1].group()):
             i -= 2  # "supports people with heart disease": the people are the object
@@ -427,6 +466,9 @@ def disease_subject_claim(sentence: str, targets: Sequence[Mention]) -> tuple[in
         if passive and not _NOT_A_CLAIM.fullmatch(passive.group("verb")) \
                 and not debunked(sentence, t.end + passive.start()):
             return t.start, t.end + passive.end()
+        offered = _OFFERED.search(rest) if holders_after or _HOLDER_WORD.search(t.text) else None
+        if offered and not debunked(sentence, t.end + offered.start()):
+            return t.start, t.end + offered.end()
         better = _BETTER.search(rest)
         if better is None or debunked(sentence, t.end + better.start()):
             continue
@@ -440,6 +482,8 @@ def use_for_claim(sentence: str, targets: Sequence[Mention]) -> tuple[int, int] 
     for t in targets:
         lo, _ = next(((s, e) for s, e in clauses(sentence) if s <= t.start < e),
                      (0, len(sentence)))
+        if _advice(sentence, t):
+            continue  # "essential for people with diabetes to check their feet": advice
         m = _USE_FOR.search(sentence[lo:t.start])
         if m and not debunked(sentence, lo + m.start()):
             return lo + m.start(), t.end
@@ -455,7 +499,9 @@ _NOT_A_PRODUCT = re.compile(
     r"\b(?:risks?|tests?|testing|screening|diet|diets|exercises?|care|support|guidelines?|"
     r"advice|resources|help|treatments?|drugs|medicines?|medications?|options|what|how|why|"
     r"when|foods?|recipes|tips|news|research|trials?|studies|clinics?|charities|"
-    r"questions|looking|searching|signs|symptoms|causes|living|caring)\b", _F)
+    r"questions|looking|searching|signs|symptoms|causes|living|caring|"
+    # a verb makes it a sentence, not a title: "It is essential for ..."
+    r"is|are|was|were|be|it|this|that|there)\b", _F)
 
 
 def title_for_claim(sentence: str, targets: Sequence[Mention]) -> tuple[int, int] | None:

@@ -116,7 +116,8 @@ _INTERACTION = re.compile(
     r"\bcan (?:fall|drop) (?:sharply|too low)\b|\btoo low\b|\brisk\b|\bcareful\b|\bcaution\b|"
     r"\bbreaks? down\b|\bchange how\b|\bmetaboli[sz]\w*|\bblood levels?\b|\bno substitute\b|"
     r"\bnot (?:a |an )?(?:substitute|replacement|alternative)\b|\bneeds? (?:a doctor|medical)\b|"
-    r"\bdangerous\b|\bstopping\b", _F)
+    r"\bdangerous\b|\bstopping\b|\b(?:can|may|could|will) (?:cause|lead to|trigger)\b|"
+    r"\bif you (?:are|have|take|use)\b|\babsorb\w*", _F)
 #: an effect on a risk is a benefit, not a warning: "lowers the risk of heart disease"
 _RISK_BENEFIT = re.compile(
     r"\b(?:reduc|lower|cut|decreas|halv|slash|minimi[sz])\w* (?:the |your |their |its )?"
@@ -164,7 +165,10 @@ _NO_SUBJECT = re.compile(r"^\W*(?:no|none|nothing|neither|nobody|no one)\b", _F)
 #: the course of care, with no product: "Recovery from flu usually takes a week"
 _CARE_COURSE = re.compile(
     r"^\W*(?:the )?(?:prevention|recovery|treatment|relief|management|care|cure|healing|"
-    r"remission|control) (?:of|from|for)\b", _F)
+    r"remission|control) (?:of|from|for|after)\b|"
+    # care advice for people who have the condition: "Eye tests are important for anyone with"
+    r".*\b(?:important|essential|ideal|vital|crucial|recommended|advisable|necessary) for "
+    r"(?:people|anyone|those|patients|adults|children|everyone) (?:who|with)\b", _F)
 #: a question that asserts a substitution: "Who needs a prescription when ...?"
 _RHETORICAL = re.compile(r"^\W*(?:who needs|why (?:reach for|take|pay for|bother with|use|get|"
                          r"risk))\b", _F)

@@ -132,9 +132,9 @@ class DisclaimerRules:
         self.source = source
         self.catalogue = catalogue or Catalogue.empty()
         self._by_id = {r.disclaimer.id: r.disclaimer for r in self.rules}
-        for d in self.catalogue.disclaimers():
+        for d in self.catalogue.every_text():
             self._by_id.setdefault(d.id, d)
-        every = [*(r.disclaimer for r in self.rules), *self.catalogue.disclaimers()]
+        every = [*(r.disclaimer for r in self.rules), *self.catalogue.every_text()]
         self._forms = tuple(sorted(
             {normalise(f) for d in every for f in (d.text, d.short) if f},
             key=len, reverse=True))

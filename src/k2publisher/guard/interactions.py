@@ -8,6 +8,11 @@ entries, each with a source. :class:`Catalogue` answers which warnings an item n
 warning of the item's supplement whose class its text mentions, plus those marked
 ``on = ["dose"]`` when it discusses dosing and ``on = ["always"]`` in any long format.
 
+An item about a supplement the catalogue does not list (its ``supplement`` field names no
+entry) gets the ``[unlisted]`` texts instead: for each class its text names, a note that
+this site has no interaction data for that supplement and to ask a doctor or pharmacist
+first (``CHECK_<CLASS>``), never an interaction nobody checked; ``doctor`` names those items.
+
 A publisher adds a supplement by adding a table; no code knows any supplement's name.
 :func:`parse_catalogue` raises :class:`~k2publisher.errors.ConfigError` naming the file, the
 line and the fix.
@@ -38,7 +43,8 @@ _CLASS_KEYS = frozenset({"label", "kind", "pattern", "tags"})
 _SUPPLEMENT_KEYS = frozenset({"name", "aliases", "forms", "sources", "warning"})
 _WARNING_KEYS = frozenset({"class", "id", "text", "short", "source", "section", "verified",
                            "check_against", "critical", "priority", "on"})
-_TOP_KEYS = frozenset({"dose", "safety", "classes", "supplement"})
+_TOP_KEYS = frozenset({"dose", "safety", "classes", "supplement", "unlisted"})
+_UNLISTED_KEYS = frozenset({"text", "short"})
 
 
 @dataclass(frozen=True)
@@ -133,13 +139,18 @@ class Catalogue:
 
     def __init__(self, classes: Mapping[str, DrugClass], supplements: Sequence[Supplement],
                  dose: re.Pattern[str] | None, safety: re.Pattern[str] | None,
-                 source: str = "<interactions>", dose_tags: frozenset[str] = frozenset()):
+                 source: str = "<interactions>", dose_tags: frozenset[str] = frozenset(),
+                 unlisted: Mapping[str, tuple[str, str]] | None = None):
         self.classes = dict(classes)
         self.supplements = tuple(supplements)
         self.dose = dose
         self.safety = safety
         self.source = source
         self.dose_tags = dose_tags
+        #: per class, the note an unlisted supplement gets ({supplement} still unfilled)
+        self.unlisted: dict[str, Disclaimer] = {
+            name: _unlisted_note(cls, *unlisted[cls.kind])
+            for name, cls in self.classes.items() if unlisted and cls.kind in unlisted}
 
     @classmethod
     def load(cls, path: Path | None = None) -> Catalogue:
@@ -185,6 +196,15 @@ class Catalogue:
         """Every warning of every supplement, as a disclaimer."""
         return tuple(w.disclaimer for s in self.supplements for w in s.warnings)
 
+    def every_text(self) -> tuple[Disclaimer, ...]:
+        """Every warning and every note for unlisted supplements (``{supplement}`` unfilled):
+        all a post may carry from this catalogue."""
+        return (*self.disclaimers(), *self.unlisted.values())
+
+    def is_unlisted(self, item: Item | None) -> bool:
+        """Whether ``item`` names a supplement (its ``supplement`` field) no entry lists."""
+        return bool(item and (item.supplement or "").strip() and not self.entries_for(item))
+
     def warnings(self, item: Item, text: str, *, item_level: bool) -> list[Disclaimer]:
         """The warnings ``text`` calls for on ``item`` (``text`` is disclaimer-free prose).
 
@@ -194,6 +214,11 @@ class Catalogue:
         """
         found: list[Disclaimer] = []
         tags = {t.lower() for t in item.tags} if item_level else set()
+        if self.is_unlisted(item):
+            params = subject_params(item)
+            return [note.resolve(params) for name, note in self.unlisted.items()
+                    if self.classes[name].pattern.search(text)
+                    or tags & self.classes[name].tags]
         doses = bool(self.dose and self.dose.search(text)) or bool(tags & self.dose_tags)
         for entry in self.entries_for(item):
             for warning in entry.warnings:
@@ -225,6 +250,18 @@ class Catalogue:
             if m and not (own_text and m.group().lower() in own_text.lower()):
                 named.append(m.group())
         return list(dict.fromkeys(named))
+
+
+def _unlisted_note(cls: DrugClass, text: str, short: str) -> Disclaimer:
+    """The ``[unlisted]`` note for ``cls`` ({label} filled, {supplement} left for the item)."""
+    label = cls.label
+    fill = {"label": label, "Label": label[:1].upper() + label[1:]}
+
+    def put(t: str) -> str:
+        return re.sub(r"\{(label|Label)\}", lambda m: fill[m.group(1)], t)
+
+    ident = "CHECK_" + re.sub(r"\W+", "_", cls.name).upper()
+    return Disclaimer(ident, put(text).strip(), put(short).strip(), 47, "beside", False)
 
 
 def builtin_path() -> Any:
@@ -305,7 +342,34 @@ class _Parser:
         dose_tags = self.tags(data.get("dose", {}), "[dose]",
                               self.key_line(next(iter(self.header_lines("[dose]")), None),
                                             "tags"))
-        return Catalogue(classes, supplements, dose, safety, str(self.name), dose_tags)
+        unlisted = self.unlisted(data.get("unlisted", {}))
+        return Catalogue(classes, supplements, dose, safety, str(self.name), dose_tags,
+                         unlisted)
+
+    def unlisted(self, table: Any) -> dict[str, tuple[str, str]]:
+        """``[unlisted.drug]`` and ``[unlisted.condition]``: text and short of the note an
+        unlisted supplement gets for a class of that kind."""
+        if not isinstance(table, Mapping):
+            self.fail("unlisted must be [unlisted.drug] and [unlisted.condition] tables", None)
+        out: dict[str, tuple[str, str]] = {}
+        for kind, entry in table.items():
+            line = next(iter(self.header_lines(f"[unlisted.{kind}]")), None)
+            if kind not in KINDS or not isinstance(entry, Mapping):
+                self.fail(f"[unlisted.{kind}]: use [unlisted.drug] or [unlisted.condition]",
+                          line)
+            unknown = set(entry) - _UNLISTED_KEYS
+            if unknown:
+                key = sorted(unknown)[0]
+                self.fail(f"[unlisted.{kind}]: unknown key {key!r} (known: text, short)",
+                          self.key_line(line, key))
+            for key in ("text", "short"):
+                value = entry.get(key)
+                if not isinstance(value, str) or not value.strip():
+                    self.fail(f"[unlisted.{kind}] needs {key} = \"...\" ({{label}} is the "
+                              "class's label, {supplement} the item's supplement)",
+                              self.key_line(line, key))
+            out[kind] = (entry["text"], entry["short"])
+        return out
 
     def section_pattern(self, data: Mapping[str, Any], key: str,
                         tags: bool = False) -> re.Pattern[str] | None:

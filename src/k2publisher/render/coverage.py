@@ -9,6 +9,9 @@ added to a variant that left them out. Whether a sentence is safety text is the 
 catalogue's call (``[safety]`` and the drug-class patterns), so it is data, not code. The
 item's critical warnings (``rules.opening``) lead the thread: each, word for word (its short
 form or its full text), in post 1 or in the posts right after it that carry nothing else.
+A safety sentence goes whole in one post; when it cannot sit beside all the warnings it
+triggers, the rest follow in the posts right after it that carry nothing else
+(:func:`continuation`), the same way.
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ from k2publisher.models import Item
 from k2publisher.render.splitting import sentences
 from k2publisher.render.xml import strip_illegal_xml
 
-__all__ = ["body", "body_units", "covers", "opening_problems", "problems", "safety_sentences",
-           "subjects", "words"]
+__all__ = ["body", "body_units", "continuation", "covers", "opening_problems", "problems",
+           "safety_sentences", "subjects", "words"]
 
 # letters and digits; not modifier letters or "_" (networks' escaping uses lookalikes: ˍ, ∗)
 _WORD = regex.compile(r"[[\p{L}\p{N}]--[\p{Lm}]]+", regex.V1)
@@ -93,28 +96,52 @@ def problems(parts: Sequence[str], item: Item, profile: str, rules: Any,
     if not any(read):
         return ["no content: the posts hold only disclaimers, links and hashtags; give the "
                 "item a summary (or a variant for this network) that fits beside them"]
-    # a sentence counts as carried when its words appear unbroken in the posts read without
-    # disclaimers and thread markers (a sentence that flows across posts), or as sent (a
-    # network's escaping of markup-like text, which the guard's reading removes)
+    # a sentence counts as carried when its words appear unbroken in one post read without
+    # disclaimers and thread markers, or as sent (a network's escaping of markup-like text,
+    # which the guard's reading removes); a safety sentence is never split across posts, so
+    # one whose words only run on from one post into the next is not carried
     sent = [words(_URL.sub(" ", p)) for p in parts]
-    streams = ([w for ws in read for w in ws], [w for ws in sent for w in ws])
 
-    def carried(first: bool, sentence: str) -> bool:
-        if first:
-            return covers(read[0], sentence) or covers(sent[0], sentence)
-        return any(covers(stream, sentence) for stream in streams)
+    def carried(posts: Sequence[int], sentence: str) -> bool:
+        return any(covers(read[i], sentence) or covers(sent[i], sentence) for i in posts)
 
     out: list[str] = []
-    if not any(carried(True, s) for s in subjects(item, profile)):
+    if not any(carried([0], s) for s in subjects(item, profile)):
         out.append("part 1 lacks the item's subject (its title or the first sentence of its "
                    "summary or variant)")
     out += opening_problems(parts, read, item, rules)
     catalogue = getattr(rules, "catalogue", None)
+    every = range(len(parts))
     for sentence in body_units(item, profile, rules):
-        if catalogue is not None and catalogue.is_safety(sentence) and not carried(False,
+        if catalogue is not None and catalogue.is_safety(sentence) and not carried(every,
                                                                                     sentence):
-            out.append(f"safety sentence dropped for space: \u201c{sentence}\u201d")
+            out.append(f"safety sentence not in any one post on {profile}: \u201c{sentence}"
+                       "\u201d; a safety sentence is never split or dropped, it goes whole in "
+                       "one post beside the warnings it triggers, and here the two do not fit "
+                       "one post: shorten the sentence in the summary, keeping what it says "
+                       "(a variant cannot leave it out), or do not use this network for it")
     return out
+
+
+def continuation(parts: Sequence[str], index: int, rules: Any, prose: Any) -> str:
+    """Where post ``index``'s disclaimers may continue: the warning-only posts right after
+    it (joined), when it is a later post whose text is one safety sentence; else "".
+
+    A safety sentence is never cut, so one that fits a post only without some of the
+    warnings it triggers has them in the posts that follow it, before anything else is said.
+    """
+    catalogue = getattr(rules, "catalogue", None)
+    if index == 0 or catalogue is None or index >= len(parts):
+        return ""
+    said = sentences(_MARKER.sub(" ", prose(parts[index], rules)))
+    if len(said) != 1 or not catalogue.is_safety(said[0]):
+        return ""
+    after = []
+    for text in parts[index + 1:]:
+        if words(_MARKER.sub(" ", prose(text, rules))):
+            break
+        after.append(text)
+    return "\n".join(after)
 
 
 def opening_problems(parts: Sequence[str], read: Sequence[Sequence[str]], item: Item,

@@ -8,12 +8,13 @@ beside the first warning, the body's first sentence) and the item's critical war
 (:meth:`DisclaimerRules.opening`), each in its own short form, word for word: as many as fit
 beside the subject in post 1, the rest in the posts right after it, before the body goes on.
 Warnings are never merged or reworded to save room: more posts are made. Where a sentence may
-be cut is :mod:`k2publisher.render.splitting`'s call; here a sentence that is not safety text
-is never cut (one too long for any post is given up), and a safety sentence flows on clause
-by clause. What could not fit is reported in :attr:`Posts.dropped` (``preview`` shows it; the
-guard refuses lost subjects, warnings and safety sentences, see
-:mod:`k2publisher.render.coverage`). On a profile without threads an over-long post is
-returned as it is, and the guard refuses it, saying how much to cut.
+be cut is :mod:`k2publisher.render.splitting`'s call (:func:`cut` with ``posts=True``): in a
+post no sentence is cut, a safety sentence least of all; one that does not fit beside the
+others moves whole to the next post, and one too long for any post is given up. What could
+not fit is reported in :attr:`Posts.dropped` (``preview`` shows it; the guard refuses lost
+subjects, warnings and safety sentences, see :mod:`k2publisher.render.coverage`). On a
+profile without threads an over-long post is returned as it is, and the guard refuses it,
+saying how much to cut.
 """
 
 from __future__ import annotations
@@ -82,7 +83,6 @@ class SocialComposer:
     tags: list[str]
     _required: dict[tuple[str, int, bool], list[Any]] = field(default_factory=dict,
                                                              repr=False)
-    _flowing: set[str] = field(default_factory=set, repr=False)  # pieces of safety text
 
     @property
     def template(self) -> str:
@@ -101,10 +101,13 @@ class SocialComposer:
         return coverage.body_units(self.item, self.profile.name, self.rules)
 
     def post(self, units: Sequence[str], index: int, total: int, *, link: bool,
-             tags: Sequence[str], pinned: Sequence[Any] = ()) -> Part:
+             tags: Sequence[str], pinned: Sequence[Any] = (),
+             only: Sequence[Any] | None = None) -> Part:
         """Render one post: its body units, marker, disclaimers, link and hashtags.
 
-        ``pinned`` are opening warnings this post carries besides what its own text needs.
+        ``pinned`` are opening warnings this post carries besides what its own text needs;
+        ``only``, when given, are the disclaimers it carries instead of those (a safety
+        sentence whose other warnings follow in warning-only posts, :meth:`_overflow`).
         The post with the link is the last one: it carries the footer notes. The title, when
         it opens the post, stands on its own line.
         """
@@ -116,8 +119,8 @@ class SocialComposer:
         if key not in self._required:          # packing asks the same question many times
             self._required[key] = self.rules.required_for_part(
                 self.item, body, index, "social", total=index + 1 if link else index + 2)
-        required = list(pinned) + [d for d in self._required[key]
-                                   if d.id not in {p.id for p in pinned}]
+        own = self._required[key] if only is None else list(only)
+        required = list(pinned) + [d for d in own if d.id not in {p.id for p in pinned}]
         views = [DisclaimerView.of(d, short=True) for d in required]
         text = nfc(tidy(render_template(
             self.env, self.template, item=self.item, profile=self.profile, body=body,
@@ -153,9 +156,12 @@ class SocialComposer:
         """The body packed into a numbered thread, the link in the last post.
 
         Post 1 opens with the subject beside as many of the opening warnings as fit; the
-        rest open the posts after it (:meth:`_pinned`); whole sentences follow, a safety
-        sentence too long for any post flowing on clause by clause. Posts are packed without
-        the link; the last one takes it, or hands its last sentence to a new final post.
+        rest open the posts after it (:meth:`_pinned`); whole sentences follow, each in the
+        first post it fits beside its own disclaimers. A safety sentence that fits a post
+        only without some of its warnings takes a post of its own with those that fit, the
+        others following in warning-only posts right after it (:meth:`_overflow`); one that
+        does not fit a post even alone is given up. Posts are packed without the link; the
+        last one takes it, or hands its last sentence to a new final post.
         """
         title = self._title()
         alone = self.post([], 0, 1, link=True, tags=())
@@ -174,21 +180,67 @@ class SocialComposer:
                     pins: list[list[Any]] = pins, lead: int = lead) -> bool:
                 at = index + lead if index else 0
                 pinned = pins[0] if index == 0 else []
-                return fits(self.post(us, at, total, link=False, tags=(),
-                                      pinned=pinned).text, self.profile)
+                if fits(self.post(us, at, total, link=False, tags=(), pinned=pinned).text,
+                        self.profile):
+                    return True
+                return (index > 0 and len(us) == 1
+                        and self._overflow(us[0], at, total) is not None)
 
             groups, dropped = pack(units, fit, cut=self._cut)
-            groups = groups or [[]]
-            groups = [groups[0], *([] for _ in range(lead)), *groups[1:]]
-            groups = self._place_link(groups, guess, pins)
-            if len(groups) <= guess:
+            slots = self._slots(groups or [[]], pins, guess)
+            slots = self._place_link(slots, guess)
+            if len(slots) <= guess:
                 break
-            guess = 10 ** len(str(len(groups))) - 1
-        n = len(groups)
-        parts = tuple(self.post(g, i, n, link=i == n - 1, tags=(),
-                                pinned=pins[i] if i < len(pins) else ())
-                      for i, g in enumerate(groups))
+            guess = 10 ** len(str(len(slots))) - 1
+        n = len(slots)
+        parts = tuple(self.post(slot.units, i, n, link=i == n - 1, tags=(), pinned=slot.pinned,
+                                only=slot.only) for i, slot in enumerate(slots))
         return Posts(parts, threaded=n > 1, dropped_hashtags=bool(self.tags), dropped=dropped)
+
+    def _slots(self, groups: list[list[str]], pins: list[list[Any]],
+               total: int) -> list[_Slot]:
+        """The posts in order: post 1, the opening's warning-only posts, then the body's,
+        a safety sentence too long to sit beside all its warnings followed by the posts
+        that carry the rest."""
+        slots = [_Slot(groups[0], pins[0]), *(_Slot([], p) for p in pins[1:])]
+        for units in groups[1:]:
+            at = len(slots)
+            if len(units) == 1 and not fits(self.post(units, at, total, link=False,
+                                                      tags=()).text, self.profile):
+                layout = self._overflow(units[0], at, total)
+                if layout is not None:
+                    first, *rest = layout
+                    slots.append(_Slot(units, [], first))
+                    slots += [_Slot([], chunk) for chunk in rest]
+                    continue
+            slots.append(_Slot(units, []))
+        return slots
+
+    def _overflow(self, unit: str, index: int, total: int) -> list[list[Any]] | None:
+        """How a safety sentence that does not fit beside all its disclaimers is laid out:
+        the ones that fit beside it, then the rest, as many per warning-only post as fit;
+        None when it is not safety text or does not fit a post even alone."""
+        if not self._is_safety(unit):
+            return None
+        needed = self.rules.required_for_part(self.item, unit, index, "social",
+                                              total=index + 2)
+        layout: list[list[Any]] = [[]]
+        if not fits(self.post([unit], index, total, link=False, tags=(), only=[]).text,
+                    self.profile):
+            return None
+        for d in needed:
+            here = len(layout) - 1
+            body = [unit] if here == 0 else []
+            trial = [*layout[-1], d]
+            shown = self.post(body, index + here, total, link=False, tags=(),
+                              **({"only": trial} if here == 0 else {"pinned": trial}))
+            if fits(shown.text, self.profile):
+                layout[-1] = trial
+            elif layout[-1] or here == 0:
+                layout.append([d])
+            else:
+                return None               # one warning alone does not fit a post
+        return layout
 
     def _pinned(self, subject: str, total: int) -> list[list[Any]]:
         """The opening warnings per post: post 1 (beside ``subject``) takes as many as fit,
@@ -206,13 +258,8 @@ class SocialComposer:
         return pins
 
     def _cut(self, unit: str) -> list[str]:
-        """A safety sentence too long for any post flows on as :func:`cut` says; any other
-        sentence stays whole (given up when it fits no post)."""
-        if not (unit in self._flowing or self._is_safety(unit)):
-            return [unit]
-        pieces = cut(unit)
-        self._flowing.update(pieces)       # a piece of safety text flows on too
-        return pieces
+        """How far ``unit`` may be cut in a post: :func:`cut` says not at all."""
+        return cut(unit, safety=self._is_safety(unit), posts=True)
 
     def _opening(self, title: str, body: list[str]) -> list[str] | None:
         """The units in order, the subject first: title, else the first sentence; None if
@@ -229,18 +276,30 @@ class SocialComposer:
             return body
         return None
 
-    def _place_link(self, groups: list[list[str]], total: int,
-                    pins: list[list[Any]]) -> list[list[str]]:
-        """``groups`` arranged so the last post has room for the link."""
-        def fits_with_link(units: Sequence[str], index: int) -> bool:
-            pinned = pins[index] if index < len(pins) else ()
-            part = self.post(units, index, total, link=True, tags=(), pinned=pinned)
+    def _place_link(self, slots: list[_Slot], total: int) -> list[_Slot]:
+        """``slots`` arranged so the last post has room for the link."""
+        def fits_with_link(slot: _Slot, index: int) -> bool:
+            part = self.post(slot.units, index, total, link=True, tags=(), pinned=slot.pinned,
+                             only=slot.only)
             return fits(part.text, self.profile)
 
-        last = len(groups) - 1
-        if fits_with_link(groups[last], last):
-            return groups
-        if len(groups[last]) > 1 and last >= len(pins) - 1 and fits_with_link(
-                groups[last][-1:], last + 1):
-            return [*groups[:last], groups[last][:-1], groups[last][-1:]]
-        return [*groups, []]
+        last = len(slots) - 1
+        if fits_with_link(slots[last], last):
+            return slots
+        tail = slots[last]
+        if len(tail.units) > 1 and tail.only is None \
+                and fits_with_link(_Slot(tail.units[-1:], []), last + 1):
+            return [*slots[:last], _Slot(tail.units[:-1], tail.pinned),
+                    _Slot(tail.units[-1:], [])]
+        return [*slots, _Slot([], [])]
+
+
+@dataclass
+class _Slot:
+    """One post of a thread before it is rendered: its sentences, the warnings pinned to it
+    (the opening's, or a safety sentence's that did not fit beside it), and, for such a
+    sentence's own post, exactly the disclaimers it carries."""
+
+    units: list[str]
+    pinned: list[Any]
+    only: list[Any] | None = None

@@ -1,16 +1,29 @@
 """Splitting text into a numbered thread: the one place that decides where text may be cut.
 
-The policy, in order: a sentence is never cut when it fits a part on its own; one that does
-not fit is cut at clause boundaries (after ``,`` ``;`` ``:`` or before a dash), and only a
-clause still too long is cut between words (:func:`cut`). A sentence that opens with an
-attribution ("A 2019 review found that ...", "According to the NIH, ...", "In a mouse
-study, ...") is never cut at a clause boundary, so no part begins with its claim alone; the
-social composer goes further and never cuts a sentence that is not safety text (it is given
-up and reported instead, :mod:`k2publisher.render.social`). A boundary is never placed inside
-a URL, a decimal number (``45.5 mg``), an abbreviation (``e.g.``, ``Dr. Smith``) or an
-initial (``J. Smith``). :func:`pack` is the one greedy packer, used both by
-:func:`split_text` and by the social renderer, which packs sentences into posts whose
-disclaimers depend on the sentences they carry.
+The policy, in order:
+
+1. Text is cut between sentences; a part holds whole sentences while they fit, and a
+   sentence that does not fit beside the others starts a new part.
+2. A **safety sentence** (a warning, an interaction, "ask your doctor": the caller says which,
+   see :meth:`~k2publisher.guard.interactions.Catalogue.is_safety`) is never cut: it moves
+   whole to a part of its own, and one longer than a part is given up and reported
+   (:func:`pack` returns it; :func:`split_text` raises :class:`SentenceTooLong`). The guard
+   refuses a rendering that lost one or split one across parts
+   (:mod:`k2publisher.render.coverage`).
+3. A sentence that opens with an **attribution** ("A 2019 review found that ...", "According
+   to the NIH, ...", "In a mouse study, ...") is never cut either, so no part begins with its
+   claim alone or ends mid-phrase.
+4. In **posts** (``posts=True``, the social composer) no sentence is cut: the pieces of any
+   sentence could read as a claim the whole sentence does not make, so one that fits no post
+   is given up and reported.
+5. In plain text any other sentence too long for a part is cut at clause boundaries (after
+   ``,`` ``;`` ``:`` or before a dash), and only a clause still too long between words.
+
+A boundary is never placed inside a URL, a decimal number (``45.5 mg``), an abbreviation
+(``e.g.``, ``Dr. Smith``) or an initial (``J. Smith``), and a number stays with its unit.
+:func:`pack` is the one greedy packer, used both by :func:`split_text` and by the social
+renderer, which packs sentences into posts whose disclaimers depend on the sentences they
+carry; :func:`cut` is the one answer to "may this unit be cut, and where".
 """
 
 from __future__ import annotations
@@ -131,12 +144,28 @@ def clauses(sentence: str) -> list[str]:
     return [p for p in pieces if p]
 
 
-def cut(unit: str) -> list[str]:
-    """The next finer pieces of ``unit``: its clauses, or its words when it is one clause
-    (a single word is its own only piece). :func:`pack` cuts a unit this way, again and
-    again, only while a piece does not fit a part on its own."""
+def cut(unit: str, *, safety: bool = False, posts: bool = False) -> list[str]:
+    """The next finer pieces of ``unit``, or ``[unit]`` when it may not be cut.
+
+    ``safety`` says ``unit`` is safety text and ``posts`` that it goes into social posts:
+    then, and for an attributed sentence, it is never cut (see the module's policy). Else
+    its clauses, or its words when it is one clause (a single word is its own only piece).
+    :func:`pack` cuts a unit this way, again and again, only while a piece does not fit a
+    part on its own.
+    """
+    if safety or posts or attribution(" ".join(unit.split())):
+        return [unit]
     pieces = clauses(unit)
     return pieces if len(pieces) > 1 else words(unit)
+
+
+class SentenceTooLong(ValueError):
+    """A sentence that may not be cut (safety text, an attribution) is longer than a part."""
+
+    def __init__(self, sentence: str, length: int, room: int):
+        self.sentence = sentence
+        super().__init__(f"a sentence that may not be cut is {length} long, {length - room} "
+                         f"over the {room} a part has: \u201c{sentence}\u201d; shorten it")
 
 
 Fits = Callable[[Sequence[str], int], bool]
@@ -189,28 +218,38 @@ def _hard_cut(word: str, room: int, counter: str) -> list[str]:
     return [*pieces, piece] if piece else pieces
 
 
-def split_text(text: str, limit: int, counter: str, *, numbered: bool = True) -> list[str]:
+def split_text(text: str, limit: int, counter: str, *, numbered: bool = True,
+               is_safety: Callable[[str], bool] | None = None) -> list[str]:
     """``text`` as parts each within ``limit`` by ``counter``, cut at sentence boundaries.
 
-    With ``numbered`` each part starts with ``i/n``. A sentence longer than a part is cut
-    as :func:`cut` says (clauses, then spaces); a single word longer than a part (never a
-    URL in practice) is cut hard.
-    Returns ``[text]`` unchanged when it fits as it is.
+    With ``numbered`` each part starts with ``i/n``. A sentence longer than a part is cut as
+    :func:`cut` says (clauses, then spaces), except a safety sentence (``is_safety``) or an
+    attributed one, which raises :class:`SentenceTooLong`; a single word longer than a part
+    (never a URL in practice) is cut hard. Returns ``[text]`` unchanged when it fits as it is.
     """
     if count(text, counter) <= limit:
         return [text]
+    safe = is_safety or (lambda _s: False)
     total = 9
     while True:
         marker = numbering(total - 1, total) + " " if numbered else ""
         room = limit - count(marker, counter)
-        def finer(unit: str, room: int = room) -> list[str]:
-            pieces = cut(unit)
+        whole: set[str] = set()       # units that may not be cut
+
+        def finer(unit: str, room: int = room, whole: set[str] = whole) -> list[str]:
+            pieces = cut(unit, safety=unit not in whole and safe(unit))
             if len(pieces) > 1:
                 return pieces
-            return _hard_cut(unit, room, counter) if count(unit, counter) > room else [unit]
+            if count(unit, counter) > room and len(words(unit)) == 1:
+                return _hard_cut(unit, room, counter)
+            whole.add(unit)
+            return [unit]
 
-        parts, _ = pack(sentences(text),
-                        lambda us, _i, room=room: count(" ".join(us), counter) <= room, finer)
+        parts, dropped = pack(sentences(text),
+                              lambda us, _i, room=room: count(" ".join(us), counter) <= room,
+                              finer)
+        if dropped:
+            raise SentenceTooLong(dropped[0], count(dropped[0], counter), room)
         if not numbered or len(parts) <= total:
             break
         total = 10 ** len(str(len(parts))) - 1

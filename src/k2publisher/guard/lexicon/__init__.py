@@ -77,9 +77,14 @@ def _disease_phrases() -> frozenset[str]:
     return frozenset(f for t in terms for f in _forms(t))
 
 
+def _singular(term: str) -> set[str]:
+    """A listed plural class and its singular ("beta-blockers" -> "beta-blocker")."""
+    return {term, term[:-1]} if term.endswith("s") and not term.endswith("ss") else {term}
+
+
 @lru_cache(maxsize=1)
 def _therapy_phrases() -> frozenset[str]:
-    return frozenset(f for t in _read("drugs.txt") for f in _forms(t))
+    return frozenset(f for t in _read("drugs.txt") for s in _singular(t) for f in _forms(s))
 
 
 @lru_cache(maxsize=1)
