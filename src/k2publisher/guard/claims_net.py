@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 from k2publisher.guard import claims_discourse as discourse
 from k2publisher.guard.claims_context import clauses, debunked, is_precaution, is_warning
+from k2publisher.guard.claims_grammar import about_a_process
 from k2publisher.guard.lexicon import Mention, diseases, therapies
 from k2publisher.guard.text import is_negated
 
@@ -165,9 +166,10 @@ _NO_SUBJECT = re.compile(r"^\W*(?:no|none|nothing|neither|nobody|no one)\b", _F)
 #: the course of care, with no product: "Recovery from flu usually takes a week"
 _CARE_COURSE = re.compile(
     r"^\W*(?:the )?(?:prevention|recovery|treatment|relief|management|care|cure|healing|"
-    r"remission|control) (?:of|from|for|after)\b|"
-    # care advice for people who have the condition: "Eye tests are important for anyone with"
-    r".*\b(?:important|essential|ideal|vital|crucial|recommended|advisable|necessary) for "
+    r"remission|control) (?:of|from|for|after)\b", _F)
+#: care advice for people who have the condition: "Eye tests are important for anyone with"
+_CARE_ADVICE = re.compile(
+    r"\b(?:important|essential|ideal|vital|crucial|recommended|advisable|necessary) for "
     r"(?:people|anyone|those|patients|adults|children|everyone) (?:who|with)\b", _F)
 #: a question that asserts a substitution: "Who needs a prescription when ...?"
 _RHETORICAL = re.compile(r"^\W*(?:who needs|why (?:reach for|take|pay for|bother with|use|get|"
@@ -235,7 +237,8 @@ def _harmless(sentence: str) -> bool:
                          sentence[:lead.start], _F) is not None and
             not re.match(r"\s*(?:patients?|users?|people|sufferers?)\b", sentence[lead.end:], _F)):
         return True
-    if _A_STUDY.match(sentence) or (_CARE_COURSE.match(sentence) and
+    if _A_STUDY.match(sentence) or _CARE_ADVICE.search(sentence) or (
+            _CARE_COURSE.match(sentence) and
                                     not _PRODUCT_ACTS.search(sentence)):
         return True
     return bool(_STUDY_ONLY.search(sentence)) and not re.search(
@@ -354,7 +357,8 @@ def catch(parts: Sequence[str], at: int, acronyms: frozenset[str],
     answer is read with its question, a list item with its heading.
     """
     sentence = parts[at]
-    if _harmless(sentence):
+    # a bodily process as subject says how the body works (the grammar's physiology rule)
+    if _harmless(sentence) or about_a_process(sentence, parts[at - 1] if at else ""):
         return []
     frame = _question_before(parts, at) or discourse.list_heading(parts, at) or ""
     if frame and _harmless(frame.rstrip().rstrip("?")):
