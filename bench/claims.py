@@ -1,11 +1,13 @@
 """Benchmark: precision and recall of the claims guard per claim class, on the labelled corpus.
 
-Run ``.venv/bin/python bench/claims.py``. For the tuned part and the three held-out parts of
-``tests/guard/corpus`` (see its README) it prints, per class, recall (labelled sentences the
-guard flags with that class, at any level) and precision, then the share of harmless sentences
-the guard blocks (and flags at any level). The baseline, scored in the same run, is the 20
-regular-expression sketches of the reference's claims table (``health-disclaimers.md`` §6),
-matched without any context; the last column is the guard's recall over the baseline's.
+Run ``.venv/bin/python bench/claims.py``. For the tuned part and the four held-out parts of
+``tests/guard/corpus`` (see its README) it prints, per class, recall where it counts -- labelled
+sentences the guard *blocks* with that class, since only a block stops publication -- and
+beside it recall at any level (a ``review`` or ``qualify`` note included), and precision,
+then the share of harmless sentences the guard blocks (and flags at any level). The baseline,
+scored in the same run, is the 20 regular-expression sketches of the reference's claims table
+(``health-disclaimers.md`` §6), matched without any context;
+the last column is the guard's blocking recall over the baseline's.
 
 ``--misses`` lists the tuned part's misses and blocked harmless sentences (never the held-out
 parts': looking at those would turn them into tuning data).
@@ -69,23 +71,25 @@ def baseline(sentence: str, page: str = "", before: str = "") -> dict[str, str]:
 
 
 def _table(name: str, rows: list[Labelled]) -> None:
-    scores, harmless = evaluate(rows)
-    base, base_harmless = evaluate(rows, baseline)
+    blocked_scores, harmless = evaluate(rows, blocking=True)
+    scores, _ = evaluate(rows)
+    base, base_harmless = evaluate(rows, baseline, blocking=True)
     claims = sum(1 for r in rows if r.labels)
     print(f"\n== {name}: {len(rows)} sentences, {claims} with claims, {harmless.labelled} harmless")
-    print(f"{'class':<20}{'n':>5}{'recall':>9}{'precision':>11}{'baseline recall':>17}"
-          f"{'ratio':>8}{'target':>8}")
+    print(f"{'class':<20}{'n':>5}{'blocked':>9}{'any level':>11}{'precision':>11}"
+          f"{'baseline':>10}{'ratio':>8}{'target':>8}")
     order = ["disease", "therapy", "therapy:augment", "therapy:substitute", "therapy:adverse",
              "safety", "certainty", "nootropic", "fear"]
     for cls in order + sorted(set(scores) - set(order)):
         score = scores.get(cls, Score())
         if not score.labelled:
             continue
+        stop = blocked_scores.get(cls, Score())
         b = base.get(cls, Score())
-        ratio = f"{score.recall / b.recall:.1f}x" if b.recall else "-"
+        ratio = f"{stop.recall / b.recall:.1f}x" if b.recall else "-"
         target = f">={TARGETS[cls]:.0%}" if cls in TARGETS else ""
-        print(f"{cls:<20}{score.labelled:>5}{score.recall:>9.1%}{score.precision:>11.1%}"
-              f"{b.recall:>17.1%}{ratio:>8}{target:>8}")
+        print(f"{cls:<20}{score.labelled:>5}{stop.recall:>9.1%}{score.recall:>11.1%}"
+              f"{score.precision:>11.1%}{b.recall:>10.1%}{ratio:>8}{target:>8}")
     blocked = harmless.hits / harmless.labelled if harmless.labelled else 0.0
     flagged = harmless.flagged / harmless.labelled if harmless.labelled else 0.0
     base_blocked = base_harmless.hits / base_harmless.labelled if base_harmless.labelled else 0.0
@@ -119,6 +123,8 @@ def main() -> None:
            load(CORPUS / "heldout2"))
     _table("held-out 3 (written before wave 3's rule changes, never tuned on)",
            load(CORPUS / "heldout3"))
+    _table("held-out 4 (written before the safety net, never tuned on)",
+           load(CORPUS / "heldout4"))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 
 from k2publisher.guard import claims_detect as detect
 from k2publisher.guard import claims_discourse as discourse
+from k2publisher.guard import claims_net as net
 from k2publisher.guard.claims_context import (
     attributed,
     debunked,
@@ -171,7 +172,8 @@ _FEAR = (
     r"\bno longer (?:gives|provides|supplies|contains) (?:you )?(?:the |enough )?(?:nutrients|"
     r"vitamins|minerals)\b")
 
-#: the rules, in the order of reference §6 (C01-C20); C01-C09, C14 and C19 are structural
+#: the rules, in the order of reference §6 (C01-C20; C01-C09, C14 and C19 are structural),
+#: then the safety net's two (N01, N02; :mod:`~k2publisher.guard.claims_net`)
 RULES: tuple[ClaimRule, ...] = (
     _rule("C01-disease-cure", "disease", None,
           "block", "21 CFR 101.93(g)(2); EU FIC 1169/2011 Art 7(3); UK CAP 15.6.2",
@@ -247,6 +249,16 @@ RULES: tuple[ClaimRule, ...] = (
           r"\b(?:lose|burn)\s+\d+\s*(?:kg|lbs?|pounds)\b",
           "block", "EU 1924/2006 Art 12(b); CAP 13",
           "Delete the number"),
+    # the safety net (claims_net): what the grammar above could not classify still blocks
+    _rule(net.DISEASE_RULE, "disease", None,
+          "block", "21 CFR 101.93(g)(2): a disease named and tied to an effect",
+          "Possible disease claim the guard could not classify: rewrite without the disease, "
+          "or record an override with a reason (guard_overrides)"),
+    _rule(net.THERAPY_RULE, "therapy:augment", None,
+          "block", "21 CFR 101.93(g)(2)(vi), (vii), (ix): a therapy named and paired, replaced "
+          "or its harm eased",
+          "Possible therapy claim the guard could not classify: remove it, or record an "
+          "override with a reason (guard_overrides)"),
 )
 
 _BY_ID = {r.id: r for r in RULES}
@@ -393,5 +405,23 @@ def scan(text: str, rules: DisclaimerRules | None = None, *,
     findings: list[Finding] = []
     for at in range(len(lead), len(parts)):
         own = _sentence_findings(parts, at, acronyms, headline)
-        findings += _in_discourse(parts, at, acronyms, headline, own)
+        here = _in_discourse(parts, at, acronyms, headline, own)
+        findings += here + _caught(parts, at, acronyms, here)
     return findings
+
+
+def _caught(parts: list[str], at: int, acronyms: frozenset[str],
+            found: list[Finding]) -> list[Finding]:
+    """The safety net's findings for ``parts[at]``: a disease or therapy claim the grammar
+    (``found``) did not block."""
+    # what the grammar classified (at any level: an attributed study note is its ``qualify``)
+    # is the grammar's to rate; the net covers what it did not see
+    blocked = frozenset(f.kind for f in found)
+    if at + 1 < len(parts) and reported_then_denied(parts[at], parts[at + 1]):
+        return []  # someone else's claim, denied right after: not made
+    out = []
+    for rule_id, kind, start, end in net.catch(parts, at, acronyms, blocked):
+        rule = get_rule(rule_id)
+        out.append(Finding(rule.id, "block", _excerpt(parts[at], start, end), rule.suggestion,
+                           rule.basis, kind))
+    return out

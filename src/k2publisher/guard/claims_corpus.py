@@ -4,7 +4,8 @@ A corpus file holds one sentence a line, ``labels<TAB>sentence``; ``labels`` is 
 or comma-separated classes of :data:`k2publisher.guard.claims.CLASSES` (``therapy:augment`` ...).
 :func:`evaluate` scores any classifier (sentence -> {class: level}) per class: recall (labelled
 sentences flagged with their class, at any level), precision, and the share of harmless
-sentences the classifier blocks. ``bench/claims.py`` prints the figures;
+sentences the classifier blocks; with ``blocking=True`` only ``block`` findings count as found.
+``bench/claims.py`` prints the figures;
 ``tests/guard/test_claims_corpus.py`` asserts floors.
 """
 
@@ -90,15 +91,19 @@ def guard_classes(sentence: str, page: str = "", before: str = "") -> dict[str, 
 
 def evaluate(rows: Iterable[Labelled],
              classify: Callable[[str, str, str], dict[str, str]] = guard_classes,
-             ) -> tuple[dict[str, Score], Score]:
+             *, blocking: bool = False) -> tuple[dict[str, Score], Score]:
     """Per-class scores (classes and :data:`FAMILIES`) and the harmless score, whose ``hits``
-    count harmless sentences blocked and ``flagged`` those flagged at any level."""
+    count harmless sentences blocked and ``flagged`` those flagged at any level.
+
+    With ``blocking`` a class only counts as found when its finding stops publication
+    (``block``): the standard is "never published with a disease claim", and a note does not
+    stop anything."""
     scores: dict[str, Score] = {}
     harmless = Score()
     for row in rows:
         found = classify(row.sentence, row.page, row.before)
         labels = set(row.labels)
-        flagged = set(found)
+        flagged = {c for c, level in found.items() if level == "block" or not blocking}
         for family, members in FAMILIES.items():
             if labels & set(members):
                 labels.add(family)
