@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 from k2publisher.guard import claims_discourse as discourse
 from k2publisher.guard.claims_context import clauses, debunked, is_precaution, is_warning
-from k2publisher.guard.claims_grammar import about_a_process
+from k2publisher.guard.claims_grammar import about_a_process, runs_its_own_course
 from k2publisher.guard.lexicon import Mention, diseases, therapies
 from k2publisher.guard.text import is_negated
 
@@ -278,7 +278,10 @@ def _mentions(sentence: str, acronyms: frozenset[str]) -> list[Mention]:
 
 
 def _disease_hit(sentence: str, acronyms: frozenset[str]) -> Mention | None:
-    for mention in _mentions(sentence, acronyms):
+    mentions = _mentions(sentence, acronyms)
+    if runs_its_own_course(sentence, mentions):
+        return None
+    for mention in mentions:
         if _NAMES_A_TREATMENT.match(sentence, mention.end) or _defines(sentence, mention):
             continue
         if _disease_linked(sentence, mention):
