@@ -173,8 +173,8 @@ def test_a_short_outage_is_ridden_out_by_the_same_worker(own_pg_server,
         assert [s["state"] for s in summary][-1:] == ["done"], text[-3000:]
     rows = _rows(config)
     copies = fake.per_recipient()
-    notes = "\n".join(line for line in text.splitlines() if " WARNING " in line
-                      and "psycopg" not in line or " ERROR " in line)
+    notes = "\n".join(line for line in text.splitlines() if (" WARNING " in line
+                      and "psycopg" not in line) or " ERROR " in line)
     assert [r for r in rows if not copies[r]] == [], notes  # 0 losses
     assert {r for r in rows if copies[r] > 1} <= {r for r, row in rows.items()
                                                   if row["assumed"]}, notes
