@@ -80,9 +80,11 @@ class PgServer:
         """Stop the server (``fast``: every session ends; ``immediate``: as a crash, the
         next start recovers from the WAL), wait ``down`` seconds with it stopped, start it
         again."""
+        import contextlib
         import time
 
-        self.halt(mode)
+        with contextlib.suppress(RuntimeError):  # already stopped: start it
+            self.halt(mode)
         time.sleep(down)
         self.start_again()
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
+import select
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -434,6 +435,37 @@ class PgSession:
             return Result([], cur.rowcount)
 
 
+def server_closed_it(conn: Any) -> None:
+    """The pool's check before it lends a connection: raise when the server has closed it.
+
+    An idle connection has nothing to read; one the server ended (a restart, a
+    ``pg_terminate_backend``, an immediate stop) is readable (its termination message, or
+    end of file). A ``poll`` with no timeout says so without a round trip; only then is
+    the connection tried with an empty statement (psycopg_pool's check), which raises for a
+    dead one and consumes anything harmless (a notice), so a live connection is never
+    thrown away. The pool replaces a dead one before a caller's statement fails on it
+    (measured against the round-trip check on every borrow: ``bench/store.py --part
+    pool``). A connection cut without a word (a vanished machine) passes; its statement
+    then fails as unreachable.
+    """
+    if conn.closed or conn.broken:
+        raise psycopg.OperationalError("the connection is closed")
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+    if poller.poll(0):
+        psycopg_pool.ConnectionPool.check_connection(conn)
+
+
+#: the checks a pool may run before it lends a connection (``PostgresDatabase(check=)``):
+#: the default ``socket`` (:func:`server_closed_it`), psycopg_pool's ``round-trip`` (an
+#: empty statement), or ``none``
+POOL_CHECKS: dict[str, Callable[[Any], None] | None] = {
+    "socket": server_closed_it,
+    "round-trip": psycopg_pool.ConnectionPool.check_connection if psycopg_pool else None,
+    "none": None,
+}
+
+
 class PostgresDatabase(Database):
     """A PostgreSQL database through a psycopg connection pool.
 
@@ -446,7 +478,7 @@ class PostgresDatabase(Database):
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, url: str, *, durability: Durability = "full",
-                 pool_size: int | None = None, writer: str = ""):
+                 pool_size: int | None = None, writer: str = "", check: str = "socket"):
         if psycopg is None:  # pragma: no cover
             raise ConfigError("[store] url names PostgreSQL but psycopg is not installed: "
                               "pip install 'psycopg[binary]' psycopg-pool")
@@ -475,9 +507,9 @@ class PostgresDatabase(Database):
                               "log in)") from None
         self.pool = psycopg_pool.ConnectionPool(
             url, min_size=1, max_size=self.pool_size, open=False, configure=configure,
-            # an empty round trip before a connection is lent: after a database restart
-            # the pool replaces its dead connections instead of failing a statement
-            check=psycopg_pool.ConnectionPool.check_connection,
+            # after a database restart the pool replaces its dead connections instead of
+            # failing a statement (see server_closed_it)
+            check=POOL_CHECKS[check],
             kwargs={"autocommit": True, "row_factory": _pg_rows},
             name=f"k2publisher {self.where}", timeout=CONNECT_TIMEOUT)
         try:
