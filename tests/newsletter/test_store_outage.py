@@ -13,10 +13,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -74,12 +76,22 @@ def _rows(config: Path) -> dict[str, dict]:
         store.close()
 
 
-def _wait_for_copies(fake: FakePostmark, n: int, worker: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while len(fake.accepted) < n:
-        assert worker.poll() is None, "the worker ended before the outage"
-        assert time.monotonic() < deadline, "the worker sent too slowly"
-        time.sleep(0.05)
+@contextlib.contextmanager
+def _worker_under_way(server, tmp_path: Path) -> Iterator[tuple[ServedFake, Path, Path,
+                                                               subprocess.Popen[bytes]]]:
+    """A site on a fresh database of ``server``, its fake Postmark, and a worker process
+    that has sent 200 of the issue's copies: (served fake, config, log, worker)."""
+    url = server.create_database()
+    with ServedFake(FakePostmark(token=KEY), "/email/batch") as served:
+        config = _site(tmp_path, url, served.url)
+        log = tmp_path / "worker.log"
+        worker = _worker(config, log)
+        deadline = time.monotonic() + 60
+        while len(served.fake.accepted) < 200:
+            assert worker.poll() is None, "the worker ended before the outage"
+            assert time.monotonic() < deadline, "the worker sent too slowly"
+            time.sleep(0.05)
+        yield served, config, log, worker
 
 
 def test_an_acknowledged_awaiting_mark_survives_a_crash_of_the_server(own_pg_server) -> None:
@@ -107,13 +119,8 @@ def test_an_acknowledged_awaiting_mark_survives_a_crash_of_the_server(own_pg_ser
 @pytest.mark.slow
 def test_a_worker_whose_store_stops_exits_3_and_the_next_one_finishes_the_issue(
         own_pg_server, tmp_path: Path) -> None:
-    url = own_pg_server.create_database()
-    with ServedFake(FakePostmark(token=KEY), "/email/batch") as served:
+    with _worker_under_way(own_pg_server, tmp_path) as (served, config, log, worker):
         fake = served.fake
-        config = _site(tmp_path, url, served.url)
-        log = tmp_path / "worker.log"
-        worker = _worker(config, log)
-        _wait_for_copies(fake, 200, worker)
         # the crash lands while a batch is at the provider: accepted, its answer held
         served.hold_next()
         call = served.held.get(timeout=30)
@@ -158,13 +165,8 @@ def test_a_worker_whose_store_stops_exits_3_and_the_next_one_finishes_the_issue(
 @pytest.mark.slow
 def test_a_short_outage_is_ridden_out_by_the_same_worker(own_pg_server,
                                                          tmp_path: Path) -> None:
-    url = own_pg_server.create_database()
-    with ServedFake(FakePostmark(token=KEY), "/email/batch") as served:
+    with _worker_under_way(own_pg_server, tmp_path) as (served, config, log, worker):
         fake = served.fake
-        config = _site(tmp_path, url, served.url)
-        log = tmp_path / "worker.log"
-        worker = _worker(config, log)
-        _wait_for_copies(fake, 200, worker)
         own_pg_server.restart(down=2.0, mode="immediate")
         code = worker.wait(timeout=120)
         text = log.read_text(encoding="utf-8", errors="replace")
