@@ -252,6 +252,29 @@ def test_a_lab_or_animal_attribution_qualifies_a_disease_claim_except_in_a_headl
     assert kinds("Reishi slowed tumour growth.")["disease"] == "block"
 
 
+@pytest.mark.parametrize("text", [
+    # a population names who, not what evidence: no study, so no attribution
+    "Saffron lifts depression in women with premenstrual syndrome.",
+    "Slippery elm soothes the gut lining in people with ulcerative colitis.",
+    "Sea buckthorn calms eczema in adults who have had it for years.",
+    # an association with no source named
+    "Chlorella has been linked to fewer cases of psoriasis.",
+    # how often, not where from
+    "Nettle root shrinks an enlarged prostate in many cases.",
+])
+def test_a_population_or_association_alone_is_no_attribution(text: str) -> None:
+    assert kinds(text)["disease"] == "block", scan(text)
+
+
+@pytest.mark.parametrize("text", [
+    "In a small trial in women with premenstrual syndrome, saffron eased low mood.",
+    "In observational studies, chlorella intake has been linked to fewer cases of psoriasis.",
+    "Three published case reports describe remission of psoriasis with chlorella.",
+])
+def test_a_population_or_association_beside_an_evidence_word_is_attributed(text: str) -> None:
+    assert kinds(text)["disease"] == "qualify", scan(text)
+
+
 def test_an_acronym_defined_on_the_page_counts_as_the_disease() -> None:
     page = "Studies in chronic obstructive pulmonary disease (COPD) are small."
     assert "disease" not in kinds("NAC reverses COPD.")

@@ -37,10 +37,13 @@ _DEBUNK = re.compile(
     r"\b(?:studied|investigated|tested|researched|explored|examined|being studied) "
     r"(?:\w+ ){0,3}?(?:for|as|to see)\b|\bdebunk\w*\b|\bno substitute\b|\bdoes not replace\b", _F)
 
-#: the source of a statement is named, with an evidence level (FTC: attribute and qualify)
+#: the source of a statement is named, with an evidence level (FTC: attribute and qualify):
+#: a lab or animal setting, a kind of study, a study reporting, "in a trial", case reports
 _ATTRIBUTION = re.compile(
     r"\bin (?:vitro|vivo)\b|\bxenografts?\b|\bmice\b|\brats\b|\bmouse\b|\bmurine\b|"
-    r"\b(?:in|from) (?:\w+ ){0,2}(?:animals?|cells?|cell lines?|models?|cultures?)\b|"
+    # a lab setting, not the reader's body: "in cell lines", "in animal models", not "in your cells"
+    r"\b(?:in|from) (?!(?:your|our|my|his|her|their|the body's|the human body's) )"
+    r"(?:\w+ ){0,2}(?:animals?|cells?|cell lines?|models?|cultures?)\b|"
     r"\b(?:cell|animal|mouse|rat|lab|laboratory|pre-?clinical|clinical|observational|"
     r"epidemiological|cohort|pilot|case|human|small|early|phase (?:i|ii|iii|1|2|3)|randomi[sz]ed|"
     r"controlled|open-label|single-arm|population) (?:\w+ )?(?:stud(?:y|ies)|trials?|reports?|"
@@ -51,10 +54,22 @@ _ATTRIBUTION = re.compile(
     r"highlighted|linked|noted|describe[ds]?|points? to|supports?|demonstrated?)\b|"
     r"\b(?:in|from) (?:a|an|one|two|three|several|some|many|multiple|these|those|this|that|"
     r"such|the|\d+) "
-    r"(?:[\w,-]+ ){0,5}?(?:stud(?:y|ies)|trials?|meta-analys[ie]s|reports?|cases)\b|"
-    r"\b(?:has|have|had|was|were|is|are) (?:been )?(?:associated|linked) (?:with|to)\b|"
-    r"\bcase reports?\b|\bin (?:some |several )?(?:patients|people|participants|adults|women|"
-    r"men) (?:with|who)\b", _F)
+    # "in several cases" says how often, not where from; reported cases are a source
+    r"(?:[\w,-]+ ){0,5}?(?:stud(?:y|ies)|trials?|meta-analys[ie]s|reports?|"
+    r"(?:reported|documented|published|clinical) cases)\b|"
+    r"\bcase (?:reports?|series)\b", _F)
+
+#: who a finding is about ("in women with osteoporosis", "has been linked to"): it names the
+#: people or the kind of finding, not the evidence, so it attributes only beside an evidence word
+_POPULATION_OR_ASSOCIATION = re.compile(
+    r"\bin (?:some |several |many |most )?(?:patients|people|participants|adults|women|men|"
+    r"children|those) (?:with|who)\b|"
+    r"\b(?:has|have|had|was|were|is|are) (?:been )?(?:associated|linked) (?:with|to)\b", _F)
+#: a word that names where a finding comes from
+_EVIDENCE_WORD = re.compile(
+    r"\b(?:stud(?:y|ies)|trials?|meta-analys[ie]s|reviews?|reports?|research|data|evidence|"
+    r"cohorts?|experiments?|participants|observational|epidemiolog\w*|randomi[sz]ed|placebo|"
+    r"survey|analys[ie]s)\b", _F)
 
 #: what an interaction or safety warning talks about: a harm, a precaution, a professional
 _WARNING = re.compile(
@@ -145,8 +160,14 @@ def debunked(sentence: str, at: int) -> bool:
 
 
 def attributed(text: str) -> bool:
-    """True when ``text`` names the study or evidence a statement comes from."""
-    return bool(_ATTRIBUTION.search(text))
+    """True when ``text`` names the study or evidence a statement comes from.
+
+    A population ("in women with osteoporosis") or an association ("has been linked to")
+    alone is not a source: it counts only beside an evidence word ("a trial in women with
+    osteoporosis", "in observational studies, ... has been linked to ...")."""
+    if _ATTRIBUTION.search(text):
+        return True
+    return bool(_POPULATION_OR_ASSOCIATION.search(text) and _EVIDENCE_WORD.search(text))
 
 
 def is_warning(text: str) -> bool:
