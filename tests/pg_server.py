@@ -76,15 +76,28 @@ class PgServer:
         return subprocess.run([*self.user_prefix, *args], capture_output=True, text=True,
                               check=False, timeout=120)
 
-    def restart(self, down: float = 0.0) -> None:
-        """Stop the server (fast shutdown: every session ends), wait ``down`` seconds with it
-        stopped, start it again."""
+    def restart(self, down: float = 0.0, mode: str = "fast") -> None:
+        """Stop the server (``fast``: every session ends; ``immediate``: as a crash, the
+        next start recovers from the WAL), wait ``down`` seconds with it stopped, start it
+        again."""
+        import contextlib
         import time
 
-        data = str(self.root / "data")
-        self._run(str(self.bindir / "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop")
+        with contextlib.suppress(RuntimeError):  # already stopped: start it
+            self.halt(mode)
         time.sleep(down)
-        started = self._run(str(self.bindir / "pg_ctl"), "-D", data, "-l",
+        self.start_again()
+
+    def halt(self, mode: str = "fast") -> None:
+        """``pg_ctl stop -m MODE`` and wait for it: the folder stays for :meth:`start_again`."""
+        stopped = self._run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m",
+                            mode, "-w", "stop")
+        if stopped.returncode != 0:
+            raise RuntimeError(f"pg_ctl stop failed: {stopped.stderr.strip()}")
+
+    def start_again(self) -> None:
+        """Start the stopped server on the same folder, socket and options."""
+        started = self._run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-l",
                             str(self.root / "server.log"), "-o", self.options, "-w", "-t",
                             "60", "start")
         if started.returncode != 0:

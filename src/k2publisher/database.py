@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
+import select
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -48,7 +49,10 @@ DB_NAME = "k2publisher.sqlite3"
 #: commit survives a killed process (SQLite in WAL mode; PostgreSQL with
 #: ``synchronous_commit = off``, where the server has the commit even if its disk has not
 #: yet), which is what the newsletter's per-recipient rows need at fan-out speed (see
-#: docs/newsletter.md, "Crash safety").
+#: docs/newsletter.md, "Crash safety"). A ``normal`` PostgreSQL commit is lost when the
+#: *server* crashes within ~0.6 s of it (``pg_ctl stop -m immediate`` loses the last
+#: acknowledged ones), so a commit that must outlive the server (the ``awaiting`` mark,
+#: after which a copy may leave) asks for ``durable=True``: that one waits for the flush.
 Durability = Literal["full", "normal"]
 #: the one SQLite pragma set; ``synchronous`` follows the durability asked for
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON")
@@ -67,6 +71,8 @@ CONNECT_TIMEOUT = 10.0
 #: table group named by ``writer=`` (:func:`connect`) has a key of its own, so the ledger's
 #: writers queue behind each other, not behind the newsletter's
 WRITER_LOCK = 0x6B32_0001
+#: what a ``durable`` commit on a ``normal`` PostgreSQL store runs first
+SYNCHRONOUS_COMMIT = "SET LOCAL synchronous_commit = on"
 #: the errors a unique or foreign-key constraint raises, on either engine
 try:
     import psycopg
@@ -207,18 +213,22 @@ class Database:
     lock: threading.RLock
 
     @contextmanager
-    def transaction(self, *, exclusive: bool = True) -> Iterator[Session]:
+    def transaction(self, *, exclusive: bool = True, durable: bool = False
+                    ) -> Iterator[Session]:
         """One transaction: commit at the end of the block, roll back on an exception.
 
         ``exclusive`` (the default) serialises writers as SQLite's ``BEGIN IMMEDIATE``
         does; ``exclusive=False`` on PostgreSQL is a plain READ COMMITTED transaction for
-        code that locks its own rows.
+        code that locks its own rows. ``durable``: on a ``normal`` PostgreSQL store this
+        commit waits for the server's WAL flush (see :data:`Durability`).
         """
         raise NotImplementedError
         yield  # pragma: no cover
 
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Cursor:
-        """Run one statement (in this thread's open transaction, else on its own)."""
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = (), *,
+                durable: bool = False) -> Cursor:
+        """Run one statement (in this thread's open transaction, else on its own);
+        ``durable`` as for :meth:`transaction`."""
         raise NotImplementedError
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
@@ -228,6 +238,11 @@ class Database:
     def has_table(self, name: str) -> bool:
         """Whether the table ``name`` exists."""
         raise NotImplementedError
+
+    def ping(self) -> None:
+        """One empty round trip; raises :class:`StoreUnavailableError` when the store does
+        not answer (without waiting for a busy pool)."""
+        self.query("SELECT 1")
 
     def insert_rows(self, session: Session, table: str, columns: Sequence[str],
                     rows: Iterable[Sequence[Any]]) -> int:
@@ -305,8 +320,12 @@ class SQLiteDatabase(Database):
             self.conn.execute(pragma)
 
     @contextmanager
-    def transaction(self, *, exclusive: bool = True) -> Iterator[Session]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error), holding :attr:`lock`."""
+    def transaction(self, *, exclusive: bool = True, durable: bool = False
+                    ) -> Iterator[Session]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error), holding :attr:`lock`.
+
+        ``durable`` changes nothing: SQLite has no server to crash, and a WAL commit
+        survives the process."""
         with self.lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -316,7 +335,8 @@ class SQLiteDatabase(Database):
                 raise
             self.conn.execute("COMMIT")
 
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Cursor:
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = (), *,
+                durable: bool = False) -> Cursor:
         """Run one statement (its own transaction when outside :meth:`transaction`)."""
         with self.lock:
             return self.conn.execute(sql, params)
@@ -415,6 +435,37 @@ class PgSession:
             return Result([], cur.rowcount)
 
 
+def server_closed_it(conn: Any) -> None:
+    """The pool's check before it lends a connection: raise when the server has closed it.
+
+    An idle connection has nothing to read; one the server ended (a restart, a
+    ``pg_terminate_backend``, an immediate stop) is readable (its termination message, or
+    end of file). A ``poll`` with no timeout says so without a round trip; only then is
+    the connection tried with an empty statement (psycopg_pool's check), which raises for a
+    dead one and consumes anything harmless (a notice), so a live connection is never
+    thrown away. The pool replaces a dead one before a caller's statement fails on it
+    (measured against the round-trip check on every borrow: ``bench/store.py --part
+    pool``). A connection cut without a word (a vanished machine) passes; its statement
+    then fails as unreachable.
+    """
+    if conn.closed or conn.broken:
+        raise psycopg.OperationalError("the connection is closed")
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+    if poller.poll(0):
+        psycopg_pool.ConnectionPool.check_connection(conn)
+
+
+#: the checks a pool may run before it lends a connection (``PostgresDatabase(check=)``):
+#: the default ``socket`` (:func:`server_closed_it`), psycopg_pool's ``round-trip`` (an
+#: empty statement), or ``none``
+POOL_CHECKS: dict[str, Callable[[Any], None] | None] = {
+    "socket": server_closed_it,
+    "round-trip": psycopg_pool.ConnectionPool.check_connection if psycopg_pool else None,
+    "none": None,
+}
+
+
 class PostgresDatabase(Database):
     """A PostgreSQL database through a psycopg connection pool.
 
@@ -427,13 +478,15 @@ class PostgresDatabase(Database):
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, url: str, *, durability: Durability = "full",
-                 pool_size: int | None = None, writer: str = ""):
+                 pool_size: int | None = None, writer: str = "", check: str = "socket"):
         if psycopg is None:  # pragma: no cover
             raise ConfigError("[store] url names PostgreSQL but psycopg is not installed: "
                               "pip install 'psycopg[binary]' psycopg-pool")
         self.url = url
         self.path = None
         self.pool_size = int(pool_size or POOL_SIZE)
+        #: whether commits are asynchronous unless ``durable`` is asked for
+        self.asynchronous = durability == "normal"
         #: the advisory-lock key of this store object's exclusive transactions
         self.writer_lock = lock_key(f"writer-{writer}") if writer else WRITER_LOCK
         self.where = masked(url)
@@ -454,9 +507,9 @@ class PostgresDatabase(Database):
                               "log in)") from None
         self.pool = psycopg_pool.ConnectionPool(
             url, min_size=1, max_size=self.pool_size, open=False, configure=configure,
-            # an empty round trip before a connection is lent: after a database restart
-            # the pool replaces its dead connections instead of failing a statement
-            check=psycopg_pool.ConnectionPool.check_connection,
+            # after a database restart the pool replaces its dead connections instead of
+            # failing a statement (see server_closed_it)
+            check=POOL_CHECKS[check],
             kwargs={"autocommit": True, "row_factory": _pg_rows},
             name=f"k2publisher {self.where}", timeout=CONNECT_TIMEOUT)
         try:
@@ -468,12 +521,15 @@ class PostgresDatabase(Database):
                               "runs and that the user may log in") from None
 
     @contextmanager
-    def transaction(self, *, exclusive: bool = True) -> Iterator[Session]:
+    def transaction(self, *, exclusive: bool = True, durable: bool = False
+                    ) -> Iterator[Session]:
         """A transaction on one pooled connection (see :class:`Database`)."""
         if getattr(self._local, "session", None) is not None:
             raise RuntimeError("a transaction is already open in this thread")
         with self._connection() as conn, conn.transaction():
             session = PgSession(conn)
+            if durable and self.asynchronous:
+                conn.execute(SYNCHRONOUS_COMMIT)
             if exclusive:
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (self.writer_lock,))
             self._local.session = session
@@ -482,13 +538,22 @@ class PostgresDatabase(Database):
             finally:
                 self._local.session = None
 
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Result:
-        """Run one statement (in this thread's open transaction, else on its own)."""
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = (), *,
+                durable: bool = False) -> Result:
+        """Run one statement (in this thread's open transaction, else on its own).
+
+        ``durable`` on its own: the statement and ``SET LOCAL synchronous_commit`` in one
+        transaction, sent as one pipeline (one round trip, as without it)."""
         session = getattr(self._local, "session", None)
         if session is not None:
             return session.execute(sql, params)
         with self._connection() as conn:
-            return PgSession(conn).execute(sql, params)
+            if not (durable and self.asynchronous):
+                return PgSession(conn).execute(sql, params)
+            with conn.pipeline(), conn.transaction():
+                conn.execute(SYNCHRONOUS_COMMIT)
+                cur = conn.execute(translate(sql), params or None)
+            return Result(cur.fetchall() if cur.description else [], cur.rowcount)
 
     @contextmanager
     def _connection(self) -> Iterator[Any]:
@@ -520,6 +585,17 @@ class PostgresDatabase(Database):
                 f"this process's connections to it stayed busy for {CONNECT_TIMEOUT:.0f} s: "
                 "raise [store] pool_size, or look for a long transaction in "
                 "pg_stat_activity")
+
+    def ping(self) -> None:
+        """A fresh connection first (a server that is down says so at once, where the pool
+        would wait out its timeout), then a statement through the pool."""
+        try:
+            psycopg.connect(self.url, connect_timeout=5).close()
+        except psycopg.Error as exc:
+            raise StoreUnavailableError(f"cannot reach the PostgreSQL store {self.where}: "
+                                        f"{_first_line(exc)} (check [store] url and that "
+                                        "the server runs)") from None
+        self.query("SELECT 1")
 
     def has_table(self, name: str) -> bool:
         """Whether the table ``name`` exists in the connection's schema."""

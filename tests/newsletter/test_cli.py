@@ -179,6 +179,9 @@ def test_newsletter_worker_sends_open_issues_then_finds_none(run_cli, site: Path
     assert maildir_count(site) == 8
     code, out, err = run_cli("--queue", str(repo / "queue"), "newsletter", "worker", cwd=site)
     assert code == 0 and "no open newsletter issue" in err
+    code, out, err = run_cli("--queue", str(repo / "queue"), "newsletter", "worker",
+                             "--issue", "first", cwd=site)
+    assert code == 0 and "issue first is done: nothing to send" in err
     assert maildir_count(site) == 8
 
 

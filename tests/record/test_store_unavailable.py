@@ -9,6 +9,7 @@ a raw psycopg or psycopg_pool traceback.
 from __future__ import annotations
 
 import threading
+import time
 import warnings
 
 import pytest
@@ -112,3 +113,79 @@ def test_the_web_answers_503_while_the_store_is_away_and_serves_again_after(
     own_pg_server.restart(down=0)
     again = client.post("/subscribe", data={"email": "second@example.org"})
     assert again.status_code in (200, 303)
+
+
+def _statements_after_a_restart(server, url: str, check: str, mode: str) -> list[str]:
+    """Errors 8 statements on 4 threads met after ``server`` restarted (``mode``) under a
+    pool of 4 idle connections checked with ``check``."""
+    db = database.PostgresDatabase(url, durability="normal", check=check, pool_size=4)
+    db.execute("CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, v INTEGER)")
+    db.execute("INSERT INTO rows VALUES (0, 0), (1, 0), (2, 0), (3, 0) ON CONFLICT DO NOTHING")
+    errors: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def fill(n: int) -> None:  # four transactions open at once: four pooled connections
+        with db.transaction(exclusive=False) as session:
+            barrier.wait()
+            session.execute("UPDATE rows SET v = v + 1 WHERE id = ?", (n,))
+
+    def work(n: int) -> None:
+        for _ in range(2):
+            try:
+                db.execute("UPDATE rows SET v = v + 1 WHERE id = ?", (n,))
+            except StoreUnavailableError as exc:
+                errors.append(str(exc))
+
+    try:
+        for target in (fill, work):
+            threads = [threading.Thread(target=target, args=(n,)) for n in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            if target is fill:
+                assert db.pool.get_stats()["pool_size"] == 4
+                server.restart(down=0.5, mode=mode)
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            db.close()
+    return errors
+
+
+@pytest.mark.parametrize("mode", ["fast", "immediate"])
+def test_the_pool_replaces_connections_a_restart_killed_before_any_caller_sees_them(
+        own_pg_server, mode: str) -> None:
+    url = own_pg_server.create_database()
+    # the default check (a poll of the idle socket): no statement sees the restart
+    assert _statements_after_a_restart(own_pg_server, url, "socket", mode) == []
+    # what the check buys: without one, the statements that get a dead connection fail
+    failed = _statements_after_a_restart(own_pg_server, url, "none", mode)
+    assert failed and all("closed the connection under a statement" in e for e in failed)
+
+
+def test_the_socket_check_keeps_a_live_connection_that_has_something_to_read(pg_url) -> None:
+    """A notice the server sent to an idle connection is read by a round trip, not taken
+    for a dead connection (the pool would otherwise reconnect for nothing)."""
+    import psycopg
+
+    conn = psycopg.connect(pg_url, autocommit=True)
+    other = psycopg.connect(pg_url, autocommit=True)
+    try:
+        conn.execute("LISTEN k2_test")
+        other.execute("NOTIFY k2_test, 'hello'")  # unsolicited data for the idle one
+        deadline = time.monotonic() + 5
+        import select
+
+        while not select.select([conn.fileno()], [], [], 0.1)[0]:
+            assert time.monotonic() < deadline
+        database.server_closed_it(conn)  # readable, yet alive: no error
+        assert not conn.broken and conn.execute("SELECT 1").fetchone() == (1,)
+        other.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
+        while not select.select([conn.fileno()], [], [], 0.1)[0]:
+            assert time.monotonic() < deadline
+        with pytest.raises(psycopg.OperationalError):
+            database.server_closed_it(conn)
+    finally:
+        conn.close()
+        other.close()

@@ -222,3 +222,57 @@ def test_a_database_restart_makes_the_leader_step_down_then_lead_again(
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)
     assert proc.returncode == 0, log.read_text()
+
+
+@pytest.mark.slow
+def test_two_run_once_at_the_same_moment_fire_each_due_slot_once(
+        tmp_path: Path, network: tuple[FakeNetwork, str], pg_url: str) -> None:
+    fake, base = network
+    config = _site(tmp_path, base, pg_url)
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    # both started together; the one that does not lead waits for the lock (up to 120 s)
+    procs = [_start(config, tmp_path, log, "--once", "--lock-wait", "120") for log in logs]
+    codes = [p.wait(timeout=240) for p in procs]
+    texts = [log.read_text() for log in logs]
+    assert codes == [0, 0], texts
+    with Ledger(pg_url) as ledger:
+        runs = [r for r in ledger.runs() if r.campaign == "burst"]
+        pubs = ledger.publications()
+    assert len(runs) == 1, (runs, texts)  # the due slot fired once
+    # one of them selected the slot's items; the other found it recorded and nothing due
+    assert sum("outcome=selected " in t for t in texts) == 1, texts
+    assert {p.state for p in pubs} == {PublicationState.SENT}
+    assert len(pubs) == 2 * ITEMS
+    assert Counter(item_of(t) for t in fake.created).most_common(1)[0][1] == 1
+    assert Counter(item_of(t) for t in fake.messages).most_common(1)[0][1] == 1
+    assert len(fake.created) == len(fake.messages) == ITEMS
+
+
+def test_a_run_once_whose_lock_session_ends_fires_nothing_and_exits_3(
+        tmp_path: Path, network: tuple[FakeNetwork, str], pg_url: str) -> None:
+    from k2publisher.errors import LockHeldError
+    from k2publisher.service.leader import Election
+    from k2publisher.service.runner import _once
+    from k2publisher.service.scheduler import Service
+    from k2publisher.settings import load_settings
+
+    fake, base = network
+    config = _site(tmp_path, base, pg_url)
+    service = Service(load_settings(config, environ={}))
+    service.election = election = Election(service.ledger.db)
+    assert election.try_lead()  # as `run --once` does before its work
+    # its lock's session ends (a network cut, an operator) and another process leads
+    assert _kill_lock_session(pg_url, os.getpid()) == 1
+    other = Election(service.ledger.db)
+    deadline = time.monotonic() + 10
+    while not other.try_lead():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    try:
+        with pytest.raises(LockHeldError, match="lost the leader lock during its work"):
+            _once(service)
+    finally:
+        other.release()
+    with Ledger(pg_url) as ledger:
+        assert ledger.runs() == [] and ledger.publications() == []
+    assert fake.requests == 0 and election.role == "lost"

@@ -366,7 +366,8 @@ def worker_cmd(app: App, issue_id: str | None, batch: int, concurrency: int | No
         print_json([s.as_dict() for s in summaries])
         return EXIT_DELIVERY if any(s.state == "paused" for s in summaries) else 0
     if not summaries:
-        console(stderr=True).print("no open newsletter issue", markup=False)
+        console(stderr=True).print(f"issue {issue_id} is done: nothing to send" if issue_id
+                                   else "no open newsletter issue", markup=False)
     codes = [_print_summary(s, False) for s in summaries]
     return max(codes, default=0)
 

@@ -30,6 +30,7 @@ from k2publisher.errors import (
     LeaseLostError,
     PermanentDeliveryError,
     RecipientRejectedError,
+    StoreUnavailableError,
     TransientDeliveryError,
 )
 from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Part, Rendering
@@ -132,6 +133,8 @@ class _Run:
     note: str = ""
     #: a channel error no retry fixes (credentials, TLS settings): the run stops, then raises
     fatal: DeliveryError | None = None
+    #: the store stopped answering: the run stops sending at once, then raises this
+    store_lost: StoreUnavailableError | None = None
 
     @property
     def over(self) -> bool:
@@ -192,6 +195,26 @@ class FanOut:
         with WorkerLease(self.issues.store, lease=self.lease) as worker:
             return self._run(stop, worker)
 
+    def _store_failed(self, run: _Run, exc: StoreUnavailableError) -> None:
+        """The store stopped answering: stop sending (no copy leaves without its
+        ``awaiting`` commit anyway) and say so once; the run then raises it."""
+        with run.lock:
+            first = run.store_lost is None
+            if first:
+                run.store_lost = exc
+                run.note = "the store stopped answering"
+        if first:
+            log.error("issue %s: worker %s stops sending: %s", self.template.issue_id,
+                      run.worker.id, exc)
+        run.gone.set()  # not ``stop``: that one is the caller's, which may try again
+
+    def _give_back(self, run: _Run, subscriber_ids: Sequence[int]) -> None:
+        """Put claimed rows back (``pending``) for the other workers, unless the store is
+        gone: then they stay with this worker, and the next claim of any worker takes
+        them back once this one has exited (its store lock went with its session)."""
+        if subscriber_ids and run.store_lost is None:
+            self.issues.unclaim(self.template.issue_id, run.worker.id, subscriber_ids)
+
     def _run(self, stop: threading.Event | None, worker: WorkerLease) -> Summary:
         issue_id = self.template.issue_id
         started = time.monotonic()
@@ -213,7 +236,11 @@ class FanOut:
                 self._pass(run)
                 if run.over or self.once:
                     break
-                wait = self._idle_wait(issue_id)
+                try:
+                    wait = self._idle_wait(issue_id)
+                except StoreUnavailableError as exc:
+                    self._store_failed(run, exc)
+                    break
                 if wait is None:
                     break
                 try:
@@ -224,6 +251,11 @@ class FanOut:
         finally:
             self.reporter.stop()
             self.issues.store.set_autocheckpoint(1000)
+        if run.store_lost is not None:
+            worker.abandon()
+            raise StoreUnavailableError(
+                f"issue {issue_id}: worker {worker.id} stopped after {run.sent} copies "
+                f"accepted in this run: {run.store_lost}") from None
         if run.requeued or run.assumed:
             log.info("issue %s: %d rows of a dead worker sent again, %d of them in flight at "
                      "its death (possible duplicates)", issue_id, run.requeued + run.assumed,
@@ -295,10 +327,11 @@ class FanOut:
                 self.issues.store.checkpoint()
                 for n, recipient in enumerate(page):
                     if run.over:
-                        self.issues.unclaim(issue_id, owner,
-                                            [r.subscriber_id for r in page[n:]])
+                        self._give_back(run, [r.subscriber_id for r in page[n:]])
                         break
                     run.jobs.put(recipient)
+        except StoreUnavailableError as exc:
+            self._store_failed(run, exc)
         except KeyboardInterrupt:
             run.note = "interrupted"
             run.stop.set()
@@ -308,6 +341,26 @@ class FanOut:
             for w in workers:
                 w.join()
             self._drain(run)
+            self._reclaim_own(run)
+
+    def _reclaim_own(self, run: _Run) -> None:
+        """Nothing of this worker is in flight between passes: a row it still holds lost its
+        outcome commit (a PostgreSQL crash takes the last asynchronous commits with it), and
+        is sent again as after a crash (an ``awaiting`` one counted as a possible duplicate)."""
+        if run.store_lost is not None:
+            return
+        try:
+            rows, assumed = self.issues.reclaim_own(self.template.issue_id, run.worker.id)
+        except StoreUnavailableError as exc:
+            self._store_failed(run, exc)
+            return
+        if rows:
+            log.warning("issue %s: worker %s: %d of its rows had lost their outcome with the "
+                        "store; due again (%d of them possible duplicates)",
+                        self.template.issue_id, run.worker.id, rows, assumed)
+            with run.lock:
+                run.requeued += rows - assumed
+                run.assumed += assumed
 
     def _drain(self, run: _Run) -> None:
         left: list[int] = []
@@ -318,8 +371,10 @@ class FanOut:
                 break
             if item is not None:
                 left.append(item.subscriber_id)
-        if left:
-            self.issues.unclaim(self.template.issue_id, run.worker.id, left)
+        try:
+            self._give_back(run, left)
+        except StoreUnavailableError as exc:
+            self._store_failed(run, exc)
 
     # -- one worker: one connection -------------------------------------------------------
 
@@ -327,7 +382,6 @@ class FanOut:
         transport = self.transports()
         if is_batch(transport):
             return self._batch_worker(run, transport)  # type: ignore[arg-type]
-        issue_id = self.template.issue_id
         try:
             while True:
                 item = run.jobs.get()
@@ -336,7 +390,7 @@ class FanOut:
                 try:
                     if run.stop.is_set() or run.gone.is_set() or \
                             not self.limiter.acquire(run.stop):
-                        self.issues.unclaim(issue_id, run.worker.id, [item.subscriber_id])
+                        self._give_back(run, [item.subscriber_id])
                         continue
                     outcome = self._send_one(run, transport, item)
                     if outcome == "reconnect":
@@ -344,6 +398,8 @@ class FanOut:
                         outcome = "deferred"
                     if outcome != "stopped":
                         self.reporter.advance(outcome)
+                except StoreUnavailableError as exc:
+                    self._store_failed(run, exc)
                 except Exception as exc:  # keep draining the queue so the run can end
                     self._unexpected(run, exc)
         finally:
@@ -378,7 +434,6 @@ class FanOut:
         return batch, False
 
     def _batch_worker(self, run: _Run, transport: BatchTransport) -> None:
-        issue_id = self.template.issue_id
         try:
             done = False
             while not done:
@@ -387,8 +442,7 @@ class FanOut:
                     continue
                 try:
                     if run.over or not self.limiter.acquire(run.stop, n=len(batch)):
-                        self.issues.unclaim(issue_id, run.worker.id,
-                                            [r.subscriber_id for r in batch])
+                        self._give_back(run, [r.subscriber_id for r in batch])
                         continue
                     report = send_batch(self.issues, self.tokens, self.template, transport,
                                         batch, owner=run.worker.id,
@@ -409,6 +463,8 @@ class FanOut:
                     if report.lost and self.reconnect_delays:  # back off before the next call
                         run.stop.wait(self.reconnect_delays[
                             min(lost, len(self.reconnect_delays)) - 1])
+                except StoreUnavailableError as exc:
+                    self._store_failed(run, exc)
                 except Exception as exc:  # keep draining the queue so the run can end
                     self._unexpected(run, exc)
         finally:
@@ -462,7 +518,7 @@ class FanOut:
 
     def _stop_for(self, run: _Run, exc: DeliveryError, unsent: list[int]) -> None:
         """The channel itself is wrong: put the recipients back and stop the whole run."""
-        self.issues.unclaim(self.template.issue_id, run.worker.id, unsent)
+        self._give_back(run, unsent)
         with run.lock:
             if run.fatal is None:
                 run.fatal = exc

@@ -25,7 +25,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from k2publisher.errors import LeaseLostError
-from k2publisher.newsletter.leases import deliveries_by_state, due_rows_sql, orphaned_rows_sql
+from k2publisher.newsletter.leases import (
+    deliveries_by_state,
+    due_rows_sql,
+    orphaned_rows_sql,
+    row_lock,
+)
 from k2publisher.newsletter.store import NewsletterStore, now_iso
 from k2publisher.newsletter.subscribers import Source
 from k2publisher.newsletter.transport import Outcome
@@ -226,6 +231,28 @@ class Issues:
         return Claim(claimed, seen=len(rows), requeued=sum(1 for r in rows if r[3] == "sending"),
                      assumed=len(awaiting), cursor=cursor)
 
+    def reclaim_own(self, issue_id: str, owner: str) -> tuple[int, int]:
+        """Take back the rows ``owner`` still holds when it has nothing in flight: their
+        outcome commit was lost (an asynchronous commit when the PostgreSQL server crashed).
+
+        Done as for a dead worker's rows: ``sending`` ones are due again, ``awaiting`` ones
+        too and counted as possible duplicates. Returns (rows, of them possible duplicates).
+        """
+        with self.store.transaction(exclusive=False) as conn:
+            rows = conn.execute(f"SELECT d.subscriber_id, d.state FROM "
+                                f"{deliveries_by_state(self.store)} WHERE d.issue_id = ? AND "
+                                "d.owner = ? AND d.state IN ('sending', 'awaiting')"
+                                + row_lock(self.store), (issue_id, owner)).fetchall()
+            awaiting = [(issue_id, r[0]) for r in rows if r[1] == "awaiting"]
+            conn.executemany("UPDATE newsletter_deliveries SET state = 'pending', assumed = 1, "
+                             "error = 'its outcome was lost with the store: sent again (a "
+                             "second copy is possible)' WHERE issue_id = ? AND "
+                             "subscriber_id = ?", awaiting)
+            conn.executemany("UPDATE newsletter_deliveries SET state = 'pending' WHERE "
+                             "issue_id = ? AND subscriber_id = ?",
+                             [(issue_id, r[0]) for r in rows if r[1] == "sending"])
+        return len(rows), len(awaiting)
+
     def unclaim(self, issue_id: str, owner: str, subscriber_ids: Sequence[int], *,
                 refused: bool = False) -> None:
         """Give ``owner``'s claimed rows back (``sending`` -> ``pending``) when it stops early.
@@ -249,14 +276,17 @@ class Issues:
         than its lease): then nothing of it may be sent from here.
         """
         stamp = now_iso()
+        # durable: once this commit is acknowledged a copy may leave, so it must outlive a
+        # crash of the PostgreSQL server too (an asynchronous commit lost there would turn
+        # the row back to `sending`: sent again, a second copy nobody counted)
         if len(subscriber_ids) == 1:  # one SMTP copy: one statement, its own commit
             held = self.store.execute(
                 "UPDATE newsletter_deliveries SET state = 'awaiting', updated_at = ? WHERE "
                 "issue_id = ? AND subscriber_id = ? AND owner = ? AND state = 'sending'",
-                (stamp, issue_id, subscriber_ids[0], owner)).rowcount
+                (stamp, issue_id, subscriber_ids[0], owner), durable=True).rowcount
         else:  # one statement for the batch (see placeholders)
             with contextlib.suppress(_Rollback), \
-                    self.store.transaction(exclusive=False) as conn:
+                    self.store.transaction(exclusive=False, durable=True) as conn:
                 held = conn.execute(
                     "UPDATE newsletter_deliveries SET state = 'awaiting', updated_at = ? "
                     "WHERE issue_id = ? AND owner = ? AND state = 'sending' AND subscriber_id "
@@ -267,7 +297,8 @@ class Issues:
         if held != len(subscriber_ids):
             raise LeaseLostError(f"issue {issue_id}: {len(subscriber_ids) - held} of "
                                  f"{len(subscriber_ids)} row(s) were taken back from worker "
-                                 f"{owner} (its lease lapsed); not sent from here")
+                                 f"{owner} (its lease lapsed, or a crash of the store lost "
+                                 "its claim); not sent from here")
 
     # -- one row's outcome (each its own transaction, committed at once) -------------------
 

@@ -38,6 +38,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from k2publisher.errors import StoreUnavailableError
 from k2publisher.locks import StoreLock
 from k2publisher.newsletter.store import now_iso
 
@@ -135,6 +136,7 @@ class WorkerLease:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._probed = 0.0
+        self._abandoned = False
 
     def __enter__(self) -> WorkerLease:
         if not self._lock.try_acquire():  # a fresh name: nobody else can hold it
@@ -149,20 +151,44 @@ class WorkerLease:
         log.info("worker %s: registered (lease %.0f s)", self.id, self.lease)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self._stop.set()
+        if isinstance(exc, StoreUnavailableError):
+            self.abandon()
         if self._thread is not None:
-            self._thread.join()
-        with contextlib.suppress(Exception):  # a closed store: the lease simply lapses
-            self.store.execute("DELETE FROM newsletter_workers WHERE id = ?", (self.id,))
+            # a heartbeat stuck on a store that went away is not waited for (a daemon)
+            self._thread.join(timeout=0 if self._abandoned else None)
+        if not self._abandoned:
+            with contextlib.suppress(Exception):  # a closed store: the lease simply lapses
+                self.store.execute("DELETE FROM newsletter_workers WHERE id = ?", (self.id,))
         self._lock.discard()
+
+    def abandon(self) -> None:
+        """The store stopped answering: leave without deregistering (waiting for it would
+        take the pool's timeout again). The lease row stays; the store lock went with its
+        session, so the next worker's probe ends the lease and takes the rows back."""
+        self._abandoned = True
 
     def _beat(self) -> None:
         while not self._stop.wait(self.lease / 3):
             try:
                 self.renew()
+                self._keep_lock()
+            except StoreUnavailableError as exc:  # the run finds out and says so
+                log.warning("worker %s: heartbeat: %s", self.id, exc)
             except Exception:  # the next beat tries again; a lapsed lease is safe anyway
                 log.exception("worker %s: heartbeat failed", self.id)
+
+    def _keep_lock(self) -> None:
+        """Take the store lock again when its session ended under a live worker (the
+        PostgreSQL server restarted). Meanwhile another worker may have found it free and
+        taken this one's rows: they are its own now (this one's ``awaiting`` commits on
+        them are refused), so nothing is sent twice either way."""
+        if self._lock.still_held():
+            return
+        if self._lock.try_acquire():
+            log.warning("worker %s: its store lock had gone with its session (a database "
+                        "restart); taken again", self.id)
 
     def renew(self) -> None:
         """Push the lease ``lease`` seconds ahead."""

@@ -156,7 +156,8 @@ class NewsletterStore:
 
     def __init__(self, location: Path | str, *, pool_size: int | None = None):
         # "normal": a commit survives a killed process (the WAL write is done); "full"
-        # would also survive a power cut at the cost of an fsync per recipient
+        # would also survive a power cut at the cost of an fsync per recipient. The
+        # ``awaiting`` mark asks for ``durable`` (it must outlive a PostgreSQL crash)
         self.db = connect(location, durability="normal", writer="newsletter",
                           pool_size=pool_size)
         #: the SQLite file (None on PostgreSQL); :attr:`where` names either
@@ -181,14 +182,17 @@ class NewsletterStore:
         return self.db.skip_locked
 
     @contextmanager
-    def transaction(self, *, exclusive: bool = True) -> Iterator[Session]:
+    def transaction(self, *, exclusive: bool = True, durable: bool = False
+                    ) -> Iterator[Session]:
         """One transaction (see :meth:`k2publisher.database.Database.transaction`)."""
-        with self.db.transaction(exclusive=exclusive) as conn:
+        with self.db.transaction(exclusive=exclusive, durable=durable) as conn:
             yield conn
 
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Cursor:
-        """Run one statement (in this thread's open transaction, else on its own)."""
-        return self.db.execute(sql, params)
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = (), *,
+                durable: bool = False) -> Cursor:
+        """Run one statement (in this thread's open transaction, else on its own);
+        ``durable``: see :meth:`k2publisher.database.Database.transaction`."""
+        return self.db.execute(sql, params, durable=durable)
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
         """Run a query and return every row."""

@@ -107,4 +107,9 @@ def setup(log_format: str = "text", *, level: int = logging.INFO,
     # APScheduler's own chatter (job added, executed ...) only at warning and above
     logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
     logging.getLogger("waitress").setLevel(max(level, logging.WARNING))
+    # psycopg_pool warns at each reconnection try while a store is away (several a
+    # second); k2publisher says it once itself (outcome=store-unreachable, the worker's
+    # lines). Its own lines come back with -vv (debug).
+    logging.getLogger("psycopg.pool").setLevel(level if level <= logging.DEBUG
+                                               else logging.ERROR)
     return handler

@@ -125,8 +125,18 @@ def _lead_within(election: Election, wait: float, service: Service) -> None:
 
 
 def _once(service: Service) -> int:
+    election = service.election
     try:
         service.start_up()
+        if election is not None and election.role != "leader":
+            # its lock's session ended during the work: another process may lead now, and
+            # start_up stopped before the first slot or publication it no longer owned
+            who = election.who_leads()
+            led = f", now led by {who}" if who else ""
+            raise LockHeldError(f"the scheduler of {election.lock.where} (this run --once "
+                                f"lost the leader lock during its work{led}; what it did not "
+                                "do is the leader's)", f"advisory lock {election.lock.name!r}",
+                                holder_pid(who))
         outcomes = service.publishing.outcomes
         if sum(outcomes.values()):
             event("once-done", note=", ".join(f"{n} {state.value}" for state, n in

@@ -156,18 +156,36 @@ class Service:
                                                        f" (row {row.id}) {note}")
 
     def start_up(self) -> list[StartPlan]:
-        """Recover, plan every campaign's missed slots, run what is due, deliver what pends."""
+        """Recover, plan every campaign's missed slots, run what is due, deliver what pends.
+
+        The leader lock is checked again before the recovery, before each campaign's slot
+        and before each publication (:meth:`leading`): a process that lost it meanwhile (its
+        session ended, another process leads now) stops there. Returns the plans applied.
+        """
         with self._lock:
             self.started_at = self.clock()
+            if not self.leading():
+                self._not_leading("the start-up work (recovery, catch-up)")
+                return []
             self.recover()
             now = self.clock()
             plans = [plan_start(c, self.ledger.last_slot(c.name), now) for c in self.campaigns]
             by_name = {c.name: c for c in self.campaigns}
+            applied = []
             for plan in plans:
+                if not self.leading():  # right before the slot fires
+                    self._not_leading(f"the slots of {plan.campaign} and the campaigns after it")
+                    return applied
                 self._apply(by_name[plan.campaign], plan)
+                applied.append(plan)
             self.publishing.deliver_pending()
             self._touch()
-        return plans
+        return applied
+
+    @staticmethod
+    def _not_leading(what: str) -> None:
+        event("not-leading", level=logging.WARNING,
+              note=f"this process lost the leader lock: {what} are the new leader's")
 
     def _apply(self, campaign: Campaign, plan: StartPlan) -> None:
         for i, slot in enumerate(plan.skipped):
