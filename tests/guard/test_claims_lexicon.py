@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from k2publisher.guard.lexicon import defined_acronyms, diseases, therapies
-from k2publisher.guard.lexicon import medlineplus
+from k2publisher.guard.lexicon import defined_acronyms, diseases, medlineplus, therapies
 from k2publisher.guard.lexicon.icd import OUTPUT, build_lines
 
 

@@ -19,7 +19,7 @@ name ("aspirin", "tamoxifen").
 from __future__ import annotations
 
 import bz2
-import pickle  # noqa: S403 -- the package's own data file, read at build time only
+import pickle  # the package's own data file, read at build time only
 import re
 from importlib.metadata import version
 from importlib.resources import files
@@ -46,7 +46,7 @@ _CANONICAL_NUTRIENT = re.compile(r"vitamin|mineral|supplement|electrolyte", re.I
 def _dictionary() -> dict[str, dict]:
     path = files("drug_named_entity_recognition").joinpath("drug_ner_dictionary.pkl.bz2")
     with bz2.open(str(path)) as fh:
-        return pickle.load(fh)  # noqa: S301 -- a data file shipped by a pinned package
+        return pickle.load(fh)  # a data file the package ships
 
 
 def build_lines() -> list[str]:
