@@ -12,7 +12,9 @@ The net is deliberately coarse, for recall: a sentence that
   or, for a therapy, a pairing, a replacement or its side effects,
 
 and is none of the harmless kinds of sentence (a question, an interaction or safety warning, a
-precaution, a negated or debunked statement, a definition of the disease with no effect) gets a
+precaution, a negated or debunked statement, a definition of the disease with no effect, a
+statement in which care, the body, a clinician or a therapy acts: one policy with the grammar,
+:func:`~k2publisher.guard.claims_context.care_acts`) gets a
 ``block`` finding -- unless the grammar already blocked that class. A disease statement the
 grammar only qualified (attributed to a study) blocks too: "never published with a disease
 claim" is the standard, and the editor who keeps an attributed study note records an override
@@ -25,7 +27,15 @@ import re
 from collections.abc import Sequence
 
 from k2publisher.guard import claims_discourse as discourse
-from k2publisher.guard.claims_context import clauses, debunked, is_precaution, is_warning
+from k2publisher.guard.claims_context import (
+    care_acts,
+    clauses,
+    consults,
+    debunked,
+    is_precaution,
+    is_warning,
+    therapy_is_subject,
+)
 from k2publisher.guard.claims_grammar import about_a_process, runs_its_own_course
 from k2publisher.guard.lexicon import Mention, diseases, therapies
 from k2publisher.guard.text import is_negated
@@ -138,21 +148,12 @@ _STUDY_ONLY = re.compile(
     _F)
 
 
-#: "talk to your doctor if you have ...", "people with diabetes should count honey as sugar"
-_CONSULT = re.compile(
-    r"\b(?:consult|ask|talk|speak|check)\w*(?: with| to)? (?:a|your|the|their) (?:\w+ )?"
-    r"(?:doctor|pharmacist|healthcare|health care|professional|physician|gp|provider|"
-    r"specialist|oncologist|clinician)", _F)
 _OBLIGATION = re.compile(r"\b(?:should|must|needs? to|ought to|have to)\b", _F)
 #: a caveat that takes the result back: "but the trials were of low quality"
 _CAVEAT = re.compile(
     r"\b(?:but|though|although|however)\b[^.]{0,60}\b(?:low|poor|weak) quality\b|"
     r"\b(?:too small|not (?:been )?repeated|inconsistent|conflicting|mixed results)\b|"
     r"\b(?:nobody|no one) knows\b|\b(?:it is|it's) (?:not |un)clear\b", _F)
-#: who acts when it is not the product: a therapy or the body itself
-_OTHER_AGENT = re.compile(
-    r"^\W*(?:the |your |our |a )?(?:body|immune system|immune cells|liver|kidneys|doctors?|"
-    r"surgeons?|oncologists?)\b", _F)
 #: a disease word that only names a drug, a doctor or a clinic: "HIV drugs", "diabetes medicines"
 _NAMES_A_TREATMENT = re.compile(
     r"\s*(?:drugs?|medic\w+|treatments?|therap\w+|specialists?|doctors?|clinics?|nurses?|"
@@ -163,14 +164,6 @@ _NAMES_A_TREATMENT = re.compile(
 _NO_SUBJECT = re.compile(r"^\W*(?:no|none|nothing|neither|nobody|no one)\b", _F)
 
 
-#: the course of care, with no product: "Recovery from flu usually takes a week"
-_CARE_COURSE = re.compile(
-    r"^\W*(?:the )?(?:prevention|recovery|treatment|relief|management|care|cure|healing|"
-    r"remission|control) (?:of|from|for|after)\b", _F)
-#: care advice for people who have the condition: "Eye tests are important for anyone with"
-_CARE_ADVICE = re.compile(
-    r"\b(?:important|essential|ideal|vital|crucial|recommended|advisable|necessary) for "
-    r"(?:people|anyone|those|patients|adults|children|everyone) (?:who|with)\b", _F)
 #: a question that asserts a substitution: "Who needs a prescription when ...?"
 _RHETORICAL = re.compile(r"^\W*(?:who needs|why (?:reach for|take|pay for|bother with|use|get|"
                          r"risk))\b", _F)
@@ -223,23 +216,15 @@ def _harmless(sentence: str) -> bool:
     if (sentence.rstrip().endswith("?") or discourse.is_yes_no_question(sentence)) and \
             not _RHETORICAL.match(sentence):
         return True
-    if is_precaution(sentence) or _CONSULT.search(sentence) or _CAVEAT.search(sentence):
+    if is_precaution(sentence) or consults(sentence) or _CAVEAT.search(sentence) or \
+            care_acts(sentence) or therapy_is_subject(sentence):
         return True
     if is_warning(_RISK_BENEFIT.sub(" ", sentence)) and not _RISK_BENEFIT.search(sentence):
         return True
     obligation = _OBLIGATION.search(sentence)
     if obligation and not _EFFECT.search(sentence, obligation.end()):
         return True
-    lead = next(iter(therapies(sentence[:40])), None)
-    if _OTHER_AGENT.match(sentence) or (
-            lead is not None and lead.start <= 10 and
-            re.fullmatch(r"\W*(?:(?:the|a|an|some|most|many|these|those|such)\s+)?",
-                         sentence[:lead.start], _F) is not None and
-            not re.match(r"\s*(?:patients?|users?|people|sufferers?)\b", sentence[lead.end:], _F)):
-        return True
-    if _A_STUDY.match(sentence) or _CARE_ADVICE.search(sentence) or (
-            _CARE_COURSE.match(sentence) and
-                                    not _PRODUCT_ACTS.search(sentence)):
+    if _A_STUDY.match(sentence):
         return True
     return bool(_STUDY_ONLY.search(sentence)) and not re.search(
         r"\b(?:found|showed|reported|saw|had|led|improv|reduc|lower|fewer|less)\w*", sentence, _F)
@@ -346,7 +331,7 @@ def _question_before(parts: Sequence[str], at: int) -> str:
         i -= 1
     question = " ".join(asked)
     if not question or _DENIES.match(parts[at]) or _OBLIGATION.search(question) or \
-            is_warning(question) or _CONSULT.search(question):
+            is_warning(question) or consults(question):
         return ""
     return question
 
