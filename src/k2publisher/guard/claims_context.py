@@ -15,7 +15,8 @@ from k2publisher.guard.lexicon import therapies
 from k2publisher.guard.text import is_negated
 
 __all__ = ["attributed", "care_acts", "clauses", "consults", "debunked", "is_precaution",
-           "is_warning", "neutral_report", "reported_then_denied", "therapy_is_subject"]
+           "is_warning", "names_who_takes_care", "neutral_report", "reported_then_denied",
+           "therapy_is_subject"]
 
 _F = re.IGNORECASE
 
@@ -65,6 +66,7 @@ _WARNING = re.compile(
     r"\bbleed\w*|\bbruis\w*|\bhypoglyc\w*|\blow blood (?:sugar|glucose|pressure)\b|"
     r"\bdrows\w*|\bsleepiness\b|\bserotonin syndrome\b|\bseizures?\b|\bdangerous\w*|"
     r"\binteract\w*|\binterfer\w*|\bless effective\b|"
+    r"\b(?:work|act)\w* less (?:well|effectively|strongly)\b|"
     # weakening a drug is an interaction: "may reduce how well some drugs work"
     r"\b(?:reduc|lower|lessen|weaken|decreas|cut|block|impair)\w* (?:how well|the "
     r"(?:(?!side\b|adverse\b|toxic\b)\w+ )?"
@@ -255,16 +257,41 @@ _ADJECTIVE = re.compile(
 _ITS_USERS = re.compile(r"\s*(?:patients?|users?|people|sufferers?)\b", _F)
 
 
+#: the condition cared for by others, in the passive: "are treated with talking therapies and
+#: medicines", "its treatment should be planned with a doctor"
+_CARED_FOR_BY = re.compile(
+    r"\b(?:is|are|was|were|be|being|usually|often|mainly|mostly|best)\s+(?:\w+\s+)?"
+    r"(?:treated|managed|controlled|planned|supervised|handled|overseen|diagnosed)\s+"
+    r"(?:with|by|under)\s+(?:\w+\s+){0,2}?(?P<agent>\w[\w -]*)", _F)
+_CLINICIAN = re.compile(r"(?:doctors?|gps?|physicians?|specialists?|clinicians?|pharmacists?|"
+                        r"nurses?|midwi(?:fe|ves)|teams?|medical)\b", _F)
+#: a contrast after which another statement may make the claim
+_CONTRAST = re.compile(r"\b(?:but|yet|however|instead|whereas|while|though|although)\b", _F)
+
+
+def _cared_for_by_others(sentence: str) -> bool:
+    if _CONTRAST.search(sentence):
+        return False
+    for m in _CARED_FOR_BY.finditer(sentence):
+        agent = m.group("agent")
+        if _CLINICIAN.match(agent) or _CARE.match(agent) or therapies(agent[:40]):
+            return True
+    return False
+
+
 def care_acts(sentence: str) -> bool:
     """True when care (a diet, surgery, a doctor), the body or a clinician -- not the product --
     is what acts in ``sentence``: as its subject ("Doctors use several drugs to ..."), as the
     agent of a nominalised claim ("Prevention of X starts with not smoking"), as the course of
-    care with no product in it ("Recovery from flu takes a week"), or as advice for people
+    care with no product in it ("Recovery from flu takes a week"), as the one who treats the
+    condition in the passive, with no contrast after which a claim may follow ("Anxiety
+    disorders are treated with talking therapies and medicines"), or as advice for people
     with the condition ("Eye tests are important for anyone with diabetes")."""
     if _CARE_SUBJECT.match(sentence) or _BODY_OR_CLINICIAN.match(sentence) or \
             _CARE_ADVICE.search(sentence):
         return True
-    if _CARE_COURSE.match(sentence) and not _PRODUCT.search(sentence):
+    if (_CARE_COURSE.match(sentence) and not _PRODUCT.search(sentence)) or \
+            _cared_for_by_others(sentence):
         return True
     m = _CARE_AGENT.match(sentence)
     if not m:
@@ -288,6 +315,23 @@ def therapy_is_subject(sentence: str) -> bool:
     lead = head[:first.start]
     return (first.start <= 4 or _ADJECTIVE.fullmatch(lead) is not None) and \
         not re.search(r"\bsupplements?\b", sentence[offset:offset + 60], _F)
+
+
+#: a disease that names who must take care: "so people with diabetes should check their
+#: levels", "anyone on warfarin with heart disease must ask first"
+_POPULATION = re.compile(
+    r"\b(?:people|anyone|those|patients|women|men|children|kids|adults|users|readers|you)\s+"
+    r"(?:who (?:have|had|live with)|with|living with|on|taking)\s+(?:(?:an?|the|their|your)\s+)?"
+    r"(?:[\w-]+\s+){0,2}?$", _F)
+_OBLIGED = re.compile(r"^[^.;]{0,80}?\b(?:should|must|need to|needs to|ought to|are advised to|"
+                      r"is advised to|have to)\b", _F)
+
+
+def names_who_takes_care(sentence: str, start: int, end: int) -> bool:
+    """True when the disease at ``start:end`` names the people a precaution is for ("so people
+    with diabetes should check their levels"): their condition, not the product's target."""
+    return bool(_POPULATION.search(sentence[max(0, start - 60):start])) and \
+        bool(_OBLIGED.match(sentence[end:]))
 
 
 def consults(text: str) -> bool:

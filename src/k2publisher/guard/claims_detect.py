@@ -18,6 +18,7 @@ from k2publisher.guard.claims_context import (
     debunked,
     is_precaution,
     is_warning,
+    names_who_takes_care,
     neutral_report,
     therapy_is_subject,
 )
@@ -165,7 +166,7 @@ def _targets(sentence: str, acronyms: frozenset[str]) -> list[Mention]:
     for m in diseases(sentence, acronyms):
         if any(d.start <= m.start and m.end <= d.end and d != m for d in drugs):
             continue
-        if _MODIFIER_HEAD.match(sentence, m.end):
+        if _MODIFIER_HEAD.match(sentence, m.end) or names_who_takes_care(sentence, m.start, m.end):
             continue
         found.append(m)
     return found
@@ -528,7 +529,7 @@ _TIED_BEFORE = re.compile(
     r"\b(?:of|from|after|during|while (?:\w+ ){0,3}?on|while (?:taking|having|receiving|"
     r"undergoing)|through|throughout|on|with|caused by|induced by|brought on by|due to|"
     r"(?:that|which) (?:\w+ )?(?:comes?|came|goes|go) with|receiving|undergoing|having|"
-    r"taking|on (?:their|your|his|her|a|an))\s+(?:\w+\s+){0,2}?$", _F)
+    r"taking|on (?:their|your|his|her|a|an)|left (?:behind )?by)\s+(?:\w+\s+){0,2}?$", _F)
 _TIED_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+){0,2}?(?:cause[sd]?|bring|brings|brought|wipe[sd]? out|destroy\w*|"
     r"kill[sd]?|damage[sd]?|deplete[sd]?|drain[sd]?|strip\w*|leave[sd]?|trigger\w*)\b|"

@@ -70,7 +70,7 @@ _EFFECT = re.compile(
     r"rebuild|regrow|grew back|come back|came back|bounce\w* back|opens? up|brings? \w+ down|"
     r"bring\w* (?:\w+ )?down|settl\w*|overc[oa]m\w*|"
     r"switch\w* (?:\w+ ){0,2}?(?:back )?(?:on|off)\b|went (?:from|down)|go(?:es)? away|went away|"
-    r"disappear|resolv|soften|"
+    r"disappear|resolv|soften|(?:goes|go|went|gone|come|comes|came) down\b|"
     r"nature's (?:answer|cure|remedy)|natural (?:fix|cure|remedy|answer|solution|alternative)|"
     # easing, as verbs and comparatives: "their side effects fade", "breathed easier"
     r"fad(?:e|es|ed|ing)\b|subsid|relax|quiet|tam(?:e|es|ed|ing)\b|lift|comfort|soothe|"
@@ -105,7 +105,8 @@ _ADVERSE = re.compile(
     r"\bwhile (?:you(?:'re| are) )?(?:on|taking|"
     r"having|undergoing)\b|\bduring (?:\w+ )?(?:treatment|therapy|chemo\w*|radiation)\b|"
     r"\b(?:the )?(?:drug|treatment|therapy|medication|medicine)(?:'s)? (?:causes?|brings?)\b|"
-    r"\bcaused by\b|\bfrom (?:the |your |my |their )?(?:drug|treatment|chemo\w*|medication)s?\b|"
+    r"\bcaused by\b|\bleft (?:behind )?by\b|"
+    r"\bfrom (?:the |your |my |their )?(?:drug|treatment|chemo\w*|medication)s?\b|"
     r"\bsoften the blow\b|\bthe edge off\b|\bblow of\b|\bget (?:from|on)\b", _F)
 _AUGMENT = re.compile(
     r"\balongside\b|\btogether with\b|\badd\w* (?:it |this |"
@@ -128,6 +129,7 @@ _INTERACTION = re.compile(
     r"\bbreaks? down\b|\bchange how\b|\bmetaboli[sz]\w*|\bblood levels?\b|\bno substitute\b|"
     r"\bnot (?:a |an )?(?:substitute|replacement|alternative)\b|\bneeds? (?:a doctor|medical)\b|"
     r"\bdangerous\b|\bstopping\b|\b(?:can|may|could|will) (?:cause|lead to|trigger)\b|"
+    r"\b(?:work|act)\w* less (?:well|effectively|strongly)\b|"
     r"\bif you (?:are|have|take|use)\b|\babsorb\w*", _F)
 #: an effect on a risk is a benefit, not a warning: "lowers the risk of heart disease"
 _RISK_BENEFIT = re.compile(
@@ -153,7 +155,10 @@ _OBLIGATION = re.compile(r"\b(?:should|must|needs? to|ought to|have to)\b", _F)
 _CAVEAT = re.compile(
     r"\b(?:but|though|although|however)\b[^.]{0,60}\b(?:low|poor|weak) quality\b|"
     r"\b(?:too small|not (?:been )?repeated|inconsistent|conflicting|mixed results)\b|"
-    r"\b(?:nobody|no one) knows\b|\b(?:it is|it's) (?:not |un)clear\b", _F)
+    r"\b(?:nobody|no one) knows\b|\b(?:it is|it's) (?:not |un)clear\b|"
+    # "..., but trials have not shown a benefit": the result taken back in the same sentence
+    r"\b(?:but|though|although|however)\b[^.]{0,60}\b(?:(?:have|has|did|do|does) not|"
+    r"haven't|hasn't|didn't|never) (?:yet )?(?:been )?(?:shown|proven|found|confirmed)\b", _F)
 #: a disease word that only names a drug, a doctor or a clinic: "HIV drugs", "diabetes medicines"
 _NAMES_A_TREATMENT = re.compile(
     r"\s*(?:drugs?|medic\w+|treatments?|therap\w+|specialists?|doctors?|clinics?|nurses?|"
