@@ -67,6 +67,9 @@ _WARNING = re.compile(
     r"\bdrows\w*|\bsleepiness\b|\bserotonin syndrome\b|\bseizures?\b|\bdangerous\w*|"
     r"\binteract\w*|\binterfer\w*|\bless effective\b|"
     r"\b(?:work|act)\w* less (?:well|effectively|strongly)\b|"
+    # a list of the product's own side effects: "Side effects include headache and flushing"
+    r"^\W*(?:(?:the )?(?:most )?(?:common|possible|reported|rare|mild|known) )?side[- ]effects?\s+"
+    r"(?:\w+\s+)?(?:include|includes|included|are|were|such as|like|can be|may be)\b|"
     # weakening a drug is an interaction: "may reduce how well some drugs work"
     r"\b(?:reduc|lower|lessen|weaken|decreas|cut|block|impair)\w* (?:how well|the "
     r"(?:(?!side\b|adverse\b|toxic\b)\w+ )?"
@@ -261,9 +264,10 @@ _ITS_USERS = re.compile(r"\s*(?:patients?|users?|people|sufferers?)\b", _F)
 #: medicines", "its treatment should be planned with a doctor"
 _CARED_FOR_BY = re.compile(
     r"\b(?:is|are|was|were|be|being|usually|often|mainly|mostly|best)\s+(?:\w+\s+)?"
-    r"(?:treated|managed|controlled|planned|supervised|handled|overseen|diagnosed)\s+"
+    r"(?:treated|managed|controlled|planned|supervised|handled|overseen|diagnosed|discussed|"
+    r"agreed|decided|checked|assessed)\s+"
     r"(?:with|by|under)\s+(?:\w+\s+){0,2}?(?P<agent>\w[\w -]*)", _F)
-_CLINICIAN = re.compile(r"(?:doctors?|gps?|physicians?|specialists?|clinicians?|pharmacists?|"
+_CLINICIAN = re.compile(r"(?:(?:a|an|the|your|their|his|her|our)\s+)?(?:doctors?|gps?|physicians?|specialists?|clinicians?|pharmacists?|"
                         r"nurses?|midwi(?:fe|ves)|teams?|medical)\b", _F)
 #: a contrast after which another statement may make the claim
 _CONTRAST = re.compile(r"\b(?:but|yet|however|instead|whereas|while|though|although)\b", _F)

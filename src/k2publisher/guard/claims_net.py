@@ -61,7 +61,7 @@ _EFFECT = re.compile(
     r"stop|shrink|kill|destroy|revers|restor|boost|enhanc|strengthen|better|fix|answer|manag|"
     r"control|alleviat|tackl|defeat|banish|rid\b|gone\b|goodbye|disappear|vanish|recover|fewer|"
     r"less(?:en)?\b|decreas|drop|fell\b|falls?\b|cut(?:s|ting)?\b|slow|delay|halt|block|inhibit|"
-    r"suppress|shorten|loosen|flush|detox|(?<!up)(?<!down)regulat|normali|bounce|weapon|shield|defen[cs]|"
+    r"suppress|shorten|loosen|flush(?!ing\b)|detox|(?<!up)(?<!down)regulat|normali|bounce|weapon|shield|defen[cs]|"
     r"ward(?:s|ed|ing)? off|keep\w* (?:\w+ ){1,3}?(?:away|at bay|free)|at bay|free (?:of|from)\b|"
     r"(?:is|are|was|were) history\b|(?:has|have|got) you covered|"
     r"tak\w* (?:the |your )?\w+ out of|brought (?:\w+ ){0,3}?down|knock\w* out|shake\w* off|"
