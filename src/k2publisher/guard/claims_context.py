@@ -225,6 +225,49 @@ _CARE_SUBJECT = re.compile(
     r"monitor|test|tell|advise|explain)\b(?!\s+(?:it|them|this)\b))", _F)
 #: the body or a clinician as the subject: "The immune system clears most colds"
 _BODY_OR_CLINICIAN = re.compile(
+    r"^\W*(?:the |your |our |a )?(?:body|immune system|immune cells|liver|kidneys|doctors?|"
+    r"surgeons?|oncologists?)\b", _F)
+#: the course of care, told by how long it takes or what it depends on: "Recovery from flu
+#: usually takes a week", "Recovery after a stroke depends mostly on rehabilitation" (not
+#: "Prevention of X is another area where <product> shines")
+_CARE_COURSE = re.compile(
+    r"^\W*(?:the )?(?:prevention|recovery|treatment|relief|management|care|cure|healing|"
+    r"remission|control) (?:of|from|for|after)\b[^.;]{0,60}?\b(?:(?:usually|mostly|often|"
+    r"typically|generally|normally|can|may) )?(?:takes?|lasts?|depends|varies|vary)\b", _F)
+#: the product, a dose of it, or the reader doing something with it (a course of care that
+#: names it is the product's)
+_PRODUCT = re.compile(
+    r"\b(?:it|its|this|these|our|supplement\w*|capsules?|tablets?|extract|formula|drops|tea|"
+    r"powder|gumm\w*|dose|product|taking|took|users?|customers?|readers?)\b", _F)
+#: care advice for people who have the condition: "Eye tests are important for anyone with"
+_CARE_ADVICE = re.compile(
+    r"\b(?:important|essential|ideal|vital|crucial|recommended|advisable|necessary) for "
+    r"(?:people|anyone|those|patients|adults|children|everyone) (?:who|with)\b", _F)
+#: "talk to your doctor if you have ...": a clinician is the one to act
+_CONSULT = re.compile(
+    r"\b(?:consult|ask|talk|speak|check)\w*(?: with| to)? (?:a|your|the|their) (?:\w+ )?"
+    r"(?:doctor|pharmacist|healthcare|health care|professional|physician|gp|provider|"
+    r"specialist|oncologist|clinician)", _F)
+_DETERMINER = re.compile(r"^\s*(?:the|a|an|some|several|many|most|these|those|such|other|"
+                         r"certain)\s+", _F)
+_LABEL = re.compile(r"^\s*(?:[A-Z][\w-]*\s){0,3}[A-Z]?[\w-]*:\s+")
+_LEADING_BY = re.compile(r"^\s*by\b[^,]{0,120},\s*", _F)
+_ADJECTIVE = re.compile(
+    r"(?:new|old|modern|standard|conventional|common|oral|injectable|prescription|generic|"
+    r"current|usual|traditional|typical|certain|other|all|most|many|some|both|[A-Za-z]+er|"
+    r"[A-Za-z]+est) ", _F)
+#: a therapy's users, not the therapy, as the subject: "Statin users ...", "Chemo patients ..."
+_ITS_USERS = re.compile(r"\s*(?:patients?|users?|people|sufferers?)\b", _F)
+
+
+#: the condition cared for by others, in the passive: "are treated with talking therapies and
+#: medicines", "its treatment should be planned with a doctor"
+_CARED_FOR_BY = re.compile(
+    r"\b(?:is|are|was|were|be|being|usually|often|mainly|mostly|best)\s+(?:\w+\s+)?"
+    r"(?:treated|managed|controlled|planned|supervised|handled|overseen|diagnosed|discussed|"
+    r"agreed|decided|checked|assessed)\s+"
+    r"(?:with|by|under)\s+(?:\w+\s+){0,2}?(?P<agent>\w[\w -]*)", _F)
+_CLINICIAN = re.compile(
     r"(?:(?:a|an|the|your|their|his|her|our)\s+)?(?:doctors?|gps?|physicians?|specialists?|"
     r"clinicians?|pharmacists?|nurses?|midwi(?:fe|ves)|teams?|medical)\b", _F)
 #: a contrast after which another statement may make the claim
