@@ -15,7 +15,7 @@ from k2publisher.guard.lexicon import therapies
 from k2publisher.guard.text import is_negated
 
 __all__ = ["attributed", "care_acts", "clauses", "consults", "debunked", "is_precaution",
-           "is_warning", "names_who_takes_care", "neutral_report", "reported_then_denied",
+           "is_warning", "names_the_product", "names_who_takes_care", "neutral_report", "reported_then_denied",
            "therapy_is_subject"]
 
 _F = re.IGNORECASE
@@ -337,6 +337,12 @@ def names_who_takes_care(sentence: str, start: int, end: int) -> bool:
     with diabetes should check their levels"): their condition, not the product's target."""
     return bool(_POPULATION.search(sentence[max(0, start - 60):start])) and \
         bool(_OBLIGED.match(sentence[end:]))
+
+
+def names_the_product(text: str) -> bool:
+    """True when ``text`` names the product, a dose of it or someone taking it ("it", "our
+    capsules", "taking", "customers")."""
+    return bool(_PRODUCT.search(text))
 
 
 def consults(text: str) -> bool:

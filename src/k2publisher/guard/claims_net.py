@@ -34,6 +34,7 @@ from k2publisher.guard.claims_context import (
     debunked,
     is_precaution,
     is_warning,
+    names_the_product,
     therapy_is_subject,
 )
 from k2publisher.guard.claims_grammar import about_a_process, runs_its_own_course
@@ -140,10 +141,6 @@ _DEFINES = re.compile(
     r"^\W*(?:(?:a|an|the|most|some|many)\s+)?(?:[\w'-]+\s+){0,4}?(?:is|are|was|were|means|"
     r"affects?|occurs?|develops?|happens?|starts?|begins?|needs?|requires?|can be|may be|"
     r"usually|often|is diagnosed|are diagnosed|is caused|are caused|runs? in)\b", _F)
-#: the product, a dose of it, or the reader doing something with it
-_PRODUCT_ACTS = re.compile(
-    r"\b(?:it|its|this|these|our|supplement\w*|capsules?|tablets?|extract|formula|drops|tea|"
-    r"powder|gumm\w*|dose|product|taking|took|users?|customers?|readers?)\b", _F)
 _STUDY_ONLY = re.compile(
     r"\b(?:studied|tested|investigated|examined|compared|enrolled|recruited|randomi[sz]ed|"
     r"measured|is being|are being|under study|ongoing|will test|to see whether|to find out)\b",
@@ -211,7 +208,7 @@ def _disease_linked(sentence: str, mention: Mention) -> bool:
     after = sentence[mention.end:mention.end + 14]
     if re.match(r"\s*sufferers?(?:'s|\u2019s)?\b", after, _F):
         return True
-    return bool(re.match(r"\s*patients?\b", after, _F)) and bool(_PRODUCT_ACTS.search(sentence))
+    return bool(re.match(r"\s*patients?\b", after, _F)) and bool(names_the_product(sentence))
 
 
 def _harmless(sentence: str) -> bool:
@@ -240,7 +237,7 @@ def _defines(sentence: str, mention: Mention) -> bool:
     what was done to it: "pain was reduced by ..."), with no product in it."""
     rest = sentence[mention.start:]
     verb = _DEFINES.match(rest)
-    if mention.start > 40 or verb is None or _PRODUCT_ACTS.search(sentence):
+    if mention.start > 40 or verb is None or names_the_product(sentence):
         return False
     return not _EFFECT.match(rest, verb.end() + 1) and \
         not re.match(r"\s*(?:\w+ )?(?:by|with)\b", rest[verb.end():], _F)
