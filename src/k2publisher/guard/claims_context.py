@@ -15,8 +15,8 @@ from k2publisher.guard.lexicon import therapies
 from k2publisher.guard.text import is_negated
 
 __all__ = ["attributed", "care_acts", "clauses", "consults", "debunked", "is_precaution",
-           "is_warning", "names_the_product", "names_who_takes_care", "neutral_report", "reported_then_denied",
-           "therapy_is_subject"]
+           "is_warning", "names_the_product", "names_who_takes_care", "neutral_report",
+           "reported_then_denied", "therapy_is_subject"]
 
 _F = re.IGNORECASE
 
