@@ -261,12 +261,12 @@ _ITS_USERS = re.compile(r"\s*(?:patients?|users?|people|sufferers?)\b", _F)
 
 
 #: the condition cared for by others, in the passive: "are treated with talking therapies and
-#: medicines", "its treatment should be planned with a doctor"
+#: medicines", "its treatment should be planned with a doctor", "treated as your doctor advises"
 _CARED_FOR_BY = re.compile(
-    r"\b(?:is|are|was|were|be|being|usually|often|mainly|mostly|best)\s+(?:\w+\s+)?"
+    r"\b(?:is|are|was|were|be|being|usually|often|mainly|mostly|best|and)\s+(?:\w+\s+)?"
     r"(?:treated|managed|controlled|planned|supervised|handled|overseen|diagnosed|discussed|"
     r"agreed|decided|checked|assessed)\s+"
-    r"(?:with|by|under)\s+(?:\w+\s+){0,2}?(?P<agent>\w[\w -]*)", _F)
+    r"(?:with|by|under|as)\s+(?:\w+\s+){0,2}?(?P<agent>\w[\w -]*)", _F)
 _CLINICIAN = re.compile(
     r"(?:(?:a|an|the|your|their|his|her|our)\s+)?(?:doctors?|gps?|physicians?|specialists?|"
     r"clinicians?|pharmacists?|nurses?|midwi(?:fe|ves)|teams?|medical)\b", _F)

@@ -281,7 +281,8 @@ def _disease_hit(sentence: str, acronyms: frozenset[str]) -> Mention | None:
 _THERAPY_SHAPE = re.compile(
     r"\b(?:your|the|their|my|his|her|a|an) (?:[\w-]+ ){0,2}?(?:pills?|prescriptions?|meds|jabs?|"
     r"shots|injections?|inhalers?)\b|\bprescription (?:[\w-]+ )?\w+|"
-    r"\banti-?[a-z]{4,} (?:cream|pill|tablet|drug|medicine|medication)s?\b", _F)
+    r"\banti-?[a-z]{4,} (?:cream|gel|ointment|spray|patch|pill|tablet|drug|medicine|"
+    r"medication)s?\b", _F)
 
 
 def _therapy_mentions(sentence: str) -> list[Mention]:
