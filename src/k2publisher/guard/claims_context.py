@@ -14,7 +14,8 @@ import re
 from k2publisher.guard.lexicon import therapies
 from k2publisher.guard.text import is_negated
 
-__all__ = ["attributed", "care_acts", "clauses", "consults", "debunked", "is_precaution",
+__all__ = ["attributed", "care_acts", "cared_for_by_others", "clauses", "consults", "debunked",
+           "gives_care", "is_precaution",
            "is_warning", "names_the_product", "names_who_takes_care", "neutral_report",
            "reported_then_denied", "therapy_is_subject"]
 
@@ -260,28 +261,39 @@ _ADJECTIVE = re.compile(
 _ITS_USERS = re.compile(r"\s*(?:patients?|users?|people|sufferers?)\b", _F)
 
 
-#: the condition cared for by others, in the passive: "are treated with talking therapies and
-#: medicines", "its treatment should be planned with a doctor", "treated as your doctor advises"
+#: the condition cared for by others: in the passive ("are treated with talking therapies and
+#: medicines", "its treatment should be planned with a doctor", "treated as your doctor
+#: advises"), or responding to care ("Tension headaches usually respond to rest and painkillers")
 _CARED_FOR_BY = re.compile(
-    r"\b(?:is|are|was|were|be|being|usually|often|mainly|mostly|best|and)\s+(?:\w+\s+)?"
-    r"(?:treated|managed|controlled|planned|supervised|handled|overseen|diagnosed|discussed|"
-    r"agreed|decided|checked|assessed)\s+"
-    r"(?:with|by|under|as)\s+(?:\w+\s+){0,2}?(?P<agent>\w[\w -]*)", _F)
+    r"\b(?:is|are|was|were|be|been|being|gets?|got|usually|often|mainly|mostly|best|and)\s+"
+    r"(?:\w+\s+)?(?:treated|managed|controlled|relieved|eased|prevented|cured|planned|"
+    r"supervised|handled|overseen|diagnosed|discussed|agreed|decided|checked|assessed)\s+"
+    r"(?:\w+\s+)?(?:with|by|using|through|under|as)\s+|"
+    r"\b(?:usually|generally|often|mostly|typically|normally)\s+respond(?:s)?\s+(?:well\s+)?to\s+",
+    _F)
+#: who gives care: a clinician, a care measure, or a therapy named first
 _CLINICIAN = re.compile(
-    r"(?:(?:a|an|the|your|their|his|her|our)\s+)?(?:doctors?|gps?|physicians?|specialists?|"
-    r"clinicians?|pharmacists?|nurses?|midwi(?:fe|ves)|teams?|medical)\b", _F)
+    r"\s*(?:(?:a|an|the|your|their|his|her|our)\s+)?(?:doctors?|gps?|physicians?|"
+    r"specialists?|clinicians?|pharmacists?|nurses?|midwi(?:fe|ves)|teams?|medical|"
+    r"dermatologists?|dentists?|(?:health )?professionals?)\b", _F)
 #: a contrast after which another statement may make the claim
 _CONTRAST = re.compile(r"\b(?:but|yet|however|instead|whereas|while|though|although)\b", _F)
 
 
-def _cared_for_by_others(sentence: str) -> bool:
-    if _CONTRAST.search(sentence):
-        return False
-    for m in _CARED_FOR_BY.finditer(sentence):
-        agent = m.group("agent")
-        if _CLINICIAN.match(agent) or _CARE.match(agent) or therapies(agent[:40]):
-            return True
-    return False
+def gives_care(text: str) -> bool:
+    """True when ``text`` opens with who gives care: a clinician ("a doctor"), a care measure
+    ("rest, fluids ...", "surgery") or a therapy among its first words ("levodopa",
+    "talking therapies and medicines")."""
+    first = next(iter(therapies(text[:40])), None)
+    return bool(_CLINICIAN.match(text)) or bool(_CARE.match(text.lstrip())) or \
+        first is not None
+
+
+def cared_for_by_others(text: str) -> bool:
+    """True when ``text`` says the condition is treated, managed or checked by a clinician, a
+    care measure or a therapy, or responds to one ("is treated with levodopa", "should be
+    checked by a doctor", "usually responds to rest")."""
+    return any(gives_care(text[m.end():]) for m in _CARED_FOR_BY.finditer(text))
 
 
 def care_acts(sentence: str) -> bool:
@@ -296,7 +308,7 @@ def care_acts(sentence: str) -> bool:
             _CARE_ADVICE.search(sentence):
         return True
     if (_CARE_COURSE.match(sentence) and not _PRODUCT.search(sentence)) or \
-            _cared_for_by_others(sentence):
+            (cared_for_by_others(sentence) and not _CONTRAST.search(sentence)):
         return True
     m = _CARE_AGENT.match(sentence)
     if not m:
