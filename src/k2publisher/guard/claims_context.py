@@ -252,7 +252,9 @@ _CONSULT = re.compile(
 _DETERMINER = re.compile(r"^\s*(?:the|a|an|some|several|many|most|these|those|such|other|"
                          r"certain)\s+", _F)
 _LABEL = re.compile(r"^\s*(?:[A-Z][\w-]*\s){0,3}[A-Z]?[\w-]*:\s+")
-_LEADING_BY = re.compile(r"^\s*by\b[^,]{0,120},\s*", _F)
+#: a leading adverbial before the subject: "By cutting off ..., ", "In Japan, "
+_LEADING_BY = re.compile(r"^\s*(?:by\b[^,]{0,120}|(?:in|across|throughout|outside) "
+                         r"(?:the )?[A-Z][\w-]+(?: [\w-]+)?),\s*", _F)
 _ADJECTIVE = re.compile(
     r"(?:new|old|modern|standard|conventional|common|oral|injectable|prescription|generic|"
     r"current|usual|traditional|typical|certain|other|all|most|many|some|both|[A-Za-z]+er|"

@@ -153,6 +153,7 @@ _CAVEAT = re.compile(
     r"\b(?:but|though|although|however)\b[^.]{0,60}\b(?:low|poor|weak) quality\b|"
     r"\b(?:too small|not (?:been )?repeated|inconsistent|conflicting|mixed results)\b|"
     r"\b(?:nobody|no one) knows\b|\b(?:it is|it's) (?:not |un)clear\b|"
+    r"\b(?:for|through|due to|because of) (?:a |the )?lack of (?:evidence|proof|benefit)\b|"
     # "..., but trials have not shown a benefit": the result taken back in the same sentence
     r"\b(?:but|though|although|however)\b[^.]{0,60}\b(?:(?:have|has|did|do|does) not|"
     r"haven't|hasn't|didn't|never) (?:yet )?(?:been )?(?:shown|proven|found|confirmed)\b", _F)
