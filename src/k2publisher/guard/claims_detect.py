@@ -425,7 +425,8 @@ _EASE = _rx(
     r"reduc(?:e|es|ed|ing|tions?)|eas(?:e|es|ed|ing)|mitigat\w*|lessen\w*|alleviat\w*|reliev\w*|prevent\w*|"
     r"protect\w*|counter\w*|fight\w*|minimi[sz]\w*|lower\w*|fewer|less|recover\w* from|"
     r"without the|help\w*|spar(?:e|es|ed|ing)|shield\w*|sooth\w*|revers\w*|undo\w*|"
-    r"restor\w*|rebuild\w*|rebuilt|replenish\w*|repair\w*|settl\w*|calm\w*")
+    r"restor\w*|rebuild\w*|rebuilt|replenish\w*|repair\w*|settl\w*|calm\w*|"
+    r"stop(?:s|ped|ping)? the")
 _HARM = _rx(
     r"side[- ]effects?|toxicit(?:y|ies)|toxic effects|adverse (?:effects?|events?|reactions?)|"
     r"nerve damage|neuropathy|nausea|fatigue|mouth sores|hair loss|weight loss|muscle wasting|"
@@ -505,6 +506,7 @@ def _augments(sentence: str, drugs: list[Mention]) -> tuple[int, int] | None:
 #: a therapy named in the sentence before, replaced in this one: "Is your doctor pushing
 #: statins? Red clover may be all you need instead."
 _INSTEAD = _rx(r"instead(?! of)|in (?:its|their) place|all (?:you|they|we) (?:need|needed)|"
+               r"without (?:it|them|those|these)(?! \w)|"
                r"no need for (?:it|them|that|those)|(?:do|does|did) the same job|"
                r"just as well|just as good|(?:a|the) (?:natural|gentler|safer) (?:way|option|"
                r"alternative|choice)")
@@ -541,6 +543,7 @@ _SPARE = _rx(
     r"prevent\w*|protect\w*|counter\w*|minimi[sz]\w*|fewer|less|spar(?:e|es|ed|ing)|"
     r"shield\w*|sooth\w*|revers\w*|undo\w*|restor\w*|rebuil\w*|replenish\w*|repair\w*|"
     r"heal\w*|end(?:s|ed)?|tam(?:e|es|ed)|calm\w*|settl\w*|"
+    r"(?:take|takes|taking|took) the edge off|"
     r"keep(?:s|ing)? (?:\w+ ){0,3}?(?:up|on|going|strong|intact|safe|healthy|on (?:your|their) "
     r"head)|kept (?:\w+ ){0,3}?(?:up|on|their|your|intact)|take(?:s|n)? away|took away|"
     r"get (?:\w+ )?through|(?:easier|better) to (?:tolerate|bear|cope)|tolerat\w*|"
