@@ -16,38 +16,36 @@ from k2publisher.guard.claims_corpus import Score, evaluate, load
 
 CORPUS = Path(__file__).parent / "corpus"
 PARTS = ("tuned", "heldout", "heldout2", "heldout3", "heldout4", "heldout5")
-#: part -> class -> the lowest recall at any level (a note included) it may show; reached with
-#: the safety net and wave 3's grammar (disease / therapy / safety): tuned 95.1 / 95.7 / 96.5,
-#: held-out 89.1 / 95.7 / 100, held-out 2 88.5 / 95.8 / 100, held-out 3 80.4 / 79.2 / 100,
-#: held-out 4 78.0 / 81.0 / 91.7 (held-out 4 was written before the net; before it, the guard
-#: stood there at 54.0 / 28.6 / 91.7)
+#: part -> class -> the lowest recall at any level (a note included) it may show; reached in
+#: round 4 (disease / therapy / safety): tuned 94.1 / 94.9 / 96.8, held-out 89.1 / 95.7 / 100,
+#: held-out 2 88.5 / 95.8 / 100, held-out 3 82.1 / 83.3 / 100, held-out 4 82.0 / 81.0 / 91.7,
+#: held-out 5 72.7 / 64.0 / 81.8 (held-out 5 was written before round 4; before it the guard
+#: stood there at 69.1 / 52.0 / 81.8)
 FLOORS = {
-    "tuned": {"disease": 0.93, "therapy": 0.93, "safety": 0.93},
+    "tuned": {"disease": 0.92, "therapy": 0.92, "safety": 0.93},
     "heldout": {"disease": 0.86, "therapy": 0.91, "safety": 0.90},
     "heldout2": {"disease": 0.84, "therapy": 0.91, "safety": 0.90},
-    "heldout3": {"disease": 0.76, "therapy": 0.74, "safety": 0.90},
-    "heldout4": {"disease": 0.75, "therapy": 0.76, "safety": 0.87},
-    # written before round 4's rules; before them: 69.1 / 52.0 / 81.8
-    "heldout5": {"disease": 0.65, "therapy": 0.48, "safety": 0.78},
+    "heldout3": {"disease": 0.78, "therapy": 0.79, "safety": 0.90},
+    "heldout4": {"disease": 0.78, "therapy": 0.76, "safety": 0.87},
+    "heldout5": {"disease": 0.68, "therapy": 0.60, "safety": 0.78},
 }
-#: the same where it counts: blocked, i.e. publication stopped (reached: tuned 75.5 / 95.7 /
-#: 94.7, held-out 65.2 / 95.7 / 100, held-out 2 73.1 / 95.8 / 100, held-out 3 64.3 / 79.2 / 100,
-#: held-out 4 64.0 / 81.0 / 91.7; held-out 4 before the net: 40.0 / 28.6 / 91.7). Disease is
-#: lower because a disease statement attributed to a study is the grammar's ``qualify``.
+#: the same where it counts: blocked, i.e. publication stopped (reached: tuned 75.8 / 94.9 /
+#: 95.2, held-out 65.2 / 95.7 / 100, held-out 2 73.1 / 95.8 / 100, held-out 3 66.1 / 83.3 / 100,
+#: held-out 4 68.0 / 81.0 / 91.7, held-out 5 52.7 / 64.0 / 81.8; held-out 5 before round 4:
+#: 49.1 / 52.0 / 81.8). Disease is lower because a disease statement attributed to a study is
+#: the grammar's ``qualify``.
 BLOCK_FLOORS = {
-    "tuned": {"disease": 0.72, "therapy": 0.93, "safety": 0.90},
+    "tuned": {"disease": 0.72, "therapy": 0.92, "safety": 0.92},
     "heldout": {"disease": 0.62, "therapy": 0.91, "safety": 0.90},
     "heldout2": {"disease": 0.68, "therapy": 0.91, "safety": 0.90},
-    "heldout3": {"disease": 0.60, "therapy": 0.74, "safety": 0.90},
-    "heldout4": {"disease": 0.61, "therapy": 0.76, "safety": 0.87},
-    # before round 4's rules: 49.1 / 52.0 / 81.8
-    "heldout5": {"disease": 0.45, "therapy": 0.48, "safety": 0.78},
+    "heldout3": {"disease": 0.62, "therapy": 0.79, "safety": 0.90},
+    "heldout4": {"disease": 0.64, "therapy": 0.76, "safety": 0.87},
+    "heldout5": {"disease": 0.48, "therapy": 0.60, "safety": 0.78},
 }
 HARMLESS_BLOCKED_CEILING = 0.03
-#: parts above the target, honestly: held-out blocks 3 of its 69 harmless sentences (4.3%, two
-#: more than before the net), held-out 4 blocks 4 of 121 (3.3%), held-out 5 (before round 4's
-#: rules) 11 of 122 (9.0%); none is tuned on
-HARMLESS_BLOCKED_CEILINGS = {"heldout": 0.045, "heldout4": 0.035, "heldout5": 0.095}
+#: the part above the target, honestly: held-out 5 blocks 8 of its 122 harmless sentences
+#: (6.6%; 11, 9.0%, before round 4); it is not tuned on
+HARMLESS_BLOCKED_CEILINGS = {"heldout5": 0.07}
 
 
 Scored = tuple[str, dict[str, Score], Score, dict[str, Score]]

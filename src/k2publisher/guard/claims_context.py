@@ -1,17 +1,23 @@
 """What around a claim changes its verdict: negation and debunking, attribution to a study and
-its evidence level, safety and interaction warnings.
+its evidence level, safety and interaction warnings, and who acts (care, the body, a clinician
+or a therapy rather than the product).
 
-Used by :mod:`k2publisher.guard.claims_detect`; every test here reads one sentence.
+Used by :mod:`k2publisher.guard.claims_detect` and the safety net
+(:mod:`k2publisher.guard.claims_net`), so both read a sentence the same way; every test here
+reads one sentence.
 """
 
 from __future__ import annotations
 
 import re
 
+from k2publisher.guard.lexicon import therapies
 from k2publisher.guard.text import is_negated
 
-__all__ = ["attributed", "clauses", "debunked", "is_precaution", "is_warning", "neutral_report",
-           "reported_then_denied"]
+__all__ = ["attributed", "care_acts", "cared_for_by_others", "clauses", "consults", "debunked",
+           "gives_care", "is_precaution",
+           "is_warning", "names_the_product", "names_who_takes_care", "neutral_report",
+           "reported_then_denied", "therapy_is_subject"]
 
 _F = re.IGNORECASE
 
@@ -76,6 +82,10 @@ _WARNING = re.compile(
     r"\bbleed\w*|\bbruis\w*|\bhypoglyc\w*|\blow blood (?:sugar|glucose|pressure)\b|"
     r"\bdrows\w*|\bsleepiness\b|\bserotonin syndrome\b|\bseizures?\b|\bdangerous\w*|"
     r"\binteract\w*|\binterfer\w*|\bless effective\b|"
+    r"\b(?:work|act)\w* less (?:well|effectively|strongly)\b|"
+    # a list of the product's own side effects: "Side effects include headache and flushing"
+    r"^\W*(?:(?:the )?(?:most )?(?:common|possible|reported|rare|mild|known) )?side[- ]effects?\s+"
+    r"(?:\w+\s+)?(?:include|includes|included|are|were|such as|like|can be|may be)\b|"
     # weakening a drug is an interaction: "may reduce how well some drugs work"
     r"\b(?:reduc|lower|lessen|weaken|decreas|cut|block|impair)\w* (?:how well|the "
     r"(?:(?!side\b|adverse\b|toxic\b)\w+ )?"
@@ -211,3 +221,165 @@ def reported_then_denied(sentence: str, after: str) -> bool:
 def neutral_report(text: str) -> bool:
     """True when ``text`` reports what a study observed rather than asserting it in general."""
     return bool(_REPORTED.search(text))
+
+
+# --- who acts: care, the body, a clinician or a therapy, not the product ---------------------
+
+#: a nominalised claim whose agent is care, not a product: "Prevention of heart disease starts
+#: with not smoking", "Relief from hay fever usually comes from antihistamines"
+_CARE_AGENT = re.compile(
+    r"^\W*(?:the )?(?:prevention|treatment|management|relief|control|cure|recovery|"
+    r"first line|mainstay)\b[^.]{0,60}?\b(?:starts?|begins?|comes?|relies|depends|is|are|"
+    r"means|involves|includes?|requires?)\b(?: (?:mainly|mostly|usually|largely|often|"
+    r"generally|typically|still|first|on|with|from|by))*\s+(?P<agent>.*)$", _F)
+_CARE = re.compile(
+    r"^(?:\w+ ){0,2}?(?:exercise|diet|weight loss|losing weight|not smoking|quitting smoking|"
+    r"stopping smoking|sleep|rest|fluids|physiotherapy|physical therapy|surgery|vaccination|"
+    r"vaccines?|screening|lifestyle|a (?:doctor|gp|pharmacist)|medical care|your doctor)\b", _F)
+#: care as the subject of the sentence: "A heart-healthy diet is ideal for ...", "Doctors use
+#: several drugs to keep gout flare-ups at bay"
+_CARE_SUBJECT = re.compile(
+    r"^\W*(?:(?:a|an|the|regular|daily|good|healthy|balanced|[\w]+-healthy|low-[\w]+|most|"
+    r"many|some|your)\s+){0,2}(?:(?:diets?|exercise|physiotherapy|surgery|rehabilitation|"
+    r"weight loss|losing weight|quitting smoking)\b|(?:doctors?|gps?|physicians?|specialists?|"
+    r"surgeons?|pharmacists?|nurses?)\s+(?:(?:may|might|can|will|often|usually|should)\s+)?"
+    r"(?:use|prescribe|treat|manage|give|inject|operate|lower|reduce|adjust|change|stop|check|"
+    r"monitor|test|tell|advise|explain)\b(?!\s+(?:it|them|this)\b))", _F)
+#: the body or a clinician as the subject: "The immune system clears most colds"
+_BODY_OR_CLINICIAN = re.compile(
+    r"^\W*(?:the |your |our |a )?(?:body|immune system|immune cells|liver|kidneys|doctors?|"
+    r"surgeons?|oncologists?)\b", _F)
+#: the course of care, told by how long it takes or what it depends on: "Recovery from flu
+#: usually takes a week", "Recovery after a stroke depends mostly on rehabilitation" (not
+#: "Prevention of X is another area where <product> shines")
+_CARE_COURSE = re.compile(
+    r"^\W*(?:the )?(?:prevention|recovery|treatment|relief|management|care|cure|healing|"
+    r"remission|control) (?:of|from|for|after)\b[^.;]{0,60}?\b(?:(?:usually|mostly|often|"
+    r"typically|generally|normally|can|may) )?(?:takes?|lasts?|depends|varies|vary)\b", _F)
+#: the product, a dose of it, or the reader doing something with it (a course of care that
+#: names it is the product's)
+_PRODUCT = re.compile(
+    r"\b(?:it|its|this|these|our|supplement\w*|capsules?|tablets?|extract|formula|drops|tea|"
+    r"powder|gumm\w*|dose|product|taking|took|users?|customers?|readers?)\b", _F)
+#: care advice for people who have the condition: "Eye tests are important for anyone with"
+_CARE_ADVICE = re.compile(
+    r"\b(?:important|essential|ideal|vital|crucial|recommended|advisable|necessary) for "
+    r"(?:people|anyone|those|patients|adults|children|everyone) (?:who|with)\b", _F)
+#: "talk to your doctor if you have ...": a clinician is the one to act
+_CONSULT = re.compile(
+    r"\b(?:consult|ask|talk|speak|check)\w*(?: with| to)? (?:a|your|the|their) (?:\w+ )?"
+    r"(?:doctor|pharmacist|healthcare|health care|professional|physician|gp|provider|"
+    r"specialist|oncologist|clinician)", _F)
+_DETERMINER = re.compile(r"^\s*(?:the|a|an|some|several|many|most|these|those|such|other|"
+                         r"certain)\s+", _F)
+_LABEL = re.compile(r"^\s*(?:[A-Z][\w-]*\s){0,3}[A-Z]?[\w-]*:\s+")
+#: a leading adverbial before the subject: "By cutting off ..., ", "In Japan, "
+_LEADING_BY = re.compile(r"^\s*(?:by\b[^,]{0,120}|(?:in|across|throughout|outside) "
+                         r"(?:the )?[A-Z][\w-]+(?: [\w-]+)?),\s*", _F)
+_ADJECTIVE = re.compile(
+    r"(?:new|old|modern|standard|conventional|common|oral|injectable|prescription|generic|"
+    r"current|usual|traditional|typical|certain|other|all|most|many|some|both|[A-Za-z]+er|"
+    r"[A-Za-z]+est) ", _F)
+#: a therapy's users, not the therapy, as the subject: "Statin users ...", "Chemo patients ..."
+_ITS_USERS = re.compile(r"\s*(?:patients?|users?|people|sufferers?)\b", _F)
+
+
+#: the condition cared for by others: in the passive ("are treated with talking therapies and
+#: medicines", "its treatment should be planned with a doctor", "treated as your doctor
+#: advises"), or responding to care ("Tension headaches usually respond to rest and painkillers")
+_CARED_FOR_BY = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|gets?|got|usually|often|mainly|mostly|best|and)\s+"
+    r"(?:\w+\s+)?(?:treated|managed|controlled|relieved|eased|prevented|cured|planned|"
+    r"supervised|handled|overseen|diagnosed|discussed|agreed|decided|checked|assessed)\s+"
+    r"(?:\w+\s+)?(?:with|by|using|through|under|as)\s+|"
+    r"\b(?:usually|generally|often|mostly|typically|normally)\s+respond(?:s)?\s+(?:well\s+)?to\s+",
+    _F)
+#: who gives care: a clinician, a care measure, or a therapy named first
+_CLINICIAN = re.compile(
+    r"\s*(?:(?:a|an|the|your|their|his|her|our)\s+)?(?:doctors?|gps?|physicians?|"
+    r"specialists?|clinicians?|pharmacists?|nurses?|midwi(?:fe|ves)|teams?|medical|"
+    r"dermatologists?|dentists?|(?:health )?professionals?)\b", _F)
+#: a contrast after which another statement may make the claim
+_CONTRAST = re.compile(r"\b(?:but|yet|however|instead|whereas|while|though|although)\b", _F)
+
+
+def gives_care(text: str) -> bool:
+    """True when ``text`` opens with who gives care: a clinician ("a doctor"), a care measure
+    ("rest, fluids ...", "surgery") or a therapy among its first words ("levodopa",
+    "talking therapies and medicines")."""
+    first = next(iter(therapies(text[:40])), None)
+    return bool(_CLINICIAN.match(text)) or bool(_CARE.match(text.lstrip())) or \
+        first is not None
+
+
+def cared_for_by_others(text: str) -> bool:
+    """True when ``text`` says the condition is treated, managed or checked by a clinician, a
+    care measure or a therapy, or responds to one ("is treated with levodopa", "should be
+    checked by a doctor", "usually responds to rest")."""
+    return any(gives_care(text[m.end():]) for m in _CARED_FOR_BY.finditer(text))
+
+
+def care_acts(sentence: str) -> bool:
+    """True when care (a diet, surgery, a doctor), the body or a clinician -- not the product --
+    is what acts in ``sentence``: as its subject ("Doctors use several drugs to ..."), as the
+    agent of a nominalised claim ("Prevention of X starts with not smoking"), as the course of
+    care with no product in it ("Recovery from flu takes a week"), as the one who treats the
+    condition in the passive, with no contrast after which a claim may follow ("Anxiety
+    disorders are treated with talking therapies and medicines"), or as advice for people
+    with the condition ("Eye tests are important for anyone with diabetes")."""
+    if _CARE_SUBJECT.match(sentence) or _BODY_OR_CLINICIAN.match(sentence) or \
+            _CARE_ADVICE.search(sentence):
+        return True
+    if (_CARE_COURSE.match(sentence) and not _PRODUCT.search(sentence)) or \
+            (cared_for_by_others(sentence) and not _CONTRAST.search(sentence)):
+        return True
+    m = _CARE_AGENT.match(sentence)
+    if not m:
+        return False
+    agent = m.group("agent")
+    first = next(iter(therapies(agent)), None)
+    return bool(_CARE.match(agent)) or (first is not None and first.start <= 12)
+
+
+def therapy_is_subject(sentence: str) -> bool:
+    """True when a drug or therapy is what ``sentence`` is about ("Immunotherapy ...", "Newer
+    blood thinners ..."), not the product or the therapy's users ("Statin users ...")."""
+    rest = _DETERMINER.sub("", _LABEL.sub("", _LEADING_BY.sub("", sentence)))
+    offset = len(sentence) - len(rest)
+    head = rest[:40]
+    first = next(iter(therapies(head)), None)
+    if first is None or _ITS_USERS.match(head, first.end):
+        return False
+    # the drug first, or after one adjective ("Newer blood thinners ..."), not after a verb
+    # ("Forget prescription antivirals; ...") or a disease ("Hepatocellular sorafenib ...")
+    lead = head[:first.start]
+    return (first.start <= 4 or _ADJECTIVE.fullmatch(lead) is not None) and \
+        not re.search(r"\bsupplements?\b", sentence[offset:offset + 60], _F)
+
+
+#: a disease that names who must take care: "so people with diabetes should check their
+#: levels", "anyone on warfarin with heart disease must ask first"
+_POPULATION = re.compile(
+    r"\b(?:people|anyone|those|patients|women|men|children|kids|adults|users|readers|you)\s+"
+    r"(?:who (?:have|had|live with)|with|living with|on|taking)\s+(?:(?:an?|the|their|your)\s+)?"
+    r"(?:[\w-]+\s+){0,2}?$", _F)
+_OBLIGED = re.compile(r"^[^.;]{0,80}?\b(?:should|must|need to|needs to|ought to|are advised to|"
+                      r"is advised to|have to)\b", _F)
+
+
+def names_who_takes_care(sentence: str, start: int, end: int) -> bool:
+    """True when the disease at ``start:end`` names the people a precaution is for ("so people
+    with diabetes should check their levels"): their condition, not the product's target."""
+    return bool(_POPULATION.search(sentence[max(0, start - 60):start])) and \
+        bool(_OBLIGED.match(sentence[end:]))
+
+
+def names_the_product(text: str) -> bool:
+    """True when ``text`` names the product, a dose of it or someone taking it ("it", "our
+    capsules", "taking", "customers")."""
+    return bool(_PRODUCT.search(text))
+
+
+def consults(text: str) -> bool:
+    """True when ``text`` sends the reader to a clinician ("talk to your doctor if ...")."""
+    return bool(_CONSULT.search(text))

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 from k2publisher.guard import claims_grammar as grammar
 from k2publisher.guard.claims_context import (
+    care_acts,
     clauses,
     debunked,
     is_precaution,
     is_warning,
+    names_who_takes_care,
     neutral_report,
+    therapy_is_subject,
 )
 from k2publisher.guard.lexicon import Mention, diseases, therapies
 from k2publisher.guard.text import is_negated
@@ -51,7 +54,8 @@ _CURE = _rx(
     r"regenerat\w*|counteract\w*|(?:say|said|says|saying) goodbye to|goodbye to|farewell to|"
     r"no more|banish\w*|(?:put|puts|putting) an end to|freedom from|free (?:\w+ )?from|"
     r"respond(?:s|ed)? to|remed(?:y|ies)|resolv\w*|ended|ends (?:my|your|their)|"
-    r"got rid of|get rid of|slow(?:s|ed|ing)?|shr(?:ink|inks|ank|unk|inking)|"
+    r"(?:got|gets?|getting) rid of|wip(?:e|es|ed|ing) out|slow(?:s|ed|ing)?|"
+    r"shr(?:ink|inks|ank|unk|inking)|"
     r"reduc(?:e|es|ed|ing|tions?)|lower(?:s|ed|ing)?|decreas\w*|lessen\w*|mitigat\w*|"
     r"prolong\w*|extend(?:s|ed|ing)? survival|works? (?:for|against)|"
     r"(?:faster|quicker|speedier|speedy|rapid|full|complete) recover\w* (?:from|after)|"
@@ -154,10 +158,6 @@ _MODIFIER_HEAD = re.compile(
 #: an authorised EU/GB health claim's wording, which names a function, not a disease
 _AUTHORISED = re.compile(r"\bcontribut\w* to (?:the )?(?:maintenance of )?(?:normal|"
                          r"reduction of tiredness)", _F)
-_DETERMINER = re.compile(r"^\s*(?:the|a|an|some|several|many|most|these|those|such|other|"
-                         r"certain)\s+", _F)
-_LABEL = re.compile(r"^\s*(?:[A-Z][\w-]*\s){0,3}[A-Z]?[\w-]*:\s+")
-_LEADING_BY = re.compile(r"^\s*by\b[^,]{0,120},\s*", _F)
 
 
 def _targets(sentence: str, acronyms: frozenset[str]) -> list[Mention]:
@@ -167,47 +167,10 @@ def _targets(sentence: str, acronyms: frozenset[str]) -> list[Mention]:
     for m in diseases(sentence, acronyms):
         if any(d.start <= m.start and m.end <= d.end and d != m for d in drugs):
             continue
-        if _MODIFIER_HEAD.match(sentence, m.end):
+        if _MODIFIER_HEAD.match(sentence, m.end) or names_who_takes_care(sentence, m.start, m.end):
             continue
         found.append(m)
     return found
-
-
-#: a nominalised claim whose agent is care, not a product: "Prevention of heart disease starts
-#: with not smoking", "Relief from hay fever usually comes from antihistamines"
-_CARE_AGENT = re.compile(
-    r"^\W*(?:the )?(?:prevention|treatment|management|relief|control|cure|recovery|"
-    r"first line|mainstay)\b[^.]{0,60}?\b(?:starts?|begins?|comes?|relies|depends|is|are|"
-    r"means|involves|includes?|requires?)\b(?: (?:mainly|mostly|usually|largely|often|"
-    r"generally|typically|still|first|on|with|from|by))*\s+(?P<agent>.*)$", _F)
-_CARE = re.compile(
-    r"^(?:\w+ ){0,2}?(?:exercise|diet|weight loss|losing weight|not smoking|quitting smoking|"
-    r"stopping smoking|sleep|rest|fluids|physiotherapy|physical therapy|surgery|vaccination|"
-    r"vaccines?|screening|lifestyle|a (?:doctor|gp|pharmacist)|medical care|your doctor)\b", _F)
-
-
-#: care as the subject of the sentence: "A heart-healthy diet is ideal for ...", "Doctors use
-#: several drugs to keep gout flare-ups at bay"
-_CARE_SUBJECT = re.compile(
-    r"^\W*(?:(?:a|an|the|regular|daily|good|healthy|balanced|[\w]+-healthy|low-[\w]+|most|"
-    r"many|some|your)\s+){0,2}(?:(?:diets?|exercise|physiotherapy|surgery|rehabilitation|"
-    r"weight loss|losing weight|quitting smoking)\b|(?:doctors?|gps?|physicians?|specialists?|"
-    r"surgeons?|pharmacists?|nurses?)\s+(?:(?:may|might|can|will|often|usually|should)\s+)?"
-    r"(?:use|prescribe|treat|manage|give|inject|operate|lower|reduce|adjust|change|stop|check|"
-    r"monitor|test|tell|advise|explain)\b(?!\s+(?:it|them|this)\b))", _F)
-
-
-def _care_is_the_agent(sentence: str) -> bool:
-    """True when care (a diet, a test, a doctor) or a therapy is what acts in ``sentence``,
-    as its subject or as the agent of a nominalised claim ("Prevention of X starts with ...")."""
-    if _CARE_SUBJECT.match(sentence):
-        return True
-    m = _CARE_AGENT.match(sentence)
-    if not m:
-        return False
-    agent = m.group("agent")
-    first = next(iter(therapies(agent)), None)
-    return bool(_CARE.match(agent)) or (first is not None and first.start <= 12)
 
 
 #: a disease in a compound adjective or naming the product: "cancer-fighting compounds",
@@ -249,19 +212,6 @@ def names_a_disease(sentence: str, acronyms: frozenset[str] = frozenset()) -> bo
     return bool(_targets(sentence, acronyms))
 
 
-def _drug_is_subject(sentence: str) -> bool:
-    """True when the sentence is about a drug or therapy, not the product ("Immunotherapy ...")."""
-    rest = _DETERMINER.sub("", _LABEL.sub("", _LEADING_BY.sub("", sentence)))
-    offset = len(sentence) - len(rest)
-    head = rest[:40]
-    first = next(iter(therapies(head)), None)
-    # the drug first, or after one adjective ("Newer blood thinners ...")
-    lead = head[:first.start] if first is not None else ""
-    return first is not None and (first.start <= 4 or re.fullmatch(r"[A-Za-z-]+ ", lead)
-                                  is not None) and \
-        not re.search(r"\bsupplements?\b", sentence[offset:offset + 60], _F)
-
-
 def _near(a: tuple[int, int], b: Mention) -> bool:
     gap = b.start - a[1] if b.start >= a[1] else a[0] - b.end
     return gap <= _NEAR
@@ -282,8 +232,8 @@ def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset(), *,
     whose cancer the heading or sentence before names.
     """
     hits: list[Hit] = []
-    if _AUTHORISED.search(sentence) or _drug_is_subject(sentence) or \
-            _care_is_the_agent(sentence) or \
+    if _AUTHORISED.search(sentence) or therapy_is_subject(sentence) or \
+            care_acts(sentence) or \
             (not headline and grammar.about_a_process(sentence, before)):
         return hits
     for m in _TESTIMONIAL.finditer(sentence):
@@ -475,7 +425,8 @@ _EASE = _rx(
     r"reduc(?:e|es|ed|ing|tions?)|eas(?:e|es|ed|ing)|mitigat\w*|lessen\w*|alleviat\w*|reliev\w*|prevent\w*|"
     r"protect\w*|counter\w*|fight\w*|minimi[sz]\w*|lower\w*|fewer|less|recover\w* from|"
     r"without the|help\w*|spar(?:e|es|ed|ing)|shield\w*|sooth\w*|revers\w*|undo\w*|"
-    r"restor\w*|rebuild\w*|rebuilt|replenish\w*|repair\w*|settl\w*|calm\w*")
+    r"restor\w*|rebuild\w*|rebuilt|replenish\w*|repair\w*|settl\w*|calm\w*|"
+    r"stop(?:s|ped|ping)? the")
 _HARM = _rx(
     r"side[- ]effects?|toxicit(?:y|ies)|toxic effects|adverse (?:effects?|events?|reactions?)|"
     r"nerve damage|neuropathy|nausea|fatigue|mouth sores|hair loss|weight loss|muscle wasting|"
@@ -555,6 +506,7 @@ def _augments(sentence: str, drugs: list[Mention]) -> tuple[int, int] | None:
 #: a therapy named in the sentence before, replaced in this one: "Is your doctor pushing
 #: statins? Red clover may be all you need instead."
 _INSTEAD = _rx(r"instead(?! of)|in (?:its|their) place|all (?:you|they|we) (?:need|needed)|"
+               r"without (?:it|them|those|these)(?! \w)|"
                r"no need for (?:it|them|that|those)|(?:do|does|did) the same job|"
                r"just as well|just as good|(?:a|the) (?:natural|gentler|safer) (?:way|option|"
                r"alternative|choice)")
@@ -580,7 +532,7 @@ _TIED_BEFORE = re.compile(
     r"\b(?:of|from|after|during|while (?:\w+ ){0,3}?on|while (?:taking|having|receiving|"
     r"undergoing)|through|throughout|on|with|caused by|induced by|brought on by|due to|"
     r"(?:that|which) (?:\w+ )?(?:comes?|came|goes|go) with|receiving|undergoing|having|"
-    r"taking|on (?:their|your|his|her|a|an))\s+(?:\w+\s+){0,2}?$", _F)
+    r"taking|on (?:their|your|his|her|a|an)|left (?:behind )?by)\s+(?:\w+\s+){0,2}?$", _F)
 _TIED_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+){0,2}?(?:cause[sd]?|bring|brings|brought|wipe[sd]? out|destroy\w*|"
     r"kill[sd]?|damage[sd]?|deplete[sd]?|drain[sd]?|strip\w*|leave[sd]?|trigger\w*)\b|"
@@ -591,6 +543,7 @@ _SPARE = _rx(
     r"prevent\w*|protect\w*|counter\w*|minimi[sz]\w*|fewer|less|spar(?:e|es|ed|ing)|"
     r"shield\w*|sooth\w*|revers\w*|undo\w*|restor\w*|rebuil\w*|replenish\w*|repair\w*|"
     r"heal\w*|end(?:s|ed)?|tam(?:e|es|ed)|calm\w*|settl\w*|"
+    r"(?:take|takes|taking|took) the edge off|"
     r"keep(?:s|ing)? (?:\w+ ){0,3}?(?:up|on|going|strong|intact|safe|healthy|on (?:your|their) "
     r"head)|kept (?:\w+ ){0,3}?(?:up|on|their|your|intact)|take(?:s|n)? away|took away|"
     r"get (?:\w+ )?through|(?:easier|better) to (?:tolerate|bear|cope)|tolerat\w*|"
@@ -671,13 +624,13 @@ def _any_therapy_claim(sentence: str, drugs: list[Mention]) -> Hit | None:
     no warning, precaution, negation or debunk around them ("Amla gives your diabetes
     medication an extra boost", "Guggul: the Ayurvedic statin"); the cues then tell an
     adverse-effect claim and a substitution from an augmentation."""
-    if not drugs or is_precaution(sentence) or _care_is_the_agent(sentence):
+    if not drugs or is_precaution(sentence) or care_acts(sentence):
         return None
     for d in drugs:
         # a label naming the product as the drug: "Guggul: the Ayurvedic statin"
         if _APPOSITIVE.match(sentence[:d.start]):
             return Hit("C05-replaces-treatment", 0, d.end)
-    if _drug_is_subject(sentence):
+    if therapy_is_subject(sentence):
         return None
     d = drugs[0]
     cue = _SUBSTITUTE_CUE.search(sentence)
@@ -733,7 +686,7 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
     energy back").
     """
     drugs = therapies(sentence)
-    if _care_is_the_agent(sentence) or _TAKING_A_DRUG.search(sentence):
+    if care_acts(sentence) or _TAKING_A_DRUG.search(sentence):
         return []
     hits: list[Hit] = _across(sentence, before, drugs)
     for m in _SUBSTITUTE_ALONE.finditer(sentence):
@@ -802,7 +755,7 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
         hit = _any_therapy_claim(sentence, drugs)
         if hit:
             hits.append(hit)
-    if _drug_is_subject(sentence) and not _AGENT_BESIDE.search(sentence):
+    if therapy_is_subject(sentence) and not _AGENT_BESIDE.search(sentence):
         hits = [h for h in hits if h.rule != "C03-boosts-therapy"]  # the drug's own effect
     for v in _EASE.finditer(sentence):
         if any(h.rule == "C04-therapy-side-effects" for h in hits):

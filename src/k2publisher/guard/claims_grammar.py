@@ -31,8 +31,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from k2publisher.guard.claims_context import clauses, debunked, is_warning
-from k2publisher.guard.lexicon import Mention, diseases, therapies
+from k2publisher.guard.claims_context import (
+    cared_for_by_others,
+    clauses,
+    debunked,
+    gives_care,
+    is_warning,
+)
+from k2publisher.guard.lexicon import Mention, diseases
 
 __all__ = ["about_a_process", "anaphoric_claim", "cancer_cell_claim", "coordinate_clauses",
            "disease_subject_claim", "holder_claim", "offer_claim", "pronoun_objects",
@@ -118,12 +124,10 @@ _PASSIVE = re.compile(
     r"\s+(?:\w+\s+){0,2}?(?:by|with|using|through|after|thanks to)\b", _F)
 _NATURAL_COURSE = re.compile(
     r"\b(?:with (?:age|time)|on (?:its|their) own|by (?:itself|themselves)|over time|in time|"
-    r"without treatment|untreated|as (?:children|kids|they) (?:grow|get older))\b", _F)
-
-
-_TREATED_WITH = re.compile(r"\b(?:is|are|was|were|be|been|being|gets?|got)\s+(?:\w+ly\s+)?"
-                           r"(?:treated|managed|controlled|relieved|eased|prevented|cured)\s+"
-                           r"(?:\w+\s+)?(?:with|by|using|through)\s+", _F)
+    r"without treatment|untreated|as (?:children|kids|they) (?:grow|get older)|"
+    # the course told by "usually": "usually clear up within ten days"
+    r"(?:usually|normally|typically|generally) (?:clear|get better|go away|heal|resolve|settle)"
+    r"\w*(?: up| down)? (?:within|in|after) )\b", _F)
 
 
 def runs_its_own_course(sentence: str, targets: Sequence[Mention]) -> bool:
@@ -133,21 +137,9 @@ def runs_its_own_course(sentence: str, targets: Sequence[Mention]) -> bool:
     if first is None or len(sentence[:first.start].split()) > 3:
         return False
     rest = sentence[first.end:]
-    if _NATURAL_COURSE.search(rest):
-        return True
-    treated = _TREATED_WITH.search(rest)
-    return bool(treated) and (_therapy_first(rest[treated.end():])
-                              or bool(_BY_A_PROFESSIONAL.match(rest, treated.end())))
+    return bool(_NATURAL_COURSE.search(rest)) or cared_for_by_others(rest)
 
 
-def _therapy_first(text: str) -> bool:
-    first = next(iter(therapies(text)), None)
-    return first is not None and first.start <= 12
-
-
-_BY_A_PROFESSIONAL = re.compile(r"\s*(?:a|an|your|the|their)?\s*(?:doctor|gp|physician|"
-                                r"pharmacist|specialist|nurse|clinician|health professional|"
-                                r"dermatologist|dentist|professional)s?\b", _F)
 #: the people a disease belongs to, as the subject: "Patients with heart failure who ..."
 _HOLDERS = re.compile(r"\b(?:(?:people|patients|men|women|children|kids|adults|individuals|"
                       r"subjects|participants|those|users|infants|babies|smokers)\s+"
@@ -499,8 +491,7 @@ def disease_subject_claim(sentence: str, targets: Sequence[Mention]) -> tuple[in
         if _NATURAL_COURSE.search(rest):
             continue  # "Colds clear up on their own", "Eczema often improves with age"
         passive = _PASSIVE.search(rest)
-        if passive and (_BY_A_PROFESSIONAL.match(rest, passive.end()) or
-                        _therapy_first(rest[passive.end():])):
+        if passive and gives_care(rest[passive.end():]):
             passive = None  # "should be checked by a doctor", "is treated with levodopa"
         if passive and not _NOT_A_CLAIM.fullmatch(passive.group("verb")) \
                 and not debunked(sentence, t.end + passive.start()):

@@ -12,7 +12,9 @@ The net is deliberately coarse, for recall: a sentence that
   or, for a therapy, a pairing, a replacement or its side effects,
 
 and is none of the harmless kinds of sentence (a question, an interaction or safety warning, a
-precaution, a negated or debunked statement, a definition of the disease with no effect) gets a
+precaution, a negated or debunked statement, a definition of the disease with no effect, a
+statement in which care, the body, a clinician or a therapy acts: one policy with the grammar,
+:func:`~k2publisher.guard.claims_context.care_acts`) gets a
 ``block`` finding -- unless the grammar already blocked that class. A disease statement the
 grammar only qualified (attributed to a study) blocks too: "never published with a disease
 claim" is the standard, and the editor who keeps an attributed study note records an override
@@ -25,7 +27,16 @@ import re
 from collections.abc import Sequence
 
 from k2publisher.guard import claims_discourse as discourse
-from k2publisher.guard.claims_context import clauses, debunked, is_precaution, is_warning
+from k2publisher.guard.claims_context import (
+    care_acts,
+    clauses,
+    consults,
+    debunked,
+    is_precaution,
+    is_warning,
+    names_the_product,
+    therapy_is_subject,
+)
 from k2publisher.guard.claims_grammar import about_a_process, runs_its_own_course
 from k2publisher.guard.lexicon import Mention, diseases, therapies
 from k2publisher.guard.text import is_negated
@@ -51,7 +62,7 @@ _EFFECT = re.compile(
     r"stop|shrink|kill|destroy|revers|restor|boost|enhanc|strengthen|better|fix|answer|manag|"
     r"control|alleviat|tackl|defeat|banish|rid\b|gone\b|goodbye|disappear|vanish|recover|fewer|"
     r"less(?:en)?\b|decreas|drop|fell\b|falls?\b|cut(?:s|ting)?\b|slow|delay|halt|block|inhibit|"
-    r"suppress|shorten|loosen|flush|detox|(?<!up)(?<!down)regulat|normali|bounce|weapon|shield|defen[cs]|"
+    r"suppress|shorten|loosen|flush(?!ing\b)|detox|(?<!up)(?<!down)regulat|normali|bounce|weapon|shield|defen[cs]|"
     r"ward(?:s|ed|ing)? off|keep\w* (?:\w+ ){1,3}?(?:away|at bay|free)|at bay|free (?:of|from)\b|"
     r"(?:is|are|was|were) history\b|(?:has|have|got) you covered|"
     r"tak\w* (?:the |your )?\w+ out of|brought (?:\w+ ){0,3}?down|knock\w* out|shake\w* off|"
@@ -60,7 +71,7 @@ _EFFECT = re.compile(
     r"rebuild|regrow|grew back|come back|came back|bounce\w* back|opens? up|brings? \w+ down|"
     r"bring\w* (?:\w+ )?down|settl\w*|overc[oa]m\w*|"
     r"switch\w* (?:\w+ ){0,2}?(?:back )?(?:on|off)\b|went (?:from|down)|go(?:es)? away|went away|"
-    r"disappear|resolv|soften|"
+    r"disappear|resolv|soften|(?:goes|go|went|gone|come|comes|came) down\b|"
     r"nature's (?:answer|cure|remedy)|natural (?:fix|cure|remedy|answer|solution|alternative)|"
     # easing, as verbs and comparatives: "their side effects fade", "breathed easier"
     r"fad(?:e|es|ed|ing)\b|subsid|relax|quiet|tam(?:e|es|ed|ing)\b|lift|comfort|soothe|"
@@ -95,7 +106,8 @@ _ADVERSE = re.compile(
     r"\bwhile (?:you(?:'re| are) )?(?:on|taking|"
     r"having|undergoing)\b|\bduring (?:\w+ )?(?:treatment|therapy|chemo\w*|radiation)\b|"
     r"\b(?:the )?(?:drug|treatment|therapy|medication|medicine)(?:'s)? (?:causes?|brings?)\b|"
-    r"\bcaused by\b|\bfrom (?:the |your |my |their )?(?:drug|treatment|chemo\w*|medication)s?\b|"
+    r"\bcaused by\b|\bleft (?:behind )?by\b|"
+    r"\bfrom (?:the |your |my |their )?(?:drug|treatment|chemo\w*|medication)s?\b|"
     r"\bsoften the blow\b|\bthe edge off\b|\bblow of\b|\bget (?:from|on)\b", _F)
 _AUGMENT = re.compile(
     r"\balongside\b|\btogether with\b|\badd\w* (?:it |this |"
@@ -118,6 +130,7 @@ _INTERACTION = re.compile(
     r"\bbreaks? down\b|\bchange how\b|\bmetaboli[sz]\w*|\bblood levels?\b|\bno substitute\b|"
     r"\bnot (?:a |an )?(?:substitute|replacement|alternative)\b|\bneeds? (?:a doctor|medical)\b|"
     r"\bdangerous\b|\bstopping\b|\b(?:can|may|could|will) (?:cause|lead to|trigger)\b|"
+    r"\b(?:work|act)\w* less (?:well|effectively|strongly)\b|"
     r"\bif you (?:are|have|take|use)\b|\babsorb\w*", _F)
 #: an effect on a risk is a benefit, not a warning: "lowers the risk of heart disease"
 _RISK_BENEFIT = re.compile(
@@ -128,31 +141,22 @@ _DEFINES = re.compile(
     r"^\W*(?:(?:a|an|the|most|some|many)\s+)?(?:[\w'-]+\s+){0,4}?(?:is|are|was|were|means|"
     r"affects?|occurs?|develops?|happens?|starts?|begins?|needs?|requires?|can be|may be|"
     r"usually|often|is diagnosed|are diagnosed|is caused|are caused|runs? in)\b", _F)
-#: the product, a dose of it, or the reader doing something with it
-_PRODUCT_ACTS = re.compile(
-    r"\b(?:it|its|this|these|our|supplement\w*|capsules?|tablets?|extract|formula|drops|tea|"
-    r"powder|gumm\w*|dose|product|taking|took|users?|customers?|readers?)\b", _F)
 _STUDY_ONLY = re.compile(
     r"\b(?:studied|tested|investigated|examined|compared|enrolled|recruited|randomi[sz]ed|"
     r"measured|is being|are being|under study|ongoing|will test|to see whether|to find out)\b",
     _F)
 
 
-#: "talk to your doctor if you have ...", "people with diabetes should count honey as sugar"
-_CONSULT = re.compile(
-    r"\b(?:consult|ask|talk|speak|check)\w*(?: with| to)? (?:a|your|the|their) (?:\w+ )?"
-    r"(?:doctor|pharmacist|healthcare|health care|professional|physician|gp|provider|"
-    r"specialist|oncologist|clinician)", _F)
 _OBLIGATION = re.compile(r"\b(?:should|must|needs? to|ought to|have to)\b", _F)
 #: a caveat that takes the result back: "but the trials were of low quality"
 _CAVEAT = re.compile(
     r"\b(?:but|though|although|however)\b[^.]{0,60}\b(?:low|poor|weak) quality\b|"
     r"\b(?:too small|not (?:been )?repeated|inconsistent|conflicting|mixed results)\b|"
-    r"\b(?:nobody|no one) knows\b|\b(?:it is|it's) (?:not |un)clear\b", _F)
-#: who acts when it is not the product: a therapy or the body itself
-_OTHER_AGENT = re.compile(
-    r"^\W*(?:the |your |our |a )?(?:body|immune system|immune cells|liver|kidneys|doctors?|"
-    r"surgeons?|oncologists?)\b", _F)
+    r"\b(?:nobody|no one) knows\b|\b(?:it is|it's) (?:not |un)clear\b|"
+    r"\b(?:for|through|due to|because of) (?:a |the )?lack of (?:evidence|proof|benefit)\b|"
+    # "..., but trials have not shown a benefit": the result taken back in the same sentence
+    r"\b(?:but|though|although|however)\b[^.]{0,60}\b(?:(?:have|has|did|do|does) not|"
+    r"haven't|hasn't|didn't|never) (?:yet )?(?:been )?(?:shown|proven|found|confirmed)\b", _F)
 #: a disease word that only names a drug, a doctor or a clinic: "HIV drugs", "diabetes medicines"
 _NAMES_A_TREATMENT = re.compile(
     r"\s*(?:drugs?|medic\w+|treatments?|therap\w+|specialists?|doctors?|clinics?|nurses?|"
@@ -163,14 +167,6 @@ _NAMES_A_TREATMENT = re.compile(
 _NO_SUBJECT = re.compile(r"^\W*(?:no|none|nothing|neither|nobody|no one)\b", _F)
 
 
-#: the course of care, with no product: "Recovery from flu usually takes a week"
-_CARE_COURSE = re.compile(
-    r"^\W*(?:the )?(?:prevention|recovery|treatment|relief|management|care|cure|healing|"
-    r"remission|control) (?:of|from|for|after)\b", _F)
-#: care advice for people who have the condition: "Eye tests are important for anyone with"
-_CARE_ADVICE = re.compile(
-    r"\b(?:important|essential|ideal|vital|crucial|recommended|advisable|necessary) for "
-    r"(?:people|anyone|those|patients|adults|children|everyone) (?:who|with)\b", _F)
 #: a question that asserts a substitution: "Who needs a prescription when ...?"
 _RHETORICAL = re.compile(r"^\W*(?:who needs|why (?:reach for|take|pay for|bother with|use|get|"
                          r"risk))\b", _F)
@@ -213,7 +209,7 @@ def _disease_linked(sentence: str, mention: Mention) -> bool:
     after = sentence[mention.end:mention.end + 14]
     if re.match(r"\s*sufferers?(?:'s|\u2019s)?\b", after, _F):
         return True
-    return bool(re.match(r"\s*patients?\b", after, _F)) and bool(_PRODUCT_ACTS.search(sentence))
+    return bool(re.match(r"\s*patients?\b", after, _F)) and bool(names_the_product(sentence))
 
 
 def _harmless(sentence: str) -> bool:
@@ -223,23 +219,15 @@ def _harmless(sentence: str) -> bool:
     if (sentence.rstrip().endswith("?") or discourse.is_yes_no_question(sentence)) and \
             not _RHETORICAL.match(sentence):
         return True
-    if is_precaution(sentence) or _CONSULT.search(sentence) or _CAVEAT.search(sentence):
+    if is_precaution(sentence) or consults(sentence) or _CAVEAT.search(sentence) or \
+            care_acts(sentence) or therapy_is_subject(sentence):
         return True
     if is_warning(_RISK_BENEFIT.sub(" ", sentence)) and not _RISK_BENEFIT.search(sentence):
         return True
     obligation = _OBLIGATION.search(sentence)
     if obligation and not _EFFECT.search(sentence, obligation.end()):
         return True
-    lead = next(iter(therapies(sentence[:40])), None)
-    if _OTHER_AGENT.match(sentence) or (
-            lead is not None and lead.start <= 10 and
-            re.fullmatch(r"\W*(?:(?:the|a|an|some|most|many|these|those|such)\s+)?",
-                         sentence[:lead.start], _F) is not None and
-            not re.match(r"\s*(?:patients?|users?|people|sufferers?)\b", sentence[lead.end:], _F)):
-        return True
-    if _A_STUDY.match(sentence) or _CARE_ADVICE.search(sentence) or (
-            _CARE_COURSE.match(sentence) and
-                                    not _PRODUCT_ACTS.search(sentence)):
+    if _A_STUDY.match(sentence):
         return True
     return bool(_STUDY_ONLY.search(sentence)) and not re.search(
         r"\b(?:found|showed|reported|saw|had|led|improv|reduc|lower|fewer|less)\w*", sentence, _F)
@@ -250,7 +238,7 @@ def _defines(sentence: str, mention: Mention) -> bool:
     what was done to it: "pain was reduced by ..."), with no product in it."""
     rest = sentence[mention.start:]
     verb = _DEFINES.match(rest)
-    if mention.start > 40 or verb is None or _PRODUCT_ACTS.search(sentence):
+    if mention.start > 40 or verb is None or names_the_product(sentence):
         return False
     return not _EFFECT.match(rest, verb.end() + 1) and \
         not re.match(r"\s*(?:\w+ )?(?:by|with)\b", rest[verb.end():], _F)
@@ -294,7 +282,8 @@ def _disease_hit(sentence: str, acronyms: frozenset[str]) -> Mention | None:
 _THERAPY_SHAPE = re.compile(
     r"\b(?:your|the|their|my|his|her|a|an) (?:[\w-]+ ){0,2}?(?:pills?|prescriptions?|meds|jabs?|"
     r"shots|injections?|inhalers?)\b|\bprescription (?:[\w-]+ )?\w+|"
-    r"\banti-?[a-z]{4,} (?:cream|pill|tablet|drug|medicine|medication)s?\b", _F)
+    r"\banti-?[a-z]{4,} (?:cream|gel|ointment|spray|patch|pill|tablet|drug|medicine|"
+    r"medication)s?\b", _F)
 
 
 def _therapy_mentions(sentence: str) -> list[Mention]:
@@ -346,7 +335,7 @@ def _question_before(parts: Sequence[str], at: int) -> str:
         i -= 1
     question = " ".join(asked)
     if not question or _DENIES.match(parts[at]) or _OBLIGATION.search(question) or \
-            is_warning(question) or _CONSULT.search(question):
+            is_warning(question) or consults(question):
         return ""
     return question
 

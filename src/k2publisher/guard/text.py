@@ -80,7 +80,10 @@ def normalise(text: str) -> str:
 
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n\s*\n|\s*\n\s*(?=[-*•]|\d+[.)]\s)")
+#: a sentence ends at ". ! ?" before a word that does not start in lower case (as
+#: render.splitting decides: "H. pylori", "e.g. fatigue" go on), at ";", at a blank line or a bullet
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])\s+(?![a-z])|(?<=;)\s+|\n\s*\n|\s*\n\s*(?=[-*•]|\d+[.)]\s)")
 _NEGATION = re.compile(
     r"\b(?:not(?! only)|no|never|nor|neither|without|cannot|can't|isn't|aren't|doesn't|"
     r"don't|didn't|won't|wasn't|weren't|hasn't|haven't|lack of|unproven|insufficient)\b",

@@ -3,8 +3,11 @@
 * ``diseases-icd10cm.txt``: derived from ICD-10-CM by ``scripts/build-disease-lexicon``
   (see :mod:`k2publisher.guard.lexicon.icd`); ``diseases-exclude.txt`` removes its
   adjectives and body parts; ``diseases-lay.txt`` adds the names readers use.
-* ``drugs.txt``: therapies, drug classes and common drug names; ``drug-stems.txt``: WHO INN
-  stems, so a drug the list has never heard of ("sorafenib", "dapagliflozin") still counts.
+* ``drugs.txt``: therapies, drug classes and common drug names; ``drugs-medlineplus.txt``:
+  generic and brand names of the drugs MedlinePlus documents ("Ozempic", "Aricept"), derived
+  by ``scripts/build-drug-lexicon`` (see :mod:`k2publisher.guard.lexicon.medlineplus`);
+  ``drug-stems.txt``: WHO INN stems, so a drug the lists have never heard of ("sorafenib",
+  "dapagliflozin") still counts.
 
 On top of the word lists, names are recognised by how they are built: "X disease",
 "X syndrome", "X's disease", a word ending like a disease name ("-itis", "-osis", "-oma" ...),
@@ -84,7 +87,8 @@ def _singular(term: str) -> set[str]:
 
 @lru_cache(maxsize=1)
 def _therapy_phrases() -> frozenset[str]:
-    return frozenset(f for t in _read("drugs.txt") for s in _singular(t) for f in _forms(s))
+    names = _read("drugs.txt") + _read("drugs-medlineplus.txt")
+    return frozenset(f for t in names for s in _singular(t) for f in _forms(s))
 
 
 @lru_cache(maxsize=1)
