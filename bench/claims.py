@@ -16,10 +16,20 @@ parts': looking at those would turn them into tuning data).
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-from k2publisher.guard.claims_corpus import Labelled, Score, evaluate, load
+from k2publisher.guard.claims_corpus import (
+    Labelled,
+    Score,
+    evaluate,
+    guard_classes,
+    load,
+    rules_classes,
+)
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "guard" / "corpus"
 TARGETS = {"disease": 0.95, "therapy": 0.95, "safety": 0.90}
@@ -70,36 +80,73 @@ def baseline(sentence: str, page: str = "", before: str = "") -> dict[str, str]:
     return out
 
 
-def _table(name: str, rows: list[Labelled]) -> None:
-    blocked_scores, harmless = evaluate(rows, blocking=True)
-    scores, _ = evaluate(rows)
+def _cached(classify: Callable[[str, str, str], dict[str, str]]
+            ) -> Callable[[str, str, str], dict[str, str]]:
+    """``classify`` scoring each sentence once (evaluate runs twice: blocked and any level)."""
+    seen: dict[tuple[str, str, str], dict[str, str]] = {}
+
+    def run(sentence: str, page: str = "", before: str = "") -> dict[str, str]:
+        key = (sentence, page, before)
+        if key not in seen:
+            seen[key] = classify(sentence, page, before)
+        return seen[key]
+    return run
+
+
+def _table(name: str, rows: list[Labelled]) -> float:
+    """Print one part's figures, rules alone beside rules + the learned second opinion;
+    returns the seconds the guard (rules + model) took per sentence."""
+    rules, guard = _cached(rules_classes), _cached(guard_classes)
+    start = time.perf_counter()
+    for row in rows:
+        rules(row.sentence, row.page, row.before)
+    mid = time.perf_counter()
+    for row in rows:
+        guard(row.sentence, row.page, row.before)
+    took = (mid - start, time.perf_counter() - mid)
+    figures = {}
+    for label, classify in (("rules", rules), ("guard", guard)):
+        figures[label] = (evaluate(rows, classify, blocking=True), evaluate(rows, classify))
     base, base_harmless = evaluate(rows, baseline, blocking=True)
     claims = sum(1 for r in rows if r.labels)
-    print(f"\n== {name}: {len(rows)} sentences, {claims} with claims, {harmless.labelled} harmless")
-    print(f"{'class':<20}{'n':>5}{'blocked':>9}{'any level':>11}{'precision':>11}"
-          f"{'baseline':>10}{'ratio':>8}{'target':>8}")
+    print(f"\n== {name}: {len(rows)} sentences, {claims} with claims, "
+          f"{figures['rules'][0][1].labelled} harmless")
+    print(f"{'':<20}{'':>5}{'rules alone':^30}{'rules + learned model':^30}")
+    print(f"{'class':<20}{'n':>5}" + f"{'blocked':>9}{'any level':>11}{'precision':>10}" * 2
+          + f"{'baseline':>10}{'ratio':>8}{'target':>8}")
     order = ["disease", "therapy", "therapy:augment", "therapy:substitute", "therapy:adverse",
              "safety", "certainty", "nootropic", "fear"]
-    for cls in order + sorted(set(scores) - set(order)):
-        score = scores.get(cls, Score())
-        if not score.labelled:
+    known = set(figures["rules"][1][0]) | set(figures["guard"][1][0])
+    for cls in order + sorted(known - set(order)):
+        cells = ""
+        labelled = 0
+        for label in ("rules", "guard"):
+            (blocked, _), (scores, _) = figures[label]
+            score, stop = scores.get(cls, Score()), blocked.get(cls, Score())
+            labelled = score.labelled
+            cells += f"{stop.recall:>9.1%}{score.recall:>11.1%}{score.precision:>10.1%}"
+        if not labelled:
             continue
-        stop = blocked_scores.get(cls, Score())
+        stop = figures["guard"][0][0].get(cls, Score())
         b = base.get(cls, Score())
         ratio = f"{stop.recall / b.recall:.1f}x" if b.recall else "-"
         target = f">={TARGETS[cls]:.0%}" if cls in TARGETS else ""
-        print(f"{cls:<20}{score.labelled:>5}{stop.recall:>9.1%}{score.recall:>11.1%}"
-              f"{score.precision:>11.1%}{b.recall:>10.1%}{ratio:>8}{target:>8}")
-    blocked = harmless.hits / harmless.labelled if harmless.labelled else 0.0
-    flagged = harmless.flagged / harmless.labelled if harmless.labelled else 0.0
+        print(f"{cls:<20}{labelled:>5}{cells}{b.recall:>10.1%}{ratio:>8}{target:>8}")
     base_blocked = base_harmless.hits / base_harmless.labelled if base_harmless.labelled else 0.0
-    print(f"harmless blocked: {harmless.hits}/{harmless.labelled} = {blocked:.1%} "
-          f"(target <={HARMLESS_BLOCKED_MAX:.0%}; baseline {base_blocked:.1%}); "
-          f"flagged at any level: {flagged:.1%}")
+    for label, title in (("rules", "rules alone"), ("guard", "rules + model")):
+        harmless = figures[label][0][1]
+        n = harmless.labelled or 1
+        print(f"harmless, {title:<14} blocked {harmless.hits}/{harmless.labelled} = "
+              f"{harmless.hits / n:.1%}, flagged at any level {harmless.flagged / n:.1%} "
+              f"(target blocked <={HARMLESS_BLOCKED_MAX:.0%}; baseline {base_blocked:.1%})")
+    per = [t / len(rows) * 1000 for t in took]
+    print(f"time per sentence: rules {per[0]:.2f} ms, rules + model {per[1]:.2f} ms "
+          f"({per[1] / per[0]:.2f}x); load average {os.getloadavg()[0]:.2f}")
+    return took[1] / len(rows)
 
 
 def _misses(rows: list[Labelled]) -> None:
-    scores, harmless = evaluate(rows)
+    scores, harmless = evaluate(rows, rules_classes)
     for cls, score in sorted(scores.items()):
         for row in score.missed:
             print(f"MISS {cls:<18} {row.where}: {row.sentence}")

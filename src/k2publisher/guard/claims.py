@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 
 from k2publisher.guard import claims_detect as detect
 from k2publisher.guard import claims_discourse as discourse
+from k2publisher.guard import claims_model as model
 from k2publisher.guard import claims_net as net
 from k2publisher.guard.claims_context import (
     attributed,
@@ -106,7 +107,7 @@ class ClaimRule:
         A disease statement attributed to a study with its evidence level (in the sentence,
         or ``around`` it for a table's caption) is ``qualify`` except in a headline.
         """
-        if self.id in _DISEASE_RULES:
+        if self.id in _DISEASE_RULES or self.id == "L01-learned-disease-claim":
             return "qualify" if not headline and attributed(around or sentence) else "block"
         if self.id == "C11-hype":
             return "block" if _HEALTH.search(sentence) else "review"
@@ -259,7 +260,21 @@ RULES: tuple[ClaimRule, ...] = (
           "or its harm eased",
           "Possible therapy claim the guard could not classify: remove it, or record an "
           "override with a reason (guard_overrides)"),
+    # the learned second opinion (claims_model): what reads like a claim to a model trained on
+    # the tuned corpus, where the rules found none (review) or none that blocks (block)
+    _rule("L01-learned-disease-claim", "disease", None,
+          "review", "21 CFR 101.93(g)(2): reads like a disease claim (learned second opinion)",
+          "Check it: rewrite without the disease claim, or record an override with a reason "
+          "(guard_overrides)"),
+    _rule("L02-learned-therapy-claim", "therapy:augment", None,
+          "review", "21 CFR 101.93(g)(2)(vi), (vii), (ix): reads like a therapy claim (learned "
+          "second opinion)",
+          "Check it: remove a therapy claim, or record an override with a reason "
+          "(guard_overrides)"),
 )
+_LEARNED = {"disease": "L01-learned-disease-claim", "therapy": "L02-learned-therapy-claim"}
+#: what the model may block: a sentence of six words or more that ends like one
+_FULL_SENTENCE = re.compile(r"^\W*(?:\S+\s+){5,}\S*[.!?][\"'\u201d\u2019)]*\s*$")
 
 _BY_ID = {r.id: r for r in RULES}
 
@@ -386,7 +401,8 @@ def _in_discourse(parts: list[str], at: int, acronyms: frozenset[str], headline:
 
 
 def scan(text: str, rules: DisclaimerRules | None = None, *,
-         headline: bool = False, context: str = "", before: str = "") -> list[Finding]:
+         headline: bool = False, context: str = "", before: str = "",
+         learned: bool = True) -> list[Finding]:
     """Every claims finding in ``text`` (HTML or plain), in text order.
 
     Our own disclaimers (from ``rules``, default the built-in ones), links and hashtags are
@@ -396,6 +412,7 @@ def scan(text: str, rules: DisclaimerRules | None = None, *,
     ``before`` is the text that comes right before ``text`` on that page (one sentence or
     more): a claim that names no disease ("This suggests a preventive effect") refers to the
     sentence before, an answer to the question before it, a list item to its heading.
+    ``learned=False`` leaves out the learned second opinion (the rules alone).
     """
     rules = rules or builtin_rules()
     clean = prose(text, rules)
@@ -406,8 +423,35 @@ def scan(text: str, rules: DisclaimerRules | None = None, *,
     for at in range(len(lead), len(parts)):
         own = _sentence_findings(parts, at, acronyms, headline)
         here = _in_discourse(parts, at, acronyms, headline, own)
-        findings += here + _caught(parts, at, acronyms, here)
+        here += _caught(parts, at, acronyms, here)
+        findings += here + (_second_opinion(parts, at, acronyms, headline, here) if learned else [])
     return findings
+
+
+def _second_opinion(parts: list[str], at: int, acronyms: frozenset[str], headline: bool,
+                    found: list[Finding]) -> list[Finding]:
+    """The learned model's findings for ``parts[at]``: the one place where the verdicts of the
+    rules and the model combine. The model speaks only for a class (disease, therapy) the
+    rules did not flag at any level -- what they classified is theirs to rate, as for the
+    safety net -- with ``review`` from its threshold and ``block`` from its block threshold,
+    which for a disease statement attributed to a study is the rules' own ``qualify``. It
+    never lowers or removes a rule's finding."""
+    kinds = {f.kind.split(":")[0] for f in found}
+    if set(_LEARNED) <= kinds:
+        return []
+    out = []
+    for op in model.opinion(parts[at], acronyms):
+        level = op.level
+        if level is None or op.kind in kinds:
+            continue
+        rule = get_rule(_LEARNED[op.kind])
+        if level == "block" and not _FULL_SENTENCE.search(parts[at]):
+            level = "review"  # a heading, a tag line or a fragment: the model read sentences
+        if level == "block" and op.kind == "disease":
+            level = rule.level_for(parts[at], headline=headline, around=_with_caption(parts, at))
+        out.append(Finding(rule.id, level, _excerpt(parts[at], 0, len(parts[at])),
+                           f"{op}. {rule.suggestion}", rule.basis, rule.kind))
+    return out
 
 
 def _caught(parts: list[str], at: int, acronyms: frozenset[str],

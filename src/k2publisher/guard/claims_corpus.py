@@ -18,7 +18,7 @@ from pathlib import Path
 from k2publisher.content.cleaning.citations import clean_citations
 from k2publisher.guard.claims import CLASSES, by_class, scan
 
-__all__ = ["Labelled", "Score", "evaluate", "guard_classes", "load"]
+__all__ = ["Labelled", "Score", "evaluate", "guard_classes", "load", "rules_classes"]
 
 HARMLESS = "harmless"
 _BEFORE = 6  # rows of the page before a sentence that the guard sees as its context
@@ -87,6 +87,11 @@ def guard_classes(sentence: str, page: str = "", before: str = "") -> dict[str, 
     """The claims guard's verdict on one sentence of ``page`` (``before`` is the sentence
     before it there): class -> worst level found."""
     return by_class(scan(sentence, context=page, before=before))
+
+
+def rules_classes(sentence: str, page: str = "", before: str = "") -> dict[str, str]:
+    """As :func:`guard_classes`, the rules alone (without the learned second opinion)."""
+    return by_class(scan(sentence, context=page, before=before, learned=False))
 
 
 def evaluate(rows: Iterable[Labelled],
