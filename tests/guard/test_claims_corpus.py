@@ -16,7 +16,7 @@ from k2publisher.guard.claims import CLASSES
 from k2publisher.guard.claims_corpus import Score, evaluate, load
 
 CORPUS = Path(__file__).parent / "corpus"
-PARTS = ("tuned", "heldout", "heldout2", "heldout3", "heldout4", "heldout5")
+PARTS = ("tuned", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
 #: part -> class -> the lowest recall at any level (a note included) it may show; the guard is
 #: the rules plus the learned second opinion (guard/claims_model.py), which reached (disease /
 #: therapy / safety): tuned 95.7 / 96.9 / 96.8, held-out 89.1 / 95.7 / 100, held-out 2 88.5 /
@@ -24,7 +24,9 @@ PARTS = ("tuned", "heldout", "heldout2", "heldout3", "heldout4", "heldout5")
 #: 76.0 / 81.8 (the rules alone, round 4: tuned 94.1 / 94.9 / 96.8, held-out 89.1 / 95.7 /
 #: 100, held-out 2 88.5 / 95.8 / 100, held-out 3 82.1 / 83.3 / 100, held-out 4 82.0 / 81.0 /
 #: 91.7, held-out 5 72.7 / 64.0 / 81.8; held-out 5 was written before round 4, before which
-#: the guard stood there at 69.1 / 52.0 / 81.8)
+#: the guard stood there at 69.1 / 52.0 / 81.8); held-out 6, sealed after round 4 and measured
+#: on main before any later rule change, 84.6 / 76.0 / 100 with the rules alone -- its floors
+#: are loose, about ten points below, since it is a measure of unseen text rather than a target
 FLOORS = {
     "tuned": {"disease": 0.93, "therapy": 0.94, "safety": 0.93},
     "heldout": {"disease": 0.86, "therapy": 0.91, "safety": 0.90},
@@ -32,13 +34,15 @@ FLOORS = {
     "heldout3": {"disease": 0.80, "therapy": 0.79, "safety": 0.90},
     "heldout4": {"disease": 0.82, "therapy": 0.81, "safety": 0.87},
     "heldout5": {"disease": 0.70, "therapy": 0.72, "safety": 0.78},
+    "heldout6": {"disease": 0.74, "therapy": 0.66, "safety": 0.86},
 }
 #: the same where it counts: blocked, i.e. publication stopped (rules + model reached: tuned
 #: 79.9 / 96.4 / 95.2, held-out 71.7 / 95.7 / 100, held-out 2 78.8 / 100 / 100, held-out 3
 #: 66.1 / 83.3 / 100, held-out 4 70.0 / 85.7 / 91.7, held-out 5 54.5 / 72.0 / 81.8; the rules
 #: alone: tuned 79.7 / 94.9 / 95.2, held-out 71.7 / 95.7 / 100, held-out 2 78.8 / 95.8 / 100,
 #: held-out 3 66.1 / 83.3 / 100, held-out 4 68.0 / 81.0 / 91.7, held-out 5 54.5 / 64.0 / 81.8).
-#: Disease is lower because a disease statement attributed to a study is ``qualify``.
+#: Held-out 6, rules alone at sealing: 69.2 / 76.0 / 100. Disease is lower because a disease
+#: statement attributed to a study is ``qualify``.
 BLOCK_FLOORS = {
     "tuned": {"disease": 0.76, "therapy": 0.93, "safety": 0.92},
     "heldout": {"disease": 0.68, "therapy": 0.91, "safety": 0.90},
@@ -46,11 +50,13 @@ BLOCK_FLOORS = {
     "heldout3": {"disease": 0.62, "therapy": 0.79, "safety": 0.90},
     "heldout4": {"disease": 0.66, "therapy": 0.81, "safety": 0.87},
     "heldout5": {"disease": 0.50, "therapy": 0.68, "safety": 0.78},
+    "heldout6": {"disease": 0.59, "therapy": 0.66, "safety": 0.86},
 }
 HARMLESS_BLOCKED_CEILING = 0.03
 #: the part above the target, honestly: held-out 5 blocks 8 of its 122 harmless sentences
-#: (6.6%; 11, 9.0%, before round 4); it is not tuned on
-HARMLESS_BLOCKED_CEILINGS = {"heldout5": 0.07}
+#: (6.6%; 11, 9.0%, before round 4); it is not tuned on. Held-out 6 blocked 6 of its 136
+#: (4.4%) when it was sealed, on main after round 4; its ceiling is loose
+HARMLESS_BLOCKED_CEILINGS = {"heldout5": 0.07, "heldout6": 0.07}
 
 
 Scored = tuple[str, dict[str, Score], Score, dict[str, Score]]
