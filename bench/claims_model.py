@@ -16,6 +16,7 @@ import argparse
 import os
 from collections.abc import Sequence
 
+from k2publisher.guard.claims import learned_level
 from k2publisher.guard.claims_corpus import load
 from k2publisher.guard.claims_model import Model
 from k2publisher.guard.lexicon.claims_train import CLASSES, SETTINGS, TUNED, Example, examples, fit
@@ -51,17 +52,17 @@ def out_of_fold(exs: Sequence[Example], c: float, min_df: int) -> list[dict[str,
     return scores
 
 
-def combine(rules: dict[str, str], scores: dict[str, float], review: float,
+def combine(ex: Example, scores: dict[str, float], review: float,
             block: float) -> dict[str, str]:
-    """The verdict per class of rules + model (the policy of ``claims.scan``, in short)."""
-    out = dict(rules)
+    """The verdict per class of rules + model, by the guard's own policy
+    (:func:`k2publisher.guard.claims.learned_level`)."""
+    out = dict(ex.rules)
+    flagged = {c.split(":")[0] for c in ex.rules}
     for kind, score in scores.items():
-        have = {lvl for c, lvl in rules.items() if c.split(":")[0] == kind}
-        name = kind if kind == "disease" else "therapy:augment"
-        if score >= block and "block" not in have:
-            out[name] = "block"
-        elif score >= review and not have:
-            out[name] = "review"
+        reached = "block" if score >= block else "review" if score >= review else None
+        level = learned_level(kind, reached, ex.row.sentence, flagged)
+        if level:
+            out[kind if kind == "disease" else "therapy:augment"] = level
     return out
 
 
@@ -119,8 +120,8 @@ def main() -> None:
             for block in (0.9, 0.95, 0.98, 2.0):
                 if block <= review:
                     continue
-                verdicts = [combine(r, s, review, block)
-                            for r, s in zip(rules, scores, strict=True)]
+                verdicts = [combine(ex, s, review, block)
+                            for ex, s in zip(exs, scores, strict=True)]
                 label = f"C={c:g} review>={review} block>={block if block <= 1 else '-'}"
                 print(_row(label, figures(exs, verdicts)))
 

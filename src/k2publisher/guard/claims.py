@@ -50,8 +50,8 @@ from k2publisher.guard.disclaimers import (
 from k2publisher.guard.lexicon import defined_acronyms, therapies
 from k2publisher.guard.text import is_negated, sentences
 
-__all__ = ["CLASSES", "LEVELS", "RULES", "ClaimRule", "Finding", "by_class", "get_rule", "scan",
-           "strip_disclaimers"]
+__all__ = ["CLASSES", "LEVELS", "RULES", "ClaimRule", "Finding", "by_class", "get_rule",
+           "learned_level", "scan", "strip_disclaimers"]
 
 LEVELS = ("block", "review", "qualify")
 #: what a claim is about (the labels of the corpus in ``tests/guard/corpus``)
@@ -428,27 +428,40 @@ def scan(text: str, rules: DisclaimerRules | None = None, *,
     return findings
 
 
+def learned_level(kind: str, score_level: str | None, sentence: str, flagged: set[str], *,
+                  headline: bool = False, around: str = "") -> str | None:
+    """The level the learned second opinion gets for ``kind`` (``disease``, ``therapy``) in
+    ``sentence``, or None: the one place where the verdicts of rules and model combine.
+
+    ``score_level`` is what the model's score reaches (``review``, ``block`` or None),
+    ``flagged`` the classes the rules flagged in the sentence at any level. The model speaks
+    only for a class the rules did not flag -- what they classified is theirs to rate, as for
+    the safety net -- so it never lowers or removes a rule's finding. A block is the rules' own
+    ``qualify`` for a disease statement attributed to a study, and ``review`` for what is no
+    full sentence (a heading, a tag line), which the model was not trained to read.
+    """
+    if score_level is None or kind in flagged:
+        return None
+    if score_level == "block" and not _FULL_SENTENCE.search(sentence):
+        return "review"
+    if score_level == "block" and kind == "disease":
+        return get_rule(_LEARNED[kind]).level_for(sentence, headline=headline, around=around)
+    return score_level
+
+
 def _second_opinion(parts: list[str], at: int, acronyms: frozenset[str], headline: bool,
                     found: list[Finding]) -> list[Finding]:
-    """The learned model's findings for ``parts[at]``: the one place where the verdicts of the
-    rules and the model combine. The model speaks only for a class (disease, therapy) the
-    rules did not flag at any level -- what they classified is theirs to rate, as for the
-    safety net -- with ``review`` from its threshold and ``block`` from its block threshold,
-    which for a disease statement attributed to a study is the rules' own ``qualify``. It
-    never lowers or removes a rule's finding."""
+    """The learned model's findings for ``parts[at]`` (levels by :func:`learned_level`)."""
     kinds = {f.kind.split(":")[0] for f in found}
     if set(_LEARNED) <= kinds:
         return []
     out = []
     for op in model.opinion(parts[at], acronyms):
-        level = op.level
-        if level is None or op.kind in kinds:
+        level = learned_level(op.kind, op.level, parts[at], kinds, headline=headline,
+                              around=_with_caption(parts, at))
+        if level is None:
             continue
         rule = get_rule(_LEARNED[op.kind])
-        if level == "block" and not _FULL_SENTENCE.search(parts[at]):
-            level = "review"  # a heading, a tag line or a fragment: the model read sentences
-        if level == "block" and op.kind == "disease":
-            level = rule.level_for(parts[at], headline=headline, around=_with_caption(parts, at))
         out.append(Finding(rule.id, level, _excerpt(parts[at], 0, len(parts[at])),
                            f"{op}. {rule.suggestion}", rule.basis, rule.kind))
     return out
