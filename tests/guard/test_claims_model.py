@@ -13,7 +13,7 @@ import pytest
 
 from k2publisher.guard import claims_model
 from k2publisher.guard.check import check
-from k2publisher.guard.claims import by_class, get_rule, scan
+from k2publisher.guard.claims import by_class, get_rule, scan, stops_publication
 from k2publisher.guard.claims_model import Model, delexicalise, features
 from k2publisher.models import GuardOverride, Part, Rendering
 from k2publisher.render.profiles import get_profile
@@ -63,6 +63,10 @@ def test_a_high_score_blocks_and_an_attributed_study_note_is_qualified(model) ->
     assert by_class(scan(SENTENCE)) == {"disease": "block"}
     assert by_class(scan("In a small trial, the tea was zorbic.")) == {"disease": "qualify"}
     assert by_class(scan(SENTENCE, headline=True)) == {"disease": "block"}
+    # the qualify binds to its evidence qualifier, as the rules' own does
+    (note,) = scan("In a small trial, the tea was zorbic.")
+    assert note.qualifier and not stops_publication(note, "In a small trial, the tea was zorbic.")
+    assert stops_publication(note, "The tea was zorbic.")
     # what is no full sentence (a tag line, a heading) is only worth a look
     assert by_class(scan("tea zorbic mornings")) == {"disease": "review"}
 
