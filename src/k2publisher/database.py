@@ -235,6 +235,22 @@ class Database:
         """Run a query and return every row."""
         return self.execute(sql, params).fetchall()
 
+    def batch(self, steps: Sequence[tuple[str, Sequence[Any]]], *, durable: bool = False
+              ) -> list[Result]:
+        """Run ``steps`` (statement, parameters) in one transaction that locks its own rows
+        (``exclusive=False``); every statement's rows and row count, read after the commit.
+
+        For a transaction known in full before it starts (a fan-out round's outcomes and
+        marks): on PostgreSQL it goes out as one pipeline, one round trip for all of it.
+        ``durable`` as for :meth:`transaction`.
+        """
+        with self.transaction(exclusive=False, durable=durable) as conn:
+            out = []
+            for sql, params in steps:
+                cur = conn.execute(sql, params)
+                out.append(Result(list(cur.fetchall()), cur.rowcount))
+            return out
+
     def has_table(self, name: str) -> bool:
         """Whether the table ``name`` exists."""
         raise NotImplementedError
@@ -585,6 +601,21 @@ class PostgresDatabase(Database):
                 f"this process's connections to it stayed busy for {CONNECT_TIMEOUT:.0f} s: "
                 "raise [store] pool_size, or look for a long transaction in "
                 "pg_stat_activity")
+
+    def batch(self, steps: Sequence[tuple[str, Sequence[Any]]], *, durable: bool = False
+              ) -> list[Result]:
+        """:meth:`Database.batch` as one pipeline: BEGIN, the statements and COMMIT in one
+        round trip (a statement that fails rolls the whole transaction back)."""
+        if getattr(self._local, "session", None) is not None:
+            raise RuntimeError("a transaction is already open in this thread")
+        with self._connection() as conn:
+            with conn.pipeline(), conn.transaction():
+                if durable and self.asynchronous:
+                    conn.execute(SYNCHRONOUS_COMMIT)
+                cursors = [conn.execute(translate(sql), params or None)
+                           for sql, params in steps]
+            return [Result(c.fetchall() if c.description else [], c.rowcount)
+                    for c in cursors]
 
     def ping(self) -> None:
         """A fresh connection first (a server that is down says so at once, where the pool
