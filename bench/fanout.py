@@ -12,8 +12,10 @@ PostgreSQL server is a private one started for the run, as ``tests/pg_server.py`
    workers on a list ten times smaller, so the peak RSS of a worker at two list sizes
    can be compared (it should not grow with the list).
 2. **SMTP** to Postfix's ``smtp-sink`` on loopback: an issue to ``--smtp-subscribers``
-   (default 50,000) sent by one worker and by two, against a bare ``smtplib`` loop over
-   one connection sending one pre-rendered message of the same size.
+   (default 50,000) sent by one worker and by two (each with ``--smtp-connections``
+   sessions, default ``[newsletter] connections``, driven in rounds with one commit a
+   round), against a bare ``smtplib`` loop over one connection sending one pre-rendered
+   message of the same size. About two minutes on a quiet 2-core machine.
 
 Every worker is a real ``k2publisher newsletter worker`` run (:func:`run_worker`) in its
 own process, claiming batches with its lease and committing every outcome, so the RSS
@@ -242,14 +244,16 @@ class Stores:
 # -- sites, subscribers, issues ------------------------------------------------------------
 
 
-def make_site(root: Path, channel: str, connections: int, store: str = "") -> Path:
-    """A site folder whose newsletter sends through ``channel`` (TOML lines), unthrottled."""
+def make_site(root: Path, channel: str, connections: int | None, store: str = "") -> Path:
+    """A site folder whose newsletter sends through ``channel`` (TOML lines), unthrottled
+    (``connections`` None: the ``[newsletter] connections`` default)."""
     (root / "config").mkdir(parents=True, exist_ok=True)
     config = root / "config" / "k2publisher.toml"
     config.write_text(
         '[site]\nname = "K2 Notes"\nbase_url = "https://k2.example.org"\n'
         f'contact_email = "{SENDER}"\n{store}[channels.bench]\n{channel}\n'
-        f'[newsletter]\nchannel = "bench"\nconnections = {connections}\n'
+        '[newsletter]\nchannel = "bench"\n'
+        + (f"connections = {connections}\n" if connections else "") +
         'rate_per_second = 0\nrate_per_hour = 0\nsecret_key = "bench-key-0123456789abcdef"\n',
         encoding="utf-8")
     return config
@@ -466,8 +470,12 @@ def bench_smtp(tmp: Path, stores: Stores, size: int, connections: int, batch: in
     finally:
         sink.terminate()
         sink.wait()
+    from k2publisher.settings import DEFAULTS
+
+    sessions = connections or DEFAULTS["newsletter"]["connections"]
     print(f"SMTP to smtp-sink on 127.0.0.1, {stores.kind} store, message "
-          f"{int(raw['message_bytes']):,} bytes, {connections} connections per worker")
+          f"{int(raw['message_bytes']):,} bytes, {sessions} connections per worker "
+          f"(one commit a round of them)")
     print(f"  raw smtplib loop, 1 connection, {size:,} msgs: {raw['rate']:,.0f} msg/s")
     for label, r in (("one worker", one), ("two workers", two)):
         assert r["sent"] == size, (label, r)
@@ -497,7 +505,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500, help="rows claimed at a time")
     parser.add_argument("--connections", type=int, default=2,
                         help="connections per worker to the batch API")
-    parser.add_argument("--smtp-connections", type=int, default=4)
+    parser.add_argument("--smtp-connections", type=int, default=None,
+                        help="SMTP sessions per worker (default [newsletter] connections)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
