@@ -1,8 +1,11 @@
 """Masking of secrets: the one place that decides how a secret looks in output.
 
 Used by every log line, error message, preview and dry-run: known secret values are
-replaced by ``****`` and secret-looking URL parts (userinfo, bot tokens, webhook paths)
-are masked even when the value was not registered.
+replaced by ``****`` and secret-looking URL parts (a URL's password, bot tokens, webhook
+paths) are masked even when the value was not registered. A URL's user name is kept when the
+URL has a password (``postgresql://k2:****@host/db``: the user is not a secret, and shows
+which account failed); userinfo without a password may itself be a token
+(``https://TOKEN@host``) and is masked whole.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from urllib.parse import urlsplit
 MASK = "****"
 _registered: set[str] = set()
 
-_URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^/@\s:]*)(:[^/@\s]*)?@",
-                           re.I)
+_URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^/@\s:]*)"
+                           r"(?P<password>:[^/@\s]*)?@", re.I)
 _BOT_TOKEN = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
 _WEBHOOK = re.compile(r"(/api/webhooks/\d+/)[A-Za-z0-9_-]+|(/services/[A-Z0-9]+/[A-Z0-9]+/)\w+")
 _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.I)
@@ -43,10 +46,17 @@ def mask(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in sorted({*_registered, *(s for s in secrets if s and len(s) >= 4)},
                          key=len, reverse=True):
         text = text.replace(secret, MASK)
-    text = _URL_USERINFO.sub(lambda m: f"{m.group('scheme')}{MASK}@", text)
+    text = _URL_USERINFO.sub(_masked_userinfo, text)
     text = _BOT_TOKEN.sub(f"/bot{MASK}", text)
     text = _WEBHOOK.sub(lambda m: f"{m.group(1) or m.group(2)}{MASK}", text)
     return _BEARER.sub(lambda m: f"{m.group(1)}{MASK}", text)
+
+
+def _masked_userinfo(match: re.Match[str]) -> str:
+    """A URL's userinfo as shown: the password masked, the user kept beside a password."""
+    if match.group("password") is None:
+        return f"{match.group('scheme')}{MASK}@"
+    return f"{match.group('scheme')}{match.group('user')}:{MASK}@"
 
 
 class RedactingFilter(logging.Filter):

@@ -28,6 +28,11 @@ from k2publisher.render.splitting import (
     ("Is it? Yes! Fine.", ["Is it?", "Yes!", "Fine."]),
     ("One para\n\nTwo para", ["One para", "Two para"]),
     ("Studies in the U.S. used it. Done.", ["Studies in the U.S. used it.", "Done."]),
+    # a vitamin's letter is no initial, "No." before a word and "mg." end a sentence
+    ("Most adults lack vitamin D. It matters.", ["Most adults lack vitamin D.", "It matters."]),
+    ("Does it cure cancer? No. It does not.", ["Does it cure cancer?", "No.", "It does not."]),
+    ("Trial No. 5 used 100 mg. Take it with food.", ["Trial No. 5 used 100 mg.",
+                                                    "Take it with food."]),
 ])
 def test_sentences_never_break_names_numbers_or_urls(text: str, expected: list[str]) -> None:
     assert sentences(text) == expected

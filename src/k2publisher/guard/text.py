@@ -11,6 +11,8 @@ import html
 import re
 from functools import lru_cache
 
+from k2publisher.render.splitting import statements
+
 _FLAGS = re.IGNORECASE
 _HIDDEN = re.compile(r"<(style|script|head|template)\b[^>]*>.*?</\1\s*>", re.DOTALL | _FLAGS)
 _TAG = re.compile(r"<!--.*?-->|<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*>", re.DOTALL)
@@ -79,11 +81,6 @@ def normalise(text: str) -> str:
     return _HYPHEN_BREAK.sub("-", text).strip()
 
 
-
-#: a sentence ends at ". ! ?" before a word that does not start in lower case (as
-#: render.splitting decides: "H. pylori", "e.g. fatigue" go on), at ";", at a blank line or a bullet
-_SENTENCE_END = re.compile(
-    r"(?<=[.!?])\s+(?![a-z])|(?<=;)\s+|\n\s*\n|\s*\n\s*(?=[-*•]|\d+[.)]\s)")
 _NEGATION = re.compile(
     r"\b(?:not(?! only)|no|never|nor|neither|without|cannot|can't|isn't|aren't|doesn't|"
     r"don't|didn't|won't|wasn't|weren't|hasn't|haven't|lack of|unproven|insufficient)\b",
@@ -95,8 +92,13 @@ _CLAUSE = re.compile(r"[,:()\u2013\u2014]|\b(?:but|while|whereas|however|althoug
 
 
 def sentences(text: str) -> list[str]:
-    """``text`` cut into sentences (also at blank lines and list bullets)."""
-    return [s for s in _SENTENCE_END.split(text) if s.strip()]
+    """``text`` cut into sentences (also at ";", blank lines and list bullets).
+
+    Where a sentence ends is decided in one place, ``render/splitting.py``: this is its
+    :func:`~k2publisher.render.splitting.statements` (the renderer's sentence ends, plus the
+    breaks that end a statement).
+    """
+    return statements(text)
 
 
 def is_negated(sentence: str, start: int, window: int = 60) -> bool:

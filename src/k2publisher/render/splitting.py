@@ -1,4 +1,5 @@
-"""Splitting text into a numbered thread: the one place that decides where text may be cut.
+"""Splitting text into a numbered thread: the one place that decides where text may be cut,
+and where a sentence ends (:func:`boundaries`, for the renderer and the claims guard alike).
 
 The policy, in order:
 
@@ -38,10 +39,14 @@ from k2publisher.render.counting import count
 #: words that end with a full stop without ending a sentence (compared lower-case)
 ABBREVIATIONS = frozenset({
     "dr", "mr", "mrs", "ms", "prof", "st", "sr", "jr", "vs", "etc", "e.g", "i.e", "al",
-    "fig", "figs", "no", "nos", "approx", "ca", "cf", "vol", "ref", "refs", "inc", "ltd",
+    "fig", "figs", "approx", "ca", "cf", "vol", "ref", "refs", "inc", "ltd",
     "co", "corp", "dept", "est", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-    "sept", "oct", "nov", "dec", "mg", "mcg", "min", "max", "resp", "viz", "wt", "u.s",
+    "sept", "oct", "nov", "dec", "min", "max", "resp", "viz", "wt", "u.s",
 })
+#: abbreviations only before a number ("No. 5"); before a word they are words ("No. It is not.")
+NUMBER_LABELS = frozenset({"no", "nos"})
+#: words after which a single capital is a name, not an initial ("vitamin D. It ...")
+_LETTER_NAMES = frozenset({"vitamin", "vitamins", "hepatitis"})
 
 # a URL, without the sentence punctuation that may follow it
 _URL = re.compile(r"(?:https?://|www\.)\S+?(?=[.,;:!?)\]\"'”’]*(?:\s|$))")
@@ -59,6 +64,12 @@ def _protected(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _URL.finditer(text)]
 
 
+def _after_letter_name(text: str, start: int) -> bool:
+    """Whether the word ending before ``start`` names things by a letter ("vitamin")."""
+    before = _WORD_BEFORE.search(text[:start].rstrip())
+    return bool(before) and before.group(1).lower() in _LETTER_NAMES
+
+
 def _is_boundary(text: str, end: int, start_of_token: str) -> bool:
     """Whether the punctuation run ending at ``end`` closes a sentence."""
     before = _WORD_BEFORE.search(text[:end])
@@ -67,34 +78,69 @@ def _is_boundary(text: str, end: int, start_of_token: str) -> bool:
     if text[end - 1] == "." or word.rstrip("\"'”’)]").endswith("."):
         if core.lower() in ABBREVIATIONS:
             return False
-        if len(core) == 1 and core.isalpha():      # an initial: "J. Smith"
+        if core.lower() in NUMBER_LABELS and start_of_token[:1].isdigit():
             return False
+        if len(core) == 1 and core.isalpha() and not _after_letter_name(text, end - len(word)):
+            return False                            # an initial: "J. Smith"
         if "." in core and all(len(p) <= 2 for p in core.split(".")):  # "U.S.", "a.m."
             return False
     # the next sentence starts with a capital, a digit, a quote, a bracket or a symbol
     return not start_of_token[:1].islower()
 
 
+def boundaries(text: str) -> list[int]:
+    """Where sentences end in ``text``: the offsets just after each closing punctuation run.
+
+    The one decision on sentence boundaries (render and guard): a sentence ends at ``.``
+    ``!`` ``?`` or ``…`` (with closing quotes or brackets) before whitespace and a token that
+    does not start in lower case ("H. pylori", "e.g. fatigue" go on), never inside a URL,
+    after an abbreviation, an initial or "U.S.". Line breaks count as spaces here;
+    :func:`sentences` and :func:`statements` add the breaks that always end one.
+    """
+    protected = _protected(text)
+    out: list[int] = []
+    for m in _END.finditer(text):
+        end = m.end()
+        if any(a < end <= b for a, b in protected):
+            continue
+        if _is_boundary(text, end, text[end:].lstrip()):
+            out.append(end)
+    return out
+
+
+def _cut_at(text: str, ends: list[int]) -> list[str]:
+    """``text`` cut at ``ends``, the whitespace after each end left out."""
+    pieces, start = [], 0
+    for end in ends:
+        pieces.append(text[start:end])
+        start = len(text) - len(text[end:].lstrip())
+    pieces.append(text[start:])
+    return pieces
+
+
 def sentences(text: str) -> list[str]:
-    """``text`` cut into sentences; paragraph breaks always end a sentence."""
+    """``text`` cut into sentences, whitespace normalised; paragraph breaks always end one."""
     out: list[str] = []
     for para in re.split(r"\n\s*\n", text.strip()):
         para = " ".join(para.split())
-        if not para:
-            continue
-        protected = _protected(para)
-        start = 0
-        for m in _END.finditer(para):
-            end = m.end()
-            if any(a < end <= b for a, b in protected):
-                continue
-            nxt = para[end:].lstrip()
-            if _is_boundary(para, end, nxt):
-                out.append(para[start:end].strip())
-                start = end
-        tail = para[start:].strip()
-        if tail:
-            out.append(tail)
+        out += [s.strip() for s in _cut_at(para, boundaries(para)) if s.strip()]
+    return out
+
+
+#: what ends a statement besides a sentence's end: ";", a blank line, a line opening a list
+#: item (a bullet or "1." / "1)")
+_STATEMENT_BREAK = re.compile(r"(?<=;)\s+|\n\s*\n|\s*\n\s*(?=[-*•]|\d+[.)]\s)")
+
+
+def statements(text: str) -> list[str]:
+    """``text`` cut into the units a claim is read in: sentences, also ended at ";", a
+    blank line or a list item; each as written (whitespace inside kept).
+
+    The claims guard's and the disclaimer rules' unit (``guard.text.sentences``).
+    """
+    out: list[str] = []
+    for chunk in _STATEMENT_BREAK.split(text):
+        out += [s for s in _cut_at(chunk, boundaries(chunk)) if s.strip()]
     return out
 
 
