@@ -134,7 +134,8 @@ class Rounds:
                     self._reconnect()
                 items: list[Recipient] = []
                 if not self.ended:
-                    free = sum(1 for lane in self.lanes if not lane.lost)
+                    # every session lost only when the run is over: then drain (give back)
+                    free = max(1, sum(1 for lane in self.lanes if not lane.lost))
                     items, self.ended = take(run.jobs, free, block=not staged)
                     if items and (run.over or not fanout.limiter.acquire(run.stop,
                                                                           n=len(items))):
