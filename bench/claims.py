@@ -2,9 +2,11 @@
 
 Run ``.venv/bin/python bench/claims.py``. For the tuned part and the six held-out parts of
 ``tests/guard/corpus`` (see its README) it prints, per class, recall where it counts -- labelled
-sentences the guard *blocks* with that class, since only a block stops publication -- and
-beside it recall at any level (a ``review`` or ``qualify`` note included), and precision,
-then the share of harmless sentences the guard blocks (and flags at any level). The baseline,
+sentences whose finding *stops publication* of the claim sent bare, by the guard's own rule
+(``guard/claims.py``, ``stops_publication``: a ``block``, or a disease or therapy ``qualify``
+that may only go out with its evidence qualifier beside it) -- then the ``block`` findings alone,
+recall at any level (a ``review`` or ``qualify`` note included), and precision; then the share
+of harmless sentences the guard stops (and blocks outright, and flags at any level). The baseline,
 scored in the same run, is the 20 regular-expression sketches of the reference's claims table
 (``health-disclaimers.md`` §6), matched without any context;
 the last column is the guard's blocking recall over the baseline's.
@@ -19,7 +21,7 @@ import argparse
 import re
 from pathlib import Path
 
-from k2publisher.guard.claims_corpus import Labelled, Score, evaluate, load
+from k2publisher.guard.claims_corpus import Labelled, Score, evaluate, guard_classes, load
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "guard" / "corpus"
 TARGETS = {"disease": 0.95, "therapy": 0.95, "safety": 0.90}
@@ -72,11 +74,12 @@ def baseline(sentence: str, page: str = "", before: str = "") -> dict[str, str]:
 
 def _table(name: str, rows: list[Labelled]) -> None:
     blocked_scores, harmless = evaluate(rows, blocking=True)
+    outright, outright_harmless = evaluate(rows, guard_classes, blocking=True)
     scores, _ = evaluate(rows)
     base, base_harmless = evaluate(rows, baseline, blocking=True)
     claims = sum(1 for r in rows if r.labels)
     print(f"\n== {name}: {len(rows)} sentences, {claims} with claims, {harmless.labelled} harmless")
-    print(f"{'class':<20}{'n':>5}{'blocked':>9}{'any level':>11}{'precision':>11}"
+    print(f"{'class':<20}{'n':>5}{'stops':>8}{'blocked':>9}{'any level':>11}{'precision':>11}"
           f"{'baseline':>10}{'ratio':>8}{'target':>8}")
     order = ["disease", "therapy", "therapy:augment", "therapy:substitute", "therapy:adverse",
              "safety", "certainty", "nootropic", "fear"]
@@ -88,18 +91,22 @@ def _table(name: str, rows: list[Labelled]) -> None:
         b = base.get(cls, Score())
         ratio = f"{stop.recall / b.recall:.1f}x" if b.recall else "-"
         target = f">={TARGETS[cls]:.0%}" if cls in TARGETS else ""
-        print(f"{cls:<20}{score.labelled:>5}{stop.recall:>9.1%}{score.recall:>11.1%}"
+        block = outright.get(cls, Score())
+        print(f"{cls:<20}{score.labelled:>5}{stop.recall:>8.1%}{block.recall:>9.1%}"
+              f"{score.recall:>11.1%}"
               f"{score.precision:>11.1%}{b.recall:>10.1%}{ratio:>8}{target:>8}")
     blocked = harmless.hits / harmless.labelled if harmless.labelled else 0.0
+    alone = outright_harmless.hits / harmless.labelled if harmless.labelled else 0.0
     flagged = harmless.flagged / harmless.labelled if harmless.labelled else 0.0
     base_blocked = base_harmless.hits / base_harmless.labelled if base_harmless.labelled else 0.0
-    print(f"harmless blocked: {harmless.hits}/{harmless.labelled} = {blocked:.1%} "
+    print(f"harmless stopped: {harmless.hits}/{harmless.labelled} = {blocked:.1%} "
           f"(target <={HARMLESS_BLOCKED_MAX:.0%}; baseline {base_blocked:.1%}); "
-          f"flagged at any level: {flagged:.1%}")
+          f"blocked outright: {alone:.1%}; flagged at any level: {flagged:.1%}")
 
 
 def _misses(rows: list[Labelled]) -> None:
-    scores, harmless = evaluate(rows)
+    scores, _ = evaluate(rows)
+    _, harmless = evaluate(rows, blocking=True)   # harmless sentences the guard stops
     for cls, score in sorted(scores.items()):
         for row in score.missed:
             print(f"MISS {cls:<18} {row.where}: {row.sentence}")

@@ -32,25 +32,29 @@ FLOORS = {
     "heldout5": {"disease": 0.68, "therapy": 0.60, "safety": 0.78},
     "heldout6": {"disease": 0.74, "therapy": 0.66, "safety": 0.86},
 }
-#: the same where it counts: blocked, i.e. publication stopped (reached: tuned 75.8 / 94.9 /
-#: 95.2, held-out 65.2 / 95.7 / 100, held-out 2 73.1 / 95.8 / 100, held-out 3 66.1 / 83.3 / 100,
-#: held-out 4 68.0 / 81.0 / 91.7, held-out 5 52.7 / 64.0 / 81.8; held-out 5 before round 4:
-#: 49.1 / 52.0 / 81.8; held-out 6 at sealing: 69.2 / 76.0 / 100). Disease is lower because a
-#: disease statement attributed to a study is the grammar's ``qualify``.
+#: the same where it counts: publication stopped, by the guard's own rule
+#: (``claims.stops_publication``, which ``evaluate(blocking=True)`` asks): a block, or a disease
+#: or therapy ``qualify`` that binds to its evidence qualifier. Reached when qualify began to
+#: bind: tuned 94.1 / 94.9 / 95.2, held-out 89.1 / 95.7 / 100, held-out 2 88.5 / 95.8 / 100,
+#: held-out 3 82.1 / 83.3 / 100, held-out 4 82.0 / 81.0 / 91.7, held-out 5 72.7 / 64.0 / 81.8,
+#: held-out 6 84.6 / 76.0 / 100. Before, when only a block counted, disease stood at 79.7 (tuned),
+#: 71.7, 78.8, 66.1, 68.0, 54.5 and 69.2.
 BLOCK_FLOORS = {
-    "tuned": {"disease": 0.72, "therapy": 0.92, "safety": 0.92},
-    "heldout": {"disease": 0.62, "therapy": 0.91, "safety": 0.90},
-    "heldout2": {"disease": 0.68, "therapy": 0.91, "safety": 0.90},
-    "heldout3": {"disease": 0.62, "therapy": 0.79, "safety": 0.90},
-    "heldout4": {"disease": 0.64, "therapy": 0.76, "safety": 0.87},
-    "heldout5": {"disease": 0.48, "therapy": 0.60, "safety": 0.78},
-    "heldout6": {"disease": 0.59, "therapy": 0.66, "safety": 0.86},
+    "tuned": {"disease": 0.91, "therapy": 0.92, "safety": 0.92},
+    "heldout": {"disease": 0.85, "therapy": 0.91, "safety": 0.90},
+    "heldout2": {"disease": 0.84, "therapy": 0.91, "safety": 0.90},
+    "heldout3": {"disease": 0.78, "therapy": 0.79, "safety": 0.90},
+    "heldout4": {"disease": 0.78, "therapy": 0.76, "safety": 0.87},
+    "heldout5": {"disease": 0.68, "therapy": 0.60, "safety": 0.78},
+    "heldout6": {"disease": 0.74, "therapy": 0.66, "safety": 0.86},
 }
 HARMLESS_BLOCKED_CEILING = 0.03
-#: the part above the target, honestly: held-out 5 blocks 8 of its 122 harmless sentences
-#: (6.6%; 11, 9.0%, before round 4); it is not tuned on. Held-out 6 blocked 6 of its 136
-#: (4.4%) when it was sealed, on main after round 4; its ceiling is loose
-HARMLESS_BLOCKED_CEILINGS = {"heldout5": 0.07, "heldout6": 0.07}
+#: the parts above the target, honestly (harmless sentences whose publication the guard
+#: stops, binding qualify included; none is tuned on): held-out 1 stops 5 of its 69 (7.2%; 2,
+#: 2.9%, when only blocks counted), held-out 4 4 of 121 (3.3%; 2.5% before), held-out 5 8 of 122
+#: (6.6%, as before; 11, 9.0%, before round 4), held-out 6 6 of 136 (4.4%, as at sealing)
+HARMLESS_BLOCKED_CEILINGS = {"heldout": 0.09, "heldout4": 0.05, "heldout5": 0.07,
+                             "heldout6": 0.07}
 
 
 Scored = tuple[str, dict[str, Score], Score, dict[str, Score]]
@@ -60,8 +64,8 @@ Scored = tuple[str, dict[str, Score], Score, dict[str, Score]]
 def part(request: pytest.FixtureRequest) -> Scored:
     """One part of the corpus with the guard's scores on it (computed once per part)."""
     rows = load(CORPUS / request.param)
-    scores, harmless = evaluate(rows)
-    blocked, _ = evaluate(rows, blocking=True)
+    scores, _ = evaluate(rows)
+    blocked, harmless = evaluate(rows, blocking=True)  # harmless: the ones the guard stops
     return request.param, scores, harmless, blocked
 
 
@@ -98,7 +102,8 @@ def test_recall_per_class_stays_above_its_floor(part: Scored, cls: str) -> None:
 
 @pytest.mark.parametrize("cls", ["disease", "therapy", "safety"])
 def test_blocking_recall_per_class_stays_above_its_floor(part: Scored, cls: str) -> None:
-    """Only a block stops publication: the figure that counts for "never published"."""
+    """What stops publication (a block, a qualify bound to its qualifier): the figure that
+    counts for "never published unqualified"."""
     name, _, _, blocked = part
     missed = [r.sentence for r in blocked[cls].missed] if name == "tuned" else \
         f"{len(blocked[cls].missed)} not blocked"

@@ -295,6 +295,74 @@ def test_review_and_qualify_findings_are_notes(rules, dosage):
         "C12-weak-qualifier", "C10-proven"}
 
 
+# a disease claim attributed to a study with its evidence level: ``qualify``, and it binds
+STUDY_NOTE = "In mice, VK2 slowed tumour growth, a 2019 study found."
+
+
+@pytest.fixture
+def study(make_item) -> Item:
+    return make_item(id="vitamin-k2/pre-clinical-studies", title="Vitamin K2: lab studies",
+                     summary="What cell and animal studies report.",
+                     body=f"## Animal studies\n\n{STUDY_NOTE}\n")
+
+
+def study_post(rules: DisclaimerRules, item: Item, text: str) -> Rendering:
+    """One post of ``item``: its summary (the subject), ``text`` and what the policy needs."""
+    return social(item, [post(rules, item, f"{item.summary} {text}", 0)])
+
+
+def test_a_bare_binding_qualify_stops_publication_and_a_carried_one_does_not():
+    from k2publisher.guard.claims import binds, scan, stops_publication
+
+    (note,) = [f for f in scan(STUDY_NOTE) if binds(f)]
+    assert note.level == "qualify" and set(note.qualifier) == {"mice", "study found"}
+    assert stops_publication(note)                      # the claim bare: held
+    assert not stops_publication(note, STUDY_NOTE)      # carried with its qualifier: passes
+    assert stops_publication(note, "A 2019 study found VK2 slowed tumour growth.")
+    # beside means the caption right before it, not a paragraph further up
+    assert not stops_publication(
+        note, "Mice, a 2019 study found\n\nVK2 slowed tumour growth.")
+    assert stops_publication(
+        note, "Mice, a 2019 study found.\n\nNatto is a food.\n\nVK2 slowed tumour growth.")
+    (block,) = [f for f in scan("VK2 slowed tumour growth.") if f.level == "block"]
+    assert stops_publication(block, "VK2 slowed tumour growth.")
+    (review,) = scan("It is clinically proven.")
+    assert not stops_publication(review)
+
+
+def test_a_qualify_claim_kept_with_its_qualifier_passes(rules, study):
+    verdict = check(study_post(rules, study, STUDY_NOTE), study, rules)
+    assert verdict.ok, verdict.problems
+    assert any("qualify C01-disease-cure" in n for n in verdict.notes)
+
+
+def test_a_qualify_claim_whose_qualifier_the_rendering_drops_is_refused(rules, study):
+    """The post keeps the claim and an attribution, but not the evidence level the item gives
+    it ("in mice"): refused, naming the qualifier that must come along."""
+    kept = "A 2019 study found VK2 slowed tumour growth."
+    problems = check(study_post(rules, study, kept), study, rules).problems
+    assert any("C01-disease-cure (qualify)" in p and "a qualify claim binds" in p
+               and "\u201cmice\u201d" in p for p in problems), problems
+
+
+def test_a_split_that_separates_a_claim_from_its_qualifier_is_refused(rules, study):
+    parts = [post(rules, study, f"{study.summary} In mice, a 2019 study found:", 0,
+                  total=2),
+             post(rules, study, "VK2 slowed tumour growth.", 1, total=2)]
+    problems = check(social(study, parts), study, rules).problems
+    assert any("part 2/2: claim C01-disease-cure" in p for p in problems), problems
+
+
+def test_an_override_still_lets_a_bound_claim_through_as_a_logged_note(rules, study):
+    item = replace(study, guard_overrides=(
+        GuardOverride("C01-disease-cure", "the study is named in the next post"),))
+    kept = "A 2019 study found VK2 slowed tumour growth."
+    verdict = check(study_post(rules, item, kept), item, rules)
+    assert verdict.ok, verdict.problems
+    assert any("override C01-disease-cure (the study is named in the next post)" in n
+               for n in verdict.notes)
+
+
 def test_claims_policy_review_and_off(rules, dosage):
     r = claim_rendering(rules, dosage, "K2 has no side effects.")
     review = check(r, dosage, rules, claims_policy="review")
@@ -343,7 +411,13 @@ def shipped(repo, monkeypatch):
 
 @pytest.mark.slow
 def test_shipped_queue_passes_on_every_profile(shipped):
-    """Ready items pass outright; drafts (awaiting an editor's rewrite) pass all but claims."""
+    """Ready items pass outright; drafts (awaiting an editor's rewrite) pass all but claims.
+
+    Outright means no claim stops publication: no block, and every disease or therapy
+    ``qualify`` (a study note) keeps its evidence qualifier beside it on every channel; the
+    title and summary, which cards, subjects and feeds reuse, pass on their own too."""
+    from k2publisher.guard.claims import scan, stops_publication
+
     renderer, rules, items = shipped
     assert items
     refused = []
@@ -352,6 +426,11 @@ def test_shipped_queue_passes_on_every_profile(shipped):
         for profile in PROFILES:
             verdict = check(renderer.render(item, profile), item, rules, claims_policy=policy)
             refused += list(verdict.problems)
+        if policy == "block":
+            refused += [f"{item.id} {name}: {f}" for name, text in
+                        (("title", item.title), ("summary", item.summary))
+                        for f in scan(text, rules, headline=name == "title", context=item.body)
+                        if stops_publication(f, text, rules)]
     assert refused == []
 
 

@@ -18,10 +18,14 @@ A rendering is refused when any part a reader sees:
   part 1, or lost a safety sentence of the summary (:mod:`k2publisher.render.coverage`);
 * is malformed HTML (or, in feeds, holds characters XML forbids; whole feed documents can be
   checked with :func:`~k2publisher.guard.markup.xml_problems`);
-* makes a claim the claims guard rates ``block`` (with ``claims_policy="block"``) and the
-  item has no ``guard_overrides`` entry for that rule.
+* makes a claim that stops publication (:func:`~k2publisher.guard.claims.stops_publication`,
+  with ``claims_policy="block"``) and the item has no ``guard_overrides`` entry for that
+  rule: a ``block``, or a disease or therapy ``qualify`` (an attributed study note) whose
+  evidence qualifier is not beside it in the part -- the qualifier the item's own text gives
+  it, so a rendering that keeps the claim but drops "in mice" fails even when it keeps
+  "a study found".
 
-``review`` and ``qualify`` findings and overridden blocks become
+Other ``review`` and ``qualify`` findings and overridden ones become
 :attr:`Verdict.notes`.
 """
 
@@ -35,10 +39,10 @@ from typing import TYPE_CHECKING
 from k2publisher.content.cleaning.citations import classify
 from k2publisher.errors import ConfigError, GuardRefusal
 from k2publisher.guard.claims import RULES as CLAIM_RULES
-from k2publisher.guard.claims import Finding, scan
+from k2publisher.guard.claims import Finding, binds, scan, stops_publication
 from k2publisher.guard.disclaimers import SHORT_FORM_FAMILIES, DisclaimerRules, prose
 from k2publisher.guard.markup import XML_FORBIDDEN, html_problems, xml_problems
-from k2publisher.guard.text import normalise, visible_text
+from k2publisher.guard.text import normalise, sentences, visible_text
 from k2publisher.models import Item, Rendering, Verdict
 from k2publisher.render import coverage
 from k2publisher.render.counting import count, fits
@@ -166,9 +170,10 @@ def _units(rendering: Rendering) -> tuple[list[Unit], list[str]]:
 
 
 def _claims(rendering: Rendering, units: Sequence[Unit], rules: DisclaimerRules,
-            page: str = "") -> list[tuple[str, Finding]]:
-    """Claims findings per unit; ``page`` (the items' bodies) defines acronyms a short post uses."""
-    found: list[tuple[str, Finding]] = []
+            page: str = "") -> list[tuple[str, Finding, str]]:
+    """Claims findings per unit, each with its unit's text; ``page`` (the items' bodies)
+    defines acronyms a short post uses."""
+    found: list[tuple[str, Finding, str]] = []
     seen: set[tuple[str, str]] = set()
     headlines = [(name, value) for name, value in
                  (("subject", rendering.subject), ("preheader", rendering.preheader)) if value]
@@ -189,8 +194,42 @@ def _claims(rendering: Rendering, units: Sequence[Unit], rules: DisclaimerRules,
             key = (finding.rule, finding.excerpt)
             if key not in seen:
                 seen.add(key)
-                found.append((label, finding))
+                found.append((label, finding, text))
     return found
+
+
+def _source_bindings(finding: Finding, items: Sequence[Item],
+                     rules: DisclaimerRules) -> list[Finding]:
+    """The binding findings of the items' own text (summary, body) that ``finding`` (found in
+    a rendering) repeats: the same rule on the same claim words. Their qualifiers are the ones
+    the rendering must keep."""
+    out: list[Finding] = []
+    claim = normalise(finding.claim).casefold()
+    if not claim:
+        return out
+    for it in items:
+        for text in (it.summary, it.body):
+            parts = sentences(prose(text, rules))
+            for at, part in enumerate(parts):
+                if claim not in normalise(part).casefold():
+                    continue
+                before = "\n\n".join(parts[max(0, at - 2):at])
+                out += [f for f in scan(part, rules, context=it.body, before=before)
+                        if binds(f) and f.rule == finding.rule]
+    return out
+
+
+def _stops(finding: Finding, carried: str, items: Sequence[Item],
+           rules: DisclaimerRules) -> tuple[bool, Finding]:
+    """Whether ``finding`` in the unit ``carried`` stops publication, and the finding that
+    decided it (a binding one from the item's own text, whose qualifier must come along)."""
+    if not binds(finding):
+        return stops_publication(finding, carried, rules), finding
+    sources = _source_bindings(finding, items, rules) or [finding]
+    for source in sources:
+        if not stops_publication(source, carried, rules):
+            return False, source
+    return True, sources[0]
 
 
 def check(rendering: Rendering, item: Item | Sequence[Item], rules: DisclaimerRules, *,
@@ -301,13 +340,20 @@ def _claims_outcome(rendering: Rendering, units: Sequence[Unit], items: Sequence
     notes = [f"{where}: override names no claims rule: {rule!r} (known ids look like "
              "C09-absolute-safety)" for rule in overrides if rule not in known]
     page = "\n\n".join(it.body for it in items)
-    for label, finding in _claims(rendering, units, rules, page):
+    for label, finding, carried in _claims(rendering, units, rules, page):
         at = f"{where} {label}"
-        if finding.level != "block" or policy != "block":
+        stops, source = _stops(finding, carried, items, rules) if policy == "block" else \
+            (False, finding)
+        if not stops:
             notes.append(f"{at}: {finding.level} {finding}")
         elif finding.rule in overrides:
             notes.append(f"{at}: override {finding.rule} ({overrides[finding.rule]}): "
                          f"\u201c{finding.excerpt}\u201d")
+        elif binds(finding):
+            qualifier = ", ".join(f"\u201c{q}\u201d" for q in source.qualifier)
+            problems.append(f"{at}: claim {finding} -- a qualify claim binds: its evidence "
+                            f"qualifier {qualifier or '(none)'} must stand in the same "
+                            "sentence or the caption right before it, in this part")
         else:
             problems.append(f"{at}: claim {finding}")
     return problems, notes

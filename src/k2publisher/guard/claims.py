@@ -38,6 +38,7 @@ from k2publisher.guard.claims_context import (
     debunked,
     is_precaution,
     is_warning,
+    qualifiers,
     reported_then_denied,
 )
 from k2publisher.guard.disclaimers import (
@@ -47,15 +48,20 @@ from k2publisher.guard.disclaimers import (
     strip_disclaimers,
 )
 from k2publisher.guard.lexicon import defined_acronyms, therapies
-from k2publisher.guard.text import is_negated, sentences
+from k2publisher.guard.text import is_negated, normalise, sentences
 
-__all__ = ["CLASSES", "LEVELS", "RULES", "ClaimRule", "Finding", "by_class", "get_rule", "scan",
+__all__ = ["BINDING_KINDS", "CLASSES", "LEVELS", "RULES", "ClaimRule", "Finding", "binds",
+           "by_class", "get_rule", "qualifier_beside", "scan", "stops_publication",
            "strip_disclaimers"]
 
 LEVELS = ("block", "review", "qualify")
 #: what a claim is about (the labels of the corpus in ``tests/guard/corpus``)
 CLASSES = ("disease", "therapy:augment", "therapy:substitute", "therapy:adverse", "safety",
            "certainty", "nootropic", "fear", "evidence", "dose", "weight")
+#: the classes whose ``qualify`` finding binds: it is published only with its evidence
+#: qualifier beside it (:func:`stops_publication`)
+BINDING_KINDS = frozenset({"disease", "therapy:augment", "therapy:substitute",
+                           "therapy:adverse"})
 _F = re.IGNORECASE
 
 #: a plain statement of what has not been shown: turns "promising" or a lab result into a
@@ -117,7 +123,12 @@ class ClaimRule:
 
 @dataclass(frozen=True)
 class Finding:
-    """One match of a claims rule: the rule id, its level, where, a safer rewrite, its class."""
+    """One match of a claims rule: the rule id, its level, where, a safer rewrite, its class.
+
+    ``claim`` is the matched words, ``sentence`` the sentence they stand in; ``qualifier``
+    (a binding ``qualify`` finding, :func:`binds`) the evidence qualifier phrases that made
+    it ``qualify`` ("in mice", "small clinical studies"), which must stay beside it.
+    """
 
     rule: str
     level: str
@@ -125,9 +136,66 @@ class Finding:
     suggestion: str
     basis: str = ""
     kind: str = ""
+    claim: str = ""
+    sentence: str = ""
+    qualifier: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return f"{self.rule} ({self.level}): \u201c{self.excerpt}\u201d; {self.suggestion}"
+
+
+def binds(finding: Finding) -> bool:
+    """True when ``finding`` is a disease or therapy claim rated ``qualify`` (an attributed
+    study note): publishable only with its evidence qualifier beside it."""
+    return finding.level == "qualify" and finding.kind in BINDING_KINDS
+
+
+def stops_publication(finding: Finding, carried: str | None = None,
+                      rules: DisclaimerRules | None = None) -> bool:
+    """The one definition of "this finding stops publication", for the guard
+    (:func:`k2publisher.guard.check.check`, so ``Pipeline.prepare``) and the bench's scoring
+    (:mod:`k2publisher.guard.claims_corpus`).
+
+    A ``block`` always stops (an editor's override is the guard's to honour, not this
+    function's). A binding ``qualify`` (:func:`binds`) stops unless its evidence qualifier is
+    beside it in ``carried`` (:func:`qualifier_beside`): the reader-visible unit the claim
+    goes out in -- one post (a thread's part travels alone), an email body, a feed entry or
+    summary, a page. ``carried=None`` asks about the claim bare, nothing beside its words:
+    does the guard hold it (the bench's question)? ``review`` and other ``qualify`` findings
+    never stop publication (their disclaimers are the disclaimer check's).
+    """
+    if finding.level == "block":
+        return True
+    if not binds(finding):
+        return False
+    return carried is None or not qualifier_beside(finding, carried, rules)
+
+
+def qualifier_beside(finding: Finding, carried: str,
+                     rules: DisclaimerRules | None = None) -> bool:
+    """True when ``carried`` holds ``finding``'s claim with all of its evidence qualifier
+    phrases beside it: in the same sentence, or in the caption or list heading right before
+    that sentence (a table's "Summary (cell and animal studies)", a list's "In mice:").
+
+    Anything else is not beside: another post of the thread, the link card, a footer, a
+    disclaimer (ours are cut out first), a paragraph further up the page.
+    """
+    if not finding.qualifier:
+        return False
+    parts = sentences(prose(carried, rules or builtin_rules()))
+    claim = normalise(finding.claim or finding.sentence).casefold()
+    # word by word: a plain-text table wraps a cell ("small" and "trials" on two lines)
+    wanted = {w for q in finding.qualifier for w in _WORD.findall(q.casefold())}
+    for at, part in enumerate(parts):
+        if claim not in normalise(part).casefold():
+            continue
+        beside = " ".join((_with_caption(parts, at), discourse.list_heading(parts, at)))
+        if wanted <= set(_WORD.findall(normalise(beside).casefold())):
+            return True
+    return False
+
+
+_WORD = re.compile(r"\w+(?:-\w+)*")
 
 
 def _rule(ident: str, kind: str, pattern: str | None, level: str, basis: str,
@@ -336,10 +404,22 @@ def _sentence_findings(parts: list[str], at: int, acronyms: frozenset[str],
         if rule.id == "C07-implied-drug-effect" and at + 1 < len(parts) and \
                 _precaution_follows(sentence, parts[at + 1]):
             continue
-        level = rule.level_for(sentence, headline=headline, around=_with_caption(parts, at))
-        findings.append(Finding(rule.id, level, _excerpt(sentence, *span),
-                                rule.suggestion, rule.basis, rule.kind))
+        around = _with_caption(parts, at)
+        level = rule.level_for(sentence, headline=headline, around=around)
+        findings.append(_finding(rule, level, sentence, span, around))
     return findings
+
+
+def _finding(rule: ClaimRule, level: str, sentence: str, span: tuple[int, int],
+             around: str = "", excerpt: str = "", kind: str = "") -> Finding:
+    """``rule``'s finding on ``sentence[span]``; a binding one carries its qualifier, from the
+    sentence, else from ``around`` it (a caption, a list heading)."""
+    found = Finding(rule.id, level, excerpt or _excerpt(sentence, *span), rule.suggestion,
+                    rule.basis, kind or rule.kind, claim=sentence[span[0]:span[1]].strip(),
+                    sentence=sentence)
+    if binds(found):
+        found = replace(found, qualifier=qualifiers(sentence) or qualifiers(around))
+    return found
 
 
 def _precaution_follows(sentence: str, after: str) -> bool:
@@ -372,16 +452,17 @@ def _in_discourse(parts: list[str], at: int, acronyms: frozenset[str], headline:
                 level = rule.level_for(sentence, headline=headline, around=sentence)
                 if f.kind == "safety" and is_warning(sentence):
                     continue  # "Yes, but only under your doctor's eye": a precaution
-                out.append(replace(f, level=level,
-                                   excerpt=_excerpt(sentence, 0, min(len(sentence), 60))))
+                out.append(_finding(rule, level, sentence, (0, min(len(sentence), 60)),
+                                    kind=f.kind))
     heading = discourse.list_heading(parts, at)
     if heading and discourse.frames_a_claim(heading) and \
             not any(f.kind == "disease" for f in out) and \
             detect.names_a_disease(sentence, acronyms) and not is_negated(sentence, len(sentence)):
         rule = get_rule("C01-disease-cure")
-        out.append(Finding(rule.id, rule.level_for(heading + " " + sentence, headline=headline),
-                           _excerpt(f"{heading} {sentence}", 0, len(heading) + len(sentence) + 1),
-                           rule.suggestion, rule.basis, rule.kind))
+        out.append(_finding(rule, rule.level_for(heading + " " + sentence, headline=headline),
+                            sentence, (0, len(sentence)), heading,
+                            _excerpt(f"{heading} {sentence}", 0,
+                                     len(heading) + len(sentence) + 1)))
     return out
 
 
@@ -422,6 +503,5 @@ def _caught(parts: list[str], at: int, acronyms: frozenset[str],
     out = []
     for rule_id, kind, start, end in net.catch(parts, at, acronyms, blocked):
         rule = get_rule(rule_id)
-        out.append(Finding(rule.id, "block", _excerpt(parts[at], start, end), rule.suggestion,
-                           rule.basis, kind))
+        out.append(_finding(rule, "block", parts[at], (start, end), kind=kind))
     return out

@@ -17,7 +17,7 @@ from k2publisher.guard.text import is_negated
 __all__ = ["attributed", "care_acts", "cared_for_by_others", "clauses", "consults", "debunked",
            "gives_care", "is_precaution",
            "is_warning", "names_the_product", "names_who_takes_care", "neutral_report",
-           "reported_then_denied", "therapy_is_subject"]
+           "qualifiers", "reported_then_denied", "therapy_is_subject"]
 
 _F = re.IGNORECASE
 
@@ -175,9 +175,21 @@ def attributed(text: str) -> bool:
     A population ("in women with osteoporosis") or an association ("has been linked to")
     alone is not a source: it counts only beside an evidence word ("a trial in women with
     osteoporosis", "in observational studies, ... has been linked to ...")."""
-    if _ATTRIBUTION.search(text):
-        return True
-    return bool(_POPULATION_OR_ASSOCIATION.search(text) and _EVIDENCE_WORD.search(text))
+    return bool(qualifiers(text))
+
+
+def qualifiers(text: str) -> tuple[str, ...]:
+    """The evidence qualifier of ``text``: every phrase that names where a statement comes
+    from and its evidence level ("in mice", "in vitro", "small clinical studies", "a trial
+    found"), or a population or association with the evidence word beside it; () when
+    :func:`attributed` would say no. A rendering that keeps the statement keeps all of them
+    (:func:`k2publisher.guard.claims.stops_publication`)."""
+    found = tuple(dict.fromkeys(m.group().strip() for m in _ATTRIBUTION.finditer(text)))
+    if found:
+        return found
+    population = _POPULATION_OR_ASSOCIATION.search(text)
+    evidence = _EVIDENCE_WORD.search(text)
+    return (population.group(), evidence.group()) if population and evidence else ()
 
 
 def is_warning(text: str) -> bool:

@@ -4,7 +4,10 @@ A corpus file holds one sentence a line, ``labels<TAB>sentence``; ``labels`` is 
 or comma-separated classes of :data:`k2publisher.guard.claims.CLASSES` (``therapy:augment`` ...).
 :func:`evaluate` scores any classifier (sentence -> {class: level}) per class: recall (labelled
 sentences flagged with their class, at any level), precision, and the share of harmless
-sentences the classifier blocks; with ``blocking=True`` only ``block`` findings count as found.
+sentences the classifier blocks; with ``blocking=True`` only findings that stop publication
+count as found -- for the guard, :func:`guard_stops`, which asks the guard's own
+:func:`~k2publisher.guard.claims.stops_publication` about each claim sent bare (a ``block``, or
+a disease or therapy ``qualify`` that may only go out with its evidence qualifier beside it).
 ``bench/claims.py`` prints the figures;
 ``tests/guard/test_claims_corpus.py`` asserts floors.
 """
@@ -12,13 +15,14 @@ sentences the classifier blocks; with ``blocking=True`` only ``block`` findings 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 
 from k2publisher.content.cleaning.citations import clean_citations
-from k2publisher.guard.claims import CLASSES, by_class, scan
+from k2publisher.guard.claims import CLASSES, Finding, by_class, scan, stops_publication
 
-__all__ = ["Labelled", "Score", "evaluate", "guard_classes", "load"]
+__all__ = ["Labelled", "Score", "evaluate", "guard_classes", "guard_stops", "load"]
 
 HARMLESS = "harmless"
 _BEFORE = 6  # rows of the page before a sentence that the guard sees as its context
@@ -83,21 +87,37 @@ def load(folder: Path) -> list[Labelled]:
     return rows
 
 
+@cache
+def _findings(sentence: str, page: str, before: str) -> tuple[Finding, ...]:
+    return tuple(scan(sentence, context=page, before=before))
+
+
 def guard_classes(sentence: str, page: str = "", before: str = "") -> dict[str, str]:
     """The claims guard's verdict on one sentence of ``page`` (``before`` is the sentence
     before it there): class -> worst level found."""
-    return by_class(scan(sentence, context=page, before=before))
+    return by_class(list(_findings(sentence, page, before)))
+
+
+def guard_stops(sentence: str, page: str = "", before: str = "") -> dict[str, str]:
+    """:func:`guard_classes` with every finding that stops publication of the claim sent bare
+    (:func:`~k2publisher.guard.claims.stops_publication`, the guard's own rule) as ``block``:
+    a block, and a disease or therapy ``qualify`` that the guard lets out only with its
+    evidence qualifier beside it."""
+    return by_class([replace(f, level="block") if stops_publication(f) else f
+                     for f in _findings(sentence, page, before)])
 
 
 def evaluate(rows: Iterable[Labelled],
-             classify: Callable[[str, str, str], dict[str, str]] = guard_classes,
+             classify: Callable[[str, str, str], dict[str, str]] | None = None,
              *, blocking: bool = False) -> tuple[dict[str, Score], Score]:
     """Per-class scores (classes and :data:`FAMILIES`) and the harmless score, whose ``hits``
     count harmless sentences blocked and ``flagged`` those flagged at any level.
 
     With ``blocking`` a class only counts as found when its finding stops publication
-    (``block``): the standard is "never published with a disease claim", and a note does not
-    stop anything."""
+    (``block``; the guard's classifier is then :func:`guard_stops`): the standard is "never
+    published with an unqualified disease claim", and a note does not stop anything."""
+    if classify is None:
+        classify = guard_stops if blocking else guard_classes
     scores: dict[str, Score] = {}
     harmless = Score()
     for row in rows:
