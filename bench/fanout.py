@@ -12,8 +12,11 @@ PostgreSQL server is a private one started for the run, as ``tests/pg_server.py`
    workers on a list ten times smaller, so the peak RSS of a worker at two list sizes
    can be compared (it should not grow with the list).
 2. **SMTP** to Postfix's ``smtp-sink`` on loopback: an issue to ``--smtp-subscribers``
-   (default 50,000) sent by one worker and by two, against a bare ``smtplib`` loop over
-   one connection sending one pre-rendered message of the same size.
+   (default 50,000) sent by one worker and by two (each with ``--smtp-connections``
+   sessions, default ``[newsletter] connections``, driven in rounds with one commit a
+   round), against a bare ``smtplib`` loop over one connection sending one pre-rendered
+   message of the same size, measured right before each store's runs (the load of a
+   shared machine moves). About three minutes on a 2-core machine.
 
 Every worker is a real ``k2publisher newsletter worker`` run (:func:`run_worker`) in its
 own process, claiming batches with its lease and committing every outcome, so the RSS
@@ -242,14 +245,16 @@ class Stores:
 # -- sites, subscribers, issues ------------------------------------------------------------
 
 
-def make_site(root: Path, channel: str, connections: int, store: str = "") -> Path:
-    """A site folder whose newsletter sends through ``channel`` (TOML lines), unthrottled."""
+def make_site(root: Path, channel: str, connections: int | None, store: str = "") -> Path:
+    """A site folder whose newsletter sends through ``channel`` (TOML lines), unthrottled
+    (``connections`` None: the ``[newsletter] connections`` default)."""
     (root / "config").mkdir(parents=True, exist_ok=True)
     config = root / "config" / "k2publisher.toml"
     config.write_text(
         '[site]\nname = "K2 Notes"\nbase_url = "https://k2.example.org"\n'
         f'contact_email = "{SENDER}"\n{store}[channels.bench]\n{channel}\n'
-        f'[newsletter]\nchannel = "bench"\nconnections = {connections}\n'
+        '[newsletter]\nchannel = "bench"\n'
+        + (f"connections = {connections}\n" if connections else "") +
         'rate_per_second = 0\nrate_per_hour = 0\nsecret_key = "bench-key-0123456789abcdef"\n',
         encoding="utf-8")
     return config
@@ -440,13 +445,13 @@ def bench_postmark(tmp: Path, stores: Stores, size: int, small: int, connections
           f"{max(two['rss']) / max(two_small['rss']):.2f}")
 
 
-def bench_smtp(tmp: Path, stores: Stores, size: int, connections: int, batch: int,
-               raw: dict[str, Any] | None) -> dict[str, Any] | None:
-    """One worker vs two over SMTP to smtp-sink, against a raw smtplib loop (``raw``, or
-    measured now and returned, so several stores compare against one baseline)."""
+def bench_smtp(tmp: Path, stores: Stores, size: int, connections: int | None,
+               batch: int) -> None:
+    """One worker vs two over SMTP to smtp-sink, against a raw smtplib loop measured on
+    the same sink right before them."""
     if not Path(SMTP_SINK).exists():
         print("SMTP: not measured (no smtp-sink: apt-get install postfix)")
-        return raw
+        return
     port = free_port()
     cmd = [SMTP_SINK, "-u", "nobody", f"127.0.0.1:{port}", "256"] if os.geteuid() == 0 \
         else [SMTP_SINK, f"127.0.0.1:{port}", "256"]
@@ -457,8 +462,9 @@ def bench_smtp(tmp: Path, stores: Stores, size: int, connections: int, batch: in
         config = make_site(tmp / f"smtp-{stores.kind}", smtp_channel(port), connections,
                            stores.table())
         seed(config, size)
-        if raw is None:
-            raw = child("raw", str(port), str(size))
+        # the baseline right before this store's runs: on a shared machine the load moves
+        load_before = load()
+        raw = child("raw", str(port), str(size))
         new_issue(config, "smtp-one")
         one = run_workers(config, "smtp-one", 1, batch, meters)
         new_issue(config, "smtp-two")
@@ -466,9 +472,14 @@ def bench_smtp(tmp: Path, stores: Stores, size: int, connections: int, batch: in
     finally:
         sink.terminate()
         sink.wait()
+    from k2publisher.settings import DEFAULTS
+
+    sessions = connections or DEFAULTS["newsletter"]["connections"]
     print(f"SMTP to smtp-sink on 127.0.0.1, {stores.kind} store, message "
-          f"{int(raw['message_bytes']):,} bytes, {connections} connections per worker")
-    print(f"  raw smtplib loop, 1 connection, {size:,} msgs: {raw['rate']:,.0f} msg/s")
+          f"{int(raw['message_bytes']):,} bytes, {sessions} connections per worker "
+          f"(one commit a round of them)")
+    print(f"  raw smtplib loop, 1 connection, {size:,} msgs: {raw['rate']:,.0f} msg/s "
+          f"(load average (1 min) {load_before} before it)")
     for label, r in (("one worker", one), ("two workers", two)):
         assert r["sent"] == size, (label, r)
         rss = " / ".join(f"{x:.1f}" for x in r["rss"])
@@ -479,7 +490,6 @@ def bench_smtp(tmp: Path, stores: Stores, size: int, connections: int, batch: in
               f"workers {r['cpu'] / size * 1e6:.0f} us/msg{server}")
     print(f"  two workers / one worker: {two['rate'] / one['rate']:.2f}x; load average "
           f"(1 min) {load()}")
-    return raw
 
 
 def main() -> None:
@@ -497,7 +507,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500, help="rows claimed at a time")
     parser.add_argument("--connections", type=int, default=2,
                         help="connections per worker to the batch API")
-    parser.add_argument("--smtp-connections", type=int, default=4)
+    parser.add_argument("--smtp-connections", type=int, default=None,
+                        help="SMTP sessions per worker (default [newsletter] connections)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -516,7 +527,6 @@ def main() -> None:
         parser.error(f"unknown {', '.join(sorted(unknown))}: --stores takes sqlite and "
                      "postgresql, --parts postmark and smtp")
     print(f"load average (1 min) at the start: {load()}, {os.cpu_count()} CPUs")
-    raw = None
     with tempfile.TemporaryDirectory(prefix="k2bench-") as name:
         tmp = Path(name)
         for kind in kinds:
@@ -531,8 +541,8 @@ def main() -> None:
                                    args.small or max(1, args.subscribers // 10),
                                    args.connections, args.batch)
                 if "smtp" in parts:
-                    raw = bench_smtp(tmp, stores, args.smtp_subscribers, args.smtp_connections,
-                                     args.batch, raw)
+                    bench_smtp(tmp, stores, args.smtp_subscribers, args.smtp_connections,
+                               args.batch)
             finally:
                 stores.close()
 

@@ -235,6 +235,22 @@ class Database:
         """Run a query and return every row."""
         return self.execute(sql, params).fetchall()
 
+    def batch(self, steps: Sequence[tuple[str, Sequence[Any]]], *, durable: bool = False
+              ) -> list[Result]:
+        """Run ``steps`` (statement, parameters) in one transaction that locks its own rows
+        (``exclusive=False``); every statement's rows and row count, read after the commit.
+
+        For a transaction known in full before it starts (a fan-out round's outcomes and
+        marks): on PostgreSQL it goes out as one query, one round trip for all of it.
+        ``durable`` as for :meth:`transaction`.
+        """
+        with self.transaction(exclusive=False, durable=durable) as conn:
+            out = []
+            for sql, params in steps:
+                cur = conn.execute(sql, params)
+                out.append(Result(list(cur.fetchall()), cur.rowcount))
+            return out
+
     def has_table(self, name: str) -> bool:
         """Whether the table ``name`` exists."""
         raise NotImplementedError
@@ -543,17 +559,14 @@ class PostgresDatabase(Database):
         """Run one statement (in this thread's open transaction, else on its own).
 
         ``durable`` on its own: the statement and ``SET LOCAL synchronous_commit`` in one
-        transaction, sent as one pipeline (one round trip, as without it)."""
+        implicit transaction, one round trip as without it (see :meth:`batch`)."""
         session = getattr(self._local, "session", None)
         if session is not None:
             return session.execute(sql, params)
+        if durable and self.asynchronous and not isinstance(params, dict):
+            return self.batch([(sql, params)], durable=True)[0]
         with self._connection() as conn:
-            if not (durable and self.asynchronous):
-                return PgSession(conn).execute(sql, params)
-            with conn.pipeline(), conn.transaction():
-                conn.execute(SYNCHRONOUS_COMMIT)
-                cur = conn.execute(translate(sql), params or None)
-            return Result(cur.fetchall() if cur.description else [], cur.rowcount)
+            return PgSession(conn).execute(sql, params)
 
     @contextmanager
     def _connection(self) -> Iterator[Any]:
@@ -585,6 +598,33 @@ class PostgresDatabase(Database):
                 f"this process's connections to it stayed busy for {CONNECT_TIMEOUT:.0f} s: "
                 "raise [store] pool_size, or look for a long transaction in "
                 "pg_stat_activity")
+
+    def batch(self, steps: Sequence[tuple[str, Sequence[Any]]], *, durable: bool = False
+              ) -> list[Result]:
+        """:meth:`Database.batch` as one simple query: the statements (and ``SET LOCAL
+        synchronous_commit = on`` when ``durable``) with their parameters bound by psycopg's
+        :class:`~psycopg.ClientCursor`, which the server runs as one implicit transaction
+        (a failing statement rolls all of it back) in one round trip.
+
+        Not psycopg's pipeline mode: it waits for the answer polling a socket that is
+        always writable, and spent 2.5 x the CPU of this form on a durable commit
+        (measured against this store, 640 against 260 µs a round).
+        """
+        if getattr(self._local, "session", None) is not None:
+            raise RuntimeError("a transaction is already open in this thread")
+        flush = durable and self.asynchronous
+        sql = "; ".join(([SYNCHRONOUS_COMMIT] if flush else [])
+                        + [translate(statement) for statement, _ in steps])
+        params = [value for _, values in steps for value in values]
+        with self._connection() as conn, psycopg.ClientCursor(conn) as cur:
+            cur.execute(sql, params)
+            results = []
+            while True:
+                results.append(Result(cur.fetchall() if cur.description else [],
+                                      cur.rowcount))
+                if not cur.nextset():
+                    break
+        return results[1:] if flush else results
 
     def ping(self) -> None:
         """A fresh connection first (a server that is down says so at once, where the pool

@@ -107,7 +107,7 @@ DEFAULTS: dict[str, Any] = {
         "channel": "email",          # channel the issues and confirmation mails go through
         "secret_key": "",            # signs confirm/unsubscribe links; "" = generated in state/
         "confirm_max_age": 259200,   # seconds a confirmation link stays valid (3 days)
-        "connections": 4,            # parallel SMTP connections during a fan-out
+        "connections": 16,           # SMTP sessions (or ESP calls) in flight per worker
         "rate_per_second": 10,       # messages per second (0 = unlimited)
         "rate_per_hour": 0,          # messages per sliding hour (0 = unlimited)
         "list_id": "",               # List-Id value; "" = newsletter.<base_url host>

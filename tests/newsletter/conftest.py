@@ -84,6 +84,10 @@ class Recording:
     drop_in_data: set[str] = field(default_factory=set)
     #: addresses whose message is accepted, then the connection dropped before the reply
     drop_after_accept: set[str] = field(default_factory=set)
+    #: addresses whose message is accepted (recorded), then the reply held until
+    #: :attr:`release` is set: the client waits after its final dot
+    hold_after_accept: set[str] = field(default_factory=set)
+    release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     #: advertise PIPELINING (RFC 2920) in the EHLO answer
     pipelining: bool = True
@@ -137,6 +141,9 @@ class RecordingHandler:
                 self.recording.senders.append((r, envelope.mail_from))
             drop = rcpt in self.recording.drop_after_accept
             self.recording.drop_after_accept.discard(rcpt)
+            hold = rcpt in self.recording.hold_after_accept
+        while hold and not self.recording.release.is_set():
+            await asyncio.sleep(0.02)
         if drop:
             server.transport.abort()
             await asyncio.sleep(0)
@@ -204,6 +211,7 @@ def smtp_server(request: pytest.FixtureRequest) -> Iterator[SmtpServer]:
     controller.start()
     server = SmtpServer("127.0.0.1", port, recording, controller)
     yield server
+    recording.release.set()
     with contextlib.suppress(AssertionError, RuntimeError):
         server.controller.stop()
 

@@ -467,8 +467,9 @@ def test_the_fanout_honours_the_delivery_timeout(tmp_path, silent_server) -> Non
     assert elapsed < 5, f"took {elapsed:.1f}s: the 0.3 s [delivery] timeout was not used"
 
 
-def test_a_worker_stalled_past_its_lease_never_sends_a_row_taken_from_it(smtp_settings,
-                                                                          smtp_server) -> None:
+@pytest.mark.parametrize("rounds", [False, True], ids=["one-at-a-time", "rounds"])
+def test_a_worker_stalled_past_its_lease_never_sends_a_row_taken_from_it(
+        smtp_settings, smtp_server, rounds: bool) -> None:
     settings = smtp_settings()
     store = setup_issue(settings, 30)
     fanout = build_fanout(settings, store, "2026-11-25", page_size=10, connections=1, **FAST)
@@ -476,25 +477,46 @@ def test_a_worker_stalled_past_its_lease_never_sends_a_row_taken_from_it(smtp_se
     stalled = []
 
     class Stalling:
-        """The first send finds its worker's lease lapsed and its rows taken by another."""
+        """The first copy finds its worker's lease lapsed and its rows taken by another
+        (before its ``awaiting`` mark: its final dot must never be written)."""
 
         def __init__(self) -> None:
             self.inner = real()
 
-        def send(self, *args, **kwargs) -> None:
+        def steal(self, email: str) -> None:
             if not stalled:
-                stalled.append(args[1])
+                stalled.append(email)
                 thief = NewsletterStore.from_settings(settings)
                 thief.execute("UPDATE newsletter_workers SET lease_until = 0")
                 taken = Issues(thief).claim("2026-11-25", "another-worker", 100)
-                assert args[1] in {r.email for r in taken.recipients}  # the row in flight
+                assert email in {r.email for r in taken.recipients}  # the row in flight
                 stalled.append(len(taken.recipients))
+
+        def send(self, *args, **kwargs) -> None:
+            self.steal(args[1])
             self.inner.send(*args, **kwargs)
 
         def close(self) -> None:
             self.inner.close()
 
-    fanout.transports = Stalling
+    class SteppedStalling(Stalling):
+        """The same in rounds: the rows are taken while the first body is transmitted."""
+
+        def step(self, sender=None, recipient=None) -> None:
+            self.recipient = recipient
+            self.inner.step(sender, recipient)
+
+        def transmit(self, data: bytes) -> None:
+            self.steal(self.recipient)
+            self.inner.transmit(data)
+
+        def dot_reply(self) -> None:
+            self.inner.dot_reply()
+
+        def drop(self) -> None:
+            self.inner.drop()
+
+    fanout.transports = SteppedStalling if rounds else Stalling
     summary = fanout.run()
     assert summary.state == "done" and summary.counts["sent"] == 30
     assert summary.requeued == stalled[1]  # the other worker's rows, once it had gone

@@ -68,6 +68,8 @@ def test_sigkill_at_random_points_then_resume_gives_everyone_exactly_one_copy(
     # never a lost copy; a second copy only where the ledger counted a possible duplicate
     lost, extra = smtp_server.recording.against_rows(store)
     assert not lost, f"seed {seed}: {lost}"
-    assert all(row["assumed"] and n == 2 for n, row in extra.values()), f"seed {seed}: {extra}"
+    # (a row may be in the window at more than one kill: its round is re-sent first)
+    assert all(row["assumed"] and n <= 1 + KILLS for n, row in extra.values()), \
+        f"seed {seed}: {extra}"
     tally = Issues(store).counts("2026-11-25")
     assert tally["sent"] == SUBSCRIBERS and Issues(store).get("2026-11-25").state == "done"

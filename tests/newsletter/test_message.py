@@ -65,3 +65,25 @@ def test_json_slots_encode_exactly_what_json_dumps_writes(text: str) -> None:
     url = 'https://k2.example.org/unsubscribe/7.x?"&<>'
     filled = JsonSlots(text).fill(url)
     assert filled == json.dumps(text.replace(UNSUBSCRIBE_PLACEHOLDER, url)).encode()
+
+
+def test_bodies_encoded_once_equal_encoding_each_copy_whole() -> None:
+    """A copy's base64 body, built from lines encoded once per link length, is byte for
+    byte the encoding of its whole body: links of every length, at every offset of a
+    base64 line, several in a body, one spanning lines, none at all."""
+    import base64
+    import random
+
+    from k2publisher.newsletter.message import Base64Slots
+
+    rng = random.Random(14)
+    mark = UNSUBSCRIBE_PLACEHOLDER.encode()
+    bodies = [b"", b"no link at all " * 9, mark, TEXT.encode(), HTML.encode(),
+              *(mark.join(rng.randbytes(rng.randint(0, 300)).replace(mark, b"")
+                          for _ in range(rng.randint(1, 4))) for _ in range(200))]
+    for body in bodies:
+        slots = Base64Slots(body, mark)
+        for length in (0, 1, 56, 57, 58, *(rng.randint(0, 130) for _ in range(4))):
+            link = rng.randbytes(length)
+            whole = base64.encodebytes(body.replace(mark, link)).replace(b"\n", b"\r\n")
+            assert slots.fill(link) == whole, (body[:40], length)

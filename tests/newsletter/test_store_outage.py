@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,12 +23,13 @@ from pathlib import Path
 import pytest
 from tests.newsletter.conftest import store_table
 from tests.newsletter.esp.fakes import FakePostmark, ServedFake
+from tests.newsletter.workers import rows as store_rows
+from tests.newsletter.workers import seed_issue, start_worker
 
 from k2publisher.newsletter.issues import Issues
 from k2publisher.newsletter.leases import WorkerLease
 from k2publisher.newsletter.store import NewsletterStore
 from k2publisher.newsletter.subscribers import Subscribers
-from k2publisher.settings import load_settings
 
 KEY = "key-4e1f0a9c7b3d5e2f6a8c0d1e"
 ISSUE = "2026-12-02-outage"
@@ -48,32 +48,12 @@ def _site(root: Path, store_url: str, api_url: str) -> Path:
                       # 200 copies a second: the issue takes 5 s, the outage lands mid-issue
                       '[newsletter]\nchannel = "news"\nconnections = 2\nrate_per_second = 200\n',
                       encoding="utf-8")
-    store = NewsletterStore.from_settings(load_settings(config, environ={}))
-    Subscribers(store).bulk_add(((i, f"reader{i:04d}@example.org") for i in range(READERS)),
-                                "import", confirmed=True)
-    Issues(store).create(ISSUE, subject="K2 weekly", html="<p>News. <a href='"
-                         "%%UNSUBSCRIBE_URL%%'>Unsubscribe</a></p>",
-                         text="News.\nUnsubscribe: %%UNSUBSCRIBE_URL%%\n")
-    store.close()
+    seed_issue(config, ISSUE, READERS)
     return config
 
 
 def _worker(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    """A worker process: its log in ``log``, its JSON summaries in ``log`` + ``.json``."""
-    with log.open("ab") as err, log.with_suffix(".json").open("wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "k2publisher", "--config", str(config),
-                                 "newsletter", "worker", "--issue", ISSUE, "--batch", "20",
-                                 "--json"], stdout=out, stderr=err)
-
-
-def _rows(config: Path) -> dict[str, dict]:
-    store = NewsletterStore.from_settings(load_settings(config, environ={}))
-    try:
-        return {r["email"]: dict(r) for r in store.query(
-            "SELECT s.email, d.state, d.assumed FROM newsletter_deliveries d "
-            "JOIN newsletter_subscribers s ON s.id = d.subscriber_id")}
-    finally:
-        store.close()
+    return start_worker(config, log, ISSUE)
 
 
 @contextlib.contextmanager
@@ -102,9 +82,13 @@ def test_an_acknowledged_awaiting_mark_survives_a_crash_of_the_server(own_pg_ser
     issues = Issues(store)
     issues.create(ISSUE, subject="K2", html="<p>x</p>", text="x")
     with WorkerLease(store) as worker:
-        claimed = [r.subscriber_id for r in issues.claim(ISSUE, worker.id, 21).recipients]
+        claimed = [r.subscriber_id for r in issues.claim(ISSUE, worker.id, 29).recipients]
         issues.mark_awaiting(ISSUE, worker.id, claimed[:20])  # a batch: one transaction
-        issues.mark_awaiting(ISSUE, worker.id, claimed[20:])  # one SMTP copy: one statement
+        issues.mark_awaiting(ISSUE, worker.id, claimed[20:21])  # one copy: one statement
+        # an SMTP round: its awaiting marks, then the next one's with the first's outcomes
+        assert issues.commit_round(ISSUE, worker.id, [], claimed[21:25]) == set(claimed[21:25])
+        assert issues.commit_round(ISSUE, worker.id, claimed[21:25], claimed[25:]) == \
+            set(claimed[25:])
         worker.abandon()
         own_pg_server.halt("immediate")  # no shutdown checkpoint: what is not in the WAL goes
     store.close()
@@ -113,7 +97,7 @@ def test_an_acknowledged_awaiting_mark_survives_a_crash_of_the_server(own_pg_ser
     states = dict(after.query("SELECT subscriber_id, state FROM newsletter_deliveries "
                               "WHERE state != 'pending'"))
     after.close()
-    assert states == {sid: "awaiting" for sid in claimed}
+    assert states == {sid: "sent" if sid in claimed[21:25] else "awaiting" for sid in claimed}
 
 
 @pytest.mark.slow
@@ -148,7 +132,7 @@ def test_a_worker_whose_store_stops_exits_3_and_the_next_one_finishes_the_issue(
         summary = json.loads(rerun.with_suffix(".json").read_text())
         assert [s["state"] for s in summary] == ["done"]
 
-    rows = _rows(config)
+    rows = store_rows(config)
     copies = fake.per_recipient()
     lost = [r for r in rows if not copies[r]]
     doubled = {r for r in rows if copies[r] > 1}
@@ -174,7 +158,7 @@ def test_a_short_outage_is_ridden_out_by_the_same_worker(own_pg_server,
         assert "the store answers again" in text or "stops sending" not in text
         summary = json.loads(log.with_suffix(".json").read_text())
         assert [s["state"] for s in summary][-1:] == ["done"], text[-3000:]
-    rows = _rows(config)
+    rows = store_rows(config)
     copies = fake.per_recipient()
     notes = "\n".join(line for line in text.splitlines() if (" WARNING " in line
                       and "psycopg" not in line) or " ERROR " in line)

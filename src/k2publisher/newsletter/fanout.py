@@ -28,10 +28,7 @@ from k2publisher.errors import (
     DeliveryError,
     IssueLookupError,
     LeaseLostError,
-    PermanentDeliveryError,
-    RecipientRejectedError,
     StoreUnavailableError,
-    TransientDeliveryError,
 )
 from k2publisher.models import UNSUBSCRIBE_PLACEHOLDER, Part, Rendering
 from k2publisher.newsletter.batches import send_batch
@@ -40,6 +37,7 @@ from k2publisher.newsletter.issues import Issue, Issues, Recipient
 from k2publisher.newsletter.leases import DEFAULT_LEASE, WorkerLease
 from k2publisher.newsletter.message import Identity, IssueTemplate
 from k2publisher.newsletter.ratelimit import RateLimiter
+from k2publisher.newsletter.rounds import LANES_PER_THREAD, Rounds, is_stepped, take
 from k2publisher.newsletter.store import NewsletterStore
 from k2publisher.newsletter.tokens import LONGEST_UNSUBSCRIBE_TOKEN, Tokens
 from k2publisher.newsletter.transport import (
@@ -47,6 +45,7 @@ from k2publisher.newsletter.transport import (
     Transport,
     channel_options,
     is_batch,
+    outcome_of,
     transport_factory,
 )
 from k2publisher.pipeline import Pipeline, Publication
@@ -157,7 +156,8 @@ class FanOut:
                  retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
                  reconnect_delays: Sequence[float] = DEFAULT_RECONNECT_DELAYS,
                  lease: float = DEFAULT_LEASE, once: bool = False, resume: bool = True,
-                 pause_on_stop: bool = True, return_paths: ReturnPaths | None = None):
+                 pause_on_stop: bool = True, return_paths: ReturnPaths | None = None,
+                 lanes_per_thread: int = LANES_PER_THREAD):
         self.issues = issues
         #: VERP envelope senders for one-at-a-time (SMTP) transports; ESPs use their own
         self.return_paths = return_paths
@@ -180,6 +180,8 @@ class FanOut:
         self.pause_on_stop = pause_on_stop
         #: connection losses in a row (no message accepted between) before the run pauses
         self.max_lost_in_a_row = 3 * self.connections + len(self.reconnect_delays)
+        #: SMTP sessions one thread drives in rounds (see :mod:`k2publisher.newsletter.rounds`)
+        self.lanes_per_thread = max(1, int(lanes_per_thread))
         #: held for CPU-bound steps and for the awaiting-commit + final-dot pair
         self._critical = threading.Lock()
 
@@ -303,9 +305,18 @@ class FanOut:
         """One sweep over the due rows: a producer (this thread) and the worker pool."""
         issue_id = self.template.issue_id
         owner = run.worker.id
-        workers = [threading.Thread(target=self._worker, args=(run,), daemon=True,
-                                    name=f"newsletter-worker-{n}")
-                   for n in range(self.connections)]
+        first = self.transports()
+        if is_stepped(first):  # SMTP: a thread drives up to lanes_per_thread sessions
+            sessions = [first, *(self.transports() for _ in range(self.connections - 1))]
+            groups = -(-len(sessions) // self.lanes_per_thread)
+            workers = [threading.Thread(target=self._round_worker,
+                                        args=(run, sessions[n::groups]), daemon=True,
+                                        name=f"newsletter-rounds-{n}") for n in range(groups)]
+        else:
+            workers = [threading.Thread(target=self._worker,
+                                        args=(run, first if n == 0 else None), daemon=True,
+                                        name=f"newsletter-worker-{n}")
+                       for n in range(self.connections)]
         for w in workers:
             w.start()
         try:
@@ -378,8 +389,47 @@ class FanOut:
 
     # -- one worker: one connection -------------------------------------------------------
 
-    def _worker(self, run: _Run) -> None:
-        transport = self.transports()
+    def _round_worker(self, run: _Run, sessions: list[Any]) -> None:
+        """Send the queued recipients over ``sessions`` in rounds (see
+        :mod:`k2publisher.newsletter.rounds`); after a failure, keep draining the queue
+        so the run can end."""
+        rounds = Rounds(self, run, sessions)
+        try:
+            rounds.drive()
+        except StoreUnavailableError as exc:
+            self._store_failed(run, exc)
+        except Exception as exc:
+            self._unexpected(run, exc)
+        if rounds.ended:
+            return
+        while (item := run.jobs.get()) is not None:
+            try:
+                self._give_back(run, [item.subscriber_id])
+            except StoreUnavailableError as exc:
+                self._store_failed(run, exc)
+
+    def copy_of(self, item: Recipient) -> bytes:
+        """The message for ``item``: the issue with its own link and headers."""
+        url = self.template.identity.unsubscribe_url(
+            self.tokens.unsubscribe_token(item.subscriber_id))
+        return self.template.render(item.subscriber_id, item.email, url)
+
+    def sender_of(self, item: Recipient) -> str:
+        """The envelope sender of ``item``'s copy (its VERP address when configured)."""
+        return self.return_paths.address_for(item.subscriber_id) \
+            if self.return_paths is not None else self.template.identity.envelope_from
+
+    def connection_lost(self, run: _Run) -> None:
+        """A session failed under a copy: pause the run once too many failed in a row."""
+        with run.lock:
+            run.lost += 1
+            if run.lost > self.max_lost_in_a_row:
+                run.note = (f"the server dropped {run.lost} connections in a row without "
+                            "accepting a message")
+                run.gone.set()
+
+    def _worker(self, run: _Run, transport: Transport | None = None) -> None:
+        transport = transport or self.transports()
         if is_batch(transport):
             return self._batch_worker(run, transport)  # type: ignore[arg-type]
         try:
@@ -415,23 +465,14 @@ class FanOut:
     # -- one worker: an ESP's bulk API, a batch per call -----------------------------------
 
     def _next_batch(self, run: _Run, size: int) -> tuple[list[Recipient], bool]:
-        """Up to ``size`` queued recipients (waiting only for the first); True at the end."""
-        first = run.jobs.get()
-        if first is None:
-            return [], True
-        batch = [first]
-        while len(batch) < size:
-            try:
-                # the producer claims the next page meanwhile; waiting for it keeps a
-                # provider's batch whole across page boundaries (fewer calls). The end of the
-                # run comes as a None at once, so only a stalled producer costs this wait.
-                item = run.jobs.get(timeout=BATCH_FILL_WAIT)
-            except queue.Empty:
-                break
-            if item is None:
-                return batch, True
-            batch.append(item)
-        return batch, False
+        """Up to ``size`` queued recipients (waiting for the first); True at the end.
+
+        The producer claims the next page meanwhile; waiting up to
+        :data:`BATCH_FILL_WAIT` for it keeps a provider's batch whole across page
+        boundaries (fewer calls). The end of the run comes as a None at once, so only a
+        stalled producer costs this wait.
+        """
+        return take(run.jobs, size, fill_wait=BATCH_FILL_WAIT)
 
     def _batch_worker(self, run: _Run, transport: BatchTransport) -> None:
         try:
@@ -474,42 +515,27 @@ class FanOut:
         issue_id = self.template.issue_id
         sid = item.subscriber_id
         with self._critical:
-            url = self.template.identity.unsubscribe_url(self.tokens.unsubscribe_token(sid))
-            data = self.template.render(sid, item.email, url)
-        sender = self.return_paths.address_for(sid) if self.return_paths is not None \
-            else self.template.identity.envelope_from
+            data = self.copy_of(item)
         try:
-            transport.send(sender, item.email, data, final=lambda: self._final(run, sid))
-        except (AuthDeliveryError, DeliveryConfigError) as exc:
-            self._stop_for(run, exc, [sid])
-            return "stopped"
+            transport.send(self.sender_of(item), item.email, data,
+                           final=lambda: self._final(run, sid))
         except LeaseLostError as exc:
             # this worker stalled past its lease and another took the row: it sends it
             log.warning("issue %s: %s", issue_id, exc)
             return "reconnect"
-        except RecipientRejectedError as exc:
-            self.issues.bounce(issue_id, sid, str(exc))
-            return "bounced"
-        except ConnectionLostError as exc:
-            # The connection failed, not the recipient: the row is due again and no attempt
-            # is charged to it (the run pauses when the server stays away). After the final
-            # dot the server may have taken it (RFC 1047): sent again with the same
-            # Message-ID, counted as a possible duplicate.
-            if exc.dot_sent:
-                log.warning("issue %s: %s; the message will be sent again", issue_id, exc)
-            self.issues.requeue(issue_id, sid, str(exc), maybe_accepted=exc.dot_sent)
-            with run.lock:
-                run.lost += 1
-                if run.lost > self.max_lost_in_a_row:
-                    run.note = (f"the server dropped {run.lost} connections in a row without "
-                                "accepting a message")
-                    run.gone.set()
-            return "reconnect"
-        except TransientDeliveryError as exc:
-            return self.issues.defer(issue_id, sid, str(exc), self.retry_delays)
-        except PermanentDeliveryError as exc:
-            self.issues.mark(issue_id, sid, "failed", str(exc))
-            return "failed"
+        except DeliveryError as exc:
+            outcome = outcome_of(sid, exc)
+            if outcome is None:  # the channel is wrong, not the copy
+                self._stop_for(run, exc, [sid])
+                return "stopped"
+            if isinstance(exc, ConnectionLostError):
+                # After the final dot the server may have taken it (RFC 1047): sent again
+                # with the same Message-ID, counted as a possible duplicate.
+                if exc.dot_sent:
+                    log.warning("issue %s: %s; the message will be sent again", issue_id, exc)
+                self.connection_lost(run)
+            counts = self.issues.record_outcomes(issue_id, [outcome], self.retry_delays)
+            return "reconnect" if isinstance(exc, ConnectionLostError) else next(iter(counts))
         self.issues.sent(issue_id, sid)
         with run.lock:
             run.sent += 1

@@ -300,13 +300,37 @@ class Issues:
                                  f"{owner} (its lease lapsed, or a crash of the store lost "
                                  "its claim); not sent from here")
 
-    # -- one row's outcome (each its own transaction, committed at once) -------------------
+    def commit_round(self, issue_id: str, owner: str, sent: Sequence[int],
+                     awaiting: Sequence[int]) -> set[int]:
+        """One fan-out round (:mod:`k2publisher.newsletter.rounds`) in one durable commit:
+        ``sent`` rows accepted (their 250 came back), ``awaiting`` rows (their bodies are
+        out, their final dots not yet) marked so. Returns the ``awaiting`` ids ``owner``
+        still held; the others were taken back by another worker (this one stalled past
+        its lease) and must not be sent from here.
 
-    def mark(self, issue_id: str, subscriber_id: int, state: str, error: str = "") -> None:
-        """Set one row's state (``awaiting`` before the final dot, ``sent`` after the 250)."""
-        self.store.execute("UPDATE newsletter_deliveries SET state = ?, error = ?, "
-                           "updated_at = ? WHERE issue_id = ? AND subscriber_id = ?",
-                           (state, error, now_iso(), issue_id, subscriber_id))
+        Durable because once it returns the dots go out (see :meth:`mark_awaiting`);
+        one statement for the round (see :func:`placeholders`), one round trip on
+        PostgreSQL.
+        """
+        # One statement, no ``state`` in its WHERE clause: PostgreSQL would walk the
+        # (issue_id, state) index through every claimed row (its statistics see few); the
+        # primary key finds the rows, the owner keeps another worker's out, and CASE
+        # leaves a row that is neither accepted nor ``sending`` as it is.
+        if not sent and not awaiting:
+            return set()
+        accepted = f"subscriber_id IN {placeholders(len(sent))}" if sent else "FALSE"
+        rows = self.store.batch([(
+            f"UPDATE newsletter_deliveries SET state = CASE WHEN {accepted} THEN 'sent' "
+            "WHEN state = 'sending' THEN 'awaiting' ELSE state END, attempts = attempts + "
+            f"CASE WHEN {accepted} THEN 1 ELSE 0 END, updated_at = ? WHERE issue_id = ? AND "
+            f"owner = ? AND subscriber_id IN {placeholders(len(sent) + len(awaiting))} "
+            "RETURNING subscriber_id, state",
+            (*sent, *sent, now_iso(), issue_id, owner, *sent, *awaiting))],
+            durable=bool(awaiting))[0].rows
+        mine = set(awaiting)
+        return {int(r[0]) for r in rows if r[1] == "awaiting" and int(r[0]) in mine}
+
+    # -- one row's outcome (a one-at-a-time transport; failures go through record_outcomes)
 
     def sent(self, issue_id: str, subscriber_id: int) -> None:
         """The server accepted the message (a possible-duplicate mark stays)."""
@@ -314,49 +338,6 @@ class Issues:
                            "attempts = attempts + 1, updated_at = ? "
                            "WHERE issue_id = ? AND subscriber_id = ?",
                            (now_iso(), issue_id, subscriber_id))
-
-    def requeue(self, issue_id: str, subscriber_id: int, error: str, *,
-                maybe_accepted: bool) -> None:
-        """The connection failed under this row: due again now, no attempt charged to it.
-
-        ``maybe_accepted`` (the final dot had gone out) marks it a possible duplicate.
-        """
-        self.store.execute("UPDATE newsletter_deliveries SET state = 'deferred', error = ?, "
-                           "next_attempt = ?, assumed = GREATEST(assumed, ?), updated_at = ? "
-                           "WHERE issue_id = ? AND subscriber_id = ?",
-                           (error, time.time(), int(maybe_accepted), now_iso(), issue_id,
-                            subscriber_id))
-
-    def defer(self, issue_id: str, subscriber_id: int, error: str,
-              delays: Sequence[float]) -> str:
-        """A transient failure: ``deferred`` with the next delay, or ``failed`` when used up."""
-        with self.store.transaction() as conn:
-            attempts = int(conn.execute(
-                "SELECT attempts FROM newsletter_deliveries WHERE issue_id = ? AND "
-                "subscriber_id = ?", (issue_id, subscriber_id)).fetchone()[0]) + 1
-            state = "failed" if attempts > len(delays) else "deferred"
-            delay = delays[attempts - 1] if state == "deferred" else 0
-            conn.execute("UPDATE newsletter_deliveries SET state = ?, attempts = ?, "
-                         "next_attempt = ?, error = ?, updated_at = ? WHERE issue_id = ? AND "
-                         "subscriber_id = ?", (state, attempts, time.time() + delay, error,
-                                               now_iso(), issue_id, subscriber_id))
-        return state
-
-    def bounce(self, issue_id: str, subscriber_id: int, error: str) -> None:
-        """A permanent refusal of the address: the row and the subscriber become ``bounced``."""
-        stamp = now_iso()
-        with self.store.transaction() as conn:
-            conn.execute("UPDATE newsletter_deliveries SET state = 'bounced', "
-                         "attempts = attempts + 1, error = ?, updated_at = ? WHERE issue_id = ? "
-                         "AND subscriber_id = ?", (error, stamp, issue_id, subscriber_id))
-            old = conn.execute("SELECT state FROM newsletter_subscribers WHERE id = ?",
-                               (subscriber_id,)).fetchone()[0]
-            conn.execute("UPDATE newsletter_subscribers SET state = 'bounced', updated_at = ? "
-                         "WHERE id = ?", (stamp, subscriber_id))
-            conn.execute("INSERT INTO newsletter_events (subscriber_id, at, event, old_state, "
-                         "new_state, source, detail) VALUES (?, ?, 'bounce', ?, 'bounced', ?, "
-                         "?)", (subscriber_id, stamp, old, Source.BOUNCE.value,
-                                f"issue {issue_id}: {error}"[:500]))
 
     # -- a batch's outcomes (ESP transports: one transaction per call) ---------------------
 

@@ -17,6 +17,7 @@ by character, so the joined fragments are exactly the encoding of the whole).
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import html
 import secrets
@@ -111,6 +112,67 @@ def _b64(data: bytes) -> bytes:
     return base64.encodebytes(data).replace(b"\n", b"\r\n")
 
 
+#: bytes of input per base64 line (76 characters, as ``base64.encodebytes`` writes them)
+_B64_LINE = 57
+#: link lengths whose line plan a body keeps (every copy's link has one of a few lengths)
+_B64_PLANS = 64
+
+
+class Base64Slots:
+    """A body with unsubscribe placeholders, base64-encoded once; filled in per copy.
+
+    The encoding of a copy is a run of 76-character lines, each the encoding of 57 bytes
+    of the body. For a given link length the lines that hold no byte of a link are the
+    same in every copy: they are encoded once per length (a plan), and a copy only
+    encodes the few lines its link touches. :meth:`fill` equals
+    ``base64.encodebytes(value.join(parts))`` with CRLF line ends, byte for byte
+    (``tests/newsletter/test_message.py``).
+    """
+
+    def __init__(self, body: bytes, placeholder: bytes):
+        self.parts = body.split(placeholder)
+        self._plans: dict[int, list[bytes | tuple[int, int]]] = {}
+
+    def _plan(self, length: int) -> list[bytes | tuple[int, int]]:
+        """Encoded runs of fixed lines and the (start, end) of lines a link touches."""
+        links: list[tuple[int, int]] = []
+        at = len(self.parts[0])
+        for part in self.parts[1:]:
+            links.append((at, at + length))
+            at += length + len(part)
+        plain = (b"\0" * length).join(self.parts)
+        plan: list[bytes | tuple[int, int]] = []
+        fixed = bytearray()
+        for start in range(0, len(plain), _B64_LINE):
+            end = min(start + _B64_LINE, len(plain))
+            if any(a < end and start < b for a, b in links):
+                if fixed:
+                    plan.append(bytes(fixed))
+                    fixed.clear()
+                plan.append((start, end))
+            else:
+                fixed += binascii.b2a_base64(plain[start:end], newline=False) + b"\r\n"
+        if fixed:
+            plan.append(bytes(fixed))
+        return plan
+
+    def fill(self, value: bytes) -> bytes:
+        """The body with ``value`` in every placeholder, base64 in CRLF lines."""
+        if len(self.parts) == 1:
+            plan = self._plans.get(0) or self._plans.setdefault(0, self._plan(0))
+            return b"".join(plan)  # type: ignore[arg-type]
+        plan = self._plans.get(len(value))  # type: ignore[assignment]
+        if plan is None:
+            if len(self._plans) >= _B64_PLANS:
+                return _b64(value.join(self.parts))
+            plan = self._plans[len(value)] = self._plan(len(value))
+        plain = value.join(self.parts)
+        return b"".join(
+            piece if isinstance(piece, bytes) else
+            binascii.b2a_base64(plain[piece[0]:piece[1]], newline=False) + b"\r\n"
+            for piece in plan)
+
+
 def _headers(pairs: list[tuple[str, str]]) -> bytes:
     msg = EmailMessage(policy=policy.SMTP)
     for key, value in pairs:
@@ -141,8 +203,8 @@ class IssueTemplate:
                                ("List-Unsubscribe-Post", ONE_CLICK),
                                ("MIME-Version", "1.0")])
         placeholder = UNSUBSCRIBE_PLACEHOLDER.encode()
-        self._text = text.encode("utf-8").split(placeholder)
-        self._html = html_body.encode("utf-8").split(placeholder)
+        self._text = Base64Slots(text.encode("utf-8"), placeholder)
+        self._html = Base64Slots(html_body.encode("utf-8"), placeholder)
         b = boundary.encode()
         self._between = (b'Content-Type: multipart/alternative; boundary="' + b + b'"\r\n\r\n'
                          b"--" + b + b"\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n"
@@ -222,8 +284,8 @@ class IssueTemplate:
             b"To: ", email.encode(), b"\r\nDate: ", self._now(),
             b"\r\nMessage-ID: ", self.message_id(key).encode(),
             b"\r\nList-Unsubscribe: <", url, b">,\r\n ", self._mailto, b"\r\n",
-            self._between, _b64(url.join(self._text)), b"\r\n",
-            self._middle, _b64(html.escape(unsubscribe_url).encode().join(self._html)),
+            self._between, self._text.fill(url), b"\r\n",
+            self._middle, self._html.fill(html.escape(unsubscribe_url).encode()),
             b"\r\n", self._end))
 
 

@@ -198,6 +198,12 @@ class NewsletterStore:
         """Run a query and return every row."""
         return self.db.query(sql, params)
 
+    def batch(self, steps: Sequence[tuple[str, Sequence[Any]]], *, durable: bool = False
+              ) -> list[Any]:
+        """Statements known up front in one transaction, one round trip on PostgreSQL
+        (see :meth:`k2publisher.database.Database.batch`)."""
+        return self.db.batch(steps, durable=durable)
+
     @property
     def version(self) -> int:
         """The schema version the store is at."""

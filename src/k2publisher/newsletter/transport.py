@@ -18,14 +18,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from k2publisher.deliver.adapters.smtp import smtp_data
-from k2publisher.errors import ConfigError
+from k2publisher.errors import (
+    ChannelFaultError,
+    ConfigError,
+    ConnectionLostError,
+    DeliveryError,
+    RecipientRejectedError,
+    TransientDeliveryError,
+)
 from k2publisher.settings import Settings
 
 if TYPE_CHECKING:
     from k2publisher.newsletter.message import IssueTemplate
 
 __all__ = ["BatchTransport", "Copy", "FinalGuard", "Outcome", "Transport", "channel_options",
-           "is_batch", "smtp_data", "transport_factory"]
+           "is_batch", "outcome_of", "smtp_data", "transport_factory"]
 
 #: a context manager factory wrapped around the one step that commits a message
 FinalGuard = Callable[[], AbstractContextManager[None]]
@@ -82,6 +89,27 @@ class Outcome:
     maybe_accepted: bool = False
     #: False when the connection failed, not the recipient: retried at once, no attempt used
     charged: bool = True
+
+
+def outcome_of(key: int, exc: DeliveryError) -> Outcome | None:
+    """The outcome of one copy whose sending raised ``exc`` (the one classification of a
+    one-at-a-time transport's errors); None when no copy is at fault but the channel is
+    (:class:`ChannelFaultError`: wrong credentials or TLS settings: the run stops).
+
+    5xx to RCPT TO bounces the subscriber; a lost connection is due again at once without
+    an attempt charged (a possible duplicate after the final dot, RFC 1047); another 4xx
+    waits the next retry delay; another 5xx fails the copy.
+    """
+    if isinstance(exc, ChannelFaultError):
+        return None
+    if isinstance(exc, RecipientRejectedError):
+        return Outcome(key, "bounced", error=str(exc))
+    if isinstance(exc, ConnectionLostError):
+        return Outcome(key, "deferred", error=str(exc), maybe_accepted=exc.dot_sent,
+                       charged=False)
+    if isinstance(exc, TransientDeliveryError):
+        return Outcome(key, "deferred", error=str(exc), retry_after=exc.retry_after)
+    return Outcome(key, "failed", error=str(exc))
 
 
 class BatchTransport(Protocol):
