@@ -15,14 +15,16 @@ from k2publisher.guard.claims import CLASSES
 from k2publisher.guard.claims_corpus import Score, evaluate, load
 
 CORPUS = Path(__file__).parent / "corpus"
-PARTS = ("tuned", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
+PARTS = ("tuned", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
+         "heldout7")
 #: part -> class -> the lowest recall at any level (a note included) it may show; reached in
 #: round 4 (disease / therapy / safety): tuned 94.1 / 94.9 / 96.8, held-out 89.1 / 95.7 / 100,
 #: held-out 2 88.5 / 95.8 / 100, held-out 3 82.1 / 83.3 / 100, held-out 4 82.0 / 81.0 / 91.7,
 #: held-out 5 72.7 / 64.0 / 81.8 (held-out 5 was written before round 4; before it the guard
 #: stood there at 69.1 / 52.0 / 81.8); held-out 6, sealed after round 4 and measured on main
 #: before any later rule change, 84.6 / 76.0 / 100 -- its floors are loose, about ten points
-#: below, since it is a measure of unseen text rather than a target
+#: below, since it is a measure of unseen text rather than a target; held-out 7, sealed before
+#: any later rule change and merged last, first measured at 90.6 / 71.9 / 88.2 (floors as loose)
 FLOORS = {
     "tuned": {"disease": 0.92, "therapy": 0.92, "safety": 0.93},
     "heldout": {"disease": 0.86, "therapy": 0.91, "safety": 0.90},
@@ -31,11 +33,13 @@ FLOORS = {
     "heldout4": {"disease": 0.78, "therapy": 0.76, "safety": 0.87},
     "heldout5": {"disease": 0.68, "therapy": 0.60, "safety": 0.78},
     "heldout6": {"disease": 0.74, "therapy": 0.66, "safety": 0.86},
+    "heldout7": {"disease": 0.80, "therapy": 0.62, "safety": 0.78},
 }
 #: the same where it counts: blocked, i.e. publication stopped (reached: tuned 75.8 / 94.9 /
 #: 95.2, held-out 65.2 / 95.7 / 100, held-out 2 73.1 / 95.8 / 100, held-out 3 66.1 / 83.3 / 100,
 #: held-out 4 68.0 / 81.0 / 91.7, held-out 5 52.7 / 64.0 / 81.8; held-out 5 before round 4:
-#: 49.1 / 52.0 / 81.8; held-out 6 at sealing: 69.2 / 76.0 / 100). Disease is lower because a
+#: 49.1 / 52.0 / 81.8; held-out 6 at sealing: 69.2 / 76.0 / 100; held-out 7 at sealing: 75.5 /
+#: 71.9 / 88.2). Disease is lower because a
 #: disease statement attributed to a study is the grammar's ``qualify``.
 BLOCK_FLOORS = {
     "tuned": {"disease": 0.72, "therapy": 0.92, "safety": 0.92},
@@ -45,12 +49,17 @@ BLOCK_FLOORS = {
     "heldout4": {"disease": 0.64, "therapy": 0.76, "safety": 0.87},
     "heldout5": {"disease": 0.48, "therapy": 0.60, "safety": 0.78},
     "heldout6": {"disease": 0.59, "therapy": 0.66, "safety": 0.86},
+    "heldout7": {"disease": 0.65, "therapy": 0.62, "safety": 0.78},
 }
 HARMLESS_BLOCKED_CEILING = 0.03
 #: the part above the target, honestly: held-out 5 blocks 8 of its 122 harmless sentences
 #: (6.6%; 11, 9.0%, before round 4); it is not tuned on. Held-out 6 blocked 6 of its 136
-#: (4.4%) when it was sealed, on main after round 4; its ceiling is loose
-HARMLESS_BLOCKED_CEILINGS = {"heldout5": 0.07, "heldout6": 0.07}
+#: (4.4%) when it was sealed, on main after round 4, and held-out 7 4 of its 129 (3.1%); their
+#: ceilings are loose
+HARMLESS_BLOCKED_CEILINGS = {"heldout5": 0.07, "heldout6": 0.07, "heldout7": 0.07}
+PRECISION_FLOOR = 0.7
+#: held-out 7's disease precision was 71.6% when it was sealed: its floor is looser
+PRECISION_FLOORS = {"heldout7": 0.6}
 
 
 Scored = tuple[str, dict[str, Score], Score, dict[str, Score]]
@@ -117,8 +126,9 @@ def test_few_harmless_sentences_are_blocked(part: Scored) -> None:
 
 
 def test_precision_of_the_blocking_classes_is_useful(part: Scored) -> None:
-    _, scores, _, _ = part
-    assert all(scores[c].precision >= 0.7 for c in ("disease", "therapy", "safety"))
+    name, scores, _, _ = part
+    floor = PRECISION_FLOORS.get(name, PRECISION_FLOOR)
+    assert all(scores[c].precision >= floor for c in ("disease", "therapy", "safety"))
 
 
 def test_a_malformed_corpus_line_names_its_file_and_line(tmp_path: Path) -> None:
