@@ -16,7 +16,8 @@ from k2publisher.guard.claims import CLASSES
 from k2publisher.guard.claims_corpus import Score, evaluate, load
 
 CORPUS = Path(__file__).parent / "corpus"
-PARTS = ("tuned", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
+PARTS = ("tuned", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
+         "heldout7")
 #: part -> class -> the lowest recall at any level (a note included) it may show; the guard is
 #: the rules plus the learned second opinion (guard/claims_model.py), which reached (disease /
 #: therapy / safety): tuned 95.7 / 96.9 / 96.8, held-out 89.1 / 95.7 / 100, held-out 2 88.5 /
@@ -26,7 +27,9 @@ PARTS = ("tuned", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "he
 #: 91.7, held-out 5 72.7 / 64.0 / 81.8; held-out 5 was written before round 4, before which
 #: the guard stood there at 69.1 / 52.0 / 81.8); held-out 6, sealed after round 4 and measured
 #: on main before any later rule change, 84.6 / 76.0 / 100 with the rules alone -- its floors
-#: are loose, about ten points below, since it is a measure of unseen text rather than a target
+#: are loose, about ten points below, since it is a measure of unseen text rather than a target;
+#: held-out 7, sealed before any later rule change and merged last, first measured on main
+#: 8a0f6a8 (before the binding qualify and the learned second opinion) at 90.6 / 71.9 / 88.2
 FLOORS = {
     "tuned": {"disease": 0.93, "therapy": 0.94, "safety": 0.93},
     "heldout": {"disease": 0.86, "therapy": 0.91, "safety": 0.90},
@@ -35,6 +38,7 @@ FLOORS = {
     "heldout4": {"disease": 0.82, "therapy": 0.81, "safety": 0.87},
     "heldout5": {"disease": 0.70, "therapy": 0.72, "safety": 0.78},
     "heldout6": {"disease": 0.74, "therapy": 0.66, "safety": 0.86},
+    "heldout7": {"disease": 0.80, "therapy": 0.62, "safety": 0.78},
 }
 #: the same where it counts: publication stopped, by the guard's own rule
 #: (``claims.stops_publication``, which ``evaluate(blocking=True)`` asks): a block, or a disease
@@ -53,6 +57,7 @@ BLOCK_FLOORS = {
     "heldout4": {"disease": 0.82, "therapy": 0.81, "safety": 0.87},
     "heldout5": {"disease": 0.68, "therapy": 0.68, "safety": 0.78},
     "heldout6": {"disease": 0.74, "therapy": 0.66, "safety": 0.86},
+    "heldout7": {"disease": 0.65, "therapy": 0.62, "safety": 0.78},
 }
 HARMLESS_BLOCKED_CEILING = 0.03
 #: the parts above the target, honestly (harmless sentences whose publication the guard
@@ -60,7 +65,7 @@ HARMLESS_BLOCKED_CEILING = 0.03
 #: 2.9%, when only blocks counted), held-out 4 4 of 121 (3.3%; 2.5% before), held-out 5 8 of 122
 #: (6.6%, as before; 11, 9.0%, before round 4), held-out 6 6 of 136 (4.4%, as at sealing)
 HARMLESS_BLOCKED_CEILINGS = {"heldout": 0.09, "heldout4": 0.05, "heldout5": 0.07,
-                             "heldout6": 0.07}
+                             "heldout6": 0.07, "heldout7": 0.07}
 
 
 Scored = tuple[str, dict[str, Score], Score, dict[str, Score]]
@@ -130,7 +135,7 @@ def test_few_harmless_sentences_are_blocked(part: Scored) -> None:
 #: the lowest precision (at any level) of the blocking classes; held-out 1's disease notes are
 #: 68.3% precise with the learned second opinion's reviews (74.5% with the rules alone)
 PRECISION_FLOOR = 0.7
-PRECISION_FLOORS = {("heldout", "disease"): 0.65}
+PRECISION_FLOORS = {("heldout", "disease"): 0.65, ("heldout7", "disease"): 0.6}
 
 
 @pytest.mark.parametrize("cls", ["disease", "therapy", "safety"])
