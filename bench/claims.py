@@ -9,7 +9,9 @@ recall at any level (a ``review`` or ``qualify`` note included), and precision; 
 of harmless sentences the guard stops (and blocks outright, and flags at any level). The baseline,
 scored in the same run, is the 20 regular-expression sketches of the reference's claims table
 (``health-disclaimers.md`` §6), matched without any context;
-the last column is the guard's blocking recall over the baseline's.
+the last column is the guard's blocking recall over the baseline's. Every figure is printed
+twice: for the rules alone and for the rules with the learned second opinion
+(``guard/claims_model.py``), which is what the guard runs; then the time per sentence of each.
 
 ``--misses`` lists the tuned part's misses and blocked harmless sentences (never the held-out
 parts': looking at those would turn them into tuning data).
@@ -18,10 +20,21 @@ parts': looking at those would turn them into tuning data).
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import time
 from pathlib import Path
 
-from k2publisher.guard.claims_corpus import Labelled, Score, evaluate, guard_classes, load
+from k2publisher.guard.claims_corpus import (
+    Labelled,
+    Score,
+    evaluate,
+    guard_classes,
+    guard_stops,
+    load,
+    rules_classes,
+    rules_stops,
+)
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "guard" / "corpus"
 TARGETS = {"disease": 0.95, "therapy": 0.95, "safety": 0.90}
@@ -73,40 +86,61 @@ def baseline(sentence: str, page: str = "", before: str = "") -> dict[str, str]:
 
 
 def _table(name: str, rows: list[Labelled]) -> None:
-    blocked_scores, harmless = evaluate(rows, blocking=True)
-    outright, outright_harmless = evaluate(rows, guard_classes, blocking=True)
-    scores, _ = evaluate(rows)
+    """Print one part's figures, the rules alone beside rules + the learned second opinion."""
+    start = time.perf_counter()
+    for row in rows:  # each sentence scanned once: the corpus module caches the findings
+        rules_classes(row.sentence, row.page, row.before)
+    mid = time.perf_counter()
+    for row in rows:
+        guard_classes(row.sentence, row.page, row.before)
+    took = (mid - start, time.perf_counter() - mid)
+    sides = {"rules": (rules_classes, rules_stops), "guard": (guard_classes, guard_stops)}
+    figures = {label: (evaluate(rows, stops, blocking=True),
+                       evaluate(rows, classes, blocking=True), evaluate(rows, classes))
+               for label, (classes, stops) in sides.items()}
     base, base_harmless = evaluate(rows, baseline, blocking=True)
     claims = sum(1 for r in rows if r.labels)
-    print(f"\n== {name}: {len(rows)} sentences, {claims} with claims, {harmless.labelled} harmless")
-    print(f"{'class':<20}{'n':>5}{'stops':>8}{'blocked':>9}{'any level':>11}{'precision':>11}"
-          f"{'baseline':>10}{'ratio':>8}{'target':>8}")
+    harmless_n = figures["rules"][0][1].labelled
+    print(f"\n== {name}: {len(rows)} sentences, {claims} with claims, {harmless_n} harmless")
+    print(f"{'':<20}{'':>5}{'rules alone':^36}{'rules + learned model':^36}")
+    print(f"{'class':<20}{'n':>5}" + f"{'stops':>8}{'blocked':>9}{'any level':>10}{'prec.':>9}" * 2
+          + f"{'baseline':>10}{'ratio':>8}{'target':>8}")
     order = ["disease", "therapy", "therapy:augment", "therapy:substitute", "therapy:adverse",
              "safety", "certainty", "nootropic", "fear"]
-    for cls in order + sorted(set(scores) - set(order)):
-        score = scores.get(cls, Score())
-        if not score.labelled:
+    known = set(figures["rules"][2][0]) | set(figures["guard"][2][0])
+    for cls in order + sorted(known - set(order)):
+        cells, labelled = "", 0
+        for label in ("rules", "guard"):
+            (stops, _), (outright, _), (scores, _) = figures[label]
+            score = scores.get(cls, Score())
+            labelled = score.labelled
+            cells += (f"{stops.get(cls, Score()).recall:>8.1%}"
+                      f"{outright.get(cls, Score()).recall:>9.1%}"
+                      f"{score.recall:>10.1%}{score.precision:>9.1%}")
+        if not labelled:
             continue
-        stop = blocked_scores.get(cls, Score())
+        stop = figures["guard"][0][0].get(cls, Score())
         b = base.get(cls, Score())
         ratio = f"{stop.recall / b.recall:.1f}x" if b.recall else "-"
         target = f">={TARGETS[cls]:.0%}" if cls in TARGETS else ""
-        block = outright.get(cls, Score())
-        print(f"{cls:<20}{score.labelled:>5}{stop.recall:>8.1%}{block.recall:>9.1%}"
-              f"{score.recall:>11.1%}"
-              f"{score.precision:>11.1%}{b.recall:>10.1%}{ratio:>8}{target:>8}")
-    blocked = harmless.hits / harmless.labelled if harmless.labelled else 0.0
-    alone = outright_harmless.hits / harmless.labelled if harmless.labelled else 0.0
-    flagged = harmless.flagged / harmless.labelled if harmless.labelled else 0.0
+        print(f"{cls:<20}{labelled:>5}{cells}{b.recall:>10.1%}{ratio:>8}{target:>8}")
     base_blocked = base_harmless.hits / base_harmless.labelled if base_harmless.labelled else 0.0
-    print(f"harmless stopped: {harmless.hits}/{harmless.labelled} = {blocked:.1%} "
-          f"(target <={HARMLESS_BLOCKED_MAX:.0%}; baseline {base_blocked:.1%}); "
-          f"blocked outright: {alone:.1%}; flagged at any level: {flagged:.1%}")
+    for label, title in (("rules", "rules alone"), ("guard", "rules + model")):
+        (_, stopped), (_, outright), _ = figures[label]
+        n = stopped.labelled or 1
+        print(f"harmless, {title:<14} stopped {stopped.hits}/{stopped.labelled} = "
+              f"{stopped.hits / n:.1%} (target <={HARMLESS_BLOCKED_MAX:.0%}; baseline "
+              f"{base_blocked:.1%}); blocked outright {outright.hits / n:.1%}; flagged at any "
+              f"level {stopped.flagged / n:.1%}")
+    per = [t / len(rows) * 1000 for t in took]
+    print(f"time per sentence: rules {per[0]:.2f} ms, rules + model {per[1]:.2f} ms "
+          f"({per[1] / per[0]:.2f}x); load average {os.getloadavg()[0]:.2f}")
 
 
 def _misses(rows: list[Labelled]) -> None:
-    scores, _ = evaluate(rows)
-    _, harmless = evaluate(rows, blocking=True)   # harmless sentences the guard stops
+    """The rules' misses on ``rows`` (what a rule change would be measured on)."""
+    scores, _ = evaluate(rows, rules_classes)
+    _, harmless = evaluate(rows, rules_stops, blocking=True)  # harmless sentences they stop
     for cls, score in sorted(scores.items()):
         for row in score.missed:
             print(f"MISS {cls:<18} {row.where}: {row.sentence}")

@@ -434,6 +434,21 @@ def test_shipped_queue_passes_on_every_profile(shipped):
     assert refused == []
 
 
+@pytest.mark.parametrize("profile", ["mastodon", "bluesky", "x"])
+def test_a_variant_that_drops_the_qualifier_the_item_gives_its_claim_is_refused(
+        shipped, study, profile):
+    """The renderer's real output: the item's text says "In mice, ..."; a post variant that
+    keeps the claim and "a study found" but not "in mice" is refused, the item's own
+    rendering (its summary and text, qualifier kept) passes."""
+    renderer, rules, _items = shipped
+    item = replace(study, summary=f"What cell and animal studies report. {STUDY_NOTE}")
+    assert check(renderer.render(item, profile), item, rules).ok
+    dropped = replace(item, variants={profile: "A 2019 study found VK2 slowed tumour growth."})
+    problems = check(renderer.render(dropped, profile), dropped, rules).problems
+    assert any("a qualify claim binds" in p and "\u201cmice\u201d" in p for p in problems), \
+        problems
+
+
 @pytest.mark.parametrize("profile", ["email", "feed", "web", "mastodon", "x"])
 def test_removing_a_rendered_disclaimer_is_refused(shipped, profile):
     renderer, rules, items = shipped

@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 
 from k2publisher.guard import claims_detect as detect
 from k2publisher.guard import claims_discourse as discourse
+from k2publisher.guard import claims_model as model
 from k2publisher.guard import claims_net as net
 from k2publisher.guard.claims_context import (
     attributed,
@@ -51,8 +52,8 @@ from k2publisher.guard.lexicon import defined_acronyms, therapies
 from k2publisher.guard.text import is_negated, normalise, sentences
 
 __all__ = ["BINDING_KINDS", "CLASSES", "LEVELS", "RULES", "ClaimRule", "Finding", "binds",
-           "by_class", "get_rule", "qualifier_beside", "scan", "stops_publication",
-           "strip_disclaimers"]
+           "by_class", "get_rule", "learned_level", "qualifier_beside", "scan",
+           "stops_publication", "strip_disclaimers"]
 
 LEVELS = ("block", "review", "qualify")
 #: what a claim is about (the labels of the corpus in ``tests/guard/corpus``)
@@ -112,7 +113,7 @@ class ClaimRule:
         A disease statement attributed to a study with its evidence level (in the sentence,
         or ``around`` it for a table's caption) is ``qualify`` except in a headline.
         """
-        if self.id in _DISEASE_RULES:
+        if self.id in _DISEASE_RULES or self.id == "L01-learned-disease-claim":
             return "qualify" if not headline and attributed(around or sentence) else "block"
         if self.id == "C11-hype":
             return "block" if _HEALTH.search(sentence) else "review"
@@ -327,7 +328,21 @@ RULES: tuple[ClaimRule, ...] = (
           "or its harm eased",
           "Possible therapy claim the guard could not classify: remove it, or record an "
           "override with a reason (guard_overrides)"),
+    # the learned second opinion (claims_model): what reads like a claim to a model trained on
+    # the tuned corpus, where the rules found none (review) or none that blocks (block)
+    _rule("L01-learned-disease-claim", "disease", None,
+          "review", "21 CFR 101.93(g)(2): reads like a disease claim (learned second opinion)",
+          "Check it: rewrite without the disease claim, or record an override with a reason "
+          "(guard_overrides)"),
+    _rule("L02-learned-therapy-claim", "therapy:augment", None,
+          "review", "21 CFR 101.93(g)(2)(vi), (vii), (ix): reads like a therapy claim (learned "
+          "second opinion)",
+          "Check it: remove a therapy claim, or record an override with a reason "
+          "(guard_overrides)"),
 )
+_LEARNED = {"disease": "L01-learned-disease-claim", "therapy": "L02-learned-therapy-claim"}
+#: what the model may block: a sentence of six words or more that ends like one
+_FULL_SENTENCE = re.compile(r"^\W*(?:\S+\s+){5,}\S*[.!?][\"'\u201d\u2019)]*\s*$")
 
 _BY_ID = {r.id: r for r in RULES}
 
@@ -467,7 +482,8 @@ def _in_discourse(parts: list[str], at: int, acronyms: frozenset[str], headline:
 
 
 def scan(text: str, rules: DisclaimerRules | None = None, *,
-         headline: bool = False, context: str = "", before: str = "") -> list[Finding]:
+         headline: bool = False, context: str = "", before: str = "",
+         learned: bool = True) -> list[Finding]:
     """Every claims finding in ``text`` (HTML or plain), in text order.
 
     Our own disclaimers (from ``rules``, default the built-in ones), links and hashtags are
@@ -477,6 +493,7 @@ def scan(text: str, rules: DisclaimerRules | None = None, *,
     ``before`` is the text that comes right before ``text`` on that page (one sentence or
     more): a claim that names no disease ("This suggests a preventive effect") refers to the
     sentence before, an answer to the question before it, a list item to its heading.
+    ``learned=False`` leaves out the learned second opinion (the rules alone).
     """
     rules = rules or builtin_rules()
     clean = prose(text, rules)
@@ -487,8 +504,49 @@ def scan(text: str, rules: DisclaimerRules | None = None, *,
     for at in range(len(lead), len(parts)):
         own = _sentence_findings(parts, at, acronyms, headline)
         here = _in_discourse(parts, at, acronyms, headline, own)
-        findings += here + _caught(parts, at, acronyms, here)
+        here += _caught(parts, at, acronyms, here)
+        findings += here + (_second_opinion(parts, at, acronyms, headline, here) if learned else [])
     return findings
+
+
+def learned_level(kind: str, score_level: str | None, sentence: str, flagged: set[str], *,
+                  headline: bool = False, around: str = "") -> str | None:
+    """The level the learned second opinion gets for ``kind`` (``disease``, ``therapy``) in
+    ``sentence``, or None: the one place where the verdicts of rules and model combine.
+
+    ``score_level`` is what the model's score reaches (``review``, ``block`` or None),
+    ``flagged`` the classes the rules flagged in the sentence at any level. The model speaks
+    only for a class the rules did not flag -- what they classified is theirs to rate, as for
+    the safety net -- so it never lowers or removes a rule's finding. A block is the rules' own
+    ``qualify`` for a disease statement attributed to a study, and ``review`` for what is no
+    full sentence (a heading, a tag line), which the model was not trained to read.
+    """
+    if score_level is None or kind in flagged:
+        return None
+    if score_level == "block" and not _FULL_SENTENCE.search(sentence):
+        return "review"
+    if score_level == "block" and kind == "disease":
+        return get_rule(_LEARNED[kind]).level_for(sentence, headline=headline, around=around)
+    return score_level
+
+
+def _second_opinion(parts: list[str], at: int, acronyms: frozenset[str], headline: bool,
+                    found: list[Finding]) -> list[Finding]:
+    """The learned model's findings for ``parts[at]`` (levels by :func:`learned_level`)."""
+    kinds = {f.kind.split(":")[0] for f in found}
+    if set(_LEARNED) <= kinds:
+        return []
+    out = []
+    for op in model.opinion(parts[at], acronyms):
+        around = _with_caption(parts, at)
+        level = learned_level(op.kind, op.level, parts[at], kinds, headline=headline,
+                              around=around)
+        if level is None:
+            continue
+        rule = get_rule(_LEARNED[op.kind])
+        found = _finding(rule, level, parts[at], (0, len(parts[at])), around)
+        out.append(replace(found, suggestion=f"{op}. {rule.suggestion}"))
+    return out
 
 
 def _caught(parts: list[str], at: int, acronyms: frozenset[str],

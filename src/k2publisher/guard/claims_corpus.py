@@ -22,7 +22,8 @@ from pathlib import Path
 from k2publisher.content.cleaning.citations import clean_citations
 from k2publisher.guard.claims import CLASSES, Finding, by_class, scan, stops_publication
 
-__all__ = ["Labelled", "Score", "evaluate", "guard_classes", "guard_stops", "load"]
+__all__ = ["Labelled", "Score", "evaluate", "guard_classes", "guard_stops", "load",
+           "rules_classes", "rules_stops"]
 
 HARMLESS = "harmless"
 _BEFORE = 6  # rows of the page before a sentence that the guard sees as its context
@@ -88,8 +89,14 @@ def load(folder: Path) -> list[Labelled]:
 
 
 @cache
-def _findings(sentence: str, page: str, before: str) -> tuple[Finding, ...]:
-    return tuple(scan(sentence, context=page, before=before))
+def _findings(sentence: str, page: str, before: str,
+              learned: bool = True) -> tuple[Finding, ...]:
+    return tuple(scan(sentence, context=page, before=before, learned=learned))
+
+
+def _stops(findings: Iterable[Finding]) -> dict[str, str]:
+    return by_class([replace(f, level="block") if stops_publication(f) else f
+                     for f in findings])
 
 
 def guard_classes(sentence: str, page: str = "", before: str = "") -> dict[str, str]:
@@ -103,8 +110,17 @@ def guard_stops(sentence: str, page: str = "", before: str = "") -> dict[str, st
     (:func:`~k2publisher.guard.claims.stops_publication`, the guard's own rule) as ``block``:
     a block, and a disease or therapy ``qualify`` that the guard lets out only with its
     evidence qualifier beside it."""
-    return by_class([replace(f, level="block") if stops_publication(f) else f
-                     for f in _findings(sentence, page, before)])
+    return _stops(_findings(sentence, page, before))
+
+
+def rules_classes(sentence: str, page: str = "", before: str = "") -> dict[str, str]:
+    """As :func:`guard_classes`, the rules alone (without the learned second opinion)."""
+    return by_class(list(_findings(sentence, page, before, learned=False)))
+
+
+def rules_stops(sentence: str, page: str = "", before: str = "") -> dict[str, str]:
+    """As :func:`guard_stops`, the rules alone (without the learned second opinion)."""
+    return _stops(_findings(sentence, page, before, learned=False))
 
 
 def evaluate(rows: Iterable[Labelled],
