@@ -5,7 +5,7 @@ replaced by ``****`` and secret-looking URL parts (a URL's password, bot tokens,
 paths) are masked even when the value was not registered. A URL's user name is kept when the
 URL has a password (``postgresql://k2:****@host/db``: the user is not a secret, and shows
 which account failed); userinfo without a password may itself be a token
-(``https://TOKEN@host``) and is masked whole.
+(``https://TOKEN@host``, ``https://KEY:@host``) and is masked whole.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def mask(text: str, secrets: Iterable[str] = ()) -> str:
 
 def _masked_userinfo(match: re.Match[str]) -> str:
     """A URL's userinfo as shown: the password masked, the user kept beside a password."""
-    if match.group("password") is None:
+    if match.group("password") in (None, ":"):  # no password: the user may be the key
         return f"{match.group('scheme')}{MASK}@"
     return f"{match.group('scheme')}{match.group('user')}:{MASK}@"
 

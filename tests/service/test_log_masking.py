@@ -31,7 +31,10 @@ def test_a_database_url_is_logged_with_its_user_and_without_its_password(
 
 
 def test_only_the_secret_part_of_a_urls_userinfo_is_masked() -> None:
-    assert mask("postgres://k2:@/db?host=/run") == "postgres://k2:****@/db?host=/run"
-    # without a password the userinfo may itself be a token, so it goes whole
+    assert mask("postgres://k2:pw@/db?host=/run") == "postgres://k2:****@/db?host=/run"
+    # without a password the userinfo may itself be a token, so it goes whole: HTTP Basic
+    # with an API key as the user and an empty password too
+    assert mask("https://sk_live_abc123:@api.example.com/v1") == "https://****@api.example.com/v1"
+    assert mask("postgres://k2:@/db?host=/run") == "postgres://****@/db?host=/run"
     assert mask("https://ghp_token123@example.org/x.git") == "https://****@example.org/x.git"
     assert mask("a postgresql://k2@host/db b") == "a postgresql://****@host/db b"
