@@ -3,7 +3,9 @@
 targets are recall >= 95% disease and therapy, >= 90% absolute safety, <= 3% harmless
 blocked), so a regression fails while
 `bench/claims.py` reports the exact figures. The held-out parts are below the targets; their
-floors record that honestly rather than pretend otherwise."""
+floors record that honestly rather than pretend otherwise. Since wave 7 tuned and held-out 1-6
+are the learned model's training data (``claims_train.TRAINING``; never rule-tuning data), so
+on them the guard's figure is a training figure; held-out 7 is held out from both."""
 
 from __future__ import annotations
 
