@@ -156,9 +156,19 @@ _EITHER_WAY = re.compile(r"\bwith(?:/| or )without\b", _F)
 
 #: an idea named, then denied after it: "The idea that ... cures cancer is a myth"
 _DENIED_IDEA = re.compile(
-    r"^\W*(?:the |this |that )?(?:idea|claim|belief|notion|suggestion|story|rumou?r|myth|"
-    r"promise)s? that\b.*\b(?:is|are|was|were|remains?) (?:\w+ )?(?:a myth|false|untrue|not "
-    r"true|unproven|nonsense|wrong|misleading|a fantasy|baseless|unfounded)\b", _F)
+    r"^\W*(?:the |this |that |these |those |such |some |many |most )?(?:[\w-]+ )?"
+    r"(?:idea|claim|belief|notion|suggestion|story|stories|rumou?r|myth|promise|report|assertion|"
+    r"evidence|proof|data|case)s? (?:\w+ ){0,2}?that\b.*\b"
+    r"(?:(?:is|are|was|were|remains?|seems?|looks?) (?:\w+ )?(?:a myth|false|untrue|not "
+    r"true|unproven|nonsense|wrong|misleading|a fantasy|baseless|unfounded|weak|thin|limited|"
+    r"mixed|poor|lacking|inconclusive|conflicting|contradictory|unconvincing|flimsy|shaky|"
+    r"sparse|scant|slim|anecdotal|overstated|exaggerated|(?:not|un)(?:supported|backed|tested|"
+    r"confirmed|replicated)|not (?:well )?(?:supported|backed|borne out|established|"
+    r"convincing|strong))|"
+    r"(?:has|have|had) (?:not|never) been (?:\w+ )?(?:proven|shown|tested|confirmed|replicated|"
+    r"established|supported|demonstrated)|"
+    r"(?:lacks?|lacked) (?:\w+ )?(?:evidence|support|proof|data)|"
+    r"(?:does|do|did) not (?:hold up|stand up))\b", _F)
 
 
 def debunked(sentence: str, at: int) -> bool:

@@ -797,11 +797,25 @@ _ABSOLUTE = re.compile(
     r"proven) safety (?:profile|margin|record)\b|\bsupport\w* (?:its|the) safety\b|"
     r"\bsafety for long-term use\b|\bsafer (?:and non-toxic|candidate|choice|option)\b|"
     r"\b(?:no|without any) (?:risk|danger)s?\b|\bsafe (?:adjunct|alternative|option|choice|"
-    r"treatment|therapy|remedy)\b|\bsafe\b (?:[\w-]+ ){0,3}?dos(?:e|es|age|ages)\b",
+    r"treatment|therapy|remedy)\b|\bsafe\b (?:[\w-]+ ){0,3}?dos(?:e|es|age|ages)\b|"
+    # a quantifier of safety: who may take it, how much, with what
+    r"\b(?:everyone|anyone|everybody) (?:\w+ )?(?:can|could|may) (?:safely (?:take|use)|(?:take|"
+    r"use) (?:it|them|this) safely)\b|"
+    r"\b(?:suitable|fine|ideal|safe|okay|ok) for (?:everyone|anyone|everybody|all ages|every age|"
+    r"the whole family|young and old|all the family)\b|"
+    r"\b(?:well[- ]tolerated|tolerated) by (?:everyone|anyone|all)\b|"
+    r"\bno (?:known )?contra-?indications?\b|"
+    r"\b(?:in|at) (?:unlimited|limitless) (?:amounts?|quantit(?:y|ies)|doses?)\b|"
+    r"\bno (?:\w+ )?(?:upper |safe )?limit\b,? (?:so|and so|which means)\b|"
+    r"\binteracts? with (?:nothing|no (?:other )?(?:drugs?|medicines?|medications?))\b|"
+    r"\b(?:take|taken|use|used|combine[sd]?|mix(?:ed)?|works?|pairs?) (?:\w+ )?(?:with|alongside) "
+    r"(?:any|every|all) (?:other )?(?:medicines?|medications?|drugs?|prescriptions?|pills|"
+    r"treatments?)\b",
     _F)
 _NO_HARM = re.compile(
     r"\b(?:no|zero|none|without(?: any)?|absence of|devoid of|nil)\b (?:\w+ ){0,2}?"
     r"(?:side[- ]effects?|adverse (?:effects?|events?|reactions?)|toxicity|toxic effects|harm|"
+    r"(?:dangerous|harmful|negative|unwanted|ill|bad|nasty) effects?|"
     r"dependence|hypercoagula\w*|impact on (?:coagulation|clotting)|effect on "
     r"(?:coagulation|clotting|inr))\b|"
     r"\b(?:minimal|negligible|few if any) (?:\w+ )?(?:side[- ]effects?|toxicity|adverse)\b|"
@@ -820,6 +834,8 @@ _AMPLIFIER = re.compile(
     r"\bcompletely\b|\btotally\b|\bperfectly\b|\b100\s?%|\bnatural\b", _F)
 
 
+#: safety asked about, not asserted: "Ask a pharmacist whether it is safe with ..."
+_ASKED = re.compile(r"\bwhether\b|\b(?:ask|check|find out|wonder\w*)\b (?:\w+ ){0,4}?if\b", _F)
 #: "..., which is harmless": the relative clause describes the effect before it, not the product
 _OF_AN_EFFECT = re.compile(r",\s*(?:which|that) (?:is|are|was|were) (?:\w+ )?$", _F)
 
@@ -835,13 +851,14 @@ def safety_claims(sentence: str) -> list[Hit]:
     """Absolute safety claims: no side effects, non-toxic, safe at any dose, safe with a drug."""
     hits: list[Hit] = []
     for m in _SAFE_WITH_DRUG.finditer(sentence):
-        if is_negated(sentence, m.start()) or (m.group().lower().startswith("safe") and
+        if debunked(sentence, m.start()) or (m.group().lower().startswith("safe") and
                                                not therapies(sentence[m.start():])):
             continue
         hits.append(Hit("C08-safe-with-anticoagulants", m.start(), m.end()))
         break
     absolute = next((m for m in _ABSOLUTE.finditer(sentence)
                      if not _negated_here(sentence, m.start())
+                     and not _ASKED.search(sentence, 0, m.start())
                      and not _OF_AN_EFFECT.search(sentence, 0, m.start())), None)
     if absolute is None:
         no_harm = next((m for m in _NO_HARM.finditer(sentence)
