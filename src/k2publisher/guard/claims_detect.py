@@ -353,7 +353,8 @@ _AUGMENT = _rx(
     r"(?:work|act)\w* (?:more \w+ly|harder)")
 #: the product named as a natural version of a drug: "nature's antibiotic", "natural Prozac"
 _NATURAL_DRUG = re.compile(
-    r"\b(?:nature['\u2019]s|natural|herbal|plant-based|drug-free)\s+(?:(?:answer|alternative|"
+    r"\b(?:nature['\u2019]s|natural|herbal|plant-based|drug-free)\s+(?:(?:own|very own)\s+)?"
+    r"(?:(?:answer|alternative|"
     r"option|substitute|replacement|swap|version|equivalent|rival)\s+(?:to|for|of)\s+)?$", _F)
 _GENERIC_THERAPY = re.compile(r"medicines?|medications?|drugs?|treatments?|therap(?:y|ies)|"
                               r"remed(?:y|ies)|pills|prescriptions?", _F)
@@ -374,7 +375,8 @@ _AUGMENT_ALONE = _rx(
 _COMBINED = _rx(r"combin\w* with|in combination|co-treatment|alongside|together with|"
                 r"combination (?:therapy|therapies|treatments?)")
 _SUBSTITUTE = _rx(
-    r"instead of|in place of|alternatives? (?:to|for|in)|substitutes? for|replacements? for|"
+    r"instead of|in place of|in lieu of|alternatives? (?:to|for|in)|substitutes? for|"
+    r"replacements? for|"
     r"replac(?:e|es|ed|ing)|swap(?:s|ped|ping)?|trad(?:e|es|ed|ing)|exchang\w*|"
     r"come off|coming off|get off|wean\w* off|"
     r"no longer need\w*|"
@@ -395,18 +397,26 @@ _GIVE_UP = re.compile(
     r"would rather not|prefer(?:s)? not to|(?:do|does|don't|doesn't|do not|does not) "
     r"(?:want|wish) to|want(?:s|ed)? to (?:stop|avoid|quit|come off|get off|ditch)|"
     r"(?:stop|quit|ditch|give up|come off|get off|wean\w* off|cut out|avoid|skip)"
-    r"(?:ping|ped|s)?|"
+    r"(?:ping|ped|s)?|(?:gave|given|giving) up|"
+    # no more of the drug: "no need for antidepressants", "say goodbye to insulin"
+    r"no (?:more |further |longer any )?need (?:for|of)|(?:never|won't|will not|don't|do not) "
+    r"(?:\w+ )?need (?:\w+ )?(?:any more|again)?|no more|"
+    r"(?:say|says|said|saying|bid|bids|wave|waved) (?:\w+ )?(?:goodbye|good-bye|farewell|bye) "
+    r"to|rather than|spar(?:e|es|ed|ing) (?:yourself|yourselves|you|them|him|her|patients)|"
+    r"(?:avoid|avoided|avoiding|escape\w*|dodg\w*) (?:going on|being put on|starting|needing|"
+    r"having)|"
     r"(?:step|stepp|taper|kick|put|cut|drop|dropp|bin|binn|postpon|delay|refus|reject|declin)"
     r"(?:s|ed|ing|e|es)? ?(?:down|off|back on|down on|out|the need for)?|"
     r"(?:said|say|saying|says) no to|turn(?:s|ed|ing)? down|"
     r"(?:cho(?:se|sen|ose|osing)|opt(?:s|ed|ing)? for|prefer\w*|pick\w*|went with|go(?:es)? "
     r"with) (?:[\w'-]+ ){1,4}?over)"
-    r"(?:\s+(?:take|use|taking|using|their|your|my|his|her|our|the|all|on|off|of|"
+    r"(?:\s+(?:take|use|taking|using|their|your|my|his|her|our|the|all|on|off|of|a|an|"
     r"prescription))*\s+$", _F)
 #: the product doing what the drug does: "does what Xanax does", "works like a natural
 #: beta-blocker" (in a warning it is pharmacology: "acts like a statin, so it can cause ...")
 _DOES_WHAT = re.compile(
-    r"\b(?:does|do|did) (?:exactly |just )?what\s+$|"
+    r"\b(?:does|do|did) (?:exactly |just )?(?:for (?:[\w'-]+ ){1,3}?)?(?:what|everything|all)"
+    r"(?: that)?\s+(?:(?:the|a|an|your|my|his|her|their|any)\s+)?$|"
     r"\b(?:works?|acts?|worked|acted|working|acting|functions?) (?:just |much |a lot )?like "
     r"(?:an? )?(?:natural |herbal |gentle |gentler |plant-based )?$|"
     r"\bbefore (?:you )?(?:agree to|agreeing to|resort to|resorting to|consent to|book|start|"
@@ -415,7 +425,8 @@ _A_HARM_DONE = _rx(r"caus\w*|side[- ]effects?|risks?|upset|harm\w*|toxic\w*|dang
 #: the rhetorical question: "Why take statins when ...?", "Why put up with antacids if ...?"
 _WHY_TAKE = re.compile(
     r"\bwhy (?:\w+ ){0,2}?(?:take|use|pay for|put up with|risk|bother with|reach for|swallow|"
-    r"rely on|stay on|stick with|keep taking)\s+(?:\w+\s+){0,2}?$", _F)
+    r"rely on|stay on|stick with|keep taking|suffer (?:with|through|on)|put yourself through|"
+    r"depend on|spend \w+ on)\s+(?:\w+\s+){0,2}?$", _F)
 _WHEN_ALTERNATIVE = re.compile(r"^[^?.]*?\b(?:when|if|while)\b", _F)
 _SUBSTITUTE_ALONE = _rx(
     r"alternative (?:cancer )?(?:therap(?:y|ies)|treatments?|medicine)|"
@@ -668,6 +679,8 @@ def _across(sentence: str, before: str, drugs_here: list[Mention]) -> list[Hit]:
     return hits
 
 
+#: the product put in the drug's place, after the drug: "... and use nettle instead"
+_SWAPPED_IN = re.compile(r"\b(?:instead|in (?:its|their) place)\s*[.!]?\s*$", _F)
 #: how a drug is taken or absorbed, which a supplement page reports without claiming anything
 _TAKING_A_DRUG = re.compile(
     r"\b(?:absorb\w*|absorption|on an empty stomach|with (?:food|meals)|in the (?:evening|"
@@ -711,7 +724,9 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
             hits.append(Hit("C03-boosts-therapy", *span))
     if not drugs:
         return hits
-    if not warning:
+    # "Stop taking your antihistamine and use nettle instead" reads as an instruction to stop,
+    # but the swap after it makes it a substitution
+    if not warning or _SWAPPED_IN.search(sentence):
         for d in drugs:
             natural = _NATURAL_DRUG.search(sentence[:d.start])
             if natural and not natural.group().rstrip().endswith(("to", "for", "of")) and \
@@ -725,7 +740,10 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
                          _A_HARM_DONE.search(sentence)):
                 does = None
             give_up = _GIVE_UP.search(sentence[:d.start]) or natural or why or does
-            if give_up and not debunked(sentence, give_up.start()):
+            # "say goodbye to statin side effects" gives up the harm, not the drug
+            its_harm = _HARM.match(sentence, d.end + 1) if sentence[d.end:d.end + 1] == " " \
+                else None
+            if give_up and not its_harm and not debunked(sentence, give_up.start()):
                 hits.append(Hit("C05-replaces-treatment", give_up.start(), d.end))
                 break
         for d in drugs:
