@@ -381,7 +381,8 @@ _SUBSTITUTE = _rx(
     r"come off|coming off|get off|wean\w* off|"
     r"no longer need\w*|"
     # "may not need statins"; not the precaution "doses may need adjusting"
-    r"(?:may|might|will|won't|do not|don't) (?:\w+ )?need(?! (?:to be )?(?:adjust|chang|"
+    r"(?:(?:may|might|will|would) (?:\w+ )?(?:not|never|no longer)|won't|wouldn't|do not|"
+    r"don't|does not|doesn't) (?:\w+ )?need(?! (?:to be )?(?:adjust|chang|"
     r"monitor|check|watch|lower|reduc|review|more|extra|frequent|regular|closer|to)\w*)|"
     r"(?:haven't|have not|hasn't|has not|never|no longer|didn't|did not) (?:\w+ )?needed|"
     r"(?:threw|throw|thrown|binned|ditched|tossed|flushed) (?:\w+ ){0,3}?(?:away|out)?|"
@@ -441,7 +442,9 @@ _EASE = _rx(
 _HARM = _rx(
     r"side[- ]effects?|toxicit(?:y|ies)|toxic effects|adverse (?:effects?|events?|reactions?)|"
     r"nerve damage|neuropathy|nausea|fatigue|mouth sores|hair loss|weight loss|muscle wasting|"
-    r"burns?|white blood cells?|white blood cell counts?|damage|burden|withdrawal")
+    r"burns?|white blood cells?|white blood cell counts?|damage|burden|withdrawal|"
+    r"(?:harsh|toxic|damaging|harmful|negative|nasty|punishing|brutal|unpleasant|debilitating|"
+    r"ill|unwanted) (?:side[- ])?effects?|toll|ravages|misery|sting|drowsiness|exhaustion")
 #: symptoms that are a therapy's adverse effects only when a therapy is named beside them
 _SYMPTOM = _rx(
     r"(?:muscle|joint|nerve|stomach) (?:pain|aches?|cramps?)|cramps|constipation|diarrh(?:o)?ea|"
@@ -546,7 +549,11 @@ _TIED_BEFORE = re.compile(
     r"taking|on (?:their|your|his|her|a|an)|left (?:behind )?by)\s+(?:\w+\s+){0,2}?$", _F)
 _TIED_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+){0,2}?(?:cause[sd]?|bring|brings|brought|wipe[sd]? out|destroy\w*|"
-    r"kill[sd]?|damage[sd]?|deplete[sd]?|drain[sd]?|strip\w*|leave[sd]?|trigger\w*)\b|"
+    r"kill[sd]?|damage[sd]?|deplete[sd]?|drain[sd]?|strip\w*|leave[sd]?|trigger\w*|"
+    r"(?:give|gives|gave|given) (?:you|them|patients|people|him|her|me|us))\b|"
+    # a compound harm: "statin side effects", "radiation burns", "chemo nausea"
+    r"^[-\s]+(?:side[- ]effects?|burns?|nausea|fatigue|sores?|toxicity|damage|rash(?:es)?|"
+    r"fog|hair loss|weight gain|cramps?|aches?|pains?|constipation|insomnia|brain)\b|"
     r"^[-\s]*(?:induced|related|associated|caused)\b", _F)
 #: what easing, sparing or restoring that harm looks like
 _SPARE = _rx(
@@ -559,13 +566,41 @@ _SPARE = _rx(
     r"head)|kept (?:\w+ ){0,3}?(?:up|on|their|your|intact)|take(?:s|n)? away|took away|"
     r"get (?:\w+ )?through|(?:easier|better) to (?:tolerate|bear|cope)|tolerat\w*|"
     r"(?:hold|holds|held) on to|maintain\w*|preserv\w*|guard\w*|fight\w* off|"
-    r"bounce back|recover\w*|help\w*")
+    r"bounce back|recover\w*|help\w*|"
+    # more verbs of relief: any that undoes, blunts or banishes a harm
+    r"keep(?:s|ing)? (?:\w+ ){0,4}?(?:at bay|under control|in check|away)|kept (?:\w+ ){0,4}?"
+    r"(?:at bay|under control|in check|away)|blunt\w*|banish\w*|cool\w*|beat(?:s|ing)?|"
+    r"soften\w*|cushion\w*|buffer\w*|offset\w*|neutrali[sz]\w*|rescu\w*|sav(?:e|es|ed|ing)|"
+    r"flush\w* (?:\w+ )?out|detox\w*|clear\w*|fix\w*|lift\w*|defend\w*|"
+    r"counteract\w*|combat\w*|(?:take|takes|taking|took) the sting out|"
+    r"(?:goodbye|good-bye|farewell|bye) to|no more|an end to|relief from|free (?:you )?from")
 
 
 _DURING = re.compile(r"(?:during|while|through|throughout|receiving|undergoing|having|on "
                      r"(?:their|your|his|her|a|an))\b", _F)
 _HARM_WORD = _rx(r"aches?|pains?|sores?|sickness|loss|wasting|burns?|scarring|dryness|"
-                 r"numbness|tingling|cramps?|exhaustion|tiredness")
+                 r"numbness|tingling|cramps?|exhaustion|tiredness|swelling|bruis\w*|"
+                 r"redness|flush(?:es|ing)|ulcers?|drowsiness|fog|weakness|thinning|brittle")
+#: the body, or a part of it, that a therapy harms and the product is said to spare: "shields
+#: healthy cells from radiotherapy", "repairs the gut after a course of antibiotics"
+_BODY = _rx(r"(?:healthy )?cells|gut|guts|gut lining|flora|microbiome|liver|kidneys?|nerves?|"
+            r"bones?|skin|hair|scalp|heart|hearing|mouth|stomach|bladder|bowels?|muscles?|"
+            r"joints?|immune system|blood counts?|white (?:blood )?cells|tissues?|organs?|"
+            r"body|bodies|eyes|teeth|gums|energy|appetite|fertility|ovaries|libido")
+#: the harm subsides after the drug: "the drowsiness from antihistamines fades"
+_SUBSIDES = re.compile(
+    r"^\s*(?:[\w,-]+\s+){0,4}?(?:fad(?:e|es|ed|ing)|disappear\w*|vanish\w*|melt\w* away|"
+    r"go(?:es)? away|went away|subsid\w*|lift(?:s|ed)?|eas(?:e|es|ed)|(?:is|are|was|were) gone|"
+    r"clear(?:s|ed)? up|settl(?:e|es|ed)|improv(?:e|es|ed))\b", _F)
+_NO_LONGER = re.compile(r"^\s*(?:no longer|won't|will not|doesn't|does not|never|can't|cannot|"
+                        r"stops?|stopped)\b", _F)
+_SO_THAT = re.compile(r"\bso (?:that )?(?:\w+ ){0,2}$", _F)
+#: the people a therapy is given to: "patients on tamoxifen", "steroid users", "chemo patients"
+_ON_IT_BEFORE = re.compile(
+    r"\b(?:patients|people|women|men|those|anyone|users|children|kids|adults|survivors)\s+"
+    r"(?:who (?:are|were) )?(?:on|taking|having|receiving|undergoing|using|treated with|"
+    r"prescribed)\s+(?:long-term\s+|daily\s+|regular\s+)?$", _F)
+_ON_IT_AFTER = re.compile(r"^[-\s]+(?:users|patients|takers|recipients|survivors)\b", _F)
 _MAKES_TOLERABLE = re.compile(r"\bmak(?:e|es|ing)\s+$|\bmade\s+$", _F)
 _TOLERABLE = re.compile(r"^\s+(?:\w+\s+)?(?:easier|more (?:bearable|tolerable|comfortable)|"
                         r"gentler|kinder|less (?:harsh|toxic|brutal|punishing|draining))\b", _F)
@@ -587,16 +622,46 @@ def _eases_its_harm(sentence: str, drugs: list[Mention]) -> tuple[int, int] | No
         # "reduces the absorption of levothyroxine" ties no harm to the drug: a harm must be
         # named between the verb and the drug, or said to be the drug's doing, or the time
         # of treatment ("during radiotherapy") must frame what is kept
+        if harm_after and _NO_LONGER.match(sentence[d.end:]) and \
+                _SO_THAT.search(sentence[:d.start]):
+            return 0, len(sentence)  # "... so your statin no longer gives you aching muscles"
         end = len(sentence) if during else d.start
-        for v in _SPARE.finditer(sentence, 0, end):
-            if debunked(sentence, v.start()):
+        before_drug = sentence[max(0, tied.start() - 40):tied.start()] if tied else ""
+        if tied and not during and (_HARM.search(before_drug) or _HARM_WORD.search(
+                before_drug)) and _SUBSIDES.match(sentence[d.end:]):
+            return tied.start(), d.end
+        for v in _SPARE.finditer(sentence):
+            if v.start() >= end or debunked(sentence, v.start()):
                 continue
-            between = sentence[v.end():d.start] if v.end() <= d.start else ""
+            # "keeps the nausea of chemotherapy at bay": the verb's object before the drug
+            between = sentence[v.end():d.start] if v.end() <= d.start else \
+                sentence[v.start():d.start]
             # a disease right before the drug names the drug ("HIV drugs"), not a harm
             named = [m for m in diseases(between) if m.end < len(between.rstrip())]
             if during or harm_after or _HARM.search(between) or _SYMPTOM.search(between) or \
-                    named or _HARM_WORD.search(between):
+                    named or _HARM_WORD.search(between) or _BODY.search(between):
                 return min(v.start(), d.start), max(v.end(), d.end)
+    return _eased_for_its_takers(sentence, drugs)
+
+
+def _eased_for_its_takers(sentence: str, drugs: list[Mention]) -> tuple[int, int] | None:
+    """The span of relief given to the people a therapy is given to: "Patients on tamoxifen
+    use it to cool their hot flushes", "Steroid users rely on it to protect their bones"."""
+    for d in drugs:
+        if not (_ON_IT_BEFORE.search(sentence[:d.start]) or _ON_IT_AFTER.match(sentence[d.end:])):
+            continue
+        for v in _SPARE.finditer(sentence, d.end):
+            if re.match(r"less|fewer", v.group(), _F):
+                continue  # "need far less of it": a substitution's cue, not relief
+            if re.match(r"help|maintain|recover|keep|kept", v.group(), _F) and \
+                    not _HARM_WORD.search(sentence, v.end()) and \
+                    not _HARM.search(sentence, v.end()):
+                continue  # "helps" alone is too weak: the harm must be named
+            if not debunked(sentence, v.start()):
+                return d.start, v.end()
+        tail = sentence[d.end:]
+        if _SUBSIDES.search(tail) and (_HARM_WORD.search(tail) or _HARM.search(tail)):
+            return d.start, len(sentence)
     return None
 
 
@@ -679,6 +744,8 @@ def _across(sentence: str, before: str, drugs_here: list[Mention]) -> list[Hit]:
     return hits
 
 
+_BECAUSE = re.compile(r"\s+(?:\w+\s+)?(?:because|due to|owing to|over (?:fears|worries|"
+                      r"concerns))\b", _F)
 #: the product put in the drug's place, after the drug: "... and use nettle instead"
 _SWAPPED_IN = re.compile(r"\b(?:instead|in (?:its|their) place)\s*[.!]?\s*$", _F)
 #: how a drug is taken or absorbed, which a supplement page reports without claiming anything
@@ -743,7 +810,10 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
             # "say goodbye to statin side effects" gives up the harm, not the drug
             its_harm = _HARM.match(sentence, d.end + 1) if sentence[d.end:d.end + 1] == " " \
                 else None
-            if give_up and not its_harm and not debunked(sentence, give_up.start()):
+            # "give up their statin because of muscle pain" reports why, and claims nothing
+            why_quit = _BECAUSE.match(sentence, d.end)
+            if give_up and not its_harm and not why_quit and \
+                    not debunked(sentence, give_up.start()):
                 hits.append(Hit("C05-replaces-treatment", give_up.start(), d.end))
                 break
         for d in drugs:
