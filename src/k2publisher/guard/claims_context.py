@@ -17,7 +17,7 @@ from k2publisher.guard.text import is_negated
 __all__ = ["attributed", "care_acts", "cared_for_by_others", "clauses", "consults", "debunked",
            "gives_care", "is_precaution",
            "is_warning", "names_the_product", "names_who_takes_care", "neutral_report",
-           "qualifiers", "reported_then_denied", "therapy_is_subject"]
+           "qualifiers", "reported_then_denied", "taken_back", "therapy_is_subject"]
 
 _F = re.IGNORECASE
 
@@ -238,6 +238,32 @@ def reported_then_denied(sentence: str, after: str) -> bool:
     supplement is shown to ...")."""
     return bool(_REPORTED_CLAIM.match(sentence)) and bool(
         _DISTANCED.search(after) or _DEBUNK.search(after))
+
+
+#: a caveat that takes a result back: "but the trials were of low quality", "but trials
+#: elsewhere found no effect", "which do not show that it helps people"
+_TAKEN_BACK = re.compile(
+    r"\b(?:but|though|although|however|yet|whereas)\b[^.;]{0,60}\b(?:(?:low|poor|weak|"
+    r"variable|mixed) quality|too small|uncontrolled|"
+    r"no (?:control|placebo|comparison) group|(?:was|were) not (?:blinded|controlled)|"
+    r"(?:found|showed|saw|reported) no\b|no (?:clear |real |significant |lasting )?"
+    r"(?:effect|benefit|difference|change)|far (?:fewer|less|smaller|weaker)|"
+    r"(?:the )?question (?:is|remains) open|(?:far|much) from (?:proven|settled|clear))\b|"
+    r"\b(?:too small|not (?:been )?(?:repeated|replicated)|inconsistent|conflicting|"
+    r"mixed results)\b|"
+    r"\b(?:nobody|no one) knows\b|\b(?:it is|it's) (?:not |un)clear\b|"
+    r"\b(?:for|through|due to|because of) (?:a |the )?lack of (?:evidence|proof|benefit)\b|"
+    # "..., but trials have not shown a benefit": the result taken back in the same sentence
+    r"\b(?:but|though|although|however|yet|which|that)\b[^.;]{0,60}\b(?:(?:have|has|did|do|"
+    r"does) not|haven't|hasn't|didn't|don't|doesn't|never) (?:yet )?(?:been )?(?:shown?|"
+    r"proven?|found|confirmed?|tell|mean|establish\w*)\b", _F)
+
+
+def taken_back(text: str) -> bool:
+    """True when ``text`` reports a result and takes it back in the same sentence (its caveat:
+    low-quality or small trials, no effect elsewhere, "which do not show that it helps
+    people"): a study note, not a claim."""
+    return bool(_TAKEN_BACK.search(text))
 
 
 def neutral_report(text: str) -> bool:
