@@ -560,7 +560,7 @@ _SPARE = _rx(
     r"reduc(?:e|es|ed|ing)|eas(?:e|es|ed|ing)|mitigat\w*|lessen\w*|alleviat\w*|reliev\w*|"
     r"prevent\w*|protect\w*|counter\w*|minimi[sz]\w*|fewer|less|spar(?:e|es|ed|ing)|"
     r"shield\w*|sooth\w*|revers\w*|undo\w*|restor\w*|rebuil\w*|replenish\w*|repair\w*|"
-    r"heal\w*|end(?:s|ed)?|tam(?:e|es|ed)|calm\w*|settl\w*|"
+    r"heal(?:s|ed|ing)?\b|end(?:s|ed)?|tam(?:e|es|ed)|calm\w*|settl\w*|"
     r"(?:take|takes|taking|took) the edge off|"
     r"keep(?:s|ing)? (?:\w+ ){0,3}?(?:up|on|going|strong|intact|safe|healthy|on (?:your|their) "
     r"head)|kept (?:\w+ ){0,3}?(?:up|on|their|your|intact)|take(?:s|n)? away|took away|"
@@ -569,9 +569,10 @@ _SPARE = _rx(
     r"bounce back|recover\w*|help\w*|"
     # more verbs of relief: any that undoes, blunts or banishes a harm
     r"keep(?:s|ing)? (?:\w+ ){0,4}?(?:at bay|under control|in check|away)|kept (?:\w+ ){0,4}?"
-    r"(?:at bay|under control|in check|away)|blunt\w*|banish\w*|cool\w*|beat(?:s|ing)?|"
-    r"soften\w*|cushion\w*|buffer\w*|offset\w*|neutrali[sz]\w*|rescu\w*|sav(?:e|es|ed|ing)|"
-    r"flush\w* (?:\w+ )?out|detox\w*|clear\w*|fix\w*|lift\w*|defend\w*|"
+    r"(?:at bay|under control|in check|away)|blunt\w*|banish\w*|cool(?:s|ed|ing)?|"
+    r"beat(?:s|ing)?|soften\w*|cushion\w*|buffer\w*|offset\w*|neutrali[sz]\w*|rescu\w*|"
+    r"sav(?:e|es|ed|ing)|flush\w* (?:\w+ )?out|detox\w*|clear(?:s|ed|ing)?|fix(?:es|ed|ing)?|"
+    r"lift(?:s|ed|ing)?|defend\w*|"
     r"counteract\w*|combat\w*|(?:take|takes|taking|took) the sting out|"
     r"(?:goodbye|good-bye|farewell|bye) to|no more|an end to|relief from|free (?:you )?from")
 
