@@ -103,6 +103,7 @@ _HISTORY = {
     "heldout6": "written after round 4, sealed before any later rule change, never tuned on by "
                 "the rules",
     "heldout7": "sealed before any rule change, merged last",
+    "heldout8": "sealed before wave 7's rule changes",
 }
 
 

@@ -42,6 +42,7 @@ from k2publisher.guard.claims_context import (
     neutral_report,
     qualifiers,
     reported_then_denied,
+    taken_back,
 )
 from k2publisher.guard.disclaimers import (
     DisclaimerRules,
@@ -115,7 +116,10 @@ class ClaimRule:
         or ``around`` it for a table's caption) is ``qualify`` except in a headline.
         """
         if self.id in _DISEASE_RULES or self.id == "L01-learned-disease-claim":
-            return "qualify" if not headline and attributed(around or sentence) else "block"
+            if headline or not attributed(around or sentence):
+                return "block"
+            # a study's result taken back by its own caveat is a study note
+            return "review" if taken_back(sentence) else "qualify"
         if self.id == "C11-hype":
             return "block" if _HEALTH.search(sentence) else "review"
         if self.id == "C14-nootropic":
@@ -185,7 +189,9 @@ def qualifier_beside(finding: Finding, carried: str,
     if not finding.qualifier:
         return False
     parts = sentences(prose(carried, rules or builtin_rules()))
-    claim = normalise(finding.claim or finding.sentence).casefold()
+    # a claim read from the item's Markdown keeps its list marker ("-Metabolic ..."), which
+    # an HTML rendering carries as <li> instead
+    claim = _LIST_MARK.sub("", normalise(finding.claim or finding.sentence)).casefold()
     # word by word: a plain-text table wraps a cell ("small" and "trials" on two lines)
     wanted = {w for q in finding.qualifier for w in _WORD.findall(q.casefold())}
     for at, part in enumerate(parts):
@@ -198,6 +204,7 @@ def qualifier_beside(finding: Finding, carried: str,
 
 
 _WORD = re.compile(r"\w+(?:-\w+)*")
+_LIST_MARK = re.compile(r"^\s*[-*+\u2022]\s*")
 
 
 def _rule(ident: str, kind: str, pattern: str | None, level: str, basis: str,
@@ -568,8 +575,8 @@ def _second_opinion(parts: list[str], at: int, acronyms: frozenset[str], headlin
         if level is None:
             continue
         rule = get_rule(LEARNED_RULES[op.kind])
-        found = _finding(rule, level, parts[at], (0, len(parts[at])), around)
-        out.append(replace(found, suggestion=f"{op}. {rule.suggestion}"))
+        finding = _finding(rule, level, parts[at], (0, len(parts[at])), around)
+        out.append(replace(finding, suggestion=f"{op}. {rule.suggestion}"))
     return out
 
 
