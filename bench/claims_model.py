@@ -176,7 +176,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--c", type=float, nargs="*", default=[1.0, 2.0, 4.0, 8.0, 16.0])
     parser.add_argument("--min-df", type=int, nargs="*", default=[2, 3, 5])
-    parser.add_argument("--budget", type=float, default=0.005,
+    parser.add_argument("--budget", type=float, default=0.0,
                         help="the share of harmless sentences the model's own blocks may stop")
     parser.add_argument("--drop", nargs="*", default=[],
                         help="feature prefixes to leave out (w b c has sig), to compare")
