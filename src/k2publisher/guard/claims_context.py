@@ -210,7 +210,9 @@ def is_warning(text: str) -> bool:
 #: a consequence that asks for monitoring, whoever does it: "..., so I check mine"
 _PRECAUTION = re.compile(
     r"\bso (?:i|you|we|they|people|patients|anyone|users) (?:\w+ ){0,3}?(?:should |must |need "
-    r"to )?(?:check|monitor|watch|measure|test)\b|\bshould (?:monitor|check|watch|measure)\b|"
+    r"to )?(?:check|monitor|watch|measure|test)\b|"
+    r"\bso (?:check|monitor|watch|measure|test) (?:your|their|blood)\b|"
+    r"\bshould (?:monitor|check|watch|measure)\b|"
     r"\b(?:doses?|dosage) (?:\w+ )?(?:may|might|could|will) (?:\w+ )?need (?:to be )?(?:adjust|"
     r"chang|lower|reduc)\w*",
     _F)
@@ -250,7 +252,8 @@ _TAKEN_BACK = re.compile(
     r"(?:effect|benefit|difference|change)|far (?:fewer|less|smaller|weaker)|"
     r"(?:the )?question (?:is|remains) open|(?:far|much) from (?:proven|settled|clear))\b|"
     r"\b(?:too small|not (?:been )?(?:repeated|replicated)|inconsistent|conflicting|"
-    r"mixed results)\b|"
+    r"mixed results)\b|\bresults (?:were |are |have been |remain )?(?:mixed|inconclusive|"
+    r"inconsistent|conflicting)\b|"
     r"\b(?:nobody|no one) knows\b|\b(?:it is|it's) (?:not |un)clear\b|"
     r"\b(?:for|through|due to|because of) (?:a |the )?lack of (?:evidence|proof|benefit)\b|"
     # "..., but trials have not shown a benefit": the result taken back in the same sentence

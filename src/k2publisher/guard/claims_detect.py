@@ -15,6 +15,7 @@ from k2publisher.guard import claims_grammar as grammar
 from k2publisher.guard.claims_context import (
     care_acts,
     clauses,
+    consults,
     debunked,
     is_precaution,
     is_warning,
@@ -240,7 +241,7 @@ def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset(), *,
         hits.append(Hit("C19-disease-testimonial", m.start(), m.end()))
     # moving a marker in an interaction warning ("may lower blood sugar, so people on
     # diabetes drugs should check their levels") warns; it claims nothing
-    interaction = (is_warning(sentence) and bool(therapies(sentence))) or \
+    interaction = (is_warning(sentence) and bool(therapies(sentence) or consults(sentence))) or \
         is_precaution(sentence)
     for m in _MARKER.finditer(sentence):
         if not interaction and not debunked(sentence, m.start()):
@@ -747,6 +748,24 @@ def _across(sentence: str, before: str, drugs_here: list[Mention]) -> list[Hit]:
 
 _BECAUSE = re.compile(r"\s+(?:\w+\s+)?(?:because|due to|owing to|over (?:fears|worries|"
                       r"concerns))\b", _F)
+#: a comparison the drug wins: "Statins lower cholesterol better than any supplement does"
+_COMPARED = re.compile(r"better than|as well as|as effective|more effective|outperform\w*|"
+                       r"rival\w*", _F)
+_OPENS = re.compile(r"\W*(?:(?:the|most|many|some|newer|older|prescription|standard)\s+)?", _F)
+#: a prescription the product does not need: "You don't need a prescription for it"
+_FOR_THE_PRODUCT = re.compile(r"\s+(?:for (?:it|this|them|these)|to (?:buy|get|order))\b", _F)
+
+
+def _not_replaced(sentence: str, verb: re.Match[str], drug: Mention) -> bool:
+    """True when the substitution verb near ``drug`` replaces nothing: the drug is the subject
+    of a comparison it wins, or the prescription is one the product does not need."""
+    if _COMPARED.fullmatch(verb.group()) and drug.end <= verb.start() and (
+            therapy_is_subject(sentence) or _OPENS.fullmatch(sentence[:drug.start])):
+        return True
+    return drug.text.lower().startswith("prescription") and drug.start >= verb.end() and \
+        bool(_FOR_THE_PRODUCT.match(sentence, drug.end))
+
+
 #: the product put in the drug's place, after the drug: "... and use nettle instead"
 _SWAPPED_IN = re.compile(r"\b(?:instead|in (?:its|their) place)\s*[.!]?\s*$", _F)
 #: how a drug is taken or absorbed, which a supplement page reports without claiming anything
@@ -833,6 +852,9 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
             if debunked(sentence, v.start()):
                 continue
             near = [d for d in drugs if _near(v.span(), d)]
+            if rule == "C05-replaces-treatment" and any(_not_replaced(sentence, v, d)
+                                                        for d in near):
+                continue
             if near:
                 hits.append(Hit(rule, min(v.start(), near[0].start), max(v.end(), near[0].end)))
                 break

@@ -41,8 +41,8 @@ from k2publisher.guard.claims_context import (
 from k2publisher.guard.lexicon import Mention, diseases
 
 __all__ = ["about_a_process", "anaphoric_claim", "cancer_cell_claim", "coordinate_clauses",
-           "disease_subject_claim", "holder_claim", "offer_claim", "pronoun_objects",
-           "runs_its_own_course",
+           "disease_subject_claim", "holder_claim", "made_worse", "offer_claim",
+           "pronoun_objects", "runs_its_own_course",
            "title_for_claim",
            "use_for_claim", "verb_object_claim"]
 
@@ -397,8 +397,27 @@ def verb_object_claim(sentence: str, targets: Sequence[Mention]) -> tuple[int, i
             continue  # "the affected ..." is an adjective, not a verb
         if debunked(sentence, tokens[i].end()):
             continue
+        if made_worse(sentence, t):
+            continue  # "may make asthma worse", "can make the infection come back": causes
         return tokens[i].start(), t.end
     return None
+
+
+#: what a disease is made to do when a verb causes it: worse, come back, flare
+_MADE_WORSE = re.compile(
+    r"\s+(?:\w+\s+)?(?:worse|more (?:likely|severe|common|frequent|painful|dangerous)|"
+    r"harder to (?:treat|control|manage)|come back|return|recur|flare(?: up)?|worsen|spread|"
+    r"progress|develop|appear)\b", _F)
+_MADE = re.compile(r"\b(?:mak(?:e|es|ing)|made|let(?:s|ting)?)\s+(?:\w+\s+){0,2}?$", _F)
+
+
+def made_worse(sentence: str, target: Mention) -> bool:
+    """True when ``target`` (a disease) is made worse or brought back: "may make asthma
+    worse", "can make the infection come back" (a cause, not a claim)."""
+    # a lexicon phrase may hold the verb itself ("make the infection")
+    made = _MADE.search(sentence, 0, target.start) or re.match(r"(?:mak|made\b|let)", target.text,
+                                                                 _F)
+    return bool(made) and bool(_MADE_WORSE.match(sentence, target.end))
 
 
 #: a pronoun object that stands for a disease named earlier ("..., and X fixes it")

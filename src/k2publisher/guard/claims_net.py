@@ -38,7 +38,7 @@ from k2publisher.guard.claims_context import (
     taken_back,
     therapy_is_subject,
 )
-from k2publisher.guard.claims_grammar import about_a_process, runs_its_own_course
+from k2publisher.guard.claims_grammar import about_a_process, made_worse, runs_its_own_course
 from k2publisher.guard.lexicon import Mention, diseases, therapies
 from k2publisher.guard.text import is_negated
 
@@ -183,7 +183,7 @@ def _clause_of(sentence: str, at: int) -> tuple[int, int]:
 def _disease_linked(sentence: str, mention: Mention) -> bool:
     """True when, in its clause, an effect word, "for"/"against", a sufferer or "my" ties
     ``mention`` to an effect."""
-    if _clause_negated(sentence, mention.start):
+    if _clause_negated(sentence, mention.start) or made_worse(sentence, mention):
         return False
     start, end = _clause_of(sentence, mention.start)
     before = sentence[start:mention.start]
