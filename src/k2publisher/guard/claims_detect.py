@@ -885,7 +885,8 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
 _SAFE_WITH_DRUG = re.compile(
     r"\bsafe(?:ly)?\b (?:\w+ ){0,4}?(?:with|alongside|to (?:combine|take|use) with|even with|"
     r"for (?:people|patients|anyone) (?:on|taking))\b|\bno (?:known )?(?:drug )?interactions?\b|"
-    r"\bdoes(?:n't| not) interact\b", _F)
+    r"\b(?:does(?:n't| not)|won't|will not|never|can(?:'t|not)|could(?:n't| not)) interact\b",
+    _F)
 _ABSOLUTE = re.compile(
     r"\b(?:completely|totally|perfectly|entirely|absolutely|100\s?%|100 percent|remarkably|"
     r"extremely|inherently|utterly|always|very) (?:safe|harmless|non-?toxic|well[- ]tolerated)\b|"
@@ -905,7 +906,8 @@ _ABSOLUTE = re.compile(
     r"\bsafe across\b|\bsafe (?:at|in) (?:both|all|high|higher|large|much|"
     r"therapeutic)\b|\bsafe and (?:effective|non-toxic|natural)\b|"
     r"\b(?:excellent|strong|remarkable|outstanding|exceptional|favou?rable|impeccable|perfect|"
-    r"proven) safety (?:profile|margin|record)\b|\bsupport\w* (?:its|the) safety\b|"
+    r"proven|unblemished|spotless|clean|flawless|stellar|unrivalled|unmatched|superb|great|"
+    r"unbeatable) safety (?:profile|margin|record)\b|\bsupport\w* (?:its|the) safety\b|"
     r"\bsafety for long-term use\b|\bsafer (?:and non-toxic|candidate|choice|option)\b|"
     r"\b(?:no|without any) (?:risk|danger)s?\b|\bsafe (?:adjunct|alternative|option|choice|"
     r"treatment|therapy|remedy)\b|\bsafe\b (?:[\w-]+ ){0,3}?dos(?:e|es|age|ages)\b|"
@@ -918,6 +920,25 @@ _ABSOLUTE = re.compile(
     r"\bno (?:known )?contra-?indications?\b|"
     r"\b(?:in|at) (?:unlimited|limitless) (?:amounts?|quantit(?:y|ies)|doses?)\b|"
     r"\bno (?:\w+ )?(?:upper |safe )?limit\b,? (?:so|and so|which means)\b|"
+    r"\bno such thing as (?:too much|an overdose|a toxic dose)\b|"
+    r"\bno matter how (?:much|many|often|long)\b[^.;]*\b(?:safe|harmless|fine|no harm)\b|"
+    r"\b(?:taken?|used?|takes|uses) (?:\w+ )?in any (?:amount|dose|quantity)\b|"
+    r"\bas (?:safe|harmless|gentle) as (?:\w+ )?(?:water|food|milk|tea|fruit|vegetables|a "
+    r"vitamin|vitamins|air)\b|"
+    r"\b(?:entirely|completely|totally|utterly|quite|is|are) without (?:any )?(?:risks?|"
+    r"dangers?|side[- ]effects?)\b|"
+    r"\bnon-?habit[- ]forming\b|"
+    r"\b(?:is|are) the safest (?:\w+ )?(?:supplements?|herbs?|products?|remed(?:y|ies)|"
+    r"formulas?|adaptogens?|nootropics?|vitamins?|minerals?)\b|"
+    r"\bnothing (?:\w+ ){0,3}?(?:that )?(?:could|can|will|would|might) (?:\w+ )?(?:hurt|harm|"
+    r"damage)\b|"
+    r"\b(?:no one|nobody|not (?:one|a single) (?:person|customer|user|patient)) (?:has )?"
+    r"(?:ever )?(?:had|reported|experienced|suffered|complained of) (?:a |an |any )?(?:\w+ )?"
+    r"(?:reactions?|side[- ]effects?|problems?|issues?|complaints?)\b|"
+    r"\b(?:toxicity|an overdose|overdosing|side effects|harm) (?:is|are) (?:\w+ )?(?:impossible|"
+    r"unheard of|non-?existent)\b|"
+    r"\b(?:take|give|use|taken|given|used|takes|gives|uses)\b[^.;]{0,40}\bwithout (?:a second "
+    r"thought|(?:any )?worr(?:y|ies)|(?:any )?concerns?|fear|hesitation|a care in the world)\b|"
     r"\binteracts? with (?:nothing|no (?:other )?(?:drugs?|medicines?|medications?))\b|"
     r"\b(?:take|taken|use|used|combine[sd]?|mix(?:ed)?|works?|pairs?) (?:\w+ )?(?:with|alongside) "
     r"(?:any|every|all) (?:other )?(?:medicines?|medications?|drugs?|prescriptions?|pills|"
@@ -962,8 +983,12 @@ def safety_claims(sentence: str) -> list[Hit]:
     """Absolute safety claims: no side effects, non-toxic, safe at any dose, safe with a drug."""
     hits: list[Hit] = []
     for m in _SAFE_WITH_DRUG.finditer(sentence):
-        if debunked(sentence, m.start()) or (m.group().lower().startswith("safe") and
-                                               not therapies(sentence[m.start():])):
+        # what it is safe with, or does not interact with, in the same clause: a drug
+        clause = re.split(r"\bbut\b|;|\bhowever\b", sentence[m.start():], maxsplit=1)[0]
+        with_a_drug = bool(therapies(clause)) or bool(
+            re.search(r"\b(?:anything|any\b|every|all\b)", clause, _F))
+        if debunked(sentence, m.start()) or (not m.group().lower().startswith("no") and
+                                               not with_a_drug):
             continue
         hits.append(Hit("C08-safe-with-anticoagulants", m.start(), m.end()))
         break
