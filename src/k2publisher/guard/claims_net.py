@@ -81,7 +81,11 @@ _EFFECT = re.compile(
     r"since (?:i |we |you )?(?:started|starting|began|beginning|taking|switching|using)|"
     # a recommendation for the condition: "the first thing I reach for", "a lifeline"
     r"reach for|go-to|lifeline|best friend|must-have|swear by|godsend|saviou?r|does the trick|"
-    r"secret weapon|staple)",
+    r"secret weapon|staple|"
+    # life without the condition, a difference made, resistance built
+    r"without (?:that|those|your|the usual|any more|another)\b|"
+    r"(?:make|makes|made|making) (?:a |the |all the )?(?:\w+ )?difference|"
+    r"build\w* (?:up )?(?:\w+ )?(?:resistance|immunity|defen[cs]es))",
     _F)
 #: "for <condition>", "sufferers", "a must-have for kids with ..."
 _FOR = re.compile(r"\b(?:for|against)\s+(?:\w+\s+){0,3}$", _F)
