@@ -80,6 +80,7 @@ _OBJECT_WORDS = re.compile(
     r"symptoms?|signs?|risk|rates?|incidence|progression|severity|onset|development|number|"
     r"root|roots|underlying|"
     r"frequency|episodes?|attacks?|bouts?|flare-ups?|effects?|course|stages?|forms?|cases?|"
+    r"outbreaks?|"
     r"types?|of|early|mild|moderate|severe|chronic|acute|existing|stubborn|painful|"
     r"recurrent|recurring|common|seasonal|everyday|nagging|persistent|[a-z]+-[a-z-]+", _F)
 #: where a noun phrase ends going back from the object: no verb is found across these

@@ -116,7 +116,12 @@ _NOT_DISEASE_SHAPE = frozenset({
 _SHAPE_STOP = re.compile(
     r"^(?:(?:the|a|an|no|any|this|that|these|those|of|and|or|with|without|other|such|its|their|"
     r"your|our|his|her|in|on|at|for|from|to|by|as|is|are|was|were|be|been|has|have|had|"
-    r"people|patients|who|which|like|against|into|than)\s+)+", re.IGNORECASE)
+    r"people|patients|who|which|like|against|into|than|"
+    # a verb's -ing form is no part of a disease's name ("resembling Parkinson's disease"),
+    # but a few name the function a disorder is of ("eating disorder", "bleeding disorder")
+    r"(?!(?:wasting|ageing|aging|bleeding|eating|sleeping|breathing|learning|swallowing|"
+    r"burning|clotting|itching|hearing|walking|reading|speaking)\s)[a-z]+ing)\s+)+",
+    re.IGNORECASE)
 _ACRONYM = re.compile(r"\(([A-Z][A-Z0-9]{1,6})s?\)")
 
 
