@@ -371,8 +371,9 @@ _HARMED_BY = re.compile(
 #: augmenting that needs no drug named: "adjunct", "the effect of X", "drug resistance"
 _AUGMENT_ALONE = _rx(
     r"adjunct\w*|adjuvant|synerg\w*|sensiti(?:[sz]\w*|ve|vity) (?:\w+ )?to|"
-    r"(?:boost|enhanc|potentiat|augment|amplif|increas)\w* (?:the |their |its )?(?:[\w-]+ )?"
-    r"(?:effects?|efficacy|effectiveness|action) of|"
+    r"(?:boost|enhanc|potentiat|augment|amplif|increas|turbocharg|supercharg|magnif|"
+    r"strengthen|multipl|doubl|intensif)\w* (?:the |their |its )?(?:[\w-]+ )?"
+    r"(?:effects?|efficacy|effectiveness|action|power) of|"
     r"(?:inhibit|suppress|reduc|block|lower|overcom|revers|mitigat|counter)\w* (?:[\w-]+ ){0,6}?"
     r"(?:multi)?(?:drug|chemo|treatment)[- ]?resistance|"
     r"(?:ideal|suitable|perfect|well suited) for combination|combination regimens?")
@@ -404,6 +405,8 @@ _GIVE_UP = re.compile(
     r"(?:want|wish) to|want(?:s|ed)? to (?:stop|avoid|quit|come off|get off|ditch)|"
     r"(?:stop|quit|ditch|give up|come off|get off|wean\w* off|cut out|avoid|skip)"
     r"(?:ping|ped|s)?|(?:gave|given|giving) up|"
+    r"no longer (?:take|takes|use|uses|rely on|depend on)|"
+    r"no need to (?:put (?:\w+ ){0,2}?on|take|use|start|go on|stay on)|"
     # no more of the drug: "no need for antidepressants", "say goodbye to insulin"
     r"no (?:more |further |longer any )?need (?:for|of)|(?:never|won't|will not|don't|do not) "
     r"(?:\w+ )?need (?:\w+ )?(?:any more|again)?|no more|"
@@ -423,8 +426,8 @@ _GIVE_UP = re.compile(
 _DOES_WHAT = re.compile(
     r"\b(?:does|do|did) (?:exactly |just )?(?:for (?:[\w'-]+ ){1,3}?)?(?:what|everything|all)"
     r"(?: that)?\s+(?:(?:the|a|an|your|my|his|her|their|any)\s+)?$|"
-    r"\b(?:works?|acts?|worked|acted|working|acting|functions?) (?:just |much |a lot )?like "
-    r"(?:an? )?(?:natural |herbal |gentle |gentler |plant-based )?$|"
+    r"\b(?:works?|acts?|worked|acted|working|acting|functions?) (?:just |much |a lot )?(?:like|"
+    r"as) (?:an? )?(?:natural |herbal |gentle |gentler |plant-based |mild )?$|"
     r"\bbefore (?:you )?(?:agree to|agreeing to|resort to|resorting to|consent to|book|start|"
     r"go on|accept|commit to|schedule)\s+(?:\w+\s+){0,2}?$", _F)
 _A_HARM_DONE = _rx(r"caus\w*|side[- ]effects?|risks?|upset|harm\w*|toxic\w*|danger\w*")
@@ -432,12 +435,15 @@ _A_HARM_DONE = _rx(r"caus\w*|side[- ]effects?|risks?|upset|harm\w*|toxic\w*|dang
 _WHY_TAKE = re.compile(
     r"\bwhy (?:\w+ ){0,2}?(?:take|use|pay for|put up with|risk|bother with|reach for|swallow|"
     r"rely on|stay on|stick with|keep taking|suffer (?:with|through|on)|put yourself through|"
-    r"depend on|spend \w+ on)\s+(?:\w+\s+){0,2}?$", _F)
+    r"depend on|spend \w+ on|be (?:a slave|dependent|hooked|stuck) (?:to|on|with))"
+    r"\s+(?:\w+\s+){0,2}?$", _F)
 _WHEN_ALTERNATIVE = re.compile(r"^[^?.]*?\b(?:when|if|while)\b", _F)
 _SUBSTITUTE_ALONE = _rx(
     r"alternative (?:cancer )?(?:therap(?:y|ies)|treatments?|medicine)|"
     r"(?:stand-?alone|alternative) (?:or|and) (?:adjunct\w*|alternative)|"
-    r"(?:adjunct|alternative) or (?:alternative|adjunct)|stand-?alone (?:therapy|treatment)")
+    r"(?:adjunct|alternative) or (?:alternative|adjunct)|stand-?alone (?:therapy|treatment)|"
+    r"(?:drug|medication|medicine|pill|prescription)-free (?:way|alternative|option|approach|"
+    r"treatment|remedy|solution|answer|cure)")
 _EASE = _rx(
     r"reduc(?:e|es|ed|ing|tions?)|eas(?:e|es|ed|ing)|mitigat\w*|lessen\w*|alleviat\w*|reliev\w*|prevent\w*|"
     r"protect\w*|counter\w*|fight\w*|minimi[sz]\w*|lower\w*|fewer|less|recover\w* from|"
@@ -463,7 +469,8 @@ _PARTNER = _rx(
     r"combin\w*|pair(?:s|ed|ing)? (?:\w+ )?with|team(?:s|ed|ing)? up|partner(?:s|ed|ing)?|"
     r"alongside|together with|hand in hand|in tandem|on top of|as well as|"
     r"add(?:s|ed|ing)? (?:\w+ ){0,3}?to|added|complement\w*|plus|back(?:s|ed|ing)? up|"
-    r"with (?:\w+ ){1,3}on board|in addition to|besides|(?:taken|used|given) (?:\w+ )?with")
+    r"with (?:\w+ ){1,3}on board|in addition to|besides|(?:taken|used|given) (?:\w+ )?with|"
+    r"(?:take|use|try|pair) (?:it|them|this|these) (?:\w+ )?with")
 #: what gets better when it is paired: the therapy does more, faster, at a lower dose
 _MORE = _rx(
     r"more|better|faster|quicker|sooner|further|stronger|harder|extra|greater|higher|"
@@ -548,7 +555,7 @@ _EASE_BACK = _rx(
 #: statins", "the gut flora that antibiotics wipe out", "during radiotherapy", "on aromatase
 #: inhibitors", "from chemo"
 _TIED_BEFORE = re.compile(
-    r"\b(?:of|from|after|during|while (?:\w+ ){0,3}?on|while (?:taking|having|receiving|"
+    r"\bpost-$|\b(?:of|from|after|during|while (?:\w+ ){0,3}?on|while (?:taking|having|receiving|"
     r"undergoing)|through|throughout|on|with|caused by|induced by|brought on by|due to|"
     r"(?:that|which) (?:\w+ )?(?:comes?|came|goes|go) with|receiving|undergoing|having|"
     r"taking|on (?:their|your|his|her|a|an)|left (?:behind )?by)\s+(?:\w+\s+){0,2}?$", _F)
@@ -579,10 +586,12 @@ _SPARE = _rx(
     r"sav(?:e|es|ed|ing)|flush\w* (?:\w+ )?out|detox\w*|clear(?:s|ed|ing)?|fix(?:es|ed|ing)?|"
     r"lift(?:s|ed|ing)?|defend\w*|"
     r"counteract\w*|combat\w*|(?:take|takes|taking|took) the sting out|"
-    r"(?:goodbye|good-bye|farewell|bye) to|no more|an end to|relief from|free (?:you )?from")
+    r"(?:goodbye|good-bye|farewell|bye) to|no more|an end to|relief from|free (?:you )?from|"
+    r"back on (?:\w+ )?feet|(?:brings?|brought|bringing|gives?|gave|giving) (?:\w+ ){0,3}?back|"
+    r"keep(?:s|ing)? (?:[\w-]+ ){0,5}?from")
 
 
-_DURING = re.compile(r"(?:during|while|through|throughout|receiving|undergoing|having|on "
+_DURING = re.compile(r"post-|(?:during|while|through|throughout|receiving|undergoing|having|on "
                      r"(?:their|your|his|her|a|an))\b", _F)
 _HARM_WORD = _rx(r"aches?|pains?|sores?|sickness|loss|wasting|burns?|scarring|dryness|"
                  r"numbness|tingling|cramps?|exhaustion|tiredness|swelling|bruis\w*|"
@@ -606,6 +615,14 @@ _ON_IT_BEFORE = re.compile(
     r"\b(?:patients|people|women|men|those|anyone|users|children|kids|adults|survivors)\s+"
     r"(?:who (?:are|were) )?(?:on|taking|having|receiving|undergoing|using|treated with|"
     r"prescribed)\s+(?:long-term\s+|daily\s+|regular\s+)?$", _F)
+_LIFESTYLE = re.compile(r"\b(?:exercise|physiotherapy|physical therapy|diet|rest|sleep|lifestyle|"
+                        r"weight loss|counselling|counseling|cbt|talking therap\w+)\b", _F)
+#: advice given to the people a therapy is given to: "are advised to", "should"
+_ADVISED = re.compile(r"\b(?:are|is|were|was|get|gets) (?:\w+ )?(?:advised|told|asked|"
+                      r"encouraged|urged|recommended|taught)\b|\bshould\b|\bmust\b|"
+                      r"\bneeds? to\b|\bha(?:ve|s) to\b|\bought to\b", _F)
+#: keeping the body going, for the people a therapy is given to ("keep their joints moving")
+_KEEP = _rx(r"keep(?:s|ing)?|kept")
 _ON_IT_AFTER = re.compile(r"^[-\s]+(?:users|patients|takers|recipients|survivors)\b", _F)
 _MAKES_TOLERABLE = re.compile(r"\bmak(?:e|es|ing)\s+$|\bmade\s+$", _F)
 _TOLERABLE = re.compile(r"^\s+(?:\w+\s+)?(?:easier|more (?:bearable|tolerable|comfortable)|"
@@ -656,12 +673,16 @@ def _eased_for_its_takers(sentence: str, drugs: list[Mention]) -> tuple[int, int
     for d in drugs:
         if not (_ON_IT_BEFORE.search(sentence[:d.start]) or _ON_IT_AFTER.match(sentence[d.end:])):
             continue
-        for v in _SPARE.finditer(sentence, d.end):
+        relief = sorted([*_SPARE.finditer(sentence, d.end), *_KEEP.finditer(sentence, d.end)],
+                        key=lambda m: m.start())
+        for v in relief:
             if re.match(r"less|fewer", v.group(), _F):
                 continue  # "need far less of it": a substitution's cue, not relief
+            if _ADVISED.search(sentence, d.end, v.start()):
+                break  # "are advised to protect their bones with calcium": care advice
             if re.match(r"help|maintain|recover|keep|kept", v.group(), _F) and \
                     not _HARM_WORD.search(sentence, v.end()) and \
-                    not _HARM.search(sentence, v.end()):
+                    not _HARM.search(sentence, v.end()) and not _BODY.search(sentence, v.end()):
                 continue  # "helps" alone is too weak: the harm must be named
             if not debunked(sentence, v.start()):
                 return d.start, v.end()
@@ -770,6 +791,14 @@ def _not_replaced(sentence: str, verb: re.Match[str], drug: Mention) -> bool:
         bool(_FOR_THE_PRODUCT.match(sentence, drug.end))
 
 
+_FROM_HARMING = re.compile(r"\s+from\s+(?:\w+ing)\b", _F)
+#: the drug failed and the product worked: "the only thing that helped after the pills failed"
+_FAILED = re.compile(r"\s+(?:\w+\s+)?(?:failed|didn't work|did not work|stopped working|never "
+                     r"worked|did nothing|could not|couldn't|never could|let me down)\b", _F)
+_WORKED_INSTEAD = re.compile(
+    r"\b(?:the only thing that (?:helped|worked)|(?:it|this) (?:helped|worked|did)|finally "
+    r"(?:found|something)|(?:did|does|do) for (?:\w+ ){1,3}?what|have(?: not|n't) (?:gone|looked) "
+    r"back)\b", _F)
 #: the product put in the drug's place, after the drug: "... and use nettle instead"
 _SWAPPED_IN = re.compile(r"\b(?:instead|in (?:its|their) place)\s*[.!]?\s*$", _F)
 #: how a drug is taken or absorbed, which a supplement page reports without claiming anything
@@ -794,6 +823,8 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
         return []
     hits: list[Hit] = _across(sentence, before, drugs)
     for m in _SUBSTITUTE_ALONE.finditer(sentence):
+        if re.search(r"-free", m.group()) and _LIFESTYLE.search(sentence):
+            continue  # "a drug-free approach ... starts with exercise": care, not the product
         if not debunked(sentence, m.start()):
             hits.append(Hit("C05-replaces-treatment", m.start(), m.end()))
             break
@@ -836,9 +867,17 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
                 else None
             # "give up their statin because of muscle pain" reports why, and claims nothing
             why_quit = _BECAUSE.match(sentence, d.end)
+            if give_up and _FROM_HARMING.match(sentence, d.end):
+                # "stops metformin from upsetting your stomach" spares the drug's harm
+                hits.append(Hit("C04-therapy-side-effects", give_up.start(), d.end))
+                break
             if give_up and not its_harm and not why_quit and \
                     not debunked(sentence, give_up.start()):
                 hits.append(Hit("C05-replaces-treatment", give_up.start(), d.end))
+                break
+            if _FAILED.match(sentence, d.end) and _WORKED_INSTEAD.search(sentence) and \
+                    not debunked(sentence, d.start):
+                hits.append(Hit("C05-replaces-treatment", d.start, len(sentence)))
                 break
         for d in drugs:
             harmed = _HARMED_BY.search(sentence[:d.start])

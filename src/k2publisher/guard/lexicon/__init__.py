@@ -172,7 +172,9 @@ def diseases(sentence: str, acronyms: frozenset[str] = frozenset()) -> list[Ment
 
 def therapies(sentence: str) -> list[Mention]:
     """Every therapy, drug class or drug named in ``sentence`` (listed, or built on an INN stem)."""
-    found = _phrase_mentions(sentence, _therapy_phrases())
+    # a drug inside a hyphenated harm counts: "statin-related muscle pain"
+    split = _HARM_HYPHEN.sub(" ", sentence)
+    found = _phrase_mentions(split, _therapy_phrases())
     for m in _drug_stem().finditer(sentence.lower()):
         found.append(Mention(m.start(), m.end(), sentence[m.start():m.end()]))
     for m in _THERAPY_SHAPE.finditer(sentence):
@@ -180,6 +182,7 @@ def therapies(sentence: str) -> list[Mention]:
     return sorted(set(found), key=lambda x: (x.start, -x.end))
 
 
+_HARM_HYPHEN = re.compile(r"-(?=(?:induced|related|associated|caused|linked)\b)", re.IGNORECASE)
 _THERAPY_SHAPE = re.compile(
     r"\b(?:conventional|standard|traditional|other|prescription|cancer|hormone|targeted|"
     r"combination)\s+(?:cancer\s+)?(?:therap\w+|treatments?|drugs?|chemo\w*|medications?|"
