@@ -226,7 +226,7 @@ _USE_FOR = re.compile(
     r"tool|hope|antidote|defen[cs]e|protection|cure|fix|aid|lifeline|saviou?r|"
     r"breakthrough|made|formulated|designed|created|developed|crafted|tailored|perfect|ideal|"
     r"must-have|essential|staple|"
-    r"(?:a|an|natural|nature's)\s+(?:\w+\s+)?[a-z]{3,}ers?)\s+(?:\w+\s+){0,3}?"
+    r"(?:a|an|natural|nature's)\s+(?:\w+\s+)?[a-z]{3,}ers?)\s+(?:\w+\s+){0,4}?"
     r"(?:for|against|in the treatment of|(?<=must-have )in|(?<=essential )in|(?<=staple )in|"
     r"(?<=answer )to|(?<=answers )to|(?<=solution )to|"
     r"(?<=antidote )to|(?<=cure )to|(?<=key )to|to (?:beating|"
