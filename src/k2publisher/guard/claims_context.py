@@ -159,8 +159,9 @@ _EITHER_WAY = re.compile(r"\bwith(?:/| or )without\b", _F)
 #: an idea named, then denied after it: "The idea that ... cures cancer is a myth"
 _DENIED_IDEA = re.compile(
     r"^\W*(?:the |this |that |these |those |such |some |many |most )?(?:[\w-]+ )?"
-    r"(?:idea|claim|belief|notion|suggestion|story|stories|rumou?r|myth|promise|report|assertion|"
-    r"evidence|proof|data|case)s? (?:\w+ ){0,2}?that\b.*\b"
+    r"(?:(?:idea|claim|belief|notion|suggestion|story|stories|rumou?r|myth|promise|report|"
+    r"assertion|evidence|proof|data|case)s? (?:\w+ ){0,2}?that|(?:evidence|proof|data|support|"
+    r"case) (?:for|behind) (?:it|its use|this|them|\w+))\b.*\b"
     r"(?:(?:is|are|was|were|remains?|seems?|looks?) (?:\w+ )?(?:a myth|false|untrue|not "
     r"true|unproven|nonsense|wrong|misleading|a fantasy|baseless|unfounded|weak|thin|limited|"
     r"mixed|poor|lacking|inconclusive|conflicting|contradictory|unconvincing|flimsy|shaky|"
@@ -172,8 +173,8 @@ _DENIED_IDEA = re.compile(
     r"(?:lacks?|lacked) (?:\w+ )?(?:evidence|support|proof|data)|"
     # its only source named: "Reports that it shrinks fibroids come from a single case series"
     r"(?:comes?|came|stems?|rests?|relies|rely) (?:only |mostly |mainly |largely )?(?:from|on) "
-    r"(?:a single|one|only|just|a handful of|a few|anecdot\w*|tradition\w*|folklore|"
-    r"testimonials?|animal|test-tube|lab|cell)|"
+    r"(?:a single|one|two|three|only|just|a handful of|a few|a couple of|small|tiny|old|older|"
+    r"anecdot\w*|tradition\w*|folklore|testimonials?|animal|test-tube|lab|cell)|"
     r"(?:does|do|did) not (?:hold up|stand up))\b", _F)
 
 
@@ -191,6 +192,15 @@ _DISTANCED_HERE = re.compile(
     _F)
 
 
+#: the effect seen as much without the product: "fell in both the treatment and the placebo
+#: groups", "no better than placebo"
+_AS_PLACEBO = re.compile(
+    r"\bin both (?:the )?(?:[\w-]+ )?(?:and (?:the )?)?(?:[\w-]+ )?groups\b|\b(?:no|not) "
+    r"(?:any )?(?:better|more effective) than (?:a )?(?:placebo|dummy pills?|sugar pills?)\b|"
+    r"\b(?:same|similar) (?:as|to) (?:in )?(?:the )?placebo\b|\bas much as (?:in )?(?:the )?"
+    r"placebo\b", _F)
+
+
 def _distanced_report(sentence: str, at: int) -> bool:
     reported = _REPORTED_HERE.search(sentence, 0, at + 1) or _REPORTED_HERE.search(sentence)
     return bool(reported) and reported.start() <= at + 40 and \
@@ -202,7 +212,8 @@ def debunked(sentence: str, at: int) -> bool:
     sentence names it as an idea and then denies it."""
     sentence = _EITHER_WAY.sub(lambda m: " " * len(m.group()), sentence)
     return is_negated(sentence, at) or bool(_DEBUNK.search(sentence[:at])) or \
-        bool(_DENIED_IDEA.match(sentence)) or _distanced_report(sentence, at)
+        bool(_DENIED_IDEA.match(sentence)) or _distanced_report(sentence, at) or \
+        bool(_AS_PLACEBO.search(sentence))
 
 
 def attributed(text: str) -> bool:
@@ -279,14 +290,16 @@ _TAKEN_BACK = re.compile(
     r"(?:the )?question (?:is|remains) open|(?:far|much) from (?:proven|settled|clear))\b|"
     r"\b(?:too small|not (?:been )?(?:repeated|replicated)|inconsistent|conflicting|"
     r"mixed results)\b|\bresults (?:were |are |have been |remain )?(?:mixed|inconclusive|"
-    r"inconsistent|conflicting)\b|"
+    r"inconsistent|conflicting|unclear)\b|\b(?:unclear|inconclusive|disappointing|no clear) "
+    r"results\b|"
     r"\b(?:nobody|no one) knows\b|\b(?:it is|it's) (?:not |un)clear\b|"
     # the result compared down: "..., far fewer than antibiotic therapy does"
     r",\s*(?:far|much|many) (?:fewer|less|smaller|weaker|worse|lower) than\b|"
     r"\b(?:for|through|due to|because of) (?:a |the )?lack of (?:evidence|proof|benefit)\b|"
     # "..., but trials have not shown a benefit": the result taken back in the same sentence
     r"\b(?:but|though|although|however|yet|which|that)\b[^.;]{0,60}\b(?:(?:have|has|did|do|"
-    r"does) not|haven't|hasn't|didn't|don't|doesn't|never) (?:yet )?(?:been )?(?:shown?|"
+    r"does|could|can) not|cannot|can't|couldn't|haven't|hasn't|didn't|don't|doesn't|never) "
+    r"(?:yet )?(?:been )?(?:shown?|"
     r"proven?|found|confirmed?|tell|mean|establish\w*)\b", _F)
 
 

@@ -56,6 +56,8 @@ _NOT_A_CLAIM = re.compile(
     r"mask\w*|mimic\w*|rais\w*|increas\w*|heighten\w*|elevat\w*|fuel\w*|feed\w*|fed|driv\w*|"
     r"drove|develop\w*|get|gets|got|getting|gotten|have|has|had|having|suffer\w*|experienc\w*|"
     r"diagnos\w*|detect\w*|screen\w*|stud(?:y|ies|ied|ying)|test\w*|examin\w*|investigat\w*|"
+    r"trials?|reviews?|analys[ie]s|meta-analys[ie]s|cohorts?|participants|volunteers|subjects|"
+    r"registr(?:y|ies)|surveys?|pooled|enrolled|recruited|excluded|"
     r"compar\w*|includ\w*|enrol\w*|recruit\w*|affect\w*|afflict\w*|call\w*|nam\w*|known|"
     r"defin\w*|describ\w*|mention\w*|list\w*|report\w*|link\w*|associat\w*|relat\w*|"
     r"contribut\w*|predispos\w*|lead\w*|led|result\w*|underl\w*|accompan\w*|characteri[sz]\w*|"
@@ -398,8 +400,8 @@ def verb_object_claim(sentence: str, targets: Sequence[Mention]) -> tuple[int, i
             continue  # "the affected ..." is an adjective, not a verb
         if debunked(sentence, tokens[i].end()):
             continue
-        if made_worse(sentence, t):
-            continue  # "may make asthma worse", "can make the infection come back": causes
+        if made_worse(sentence, t) or _MODIFIES.match(sentence, t.end):
+            continue  # "may make asthma worse" causes; "kept a headache diary" names a diary
         return tokens[i].start(), t.end
     return None
 
@@ -409,6 +411,12 @@ _MADE_WORSE = re.compile(
     r"\s+(?:\w+\s+)?(?:worse|more (?:likely|severe|common|frequent|painful|dangerous)|"
     r"harder to (?:treat|control|manage)|come back|return|recur|flare(?: up)?|worsen|spread|"
     r"progress|develop|appear)\b", _F)
+#: a noun after the disease that the disease only modifies: "a headache diary", "asthma clinic"
+_MODIFIES = re.compile(
+    r"\s+(?:diar(?:y|ies)|logs?|scores?|scales?|questionnaires?|clinics?|specialists?|"
+    r"research(?:ers)?|charit(?:y|ies)|wards?|units?|nurses?|apps?|journals?|index|trials?|"
+    r"stud(?:y|ies)|registr(?:y|ies)|guidelines?|services?|helplines?|awareness|screening|"
+    r"tests?|drugs?|medications?|medicines?)\b", _F)
 _MADE = re.compile(r"\b(?:mak(?:e|es|ing)|made|let(?:s|ting)?)\s+(?:\w+\s+){0,2}?$", _F)
 
 

@@ -59,7 +59,8 @@ _REACH = 70  # characters between a disease and the effect that acts on it
 #: a change or an effect, as a verb in any tense or voice or as its noun
 _EFFECT = re.compile(
     r"\b(?:help|support|improv|reduc(?!tase)|lower|eas(?:e|es|ed|ing)\b|relie[fv]|sooth|calm\b|calm(?:s|ed|er|ing)\b|protect|"
-    r"prevent|fight|combat|beat|cure|heal|treat|remed|benefi|work(?:s|ed|ing)?\b|result|clear|"
+    r"prevent|fight|combat|beat|cure|heal|treat|remed|benefi|work(?:s|ed|ing)?\b|"
+    r"result(?:s|ed|ing)? in\b|(?:real|great|amazing|fast|quick|visible|lasting) results|clear|"
     r"stop|shrink|kill|destroy|revers|restor|boost|enhanc|strengthen|better|fix|answer|manag|"
     r"control|alleviat|tackl|defeat|banish|rid\b|gone\b|goodbye|disappear|vanish|recover|fewer|"
     r"less(?:en)?\b|decreas|drop|fell\b|falls?\b|cut(?:s|ting)?\b|slow|delay|halt|block|inhibit|"
