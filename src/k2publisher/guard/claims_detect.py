@@ -928,7 +928,7 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
 _SAFE_WITH_DRUG = re.compile(
     r"\bsafe(?:ly)?\b (?:\w+ ){0,4}?(?:with|alongside|to (?:combine|take|use) with|even with|"
     r"for (?:people|patients|anyone) (?:on|taking))\b|\bno (?:known )?(?:drug )?interactions?\b|"
-    r"\b(?:does(?:n't| not)|won't|will not|never|can(?:'t|not)|could(?:n't| not)) interact\b",
+    r"\b(?:does(?:n't| not)|won't|will not|never|can(?:'t|not)|could(?:n't| not)) interacts?\b",
     _F)
 _ABSOLUTE = re.compile(
     r"\b(?:completely|totally|perfectly|entirely|absolutely|100\s?%|100 percent|remarkably|"
@@ -964,6 +964,15 @@ _ABSOLUTE = re.compile(
     r"\b(?:in|at) (?:unlimited|limitless) (?:amounts?|quantit(?:y|ies)|doses?)\b|"
     r"\bno (?:\w+ )?(?:upper |safe )?limit\b,? (?:so|and so|which means)\b|"
     r"\bno such thing as (?:too much|an overdose|a toxic dose)\b|"
+    r"\bside[- ]effects?[- ]free\b|\bnon-?addictive\b|"
+    r"\bsafe for\b[^.;]{0,60}\b(?:everyone|everybody|anyone|all ages)\b|"
+    r"\beven (?:people|patients|those|anyone|children|kids|babies|pregnant women|diabetics)\b"
+    r"[^.;]{0,50}\bcan (?:\w+ )?(?:take|use|have)\b|"
+    r"\bcan (?:take|use|have) (?:it|them|this) (?:freely|safely|without (?:worry|concern|risk|"
+    r"fear))\b|"
+    r"\b(?:(?:combine|mix|pair)\w* (?:it|them|this)|(?:take|use)\w* (?:it|them|this) "
+    r"(?:with|alongside)) (?:\w+ ){0,5}?without (?:any )?"
+    r"(?:problems?|issues?|worr(?:y|ies)|risks?|concerns?|trouble)\b|"
     r"\bno matter how (?:much|many|often|long)\b[^.;]*\b(?:safe|harmless|fine|no harm)\b|"
     r"\b(?:taken?|used?|takes|uses) (?:\w+ )?in any (?:amount|dose|quantity)\b|"
     r"\bas (?:safe|harmless|gentle) as (?:\w+ )?(?:water|food|milk|tea|fruit|vegetables|a "
@@ -1005,7 +1014,8 @@ _AMPLIFIER = re.compile(
     r"\beven (?:at|with|in|when)\b|\b(?:high|higher|large|therapeutic|any|all|massive|much "
     r"higher) (?:\w+ )?doses?\b|\bat any\b|\bin any\b|\bany (?:clinical )?stud|\bfor "
     r"(?:everyone|anyone|all|most patients)\b|\bconsistently\b|\blong-term\b|\bexcellent\b|"
-    r"\bremarkabl\w*|\bmaking (?:it|them)\b|\bsupport\w* (?:its|the)\b|\bideal\b|\bsafer\b|"
+    r"\bremarkabl\w*|\bmaking (?:it|them)\b|\bever\b|\bsupport\w* (?:its|the)\b|\bideal\b|"
+    r"\bsafer\b|"
     r"\bcompletely\b|\btotally\b|\bperfectly\b|\b100\s?%|\bnatural\b", _F)
 
 
