@@ -330,6 +330,18 @@ def test_a_bare_binding_qualify_stops_publication_and_a_carried_one_does_not():
     assert not stops_publication(review)
 
 
+def test_a_claim_read_from_a_markdown_list_binds_to_its_html_list_item():
+    """The item's Markdown keeps the list marker in the claim ("-In mice, ..."); an HTML
+    rendering carries the same sentence as ``<li>`` without it, qualifier beside."""
+    from k2publisher.guard.claims import Finding, qualifier_beside
+
+    note = Finding("L01-learned-disease-claim", "qualify", "", "", kind="disease",
+                   claim=f"-{STUDY_NOTE}", sentence=f"-{STUDY_NOTE}",
+                   qualifier=("mice", "study found"))
+    assert qualifier_beside(note, f"<ul><li>{STUDY_NOTE}</li></ul>")
+    assert not qualifier_beside(note, "<ul><li>VK2 slowed tumour growth.</li></ul>")
+
+
 def test_a_qualify_claim_kept_with_its_qualifier_passes(rules, study):
     verdict = check(study_post(rules, study, STUDY_NOTE), study, rules)
     assert verdict.ok, verdict.problems

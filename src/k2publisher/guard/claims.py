@@ -188,7 +188,9 @@ def qualifier_beside(finding: Finding, carried: str,
     if not finding.qualifier:
         return False
     parts = sentences(prose(carried, rules or builtin_rules()))
-    claim = normalise(finding.claim or finding.sentence).casefold()
+    # a claim read from the item's Markdown keeps its list marker ("-Metabolic ..."), which
+    # an HTML rendering carries as <li> instead
+    claim = _LIST_MARK.sub("", normalise(finding.claim or finding.sentence)).casefold()
     # word by word: a plain-text table wraps a cell ("small" and "trials" on two lines)
     wanted = {w for q in finding.qualifier for w in _WORD.findall(q.casefold())}
     for at, part in enumerate(parts):
@@ -201,6 +203,7 @@ def qualifier_beside(finding: Finding, carried: str,
 
 
 _WORD = re.compile(r"\w+(?:-\w+)*")
+_LIST_MARK = re.compile(r"^\s*[-*+\u2022]\s*")
 
 
 def _rule(ident: str, kind: str, pattern: str | None, level: str, basis: str,
