@@ -17,7 +17,7 @@ from k2publisher.guard.claims_corpus import Score, evaluate, load
 
 CORPUS = Path(__file__).parent / "corpus"
 PARTS = ("tuned", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
-         "heldout7")
+         "heldout7", "heldout8")
 #: part -> class -> the lowest recall at any level (a note included) it may show; the guard is
 #: the rules plus the learned second opinion (guard/claims_model.py), which reached (disease /
 #: therapy / safety): tuned 95.7 / 96.9 / 96.8, held-out 89.1 / 95.7 / 100, held-out 2 88.5 /
@@ -41,6 +41,7 @@ FLOORS = {
     "heldout5": {"disease": 0.70, "therapy": 0.72, "safety": 0.78},
     "heldout6": {"disease": 0.74, "therapy": 0.66, "safety": 0.86},
     "heldout7": {"disease": 0.80, "therapy": 0.62, "safety": 0.78},
+    "heldout8": {"disease": 0.68, "therapy": 0.71, "safety": 0.72},
 }
 #: the same where it counts: publication stopped, by the guard's own rule
 #: (``claims.stops_publication``, which ``evaluate(blocking=True)`` asks): a block, or a disease
@@ -50,8 +51,9 @@ FLOORS = {
 #: held-out 6 84.6 / 76.0 / 100 (the rules alone). Before, when only a block counted, disease
 #: stood at 79.7 (tuned), 71.7, 78.8, 66.1, 68.0, 54.5 and 69.2. The learned second opinion's
 #: blocks raised it: tuned 94.3 / 96.4 / 95.2, held-out 2 therapy 100, held-out 4 86.0 / 85.7,
-#: held-out 5 therapy 72.0 (the rest as the rules alone). Wave 7's first twelve tuned pages
-#: (no rule written for them) took the tuned part to 89.2 / 88.6 / 82.4.
+#: held-out 5 therapy 72.0 (the rest as the rules alone). Held-out 8 at sealing: 70.0 / 73.8 /
+#: 77.8. Wave 7's first twelve tuned pages (no rule written for them) took the tuned part to
+#: 89.2 / 88.6 / 82.4.
 BLOCK_FLOORS = {
     "tuned": {"disease": 0.86, "therapy": 0.85, "safety": 0.79},
     "heldout": {"disease": 0.85, "therapy": 0.91, "safety": 0.90},
@@ -61,14 +63,16 @@ BLOCK_FLOORS = {
     "heldout5": {"disease": 0.68, "therapy": 0.68, "safety": 0.78},
     "heldout6": {"disease": 0.74, "therapy": 0.66, "safety": 0.86},
     "heldout7": {"disease": 0.65, "therapy": 0.62, "safety": 0.78},
+    "heldout8": {"disease": 0.62, "therapy": 0.64, "safety": 0.72},
 }
 HARMLESS_BLOCKED_CEILING = 0.03
 #: the parts above the target, honestly (harmless sentences whose publication the guard
 #: stops, binding qualify included; none is tuned on): held-out 1 stops 5 of its 69 (7.2%; 2,
 #: 2.9%, when only blocks counted), held-out 4 4 of 121 (3.3%; 2.5% before), held-out 5 8 of 122
-#: (6.6%, as before; 11, 9.0%, before round 4), held-out 6 6 of 136 (4.4%, as at sealing)
+#: (6.6%, as before; 11, 9.0%, before round 4), held-out 6 6 of 136 (4.4%, as at sealing),
+#: held-out 8 9 of 123 (7.3%, at sealing)
 HARMLESS_BLOCKED_CEILINGS = {"heldout": 0.09, "heldout4": 0.05, "heldout5": 0.07,
-                             "heldout6": 0.07, "heldout7": 0.07}
+                             "heldout6": 0.07, "heldout7": 0.07, "heldout8": 0.10}
 
 
 Scored = tuple[str, dict[str, Score], Score, dict[str, Score]]
@@ -138,7 +142,8 @@ def test_few_harmless_sentences_are_blocked(part: Scored) -> None:
 #: the lowest precision (at any level) of the blocking classes; held-out 1's disease notes are
 #: 68.3% precise with the learned second opinion's reviews (74.5% with the rules alone)
 PRECISION_FLOOR = 0.7
-PRECISION_FLOORS = {("heldout", "disease"): 0.65, ("heldout7", "disease"): 0.6}
+PRECISION_FLOORS = {("heldout", "disease"): 0.65, ("heldout7", "disease"): 0.6,
+                    ("heldout8", "disease"): 0.6}
 
 
 @pytest.mark.parametrize("cls", ["disease", "therapy", "safety"])
