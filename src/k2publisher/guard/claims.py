@@ -41,6 +41,7 @@ from k2publisher.guard.claims_context import (
     is_warning,
     qualifiers,
     reported_then_denied,
+    taken_back,
 )
 from k2publisher.guard.disclaimers import (
     DisclaimerRules,
@@ -114,7 +115,10 @@ class ClaimRule:
         or ``around`` it for a table's caption) is ``qualify`` except in a headline.
         """
         if self.id in _DISEASE_RULES or self.id == "L01-learned-disease-claim":
-            return "qualify" if not headline and attributed(around or sentence) else "block"
+            if headline or not attributed(around or sentence):
+                return "block"
+            # a study's result taken back by its own caveat is a study note
+            return "review" if taken_back(sentence) else "qualify"
         if self.id == "C11-hype":
             return "block" if _HEALTH.search(sentence) else "review"
         if self.id == "C14-nootropic":
@@ -547,8 +551,8 @@ def _second_opinion(parts: list[str], at: int, acronyms: frozenset[str], headlin
         if level is None:
             continue
         rule = get_rule(_LEARNED[op.kind])
-        found = _finding(rule, level, parts[at], (0, len(parts[at])), around)
-        out.append(replace(found, suggestion=f"{op}. {rule.suggestion}"))
+        finding = _finding(rule, level, parts[at], (0, len(parts[at])), around)
+        out.append(replace(finding, suggestion=f"{op}. {rule.suggestion}"))
     return out
 
 

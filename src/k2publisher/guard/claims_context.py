@@ -17,7 +17,7 @@ from k2publisher.guard.text import is_negated
 __all__ = ["attributed", "care_acts", "cared_for_by_others", "clauses", "consults", "debunked",
            "gives_care", "is_precaution",
            "is_warning", "names_the_product", "names_who_takes_care", "neutral_report",
-           "qualifiers", "reported_then_denied", "therapy_is_subject"]
+           "qualifiers", "reported_then_denied", "taken_back", "therapy_is_subject"]
 
 _F = re.IGNORECASE
 
@@ -156,9 +156,19 @@ _EITHER_WAY = re.compile(r"\bwith(?:/| or )without\b", _F)
 
 #: an idea named, then denied after it: "The idea that ... cures cancer is a myth"
 _DENIED_IDEA = re.compile(
-    r"^\W*(?:the |this |that )?(?:idea|claim|belief|notion|suggestion|story|rumou?r|myth|"
-    r"promise)s? that\b.*\b(?:is|are|was|were|remains?) (?:\w+ )?(?:a myth|false|untrue|not "
-    r"true|unproven|nonsense|wrong|misleading|a fantasy|baseless|unfounded)\b", _F)
+    r"^\W*(?:the |this |that |these |those |such |some |many |most )?(?:[\w-]+ )?"
+    r"(?:idea|claim|belief|notion|suggestion|story|stories|rumou?r|myth|promise|report|assertion|"
+    r"evidence|proof|data|case)s? (?:\w+ ){0,2}?that\b.*\b"
+    r"(?:(?:is|are|was|were|remains?|seems?|looks?) (?:\w+ )?(?:a myth|false|untrue|not "
+    r"true|unproven|nonsense|wrong|misleading|a fantasy|baseless|unfounded|weak|thin|limited|"
+    r"mixed|poor|lacking|inconclusive|conflicting|contradictory|unconvincing|flimsy|shaky|"
+    r"sparse|scant|slim|anecdotal|overstated|exaggerated|(?:not|un)(?:supported|backed|tested|"
+    r"confirmed|replicated)|not (?:well )?(?:supported|backed|borne out|established|"
+    r"convincing|strong))|"
+    r"(?:has|have|had) (?:not|never) been (?:\w+ )?(?:proven|shown|tested|confirmed|replicated|"
+    r"established|supported|demonstrated)|"
+    r"(?:lacks?|lacked) (?:\w+ )?(?:evidence|support|proof|data)|"
+    r"(?:does|do|did) not (?:hold up|stand up))\b", _F)
 
 
 def debunked(sentence: str, at: int) -> bool:
@@ -228,6 +238,32 @@ def reported_then_denied(sentence: str, after: str) -> bool:
     supplement is shown to ...")."""
     return bool(_REPORTED_CLAIM.match(sentence)) and bool(
         _DISTANCED.search(after) or _DEBUNK.search(after))
+
+
+#: a caveat that takes a result back: "but the trials were of low quality", "but trials
+#: elsewhere found no effect", "which do not show that it helps people"
+_TAKEN_BACK = re.compile(
+    r"\b(?:but|though|although|however|yet|whereas)\b[^.;]{0,60}\b(?:(?:low|poor|weak|"
+    r"variable|mixed) quality|too small|uncontrolled|"
+    r"no (?:control|placebo|comparison) group|(?:was|were) not (?:blinded|controlled)|"
+    r"(?:found|showed|saw|reported) no\b|no (?:clear |real |significant |lasting )?"
+    r"(?:effect|benefit|difference|change)|far (?:fewer|less|smaller|weaker)|"
+    r"(?:the )?question (?:is|remains) open|(?:far|much) from (?:proven|settled|clear))\b|"
+    r"\b(?:too small|not (?:been )?(?:repeated|replicated)|inconsistent|conflicting|"
+    r"mixed results)\b|"
+    r"\b(?:nobody|no one) knows\b|\b(?:it is|it's) (?:not |un)clear\b|"
+    r"\b(?:for|through|due to|because of) (?:a |the )?lack of (?:evidence|proof|benefit)\b|"
+    # "..., but trials have not shown a benefit": the result taken back in the same sentence
+    r"\b(?:but|though|although|however|yet|which|that)\b[^.;]{0,60}\b(?:(?:have|has|did|do|"
+    r"does) not|haven't|hasn't|didn't|don't|doesn't|never) (?:yet )?(?:been )?(?:shown?|"
+    r"proven?|found|confirmed?|tell|mean|establish\w*)\b", _F)
+
+
+def taken_back(text: str) -> bool:
+    """True when ``text`` reports a result and takes it back in the same sentence (its caveat:
+    low-quality or small trials, no effect elsewhere, "which do not show that it helps
+    people"): a study note, not a claim."""
+    return bool(_TAKEN_BACK.search(text))
 
 
 def neutral_report(text: str) -> bool:

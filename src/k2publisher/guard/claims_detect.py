@@ -353,7 +353,8 @@ _AUGMENT = _rx(
     r"(?:work|act)\w* (?:more \w+ly|harder)")
 #: the product named as a natural version of a drug: "nature's antibiotic", "natural Prozac"
 _NATURAL_DRUG = re.compile(
-    r"\b(?:nature['\u2019]s|natural|herbal|plant-based|drug-free)\s+(?:(?:answer|alternative|"
+    r"\b(?:nature['\u2019]s|natural|herbal|plant-based|drug-free)\s+(?:(?:own|very own)\s+)?"
+    r"(?:(?:answer|alternative|"
     r"option|substitute|replacement|swap|version|equivalent|rival)\s+(?:to|for|of)\s+)?$", _F)
 _GENERIC_THERAPY = re.compile(r"medicines?|medications?|drugs?|treatments?|therap(?:y|ies)|"
                               r"remed(?:y|ies)|pills|prescriptions?", _F)
@@ -374,12 +375,14 @@ _AUGMENT_ALONE = _rx(
 _COMBINED = _rx(r"combin\w* with|in combination|co-treatment|alongside|together with|"
                 r"combination (?:therapy|therapies|treatments?)")
 _SUBSTITUTE = _rx(
-    r"instead of|in place of|alternatives? (?:to|for|in)|substitutes? for|replacements? for|"
+    r"instead of|in place of|in lieu of|alternatives? (?:to|for|in)|substitutes? for|"
+    r"replacements? for|"
     r"replac(?:e|es|ed|ing)|swap(?:s|ped|ping)?|trad(?:e|es|ed|ing)|exchang\w*|"
     r"come off|coming off|get off|wean\w* off|"
     r"no longer need\w*|"
     # "may not need statins"; not the precaution "doses may need adjusting"
-    r"(?:may|might|will|won't|do not|don't) (?:\w+ )?need(?! (?:to be )?(?:adjust|chang|"
+    r"(?:(?:may|might|will|would) (?:\w+ )?(?:not|never|no longer)|won't|wouldn't|do not|"
+    r"don't|does not|doesn't) (?:\w+ )?need(?! (?:to be )?(?:adjust|chang|"
     r"monitor|check|watch|lower|reduc|review|more|extra|frequent|regular|closer|to)\w*)|"
     r"(?:haven't|have not|hasn't|has not|never|no longer|didn't|did not) (?:\w+ )?needed|"
     r"(?:threw|throw|thrown|binned|ditched|tossed|flushed) (?:\w+ ){0,3}?(?:away|out)?|"
@@ -395,18 +398,26 @@ _GIVE_UP = re.compile(
     r"would rather not|prefer(?:s)? not to|(?:do|does|don't|doesn't|do not|does not) "
     r"(?:want|wish) to|want(?:s|ed)? to (?:stop|avoid|quit|come off|get off|ditch)|"
     r"(?:stop|quit|ditch|give up|come off|get off|wean\w* off|cut out|avoid|skip)"
-    r"(?:ping|ped|s)?|"
+    r"(?:ping|ped|s)?|(?:gave|given|giving) up|"
+    # no more of the drug: "no need for antidepressants", "say goodbye to insulin"
+    r"no (?:more |further |longer any )?need (?:for|of)|(?:never|won't|will not|don't|do not) "
+    r"(?:\w+ )?need (?:\w+ )?(?:any more|again)?|no more|"
+    r"(?:say|says|said|saying|bid|bids|wave|waved) (?:\w+ )?(?:goodbye|good-bye|farewell|bye) "
+    r"to|rather than|spar(?:e|es|ed|ing) (?:yourself|yourselves|you|them|him|her|patients)|"
+    r"(?:avoid|avoided|avoiding|escape\w*|dodg\w*) (?:going on|being put on|starting|needing|"
+    r"having)|"
     r"(?:step|stepp|taper|kick|put|cut|drop|dropp|bin|binn|postpon|delay|refus|reject|declin)"
     r"(?:s|ed|ing|e|es)? ?(?:down|off|back on|down on|out|the need for)?|"
     r"(?:said|say|saying|says) no to|turn(?:s|ed|ing)? down|"
     r"(?:cho(?:se|sen|ose|osing)|opt(?:s|ed|ing)? for|prefer\w*|pick\w*|went with|go(?:es)? "
     r"with) (?:[\w'-]+ ){1,4}?over)"
-    r"(?:\s+(?:take|use|taking|using|their|your|my|his|her|our|the|all|on|off|of|"
+    r"(?:\s+(?:take|use|taking|using|their|your|my|his|her|our|the|all|on|off|of|a|an|"
     r"prescription))*\s+$", _F)
 #: the product doing what the drug does: "does what Xanax does", "works like a natural
 #: beta-blocker" (in a warning it is pharmacology: "acts like a statin, so it can cause ...")
 _DOES_WHAT = re.compile(
-    r"\b(?:does|do|did) (?:exactly |just )?what\s+$|"
+    r"\b(?:does|do|did) (?:exactly |just )?(?:for (?:[\w'-]+ ){1,3}?)?(?:what|everything|all)"
+    r"(?: that)?\s+(?:(?:the|a|an|your|my|his|her|their|any)\s+)?$|"
     r"\b(?:works?|acts?|worked|acted|working|acting|functions?) (?:just |much |a lot )?like "
     r"(?:an? )?(?:natural |herbal |gentle |gentler |plant-based )?$|"
     r"\bbefore (?:you )?(?:agree to|agreeing to|resort to|resorting to|consent to|book|start|"
@@ -415,7 +426,8 @@ _A_HARM_DONE = _rx(r"caus\w*|side[- ]effects?|risks?|upset|harm\w*|toxic\w*|dang
 #: the rhetorical question: "Why take statins when ...?", "Why put up with antacids if ...?"
 _WHY_TAKE = re.compile(
     r"\bwhy (?:\w+ ){0,2}?(?:take|use|pay for|put up with|risk|bother with|reach for|swallow|"
-    r"rely on|stay on|stick with|keep taking)\s+(?:\w+\s+){0,2}?$", _F)
+    r"rely on|stay on|stick with|keep taking|suffer (?:with|through|on)|put yourself through|"
+    r"depend on|spend \w+ on)\s+(?:\w+\s+){0,2}?$", _F)
 _WHEN_ALTERNATIVE = re.compile(r"^[^?.]*?\b(?:when|if|while)\b", _F)
 _SUBSTITUTE_ALONE = _rx(
     r"alternative (?:cancer )?(?:therap(?:y|ies)|treatments?|medicine)|"
@@ -430,7 +442,9 @@ _EASE = _rx(
 _HARM = _rx(
     r"side[- ]effects?|toxicit(?:y|ies)|toxic effects|adverse (?:effects?|events?|reactions?)|"
     r"nerve damage|neuropathy|nausea|fatigue|mouth sores|hair loss|weight loss|muscle wasting|"
-    r"burns?|white blood cells?|white blood cell counts?|damage|burden|withdrawal")
+    r"burns?|white blood cells?|white blood cell counts?|damage|burden|withdrawal|"
+    r"(?:harsh|toxic|damaging|harmful|negative|nasty|punishing|brutal|unpleasant|debilitating|"
+    r"ill|unwanted) (?:side[- ])?effects?|toll|ravages|misery|sting|drowsiness|exhaustion")
 #: symptoms that are a therapy's adverse effects only when a therapy is named beside them
 _SYMPTOM = _rx(
     r"(?:muscle|joint|nerve|stomach) (?:pain|aches?|cramps?)|cramps|constipation|diarrh(?:o)?ea|"
@@ -535,26 +549,59 @@ _TIED_BEFORE = re.compile(
     r"taking|on (?:their|your|his|her|a|an)|left (?:behind )?by)\s+(?:\w+\s+){0,2}?$", _F)
 _TIED_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+){0,2}?(?:cause[sd]?|bring|brings|brought|wipe[sd]? out|destroy\w*|"
-    r"kill[sd]?|damage[sd]?|deplete[sd]?|drain[sd]?|strip\w*|leave[sd]?|trigger\w*)\b|"
+    r"kill[sd]?|damage[sd]?|deplete[sd]?|drain[sd]?|strip\w*|leave[sd]?|trigger\w*|"
+    r"(?:give|gives|gave|given) (?:you|them|patients|people|him|her|me|us))\b|"
+    # a compound harm: "statin side effects", "radiation burns", "chemo nausea"
+    r"^[-\s]+(?:side[- ]effects?|burns?|nausea|fatigue|sores?|toxicity|damage|rash(?:es)?|"
+    r"fog|hair loss|weight gain|cramps?|aches?|pains?|constipation|insomnia|brain)\b|"
     r"^[-\s]*(?:induced|related|associated|caused)\b", _F)
 #: what easing, sparing or restoring that harm looks like
 _SPARE = _rx(
     r"reduc(?:e|es|ed|ing)|eas(?:e|es|ed|ing)|mitigat\w*|lessen\w*|alleviat\w*|reliev\w*|"
     r"prevent\w*|protect\w*|counter\w*|minimi[sz]\w*|fewer|less|spar(?:e|es|ed|ing)|"
     r"shield\w*|sooth\w*|revers\w*|undo\w*|restor\w*|rebuil\w*|replenish\w*|repair\w*|"
-    r"heal\w*|end(?:s|ed)?|tam(?:e|es|ed)|calm\w*|settl\w*|"
+    r"heal(?:s|ed|ing)?\b|end(?:s|ed)?|tam(?:e|es|ed)|calm\w*|settl\w*|"
     r"(?:take|takes|taking|took) the edge off|"
     r"keep(?:s|ing)? (?:\w+ ){0,3}?(?:up|on|going|strong|intact|safe|healthy|on (?:your|their) "
     r"head)|kept (?:\w+ ){0,3}?(?:up|on|their|your|intact)|take(?:s|n)? away|took away|"
     r"get (?:\w+ )?through|(?:easier|better) to (?:tolerate|bear|cope)|tolerat\w*|"
     r"(?:hold|holds|held) on to|maintain\w*|preserv\w*|guard\w*|fight\w* off|"
-    r"bounce back|recover\w*|help\w*")
+    r"bounce back|recover\w*|help\w*|"
+    # more verbs of relief: any that undoes, blunts or banishes a harm
+    r"keep(?:s|ing)? (?:\w+ ){0,4}?(?:at bay|under control|in check|away)|kept (?:\w+ ){0,4}?"
+    r"(?:at bay|under control|in check|away)|blunt\w*|banish\w*|cool(?:s|ed|ing)?|"
+    r"beat(?:s|ing)?|soften\w*|cushion\w*|buffer\w*|offset\w*|neutrali[sz]\w*|rescu\w*|"
+    r"sav(?:e|es|ed|ing)|flush\w* (?:\w+ )?out|detox\w*|clear(?:s|ed|ing)?|fix(?:es|ed|ing)?|"
+    r"lift(?:s|ed|ing)?|defend\w*|"
+    r"counteract\w*|combat\w*|(?:take|takes|taking|took) the sting out|"
+    r"(?:goodbye|good-bye|farewell|bye) to|no more|an end to|relief from|free (?:you )?from")
 
 
 _DURING = re.compile(r"(?:during|while|through|throughout|receiving|undergoing|having|on "
                      r"(?:their|your|his|her|a|an))\b", _F)
 _HARM_WORD = _rx(r"aches?|pains?|sores?|sickness|loss|wasting|burns?|scarring|dryness|"
-                 r"numbness|tingling|cramps?|exhaustion|tiredness")
+                 r"numbness|tingling|cramps?|exhaustion|tiredness|swelling|bruis\w*|"
+                 r"redness|flush(?:es|ing)|ulcers?|drowsiness|fog|weakness|thinning|brittle")
+#: the body, or a part of it, that a therapy harms and the product is said to spare: "shields
+#: healthy cells from radiotherapy", "repairs the gut after a course of antibiotics"
+_BODY = _rx(r"(?:healthy )?cells|gut|guts|gut lining|flora|microbiome|liver|kidneys?|nerves?|"
+            r"bones?|skin|hair|scalp|heart|hearing|mouth|stomach|bladder|bowels?|muscles?|"
+            r"joints?|immune system|blood counts?|white (?:blood )?cells|tissues?|organs?|"
+            r"body|bodies|eyes|teeth|gums|energy|appetite|fertility|ovaries|libido")
+#: the harm subsides after the drug: "the drowsiness from antihistamines fades"
+_SUBSIDES = re.compile(
+    r"^\s*(?:[\w,-]+\s+){0,4}?(?:fad(?:e|es|ed|ing)|disappear\w*|vanish\w*|melt\w* away|"
+    r"go(?:es)? away|went away|subsid\w*|lift(?:s|ed)?|eas(?:e|es|ed)|(?:is|are|was|were) gone|"
+    r"clear(?:s|ed)? up|settl(?:e|es|ed)|improv(?:e|es|ed))\b", _F)
+_NO_LONGER = re.compile(r"^\s*(?:no longer|won't|will not|doesn't|does not|never|can't|cannot|"
+                        r"stops?|stopped)\b", _F)
+_SO_THAT = re.compile(r"\bso (?:that )?(?:\w+ ){0,2}$", _F)
+#: the people a therapy is given to: "patients on tamoxifen", "steroid users", "chemo patients"
+_ON_IT_BEFORE = re.compile(
+    r"\b(?:patients|people|women|men|those|anyone|users|children|kids|adults|survivors)\s+"
+    r"(?:who (?:are|were) )?(?:on|taking|having|receiving|undergoing|using|treated with|"
+    r"prescribed)\s+(?:long-term\s+|daily\s+|regular\s+)?$", _F)
+_ON_IT_AFTER = re.compile(r"^[-\s]+(?:users|patients|takers|recipients|survivors)\b", _F)
 _MAKES_TOLERABLE = re.compile(r"\bmak(?:e|es|ing)\s+$|\bmade\s+$", _F)
 _TOLERABLE = re.compile(r"^\s+(?:\w+\s+)?(?:easier|more (?:bearable|tolerable|comfortable)|"
                         r"gentler|kinder|less (?:harsh|toxic|brutal|punishing|draining))\b", _F)
@@ -576,16 +623,46 @@ def _eases_its_harm(sentence: str, drugs: list[Mention]) -> tuple[int, int] | No
         # "reduces the absorption of levothyroxine" ties no harm to the drug: a harm must be
         # named between the verb and the drug, or said to be the drug's doing, or the time
         # of treatment ("during radiotherapy") must frame what is kept
+        if harm_after and _NO_LONGER.match(sentence[d.end:]) and \
+                _SO_THAT.search(sentence[:d.start]):
+            return 0, len(sentence)  # "... so your statin no longer gives you aching muscles"
         end = len(sentence) if during else d.start
-        for v in _SPARE.finditer(sentence, 0, end):
-            if debunked(sentence, v.start()):
+        before_drug = sentence[max(0, tied.start() - 40):tied.start()] if tied else ""
+        if tied and not during and (_HARM.search(before_drug) or _HARM_WORD.search(
+                before_drug)) and _SUBSIDES.match(sentence[d.end:]):
+            return tied.start(), d.end
+        for v in _SPARE.finditer(sentence):
+            if v.start() >= end or debunked(sentence, v.start()):
                 continue
-            between = sentence[v.end():d.start] if v.end() <= d.start else ""
+            # "keeps the nausea of chemotherapy at bay": the verb's object before the drug
+            between = sentence[v.end():d.start] if v.end() <= d.start else \
+                sentence[v.start():d.start]
             # a disease right before the drug names the drug ("HIV drugs"), not a harm
             named = [m for m in diseases(between) if m.end < len(between.rstrip())]
             if during or harm_after or _HARM.search(between) or _SYMPTOM.search(between) or \
-                    named or _HARM_WORD.search(between):
+                    named or _HARM_WORD.search(between) or _BODY.search(between):
                 return min(v.start(), d.start), max(v.end(), d.end)
+    return _eased_for_its_takers(sentence, drugs)
+
+
+def _eased_for_its_takers(sentence: str, drugs: list[Mention]) -> tuple[int, int] | None:
+    """The span of relief given to the people a therapy is given to: "Patients on tamoxifen
+    use it to cool their hot flushes", "Steroid users rely on it to protect their bones"."""
+    for d in drugs:
+        if not (_ON_IT_BEFORE.search(sentence[:d.start]) or _ON_IT_AFTER.match(sentence[d.end:])):
+            continue
+        for v in _SPARE.finditer(sentence, d.end):
+            if re.match(r"less|fewer", v.group(), _F):
+                continue  # "need far less of it": a substitution's cue, not relief
+            if re.match(r"help|maintain|recover|keep|kept", v.group(), _F) and \
+                    not _HARM_WORD.search(sentence, v.end()) and \
+                    not _HARM.search(sentence, v.end()):
+                continue  # "helps" alone is too weak: the harm must be named
+            if not debunked(sentence, v.start()):
+                return d.start, v.end()
+        tail = sentence[d.end:]
+        if _SUBSIDES.search(tail) and (_HARM_WORD.search(tail) or _HARM.search(tail)):
+            return d.start, len(sentence)
     return None
 
 
@@ -668,6 +745,10 @@ def _across(sentence: str, before: str, drugs_here: list[Mention]) -> list[Hit]:
     return hits
 
 
+_BECAUSE = re.compile(r"\s+(?:\w+\s+)?(?:because|due to|owing to|over (?:fears|worries|"
+                      r"concerns))\b", _F)
+#: the product put in the drug's place, after the drug: "... and use nettle instead"
+_SWAPPED_IN = re.compile(r"\b(?:instead|in (?:its|their) place)\s*[.!]?\s*$", _F)
 #: how a drug is taken or absorbed, which a supplement page reports without claiming anything
 _TAKING_A_DRUG = re.compile(
     r"\b(?:absorb\w*|absorption|on an empty stomach|with (?:food|meals)|in the (?:evening|"
@@ -711,7 +792,9 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
             hits.append(Hit("C03-boosts-therapy", *span))
     if not drugs:
         return hits
-    if not warning:
+    # "Stop taking your antihistamine and use nettle instead" reads as an instruction to stop,
+    # but the swap after it makes it a substitution
+    if not warning or _SWAPPED_IN.search(sentence):
         for d in drugs:
             natural = _NATURAL_DRUG.search(sentence[:d.start])
             if natural and not natural.group().rstrip().endswith(("to", "for", "of")) and \
@@ -725,7 +808,13 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
                          _A_HARM_DONE.search(sentence)):
                 does = None
             give_up = _GIVE_UP.search(sentence[:d.start]) or natural or why or does
-            if give_up and not debunked(sentence, give_up.start()):
+            # "say goodbye to statin side effects" gives up the harm, not the drug
+            its_harm = _HARM.match(sentence, d.end + 1) if sentence[d.end:d.end + 1] == " " \
+                else None
+            # "give up their statin because of muscle pain" reports why, and claims nothing
+            why_quit = _BECAUSE.match(sentence, d.end)
+            if give_up and not its_harm and not why_quit and \
+                    not debunked(sentence, give_up.start()):
                 hits.append(Hit("C05-replaces-treatment", give_up.start(), d.end))
                 break
         for d in drugs:
@@ -797,11 +886,25 @@ _ABSOLUTE = re.compile(
     r"proven) safety (?:profile|margin|record)\b|\bsupport\w* (?:its|the) safety\b|"
     r"\bsafety for long-term use\b|\bsafer (?:and non-toxic|candidate|choice|option)\b|"
     r"\b(?:no|without any) (?:risk|danger)s?\b|\bsafe (?:adjunct|alternative|option|choice|"
-    r"treatment|therapy|remedy)\b|\bsafe\b (?:[\w-]+ ){0,3}?dos(?:e|es|age|ages)\b",
+    r"treatment|therapy|remedy)\b|\bsafe\b (?:[\w-]+ ){0,3}?dos(?:e|es|age|ages)\b|"
+    # a quantifier of safety: who may take it, how much, with what
+    r"\b(?:everyone|anyone|everybody) (?:\w+ )?(?:can|could|may) (?:safely (?:take|use)|(?:take|"
+    r"use) (?:it|them|this) safely)\b|"
+    r"\b(?:suitable|fine|ideal|safe|okay|ok) for (?:everyone|anyone|everybody|all ages|every age|"
+    r"the whole family|young and old|all the family)\b|"
+    r"\b(?:well[- ]tolerated|tolerated) by (?:everyone|anyone|all)\b|"
+    r"\bno (?:known )?contra-?indications?\b|"
+    r"\b(?:in|at) (?:unlimited|limitless) (?:amounts?|quantit(?:y|ies)|doses?)\b|"
+    r"\bno (?:\w+ )?(?:upper |safe )?limit\b,? (?:so|and so|which means)\b|"
+    r"\binteracts? with (?:nothing|no (?:other )?(?:drugs?|medicines?|medications?))\b|"
+    r"\b(?:take|taken|use|used|combine[sd]?|mix(?:ed)?|works?|pairs?) (?:\w+ )?(?:with|alongside) "
+    r"(?:any|every|all) (?:other )?(?:medicines?|medications?|drugs?|prescriptions?|pills|"
+    r"treatments?)\b",
     _F)
 _NO_HARM = re.compile(
     r"\b(?:no|zero|none|without(?: any)?|absence of|devoid of|nil)\b (?:\w+ ){0,2}?"
     r"(?:side[- ]effects?|adverse (?:effects?|events?|reactions?)|toxicity|toxic effects|harm|"
+    r"(?:dangerous|harmful|negative|unwanted|ill|bad|nasty) effects?|"
     r"dependence|hypercoagula\w*|impact on (?:coagulation|clotting)|effect on "
     r"(?:coagulation|clotting|inr))\b|"
     r"\b(?:minimal|negligible|few if any) (?:\w+ )?(?:side[- ]effects?|toxicity|adverse)\b|"
@@ -820,6 +923,8 @@ _AMPLIFIER = re.compile(
     r"\bcompletely\b|\btotally\b|\bperfectly\b|\b100\s?%|\bnatural\b", _F)
 
 
+#: safety asked about, not asserted: "Ask a pharmacist whether it is safe with ..."
+_ASKED = re.compile(r"\bwhether\b|\b(?:ask|check|find out|wonder\w*)\b (?:\w+ ){0,4}?if\b", _F)
 #: "..., which is harmless": the relative clause describes the effect before it, not the product
 _OF_AN_EFFECT = re.compile(r",\s*(?:which|that) (?:is|are|was|were) (?:\w+ )?$", _F)
 
@@ -835,13 +940,14 @@ def safety_claims(sentence: str) -> list[Hit]:
     """Absolute safety claims: no side effects, non-toxic, safe at any dose, safe with a drug."""
     hits: list[Hit] = []
     for m in _SAFE_WITH_DRUG.finditer(sentence):
-        if is_negated(sentence, m.start()) or (m.group().lower().startswith("safe") and
+        if debunked(sentence, m.start()) or (m.group().lower().startswith("safe") and
                                                not therapies(sentence[m.start():])):
             continue
         hits.append(Hit("C08-safe-with-anticoagulants", m.start(), m.end()))
         break
     absolute = next((m for m in _ABSOLUTE.finditer(sentence)
                      if not _negated_here(sentence, m.start())
+                     and not _ASKED.search(sentence, 0, m.start())
                      and not _OF_AN_EFFECT.search(sentence, 0, m.start())), None)
     if absolute is None:
         no_harm = next((m for m in _NO_HARM.finditer(sentence)

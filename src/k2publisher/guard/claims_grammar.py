@@ -119,7 +119,8 @@ _AGENT_LINK = re.compile(
     r"on (?!the\b|a\b|an\b|average\b|time\b|top\b)\w+)\b", _F)
 #: the passive of any verb with an agent: "is prevented by", "can be reversed with"
 _PASSIVE = re.compile(
-    r"\b(?:is|are|was|were|be|been|being|gets?|got)\s+(?:\w+ly\s+)?(?P<verb>[a-z]+(?:ed|en|t)|"
+    r"\b(?:is|are|was|were|be|been|being|gets?|got)\s+(?:(?:\w+ly|often|also|still|not|never|"
+    r"sometimes|mostly|mainly|always|even)\s+)?(?P<verb>[a-z]+(?:ed|en|t)|"
     r"overcome|undone|beaten|held|kept|cut|won|fought|brought|shrunk|struck)"
     r"\s+(?:\w+\s+){0,2}?(?:by|with|using|through|after|thanks to)\b", _F)
 _NATURAL_COURSE = re.compile(

@@ -35,6 +35,7 @@ from k2publisher.guard.claims_context import (
     is_precaution,
     is_warning,
     names_the_product,
+    taken_back,
     therapy_is_subject,
 )
 from k2publisher.guard.claims_grammar import about_a_process, runs_its_own_course
@@ -148,15 +149,6 @@ _STUDY_ONLY = re.compile(
 
 
 _OBLIGATION = re.compile(r"\b(?:should|must|needs? to|ought to|have to)\b", _F)
-#: a caveat that takes the result back: "but the trials were of low quality"
-_CAVEAT = re.compile(
-    r"\b(?:but|though|although|however)\b[^.]{0,60}\b(?:low|poor|weak) quality\b|"
-    r"\b(?:too small|not (?:been )?repeated|inconsistent|conflicting|mixed results)\b|"
-    r"\b(?:nobody|no one) knows\b|\b(?:it is|it's) (?:not |un)clear\b|"
-    r"\b(?:for|through|due to|because of) (?:a |the )?lack of (?:evidence|proof|benefit)\b|"
-    # "..., but trials have not shown a benefit": the result taken back in the same sentence
-    r"\b(?:but|though|although|however)\b[^.]{0,60}\b(?:(?:have|has|did|do|does) not|"
-    r"haven't|hasn't|didn't|never) (?:yet )?(?:been )?(?:shown|proven|found|confirmed)\b", _F)
 #: a disease word that only names a drug, a doctor or a clinic: "HIV drugs", "diabetes medicines"
 _NAMES_A_TREATMENT = re.compile(
     r"\s*(?:drugs?|medic\w+|treatments?|therap\w+|specialists?|doctors?|clinics?|nurses?|"
@@ -219,7 +211,7 @@ def _harmless(sentence: str) -> bool:
     if (sentence.rstrip().endswith("?") or discourse.is_yes_no_question(sentence)) and \
             not _RHETORICAL.match(sentence):
         return True
-    if is_precaution(sentence) or consults(sentence) or _CAVEAT.search(sentence) or \
+    if is_precaution(sentence) or consults(sentence) or taken_back(sentence) or \
             care_acts(sentence) or therapy_is_subject(sentence):
         return True
     if is_warning(_RISK_BENEFIT.sub(" ", sentence)) and not _RISK_BENEFIT.search(sentence):

@@ -180,6 +180,16 @@ _THERAPY_SHAPE = re.compile(
     r"combination)\s+(?:cancer\s+)?(?:therap\w+|treatments?|drugs?|chemo\w*|medications?|"
     r"regimens?|agents?|interventions?)\b|"
     r"\b[\w-]+-(?:induced|based)\b|\bchemo\w*|\bradiother\w*|\bimmunother\w*|"
+    # a drug class named for its mechanism: "aromatase inhibitors", "calcium channel blockers"
+    r"\b(?!natural\b|herbal\b|plant\b)[\w-]+\s+(?:channel\s+)?(?:inhibitors|blockers|"
+    r"agonists|antagonists)\b|"
+    # a procedure named by the body part it is done on: "knee replacement", "hip surgery"
+    r"\b(?:knee|hip|joint|shoulder|spinal|spine|back|heart|valve|bypass|cataract|kidney|liver|"
+    r"lung|gallbladder|gastric|bariatric|weight-loss|cosmetic|plastic|eye|sinus|dental|bone "
+    r"marrow|stem cell)\s+(?:replacements?|surger(?:y|ies)|operations?|transplants?|implants?|"
+    r"procedures?|bypass)\b|"
+    r"\b(?:ivf|in vitro fertili[sz]ation|fertility treatments?|compression stockings|"
+    r"(?:their|your|his|her|my|an|the) operations?)\b|"
     # a drug class named for what it acts against: antihistamines, antivirals, antiemetics
     r"\banti-?(?!oxidant|bod|gen|cip|que|inflammatory propert)[a-z]{4,}(?:ics|ants|ines|als|ives|"
     r"ors)\b", re.IGNORECASE)
