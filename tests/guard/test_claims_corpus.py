@@ -30,6 +30,9 @@ PARTS = ("tuned", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "he
 #: are loose, about ten points below, since it is a measure of unseen text rather than a target;
 #: held-out 7, sealed before any later rule change and merged last, first measured on main
 #: 8a0f6a8 (before the binding qualify and the learned second opinion) at 90.6 / 71.9 / 88.2.
+#: After the rulesnext round (therapy and safety by structure; its dev pages then joined tuned/):
+#: held-out 3 therapy 91.7, held-out 4 safety 100, held-out 5 safety 90.9, held-out 7 therapy
+#: 93.8, held-out 8 safety 83.3 (floors raised there, a few points below).
 #: Wave 7 added 24 tuned pages that no rule was written for (corpus README): with them the
 #: tuned part stood at 90.6 / 92.6 / 81.7 (92.9 / 95.5 / 83.5 after the first twelve; 90.6 /
 #: 94.1 / 83.3 with rulesnext's first step), so its floors moved down with it.
@@ -37,12 +40,12 @@ FLOORS = {
     "tuned": {"disease": 0.88, "therapy": 0.90, "safety": 0.79},
     "heldout": {"disease": 0.86, "therapy": 0.91, "safety": 0.90},
     "heldout2": {"disease": 0.84, "therapy": 0.95, "safety": 0.90},
-    "heldout3": {"disease": 0.80, "therapy": 0.79, "safety": 0.90},
-    "heldout4": {"disease": 0.82, "therapy": 0.81, "safety": 0.87},
-    "heldout5": {"disease": 0.70, "therapy": 0.72, "safety": 0.78},
+    "heldout3": {"disease": 0.80, "therapy": 0.87, "safety": 0.90},
+    "heldout4": {"disease": 0.82, "therapy": 0.81, "safety": 0.95},
+    "heldout5": {"disease": 0.70, "therapy": 0.72, "safety": 0.86},
     "heldout6": {"disease": 0.74, "therapy": 0.66, "safety": 0.86},
-    "heldout7": {"disease": 0.80, "therapy": 0.62, "safety": 0.78},
-    "heldout8": {"disease": 0.68, "therapy": 0.71, "safety": 0.72},
+    "heldout7": {"disease": 0.80, "therapy": 0.85, "safety": 0.78},
+    "heldout8": {"disease": 0.68, "therapy": 0.71, "safety": 0.78},
 }
 #: the same where it counts: publication stopped, by the guard's own rule
 #: (``claims.stops_publication``, which ``evaluate(blocking=True)`` asks): a block, or a disease
@@ -53,19 +56,22 @@ FLOORS = {
 #: stood at 79.7 (tuned), 71.7, 78.8, 66.1, 68.0, 54.5 and 69.2. The learned second opinion's
 #: blocks raised it: tuned 94.3 / 96.4 / 95.2, held-out 2 therapy 100, held-out 4 86.0 / 85.7,
 #: held-out 5 therapy 72.0 (the rest as the rules alone). Held-out 8 at sealing: 70.0 / 73.8 /
-#: 77.8. Wave 7's 24 tuned pages (no rule written for them) took the tuned part to 86.8 / 83.7
+#: 77.8. After the rulesnext round: held-out 3 therapy 91.7, held-out 4 safety 100, held-out 5
+#: safety 90.9 and therapy 68.0 (72.0 before: the rebuilt second opinion stops one fewer; the
+#: rules alone stay at 64.0), held-out 7 therapy 90.6, held-out 8 68.6 / 76.2 / 83.3. Wave 7's
+#: 24 tuned pages (no rule written for them) took the tuned part to 86.8 / 83.7
 #: / 80.8 (89.2 / 88.6 / 82.4 after the first twelve; 86.8 / 85.8 / 83.3 with rulesnext's first
 #: step).
 BLOCK_FLOORS = {
     "tuned": {"disease": 0.84, "therapy": 0.81, "safety": 0.78},
     "heldout": {"disease": 0.85, "therapy": 0.91, "safety": 0.90},
     "heldout2": {"disease": 0.84, "therapy": 0.95, "safety": 0.90},
-    "heldout3": {"disease": 0.78, "therapy": 0.79, "safety": 0.90},
-    "heldout4": {"disease": 0.82, "therapy": 0.81, "safety": 0.87},
-    "heldout5": {"disease": 0.68, "therapy": 0.68, "safety": 0.78},
+    "heldout3": {"disease": 0.78, "therapy": 0.87, "safety": 0.90},
+    "heldout4": {"disease": 0.82, "therapy": 0.81, "safety": 0.95},
+    "heldout5": {"disease": 0.68, "therapy": 0.64, "safety": 0.86},
     "heldout6": {"disease": 0.74, "therapy": 0.66, "safety": 0.86},
-    "heldout7": {"disease": 0.65, "therapy": 0.62, "safety": 0.78},
-    "heldout8": {"disease": 0.62, "therapy": 0.64, "safety": 0.72},
+    "heldout7": {"disease": 0.65, "therapy": 0.85, "safety": 0.78},
+    "heldout8": {"disease": 0.62, "therapy": 0.70, "safety": 0.78},
 }
 HARMLESS_BLOCKED_CEILING = 0.03
 #: the parts above the target, honestly (harmless sentences whose publication the guard
