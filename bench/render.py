@@ -10,7 +10,12 @@ and prints:
 * a baseline measured in the same run: bare ``Template.render`` of the same templates with
   contexts captured from the full run (precomputed), and the ratio full / baseline.
 
-Run: ``.venv/bin/python bench/render.py [--items 200] [--queue queue]``
+With ``--guard`` it then runs the guard (``guard.check.check``) once on every profile's
+rendering of every shipped item and prints its time, and the share spent in
+``check._source_bindings`` (re-scanning the item's own text for the binding findings a
+rendering repeats).
+
+Run: ``.venv/bin/python bench/render.py [--items 200] [--queue queue] [--guard]``
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from k2publisher.content.queue import Queue  # noqa: E402
+from k2publisher.guard import check as guard_check  # noqa: E402
 from k2publisher.guard.disclaimers import DisclaimerRules  # noqa: E402
 from k2publisher.render.profiles import PROFILES  # noqa: E402
 from k2publisher.render.renderer import Renderer  # noqa: E402
@@ -68,11 +74,41 @@ class JinjaTimer:
         jinja2.Template.render = self._original  # type: ignore[method-assign]
 
 
+def guard_cost(renderer: Renderer, shipped: list[Any], rules: DisclaimerRules) -> None:
+    """Time the guard on every profile's rendering of ``shipped``, and the share of it spent
+    in ``check._source_bindings``."""
+    renderings = [(renderer.render(item, name), item) for item in shipped for name in PROFILES]
+    original = guard_check._source_bindings
+    spent = [0.0, 0]
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - t0
+            spent[1] += 1
+
+    guard_check._source_bindings = timed  # type: ignore[assignment]
+    try:
+        start = time.perf_counter()
+        for rendering, item in renderings:
+            guard_check.check(rendering, item, rules)
+        total = time.perf_counter() - start
+    finally:
+        guard_check._source_bindings = original  # type: ignore[assignment]
+    print(f"guard: {len(renderings)} renderings checked in {total:.2f} s = "
+          f"{total / len(renderings) * 1000:.1f} ms each; _source_bindings {spent[1]} calls, "
+          f"{spent[0]:.2f} s = {spent[0] / total:.0%} of the guard's time")
+
+
 def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=200, help="item renderings per profile")
     parser.add_argument("--queue", default=str(ROOT / "queue"), help="queue folder")
+    parser.add_argument("--guard", action="store_true",
+                        help="also time the guard and its _source_bindings")
     args = parser.parse_args()
 
     data = copy.deepcopy(DEFAULTS)
@@ -127,6 +163,8 @@ def main() -> None:
     print("per profile (ms per rendering):")
     for name, seconds in sorted(per_profile.items(), key=lambda kv: -kv[1]):
         print(f"  {name:10} {seconds / len(items) * 1000:7.2f}")
+    if args.guard:
+        guard_cost(renderer, shipped, DisclaimerRules.from_settings(settings))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ _DEBUNK = re.compile(
     r"(?:\w+ ){0,2}?as\b|"
     # what is under "whether" is asked, not asserted ("disagree on whether it lowers ...")
     r"\bwhether\b|"
+    # doubted: "It is unlikely to help with arthritis"
+    r"\b(?:unlikely|not likely|doubtful) (?:to|that)\b|"
     # what is under study is not asserted ("are studied for their ability to block it")
     r"\b(?:studied|investigated|tested|researched|explored|examined|being studied) "
     r"(?:\w+ ){0,3}?(?:for|as|to see)\b|\bdebunk\w*\b|\bno substitute\b|\bdoes not replace\b", _F)
@@ -157,8 +159,9 @@ _EITHER_WAY = re.compile(r"\bwith(?:/| or )without\b", _F)
 #: an idea named, then denied after it: "The idea that ... cures cancer is a myth"
 _DENIED_IDEA = re.compile(
     r"^\W*(?:the |this |that |these |those |such |some |many |most )?(?:[\w-]+ )?"
-    r"(?:idea|claim|belief|notion|suggestion|story|stories|rumou?r|myth|promise|report|assertion|"
-    r"evidence|proof|data|case)s? (?:\w+ ){0,2}?that\b.*\b"
+    r"(?:(?:idea|claim|belief|notion|suggestion|story|stories|rumou?r|myth|promise|report|"
+    r"assertion|evidence|proof|data|case)s? (?:\w+ ){0,2}?that|(?:evidence|proof|data|support|"
+    r"case) (?:for|behind) (?:it|its use|this|them|\w+))\b.*\b"
     r"(?:(?:is|are|was|were|remains?|seems?|looks?) (?:\w+ )?(?:a myth|false|untrue|not "
     r"true|unproven|nonsense|wrong|misleading|a fantasy|baseless|unfounded|weak|thin|limited|"
     r"mixed|poor|lacking|inconclusive|conflicting|contradictory|unconvincing|flimsy|shaky|"
@@ -168,7 +171,40 @@ _DENIED_IDEA = re.compile(
     r"(?:has|have|had) (?:not|never) been (?:\w+ )?(?:proven|shown|tested|confirmed|replicated|"
     r"established|supported|demonstrated)|"
     r"(?:lacks?|lacked) (?:\w+ )?(?:evidence|support|proof|data)|"
+    # its only source named: "Reports that it shrinks fibroids come from a single case series"
+    r"(?:comes?|came|stems?|rests?|relies|rely) (?:only |mostly |mainly |largely )?(?:from|on) "
+    r"(?:a single|one|two|three|only|just|a handful of|a few|a couple of|small|tiny|old|older|"
+    r"anecdot\w*|tradition\w*|folklore|testimonials?|animal|test-tube|lab|cell)|"
     r"(?:does|do|did) not (?:hold up|stand up))\b", _F)
+
+
+#: a claim reported as the product's reputation or someone's promise, then distanced in the
+#: same sentence: "Its reputation as a hangover cure rests on anecdotes", "It is claimed to
+#: cure everything from acne to cancer, which should make you suspicious"
+_REPORTED_HERE = re.compile(
+    r"\b(?:reputation|fame|name|popularity) (?:as|for)\b|\b(?:claimed|promised|said|supposed|"
+    r"alleged|purported|rumou?red|believed) to\b|\bpromises? to\b|\ballegedly\b|"
+    r"\bpurportedly\b|\bsupposedly\b", _F)
+_DISTANCED_HERE = re.compile(
+    r"\b(?:anecdot\w*|folklore|suspicious|sceptical|skeptical|illegal|unlawful|unproven|"
+    r"unfounded|baseless|hype|not (?:backed|supported|true|borne out)|no (?:good |real )?"
+    r"(?:evidence|trials?|stud(?:y|ies)|proof|data)|(?:never|not) been (?:tested|shown|proven))\b",
+    _F)
+
+
+#: the effect seen as much without the product: "fell in both the treatment and the placebo
+#: groups", "no better than placebo"
+_AS_PLACEBO = re.compile(
+    r"\bin both (?:the )?(?:[\w-]+ )?(?:and (?:the )?)?(?:[\w-]+ )?groups\b|\b(?:no|not) "
+    r"(?:any )?(?:better|more effective) than (?:a )?(?:placebo|dummy pills?|sugar pills?)\b|"
+    r"\b(?:same|similar) (?:as|to) (?:in )?(?:the )?placebo\b|\bas much as (?:in )?(?:the )?"
+    r"placebo\b", _F)
+
+
+def _distanced_report(sentence: str, at: int) -> bool:
+    reported = _REPORTED_HERE.search(sentence, 0, at + 1) or _REPORTED_HERE.search(sentence)
+    return bool(reported) and reported.start() <= at + 40 and \
+        bool(_DISTANCED_HERE.search(sentence, reported.end()))
 
 
 def debunked(sentence: str, at: int) -> bool:
@@ -176,7 +212,8 @@ def debunked(sentence: str, at: int) -> bool:
     sentence names it as an idea and then denies it."""
     sentence = _EITHER_WAY.sub(lambda m: " " * len(m.group()), sentence)
     return is_negated(sentence, at) or bool(_DEBUNK.search(sentence[:at])) or \
-        bool(_DENIED_IDEA.match(sentence))
+        bool(_DENIED_IDEA.match(sentence)) or _distanced_report(sentence, at) or \
+        bool(_AS_PLACEBO.search(sentence))
 
 
 def attributed(text: str) -> bool:
@@ -210,7 +247,9 @@ def is_warning(text: str) -> bool:
 #: a consequence that asks for monitoring, whoever does it: "..., so I check mine"
 _PRECAUTION = re.compile(
     r"\bso (?:i|you|we|they|people|patients|anyone|users) (?:\w+ ){0,3}?(?:should |must |need "
-    r"to )?(?:check|monitor|watch|measure|test)\b|\bshould (?:monitor|check|watch|measure)\b|"
+    r"to )?(?:check|monitor|watch|measure|test)\b|"
+    r"\bso (?:check|monitor|watch|measure|test) (?:your|their|blood)\b|"
+    r"\bshould (?:monitor|check|watch|measure)\b|"
     r"\b(?:doses?|dosage) (?:\w+ )?(?:may|might|could|will) (?:\w+ )?need (?:to be )?(?:adjust|"
     r"chang|lower|reduc)\w*",
     _F)
@@ -246,16 +285,21 @@ _TAKEN_BACK = re.compile(
     r"\b(?:but|though|although|however|yet|whereas)\b[^.;]{0,60}\b(?:(?:low|poor|weak|"
     r"variable|mixed) quality|too small|uncontrolled|"
     r"no (?:control|placebo|comparison) group|(?:was|were) not (?:blinded|controlled)|"
-    r"(?:found|showed|saw|reported) no\b|no (?:clear |real |significant |lasting )?"
+    r"(?:found|showed|saw|reported) (?:no|none)\b|no (?:clear |real |significant |lasting )?"
     r"(?:effect|benefit|difference|change)|far (?:fewer|less|smaller|weaker)|"
     r"(?:the )?question (?:is|remains) open|(?:far|much) from (?:proven|settled|clear))\b|"
     r"\b(?:too small|not (?:been )?(?:repeated|replicated)|inconsistent|conflicting|"
-    r"mixed results)\b|"
+    r"mixed results)\b|\bresults (?:were |are |have been |remain )?(?:mixed|inconclusive|"
+    r"inconsistent|conflicting|unclear)\b|\b(?:unclear|inconclusive|disappointing|no clear) "
+    r"results\b|"
     r"\b(?:nobody|no one) knows\b|\b(?:it is|it's) (?:not |un)clear\b|"
+    # the result compared down: "..., far fewer than antibiotic therapy does"
+    r",\s*(?:far|much|many) (?:fewer|less|smaller|weaker|worse|lower) than\b|"
     r"\b(?:for|through|due to|because of) (?:a |the )?lack of (?:evidence|proof|benefit)\b|"
     # "..., but trials have not shown a benefit": the result taken back in the same sentence
     r"\b(?:but|though|although|however|yet|which|that)\b[^.;]{0,60}\b(?:(?:have|has|did|do|"
-    r"does) not|haven't|hasn't|didn't|don't|doesn't|never) (?:yet )?(?:been )?(?:shown?|"
+    r"does|could|can) not|cannot|can't|couldn't|haven't|hasn't|didn't|don't|doesn't|never) "
+    r"(?:yet )?(?:been )?(?:shown?|"
     r"proven?|found|confirmed?|tell|mean|establish\w*)\b", _F)
 
 
@@ -347,6 +391,11 @@ _CLINICIAN = re.compile(
     r"\s*(?:(?:a|an|the|your|their|his|her|our)\s+)?(?:doctors?|gps?|physicians?|"
     r"specialists?|clinicians?|pharmacists?|nurses?|midwi(?:fe|ves)|teams?|medical|"
     r"dermatologists?|dentists?|(?:health )?professionals?)\b", _F)
+#: the reader or a person as a patient under treatment: "If you are being treated for cancer"
+_UNDER_TREATMENT = re.compile(
+    r"\b(?:you|they|he|she|we|i|anyone|someone|people|patients|those|children|women|men)\s+"
+    r"(?:who\s+)?(?:are|is|were|was|have been|has been|am|'re|'ve been)\s+(?:being\s+|currently\s+|"
+    r"already\s+|now\s+)?(?:treated|diagnosed|seen|followed|operated on)\s+(?:\w+\s+)?for\b", _F)
 #: a contrast after which another statement may make the claim
 _CONTRAST = re.compile(r"\b(?:but|yet|however|instead|whereas|while|though|although)\b", _F)
 
@@ -376,7 +425,7 @@ def care_acts(sentence: str) -> bool:
     disorders are treated with talking therapies and medicines"), or as advice for people
     with the condition ("Eye tests are important for anyone with diabetes")."""
     if _CARE_SUBJECT.match(sentence) or _BODY_OR_CLINICIAN.match(sentence) or \
-            _CARE_ADVICE.search(sentence):
+            _CARE_ADVICE.search(sentence) or _UNDER_TREATMENT.search(sentence):
         return True
     if (_CARE_COURSE.match(sentence) and not _PRODUCT.search(sentence)) or \
             (cared_for_by_others(sentence) and not _CONTRAST.search(sentence)):

@@ -15,6 +15,7 @@ from k2publisher.guard import claims_grammar as grammar
 from k2publisher.guard.claims_context import (
     care_acts,
     clauses,
+    consults,
     debunked,
     is_precaution,
     is_warning,
@@ -132,9 +133,13 @@ _MARKER = re.compile(
     r"blood glucose|glucose|hba1c|a1c|insulin resistance|inr|platelet aggregation|cortisol|"
     r"uric acid|homocysteine|c-reactive protein|crp)\b|"
     r"\b(?:ldl|cholesterol|blood pressure|blood sugar|glucose)[- ](?:lowering|reduction)\b|"
-    r"\b(?:brought|bring\w*|got|gets?|getting|kept|keeps?|keeping) (?:my|your|their|his|her|"
-    r"the|our) (?:\w+ )?(?:blood sugars?|sugar levels|sugars|blood glucose|cholesterol|blood "
+    r"\b(?:brought|bring\w*|got|gets?|getting|kept|keeps?|keeping) (?:(?:my|your|their|his|her|"
+    r"the|our) )?(?:\w+ )?(?:blood sugars?|sugar levels|sugars|blood glucose|cholesterol|blood "
     r"pressure|numbers|readings) (?:levels )?(?:under control|down|in check|back to normal)\b|"
+    # the swings of a marker smoothed: "flattens the blood sugar spikes"
+    r"\b(?:flatten|blunt|curb|tam|smooth|steady|steadies|steadied|even\w* out|level\w* out)\w* "
+    r"(?:the |your |their |those )?(?:blood sugar|glucose|insulin|sugar|blood pressure) "
+    r"(?:spikes?|swings?|surges?|peaks?|crash(?:es)?|rollercoaster)\b|"
     r"\b(?:better|improved|tighter|lower|healthier) (?:blood sugar|blood glucose|glucose|"
     r"cholesterol|blood pressure|hba1c) (?:control|levels|readings|numbers)\b|"
     # the marker as subject: "saw their HbA1c fall", "cholesterol dropped by 20%"
@@ -240,7 +245,7 @@ def disease_claims(sentence: str, acronyms: frozenset[str] = frozenset(), *,
         hits.append(Hit("C19-disease-testimonial", m.start(), m.end()))
     # moving a marker in an interaction warning ("may lower blood sugar, so people on
     # diabetes drugs should check their levels") warns; it claims nothing
-    interaction = (is_warning(sentence) and bool(therapies(sentence))) or \
+    interaction = (is_warning(sentence) and bool(therapies(sentence) or consults(sentence))) or \
         is_precaution(sentence)
     for m in _MARKER.finditer(sentence):
         if not interaction and not debunked(sentence, m.start()):
@@ -366,8 +371,9 @@ _HARMED_BY = re.compile(
 #: augmenting that needs no drug named: "adjunct", "the effect of X", "drug resistance"
 _AUGMENT_ALONE = _rx(
     r"adjunct\w*|adjuvant|synerg\w*|sensiti(?:[sz]\w*|ve|vity) (?:\w+ )?to|"
-    r"(?:boost|enhanc|potentiat|augment|amplif|increas)\w* (?:the |their |its )?(?:[\w-]+ )?"
-    r"(?:effects?|efficacy|effectiveness|action) of|"
+    r"(?:boost|enhanc|potentiat|augment|amplif|increas|turbocharg|supercharg|magnif|"
+    r"strengthen|multipl|doubl|intensif)\w* (?:the |their |its )?(?:[\w-]+ )?"
+    r"(?:effects?|efficacy|effectiveness|action|power) of|"
     r"(?:inhibit|suppress|reduc|block|lower|overcom|revers|mitigat|counter)\w* (?:[\w-]+ ){0,6}?"
     r"(?:multi)?(?:drug|chemo|treatment)[- ]?resistance|"
     r"(?:ideal|suitable|perfect|well suited) for combination|combination regimens?")
@@ -399,6 +405,8 @@ _GIVE_UP = re.compile(
     r"(?:want|wish) to|want(?:s|ed)? to (?:stop|avoid|quit|come off|get off|ditch)|"
     r"(?:stop|quit|ditch|give up|come off|get off|wean\w* off|cut out|avoid|skip)"
     r"(?:ping|ped|s)?|(?:gave|given|giving) up|"
+    r"no longer (?:take|takes|use|uses|rely on|depend on)|"
+    r"no need to (?:put (?:\w+ ){0,2}?on|take|use|start|go on|stay on)|"
     # no more of the drug: "no need for antidepressants", "say goodbye to insulin"
     r"no (?:more |further |longer any )?need (?:for|of)|(?:never|won't|will not|don't|do not) "
     r"(?:\w+ )?need (?:\w+ )?(?:any more|again)?|no more|"
@@ -418,8 +426,8 @@ _GIVE_UP = re.compile(
 _DOES_WHAT = re.compile(
     r"\b(?:does|do|did) (?:exactly |just )?(?:for (?:[\w'-]+ ){1,3}?)?(?:what|everything|all)"
     r"(?: that)?\s+(?:(?:the|a|an|your|my|his|her|their|any)\s+)?$|"
-    r"\b(?:works?|acts?|worked|acted|working|acting|functions?) (?:just |much |a lot )?like "
-    r"(?:an? )?(?:natural |herbal |gentle |gentler |plant-based )?$|"
+    r"\b(?:works?|acts?|worked|acted|working|acting|functions?) (?:just |much |a lot )?(?:like|"
+    r"as) (?:an? )?(?:natural |herbal |gentle |gentler |plant-based |mild )?$|"
     r"\bbefore (?:you )?(?:agree to|agreeing to|resort to|resorting to|consent to|book|start|"
     r"go on|accept|commit to|schedule)\s+(?:\w+\s+){0,2}?$", _F)
 _A_HARM_DONE = _rx(r"caus\w*|side[- ]effects?|risks?|upset|harm\w*|toxic\w*|danger\w*")
@@ -427,12 +435,15 @@ _A_HARM_DONE = _rx(r"caus\w*|side[- ]effects?|risks?|upset|harm\w*|toxic\w*|dang
 _WHY_TAKE = re.compile(
     r"\bwhy (?:\w+ ){0,2}?(?:take|use|pay for|put up with|risk|bother with|reach for|swallow|"
     r"rely on|stay on|stick with|keep taking|suffer (?:with|through|on)|put yourself through|"
-    r"depend on|spend \w+ on)\s+(?:\w+\s+){0,2}?$", _F)
+    r"depend on|spend \w+ on|be (?:a slave|dependent|hooked|stuck) (?:to|on|with))"
+    r"\s+(?:\w+\s+){0,2}?$", _F)
 _WHEN_ALTERNATIVE = re.compile(r"^[^?.]*?\b(?:when|if|while)\b", _F)
 _SUBSTITUTE_ALONE = _rx(
     r"alternative (?:cancer )?(?:therap(?:y|ies)|treatments?|medicine)|"
     r"(?:stand-?alone|alternative) (?:or|and) (?:adjunct\w*|alternative)|"
-    r"(?:adjunct|alternative) or (?:alternative|adjunct)|stand-?alone (?:therapy|treatment)")
+    r"(?:adjunct|alternative) or (?:alternative|adjunct)|stand-?alone (?:therapy|treatment)|"
+    r"(?:drug|medication|medicine|pill|prescription)-free (?:way|alternative|option|approach|"
+    r"treatment|remedy|solution|answer|cure)")
 _EASE = _rx(
     r"reduc(?:e|es|ed|ing|tions?)|eas(?:e|es|ed|ing)|mitigat\w*|lessen\w*|alleviat\w*|reliev\w*|prevent\w*|"
     r"protect\w*|counter\w*|fight\w*|minimi[sz]\w*|lower\w*|fewer|less|recover\w* from|"
@@ -458,7 +469,8 @@ _PARTNER = _rx(
     r"combin\w*|pair(?:s|ed|ing)? (?:\w+ )?with|team(?:s|ed|ing)? up|partner(?:s|ed|ing)?|"
     r"alongside|together with|hand in hand|in tandem|on top of|as well as|"
     r"add(?:s|ed|ing)? (?:\w+ ){0,3}?to|added|complement\w*|plus|back(?:s|ed|ing)? up|"
-    r"with (?:\w+ ){1,3}on board|in addition to|besides|(?:taken|used|given) (?:\w+ )?with")
+    r"with (?:\w+ ){1,3}on board|in addition to|besides|(?:taken|used|given) (?:\w+ )?with|"
+    r"(?:take|use|try|pair) (?:it|them|this|these) (?:\w+ )?with")
 #: what gets better when it is paired: the therapy does more, faster, at a lower dose
 _MORE = _rx(
     r"more|better|faster|quicker|sooner|further|stronger|harder|extra|greater|higher|"
@@ -543,7 +555,7 @@ _EASE_BACK = _rx(
 #: statins", "the gut flora that antibiotics wipe out", "during radiotherapy", "on aromatase
 #: inhibitors", "from chemo"
 _TIED_BEFORE = re.compile(
-    r"\b(?:of|from|after|during|while (?:\w+ ){0,3}?on|while (?:taking|having|receiving|"
+    r"\bpost-$|\b(?:of|from|after|during|while (?:\w+ ){0,3}?on|while (?:taking|having|receiving|"
     r"undergoing)|through|throughout|on|with|caused by|induced by|brought on by|due to|"
     r"(?:that|which) (?:\w+ )?(?:comes?|came|goes|go) with|receiving|undergoing|having|"
     r"taking|on (?:their|your|his|her|a|an)|left (?:behind )?by)\s+(?:\w+\s+){0,2}?$", _F)
@@ -574,10 +586,12 @@ _SPARE = _rx(
     r"sav(?:e|es|ed|ing)|flush\w* (?:\w+ )?out|detox\w*|clear(?:s|ed|ing)?|fix(?:es|ed|ing)?|"
     r"lift(?:s|ed|ing)?|defend\w*|"
     r"counteract\w*|combat\w*|(?:take|takes|taking|took) the sting out|"
-    r"(?:goodbye|good-bye|farewell|bye) to|no more|an end to|relief from|free (?:you )?from")
+    r"(?:goodbye|good-bye|farewell|bye) to|no more|an end to|relief from|free (?:you )?from|"
+    r"back on (?:\w+ )?feet|(?:brings?|brought|bringing|gives?|gave|giving) (?:\w+ ){0,3}?back|"
+    r"keep(?:s|ing)? (?:[\w-]+ ){0,5}?from")
 
 
-_DURING = re.compile(r"(?:during|while|through|throughout|receiving|undergoing|having|on "
+_DURING = re.compile(r"post-|(?:during|while|through|throughout|receiving|undergoing|having|on "
                      r"(?:their|your|his|her|a|an))\b", _F)
 _HARM_WORD = _rx(r"aches?|pains?|sores?|sickness|loss|wasting|burns?|scarring|dryness|"
                  r"numbness|tingling|cramps?|exhaustion|tiredness|swelling|bruis\w*|"
@@ -601,6 +615,14 @@ _ON_IT_BEFORE = re.compile(
     r"\b(?:patients|people|women|men|those|anyone|users|children|kids|adults|survivors)\s+"
     r"(?:who (?:are|were) )?(?:on|taking|having|receiving|undergoing|using|treated with|"
     r"prescribed)\s+(?:long-term\s+|daily\s+|regular\s+)?$", _F)
+_LIFESTYLE = re.compile(r"\b(?:exercise|physiotherapy|physical therapy|diet|rest|sleep|lifestyle|"
+                        r"weight loss|counselling|counseling|cbt|talking therap\w+)\b", _F)
+#: advice given to the people a therapy is given to: "are advised to", "should"
+_ADVISED = re.compile(r"\b(?:are|is|were|was|get|gets) (?:\w+ )?(?:advised|told|asked|"
+                      r"encouraged|urged|recommended|taught)\b|\bshould\b|\bmust\b|"
+                      r"\bneeds? to\b|\bha(?:ve|s) to\b|\bought to\b", _F)
+#: keeping the body going, for the people a therapy is given to ("keep their joints moving")
+_KEEP = _rx(r"keep(?:s|ing)?|kept")
 _ON_IT_AFTER = re.compile(r"^[-\s]+(?:users|patients|takers|recipients|survivors)\b", _F)
 _MAKES_TOLERABLE = re.compile(r"\bmak(?:e|es|ing)\s+$|\bmade\s+$", _F)
 _TOLERABLE = re.compile(r"^\s+(?:\w+\s+)?(?:easier|more (?:bearable|tolerable|comfortable)|"
@@ -651,12 +673,16 @@ def _eased_for_its_takers(sentence: str, drugs: list[Mention]) -> tuple[int, int
     for d in drugs:
         if not (_ON_IT_BEFORE.search(sentence[:d.start]) or _ON_IT_AFTER.match(sentence[d.end:])):
             continue
-        for v in _SPARE.finditer(sentence, d.end):
+        relief = sorted([*_SPARE.finditer(sentence, d.end), *_KEEP.finditer(sentence, d.end)],
+                        key=lambda m: m.start())
+        for v in relief:
             if re.match(r"less|fewer", v.group(), _F):
                 continue  # "need far less of it": a substitution's cue, not relief
+            if _ADVISED.search(sentence, d.end, v.start()):
+                break  # "are advised to protect their bones with calcium": care advice
             if re.match(r"help|maintain|recover|keep|kept", v.group(), _F) and \
                     not _HARM_WORD.search(sentence, v.end()) and \
-                    not _HARM.search(sentence, v.end()):
+                    not _HARM.search(sentence, v.end()) and not _BODY.search(sentence, v.end()):
                 continue  # "helps" alone is too weak: the harm must be named
             if not debunked(sentence, v.start()):
                 return d.start, v.end()
@@ -747,6 +773,32 @@ def _across(sentence: str, before: str, drugs_here: list[Mention]) -> list[Hit]:
 
 _BECAUSE = re.compile(r"\s+(?:\w+\s+)?(?:because|due to|owing to|over (?:fears|worries|"
                       r"concerns))\b", _F)
+#: a comparison the drug wins: "Statins lower cholesterol better than any supplement does"
+_COMPARED = re.compile(r"better than|as well as|as effective|more effective|outperform\w*|"
+                       r"rival\w*", _F)
+_OPENS = re.compile(r"\W*(?:(?:the|most|many|some|newer|older|prescription|standard)\s+)?", _F)
+#: a prescription the product does not need: "You don't need a prescription for it"
+_FOR_THE_PRODUCT = re.compile(r"\s+(?:for (?:it|this|them|these)|to (?:buy|get|order))\b", _F)
+
+
+def _not_replaced(sentence: str, verb: re.Match[str], drug: Mention) -> bool:
+    """True when the substitution verb near ``drug`` replaces nothing: the drug is the subject
+    of a comparison it wins, or the prescription is one the product does not need."""
+    if _COMPARED.fullmatch(verb.group()) and drug.end <= verb.start() and (
+            therapy_is_subject(sentence) or _OPENS.fullmatch(sentence[:drug.start])):
+        return True
+    return drug.text.lower().startswith("prescription") and drug.start >= verb.end() and \
+        bool(_FOR_THE_PRODUCT.match(sentence, drug.end))
+
+
+_FROM_HARMING = re.compile(r"\s+from\s+(?:\w+ing)\b", _F)
+#: the drug failed and the product worked: "the only thing that helped after the pills failed"
+_FAILED = re.compile(r"\s+(?:\w+\s+)?(?:failed|didn't work|did not work|stopped working|never "
+                     r"worked|did nothing|could not|couldn't|never could|let me down)\b", _F)
+_WORKED_INSTEAD = re.compile(
+    r"\b(?:the only thing that (?:helped|worked)|(?:it|this) (?:helped|worked|did)|finally "
+    r"(?:found|something)|(?:did|does|do) for (?:\w+ ){1,3}?what|have(?: not|n't) (?:gone|looked) "
+    r"back)\b", _F)
 #: the product put in the drug's place, after the drug: "... and use nettle instead"
 _SWAPPED_IN = re.compile(r"\b(?:instead|in (?:its|their) place)\s*[.!]?\s*$", _F)
 #: how a drug is taken or absorbed, which a supplement page reports without claiming anything
@@ -771,6 +823,8 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
         return []
     hits: list[Hit] = _across(sentence, before, drugs)
     for m in _SUBSTITUTE_ALONE.finditer(sentence):
+        if re.search(r"-free", m.group()) and _LIFESTYLE.search(sentence):
+            continue  # "a drug-free approach ... starts with exercise": care, not the product
         if not debunked(sentence, m.start()):
             hits.append(Hit("C05-replaces-treatment", m.start(), m.end()))
             break
@@ -813,9 +867,17 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
                 else None
             # "give up their statin because of muscle pain" reports why, and claims nothing
             why_quit = _BECAUSE.match(sentence, d.end)
+            if give_up and _FROM_HARMING.match(sentence, d.end):
+                # "stops metformin from upsetting your stomach" spares the drug's harm
+                hits.append(Hit("C04-therapy-side-effects", give_up.start(), d.end))
+                break
             if give_up and not its_harm and not why_quit and \
                     not debunked(sentence, give_up.start()):
                 hits.append(Hit("C05-replaces-treatment", give_up.start(), d.end))
+                break
+            if _FAILED.match(sentence, d.end) and _WORKED_INSTEAD.search(sentence) and \
+                    not debunked(sentence, d.start):
+                hits.append(Hit("C05-replaces-treatment", d.start, len(sentence)))
                 break
         for d in drugs:
             harmed = _HARMED_BY.search(sentence[:d.start])
@@ -833,6 +895,9 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
             if debunked(sentence, v.start()):
                 continue
             near = [d for d in drugs if _near(v.span(), d)]
+            if rule == "C05-replaces-treatment" and any(_not_replaced(sentence, v, d)
+                                                        for d in near):
+                continue
             if near:
                 hits.append(Hit(rule, min(v.start(), near[0].start), max(v.end(), near[0].end)))
                 break
@@ -863,7 +928,8 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
 _SAFE_WITH_DRUG = re.compile(
     r"\bsafe(?:ly)?\b (?:\w+ ){0,4}?(?:with|alongside|to (?:combine|take|use) with|even with|"
     r"for (?:people|patients|anyone) (?:on|taking))\b|\bno (?:known )?(?:drug )?interactions?\b|"
-    r"\bdoes(?:n't| not) interact\b", _F)
+    r"\b(?:does(?:n't| not)|won't|will not|never|can(?:'t|not)|could(?:n't| not)) interacts?\b",
+    _F)
 _ABSOLUTE = re.compile(
     r"\b(?:completely|totally|perfectly|entirely|absolutely|100\s?%|100 percent|remarkably|"
     r"extremely|inherently|utterly|always|very) (?:safe|harmless|non-?toxic|well[- ]tolerated)\b|"
@@ -883,7 +949,8 @@ _ABSOLUTE = re.compile(
     r"\bsafe across\b|\bsafe (?:at|in) (?:both|all|high|higher|large|much|"
     r"therapeutic)\b|\bsafe and (?:effective|non-toxic|natural)\b|"
     r"\b(?:excellent|strong|remarkable|outstanding|exceptional|favou?rable|impeccable|perfect|"
-    r"proven) safety (?:profile|margin|record)\b|\bsupport\w* (?:its|the) safety\b|"
+    r"proven|unblemished|spotless|clean|flawless|stellar|unrivalled|unmatched|superb|great|"
+    r"unbeatable) safety (?:profile|margin|record)\b|\bsupport\w* (?:its|the) safety\b|"
     r"\bsafety for long-term use\b|\bsafer (?:and non-toxic|candidate|choice|option)\b|"
     r"\b(?:no|without any) (?:risk|danger)s?\b|\bsafe (?:adjunct|alternative|option|choice|"
     r"treatment|therapy|remedy)\b|\bsafe\b (?:[\w-]+ ){0,3}?dos(?:e|es|age|ages)\b|"
@@ -896,6 +963,34 @@ _ABSOLUTE = re.compile(
     r"\bno (?:known )?contra-?indications?\b|"
     r"\b(?:in|at) (?:unlimited|limitless) (?:amounts?|quantit(?:y|ies)|doses?)\b|"
     r"\bno (?:\w+ )?(?:upper |safe )?limit\b,? (?:so|and so|which means)\b|"
+    r"\bno such thing as (?:too much|an overdose|a toxic dose)\b|"
+    r"\bside[- ]effects?[- ]free\b|\bnon-?addictive\b|"
+    r"\bsafe for\b[^.;]{0,60}\b(?:everyone|everybody|anyone|all ages)\b|"
+    r"\beven (?:people|patients|those|anyone|children|kids|babies|pregnant women|diabetics)\b"
+    r"[^.;]{0,50}\bcan (?:\w+ )?(?:take|use|have)\b|"
+    r"\bcan (?:take|use|have) (?:it|them|this) (?:freely|safely|without (?:worry|concern|risk|"
+    r"fear))\b|"
+    r"\b(?:(?:combine|mix|pair)\w* (?:it|them|this)|(?:take|use)\w* (?:it|them|this) "
+    r"(?:with|alongside)) (?:\w+ ){0,5}?without (?:any )?"
+    r"(?:problems?|issues?|worr(?:y|ies)|risks?|concerns?|trouble)\b|"
+    r"\bno matter how (?:much|many|often|long)\b[^.;]*\b(?:safe|harmless|fine|no harm)\b|"
+    r"\b(?:taken?|used?|takes|uses) (?:\w+ )?in any (?:amount|dose|quantity)\b|"
+    r"\bas (?:safe|harmless|gentle) as (?:\w+ )?(?:water|food|milk|tea|fruit|vegetables|a "
+    r"vitamin|vitamins|air)\b|"
+    r"\b(?:entirely|completely|totally|utterly|quite|is|are) without (?:any )?(?:risks?|"
+    r"dangers?|side[- ]effects?)\b|"
+    r"\bnon-?habit[- ]forming\b|"
+    r"\b(?:is|are) the safest (?:\w+ )?(?:supplements?|herbs?|products?|remed(?:y|ies)|"
+    r"formulas?|adaptogens?|nootropics?|vitamins?|minerals?)\b|"
+    r"\bnothing (?:\w+ ){0,3}?(?:that )?(?:could|can|will|would|might) (?:\w+ )?(?:hurt|harm|"
+    r"damage)\b|"
+    r"\b(?:no one|nobody|not (?:one|a single) (?:person|customer|user|patient)) (?:has )?"
+    r"(?:ever )?(?:had|reported|experienced|suffered|complained of) (?:a |an |any )?(?:\w+ )?"
+    r"(?:reactions?|side[- ]effects?|problems?|issues?|complaints?)\b|"
+    r"\b(?:toxicity|an overdose|overdosing|side effects|harm) (?:is|are) (?:\w+ )?(?:impossible|"
+    r"unheard of|non-?existent)\b|"
+    r"\b(?:take|give|use|taken|given|used|takes|gives|uses)\b[^.;]{0,40}\bwithout (?:a second "
+    r"thought|(?:any )?worr(?:y|ies)|(?:any )?concerns?|fear|hesitation|a care in the world)\b|"
     r"\binteracts? with (?:nothing|no (?:other )?(?:drugs?|medicines?|medications?))\b|"
     r"\b(?:take|taken|use|used|combine[sd]?|mix(?:ed)?|works?|pairs?) (?:\w+ )?(?:with|alongside) "
     r"(?:any|every|all) (?:other )?(?:medicines?|medications?|drugs?|prescriptions?|pills|"
@@ -919,7 +1014,8 @@ _AMPLIFIER = re.compile(
     r"\beven (?:at|with|in|when)\b|\b(?:high|higher|large|therapeutic|any|all|massive|much "
     r"higher) (?:\w+ )?doses?\b|\bat any\b|\bin any\b|\bany (?:clinical )?stud|\bfor "
     r"(?:everyone|anyone|all|most patients)\b|\bconsistently\b|\blong-term\b|\bexcellent\b|"
-    r"\bremarkabl\w*|\bmaking (?:it|them)\b|\bsupport\w* (?:its|the)\b|\bideal\b|\bsafer\b|"
+    r"\bremarkabl\w*|\bmaking (?:it|them)\b|\bever\b|\bsupport\w* (?:its|the)\b|\bideal\b|"
+    r"\bsafer\b|"
     r"\bcompletely\b|\btotally\b|\bperfectly\b|\b100\s?%|\bnatural\b", _F)
 
 
@@ -940,8 +1036,12 @@ def safety_claims(sentence: str) -> list[Hit]:
     """Absolute safety claims: no side effects, non-toxic, safe at any dose, safe with a drug."""
     hits: list[Hit] = []
     for m in _SAFE_WITH_DRUG.finditer(sentence):
-        if debunked(sentence, m.start()) or (m.group().lower().startswith("safe") and
-                                               not therapies(sentence[m.start():])):
+        # what it is safe with, or does not interact with, in the same clause: a drug
+        clause = re.split(r"\bbut\b|;|\bhowever\b", sentence[m.start():], maxsplit=1)[0]
+        with_a_drug = bool(therapies(clause)) or bool(
+            re.search(r"\b(?:anything|any\b|every|all\b)", clause, _F))
+        if debunked(sentence, m.start()) or (not m.group().lower().startswith("no") and
+                                               not with_a_drug):
             continue
         hits.append(Hit("C08-safe-with-anticoagulants", m.start(), m.end()))
         break

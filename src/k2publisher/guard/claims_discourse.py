@@ -34,7 +34,9 @@ _YES_NO = re.compile(
 #: is yes"; an echo ("It does", "They will") only when no negation follows it
 _YES = re.compile(
     r"^\W*(?:yes|yep|yeah|absolutely|definitely|certainly|of course|sure|indeed|"
-    r"without (?:a )?doubt|undoubtedly|100\s?%)\b|"
+    r"without (?:a )?doubt|undoubtedly|100\s?%|completely|totally|entirely|perfectly|always|"
+    r"every time|no doubt|no question)\b(?!\s+(?:not|no|un\w+|different|wrong|false|the "
+    r"opposite)\b)|"
     r"^\W*(?:it|they|this|that|he|she|we|you)\s+(?:can|could|does|do|did|will|would|is|are|"
     r"may|might|has|have|sure (?:can|does|will))\b(?!\s*(?:not|n't|never|only|rarely))"
     r"(?=\s*(?:[,.;:!\u2013\u2014-]|and\b|for\b|in\b|indeed\b|,?\s*yes\b))|"

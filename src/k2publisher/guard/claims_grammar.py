@@ -41,8 +41,8 @@ from k2publisher.guard.claims_context import (
 from k2publisher.guard.lexicon import Mention, diseases
 
 __all__ = ["about_a_process", "anaphoric_claim", "cancer_cell_claim", "coordinate_clauses",
-           "disease_subject_claim", "holder_claim", "offer_claim", "pronoun_objects",
-           "runs_its_own_course",
+           "disease_subject_claim", "holder_claim", "made_worse", "offer_claim",
+           "pronoun_objects", "runs_its_own_course",
            "title_for_claim",
            "use_for_claim", "verb_object_claim"]
 
@@ -56,6 +56,8 @@ _NOT_A_CLAIM = re.compile(
     r"mask\w*|mimic\w*|rais\w*|increas\w*|heighten\w*|elevat\w*|fuel\w*|feed\w*|fed|driv\w*|"
     r"drove|develop\w*|get|gets|got|getting|gotten|have|has|had|having|suffer\w*|experienc\w*|"
     r"diagnos\w*|detect\w*|screen\w*|stud(?:y|ies|ied|ying)|test\w*|examin\w*|investigat\w*|"
+    r"trials?|reviews?|analys[ie]s|meta-analys[ie]s|cohorts?|participants|volunteers|subjects|"
+    r"registr(?:y|ies)|surveys?|pooled|enrolled|recruited|excluded|"
     r"compar\w*|includ\w*|enrol\w*|recruit\w*|affect\w*|afflict\w*|call\w*|nam\w*|known|"
     r"defin\w*|describ\w*|mention\w*|list\w*|report\w*|link\w*|associat\w*|relat\w*|"
     r"contribut\w*|predispos\w*|lead\w*|led|result\w*|underl\w*|accompan\w*|characteri[sz]\w*|"
@@ -80,6 +82,7 @@ _OBJECT_WORDS = re.compile(
     r"symptoms?|signs?|risk|rates?|incidence|progression|severity|onset|development|number|"
     r"root|roots|underlying|"
     r"frequency|episodes?|attacks?|bouts?|flare-ups?|effects?|course|stages?|forms?|cases?|"
+    r"outbreaks?|"
     r"types?|of|early|mild|moderate|severe|chronic|acute|existing|stubborn|painful|"
     r"recurrent|recurring|common|seasonal|everyday|nagging|persistent|[a-z]+-[a-z-]+", _F)
 #: where a noun phrase ends going back from the object: no verb is found across these
@@ -225,7 +228,7 @@ _USE_FOR = re.compile(
     r"tool|hope|antidote|defen[cs]e|protection|cure|fix|aid|lifeline|saviou?r|"
     r"breakthrough|made|formulated|designed|created|developed|crafted|tailored|perfect|ideal|"
     r"must-have|essential|staple|"
-    r"(?:a|an|natural|nature's)\s+(?:\w+\s+)?[a-z]{3,}ers?)\s+(?:\w+\s+){0,3}?"
+    r"(?:a|an|natural|nature's)\s+(?:\w+\s+)?[a-z]{3,}ers?)\s+(?:\w+\s+){0,4}?"
     r"(?:for|against|in the treatment of|(?<=must-have )in|(?<=essential )in|(?<=staple )in|"
     r"(?<=answer )to|(?<=answers )to|(?<=solution )to|"
     r"(?<=antidote )to|(?<=cure )to|(?<=key )to|to (?:beating|"
@@ -397,8 +400,33 @@ def verb_object_claim(sentence: str, targets: Sequence[Mention]) -> tuple[int, i
             continue  # "the affected ..." is an adjective, not a verb
         if debunked(sentence, tokens[i].end()):
             continue
+        if made_worse(sentence, t) or _MODIFIES.match(sentence, t.end):
+            continue  # "may make asthma worse" causes; "kept a headache diary" names a diary
         return tokens[i].start(), t.end
     return None
+
+
+#: what a disease is made to do when a verb causes it: worse, come back, flare
+_MADE_WORSE = re.compile(
+    r"\s+(?:\w+\s+)?(?:worse|more (?:likely|severe|common|frequent|painful|dangerous)|"
+    r"harder to (?:treat|control|manage)|come back|return|recur|flare(?: up)?|worsen|spread|"
+    r"progress|develop|appear)\b", _F)
+#: a noun after the disease that the disease only modifies: "a headache diary", "asthma clinic"
+_MODIFIES = re.compile(
+    r"\s+(?:diar(?:y|ies)|logs?|scores?|scales?|questionnaires?|clinics?|specialists?|"
+    r"research(?:ers)?|charit(?:y|ies)|wards?|units?|nurses?|apps?|journals?|index|trials?|"
+    r"stud(?:y|ies)|registr(?:y|ies)|guidelines?|services?|helplines?|awareness|screening|"
+    r"tests?|drugs?|medications?|medicines?)\b", _F)
+_MADE = re.compile(r"\b(?:mak(?:e|es|ing)|made|let(?:s|ting)?)\s+(?:\w+\s+){0,2}?$", _F)
+
+
+def made_worse(sentence: str, target: Mention) -> bool:
+    """True when ``target`` (a disease) is made worse or brought back: "may make asthma
+    worse", "can make the infection come back" (a cause, not a claim)."""
+    # a lexicon phrase may hold the verb itself ("make the infection")
+    made = _MADE.search(sentence, 0, target.start) or re.match(r"(?:mak|made\b|let)", target.text,
+                                                                 _F)
+    return bool(made) and bool(_MADE_WORSE.match(sentence, target.end))
 
 
 #: a pronoun object that stands for a disease named earlier ("..., and X fixes it")

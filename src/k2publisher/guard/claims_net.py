@@ -38,7 +38,7 @@ from k2publisher.guard.claims_context import (
     taken_back,
     therapy_is_subject,
 )
-from k2publisher.guard.claims_grammar import about_a_process, runs_its_own_course
+from k2publisher.guard.claims_grammar import about_a_process, made_worse, runs_its_own_course
 from k2publisher.guard.lexicon import Mention, diseases, therapies
 from k2publisher.guard.text import is_negated
 
@@ -59,7 +59,8 @@ _REACH = 70  # characters between a disease and the effect that acts on it
 #: a change or an effect, as a verb in any tense or voice or as its noun
 _EFFECT = re.compile(
     r"\b(?:help|support|improv|reduc(?!tase)|lower|eas(?:e|es|ed|ing)\b|relie[fv]|sooth|calm\b|calm(?:s|ed|er|ing)\b|protect|"
-    r"prevent|fight|combat|beat|cure|heal|treat|remed|benefi|work(?:s|ed|ing)?\b|result|clear|"
+    r"prevent|fight|combat|beat|cure|heal|treat|remed|benefi|work(?:s|ed|ing)?\b|"
+    r"result(?:s|ed|ing)? in\b|(?:real|great|amazing|fast|quick|visible|lasting) results|clear|"
     r"stop|shrink|kill|destroy|revers|restor|boost|enhanc|strengthen|better|fix|answer|manag|"
     r"control|alleviat|tackl|defeat|banish|rid\b|gone\b|goodbye|disappear|vanish|recover|fewer|"
     r"less(?:en)?\b|decreas|drop|fell\b|falls?\b|cut(?:s|ting)?\b|slow|delay|halt|block|inhibit|"
@@ -81,7 +82,11 @@ _EFFECT = re.compile(
     r"since (?:i |we |you )?(?:started|starting|began|beginning|taking|switching|using)|"
     # a recommendation for the condition: "the first thing I reach for", "a lifeline"
     r"reach for|go-to|lifeline|best friend|must-have|swear by|godsend|saviou?r|does the trick|"
-    r"secret weapon|staple)",
+    r"secret weapon|staple|"
+    # life without the condition, a difference made, resistance built
+    r"without (?:that|those|your|the usual|any more|another)\b|"
+    r"(?:make|makes|made|making) (?:a |the |all the )?(?:\w+ )?difference|"
+    r"build\w* (?:up )?(?:\w+ )?(?:resistance|immunity|defen[cs]es))",
     _F)
 #: "for <condition>", "sufferers", "a must-have for kids with ..."
 _FOR = re.compile(r"\b(?:for|against)\s+(?:\w+\s+){0,3}$", _F)
@@ -183,7 +188,7 @@ def _clause_of(sentence: str, at: int) -> tuple[int, int]:
 def _disease_linked(sentence: str, mention: Mention) -> bool:
     """True when, in its clause, an effect word, "for"/"against", a sufferer or "my" ties
     ``mention`` to an effect."""
-    if _clause_negated(sentence, mention.start):
+    if _clause_negated(sentence, mention.start) or made_worse(sentence, mention):
         return False
     start, end = _clause_of(sentence, mention.start)
     before = sentence[start:mention.start]

@@ -82,7 +82,9 @@ def normalise(text: str) -> str:
 
 
 _NEGATION = re.compile(
-    r"\b(?:not(?! only)|no|never|nor|neither|without|cannot|can't|isn't|aren't|doesn't|"
+    # "say no to sugar cravings" refuses something; it negates nothing after it
+    r"\b(?:not(?! only)|(?<!say )(?<!says )(?<!said )(?<!saying )no|never|nor|neither|without|"
+    r"cannot|can't|isn't|aren't|doesn't|"
     r"don't|didn't|won't|wasn't|weren't|hasn't|haven't|lack of|unproven|insufficient)\b",
     _FLAGS)
 

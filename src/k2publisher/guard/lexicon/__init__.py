@@ -116,7 +116,12 @@ _NOT_DISEASE_SHAPE = frozenset({
 _SHAPE_STOP = re.compile(
     r"^(?:(?:the|a|an|no|any|this|that|these|those|of|and|or|with|without|other|such|its|their|"
     r"your|our|his|her|in|on|at|for|from|to|by|as|is|are|was|were|be|been|has|have|had|"
-    r"people|patients|who|which|like|against|into|than)\s+)+", re.IGNORECASE)
+    r"people|patients|who|which|like|against|into|than|"
+    # a verb's -ing form is no part of a disease's name ("resembling Parkinson's disease"),
+    # but a few name the function a disorder is of ("eating disorder", "bleeding disorder")
+    r"(?!(?:wasting|ageing|aging|bleeding|eating|sleeping|breathing|learning|swallowing|"
+    r"burning|clotting|itching|hearing|walking|reading|speaking)\s)[a-z]+ing)\s+)+",
+    re.IGNORECASE)
 _ACRONYM = re.compile(r"\(([A-Z][A-Z0-9]{1,6})s?\)")
 
 
@@ -167,7 +172,9 @@ def diseases(sentence: str, acronyms: frozenset[str] = frozenset()) -> list[Ment
 
 def therapies(sentence: str) -> list[Mention]:
     """Every therapy, drug class or drug named in ``sentence`` (listed, or built on an INN stem)."""
-    found = _phrase_mentions(sentence, _therapy_phrases())
+    # a drug inside a hyphenated harm counts: "statin-related muscle pain"
+    split = _HARM_HYPHEN.sub(" ", sentence)
+    found = _phrase_mentions(split, _therapy_phrases())
     for m in _drug_stem().finditer(sentence.lower()):
         found.append(Mention(m.start(), m.end(), sentence[m.start():m.end()]))
     for m in _THERAPY_SHAPE.finditer(sentence):
@@ -175,6 +182,7 @@ def therapies(sentence: str) -> list[Mention]:
     return sorted(set(found), key=lambda x: (x.start, -x.end))
 
 
+_HARM_HYPHEN = re.compile(r"-(?=(?:induced|related|associated|caused|linked)\b)", re.IGNORECASE)
 _THERAPY_SHAPE = re.compile(
     r"\b(?:conventional|standard|traditional|other|prescription|cancer|hormone|targeted|"
     r"combination)\s+(?:cancer\s+)?(?:therap\w+|treatments?|drugs?|chemo\w*|medications?|"
