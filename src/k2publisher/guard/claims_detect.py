@@ -547,8 +547,8 @@ _EASE_BACK = _rx(
     r"(?:give|gives|gave|bring|brings|brought|get|gets|got) (?:\w+ ){0,2}?(?:energy|strength|"
     r"appetite|hair|life|spark|sparkle|vitality|zest) back|bounce back|back on (?:their|your) "
     r"feet|(?:calm|sooth|eas|reliev|heal|settl|quiet|cool|tam|lessen|lift|restor|rebuild|"
-    r"replenish|undo|counter|fight|beat)\w* (?:\w+ ){0,2}?(?:those|these|that|the|this|it|"
-    r"them|their|your)\b")
+    r"replenish|undo|counter|fight|beat|protect|shield|spar|guard|stop|prevent|melt|fix|sort|"
+    r"knock)\w* (?:\w+ ){0,2}?(?:those|these|that|the|this|it|them|their|your)\b")
 
 
 #: a harm tied to a therapy: "the mouth sores of chemotherapy", "the pain that comes with
@@ -561,11 +561,12 @@ _TIED_BEFORE = re.compile(
     r"taking|on (?:their|your|his|her|a|an)|left (?:behind )?by)\s+(?:\w+\s+){0,2}?$", _F)
 _TIED_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+){0,2}?(?:cause[sd]?|bring|brings|brought|wipe[sd]? out|destroy\w*|"
-    r"kill[sd]?|damage[sd]?|deplete[sd]?|drain[sd]?|strip\w*|leave[sd]?|trigger\w*|"
-    r"(?:give|gives|gave|given) (?:you|them|patients|people|him|her|me|us))\b|"
+    r"kill[sd]?|damage[sd]?|deplete[sd]?|drain[sd]?|strip\w*|leave[sd]?|left|trigger\w*|"
+    r"made|makes?|(?:give|gives|gave|given) (?:you|them|patients|people|him|her|me|us))\b|"
     # a compound harm: "statin side effects", "radiation burns", "chemo nausea"
     r"^[-\s]+(?:side[- ]effects?|burns?|nausea|fatigue|sores?|toxicity|damage|rash(?:es)?|"
-    r"fog|hair loss|weight gain|cramps?|aches?|pains?|constipation|insomnia|brain)\b|"
+    r"fog|hair loss|weight gain|cramps?|aches?|pains?|constipation|insomnia|brain|"
+    r"diarrh(?:o)?ea|mucositis|sickness|tiredness|exhaustion)\b|"
     r"^[-\s]*(?:induced|related|associated|caused)\b", _F)
 #: what easing, sparing or restoring that harm looks like
 _SPARE = _rx(
@@ -588,6 +589,10 @@ _SPARE = _rx(
     r"counteract\w*|combat\w*|(?:take|takes|taking|took) the sting out|"
     r"(?:goodbye|good-bye|farewell|bye) to|no more|an end to|relief from|free (?:you )?from|"
     r"back on (?:\w+ )?feet|(?:brings?|brought|bringing|gives?|gave|giving) (?:\w+ ){0,3}?back|"
+    r"knock\w* out|cancel\w* out|melt\w*|sort\w*|got (?:\w+ )?through|gets (?:\w+ )?through|"
+    r"(?:swear\w*|swore) by|(?:great|brilliant|good|perfect|ideal|wonderful|best) for|"
+    r"(?:uses?|used|using|takes?|took|taking|eats?|drinks?|recommends?|recommended) (?:it |them |"
+    r"this |\w+ )?for (?=the |my |your |her |his |their |those |that )|"
     r"keep(?:s|ing)? (?:[\w-]+ ){0,5}?from")
 
 
@@ -595,7 +600,9 @@ _DURING = re.compile(r"post-|(?:during|while|through|throughout|receiving|underg
                      r"(?:their|your|his|her|a|an))\b", _F)
 _HARM_WORD = _rx(r"aches?|pains?|sores?|sickness|loss|wasting|burns?|scarring|dryness|"
                  r"numbness|tingling|cramps?|exhaustion|tiredness|swelling|bruis\w*|"
-                 r"redness|flush(?:es|ing)|ulcers?|drowsiness|fog|weakness|thinning|brittle")
+                 r"redness|flush(?:es|ing)|ulcers?|drowsiness|fog|weakness|thinning|brittle|"
+                 r"swollen|puffy|aching|achy|sore|dry|dryness|cracked|itchy|blister\w*|"
+                 r"diarrh(?:o)?ea|thrush|taste|tingling|wasting")
 #: the body, or a part of it, that a therapy harms and the product is said to spare: "shields
 #: healthy cells from radiotherapy", "repairs the gut after a course of antibiotics"
 _BODY = _rx(r"(?:healthy )?cells|gut|guts|gut lining|flora|microbiome|liver|kidneys?|nerves?|"
@@ -606,7 +613,8 @@ _BODY = _rx(r"(?:healthy )?cells|gut|guts|gut lining|flora|microbiome|liver|kidn
 _SUBSIDES = re.compile(
     r"^\s*(?:[\w,-]+\s+){0,4}?(?:fad(?:e|es|ed|ing)|disappear\w*|vanish\w*|melt\w* away|"
     r"go(?:es)? away|went away|subsid\w*|lift(?:s|ed)?|eas(?:e|es|ed)|(?:is|are|was|were) gone|"
-    r"clear(?:s|ed)? up|settl(?:e|es|ed)|improv(?:e|es|ed))\b", _F)
+    r"clear(?:s|ed)? up|settl(?:e|es|ed)|improv(?:e|es|ed)|(?:went|go|goes|came|come|comes) "
+    r"down|calm(?:s|ed)? down|stopped|got better|never came back)\b", _F)
 _NO_LONGER = re.compile(r"^\s*(?:no longer|won't|will not|doesn't|does not|never|can't|cannot|"
                         r"stops?|stopped)\b", _F)
 _SO_THAT = re.compile(r"\bso (?:that )?(?:\w+ ){0,2}$", _F)
@@ -768,6 +776,14 @@ def _across(sentence: str, before: str, drugs_here: list[Mention]) -> list[Hit]:
     ease = _EASE_BACK.search(sentence)
     if harm and ease and not debunked(sentence, ease.start()):
         hits.append(Hit("C04-therapy-side-effects", ease.start(), ease.end()))
+    elif before.rstrip().endswith("?") and (_HARM.search(sentence) or _HARM_WORD.search(
+            sentence) or _HARM.search(before) or _HARM_WORD.search(before)):
+        # "On steroids for your asthma? Krill oil protects your bones from the thinning they
+        # cause": the therapy asked about, its harm eased in the answer
+        spare = next((v for v in _SPARE.finditer(sentence)
+                      if not debunked(sentence, v.start())), None)
+        if spare:
+            hits.append(Hit("C04-therapy-side-effects", spare.start(), spare.end()))
     return hits
 
 
