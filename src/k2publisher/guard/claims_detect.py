@@ -397,14 +397,18 @@ _SUBSTITUTE = _rx(
     r"as (?:effective|effectively|good) as|(?:works?|worked|working|does|did|performs?|"
     r"performed) (?:just |every bit )?as well as|better than|stand-?alone|"
     r"more effective (?:\w+ ){0,8}?(?:than|compared (?:to|with))|outperform\w*|rival(?:s|led|ing)?|"
-    r"(?:reduc(?:e|es|ed|ing)|lower\w*|cut\w*) (?:the |your |their )?(?:doses? of|dosage of)")
+    r"(?:reduc(?:e|es|ed|ing)|lower\w*|cut\w*) (?:the |your |their )?(?:doses? of|dosage of)|"
+    # the drug made needless, beaten or switched from
+    r"unnecessary|redundant|obsolete|beats? (?:any|every|all|the)|"
+    r"switch\w* to (?:\w+ ){0,3}?instead")
 #: giving up a drug, with the drug right after: "would rather not take statins"
 _GIVE_UP = re.compile(
     r"\b(?:(?:get|got|gets|getting) (?:me|you|him|her|them|people|patients|us) off|"
     r"would rather not|prefer(?:s)? not to|(?:do|does|don't|doesn't|do not|does not) "
     r"(?:want|wish) to|want(?:s|ed)? to (?:stop|avoid|quit|come off|get off|ditch)|"
     r"(?:stop|quit|ditch|give up|come off|get off|wean\w* off|cut out|avoid|skip)"
-    r"(?:ping|ped|s)?|(?:gave|given|giving) up|"
+    r"(?:ping|ped|s)?|(?:gave|given|giving) up|cancel(?:l?ed|l?ing|s)?|"
+    r"used to (?:need|take|rely on|depend on)|"
     r"no longer (?:take|takes|use|uses|rely on|depend on)|"
     r"no need to (?:put (?:\w+ ){0,2}?on|take|use|start|go on|stay on)|"
     # no more of the drug: "no need for antidepressants", "say goodbye to insulin"
@@ -417,8 +421,8 @@ _GIVE_UP = re.compile(
     r"(?:step|stepp|taper|kick|put|cut|drop|dropp|bin|binn|postpon|delay|refus|reject|declin)"
     r"(?:s|ed|ing|e|es)? ?(?:down|off|back on|down on|out|the need for)?|"
     r"(?:said|say|saying|says) no to|turn(?:s|ed|ing)? down|"
-    r"(?:cho(?:se|sen|ose|osing)|opt(?:s|ed|ing)? for|prefer\w*|pick\w*|went with|go(?:es)? "
-    r"with) (?:[\w'-]+ ){1,4}?over)"
+    r"(?:cho(?:se|sen|ose|osing)|opt(?:s|ed|ing)? for|prefer\w*|pick\w*|recommend\w*|went with|"
+    r"go(?:es)? with) (?:[\w'-]+ ){1,4}?over)"
     r"(?:\s+(?:take|use|taking|using|their|your|my|his|her|our|the|all|on|off|of|a|an|"
     r"prescription))*\s+$", _F)
 #: the product doing what the drug does: "does what Xanax does", "works like a natural
@@ -435,15 +439,18 @@ _A_HARM_DONE = _rx(r"caus\w*|side[- ]effects?|risks?|upset|harm\w*|toxic\w*|dang
 _WHY_TAKE = re.compile(
     r"\bwhy (?:\w+ ){0,2}?(?:take|use|pay for|put up with|risk|bother with|reach for|swallow|"
     r"rely on|stay on|stick with|keep taking|suffer (?:with|through|on)|put yourself through|"
-    r"depend on|spend \w+ on|be (?:a slave|dependent|hooked|stuck) (?:to|on|with))"
-    r"\s+(?:\w+\s+){0,2}?$", _F)
+    r"depend on|spend \w+ on|be (?:a slave|dependent|hooked|stuck) (?:to|on|with)|wait for)"
+    r"\s+(?:\w+\s+){0,4}?$", _F)
 _WHEN_ALTERNATIVE = re.compile(r"^[^?.]*?\b(?:when|if|while)\b", _F)
 _SUBSTITUTE_ALONE = _rx(
     r"alternative (?:cancer )?(?:therap(?:y|ies)|treatments?|medicine)|"
     r"(?:stand-?alone|alternative) (?:or|and) (?:adjunct\w*|alternative)|"
     r"(?:adjunct|alternative) or (?:alternative|adjunct)|stand-?alone (?:therapy|treatment)|"
     r"(?:drug|medication|medicine|pill|prescription)-free (?:way|alternative|option|approach|"
-    r"treatment|remedy|solution|answer|cure)")
+    r"treatment|remedy|solution|answer|cure)|"
+    r"(?:better than|beats?|outperforms?|as well as|as good as) (?:anything|any drug|any medicine|"
+    r"what) (?:a |an |your )?(?:[\w-]+ )?(?:doctor|gp|physician|[a-z]+ist|[a-z]+ian) (?:can |"
+    r"could |would |will )?(?:prescribe|give|offer)\w*")
 _EASE = _rx(
     r"reduc(?:e|es|ed|ing|tions?)|eas(?:e|es|ed|ing)|mitigat\w*|lessen\w*|alleviat\w*|reliev\w*|prevent\w*|"
     r"protect\w*|counter\w*|fight\w*|minimi[sz]\w*|lower\w*|fewer|less|recover\w* from|"
@@ -807,6 +814,7 @@ def _not_replaced(sentence: str, verb: re.Match[str], drug: Mention) -> bool:
         bool(_FOR_THE_PRODUCT.match(sentence, drug.end))
 
 
+_NEEDED = re.compile(r"\s+(?:needed|required|necessary)\b", _F)
 _FROM_HARMING = re.compile(r"\s+from\s+(?:\w+ing)\b", _F)
 #: the drug failed and the product worked: "the only thing that helped after the pills failed"
 _FAILED = re.compile(r"\s+(?:\w+\s+)?(?:failed|didn't work|did not work|stopped working|never "
@@ -890,6 +898,10 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
             if give_up and not its_harm and not why_quit and \
                     not debunked(sentence, give_up.start()):
                 hits.append(Hit("C05-replaces-treatment", give_up.start(), d.end))
+                break
+            no = re.search(r"\bno\s+$", sentence[:d.start], _F)
+            if no and _NEEDED.match(sentence, d.end) and not debunked(sentence, no.start()):
+                hits.append(Hit("C05-replaces-treatment", d.start, d.end))  # "no statins needed"
                 break
             if _FAILED.match(sentence, d.end) and _WORKED_INSTEAD.search(sentence) and \
                     not debunked(sentence, d.start):
