@@ -955,14 +955,16 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
 
 _SAFE_WITH_DRUG = re.compile(
     r"\bsafe(?:ly)?\b (?:\w+ ){0,4}?(?:with|alongside|to (?:combine|take|use) with|even with|"
-    r"for (?:people|patients|anyone) (?:on|taking))\b|\bno (?:known )?(?:drug )?interactions?\b|"
+    r"for (?:people|patients|anyone) (?:on|taking))\b|\b(?:no|zero) (?:known )?(?:drug )?"
+    r"interactions?\b|"
     r"\b(?:does(?:n't| not)|won't|will not|never|can(?:'t|not)|could(?:n't| not)) interacts?\b",
     _F)
 _ABSOLUTE = re.compile(
     r"\b(?:completely|totally|perfectly|entirely|absolutely|100\s?%|100 percent|remarkably|"
     r"extremely|inherently|utterly|always|very) (?:safe|harmless|non-?toxic|well[- ]tolerated)\b|"
     r"\bharmless\b|\bnon-?toxic\b|\bfree (?:from|of) (?:\w+ ){0,2}?(?:side[- ]effects|toxicity|"
-    r"adverse|harm|risks?)\b|\b(?:can ?not|can't|impossible to|never) overdose\b|"
+    r"adverse|harm|risks?|interactions)\b|\b(?:can ?not|can't|impossible to|never) "
+    r"(?:overdose|od|o\.d\.)\b|"
     r"\bsafe (?:at|in) any (?:dose|amount|quantity|age)\b|"
     r"\bsafe (?:for|to) (?:everyone|anyone|all|children|kids|babies|everybody|daily use|"
     r"long-term use)\b|"
@@ -990,7 +992,15 @@ _ABSOLUTE = re.compile(
     r"\b(?:well[- ]tolerated|tolerated) by (?:everyone|anyone|all)\b|"
     r"\bno (?:known )?contra-?indications?\b|"
     r"\b(?:in|at) (?:unlimited|limitless) (?:amounts?|quantit(?:y|ies)|doses?)\b|"
-    r"\bno (?:\w+ )?(?:upper |safe )?limit\b,? (?:so|and so|which means)\b|"
+    r"\bno (?:\w+ )?(?:upper |safe )?limit\b(?:,? (?:so|and so|which means)\b|:)|"
+    r"\bas much (?:[\w-]+ ){0,2}?as you (?:like|want|wish|please)\b|"
+    r"\bno (?:amount|dose|quantity)\b[^.;]{0,40}\b(?:harm|hurt|too much)\b|"
+    r"\bhowever (?:much|many) (?:you )?(?:take|use|eat|drink)\b|"
+    r"\bone of the safest (?:\w+ )?(?:supplements|herbs|products|remedies|vitamins|minerals)\b|"
+    r"\bsafe (?:to (?:take|use) )?(?:indefinitely|forever|for life)\b|"
+    r"\bsafe for (?:teenagers|teens|infants|toddlers|newborns|the elderly|seniors|pregnant women|"
+    r"diabetics|kidney patients|heart patients|liver patients)\b(?![^.;]*\b(?:if|unless|but|"
+    r"only|when|should|ask|check|consult)\b)|"
     r"\bno such thing as (?:too much|an overdose|a toxic dose)\b|"
     r"\bside[- ]effects?[- ]free\b|\bnon-?addictive\b|"
     r"\bsafe for\b[^.;]{0,60}\b(?:everyone|everybody|anyone|all ages)\b|"
@@ -1021,11 +1031,11 @@ _ABSOLUTE = re.compile(
     r"thought|(?:any )?worr(?:y|ies)|(?:any )?concerns?|fear|hesitation|a care in the world)\b|"
     r"\binteracts? with (?:nothing|no (?:other )?(?:drugs?|medicines?|medications?))\b|"
     r"\b(?:take|taken|use|used|combine[sd]?|mix(?:ed)?|works?|pairs?) (?:\w+ )?(?:with|alongside) "
-    r"(?:any|every|all) (?:other )?(?:medicines?|medications?|drugs?|prescriptions?|pills|"
-    r"treatments?)\b",
+    r"(?:any|every|all) (?:other |my |your |of my |of your )?(?:medicines?|medications?|meds|"
+    r"drugs?|prescriptions?|pills|treatments?)\b",
     _F)
 _NO_HARM = re.compile(
-    r"\b(?:no|zero|none|without(?: any)?|absence of|devoid of|nil)\b (?:\w+ ){0,2}?"
+    r"(?:\b(?:no|zero|none|without(?: any)?|absence of|devoid of|nil)\b|\b0\s?%) (?:\w+ ){0,2}?"
     r"(?:side[- ]effects?|adverse (?:effects?|events?|reactions?)|toxicity|toxic effects|harm|"
     r"(?:dangerous|harmful|negative|unwanted|ill|bad|nasty) effects?|"
     r"dependence|hypercoagula\w*|impact on (?:coagulation|clotting)|effect on "
