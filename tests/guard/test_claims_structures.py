@@ -29,6 +29,8 @@ def _blocked(sentence: str) -> set[str]:
     "It keeps statin-related muscle pain from ruining your day.",
     "It stops metformin from upsetting your stomach.",
     "Post-chemo, it brings back your taste and appetite.",
+    "My aunt swears by it for the leg cramps she gets on her statin.",
+    "The swollen ankles I got from my amlodipine went down within a week.",
 ])
 def test_a_therapys_harm_eased_in_any_phrasing_blocks(sentence: str) -> None:
     assert "therapy:adverse" in _blocked(sentence)
@@ -46,6 +48,9 @@ def test_a_therapys_harm_eased_in_any_phrasing_blocks(sentence: str) -> None:
     "There is no need to put your child on Ritalin.",
     "It is the only thing that helped after the pills failed, and I have not gone back.",
     "It is a drug-free way to treat high blood pressure.",
+    "My blood pressure is normal now, no pills needed.",
+    "I used to need an inhaler every morning, and now this tea does the job.",
+    "It beats any sleeping pill.",
 ])
 def test_a_substitution_in_any_phrasing_blocks(sentence: str) -> None:
     assert "therapy:substitute" in _blocked(sentence)
@@ -62,6 +67,10 @@ def test_a_substitution_in_any_phrasing_blocks(sentence: str) -> None:
     "Pregnant women can take it without worry.",
     "No one has ever had a bad reaction to it.",
     "It won't interact with your medications.",
+    "It is a plant, so you can take as much of it as you like.",
+    "No amount of it could ever hurt you.",
+    "It is one of the safest herbs there is.",
+    "Zero interactions, and I take it with all my meds.",
 ])
 def test_absolute_safety_by_its_quantifiers_blocks(sentence: str) -> None:
     assert "safety" in _blocked(sentence)

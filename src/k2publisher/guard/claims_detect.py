@@ -397,14 +397,18 @@ _SUBSTITUTE = _rx(
     r"as (?:effective|effectively|good) as|(?:works?|worked|working|does|did|performs?|"
     r"performed) (?:just |every bit )?as well as|better than|stand-?alone|"
     r"more effective (?:\w+ ){0,8}?(?:than|compared (?:to|with))|outperform\w*|rival(?:s|led|ing)?|"
-    r"(?:reduc(?:e|es|ed|ing)|lower\w*|cut\w*) (?:the |your |their )?(?:doses? of|dosage of)")
+    r"(?:reduc(?:e|es|ed|ing)|lower\w*|cut\w*) (?:the |your |their )?(?:doses? of|dosage of)|"
+    # the drug made needless, beaten or switched from
+    r"unnecessary|redundant|obsolete|beats? (?:any|every|all|the)|"
+    r"switch\w* to (?:\w+ ){0,3}?instead")
 #: giving up a drug, with the drug right after: "would rather not take statins"
 _GIVE_UP = re.compile(
     r"\b(?:(?:get|got|gets|getting) (?:me|you|him|her|them|people|patients|us) off|"
     r"would rather not|prefer(?:s)? not to|(?:do|does|don't|doesn't|do not|does not) "
     r"(?:want|wish) to|want(?:s|ed)? to (?:stop|avoid|quit|come off|get off|ditch)|"
     r"(?:stop|quit|ditch|give up|come off|get off|wean\w* off|cut out|avoid|skip)"
-    r"(?:ping|ped|s)?|(?:gave|given|giving) up|"
+    r"(?:ping|ped|s)?|(?:gave|given|giving) up|cancel(?:l?ed|l?ing|s)?|"
+    r"used to (?:need|take|rely on|depend on)|"
     r"no longer (?:take|takes|use|uses|rely on|depend on)|"
     r"no need to (?:put (?:\w+ ){0,2}?on|take|use|start|go on|stay on)|"
     # no more of the drug: "no need for antidepressants", "say goodbye to insulin"
@@ -417,8 +421,8 @@ _GIVE_UP = re.compile(
     r"(?:step|stepp|taper|kick|put|cut|drop|dropp|bin|binn|postpon|delay|refus|reject|declin)"
     r"(?:s|ed|ing|e|es)? ?(?:down|off|back on|down on|out|the need for)?|"
     r"(?:said|say|saying|says) no to|turn(?:s|ed|ing)? down|"
-    r"(?:cho(?:se|sen|ose|osing)|opt(?:s|ed|ing)? for|prefer\w*|pick\w*|went with|go(?:es)? "
-    r"with) (?:[\w'-]+ ){1,4}?over)"
+    r"(?:cho(?:se|sen|ose|osing)|opt(?:s|ed|ing)? for|prefer\w*|pick\w*|recommend\w*|went with|"
+    r"go(?:es)? with) (?:[\w'-]+ ){1,4}?over)"
     r"(?:\s+(?:take|use|taking|using|their|your|my|his|her|our|the|all|on|off|of|a|an|"
     r"prescription))*\s+$", _F)
 #: the product doing what the drug does: "does what Xanax does", "works like a natural
@@ -435,15 +439,18 @@ _A_HARM_DONE = _rx(r"caus\w*|side[- ]effects?|risks?|upset|harm\w*|toxic\w*|dang
 _WHY_TAKE = re.compile(
     r"\bwhy (?:\w+ ){0,2}?(?:take|use|pay for|put up with|risk|bother with|reach for|swallow|"
     r"rely on|stay on|stick with|keep taking|suffer (?:with|through|on)|put yourself through|"
-    r"depend on|spend \w+ on|be (?:a slave|dependent|hooked|stuck) (?:to|on|with))"
-    r"\s+(?:\w+\s+){0,2}?$", _F)
+    r"depend on|spend \w+ on|be (?:a slave|dependent|hooked|stuck) (?:to|on|with)|wait for)"
+    r"\s+(?:\w+\s+){0,4}?$", _F)
 _WHEN_ALTERNATIVE = re.compile(r"^[^?.]*?\b(?:when|if|while)\b", _F)
 _SUBSTITUTE_ALONE = _rx(
     r"alternative (?:cancer )?(?:therap(?:y|ies)|treatments?|medicine)|"
     r"(?:stand-?alone|alternative) (?:or|and) (?:adjunct\w*|alternative)|"
     r"(?:adjunct|alternative) or (?:alternative|adjunct)|stand-?alone (?:therapy|treatment)|"
     r"(?:drug|medication|medicine|pill|prescription)-free (?:way|alternative|option|approach|"
-    r"treatment|remedy|solution|answer|cure)")
+    r"treatment|remedy|solution|answer|cure)|"
+    r"(?:better than|beats?|outperforms?|as well as|as good as) (?:anything|any drug|any medicine|"
+    r"what) (?:a |an |your )?(?:[\w-]+ )?(?:doctor|gp|physician|[a-z]+ist|[a-z]+ian) (?:can |"
+    r"could |would |will )?(?:prescribe|give|offer)\w*")
 _EASE = _rx(
     r"reduc(?:e|es|ed|ing|tions?)|eas(?:e|es|ed|ing)|mitigat\w*|lessen\w*|alleviat\w*|reliev\w*|prevent\w*|"
     r"protect\w*|counter\w*|fight\w*|minimi[sz]\w*|lower\w*|fewer|less|recover\w* from|"
@@ -547,8 +554,8 @@ _EASE_BACK = _rx(
     r"(?:give|gives|gave|bring|brings|brought|get|gets|got) (?:\w+ ){0,2}?(?:energy|strength|"
     r"appetite|hair|life|spark|sparkle|vitality|zest) back|bounce back|back on (?:their|your) "
     r"feet|(?:calm|sooth|eas|reliev|heal|settl|quiet|cool|tam|lessen|lift|restor|rebuild|"
-    r"replenish|undo|counter|fight|beat)\w* (?:\w+ ){0,2}?(?:those|these|that|the|this|it|"
-    r"them|their|your)\b")
+    r"replenish|undo|counter|fight|beat|protect|shield|spar|guard|stop|prevent|melt|fix|sort|"
+    r"knock)\w* (?:\w+ ){0,2}?(?:those|these|that|the|this|it|them|their|your)\b")
 
 
 #: a harm tied to a therapy: "the mouth sores of chemotherapy", "the pain that comes with
@@ -561,11 +568,12 @@ _TIED_BEFORE = re.compile(
     r"taking|on (?:their|your|his|her|a|an)|left (?:behind )?by)\s+(?:\w+\s+){0,2}?$", _F)
 _TIED_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+){0,2}?(?:cause[sd]?|bring|brings|brought|wipe[sd]? out|destroy\w*|"
-    r"kill[sd]?|damage[sd]?|deplete[sd]?|drain[sd]?|strip\w*|leave[sd]?|trigger\w*|"
-    r"(?:give|gives|gave|given) (?:you|them|patients|people|him|her|me|us))\b|"
+    r"kill[sd]?|damage[sd]?|deplete[sd]?|drain[sd]?|strip\w*|leave[sd]?|left|trigger\w*|"
+    r"made|makes?|(?:give|gives|gave|given) (?:you|them|patients|people|him|her|me|us))\b|"
     # a compound harm: "statin side effects", "radiation burns", "chemo nausea"
     r"^[-\s]+(?:side[- ]effects?|burns?|nausea|fatigue|sores?|toxicity|damage|rash(?:es)?|"
-    r"fog|hair loss|weight gain|cramps?|aches?|pains?|constipation|insomnia|brain)\b|"
+    r"fog|hair loss|weight gain|cramps?|aches?|pains?|constipation|insomnia|brain|"
+    r"diarrh(?:o)?ea|mucositis|sickness|tiredness|exhaustion)\b|"
     r"^[-\s]*(?:induced|related|associated|caused)\b", _F)
 #: what easing, sparing or restoring that harm looks like
 _SPARE = _rx(
@@ -588,6 +596,10 @@ _SPARE = _rx(
     r"counteract\w*|combat\w*|(?:take|takes|taking|took) the sting out|"
     r"(?:goodbye|good-bye|farewell|bye) to|no more|an end to|relief from|free (?:you )?from|"
     r"back on (?:\w+ )?feet|(?:brings?|brought|bringing|gives?|gave|giving) (?:\w+ ){0,3}?back|"
+    r"knock\w* out|cancel\w* out|melt\w*|sort\w*|got (?:\w+ )?through|gets (?:\w+ )?through|"
+    r"(?:swear\w*|swore) by|(?:great|brilliant|good|perfect|ideal|wonderful|best) for|"
+    r"(?:uses?|used|using|takes?|took|taking|eats?|drinks?|recommends?|recommended) (?:it |them |"
+    r"this |\w+ )?for (?=the |my |your |her |his |their |those |that )|"
     r"keep(?:s|ing)? (?:[\w-]+ ){0,5}?from")
 
 
@@ -595,7 +607,9 @@ _DURING = re.compile(r"post-|(?:during|while|through|throughout|receiving|underg
                      r"(?:their|your|his|her|a|an))\b", _F)
 _HARM_WORD = _rx(r"aches?|pains?|sores?|sickness|loss|wasting|burns?|scarring|dryness|"
                  r"numbness|tingling|cramps?|exhaustion|tiredness|swelling|bruis\w*|"
-                 r"redness|flush(?:es|ing)|ulcers?|drowsiness|fog|weakness|thinning|brittle")
+                 r"redness|flush(?:es|ing)|ulcers?|drowsiness|fog|weakness|thinning|brittle|"
+                 r"swollen|puffy|aching|achy|sore|dry|dryness|cracked|itchy|blister\w*|"
+                 r"diarrh(?:o)?ea|thrush|taste|tingling|wasting")
 #: the body, or a part of it, that a therapy harms and the product is said to spare: "shields
 #: healthy cells from radiotherapy", "repairs the gut after a course of antibiotics"
 _BODY = _rx(r"(?:healthy )?cells|gut|guts|gut lining|flora|microbiome|liver|kidneys?|nerves?|"
@@ -606,7 +620,8 @@ _BODY = _rx(r"(?:healthy )?cells|gut|guts|gut lining|flora|microbiome|liver|kidn
 _SUBSIDES = re.compile(
     r"^\s*(?:[\w,-]+\s+){0,4}?(?:fad(?:e|es|ed|ing)|disappear\w*|vanish\w*|melt\w* away|"
     r"go(?:es)? away|went away|subsid\w*|lift(?:s|ed)?|eas(?:e|es|ed)|(?:is|are|was|were) gone|"
-    r"clear(?:s|ed)? up|settl(?:e|es|ed)|improv(?:e|es|ed))\b", _F)
+    r"clear(?:s|ed)? up|settl(?:e|es|ed)|improv(?:e|es|ed)|(?:went|go|goes|came|come|comes) "
+    r"down|calm(?:s|ed)? down|stopped|got better|never came back)\b", _F)
 _NO_LONGER = re.compile(r"^\s*(?:no longer|won't|will not|doesn't|does not|never|can't|cannot|"
                         r"stops?|stopped)\b", _F)
 _SO_THAT = re.compile(r"\bso (?:that )?(?:\w+ ){0,2}$", _F)
@@ -768,6 +783,14 @@ def _across(sentence: str, before: str, drugs_here: list[Mention]) -> list[Hit]:
     ease = _EASE_BACK.search(sentence)
     if harm and ease and not debunked(sentence, ease.start()):
         hits.append(Hit("C04-therapy-side-effects", ease.start(), ease.end()))
+    elif before.rstrip().endswith("?") and (_HARM.search(sentence) or _HARM_WORD.search(
+            sentence) or _HARM.search(before) or _HARM_WORD.search(before)):
+        # "On steroids for your asthma? Krill oil protects your bones from the thinning they
+        # cause": the therapy asked about, its harm eased in the answer
+        spare = next((v for v in _SPARE.finditer(sentence)
+                      if not debunked(sentence, v.start())), None)
+        if spare:
+            hits.append(Hit("C04-therapy-side-effects", spare.start(), spare.end()))
     return hits
 
 
@@ -791,6 +814,7 @@ def _not_replaced(sentence: str, verb: re.Match[str], drug: Mention) -> bool:
         bool(_FOR_THE_PRODUCT.match(sentence, drug.end))
 
 
+_NEEDED = re.compile(r"\s+(?:needed|required|necessary)\b", _F)
 _FROM_HARMING = re.compile(r"\s+from\s+(?:\w+ing)\b", _F)
 #: the drug failed and the product worked: "the only thing that helped after the pills failed"
 _FAILED = re.compile(r"\s+(?:\w+\s+)?(?:failed|didn't work|did not work|stopped working|never "
@@ -875,6 +899,10 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
                     not debunked(sentence, give_up.start()):
                 hits.append(Hit("C05-replaces-treatment", give_up.start(), d.end))
                 break
+            no = re.search(r"\bno\s+$", sentence[:d.start], _F)
+            if no and _NEEDED.match(sentence, d.end) and not debunked(sentence, no.start()):
+                hits.append(Hit("C05-replaces-treatment", d.start, d.end))  # "no statins needed"
+                break
             if _FAILED.match(sentence, d.end) and _WORKED_INSTEAD.search(sentence) and \
                     not debunked(sentence, d.start):
                 hits.append(Hit("C05-replaces-treatment", d.start, len(sentence)))
@@ -927,14 +955,16 @@ def therapy_claims(sentence: str, before: str = "") -> list[Hit]:
 
 _SAFE_WITH_DRUG = re.compile(
     r"\bsafe(?:ly)?\b (?:\w+ ){0,4}?(?:with|alongside|to (?:combine|take|use) with|even with|"
-    r"for (?:people|patients|anyone) (?:on|taking))\b|\bno (?:known )?(?:drug )?interactions?\b|"
+    r"for (?:people|patients|anyone) (?:on|taking))\b|\b(?:no|zero) (?:known )?(?:drug )?"
+    r"interactions?\b|"
     r"\b(?:does(?:n't| not)|won't|will not|never|can(?:'t|not)|could(?:n't| not)) interacts?\b",
     _F)
 _ABSOLUTE = re.compile(
     r"\b(?:completely|totally|perfectly|entirely|absolutely|100\s?%|100 percent|remarkably|"
     r"extremely|inherently|utterly|always|very) (?:safe|harmless|non-?toxic|well[- ]tolerated)\b|"
     r"\bharmless\b|\bnon-?toxic\b|\bfree (?:from|of) (?:\w+ ){0,2}?(?:side[- ]effects|toxicity|"
-    r"adverse|harm|risks?)\b|\b(?:can ?not|can't|impossible to|never) overdose\b|"
+    r"adverse|harm|risks?|interactions)\b|\b(?:can ?not|can't|impossible to|never) "
+    r"(?:overdose|od|o\.d\.)\b|"
     r"\bsafe (?:at|in) any (?:dose|amount|quantity|age)\b|"
     r"\bsafe (?:for|to) (?:everyone|anyone|all|children|kids|babies|everybody|daily use|"
     r"long-term use)\b|"
@@ -962,7 +992,15 @@ _ABSOLUTE = re.compile(
     r"\b(?:well[- ]tolerated|tolerated) by (?:everyone|anyone|all)\b|"
     r"\bno (?:known )?contra-?indications?\b|"
     r"\b(?:in|at) (?:unlimited|limitless) (?:amounts?|quantit(?:y|ies)|doses?)\b|"
-    r"\bno (?:\w+ )?(?:upper |safe )?limit\b,? (?:so|and so|which means)\b|"
+    r"\bno (?:\w+ )?(?:upper |safe )?limit\b(?:,? (?:so|and so|which means)\b|:)|"
+    r"\bas much (?:[\w-]+ ){0,2}?as you (?:like|want|wish|please)\b|"
+    r"\bno (?:amount|dose|quantity)\b[^.;]{0,40}\b(?:harm|hurt|too much)\b|"
+    r"\bhowever (?:much|many) (?:you )?(?:take|use|eat|drink)\b|"
+    r"\bone of the safest (?:\w+ )?(?:supplements|herbs|products|remedies|vitamins|minerals)\b|"
+    r"\bsafe (?:to (?:take|use) )?(?:indefinitely|forever|for life)\b|"
+    r"\bsafe for (?:teenagers|teens|infants|toddlers|newborns|the elderly|seniors|pregnant women|"
+    r"diabetics|kidney patients|heart patients|liver patients)\b(?![^.;]*\b(?:if|unless|but|"
+    r"only|when|should|ask|check|consult)\b)|"
     r"\bno such thing as (?:too much|an overdose|a toxic dose)\b|"
     r"\bside[- ]effects?[- ]free\b|\bnon-?addictive\b|"
     r"\bsafe for\b[^.;]{0,60}\b(?:everyone|everybody|anyone|all ages)\b|"
@@ -993,11 +1031,11 @@ _ABSOLUTE = re.compile(
     r"thought|(?:any )?worr(?:y|ies)|(?:any )?concerns?|fear|hesitation|a care in the world)\b|"
     r"\binteracts? with (?:nothing|no (?:other )?(?:drugs?|medicines?|medications?))\b|"
     r"\b(?:take|taken|use|used|combine[sd]?|mix(?:ed)?|works?|pairs?) (?:\w+ )?(?:with|alongside) "
-    r"(?:any|every|all) (?:other )?(?:medicines?|medications?|drugs?|prescriptions?|pills|"
-    r"treatments?)\b",
+    r"(?:any|every|all) (?:other |my |your |of my |of your )?(?:medicines?|medications?|meds|"
+    r"drugs?|prescriptions?|pills|treatments?)\b",
     _F)
 _NO_HARM = re.compile(
-    r"\b(?:no|zero|none|without(?: any)?|absence of|devoid of|nil)\b (?:\w+ ){0,2}?"
+    r"(?:\b(?:no|zero|none|without(?: any)?|absence of|devoid of|nil)\b|\b0\s?%) (?:\w+ ){0,2}?"
     r"(?:side[- ]effects?|adverse (?:effects?|events?|reactions?)|toxicity|toxic effects|harm|"
     r"(?:dangerous|harmful|negative|unwanted|ill|bad|nasty) effects?|"
     r"dependence|hypercoagula\w*|impact on (?:coagulation|clotting)|effect on "
