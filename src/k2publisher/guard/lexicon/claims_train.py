@@ -43,7 +43,7 @@ CLASSES = {"disease": ("disease",),
 SETTINGS: dict[str, Any] = {
     "C": 4.0, "min_df": 5,
     "review": {"disease": 0.8, "therapy": 0.8, "safety": 0.8},
-    "block": {"disease": 0.98, "therapy": None, "safety": 0.98},
+    "block": {"disease": 0.98, "therapy": 0.98, "safety": None},
 }
 
 
