@@ -1,7 +1,10 @@
 """Benchmark: precision and recall of the claims guard per claim class, on the labelled corpus.
 
-Run ``.venv/bin/python bench/claims.py``. For the tuned part and the held-out parts of
-``tests/guard/corpus`` (see its README) it prints, per class, recall where it counts -- labelled
+Run ``.venv/bin/python bench/claims.py``. For every part of ``tests/guard/corpus`` (see its
+README): the tuned part and held-out parts 1-6, which are the learned model's training data
+(``claims_train.TRAINING``; never rule-tuning data for held-out 1-6), then the parts held out
+from rules and model alike (``claims_train.HELD_OUT``: held-out 7 and any later one present),
+each headed with what it is, it prints, per class, recall where it counts -- labelled
 sentences whose finding *stops publication* of the claim sent bare, by the guard's own rule
 (``guard/claims.py``, ``stops_publication``: a ``block``, or a disease or therapy ``qualify``
 that may only go out with its evidence qualifier beside it) -- then the ``block`` findings alone,
@@ -12,9 +15,12 @@ scored in the same run, is the 20 regular-expression sketches of the reference's
 the last column is the guard's blocking recall over the baseline's. Every figure is printed
 twice: for the rules alone and for the rules with the learned second opinion
 (``guard/claims_model.py``), which is what the guard runs; then the time per sentence of each.
+On a training part the second column is a training figure (the model has seen those
+sentences): only the held-out parts, and ``bench/claims_model.py``'s cross-validation by page,
+say how the model does on text it never saw.
 
-``--misses`` lists the tuned part's misses and blocked harmless sentences (never the held-out
-parts': looking at those would turn them into tuning data).
+``--misses`` lists the tuned part's misses and blocked harmless sentences (never another
+part's: looking at those would turn them into rule-tuning data).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from k2publisher.guard.claims_corpus import (
     rules_classes,
     rules_stops,
 )
+from k2publisher.guard.lexicon.claims_train import HELD_OUT, TRAINING
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "guard" / "corpus"
 TARGETS = {"disease": 0.95, "therapy": 0.95, "safety": 0.90}
@@ -83,6 +90,32 @@ def baseline(sentence: str, page: str = "", before: str = "") -> dict[str, str]:
         if pattern.search(sentence) and out.get(kind) != "block":
             out[kind] = level
     return out
+
+
+#: what each part was for the rules before it became (or stayed) what claims_train says
+_HISTORY = {
+    "tuned": "the rules were tuned on it",
+    "heldout": "written first, never tuned on by the rules",
+    "heldout2": "written before wave 2's rule changes, never tuned on by the rules",
+    "heldout3": "written before wave 3's rule changes, never tuned on by the rules",
+    "heldout4": "written before the safety net, never tuned on by the rules",
+    "heldout5": "written before round 4's rule changes, never tuned on by the rules",
+    "heldout6": "written after round 4, sealed before any later rule change, never tuned on by "
+                "the rules",
+    "heldout7": "sealed before any rule change, merged last",
+    "heldout8": "sealed before wave 7's rule changes",
+}
+
+
+def _title(part: str) -> str:
+    """The heading of ``part``: what it is for the rules and for the learned model."""
+    name = "tuned" if part == "tuned" else f"held-out {part.removeprefix('heldout') or '1'}"
+    history = _HISTORY.get(part, "sealed before any rule change")
+    if part not in TRAINING:
+        return f"{name} ({history}; HELD OUT from rules and model: both columns unseen)"
+    seen = "in sample" if part == "tuned" else "unseen by the rules"
+    return (f"{name} ({history}; MODEL TRAINING DATA since wave 7: rules alone {seen}, "
+            f"rules + model a training figure)")
 
 
 def _table(name: str, rows: list[Labelled]) -> None:
@@ -158,23 +191,9 @@ def main() -> None:
     if args.misses:
         _misses(tuned)
         return
-    _table("tuned", tuned)
-    _table("held-out (never tuned on)", load(CORPUS / "heldout"))
-    _table("held-out 2 (written before wave 2's rule changes, never tuned on)",
-           load(CORPUS / "heldout2"))
-    _table("held-out 3 (written before wave 3's rule changes, never tuned on)",
-           load(CORPUS / "heldout3"))
-    _table("held-out 4 (written before the safety net, never tuned on)",
-           load(CORPUS / "heldout4"))
-    _table("held-out 5 (written before round 4's rule changes, never tuned on)",
-           load(CORPUS / "heldout5"))
-    _table("held-out 6 (written after round 4, sealed before any later rule change, never "
-           "tuned on)", load(CORPUS / "heldout6"))
-    _table("held-out 7 (sealed before any rule change, merged last, never tuned on)",
-           load(CORPUS / "heldout7"))
-    _table("held-out 8 (sealed before wave 7's rule changes, never tuned on)",
-           load(CORPUS / "heldout8"))
-
+    for part in (*TRAINING, *HELD_OUT):
+        if (CORPUS / part).is_dir():
+            _table(_title(part), load(CORPUS / part))
 
 if __name__ == "__main__":
     main()

@@ -21,20 +21,22 @@ from k2publisher.render.profiles import get_profile
 SENTENCE = "Every cup of our morning tea is zorbic."
 
 
-def made_up(disease: float, therapy: float = -9.0) -> Model:
+def made_up(disease: float, therapy: float = -9.0, safety: float = -9.0) -> Model:
     """A model that reads one made-up word, "zorbic", as a claim: on :data:`SENTENCE` its
-    log-odds are ``disease`` and ``therapy`` (review from 0.8, block from 0.95)."""
+    log-odds are ``disease``, ``therapy`` and ``safety`` (review from 0.8, block from 0.95)."""
     value = features(SENTENCE)["w:zorbic"]
     spec = {"threshold": 0.8, "block": 0.95, "bias": -3.0}
-    return Model({"disease": {**spec, "weights": {"w:zorbic": (disease + 3) / value}},
-                  "therapy": {**spec, "weights": {"w:zorbic": (therapy + 3) / value}}})
+    return Model({kind: {**spec, "weights": {"w:zorbic": (odds + 3) / value}}
+                  for kind, odds in (("disease", disease), ("therapy", therapy),
+                                     ("safety", safety))})
 
 
 @pytest.fixture
 def model(monkeypatch: pytest.MonkeyPatch):
-    """Install a made-up model for the test: ``model(disease, therapy)`` log-odds."""
-    def install(disease: float, therapy: float = -9.0) -> None:
-        monkeypatch.setattr(claims_model, "load_model", lambda: made_up(disease, therapy))
+    """Install a made-up model for the test: ``model(disease, therapy, safety)`` log-odds."""
+    def install(disease: float, therapy: float = -9.0, safety: float = -9.0) -> None:
+        monkeypatch.setattr(claims_model, "load_model",
+                            lambda: made_up(disease, therapy, safety))
     return install
 
 
@@ -90,6 +92,18 @@ def test_a_therapy_opinion_blocks_as_a_therapy_claim(model) -> None:
         "L02-learned-therapy-claim", "block", "therapy:augment")
 
 
+def test_a_safety_opinion_blocks_as_an_absolute_safety_claim(model) -> None:
+    model(-9.0, safety=9.0)
+    (finding,) = scan(SENTENCE)
+    assert (finding.rule, finding.level, finding.kind) == (
+        "L03-learned-safety-claim", "block", "safety")
+    assert stops_publication(finding)
+    # a safety claim the rules already flag stays theirs
+    claim = "Zorbic tea has no side effects at any dose."
+    assert by_class(scan(claim, learned=False)).get("safety") == "block"
+    assert scan(claim) == scan(claim, learned=False)
+
+
 def test_an_editor_override_lets_the_models_block_through_as_a_note(model, rules,
                                                                      make_item) -> None:
     model(9.0)
@@ -112,7 +126,8 @@ def test_an_editor_override_lets_the_models_block_through_as_a_note(model, rules
 
 
 def test_the_learned_rules_are_documented_rules() -> None:
-    for rule_id in ("L01-learned-disease-claim", "L02-learned-therapy-claim"):
+    for rule_id in ("L01-learned-disease-claim", "L02-learned-therapy-claim",
+                    "L03-learned-safety-claim"):
         rule = get_rule(rule_id)
         assert rule.basis and rule.suggestion and rule.pattern is None
 

@@ -39,6 +39,7 @@ from k2publisher.guard.claims_context import (
     debunked,
     is_precaution,
     is_warning,
+    neutral_report,
     qualifiers,
     reported_then_denied,
     taken_back,
@@ -52,8 +53,8 @@ from k2publisher.guard.disclaimers import (
 from k2publisher.guard.lexicon import defined_acronyms, therapies
 from k2publisher.guard.text import is_negated, normalise, sentences
 
-__all__ = ["BINDING_KINDS", "CLASSES", "LEVELS", "RULES", "ClaimRule", "Finding", "binds",
-           "by_class", "get_rule", "learned_level", "qualifier_beside", "scan",
+__all__ = ["BINDING_KINDS", "CLASSES", "LEARNED_RULES", "LEVELS", "RULES", "ClaimRule",
+           "Finding", "binds", "by_class", "get_rule", "learned_level", "qualifier_beside", "scan",
            "stops_publication", "strip_disclaimers"]
 
 LEVELS = ("block", "review", "qualify")
@@ -249,7 +250,8 @@ _FEAR = (
     r"vitamins|minerals)\b")
 
 #: the rules, in the order of reference §6 (C01-C20; C01-C09, C14 and C19 are structural),
-#: then the safety net's two (N01, N02; :mod:`~k2publisher.guard.claims_net`)
+#: then the safety net's two (N01, N02; :mod:`~k2publisher.guard.claims_net`) and the learned
+#: second opinion's three (L01-L03; :mod:`~k2publisher.guard.claims_model`)
 RULES: tuple[ClaimRule, ...] = (
     _rule("C01-disease-cure", "disease", None,
           "block", "21 CFR 101.93(g)(2); EU FIC 1169/2011 Art 7(3); UK CAP 15.6.2",
@@ -336,7 +338,7 @@ RULES: tuple[ClaimRule, ...] = (
           "Possible therapy claim the guard could not classify: remove it, or record an "
           "override with a reason (guard_overrides)"),
     # the learned second opinion (claims_model): what reads like a claim to a model trained on
-    # the tuned corpus, where the rules found none (review) or none that blocks (block)
+    # the training corpus, where the rules found none (review) or none that blocks (block)
     _rule("L01-learned-disease-claim", "disease", None,
           "review", "21 CFR 101.93(g)(2): reads like a disease claim (learned second opinion)",
           "Check it: rewrite without the disease claim, or record an override with a reason "
@@ -346,8 +348,16 @@ RULES: tuple[ClaimRule, ...] = (
           "second opinion)",
           "Check it: remove a therapy claim, or record an override with a reason "
           "(guard_overrides)"),
+    _rule("L03-learned-safety-claim", "safety", None,
+          "review", "Absolute safety claim (FTC): reads like one (learned second opinion)",
+          "Check it: replace with what the studies found (side effects, interactions, limits), "
+          "or record an override with a reason (guard_overrides)"),
 )
-_LEARNED = {"disease": "L01-learned-disease-claim", "therapy": "L02-learned-therapy-claim"}
+#: the learned second opinion's classes (:mod:`~k2publisher.guard.claims_model`) -> its rule
+LEARNED_RULES = {"disease": "L01-learned-disease-claim", "therapy": "L02-learned-therapy-claim",
+                 "safety": "L03-learned-safety-claim"}
+_SAFE_WORD = re.compile(r"\bsafe(?:ly)?\b", _F)
+_UNSAFE = re.compile(r"\bunsafe\b", _F)
 #: what the model may block: a sentence of six words or more that ends like one
 _FULL_SENTENCE = re.compile(r"^\W*(?:\S+\s+){5,}\S*[.!?][\"'\u201d\u2019)]*\s*$")
 
@@ -518,7 +528,7 @@ def scan(text: str, rules: DisclaimerRules | None = None, *,
 
 def learned_level(kind: str, score_level: str | None, sentence: str, flagged: set[str], *,
                   headline: bool = False, around: str = "") -> str | None:
-    """The level the learned second opinion gets for ``kind`` (``disease``, ``therapy``) in
+    """The level the learned second opinion gets for ``kind`` (a key of :data:`LEARNED_RULES`) in
     ``sentence``, or None: the one place where the verdicts of rules and model combine.
 
     ``score_level`` is what the model's score reaches (``review``, ``block`` or None),
@@ -526,22 +536,36 @@ def learned_level(kind: str, score_level: str | None, sentence: str, flagged: se
     only for a class the rules did not flag -- what they classified is theirs to rate, as for
     the safety net -- so it never lowers or removes a rule's finding. A block is the rules' own
     ``qualify`` for a disease statement attributed to a study, and ``review`` for what is no
-    full sentence (a heading, a tag line), which the model was not trained to read.
+    full sentence (a heading, a tag line), which the model was not trained to read, and for an
+    absolute-safety opinion on a study's report of what it observed ("no serious side effects
+    were reported"), which the rules' own safety detector does not count as a claim either. A
+    sentence that denies safety ("X is not safe in pregnancy", by the rules' negation test) gets
+    no safety opinion: the model reads "safe" and a negation, not which governs which.
     """
     if score_level is None or kind in flagged:
         return None
     if score_level == "block" and not _FULL_SENTENCE.search(sentence):
         return "review"
+    if kind == "safety" and _denies_safety(sentence):
+        return None
+    if score_level == "block" and kind == "safety" and neutral_report(sentence):
+        return "review"
     if score_level == "block" and kind == "disease":
-        return get_rule(_LEARNED[kind]).level_for(sentence, headline=headline, around=around)
+        return get_rule(LEARNED_RULES[kind]).level_for(sentence, headline=headline, around=around)
     return score_level
+
+
+def _denies_safety(sentence: str) -> bool:
+    """True when ``sentence`` says something is not safe ("unsafe", "is not safe for")."""
+    return bool(_UNSAFE.search(sentence)) or any(
+        is_negated(sentence, m.start()) for m in _SAFE_WORD.finditer(sentence))
 
 
 def _second_opinion(parts: list[str], at: int, acronyms: frozenset[str], headline: bool,
                     found: list[Finding]) -> list[Finding]:
     """The learned model's findings for ``parts[at]`` (levels by :func:`learned_level`)."""
     kinds = {f.kind.split(":")[0] for f in found}
-    if set(_LEARNED) <= kinds:
+    if set(LEARNED_RULES) <= kinds:
         return []
     out = []
     for op in model.opinion(parts[at], acronyms):
@@ -550,7 +574,7 @@ def _second_opinion(parts: list[str], at: int, acronyms: frozenset[str], headlin
                               around=around)
         if level is None:
             continue
-        rule = get_rule(_LEARNED[op.kind])
+        rule = get_rule(LEARNED_RULES[op.kind])
         finding = _finding(rule, level, parts[at], (0, len(parts[at])), around)
         out.append(replace(finding, suggestion=f"{op}. {rule.suggestion}"))
     return out

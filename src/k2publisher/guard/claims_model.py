@@ -9,9 +9,11 @@ are word uni- and bigrams and character n-grams of that text, which placeholders
 the rule engine's own context signals (negation, debunking, attribution, hedges, warnings).
 
 The weights are learned at build time by ``scripts/build-claims-model`` (scikit-learn, a test
-dependency only) from ``tests/guard/corpus/tuned`` and stored in ``lexicon/claims-model.json``;
-scoring here is a dot product in pure Python. :func:`opinion` gives, per class (``disease``,
-``therapy``), the probability and the features that pushed it most, so an editor can see why.
+dependency only) from the corpus parts declared in
+:data:`k2publisher.guard.lexicon.claims_train.TRAINING` and stored in
+``lexicon/claims-model.json``; scoring here is a dot product in pure Python. :func:`opinion`
+gives, per class (``disease``, ``therapy``, ``safety``), the probability and the features that
+pushed it most, so an editor can see why.
 How the opinion is combined with the rules' verdict lives in one place:
 :func:`k2publisher.guard.claims.scan` (see ``docs/architecture.md``).
 """
@@ -78,8 +80,9 @@ class Opinion:
 
     def __str__(self) -> str:
         why = ", ".join(self.drivers) or "no single feature"
+        block = f"block from {self.block:.2f}" if self.block <= 1 else "it never blocks"
         return (f"learned second opinion: {self.kind} claim, score {self.score:.2f} (review from "
-                f"{self.threshold:.2f}, block from {self.block:.2f}), mostly from {why}")
+                f"{self.threshold:.2f}, {block}), mostly from {why}")
 
 
 @lru_cache(maxsize=1)
@@ -153,8 +156,8 @@ def features(sentence: str, acronyms: frozenset[str] = frozenset()) -> dict[str,
 
 @dataclass(frozen=True)
 class Model:
-    """Per class: ``bias``, ``threshold`` (review), ``block`` and ``weights`` (feature ->
-    weight)."""
+    """Per class: ``bias``, ``threshold`` (review), ``block`` (None or missing: never) and
+    ``weights`` (feature -> weight)."""
 
     classes: dict[str, dict[str, object]]
     trained_on: str = ""
@@ -172,7 +175,7 @@ class Model:
             up = sorted((f for f, p in parts.items() if p > 0), key=lambda f: -parts[f])
             top = ([f for f in up if not f.startswith("c:") and f not in _PLAIN] or up)[:4]
             out.append(Opinion(kind, score, float(spec["threshold"]),  # type: ignore[arg-type]
-                               float(spec.get("block", 2.0)),  # type: ignore[arg-type]
+                               float(spec.get("block") or 2.0),  # type: ignore[arg-type]
                                tuple(_explain(f) for f in top)))
         return out
 

@@ -2,8 +2,12 @@
 
 Build time only: needs scikit-learn (a test dependency). ``scripts/build-claims-model`` writes
 the file; ``bench/claims_model.py`` cross-validates the choices by page (group k-fold over the
-tuned files, so every figure is measured on pages the fold's model never saw). Only
-``tests/guard/corpus/tuned`` is read: the held-out parts are never training or tuning data.
+pages of :data:`TRAINING`, so every figure is measured on pages the fold's model never saw).
+
+The training data is one declared list, :data:`TRAINING`: the tuned part and held-out parts 1-6,
+which were measured and reported as held out in earlier waves and became *model* training data
+in wave 7 (never rule-tuning data: their misses are not listed or read). The parts in
+:data:`HELD_OUT` (held-out 7 and any later one) are read by nothing here.
 """
 
 from __future__ import annotations
@@ -14,35 +18,51 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from k2publisher.guard.claims import by_class, scan
-from k2publisher.guard.claims_corpus import Labelled, load
+from k2publisher.guard.claims_corpus import Labelled, load, rules_classes, rules_stops
 from k2publisher.guard.claims_model import MODEL_FILE, features
 from k2publisher.guard.lexicon import defined_acronyms
 
-__all__ = ["CLASSES", "OUTPUT", "SETTINGS", "TUNED", "Example", "build", "examples", "fit",
-           "render"]
+__all__ = ["CLASSES", "CORPUS", "HELD_OUT", "OUTPUT", "SETTINGS", "TRAINING", "Example",
+           "build", "examples", "fit", "render", "training_rows"]
 
 _ROOT = Path(__file__).resolve().parents[4]
-TUNED = _ROOT / "tests" / "guard" / "corpus" / "tuned"
+CORPUS = _ROOT / "tests" / "guard" / "corpus"
+#: the model's training data, in this order: parts of ``tests/guard/corpus``
+TRAINING = ("tuned", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
+#: the parts that stay held out for everything (rules and model); read by nothing here
+HELD_OUT = ("heldout7", "heldout8", "heldout9")
 OUTPUT = Path(__file__).resolve().parent / MODEL_FILE
-#: the model's classes: which corpus labels make a positive example of each
+#: the model's classes: which corpus labels make a positive example of each (the keys are
+#: those of :data:`k2publisher.guard.claims.LEARNED_RULES`)
 CLASSES = {"disease": ("disease",),
-           "therapy": ("therapy:augment", "therapy:substitute", "therapy:adverse")}
-#: chosen by bench/claims_model.py's cross-validation by page (see docs/disclaimers.md)
-SETTINGS: dict[str, Any] = {"C": 4.0, "min_df": 5, "review": 0.8, "block": 0.95}
+           "therapy": ("therapy:augment", "therapy:substitute", "therapy:adverse"),
+           "safety": ("safety",)}
+#: chosen by bench/claims_model.py's cross-validation by page (see docs/disclaimers.md):
+#: regularisation, the fewest sentences a feature must occur in, and per class the scores
+#: from which the model adds a review and a block (None: it never blocks that class)
+SETTINGS: dict[str, Any] = {
+    "C": 4.0, "min_df": 5,
+    "review": {"disease": 0.8, "therapy": 0.8, "safety": 0.8},
+    "block": {"disease": 0.98, "therapy": 0.98, "safety": None},
+}
 
 
 @dataclass(frozen=True)
 class Example:
-    """One corpus sentence as the model sees it: its features, labels, page and rule verdict."""
+    """One corpus sentence as the model sees it: its features, labels, page and the rules'
+    verdict (``rules``: class -> worst level; ``stops``: the same with every finding that stops
+    publication of the sentence sent bare as ``block``, by ``claims.stops_publication``)."""
 
     row: Labelled
     features: dict[str, float]
     rules: dict[str, str]
+    stops: dict[str, str]
 
     @property
     def page(self) -> str:
-        """The file the sentence comes from (the unit of cross-validation)."""
+        """The page the sentence comes from: its file name, the unit of cross-validation (the
+        seed pages were split between ``tuned/`` and ``heldout/`` by sentence, so their two
+        halves, which share a file name, are one page)."""
         return self.row.where.split(":")[0]
 
     def positive(self, kind: str) -> bool:
@@ -54,9 +74,10 @@ def examples(rows: Sequence[Labelled]) -> list[Example]:
     """``rows`` with their features and the rules' own verdict (no second opinion)."""
     out = []
     for row in rows:
-        rules = by_class(scan(row.sentence, context=row.page, before=row.before, learned=False))
         acronyms = defined_acronyms(row.sentence + " " + row.page)
-        out.append(Example(row, features(row.sentence, acronyms), rules))
+        out.append(Example(row, features(row.sentence, acronyms),
+                           rules_classes(row.sentence, row.page, row.before),
+                           rules_stops(row.sentence, row.page, row.before)))
     return out
 
 
@@ -90,17 +111,26 @@ def fit(train: Sequence[Example], kind: str, c: float = SETTINGS["C"],
     return round(float(model.intercept_[0]), 3), weights
 
 
-def build(folder: Path = TUNED) -> dict[str, Any]:
-    """The model file's content, trained on every sentence of ``folder``."""
-    train = examples(load(folder))
+def training_rows(parts: Sequence[str] = TRAINING) -> list[Labelled]:
+    """Every sentence of the corpus ``parts`` (default :data:`TRAINING`); refuses a part of
+    :data:`HELD_OUT`."""
+    held = set(parts) & set(HELD_OUT)
+    if held:
+        raise ValueError(f"{sorted(held)[0]} is held out: never training data")
+    return [row for part in parts for row in load(CORPUS / part)]
+
+
+def build(parts: Sequence[str] = TRAINING) -> dict[str, Any]:
+    """The model file's content, trained on every sentence of the corpus ``parts``."""
+    train = examples(training_rows(parts))
     classes = {}
     for kind in CLASSES:
         bias, weights = fit(train, kind)
-        classes[kind] = {"bias": bias, "threshold": SETTINGS["review"],
-                         "block": SETTINGS["block"], "weights": dict(sorted(weights.items()))}
+        classes[kind] = {"bias": bias, "threshold": SETTINGS["review"][kind],
+                         "block": SETTINGS["block"][kind], "weights": dict(sorted(weights.items()))}
     return {"about": "k2publisher claims guard, learned second opinion; built by "
                      "scripts/build-claims-model, do not edit",
-            "trained_on": f"tests/guard/corpus/tuned ({len(train)} sentences)",
+            "trained_on": f"tests/guard/corpus/{{{','.join(parts)}}} ({len(train)} sentences)",
             "settings": {"C": SETTINGS["C"], "min_df": SETTINGS["min_df"]},
             "classes": classes}
 
