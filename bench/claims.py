@@ -104,6 +104,7 @@ _HISTORY = {
                 "the rules",
     "heldout7": "sealed before any rule change, merged last",
     "heldout8": "sealed before wave 7's rule changes",
+    "heldout9": "sealed before wave 7's rule changes, merged last",
 }
 
 
