@@ -17,7 +17,7 @@ from k2publisher.guard.claims_corpus import Score, evaluate, load
 
 CORPUS = Path(__file__).parent / "corpus"
 PARTS = ("tuned", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
-         "heldout7", "heldout8")
+         "heldout7", "heldout8", "heldout9")
 #: part -> class -> the lowest recall at any level (a note included) it may show; the guard is
 #: the rules plus the learned second opinion (guard/claims_model.py), which reached (disease /
 #: therapy / safety): tuned 95.7 / 96.9 / 96.8, held-out 89.1 / 95.7 / 100, held-out 2 88.5 /
@@ -46,6 +46,7 @@ FLOORS = {
     "heldout6": {"disease": 0.74, "therapy": 0.66, "safety": 0.86},
     "heldout7": {"disease": 0.80, "therapy": 0.85, "safety": 0.78},
     "heldout8": {"disease": 0.68, "therapy": 0.71, "safety": 0.78},
+    "heldout9": {"disease": 0.70, "therapy": 0.85, "safety": 0.94},
 }
 #: the same where it counts: publication stopped, by the guard's own rule
 #: (``claims.stops_publication``, which ``evaluate(blocking=True)`` asks): a block, or a disease
@@ -75,7 +76,11 @@ BLOCK_FLOORS = {
     "heldout6": {"disease": 0.74, "therapy": 0.66, "safety": 0.86},
     "heldout7": {"disease": 0.65, "therapy": 0.78, "safety": 0.78},
     "heldout8": {"disease": 0.62, "therapy": 0.70, "safety": 0.78},
+    "heldout9": {"disease": 0.56, "therapy": 0.75, "safety": 0.83},
 }
+# held-out 9, sealed with held-out 8 and merged last, after every wave-7 change: stops 61.4 /
+# 80.0 / 88.9, any level 75.4 / 90.0 / 100 (the guard of 207e411, before wave 7: 59.6 / 82.5 /
+# 88.9 and 70.2 / 90.0 / 88.9)
 HARMLESS_BLOCKED_CEILING = 0.03
 #: the parts above the target, honestly (harmless sentences whose publication the guard
 #: stops, binding qualify included; none is tuned on): held-out 1 stops 5 of its 69 (7.2%; 2,
@@ -83,9 +88,11 @@ HARMLESS_BLOCKED_CEILING = 0.03
 #: (6.6%, as before; 11, 9.0%, before round 4), held-out 6 6 of 136 (4.4%, as at sealing),
 #: held-out 8 9 of 123 (7.3%, at sealing); tuned 47 of 1268 (3.7%; 14 of 861, 1.6%, before;
 #: 41, 3.2%, with rulesnext's first step) since wave 7's 24 tuned pages, whose 407 harmless
-#: lookalikes no rule was written for
+#: lookalikes no rule was written for; held-out 9, merged last, 11 of 125 (8.8%; 10, 8.0%,
+#: with the guard of 207e411 before wave 7)
 HARMLESS_BLOCKED_CEILINGS = {"tuned": 0.05, "heldout": 0.09, "heldout4": 0.05, "heldout5": 0.07,
-                             "heldout6": 0.07, "heldout7": 0.07, "heldout8": 0.10}
+                             "heldout6": 0.07, "heldout7": 0.07, "heldout8": 0.10,
+                             "heldout9": 0.12}
 
 
 Scored = tuple[str, dict[str, Score], Score, dict[str, Score]]
@@ -158,7 +165,8 @@ def test_few_harmless_sentences_are_blocked(part: Scored) -> None:
 #: therapy phrasings, which raised therapy recall elsewhere (71.4% / 79.2% before)
 PRECISION_FLOOR = 0.7
 PRECISION_FLOORS = {("heldout", "disease"): 0.65, ("heldout7", "disease"): 0.6,
-                    ("heldout6", "therapy"): 0.62, ("heldout8", "disease"): 0.6}
+                    ("heldout6", "therapy"): 0.62, ("heldout8", "disease"): 0.6,
+                    ("heldout9", "disease"): 0.55}
 
 
 @pytest.mark.parametrize("cls", ["disease", "therapy", "safety"])
