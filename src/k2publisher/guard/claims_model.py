@@ -15,7 +15,8 @@ dependency only) from the corpus parts declared in
 gives, per class (``disease``, ``therapy``, ``safety``), the probability and the features that
 pushed it most, so an editor can see why.
 How the opinion is combined with the rules' verdict lives in one place:
-:func:`k2publisher.guard.claims.scan` (see ``docs/architecture.md``).
+:func:`k2publisher.guard.claims.learned_level`, called by ``claims.scan`` (see
+``docs/architecture.md``).
 """
 
 from __future__ import annotations
