@@ -105,6 +105,8 @@ _HISTORY = {
     "heldout7": "sealed before any rule change, merged last",
     "heldout8": "sealed before wave 7's rule changes",
     "heldout9": "sealed before wave 7's rule changes, merged last",
+    "heldout10": "sealed before any wave-8 change",
+    "heldout11": "sealed before any wave-8 change, merged last",
 }
 
 

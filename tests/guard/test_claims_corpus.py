@@ -17,7 +17,7 @@ from k2publisher.guard.claims_corpus import Score, evaluate, load
 
 CORPUS = Path(__file__).parent / "corpus"
 PARTS = ("tuned", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
-         "heldout7", "heldout8", "heldout9")
+         "heldout7", "heldout8", "heldout9", "heldout10")
 #: part -> class -> the lowest recall at any level (a note included) it may show; the guard is
 #: the rules plus the learned second opinion (guard/claims_model.py), which reached (disease /
 #: therapy / safety): tuned 95.7 / 96.9 / 96.8, held-out 89.1 / 95.7 / 100, held-out 2 88.5 /
@@ -47,6 +47,7 @@ FLOORS = {
     "heldout7": {"disease": 0.80, "therapy": 0.85, "safety": 0.78},
     "heldout8": {"disease": 0.68, "therapy": 0.71, "safety": 0.78},
     "heldout9": {"disease": 0.70, "therapy": 0.85, "safety": 0.94},
+    "heldout10": {"disease": 0.80, "therapy": 0.88, "safety": 0.84},
 }
 #: the same where it counts: publication stopped, by the guard's own rule
 #: (``claims.stops_publication``, which ``evaluate(blocking=True)`` asks): a block, or a disease
@@ -77,7 +78,10 @@ BLOCK_FLOORS = {
     "heldout7": {"disease": 0.65, "therapy": 0.78, "safety": 0.78},
     "heldout8": {"disease": 0.62, "therapy": 0.70, "safety": 0.78},
     "heldout9": {"disease": 0.56, "therapy": 0.75, "safety": 0.83},
+    "heldout10": {"disease": 0.75, "therapy": 0.82, "safety": 0.80},
 }
+# held-out 10, sealed at the start of wave 8 and measured on main before any wave-8 change:
+# stops 80.0 / 86.7 / 84.6, any level 85.3 / 93.3 / 92.3; harmless stopped 6 of 139 (4.3%)
 # held-out 9, sealed with held-out 8 and merged last, after every wave-7 change: stops 61.4 /
 # 80.0 / 88.9, any level 75.4 / 90.0 / 100 (the guard of 207e411, before wave 7: 59.6 / 82.5 /
 # 88.9 and 70.2 / 90.0 / 88.9)
@@ -92,7 +96,7 @@ HARMLESS_BLOCKED_CEILING = 0.03
 #: with the guard of 207e411 before wave 7)
 HARMLESS_BLOCKED_CEILINGS = {"tuned": 0.05, "heldout": 0.09, "heldout4": 0.05, "heldout5": 0.07,
                              "heldout6": 0.07, "heldout7": 0.07, "heldout8": 0.10,
-                             "heldout9": 0.12}
+                             "heldout9": 0.12, "heldout10": 0.07}
 
 
 Scored = tuple[str, dict[str, Score], Score, dict[str, Score]]
