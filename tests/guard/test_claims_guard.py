@@ -78,11 +78,13 @@ def rules_found(text: str, **kw) -> dict[str, str]:
 
 
 def test_twenty_rules_with_known_levels():
-    # the reference's twenty, the safety net's two (tests/guard/test_claims_net.py), then the
-    # learned second opinion's three (tests/guard/test_claims_model.py)
-    assert len(RULES) == 25 and len(CASES) == 20
+    # the reference's twenty, the deficiency-disease note (tests/guard/test_claims_deficiency.py),
+    # the safety net's two (tests/guard/test_claims_net.py), then the learned second opinion's
+    # three (tests/guard/test_claims_model.py)
+    assert len(RULES) == 26 and len(CASES) == 20
     assert [r.id for r in RULES][:20] == list(CASES)
-    assert [r.id for r in RULES][20:] == ["N01-possible-disease-claim",
+    assert [r.id for r in RULES][20:] == ["C21-deficiency-disease",
+                                          "N01-possible-disease-claim",
                                           "N02-possible-therapy-claim",
                                           "L01-learned-disease-claim",
                                           "L02-learned-therapy-claim",

@@ -30,6 +30,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from k2publisher.guard import claims_deficiency as deficiency
 from k2publisher.guard import claims_detect as detect
 from k2publisher.guard import claims_discourse as discourse
 from k2publisher.guard import claims_model as model
@@ -249,7 +250,8 @@ _FEAR = (
     r"\bno longer (?:gives|provides|supplies|contains) (?:you )?(?:the |enough )?(?:nutrients|"
     r"vitamins|minerals)\b")
 
-#: the rules, in the order of reference §6 (C01-C20; C01-C09, C14 and C19 are structural),
+#: the rules, in the order of reference §6 (C01-C20; C01-C09, C14 and C19 are structural), then
+#: C21 (a classical nutrient-deficiency disease, :mod:`~k2publisher.guard.claims_deficiency`),
 #: then the safety net's two (N01, N02; :mod:`~k2publisher.guard.claims_net`) and the learned
 #: second opinion's three (L01-L03; :mod:`~k2publisher.guard.claims_model`)
 RULES: tuple[ClaimRule, ...] = (
@@ -327,6 +329,12 @@ RULES: tuple[ClaimRule, ...] = (
           r"\b(?:lose|burn)\s+\d+\s*(?:kg|lbs?|pounds)\b",
           "block", "EU 1924/2006 Art 12(b); CAP 13",
           "Delete the number"),
+    _rule("C21-deficiency-disease", "disease", None,
+          "review", "21 CFR 101.93(g)(1): a classical nutrient-deficiency disease is no disease "
+          "for a structure/function statement; FD&C Act 403(r)(6)(A): a benefit related to one "
+          "must disclose the disease's prevalence in the United States",
+          "Say how common the disease is in the US beside the benefit (the source below), or "
+          "drop the benefit"),
     # the safety net (claims_net): what the grammar above could not classify still blocks
     _rule(net.DISEASE_RULE, "disease", None,
           "block", "21 CFR 101.93(g)(2): a disease named and tied to an effect",
@@ -522,8 +530,41 @@ def scan(text: str, rules: DisclaimerRules | None = None, *,
         own = _sentence_findings(parts, at, acronyms, headline)
         here = _in_discourse(parts, at, acronyms, headline, own)
         here += _caught(parts, at, acronyms, here)
-        findings += here + (_second_opinion(parts, at, acronyms, headline, here) if learned else [])
+        here = _deficiency_benefit(parts, at, acronyms, here)
+        if learned:
+            here = _deficiency_benefit(
+                parts, at, acronyms, here + _second_opinion(parts, at, acronyms, headline, here))
+        findings += here
     return findings
+
+
+#: disease findings that a classical nutrient-deficiency disease tied to its nutrient turns into
+#: ``C21-deficiency-disease`` (a cancer-cell claim or an implied drug effect stays what it is)
+_DEFICIENCY_DEMOTES = frozenset({"C01-disease-cure", "C06-disease-prevention",
+                                 "C19-disease-testimonial", net.DISEASE_RULE,
+                                 "L01-learned-disease-claim"})
+
+
+def _deficiency_benefit(parts: list[str], at: int, acronyms: frozenset[str],
+                        found: list[Finding]) -> list[Finding]:
+    """``found`` with its disease findings replaced by one ``C21-deficiency-disease`` review note
+    when the only diseases ``parts[at]`` names are classical nutrient-deficiency diseases tied
+    to their nutrient (:func:`~k2publisher.guard.claims_deficiency.tie`): 21 CFR
+    101.93(g)(1) does not count them as diseases, and 403(r)(6)(A) asks for their US
+    prevalence beside the benefit."""
+    if not any(f.rule in _DEFICIENCY_DEMOTES for f in found):
+        return found
+    tied = deficiency.tie(parts[at], parts[at - 1] if at else "", acronyms)
+    if tied is None:
+        return found
+    rule = get_rule("C21-deficiency-disease")
+    span = (tied.start, tied.end) if tied.end else (0, len(parts[at]))
+    note = _finding(rule, "review", parts[at], span)
+    why = (f"Classical nutrient-deficiency disease ({tied.disease}, tied to {tied.nutrient}): "
+           f"no disease claim, but say how common {tied.disease} is in the US beside the "
+           f"benefit (source: {tied.row.source}), or drop the benefit")
+    return [f for f in found if f.rule not in _DEFICIENCY_DEMOTES] + [
+        replace(note, suggestion=why)]
 
 
 def learned_level(kind: str, score_level: str | None, sentence: str, flagged: set[str], *,
@@ -540,10 +581,15 @@ def learned_level(kind: str, score_level: str | None, sentence: str, flagged: se
     absolute-safety opinion on a study's report of what it observed ("no serious side effects
     were reported"), which the rules' own safety detector does not count as a claim either. A
     sentence that denies safety ("X is not safe in pregnancy", by the rules' negation test) gets
-    no safety opinion: the model reads "safe" and a negation, not which governs which.
+    no safety opinion: the model reads "safe" and a negation, not which governs which. A
+    disease opinion on a classical nutrient-deficiency disease tied to its nutrient
+    (:mod:`~k2publisher.guard.claims_deficiency`) is at most ``review``; :func:`scan` turns it
+    into ``C21-deficiency-disease``.
     """
     if score_level is None or kind in flagged:
         return None
+    if kind == "disease" and deficiency.tie(sentence) is not None:
+        return "review"  # a classical nutrient-deficiency disease tied to its nutrient: C21
     if score_level == "block" and not _FULL_SENTENCE.search(sentence):
         return "review"
     if kind == "safety" and _denies_safety(sentence):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
-__all__ = ["Mention", "diseases", "therapies"]
+__all__ = ["Deficiency", "Mention", "deficiency_table", "diseases", "therapies"]
 
 _HERE = files(__package__)
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\u2019-]*")
@@ -72,11 +72,44 @@ def _forms(term: str) -> set[str]:
     return forms
 
 
+@dataclass(frozen=True)
+class Deficiency:
+    """A row of ``deficiency-diseases.tsv``: a classical nutrient-deficiency disease (``status``
+    "classical"), a nutrient whose deficiency state counts ("nutrient"), or a look-alike that
+    stays a disease ("excluded", ``note`` says why); ``tie`` is "named" when naming a nutrient
+    ties the disease to it, "deficiency" when the sentence must name the nutrient's lack."""
+
+    status: str
+    names: tuple[str, ...]
+    nutrients: tuple[str, ...]
+    tie: str
+    source: str
+    note: str
+
+
+def _listed(cell: str) -> tuple[str, ...]:
+    return tuple(x.strip().lower() for x in cell.split(";") if x.strip())
+
+
+@lru_cache(maxsize=1)
+def deficiency_table() -> tuple[Deficiency, ...]:
+    """The rows of ``deficiency-diseases.tsv``, in file order."""
+    rows = []
+    for line in _HERE.joinpath("deficiency-diseases.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        status, names, nutrients, tie, source, note = (line.split("\t") + [""] * 6)[:6]
+        rows.append(Deficiency(status.strip(), _listed(names), _listed(nutrients), tie.strip(),
+                               source.strip(), note.strip()))
+    return tuple(rows)
+
+
 @lru_cache(maxsize=1)
 def _disease_phrases() -> frozenset[str]:
     excluded = set(_read("diseases-exclude.txt"))
     terms = {t for t in _read("diseases-icd10cm.txt") if t not in excluded}
     terms |= set(_read("diseases-lay.txt"))
+    terms |= {n for row in deficiency_table() if row.status == "classical" for n in row.names}
     return frozenset(f for t in terms for f in _forms(t))
 
 
